@@ -1,0 +1,249 @@
+//! Typed settings: defaults → optional jiaofu.toml → `JIAOFU_*` environment variables.
+use std::{
+    fmt,
+    path::{Path, PathBuf},
+};
+
+use anyhow::{Context, bail};
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+/// A value that must never reach a log: `Debug` and `Display` print a placeholder.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    pub fn new(value: T) -> Self {
+        Self(value)
+    }
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Address and port to listen on; port 0 picks a free port.
+    pub listen: String,
+    /// `sqlite://…` or `postgres://…`; may carry a password.
+    pub database_url: Secret<String>,
+    pub data_dir: PathBuf,
+    /// Default time zone of new projects; deadlines end at midnight in a project's zone.
+    pub timezone: Tz,
+    /// Lifetime of a login token.
+    pub token_ttl_hours: i64,
+    /// Base URL under which users reach the service (links in calendar feeds and emails).
+    pub public_url: Option<String>,
+    /// A directory whose plans/ and calendars/ files replace or add to the built-in ones.
+    pub templates_dir: Option<PathBuf>,
+    /// Failed logins allowed per account within `login_window_minutes`.
+    pub login_max_failures_per_account: u64,
+    /// Failed logins allowed per client address within `login_window_minutes`.
+    pub login_max_failures_per_address: u64,
+    pub login_window_minutes: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let data_dir = PathBuf::from("./data");
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            database_url: Secret::new(default_database_url(&data_dir)),
+            data_dir,
+            timezone: chrono_tz::Asia::Shanghai,
+            token_ttl_hours: 12,
+            public_url: None,
+            templates_dir: None,
+            login_max_failures_per_account: 5,
+            login_max_failures_per_address: 30,
+            login_window_minutes: 15,
+        }
+    }
+}
+
+fn default_database_url(data_dir: &Path) -> String {
+    format!("sqlite://{}/jiaofu.db?mode=rwc", data_dir.display())
+}
+
+/// The shape of jiaofu.toml; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<String>,
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    timezone: Option<String>,
+    token_ttl_hours: Option<i64>,
+    public_url: Option<String>,
+    templates_dir: Option<PathBuf>,
+    login_max_failures_per_account: Option<u64>,
+    login_max_failures_per_address: Option<u64>,
+    login_window_minutes: Option<i64>,
+}
+
+impl Settings {
+    /// Loads the layered settings. `config_path` (from `--config` or `JIAOFU_CONFIG`) must exist
+    /// when given; otherwise ./jiaofu.toml is read if present.
+    pub fn load(config_path: Option<&Path>) -> anyhow::Result<Self> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        Self::load_from(config_path, &env)
+    }
+
+    fn load_from(config_path: Option<&Path>, env: &[(String, String)]) -> anyhow::Result<Self> {
+        let var = |name: &str| {
+            env.iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .filter(|v| !v.is_empty())
+        };
+        let file = match config_path {
+            Some(path) => Some(read_file(path)?),
+            None if Path::new("jiaofu.toml").exists() => Some(read_file(Path::new("jiaofu.toml"))?),
+            None => None,
+        }
+        .unwrap_or_default();
+
+        let mut s = Settings::default();
+        let data_dir = var("JIAOFU_DATA_DIR")
+            .map(PathBuf::from)
+            .or(file.data_dir)
+            .unwrap_or(s.data_dir.clone());
+        s.database_url = Secret::new(
+            var("JIAOFU_DATABASE_URL")
+                .or(file.database_url)
+                .unwrap_or_else(|| default_database_url(&data_dir)),
+        );
+        s.data_dir = data_dir;
+        if let Some(v) = var("JIAOFU_LISTEN").or(file.listen) {
+            s.listen = v;
+        }
+        if let Some(v) = var("JIAOFU_TIMEZONE").or(file.timezone) {
+            s.timezone = v
+                .parse()
+                .map_err(|_| anyhow::anyhow!("timezone: '{v}' is not an IANA time zone such as Asia/Shanghai"))?;
+        }
+        if let Some(v) = parse_var(var("JIAOFU_TOKEN_TTL_HOURS"), "JIAOFU_TOKEN_TTL_HOURS")?
+            .or(file.token_ttl_hours)
+        {
+            if v <= 0 {
+                bail!("token_ttl_hours must be positive, got {v}");
+            }
+            s.token_ttl_hours = v;
+        }
+        s.public_url = var("JIAOFU_PUBLIC_URL")
+            .or(file.public_url)
+            .map(|u| u.trim_end_matches('/').to_string());
+        s.templates_dir = var("JIAOFU_TEMPLATES_DIR")
+            .map(PathBuf::from)
+            .or(file.templates_dir);
+        if let Some(v) = file.login_max_failures_per_account {
+            s.login_max_failures_per_account = v;
+        }
+        if let Some(v) = file.login_max_failures_per_address {
+            s.login_max_failures_per_address = v;
+        }
+        if let Some(v) = file.login_window_minutes {
+            s.login_window_minutes = v;
+        }
+        Ok(s)
+    }
+
+    /// The URL users reach the service at, for links in feeds and emails.
+    pub fn base_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+    }
+}
+
+fn parse_var(value: Option<String>, name: &str) -> anyhow::Result<Option<i64>> {
+    value
+        .map(|v| {
+            v.parse()
+                .with_context(|| format!("{name}: '{v}' is not a whole number"))
+        })
+        .transpose()
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("failed to read the configuration file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("{} is not valid jiaofu configuration", path.display()))
+}
+
+/// A database URL fit for printing: any password is replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            if userinfo.contains(':') {
+                format!("{scheme}://{user}:***@{host}")
+            } else {
+                format!("{scheme}://{userinfo}@{host}")
+            }
+        }
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_put_sqlite_under_the_data_dir() {
+        let s = Settings::load_from(None, &env(&[])).expect("defaults load");
+        assert_eq!(s.listen, "127.0.0.1:8080");
+        assert_eq!(s.database_url.expose(), "sqlite://./data/jiaofu.db?mode=rwc");
+        assert_eq!(s.timezone, chrono_tz::Asia::Shanghai);
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let dir = std::env::temp_dir().join(format!("jiaofu-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("jiaofu.toml");
+        std::fs::write(&path, "listen = \"0.0.0.0:9000\"\ntoken_ttl_hours = 4\n").expect("write");
+        let s = Settings::load_from(
+            Some(&path),
+            &env(&[("JIAOFU_LISTEN", "127.0.0.1:7000"), ("JIAOFU_DATA_DIR", "/var/lib/jiaofu")]),
+        )
+        .expect("loads");
+        assert_eq!(s.listen, "127.0.0.1:7000");
+        assert_eq!(s.token_ttl_hours, 4);
+        assert_eq!(s.database_url.expose(), "sqlite:///var/lib/jiaofu/jiaofu.db?mode=rwc");
+    }
+
+    #[test]
+    fn a_bad_time_zone_is_named() {
+        let err = Settings::load_from(None, &env(&[("JIAOFU_TIMEZONE", "Mars/Olympus")]))
+            .expect_err("must fail");
+        assert!(err.to_string().contains("Mars/Olympus"));
+    }
+
+    #[test]
+    fn secrets_and_passwords_are_not_printed() {
+        let s = Secret::new("hunter2".to_string());
+        assert_eq!(format!("{s:?}"), "[redacted]");
+        assert_eq!(
+            redact_url("postgres://app:hunter2@db:5432/jiaofu"),
+            "postgres://app:***@db:5432/jiaofu"
+        );
+    }
+}

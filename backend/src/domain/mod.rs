@@ -1,0 +1,6 @@
+//! Pure rules: no database, no I/O.
+pub mod calendar;
+pub mod ics;
+pub mod plan;
+pub mod schedule;
+pub mod types;

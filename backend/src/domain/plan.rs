@@ -1,0 +1,200 @@
+//! Delivery plans: phases and tasks with deadlines as offsets from the contract signing date.
+use std::collections::HashSet;
+
+use chrono::{Days, NaiveDate};
+use poem_openapi::{Enum, Object};
+use serde::{Deserialize, Serialize};
+
+use super::calendar::HolidayCalendar;
+use crate::error::AppError;
+
+/// How offsets are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Enum)]
+#[serde(rename_all = "snake_case")]
+#[oai(rename_all = "snake_case")]
+pub enum DayBasis {
+    /// Calendar days.
+    Calendar,
+    /// Working days of the plan's holiday calendar.
+    Working,
+}
+
+/// A plan as shipped under templates/plans/ or added by an administrator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Object)]
+#[serde(deny_unknown_fields)]
+pub struct PlanDefinition {
+    /// Unique short code, e.g. `default`.
+    pub code: String,
+    /// Name shown to people.
+    pub name: String,
+    pub day_basis: DayBasis,
+    /// Code of the holiday calendar (e.g. `cn`); required when day_basis is `working`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
+    /// Phases in order.
+    pub phases: Vec<PhaseDefinition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Object)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseDefinition {
+    /// Code unique within the plan, e.g. `preparation`.
+    pub code: String,
+    pub name: String,
+    /// Days after contract signing by which the phase is due.
+    pub offset_days: u32,
+    pub tasks: Vec<TaskDefinition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Object)]
+#[serde(deny_unknown_fields)]
+pub struct TaskDefinition {
+    /// Code unique within the plan, e.g. `site-survey`.
+    pub code: String,
+    pub name: String,
+    /// Days after contract signing by which the task is due; defaults to its phase's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset_days: Option<u32>,
+    /// The task waits on the client, whose contact is reminded too.
+    #[serde(default)]
+    #[oai(default)]
+    pub waits_on_client: bool,
+}
+
+impl PlanDefinition {
+    pub fn from_toml(text: &str) -> anyhow::Result<Self> {
+        Ok(toml::from_str(text)?)
+    }
+
+    /// Checks the plan's own consistency; `calendar_exists` answers for calendar codes.
+    pub fn validate(&self, calendar_exists: impl Fn(&str) -> bool) -> Result<(), AppError> {
+        let code_ok = |c: &str| {
+            !c.is_empty()
+                && c.len() <= 60
+                && c.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_".contains(ch))
+        };
+        if !code_ok(&self.code) {
+            return Err(AppError::invalid(
+                "code",
+                format!("code: '{}' must be 1–60 letters, digits, '-' or '_'", self.code),
+            ));
+        }
+        if self.name.trim().is_empty() {
+            return Err(AppError::invalid("name", "name: must not be empty"));
+        }
+        match (self.day_basis, self.calendar.as_deref()) {
+            (DayBasis::Working, None) => {
+                return Err(AppError::invalid(
+                    "calendar",
+                    "calendar: a working-day plan needs a holiday calendar, e.g. \"cn\"",
+                ));
+            }
+            (_, Some(c)) if !calendar_exists(c) => {
+                return Err(AppError::invalid(
+                    "calendar",
+                    format!("calendar: no holiday calendar '{c}'"),
+                ));
+            }
+            _ => {}
+        }
+        if self.phases.is_empty() {
+            return Err(AppError::invalid("phases", "phases: a plan needs at least one phase"));
+        }
+        let mut phase_codes = HashSet::new();
+        let mut task_codes = HashSet::new();
+        for (i, phase) in self.phases.iter().enumerate() {
+            let at = format!("phases[{i}]");
+            if !code_ok(&phase.code) || !phase_codes.insert(phase.code.as_str()) {
+                return Err(AppError::invalid(
+                    format!("{at}.code"),
+                    format!("{at}.code: '{}' is empty, malformed or used twice", phase.code),
+                ));
+            }
+            if phase.name.trim().is_empty() {
+                return Err(AppError::invalid(format!("{at}.name"), format!("{at}.name: must not be empty")));
+            }
+            if phase.tasks.is_empty() {
+                return Err(AppError::invalid(
+                    format!("{at}.tasks"),
+                    format!("{at}.tasks: phase '{}' has no tasks", phase.code),
+                ));
+            }
+            for (j, task) in phase.tasks.iter().enumerate() {
+                let at = format!("{at}.tasks[{j}]");
+                if !code_ok(&task.code) || !task_codes.insert(task.code.as_str()) {
+                    return Err(AppError::invalid(
+                        format!("{at}.code"),
+                        format!("{at}.code: '{}' is empty, malformed or used twice", task.code),
+                    ));
+                }
+                if task.name.trim().is_empty() {
+                    return Err(AppError::invalid(format!("{at}.name"), format!("{at}.name: must not be empty")));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The due date `offset` days after `signed_on` under `basis`.
+pub fn due_date(
+    signed_on: NaiveDate,
+    offset: u32,
+    basis: DayBasis,
+    calendar: Option<&HolidayCalendar>,
+) -> NaiveDate {
+    match (basis, calendar) {
+        (DayBasis::Working, Some(cal)) => cal.add_working_days(signed_on, offset),
+        _ => signed_on + Days::new(u64::from(offset)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn default_plan() -> PlanDefinition {
+        PlanDefinition::from_toml(include_str!("../../../templates/plans/default.toml"))
+            .expect("the shipped plan parses")
+    }
+
+    #[test]
+    fn the_default_plan_is_the_seeds_four_phases() {
+        let plan = default_plan();
+        plan.validate(|_| true).expect("valid");
+        let offsets: Vec<_> = plan.phases.iter().map(|p| (p.name.as_str(), p.offset_days)).collect();
+        assert_eq!(
+            offsets,
+            [("前期准备", 7), ("设备到货", 15), ("工程安装", 25), ("项目验收", 25)]
+        );
+    }
+
+    #[test]
+    fn calendar_days_count_from_the_signing_date() {
+        let signed: NaiveDate = "2026-03-02".parse().expect("date");
+        let due: Vec<String> = default_plan()
+            .phases
+            .iter()
+            .map(|p| due_date(signed, p.offset_days, DayBasis::Calendar, None).to_string())
+            .collect();
+        assert_eq!(due, ["2026-03-09", "2026-03-17", "2026-03-27", "2026-03-27"]);
+    }
+
+    #[test]
+    fn a_working_day_plan_needs_a_known_calendar() {
+        let mut plan = default_plan();
+        plan.day_basis = DayBasis::Working;
+        assert!(plan.validate(|_| true).is_err());
+        plan.calendar = Some("mars".into());
+        let err = plan.validate(|c| c == "cn").expect_err("unknown calendar");
+        assert!(err.to_string().contains("mars"));
+    }
+
+    #[test]
+    fn duplicate_task_codes_are_named() {
+        let mut plan = default_plan();
+        plan.phases[1].tasks[0].code = "site-survey".into();
+        let err = plan.validate(|_| true).expect_err("duplicate");
+        assert!(matches!(err, AppError::Invalid { field: Some(ref f), .. } if f == "phases[1].tasks[0].code"));
+    }
+}

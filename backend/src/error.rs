@@ -1,0 +1,163 @@
+//! Domain errors, and the single API error type that poem-openapi documents.
+use poem_openapi::{ApiResponse, Object, payload::Json};
+use sea_orm::{DbErr, SqlErr};
+
+/// What can go wrong in a use case. Messages say what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Input that parsed but is not acceptable (422).
+    #[error("{message}")]
+    Invalid {
+        field: Option<String>,
+        message: String,
+    },
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{message}")]
+    TooManyRequests { message: String },
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Invalid {
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+    pub fn not_found(what: impl Into<String>) -> Self {
+        AppError::NotFound(what.into())
+    }
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                AppError::Conflict("this would duplicate an existing record".into())
+            }
+            _ => AppError::Internal(anyhow::Error::new(err).context("database error")),
+        }
+    }
+}
+
+/// The body of every error response.
+#[derive(Debug, Object)]
+pub struct ErrorBody {
+    /// Machine-readable kind: bad_request, unauthorized, forbidden, not_found, conflict, invalid,
+    /// too_many_requests, internal.
+    pub code: String,
+    /// What went wrong and what to fix, for people.
+    pub message: String,
+    /// The request field at fault, when there is one.
+    pub field: Option<String>,
+}
+
+impl ErrorBody {
+    pub fn new(code: &str, message: impl Into<String>, field: Option<String>) -> Json<Self> {
+        Json(Self {
+            code: code.into(),
+            message: message.into(),
+            field,
+        })
+    }
+}
+
+/// Error responses of the API; every operation may answer with these.
+#[derive(Debug, ApiResponse)]
+pub enum ApiError {
+    /// The request is malformed (not JSON, a wrong type, a missing parameter).
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// No valid token: log in and send `Authorization: Bearer <token>`.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorBody>),
+    /// Authenticated, but the role does not allow this.
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
+    /// No such resource, or not visible to the caller.
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+    /// Conflicts with the current state (a duplicate code, a task already done).
+    #[oai(status = 409)]
+    Conflict(Json<ErrorBody>),
+    /// A value is not acceptable; `field` names it.
+    #[oai(status = 422)]
+    Invalid(Json<ErrorBody>),
+    /// Too many attempts; wait and try again.
+    #[oai(status = 429)]
+    TooManyRequests(Json<ErrorBody>),
+    /// The server failed; the cause is in its log.
+    #[oai(status = 500)]
+    Internal(Json<ErrorBody>),
+}
+
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::Invalid { field, message } => {
+                ApiError::Invalid(ErrorBody::new("invalid", message, field))
+            }
+            AppError::Unauthorized(m) => ApiError::Unauthorized(ErrorBody::new("unauthorized", m, None)),
+            AppError::Forbidden(m) => ApiError::Forbidden(ErrorBody::new("forbidden", m, None)),
+            AppError::NotFound(m) => ApiError::NotFound(ErrorBody::new("not_found", m, None)),
+            AppError::Conflict(m) => ApiError::Conflict(ErrorBody::new("conflict", m, None)),
+            AppError::TooManyRequests { message } => {
+                ApiError::TooManyRequests(ErrorBody::new("too_many_requests", message, None))
+            }
+            AppError::Internal(e) => {
+                tracing::error!(error = ?e, "request failed");
+                ApiError::Internal(ErrorBody::new(
+                    "internal",
+                    "the server failed to handle this request; the cause is in its log",
+                    None,
+                ))
+            }
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Turns errors raised by poem itself (unparseable bodies, missing tokens, unknown routes) into the
+/// same JSON shape as every other error.
+pub async fn render_poem_error(err: poem::Error) -> poem::Response {
+    use poem::{IntoResponse, http::StatusCode};
+    if err.is_from_response() {
+        return err.into_response();
+    }
+    let status = err.status();
+    let code = match status {
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    let message = match status {
+        StatusCode::UNAUTHORIZED => {
+            "authentication required: send 'Authorization: Bearer <token>' from POST /api/auth/login"
+                .to_string()
+        }
+        StatusCode::NOT_FOUND => "no such resource".to_string(),
+        s if s.is_server_error() => {
+            tracing::error!(error = %err, "request failed");
+            "the server failed to handle this request; the cause is in its log".to_string()
+        }
+        _ => err.to_string(),
+    };
+    let body = ErrorBody::new(code, message, None);
+    (status, body).into_response()
+}

@@ -1,0 +1,85 @@
+//! Who may see and change which project.
+//! Admins: everything. Viewers: read every project. Managers: read and manage the projects they are
+//! members of, and create projects. Engineers: read the projects they are members of and update
+//! their tasks. A project the caller cannot see answers 404, not 403.
+use entity::{project, project_member};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+
+use super::Actor;
+use crate::{
+    domain::types::Role,
+    error::{AppError, AppResult},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    Read,
+    UpdateTasks,
+    Manage,
+}
+
+/// The project, if the actor may do `need` on it.
+pub async fn project(db: &impl ConnectionTrait, actor: &Actor, id: i32, need: Need) -> AppResult<project::Model> {
+    let not_found = || AppError::not_found(format!("no project {id}"));
+    let project = project::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
+    let allowed = match actor.role {
+        Role::Admin => true,
+        Role::Viewer => {
+            if need != Need::Read {
+                return Err(AppError::Forbidden("viewers can only read".into()));
+            }
+            true
+        }
+        Role::Manager | Role::Engineer => {
+            if !is_member(db, actor, id).await? {
+                return Err(not_found());
+            }
+            match (actor.role, need) {
+                (Role::Engineer, Need::Manage) => {
+                    return Err(AppError::Forbidden(
+                        "engineers update tasks; managing a project needs the manager role".into(),
+                    ));
+                }
+                _ => true,
+            }
+        }
+    };
+    if allowed { Ok(project) } else { Err(not_found()) }
+}
+
+async fn is_member(db: &impl ConnectionTrait, actor: &Actor, project_id: i32) -> AppResult<bool> {
+    let Some(user_id) = actor.id else {
+        return Ok(false);
+    };
+    Ok(project_member::Entity::find()
+        .filter(project_member::Column::ProjectId.eq(project_id))
+        .filter(project_member::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// The ids of the projects the actor can see; `None` means all.
+pub async fn visible_projects(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Option<Vec<i32>>> {
+    match (actor.role, actor.id) {
+        (Role::Admin | Role::Viewer, _) => Ok(None),
+        (_, None) => Ok(Some(Vec::new())),
+        (_, Some(user_id)) => Ok(Some(
+            project_member::Entity::find()
+                .select_only()
+                .column(project_member::Column::ProjectId)
+                .filter(project_member::Column::UserId.eq(user_id))
+                .into_tuple::<i32>()
+                .all(db)
+                .await?,
+        )),
+    }
+}
+
+/// Creating projects is for managers and admins.
+pub fn can_create_projects(actor: &Actor) -> AppResult<()> {
+    match actor.role {
+        Role::Admin | Role::Manager => Ok(()),
+        _ => Err(AppError::Forbidden("only managers and administrators create projects".into())),
+    }
+}

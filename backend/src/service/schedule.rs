@@ -1,0 +1,181 @@
+//! Working a project's schedule: task progress and due-date overrides.
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{phase, project, task};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+
+use super::{
+    Actor,
+    access::{self, Need},
+    history::{self, Change},
+};
+use crate::{
+    db::begin_write,
+    domain::types::{TaskStatus, optional_text, required_text},
+    error::{AppError, AppResult},
+};
+
+pub async fn load(db: &impl ConnectionTrait, project_id: i32) -> AppResult<(Vec<phase::Model>, Vec<task::Model>)> {
+    let phases = phase::Entity::find()
+        .filter(phase::Column::ProjectId.eq(project_id))
+        .order_by_asc(phase::Column::Seq)
+        .all(db)
+        .await?;
+    let tasks = task::Entity::find()
+        .filter(task::Column::ProjectId.eq(project_id))
+        .order_by_asc(task::Column::PhaseId)
+        .order_by_asc(task::Column::Seq)
+        .all(db)
+        .await?;
+    Ok((phases, tasks))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskAction {
+    Start,
+    Complete,
+    Reopen,
+}
+
+/// Moves a task along not_started → in_progress → done, or back from done.
+/// `at` records when the work actually happened (defaults to now; never in the future).
+pub async fn act_on_task(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    task_id: i32,
+    action: TaskAction,
+    note: Option<String>,
+    at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> AppResult<task::Model> {
+    let note = optional_text("note", note.as_deref(), 2000)?;
+    let at = at.unwrap_or(now);
+    if at > now {
+        return Err(AppError::invalid("at", "at: the work cannot have happened in the future"));
+    }
+    let txn = begin_write(db).await?;
+    access::project(&txn, actor, project_id, Need::UpdateTasks).await?;
+    let task = task_of(&txn, project_id, task_id).await?;
+    let status = TaskStatus::parse(&task.status)?;
+    let base = Change::new(Some(project_id), "task", Some(task_id), match action {
+        TaskAction::Start => "started",
+        TaskAction::Complete => "completed",
+        TaskAction::Reopen => "reopened",
+    })
+    .reason(note.clone());
+    let mut m: task::ActiveModel = task.clone().into();
+    let new_status = match (action, status) {
+        (TaskAction::Start, TaskStatus::NotStarted) => {
+            m.started_at = Set(Some(at));
+            TaskStatus::InProgress
+        }
+        (TaskAction::Start, _) => {
+            return Err(AppError::Conflict(format!("task '{}' is already {}", task.name, status)));
+        }
+        (TaskAction::Complete, TaskStatus::Done) => {
+            return Err(AppError::Conflict(format!("task '{}' is already done", task.name)));
+        }
+        (TaskAction::Complete, _) => {
+            if task.started_at.is_none() {
+                m.started_at = Set(Some(at));
+            }
+            m.finished_at = Set(Some(at));
+            m.completed_by = Set(actor.id);
+            TaskStatus::Done
+        }
+        (TaskAction::Reopen, TaskStatus::Done) => {
+            if note.is_none() {
+                return Err(AppError::invalid("note", "note: say why the task is reopened"));
+            }
+            m.finished_at = Set(None);
+            m.completed_by = Set(None);
+            TaskStatus::InProgress
+        }
+        (TaskAction::Reopen, _) => {
+            return Err(AppError::Conflict(format!("task '{}' is not done", task.name)));
+        }
+    };
+    if let Some(n) = &note {
+        m.note = Set(Some(n.clone()));
+    }
+    m.status = Set(new_status.as_str().into());
+    let updated = m.update(&txn).await?;
+    history::record(
+        &txn,
+        actor,
+        now,
+        vec![base.field("status", Some(status.to_string()), Some(new_status.to_string()))],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+async fn task_of(db: &impl ConnectionTrait, project_id: i32, task_id: i32) -> AppResult<task::Model> {
+    task::Entity::find_by_id(task_id)
+        .one(db)
+        .await?
+        .filter(|t| t.project_id == project_id)
+        .ok_or_else(|| AppError::not_found(format!("no task {task_id} on project {project_id}")))
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Deadline {
+    Phase(i32),
+    Task(i32),
+}
+
+/// Sets (`due_on = Some`) or clears (`None`) the override of a phase's or task's due date.
+/// A reason is required either way and kept in the history.
+pub async fn override_due(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project: &project::Model,
+    target: Deadline,
+    due_on: Option<NaiveDate>,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let reason = required_text("reason", reason, 500)?;
+    if let Some(d) = due_on
+        && d < project.contract_signed_on
+    {
+        return Err(AppError::invalid(
+            "due_on",
+            format!("due_on: {d} is before the contract was signed ({})", project.contract_signed_on),
+        ));
+    }
+    let action = if due_on.is_some() { "overridden" } else { "override_cleared" };
+    let txn = begin_write(db).await?;
+    access::project(&txn, actor, project.id, Need::Manage).await?;
+    let show = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+    let change = match target {
+        Deadline::Phase(id) => {
+            let p = phase::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .filter(|p| p.project_id == project.id)
+                .ok_or_else(|| AppError::not_found(format!("no phase {id} on project {}", project.id)))?;
+            let old = p.override_due_on.or(Some(p.planned_due_on));
+            let new = due_on.or(Some(p.planned_due_on));
+            let mut m: phase::ActiveModel = p.into();
+            m.override_due_on = Set(due_on);
+            m.override_reason = Set(due_on.map(|_| reason.clone()));
+            m.update(&txn).await?;
+            Change::new(Some(project.id), "phase", Some(id), action).field("due_on", show(old), show(new))
+        }
+        Deadline::Task(id) => {
+            let t = task_of(&txn, project.id, id).await?;
+            let old = t.override_due_on.or(Some(t.planned_due_on));
+            let new = due_on.or(Some(t.planned_due_on));
+            let mut m: task::ActiveModel = t.into();
+            m.override_due_on = Set(due_on);
+            m.override_reason = Set(due_on.map(|_| reason.clone()));
+            m.update(&txn).await?;
+            Change::new(Some(project.id), "task", Some(id), action).field("due_on", show(old), show(new))
+        }
+    };
+    history::record(&txn, actor, now, vec![change.reason(Some(reason))]).await?;
+    txn.commit().await?;
+    Ok(())
+}

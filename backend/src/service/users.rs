@@ -1,0 +1,195 @@
+//! Accounts: created and managed by administrators (API) or the operator (CLI).
+use chrono::{DateTime, Utc};
+use entity::{auth_token, user};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
+};
+
+use super::{Actor, auth, history};
+use crate::{
+    db::begin_write,
+    domain::types::{EmailAddress, Role, optional_text, required_text},
+    error::{AppError, AppResult},
+};
+
+pub struct NewUser {
+    pub username: String,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub role: String,
+    pub password: String,
+}
+
+#[derive(Default)]
+pub struct UserChanges {
+    pub display_name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub role: Option<String>,
+    pub disabled: Option<bool>,
+}
+
+fn parse_username(value: &str) -> AppResult<String> {
+    let v = value.trim().to_lowercase();
+    let ok = (2..=40).contains(&v.len())
+        && v.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    if ok {
+        Ok(v)
+    } else {
+        Err(AppError::invalid(
+            "username",
+            format!("username: '{value}' must be 2–40 letters, digits, '.', '_' or '-'"),
+        ))
+    }
+}
+
+fn parse_email(value: Option<&str>) -> AppResult<Option<String>> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| EmailAddress::parse("email", v).map(EmailAddress::into_inner))
+        .transpose()
+}
+
+pub async fn create(db: &DatabaseConnection, actor: &Actor, input: NewUser, now: DateTime<Utc>) -> AppResult<user::Model> {
+    let username = parse_username(&input.username)?;
+    let display_name = optional_text("display_name", input.display_name.as_deref(), 60)?.unwrap_or_else(|| username.clone());
+    let email = parse_email(input.email.as_deref())?;
+    let role = Role::parse(&input.role)?;
+    auth::check_password_strength(&input.password)?;
+    let password_hash = auth::hash_password(&input.password).await?;
+
+    let txn = begin_write(db).await?;
+    if find_by_username(&txn, &username).await?.is_some() {
+        return Err(AppError::Conflict(format!("username '{username}' is taken")));
+    }
+    let created = user::ActiveModel {
+        username: Set(username.clone()),
+        display_name: Set(display_name),
+        email: Set(email),
+        password_hash: Set(password_hash),
+        role: Set(role.as_str().into()),
+        disabled: Set(false),
+        reminders_enabled: Set(true),
+        feed_token_hash: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    history::record(
+        &txn,
+        actor,
+        now,
+        vec![history::Change::new(None, "user", Some(created.id), "created").field("role", None, Some(role.to_string()))],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> AppResult<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Username.eq(username.trim().to_lowercase()))
+        .one(db)
+        .await?)
+}
+
+pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<user::Model>> {
+    Ok(user::Entity::find().order_by_asc(user::Column::Username).all(db).await?)
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: i32) -> AppResult<user::Model> {
+    user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no user {id}")))
+}
+
+pub async fn update(db: &DatabaseConnection, actor: &Actor, id: i32, changes: UserChanges, now: DateTime<Utc>) -> AppResult<user::Model> {
+    let txn = begin_write(db).await?;
+    let current = get(&txn, id).await?;
+    let base = history::Change::new(None, "user", Some(id), "updated");
+    let mut log = Vec::new();
+    let mut model: user::ActiveModel = current.clone().into();
+    if let Some(name) = changes.display_name {
+        let name = required_text("display_name", &name, 60)?;
+        history::diff(&mut log, &base, "display_name", &current.display_name, &name);
+        model.display_name = Set(name);
+    }
+    if let Some(email) = changes.email {
+        let email = parse_email(email.as_deref())?;
+        history::diff(&mut log, &base, "email", &current.email.clone().unwrap_or_default(), &email.clone().unwrap_or_default());
+        model.email = Set(email);
+    }
+    if let Some(role) = changes.role {
+        let role = Role::parse(&role)?;
+        if Some(id) == actor.id && role != Role::Admin {
+            return Err(AppError::Conflict("you cannot take the admin role from yourself".into()));
+        }
+        history::diff(&mut log, &base, "role", &current.role, &role.as_str().to_string());
+        model.role = Set(role.as_str().into());
+    }
+    if let Some(disabled) = changes.disabled {
+        if Some(id) == actor.id && disabled {
+            return Err(AppError::Conflict("you cannot disable your own account".into()));
+        }
+        history::diff(&mut log, &base, "disabled", &current.disabled, &disabled);
+        model.disabled = Set(disabled);
+        if disabled {
+            auth_token::Entity::delete_many()
+                .filter(auth_token::Column::UserId.eq(id))
+                .exec(&txn)
+                .await?;
+        }
+    }
+    let updated = model.update(&txn).await?;
+    history::record(&txn, actor, now, log).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Sets a new password (generated when `password` is None) and ends the user's sessions.
+/// Returns the password that was set.
+pub async fn reset_password(db: &DatabaseConnection, username: &str, password: Option<String>, now: DateTime<Utc>) -> AppResult<String> {
+    let password = password.unwrap_or_else(auth::random_password);
+    auth::check_password_strength(&password)?;
+    let hash = auth::hash_password(&password).await?;
+    let txn = begin_write(db).await?;
+    let user = find_by_username(&txn, username)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no user '{username}'")))?;
+    let id = user.id;
+    let mut model: user::ActiveModel = user.into();
+    model.password_hash = Set(hash);
+    model.update(&txn).await?;
+    auth_token::Entity::delete_many()
+        .filter(auth_token::Column::UserId.eq(id))
+        .exec(&txn)
+        .await?;
+    history::record(&txn, &Actor::system(), now, vec![history::Change::new(None, "user", Some(id), "password_reset")]).await?;
+    txn.commit().await?;
+    Ok(password)
+}
+
+/// On a database without users, creates `admin` with a random password and returns it.
+pub async fn ensure_initial_admin(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Option<String>> {
+    if user::Entity::find().count(db).await? > 0 {
+        return Ok(None);
+    }
+    let password = auth::random_password();
+    create(
+        db,
+        &Actor::system(),
+        NewUser {
+            username: "admin".into(),
+            display_name: Some("系统管理员".into()),
+            email: None,
+            role: Role::Admin.as_str().into(),
+            password: password.clone(),
+        },
+        now,
+    )
+    .await?;
+    Ok(Some(password))
+}

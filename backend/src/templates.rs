@@ -1,0 +1,58 @@
+//! Plans and calendars shipped under templates/, embedded at build time; a configured templates
+//! directory adds files or replaces shipped ones of the same name.
+use std::{collections::BTreeMap, path::Path};
+
+use anyhow::Context;
+
+use crate::domain::{calendar::HolidayCalendar, plan::PlanDefinition};
+
+const BUILTIN_PLANS: &[(&str, &str)] = &[("default.toml", include_str!("../../templates/plans/default.toml"))];
+const BUILTIN_CALENDARS: &[(&str, &str)] = &[("cn.toml", include_str!("../../templates/calendars/cn.toml"))];
+
+#[derive(Debug, Clone)]
+pub struct Templates {
+    pub plans: Vec<PlanDefinition>,
+    pub calendars: BTreeMap<String, HolidayCalendar>,
+}
+
+impl Templates {
+    pub fn load(dir: Option<&Path>) -> anyhow::Result<Self> {
+        let plans = files(BUILTIN_PLANS, dir.map(|d| d.join("plans")).as_deref())?
+            .into_iter()
+            .map(|(name, text)| {
+                PlanDefinition::from_toml(&text).with_context(|| format!("plan template {name} is not valid"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut calendars = BTreeMap::new();
+        for (name, text) in files(BUILTIN_CALENDARS, dir.map(|d| d.join("calendars")).as_deref())? {
+            let cal = HolidayCalendar::from_toml(&text)
+                .with_context(|| format!("calendar {name} is not valid"))?;
+            calendars.insert(cal.code.clone(), cal);
+        }
+        for plan in &plans {
+            plan.validate(|c| calendars.contains_key(c))
+                .map_err(|e| anyhow::anyhow!("plan template '{}': {e}", plan.code))?;
+        }
+        Ok(Self { plans, calendars })
+    }
+}
+
+/// The built-in files by name, overlaid with the `*.toml` files of `dir` when it exists.
+fn files(builtin: &[(&str, &str)], dir: Option<&Path>) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut out: BTreeMap<String, String> = builtin
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
+    if let Some(dir) = dir.filter(|d| d.is_dir()) {
+        for entry in std::fs::read_dir(dir).with_context(|| format!("failed to list {}", dir.display()))? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("failed to read {}", path.display()))?;
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                out.insert(name, text);
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,11 @@
+//! sea-orm entities, one module per table; they mirror the migrations.
+pub mod auth_token;
+pub mod client_contact;
+pub mod history;
+pub mod login_attempt;
+pub mod phase;
+pub mod plan;
+pub mod project;
+pub mod project_member;
+pub mod task;
+pub mod user;

@@ -1,0 +1,31 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "projects")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub code: String,
+    pub name: String,
+    pub client_name: String,
+    pub site_address: String,
+    pub region: String,
+    pub category: String,
+    /// JSON array of system-type codes.
+    pub system_types: String,
+    pub contract_signed_on: Date,
+    pub delivery_due_on: Option<Date>,
+    /// active, delivered, in_warranty or closed.
+    pub status: String,
+    /// IANA time zone in which the project's days end (deadlines, overdue).
+    pub timezone: String,
+    pub plan_id: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,30 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "tasks")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub project_id: i32,
+    pub phase_id: i32,
+    pub seq: i32,
+    pub code: String,
+    pub name: String,
+    pub offset_days: i32,
+    pub planned_due_on: Date,
+    pub override_due_on: Option<Date>,
+    pub override_reason: Option<String>,
+    /// The task waits on the client (their contact is reminded too).
+    pub waits_on_client: bool,
+    /// not_started, in_progress or done.
+    pub status: String,
+    pub started_at: Option<DateTimeUtc>,
+    pub finished_at: Option<DateTimeUtc>,
+    pub completed_by: Option<i32>,
+    pub note: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,21 @@
+//! Database schema of jiaofu. Migrations are append-only once landed: fix forward with a new one.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_users;
+mod m20261125_000002_projects;
+mod m20261125_000003_schedule;
+mod m20261125_000004_history;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261125_000001_users::Migration),
+            Box::new(m20261125_000002_projects::Migration),
+            Box::new(m20261125_000003_schedule::Migration),
+            Box::new(m20261125_000004_history::Migration),
+        ]
+    }
+}
