@@ -1,1 +1,105 @@
+//! HTTP API: thin handlers over the services; every operation is documented in the OpenAPI document.
+mod auth;
+mod dashboard;
+mod plans;
+mod projects;
+mod public;
+mod schedule;
+mod users;
 
+use chrono::{DateTime, Utc};
+use poem::{Endpoint, EndpointExt, Route};
+use poem_openapi::{ApiResponse, OpenApiService, SecurityScheme, Tags, auth::Bearer};
+
+use crate::{
+    error::{ApiError, AppError, render_poem_error},
+    service::{Actor, auth as auth_service},
+    state::AppState,
+};
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Logging in and out; the caller's own account and calendar feed.
+    Auth,
+    /// Accounts (administrators).
+    Users,
+    /// Delivery plan templates.
+    Plans,
+    /// Projects, their members and client contacts, their history.
+    Projects,
+    /// Phases and tasks with their deadlines.
+    Schedule,
+    /// Deadlines across projects.
+    Dashboard,
+}
+
+/// A token from `POST /api/auth/login`, sent as `Authorization: Bearer <token>`.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer")]
+pub struct BearerAuth(Bearer);
+
+impl BearerAuth {
+    pub fn token(&self) -> &str {
+        &self.0.token
+    }
+}
+
+/// The caller behind a bearer token.
+pub async fn actor(state: &AppState, auth: &BearerAuth) -> Result<Actor, ApiError> {
+    Ok(auth_service::authenticate(&state.db, auth.token(), Utc::now()).await?)
+}
+
+/// An empty success.
+#[derive(ApiResponse)]
+pub enum NoContent {
+    /// Done.
+    #[oai(status = 204)]
+    Done,
+}
+
+/// Parses an optional RFC 3339 instant given as `field`; absent means now.
+pub fn instant(field: &str, value: Option<&str>) -> Result<DateTime<Utc>, AppError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(Utc::now()),
+        Some(v) => DateTime::parse_from_rfc3339(v)
+            .map(|d| d.with_timezone(&Utc))
+            .map_err(|_| {
+                AppError::invalid(field, format!("{field}: '{v}' is not an RFC 3339 instant such as 2026-03-09T09:00:00+08:00"))
+            }),
+    }
+}
+
+pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, ()> {
+    let apis = (
+        auth::AuthApi::new(state.clone()),
+        users::UsersApi::new(state.clone()),
+        plans::PlansApi::new(state.clone()),
+        projects::ProjectsApi::new(state.clone()),
+        schedule::ScheduleApi::new(state.clone()),
+        dashboard::DashboardApi::new(state.clone()),
+    );
+    OpenApiService::new(apis, "jiaofu API", env!("CARGO_PKG_VERSION"))
+        .description(
+            "交付 jiaofu: delivery of systems-integration contracts from signature to the end of warranty. \
+             Every operation except login requires `Authorization: Bearer <token>`. Errors are \
+             `{code, message, field?}`.",
+        )
+        .server("/api")
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> impl Endpoint {
+    let api = openapi(&state);
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    Route::new()
+        .nest("/api/openapi.json", spec)
+        .nest("/api/docs", docs)
+        .nest("/api", api)
+        .at("/healthz", poem::get(public::healthz))
+        .at("/readyz", poem::get(public::readyz))
+        .at("/feeds/:token/calendar.ics", poem::get(public::calendar_feed))
+        .data(state)
+        .with(poem::middleware::Tracing)
+        .catch_all_error(render_poem_error)
+}

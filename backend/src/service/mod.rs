@@ -2,6 +2,7 @@
 pub mod access;
 pub mod auth;
 pub mod dashboard;
+pub mod demo;
 pub mod feeds;
 pub mod history;
 pub mod plans;

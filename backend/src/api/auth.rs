@@ -1,0 +1,106 @@
+use chrono::{DateTime, Utc};
+use poem::Request;
+use poem_openapi::{Object, OpenApi, payload::Json};
+
+use super::{ApiTags, BearerAuth, NoContent, actor, users::UserDto};
+use crate::{
+    error::ApiResult,
+    service::{auth, feeds, users},
+    state::AppState,
+};
+
+pub struct AuthApi {
+    state: AppState,
+}
+
+impl AuthApi {
+    pub fn new(state: AppState) -> Self {
+        Self { state }
+    }
+}
+
+#[derive(Object)]
+struct LoginRequest {
+    /// The account name, e.g. `admin`.
+    username: String,
+    password: String,
+}
+
+#[derive(Object)]
+struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    token: String,
+    /// When the token stops working; log in again after.
+    expires_at: DateTime<Utc>,
+}
+
+#[derive(Object)]
+struct CalendarFeed {
+    /// Secret iCalendar URL of all your projects' deadlines; add `?project=ID` for one project.
+    /// Anyone with the URL can read it: rotate it if it leaks.
+    url: String,
+}
+
+#[OpenApi(tag = "ApiTags::Auth")]
+impl AuthApi {
+    /// Log in
+    ///
+    /// Exchanges a username and password for a bearer token. Failed attempts are limited per
+    /// account and per client address; past the limit the answer is 429 until the window passes.
+    #[oai(path = "/auth/login", method = "post", operation_id = "login")]
+    async fn login(&self, req: &Request, body: Json<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
+        let address = req
+            .remote_addr()
+            .as_socket_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        let issued = auth::login(
+            &self.state.db,
+            &self.state.settings,
+            &body.username,
+            &body.password,
+            &address,
+            Utc::now(),
+        )
+        .await?;
+        Ok(Json(LoginResponse { token: issued.token, expires_at: issued.expires_at }))
+    }
+
+    /// Log out
+    ///
+    /// Ends the session of the token sent.
+    #[oai(path = "/auth/logout", method = "post", operation_id = "logout")]
+    async fn logout(&self, auth: BearerAuth) -> ApiResult<NoContent> {
+        actor(&self.state, &auth).await?;
+        auth::logout(&self.state.db, auth.token()).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// Who am I
+    ///
+    /// The account behind the token.
+    #[oai(path = "/auth/me", method = "get", operation_id = "me")]
+    async fn me(&self, auth: BearerAuth) -> ApiResult<Json<UserDto>> {
+        let me = actor(&self.state, &auth).await?;
+        let id = me.id.unwrap_or_default();
+        Ok(Json(users::get(&self.state.db, id).await?.into()))
+    }
+
+    /// Create or rotate my calendar feed
+    ///
+    /// Returns a new secret feed URL for calendar clients; the previous URL stops working.
+    #[oai(path = "/auth/me/calendar-feed", method = "post", operation_id = "rotate_calendar_feed")]
+    async fn rotate_feed(&self, auth: BearerAuth) -> ApiResult<Json<CalendarFeed>> {
+        let me = actor(&self.state, &auth).await?;
+        let token = feeds::rotate(&self.state.db, &me).await?;
+        Ok(Json(CalendarFeed { url: format!("{}/feeds/{token}/calendar.ics", self.state.settings.base_url()) }))
+    }
+
+    /// Revoke my calendar feed
+    #[oai(path = "/auth/me/calendar-feed", method = "delete", operation_id = "revoke_calendar_feed")]
+    async fn revoke_feed(&self, auth: BearerAuth) -> ApiResult<NoContent> {
+        let me = actor(&self.state, &auth).await?;
+        feeds::revoke(&self.state.db, &me).await?;
+        Ok(NoContent::Done)
+    }
+}

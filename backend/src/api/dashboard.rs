@@ -1,0 +1,126 @@
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
+
+use super::{ApiTags, BearerAuth, actor, instant};
+use crate::{error::ApiResult, service::dashboard, state::AppState};
+
+pub struct DashboardApi {
+    state: AppState,
+}
+
+impl DashboardApi {
+    pub fn new(state: AppState) -> Self {
+        Self { state }
+    }
+}
+
+#[derive(Object, Default, Clone)]
+struct Counts {
+    /// Open tasks past their due day.
+    overdue: u32,
+    /// Open tasks due within the horizon (today included), not yet overdue.
+    due_soon: u32,
+}
+
+#[derive(Object)]
+struct PhaseCounts {
+    phase_code: String,
+    phase_name: String,
+    #[oai(flatten)]
+    counts: Counts,
+}
+
+/// An open task that is overdue or due soon.
+#[derive(Object)]
+struct DueItem {
+    project_id: i32,
+    project_code: String,
+    project_name: String,
+    phase_code: String,
+    phase_name: String,
+    task_id: i32,
+    task_code: String,
+    task_name: String,
+    status: String,
+    due_on: NaiveDate,
+    days_left: i64,
+    overdue: bool,
+}
+
+#[derive(Object)]
+struct Dashboard {
+    as_of: DateTime<Utc>,
+    /// Days ahead that count as due soon.
+    horizon_days: u32,
+    overall: Counts,
+    /// Per phase, in plan order.
+    phases: Vec<PhaseCounts>,
+    /// The tasks themselves, earliest deadline first.
+    items: Vec<DueItem>,
+}
+
+#[OpenApi(tag = "ApiTags::Dashboard")]
+impl DashboardApi {
+    /// Deadlines across my projects
+    ///
+    /// Overdue tasks and tasks due within the horizon (default 7 days) of the active projects the
+    /// caller can see, counted per phase and overall, with the items themselves.
+    #[oai(path = "/dashboard", method = "get", operation_id = "dashboard")]
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        /// Days ahead that count as due soon, 0–90.
+        #[oai(default = "default_horizon", validator(maximum(value = "90")))]
+        horizon_days: Query<u32>,
+        /// Compute for this instant (RFC 3339); now when absent.
+        as_of: Query<Option<String>>,
+    ) -> ApiResult<Json<Dashboard>> {
+        let me = actor(&self.state, &auth).await?;
+        let now = instant("as_of", as_of.0.as_deref())?;
+        let horizon = horizon_days.0;
+        let mut overall = Counts::default();
+        let mut phases: BTreeMap<(i32, String), PhaseCounts> = BTreeMap::new();
+        let mut items = Vec::new();
+        for item in dashboard::open_items(&self.state.db, &me, now).await? {
+            let overdue = item.state.overdue;
+            if !overdue && item.state.days_left > i64::from(horizon) {
+                continue;
+            }
+            let entry = phases
+                .entry((item.phase.seq, item.phase.code.clone()))
+                .or_insert_with(|| PhaseCounts {
+                    phase_code: item.phase.code.clone(),
+                    phase_name: item.phase.name.clone(),
+                    counts: Counts::default(),
+                });
+            if overdue {
+                overall.overdue += 1;
+                entry.counts.overdue += 1;
+            } else {
+                overall.due_soon += 1;
+                entry.counts.due_soon += 1;
+            }
+            items.push(DueItem {
+                project_id: item.project.id,
+                project_code: item.project.code,
+                project_name: item.project.name,
+                phase_code: item.phase.code,
+                phase_name: item.phase.name,
+                task_id: item.task.id,
+                task_code: item.task.code,
+                task_name: item.task.name,
+                status: item.task.status,
+                due_on: item.due_on,
+                days_left: item.state.days_left,
+                overdue,
+            });
+        }
+        Ok(Json(Dashboard { as_of: now, horizon_days: horizon, overall, phases: phases.into_values().collect(), items }))
+    }
+}
+
+fn default_horizon() -> u32 {
+    7
+}

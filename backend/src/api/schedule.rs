@@ -1,0 +1,329 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use entity::{phase, project, task};
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Path, Query},
+    payload::{Json, PlainText},
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::{ApiTags, BearerAuth, actor, instant};
+use crate::{
+    domain::{
+        ics::{DeadlineEvent, render_calendar},
+        schedule::{due_state, effective_due, local_today},
+        types::{TaskStatus, parse_date},
+    },
+    error::{ApiResult, AppResult},
+    service::{
+        Actor,
+        access::{self, Need},
+        projects::timezone_of,
+        schedule::{self, Deadline, TaskAction},
+    },
+    state::AppState,
+};
+
+pub struct ScheduleApi {
+    state: AppState,
+}
+
+impl ScheduleApi {
+    pub fn new(state: AppState) -> Self {
+        Self { state }
+    }
+}
+
+/// A project's schedule as it stands at `as_of`.
+#[derive(Object)]
+struct ScheduleDto {
+    project_id: i32,
+    contract_signed_on: NaiveDate,
+    /// The instant the overdue flags and days left are computed for.
+    as_of: DateTime<Utc>,
+    /// The project's calendar day at `as_of`.
+    today: NaiveDate,
+    timezone: String,
+    phases: Vec<PhaseDto>,
+}
+
+/// A phase; it is done when all its tasks are.
+#[derive(Object)]
+struct PhaseDto {
+    id: i32,
+    seq: i32,
+    code: String,
+    name: String,
+    /// Days after contract signing (calendar or working days, per the plan).
+    offset_days: i32,
+    /// The date the plan gives.
+    planned_due_on: NaiveDate,
+    /// The date that counts: the override if any, else the planned date.
+    due_on: NaiveDate,
+    overridden: bool,
+    override_reason: Option<String>,
+    /// not_started, in_progress or done (derived from the tasks).
+    status: String,
+    /// Not done after the end of the due day in the project's time zone.
+    overdue: bool,
+    /// Days from today to the due day; negative when past.
+    days_left: i64,
+    tasks: Vec<TaskDto>,
+}
+
+/// A task with its deadline.
+#[derive(Object)]
+pub struct TaskDto {
+    id: i32,
+    phase_id: i32,
+    seq: i32,
+    code: String,
+    name: String,
+    offset_days: i32,
+    planned_due_on: NaiveDate,
+    due_on: NaiveDate,
+    overridden: bool,
+    override_reason: Option<String>,
+    /// The task waits on the client.
+    waits_on_client: bool,
+    /// not_started, in_progress or done.
+    status: String,
+    /// Actual start.
+    started_at: Option<DateTime<Utc>>,
+    /// Actual finish.
+    finished_at: Option<DateTime<Utc>>,
+    /// User id of who completed it.
+    completed_by: Option<i32>,
+    note: Option<String>,
+    overdue: bool,
+    days_left: i64,
+}
+
+impl TaskDto {
+    fn new(t: task::Model, now: DateTime<Utc>, tz: Tz) -> Self {
+        let due_on = effective_due(t.planned_due_on, t.override_due_on);
+        let state = due_state(due_on, t.status == TaskStatus::Done.as_str(), now, tz);
+        Self {
+            id: t.id,
+            phase_id: t.phase_id,
+            seq: t.seq,
+            code: t.code,
+            name: t.name,
+            offset_days: t.offset_days,
+            planned_due_on: t.planned_due_on,
+            due_on,
+            overridden: t.override_due_on.is_some(),
+            override_reason: t.override_reason,
+            waits_on_client: t.waits_on_client,
+            status: t.status,
+            started_at: t.started_at,
+            finished_at: t.finished_at,
+            completed_by: t.completed_by,
+            note: t.note,
+            overdue: state.overdue,
+            days_left: state.days_left,
+        }
+    }
+}
+
+fn phase_dto(p: phase::Model, tasks: Vec<TaskDto>, now: DateTime<Utc>, tz: Tz) -> PhaseDto {
+    let done = tasks.iter().all(|t| t.status == TaskStatus::Done.as_str());
+    let status = if done {
+        TaskStatus::Done
+    } else if tasks.iter().any(|t| t.status != TaskStatus::NotStarted.as_str()) {
+        TaskStatus::InProgress
+    } else {
+        TaskStatus::NotStarted
+    };
+    let due_on = effective_due(p.planned_due_on, p.override_due_on);
+    let state = due_state(due_on, done, now, tz);
+    PhaseDto {
+        id: p.id,
+        seq: p.seq,
+        code: p.code,
+        name: p.name,
+        offset_days: p.offset_days,
+        planned_due_on: p.planned_due_on,
+        due_on,
+        overridden: p.override_due_on.is_some(),
+        override_reason: p.override_reason,
+        status: status.as_str().into(),
+        overdue: state.overdue,
+        days_left: state.days_left,
+        tasks,
+    }
+}
+
+#[derive(Object)]
+struct TaskProgress {
+    /// What was done, or why (kept in the task and its history). Required to reopen.
+    note: Option<String>,
+    /// When it actually happened (RFC 3339); now when absent.
+    at: Option<String>,
+}
+
+#[derive(Object)]
+struct DueOverride {
+    /// The new due date, YYYY-MM-DD; null removes the override and restores the planned date.
+    due_on: Option<String>,
+    /// Why the date changes; kept in the history.
+    reason: String,
+}
+
+#[derive(ApiResponse)]
+pub enum IcsResponse {
+    /// An iCalendar file with one all-day event per task deadline.
+    #[oai(status = 200, content_type = "text/calendar; charset=utf-8")]
+    Ok(PlainText<String>),
+}
+
+#[OpenApi(tag = "ApiTags::Schedule")]
+impl ScheduleApi {
+    /// Get a project's schedule
+    ///
+    /// Phases and tasks with due dates, status, overdue flag and days left.
+    #[oai(path = "/projects/:id/schedule", method = "get", operation_id = "get_schedule")]
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        id: Path<i32>,
+        /// Compute overdue and days left for this instant (RFC 3339); now when absent.
+        as_of: Query<Option<String>>,
+    ) -> ApiResult<Json<ScheduleDto>> {
+        let me = actor(&self.state, &auth).await?;
+        let now = instant("as_of", as_of.0.as_deref())?;
+        let project = access::project(&self.state.db, &me, id.0, Need::Read).await?;
+        let tz = timezone_of(&project);
+        let (phases, tasks) = schedule::load(&self.state.db, project.id).await?;
+        let mut tasks: Vec<TaskDto> = tasks.into_iter().map(|t| TaskDto::new(t, now, tz)).collect();
+        let phases = phases
+            .into_iter()
+            .map(|p| {
+                let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut tasks).into_iter().partition(|t| t.phase_id == p.id);
+                tasks = rest;
+                phase_dto(p, mine, now, tz)
+            })
+            .collect();
+        Ok(Json(ScheduleDto {
+            project_id: project.id,
+            contract_signed_on: project.contract_signed_on,
+            as_of: now,
+            today: local_today(now, tz),
+            timezone: project.timezone,
+            phases,
+        }))
+    }
+
+    /// Start a task
+    #[oai(path = "/projects/:id/tasks/:task_id/start", method = "post", operation_id = "start_task")]
+    async fn start(&self, auth: BearerAuth, id: Path<i32>, task_id: Path<i32>, body: Json<TaskProgress>) -> ApiResult<Json<TaskDto>> {
+        self.act(auth, id.0, task_id.0, TaskAction::Start, body.0).await
+    }
+
+    /// Complete a task
+    #[oai(path = "/projects/:id/tasks/:task_id/complete", method = "post", operation_id = "complete_task")]
+    async fn complete(&self, auth: BearerAuth, id: Path<i32>, task_id: Path<i32>, body: Json<TaskProgress>) -> ApiResult<Json<TaskDto>> {
+        self.act(auth, id.0, task_id.0, TaskAction::Complete, body.0).await
+    }
+
+    /// Reopen a done task
+    ///
+    /// `note` must say why.
+    #[oai(path = "/projects/:id/tasks/:task_id/reopen", method = "post", operation_id = "reopen_task")]
+    async fn reopen(&self, auth: BearerAuth, id: Path<i32>, task_id: Path<i32>, body: Json<TaskProgress>) -> ApiResult<Json<TaskDto>> {
+        self.act(auth, id.0, task_id.0, TaskAction::Reopen, body.0).await
+    }
+
+    /// Override a task's due date
+    ///
+    /// Managers. The override survives changes of the contract date; `due_on: null` removes it.
+    #[oai(path = "/projects/:id/tasks/:task_id/due", method = "put", operation_id = "override_task_due")]
+    async fn override_task(&self, auth: BearerAuth, id: Path<i32>, task_id: Path<i32>, body: Json<DueOverride>) -> ApiResult<Json<TaskDto>> {
+        let project = self.override_due(&auth, id.0, Deadline::Task(task_id.0), body.0).await?;
+        let (_, tasks) = schedule::load(&self.state.db, project.id).await?;
+        let task = tasks
+            .into_iter()
+            .find(|t| t.id == task_id.0)
+            .ok_or_else(|| crate::error::AppError::not_found(format!("no task {}", task_id.0)))?;
+        Ok(Json(TaskDto::new(task, Utc::now(), timezone_of(&project))))
+    }
+
+    /// Override a phase's due date
+    ///
+    /// Managers. `due_on: null` removes the override.
+    #[oai(path = "/projects/:id/phases/:phase_id/due", method = "put", operation_id = "override_phase_due")]
+    async fn override_phase(&self, auth: BearerAuth, id: Path<i32>, phase_id: Path<i32>, body: Json<DueOverride>) -> ApiResult<super::NoContent> {
+        self.override_due(&auth, id.0, Deadline::Phase(phase_id.0), body.0).await?;
+        Ok(super::NoContent::Done)
+    }
+
+    /// A project's deadlines as iCalendar
+    ///
+    /// One all-day event per task, with alarms at 09:00 the day before and on the day. Calendar
+    /// clients that cannot send a token can use the secret feed URL (POST /api/auth/me/calendar-feed).
+    #[oai(path = "/projects/:id/calendar.ics", method = "get", operation_id = "project_calendar")]
+    async fn calendar(&self, auth: BearerAuth, id: Path<i32>) -> ApiResult<IcsResponse> {
+        let me = actor(&self.state, &auth).await?;
+        let ics = render_projects_calendar(&self.state, &me, Some(id.0), Utc::now()).await?;
+        Ok(IcsResponse::Ok(PlainText(ics)))
+    }
+}
+
+impl ScheduleApi {
+    async fn act(&self, auth: BearerAuth, project_id: i32, task_id: i32, action: TaskAction, body: TaskProgress) -> ApiResult<Json<TaskDto>> {
+        let me = actor(&self.state, &auth).await?;
+        let at = body.at.as_deref().map(|a| instant("at", Some(a))).transpose()?;
+        let now = Utc::now();
+        let task = schedule::act_on_task(&self.state.db, &me, project_id, task_id, action, body.note, at, now).await?;
+        let project = access::project(&self.state.db, &me, project_id, Need::Read).await?;
+        Ok(Json(TaskDto::new(task, now, timezone_of(&project))))
+    }
+
+    async fn override_due(&self, auth: &BearerAuth, project_id: i32, target: Deadline, body: DueOverride) -> ApiResult<project::Model> {
+        let me = actor(&self.state, auth).await?;
+        let due_on = body.due_on.as_deref().map(|d| parse_date("due_on", d)).transpose()?;
+        let project = access::project(&self.state.db, &me, project_id, Need::Manage).await?;
+        schedule::override_due(&self.state.db, &me, &project, target, due_on, &body.reason, Utc::now()).await?;
+        Ok(project)
+    }
+}
+
+/// iCalendar of the task deadlines of one project, or of every project the actor can see.
+pub async fn render_projects_calendar(state: &AppState, actor: &Actor, only: Option<i32>, now: DateTime<Utc>) -> AppResult<String> {
+    let db = &state.db;
+    let projects: Vec<project::Model> = match only {
+        Some(id) => vec![access::project(db, actor, id, Need::Read).await?],
+        None => {
+            let mut q = project::Entity::find().order_by_asc(project::Column::Code);
+            if let Some(ids) = access::visible_projects(db, actor).await? {
+                q = q.filter(project::Column::Id.is_in(ids));
+            }
+            q.all(db).await?
+        }
+    };
+    let base = state.settings.base_url();
+    let mut events = Vec::new();
+    for p in &projects {
+        let (phases, tasks) = schedule::load(db, p.id).await?;
+        for t in tasks {
+            let phase = phases.iter().find(|ph| ph.id == t.phase_id).map(|ph| ph.name.as_str()).unwrap_or_default();
+            let done = t.status == TaskStatus::Done.as_str();
+            events.push(DeadlineEvent {
+                uid: format!("task-{}@jiaofu", t.id),
+                due_on: effective_due(t.planned_due_on, t.override_due_on),
+                summary: format!("{}{} · {} 截止", if done { "✓ " } else { "" }, p.code, t.name),
+                description: format!("{}（{}）\n阶段：{}\n任务：{}", p.name, p.client_name, phase, t.name),
+                url: Some(format!("{base}/api/projects/{}/schedule", p.id)),
+                done,
+            });
+        }
+    }
+    let name = match (only, projects.first()) {
+        (Some(_), Some(p)) => format!("{} {} 交付计划", p.code, p.name),
+        _ => format!("交付计划 · {}", actor.name),
+    };
+    let tasks_total = events.len();
+    tracing::debug!(tasks_total, "rendered calendar");
+    Ok(render_calendar(&name, &events, now))
+}

@@ -1,0 +1,133 @@
+use chrono::{DateTime, Utc};
+use entity::user;
+use poem_openapi::{Object, OpenApi, param::Path, payload::Json, types::MaybeUndefined};
+
+use super::{ApiTags, BearerAuth, actor};
+use crate::{
+    error::{ApiResult, AppError},
+    service::{Actor, users},
+    state::AppState,
+};
+
+pub struct UsersApi {
+    state: AppState,
+}
+
+impl UsersApi {
+    pub fn new(state: AppState) -> Self {
+        Self { state }
+    }
+
+    async fn admin(&self, auth: &BearerAuth) -> ApiResult<Actor> {
+        let me = actor(&self.state, auth).await?;
+        if !me.is_admin() {
+            return Err(AppError::Forbidden("only administrators manage accounts".into()).into());
+        }
+        Ok(me)
+    }
+}
+
+/// An account.
+#[derive(Object)]
+pub struct UserDto {
+    pub id: i32,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    /// admin, manager, engineer or viewer.
+    pub role: String,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<user::Model> for UserDto {
+    fn from(u: user::Model) -> Self {
+        Self {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            email: u.email,
+            role: u.role,
+            disabled: u.disabled,
+            created_at: u.created_at,
+        }
+    }
+}
+
+#[derive(Object)]
+struct CreateUser {
+    /// 2–40 letters, digits, '.', '_' or '-'; stored in lower case.
+    username: String,
+    /// Name shown on forms, e.g. 张工; defaults to the username.
+    display_name: Option<String>,
+    email: Option<String>,
+    /// admin, manager, engineer or viewer.
+    role: String,
+    /// At least 10 characters.
+    password: String,
+}
+
+#[derive(Object)]
+struct UpdateUser {
+    display_name: Option<String>,
+    /// Null clears it.
+    email: MaybeUndefined<String>,
+    /// admin, manager, engineer or viewer.
+    role: Option<String>,
+    /// A disabled account cannot log in; its sessions end at once.
+    disabled: Option<bool>,
+}
+
+#[OpenApi(tag = "ApiTags::Users")]
+impl UsersApi {
+    /// List accounts
+    #[oai(path = "/users", method = "get", operation_id = "list_users")]
+    async fn list(&self, auth: BearerAuth) -> ApiResult<Json<Vec<UserDto>>> {
+        self.admin(&auth).await?;
+        Ok(Json(users::list(&self.state.db).await?.into_iter().map(Into::into).collect()))
+    }
+
+    /// Create an account
+    #[oai(path = "/users", method = "post", operation_id = "create_user")]
+    async fn create(&self, auth: BearerAuth, body: Json<CreateUser>) -> ApiResult<Json<UserDto>> {
+        let me = self.admin(&auth).await?;
+        let b = body.0;
+        let created = users::create(
+            &self.state.db,
+            &me,
+            users::NewUser {
+                username: b.username,
+                display_name: b.display_name,
+                email: b.email,
+                role: b.role,
+                password: b.password,
+            },
+            Utc::now(),
+        )
+        .await?;
+        Ok(Json(created.into()))
+    }
+
+    /// Change an account
+    ///
+    /// Set the role, disable or enable, change name or email.
+    #[oai(path = "/users/:id", method = "patch", operation_id = "update_user")]
+    async fn update(&self, auth: BearerAuth, id: Path<i32>, body: Json<UpdateUser>) -> ApiResult<Json<UserDto>> {
+        let me = self.admin(&auth).await?;
+        let b = body.0;
+        let email = match b.email {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(v) => Some(Some(v)),
+        };
+        let updated = users::update(
+            &self.state.db,
+            &me,
+            id.0,
+            users::UserChanges { display_name: b.display_name, email, role: b.role, disabled: b.disabled },
+            Utc::now(),
+        )
+        .await?;
+        Ok(Json(updated.into()))
+    }
+}
