@@ -1,0 +1,7 @@
+//! End-to-end tests of the HTTP API.
+mod auth;
+mod calendar;
+mod dashboard;
+mod openapi;
+mod projects;
+mod schedule;
