@@ -128,9 +128,7 @@ impl Settings {
                 .parse()
                 .map_err(|_| anyhow::anyhow!("timezone: '{v}' is not an IANA time zone such as Asia/Shanghai"))?;
         }
-        if let Some(v) = parse_var(var("JIAOFU_TOKEN_TTL_HOURS"), "JIAOFU_TOKEN_TTL_HOURS")?
-            .or(file.token_ttl_hours)
-        {
+        if let Some(v) = parse_var(var("JIAOFU_TOKEN_TTL_HOURS"), "JIAOFU_TOKEN_TTL_HOURS")?.or(file.token_ttl_hours) {
             if v <= 0 {
                 bail!("token_ttl_hours must be positive, got {v}");
             }
@@ -139,9 +137,7 @@ impl Settings {
         s.public_url = var("JIAOFU_PUBLIC_URL")
             .or(file.public_url)
             .map(|u| u.trim_end_matches('/').to_string());
-        s.templates_dir = var("JIAOFU_TEMPLATES_DIR")
-            .map(PathBuf::from)
-            .or(file.templates_dir);
+        s.templates_dir = var("JIAOFU_TEMPLATES_DIR").map(PathBuf::from).or(file.templates_dir);
         if let Some(v) = file.login_max_failures_per_account {
             s.login_max_failures_per_account = v;
         }
@@ -200,10 +196,7 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -222,7 +215,10 @@ mod tests {
         std::fs::write(&path, "listen = \"0.0.0.0:9000\"\ntoken_ttl_hours = 4\n").expect("write");
         let s = Settings::load_from(
             Some(&path),
-            &env(&[("JIAOFU_LISTEN", "127.0.0.1:7000"), ("JIAOFU_DATA_DIR", "/var/lib/jiaofu")]),
+            &env(&[
+                ("JIAOFU_LISTEN", "127.0.0.1:7000"),
+                ("JIAOFU_DATA_DIR", "/var/lib/jiaofu"),
+            ]),
         )
         .expect("loads");
         assert_eq!(s.listen, "127.0.0.1:7000");
@@ -232,8 +228,7 @@ mod tests {
 
     #[test]
     fn a_bad_time_zone_is_named() {
-        let err = Settings::load_from(None, &env(&[("JIAOFU_TIMEZONE", "Mars/Olympus")]))
-            .expect_err("must fail");
+        let err = Settings::load_from(None, &env(&[("JIAOFU_TIMEZONE", "Mars/Olympus")])).expect_err("must fail");
         assert!(err.to_string().contains("Mars/Olympus"));
     }
 

@@ -7,10 +7,7 @@ use sea_orm::{DbErr, SqlErr};
 pub enum AppError {
     /// Input that parsed but is not acceptable (422).
     #[error("{message}")]
-    Invalid {
-        field: Option<String>,
-        message: String,
-    },
+    Invalid { field: Option<String>, message: String },
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
@@ -104,9 +101,7 @@ pub enum ApiError {
 impl From<AppError> for ApiError {
     fn from(err: AppError) -> Self {
         match err {
-            AppError::Invalid { field, message } => {
-                ApiError::Invalid(ErrorBody::new("invalid", message, field))
-            }
+            AppError::Invalid { field, message } => ApiError::Invalid(ErrorBody::new("invalid", message, field)),
             AppError::Unauthorized(m) => ApiError::Unauthorized(ErrorBody::new("unauthorized", m, None)),
             AppError::Forbidden(m) => ApiError::Forbidden(ErrorBody::new("forbidden", m, None)),
             AppError::NotFound(m) => ApiError::NotFound(ErrorBody::new("not_found", m, None)),
@@ -148,8 +143,7 @@ pub async fn render_poem_error(err: poem::Error) -> poem::Response {
     };
     let message = match status {
         StatusCode::UNAUTHORIZED => {
-            "authentication required: send 'Authorization: Bearer <token>' from POST /api/auth/login"
-                .to_string()
+            "authentication required: send 'Authorization: Bearer <token>' from POST /api/auth/login".to_string()
         }
         StatusCode::NOT_FOUND => "no such resource".to_string(),
         s if s.is_server_error() => {

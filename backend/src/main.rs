@@ -66,7 +66,8 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("JIAOFU_LOG").unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("JIAOFU_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
         )
         .with_target(false)
         .init();
@@ -109,7 +110,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let db_url = redact_url(settings.database_url.expose());
     let state = prepare(settings).await?;
-    if let Some(password) = users::ensure_initial_admin(&state.db, Utc::now()).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+    if let Some(password) = users::ensure_initial_admin(&state.db, Utc::now())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+    {
         println!();
         println!("  First start: created the administrator account.");
         println!("    username: admin");
@@ -121,7 +125,13 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let base = match app.state().settings.public_url.clone() {
         Some(url) => url,
         None => {
-            let host = app.state().settings.listen.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h).to_string();
+            let host = app
+                .state()
+                .settings
+                .listen
+                .rsplit_once(':')
+                .map_or("127.0.0.1", |(h, _)| h)
+                .to_string();
             format!("http://{host}:{}", app.port())
         }
     };
@@ -135,7 +145,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 
 fn read_password_stdin() -> anyhow::Result<String> {
     let mut s = String::new();
-    std::io::stdin().read_to_string(&mut s).context("failed to read the password from standard input")?;
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .context("failed to read the password from standard input")?;
     Ok(s.trim_end_matches(['\r', '\n']).to_string())
 }
 
@@ -143,7 +155,13 @@ async fn user_command(settings: Settings, cmd: UserCommand) -> anyhow::Result<()
     let state = prepare(settings).await?;
     let now = Utc::now();
     match cmd {
-        UserCommand::Add { username, role, name, email, password_stdin } => {
+        UserCommand::Add {
+            username,
+            role,
+            name,
+            email,
+            password_stdin,
+        } => {
             let (password, generated) = if password_stdin {
                 (read_password_stdin()?, false)
             } else {
@@ -152,7 +170,13 @@ async fn user_command(settings: Settings, cmd: UserCommand) -> anyhow::Result<()
             let user = users::create(
                 &state.db,
                 &Actor::system(),
-                users::NewUser { username, display_name: name, email, role, password: password.clone() },
+                users::NewUser {
+                    username,
+                    display_name: name,
+                    email,
+                    role,
+                    password: password.clone(),
+                },
                 now,
             )
             .await
@@ -174,10 +198,19 @@ async fn user_command(settings: Settings, cmd: UserCommand) -> anyhow::Result<()
                 );
             }
         }
-        UserCommand::ResetPassword { username, password_stdin } => {
-            let given = if password_stdin { Some(read_password_stdin()?) } else { None };
+        UserCommand::ResetPassword {
+            username,
+            password_stdin,
+        } => {
+            let given = if password_stdin {
+                Some(read_password_stdin()?)
+            } else {
+                None
+            };
             let generated = given.is_none();
-            let password = users::reset_password(&state.db, &username, given, now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let password = users::reset_password(&state.db, &username, given, now)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("password of {username} changed; their sessions have ended");
             if generated {
                 println!("password: {password}");

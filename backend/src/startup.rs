@@ -18,7 +18,11 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     service::plans::sync_builtin(&db, &templates, Utc::now())
         .await
         .map_err(|e| anyhow::anyhow!("failed to install the shipped plans: {e}"))?;
-    Ok(AppState { db, settings: Arc::new(settings), templates: Arc::new(templates) })
+    Ok(AppState {
+        db,
+        settings: Arc::new(settings),
+        templates: Arc::new(templates),
+    })
 }
 
 /// A bound, ready-to-run server.

@@ -25,8 +25,7 @@ impl Templates {
             .collect::<anyhow::Result<Vec<_>>>()?;
         let mut calendars = BTreeMap::new();
         for (name, text) in files(BUILTIN_CALENDARS, dir.map(|d| d.join("calendars")).as_deref())? {
-            let cal = HolidayCalendar::from_toml(&text)
-                .with_context(|| format!("calendar {name} is not valid"))?;
+            let cal = HolidayCalendar::from_toml(&text).with_context(|| format!("calendar {name} is not valid"))?;
             calendars.insert(cal.code.clone(), cal);
         }
         for plan in &plans {
@@ -39,17 +38,17 @@ impl Templates {
 
 /// The built-in files by name, overlaid with the `*.toml` files of `dir` when it exists.
 fn files(builtin: &[(&str, &str)], dir: Option<&Path>) -> anyhow::Result<BTreeMap<String, String>> {
-    let mut out: BTreeMap<String, String> = builtin
-        .iter()
-        .map(|(n, t)| (n.to_string(), t.to_string()))
-        .collect();
+    let mut out: BTreeMap<String, String> = builtin.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
     if let Some(dir) = dir.filter(|d| d.is_dir()) {
         for entry in std::fs::read_dir(dir).with_context(|| format!("failed to list {}", dir.display()))? {
             let path = entry?.path();
             if path.extension().is_some_and(|e| e == "toml") {
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("failed to read {}", path.display()))?;
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let text =
+                    std::fs::read_to_string(&path).with_context(|| format!("failed to read {}", path.display()))?;
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 out.insert(name, text);
             }
         }

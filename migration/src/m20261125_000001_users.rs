@@ -72,9 +72,7 @@ impl MigrationTrait for Migration {
         manager
             .drop_table(Table::drop().table(AuthTokens::Table).to_owned())
             .await?;
-        manager
-            .drop_table(Table::drop().table(Users::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(Users::Table).to_owned()).await
     }
 }
 

@@ -108,9 +108,7 @@ impl MigrationTrait for Migration {
             Projects::Table.into_iden(),
             Plans::Table.into_iden(),
         ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
+            manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())
     }

@@ -89,12 +89,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(Tasks::Table).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(Phases::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(Tasks::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(Phases::Table).to_owned()).await
     }
 }
 

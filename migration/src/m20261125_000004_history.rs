@@ -40,9 +40,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table(History::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(History::Table).to_owned()).await
     }
 }
 

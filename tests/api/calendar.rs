@@ -12,9 +12,16 @@ fn events(ics: &str) -> Vec<(String, String)> {
         .filter(|c| c.name == "VEVENT")
         .map(|e| {
             let prop = |name: &str| {
-                e.properties.iter().find(|p| p.name == name).map(|p| p.val.to_string()).expect("property present")
+                e.properties
+                    .iter()
+                    .find(|p| p.name == name)
+                    .map(|p| p.val.to_string())
+                    .expect("property present")
             };
-            assert!(e.components.iter().any(|c| c.name == "VALARM"), "open deadlines carry alarms");
+            assert!(
+                e.components.iter().any(|c| c.name == "VALARM"),
+                "open deadlines carry alarms"
+            );
             (prop("DTSTART"), prop("SUMMARY"))
         })
         .collect()
@@ -23,14 +30,20 @@ fn events(ics: &str) -> Vec<(String, String)> {
 #[tokio::test]
 async fn the_project_calendar_holds_one_event_per_task() {
     let app = spawn_app().await;
-    let id = app.project("ZJFY-2026-018", "2026-03-02").await["id"].as_i64().expect("id");
+    let id = app.project("ZJFY-2026-018", "2026-03-02").await["id"]
+        .as_i64()
+        .expect("id");
     let reply = app.get(&format!("/api/projects/{id}/calendar.ics"), &app.admin).await;
     assert_eq!(reply.status, 200);
     assert!(reply.content_type.starts_with("text/calendar"));
 
     let events = events(&reply.text);
     assert_eq!(events.len(), 19, "the default plan has 19 tasks");
-    assert!(events.iter().any(|(start, summary)| start == "20260309" && summary.contains("设备清单确定")));
+    assert!(
+        events
+            .iter()
+            .any(|(start, summary)| start == "20260309" && summary.contains("设备清单确定"))
+    );
 }
 
 #[tokio::test]
@@ -38,7 +51,10 @@ async fn the_secret_feed_url_serves_all_my_projects_without_a_token_until_revoke
     let app = spawn_app().await;
     app.project("ZJFY-2026-018", "2026-03-02").await;
     app.project("ZJFY-2026-019", "2026-04-01").await;
-    let feed = app.post("/api/auth/me/calendar-feed", &app.admin, json!({})).await.expect(200);
+    let feed = app
+        .post("/api/auth/me/calendar-feed", &app.admin, json!({}))
+        .await
+        .expect(200);
     let url = feed["url"].as_str().expect("url");
     let path = &url[url.find("/feeds/").expect("feed path")..];
 

@@ -4,14 +4,28 @@ use serde_json::json;
 #[tokio::test]
 async fn the_dashboard_counts_overdue_and_due_soon_per_phase_with_the_items() {
     let app = spawn_app().await;
-    let id = app.project("ZJFY-2026-018", "2026-03-02").await["id"].as_i64().expect("id");
-    let schedule = app.get(&format!("/api/projects/{id}/schedule"), &app.admin).await.expect(200);
+    let id = app.project("ZJFY-2026-018", "2026-03-02").await["id"]
+        .as_i64()
+        .expect("id");
+    let schedule = app
+        .get(&format!("/api/projects/{id}/schedule"), &app.admin)
+        .await
+        .expect(200);
     let first_task = schedule["phases"][0]["tasks"][0]["id"].as_i64().expect("id");
-    app.post(&format!("/api/projects/{id}/tasks/{first_task}/complete"), &app.admin, json!({})).await.expect(200);
+    app.post(
+        &format!("/api/projects/{id}/tasks/{first_task}/complete"),
+        &app.admin,
+        json!({}),
+    )
+    .await
+    .expect(200);
 
     // On 5 March (Shanghai): 协议签定 (due 2 March) is done; the other six preparation tasks are due
     // on 9 March, within 7 days; nothing else is.
-    let early = app.get("/api/dashboard?as_of=2026-03-05T10:00:00%2B08:00", &app.admin).await.expect(200);
+    let early = app
+        .get("/api/dashboard?as_of=2026-03-05T10:00:00%2B08:00", &app.admin)
+        .await
+        .expect(200);
     assert_eq!(early["overall"]["overdue"], 0);
     assert_eq!(early["overall"]["due_soon"], 6);
     assert_eq!(early["phases"][0]["phase_name"], "前期准备");
@@ -19,14 +33,23 @@ async fn the_dashboard_counts_overdue_and_due_soon_per_phase_with_the_items() {
 
     // On 20 March: preparation (6 open) and arrival (3) are overdue; installation and acceptance
     // (9 tasks due 27 March) are due within 7 days.
-    let late = app.get("/api/dashboard?as_of=2026-03-20T10:00:00%2B08:00", &app.admin).await.expect(200);
+    let late = app
+        .get("/api/dashboard?as_of=2026-03-20T10:00:00%2B08:00", &app.admin)
+        .await
+        .expect(200);
     assert_eq!(late["overall"]["overdue"], 9);
     assert_eq!(late["overall"]["due_soon"], 9);
     let per_phase: Vec<(String, i64, i64)> = late["phases"]
         .as_array()
         .expect("phases")
         .iter()
-        .map(|p| (p["phase_code"].as_str().expect("code").to_string(), p["overdue"].as_i64().expect("n"), p["due_soon"].as_i64().expect("n")))
+        .map(|p| {
+            (
+                p["phase_code"].as_str().expect("code").to_string(),
+                p["overdue"].as_i64().expect("n"),
+                p["due_soon"].as_i64().expect("n"),
+            )
+        })
         .collect();
     assert_eq!(
         per_phase,

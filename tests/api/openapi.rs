@@ -8,20 +8,36 @@ const PUBLIC: &[&str] = &["login"];
 #[tokio::test]
 async fn every_operation_but_login_answers_401_without_a_token() {
     let app = spawn_app().await;
-    let spec = app.request(Method::GET, "/api/openapi.json", None, None).await.expect(200);
+    let spec = app
+        .request(Method::GET, "/api/openapi.json", None, None)
+        .await
+        .expect(200);
     let paths = spec["paths"].as_object().expect("paths");
     let mut checked = 0;
     for (path, ops) in paths {
         for (method, op) in ops.as_object().expect("operations") {
             let id = op["operationId"].as_str().expect("every operation has an id");
-            assert!(op["summary"].is_string() || op["description"].is_string(), "{id} is documented");
+            assert!(
+                op["summary"].is_string() || op["description"].is_string(),
+                "{id} is documented"
+            );
             if PUBLIC.contains(&id) {
                 continue;
             }
-            let concrete = path.split('/').map(|s| if s.starts_with('{') { "1" } else { s }).collect::<Vec<_>>().join("/");
+            let concrete = path
+                .split('/')
+                .map(|s| if s.starts_with('{') { "1" } else { s })
+                .collect::<Vec<_>>()
+                .join("/");
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
-            let reply = app.request(method.clone(), &format!("/api{concrete}"), None, Some(json!({}))).await;
-            assert_eq!(reply.status, 401, "{method} {path} ({id}) without a token: {}", reply.text);
+            let reply = app
+                .request(method.clone(), &format!("/api{concrete}"), None, Some(json!({})))
+                .await;
+            assert_eq!(
+                reply.status, 401,
+                "{method} {path} ({id}) without a token: {}",
+                reply.text
+            );
             assert_eq!(reply.body["code"], "unauthorized");
             checked += 1;
         }

@@ -14,9 +14,17 @@ async fn a_bad_date_is_a_422_that_names_the_field() {
         .expect(422);
     assert_eq!(reply["code"], "invalid");
     assert_eq!(reply["field"], "contract_signed_on");
-    assert!(reply["message"].as_str().expect("message").contains("'2026-02-30' is not a date"));
+    assert!(
+        reply["message"]
+            .as_str()
+            .expect("message")
+            .contains("'2026-02-30' is not a date")
+    );
 
-    let malformed = app.post("/api/projects", &app.admin, json!({"code": 7})).await.expect(400);
+    let malformed = app
+        .post("/api/projects", &app.admin, json!({"code": 7}))
+        .await
+        .expect(400);
     assert_eq!(malformed["code"], "bad_request");
 }
 
@@ -25,7 +33,11 @@ async fn a_duplicate_project_code_is_a_conflict() {
     let app = spawn_app().await;
     app.project("ZJFY-2026-018", "2026-03-02").await;
     let dup = app
-        .post("/api/projects", &app.admin, json!({"code": "zjfy-2026-018", "name": "n", "client_name": "c", "contract_signed_on": "2026-03-02"}))
+        .post(
+            "/api/projects",
+            &app.admin,
+            json!({"code": "zjfy-2026-018", "name": "n", "client_name": "c", "contract_signed_on": "2026-03-02"}),
+        )
         .await
         .expect(409);
     assert!(dup["message"].as_str().expect("message").contains("ZJFY-2026-018"));
@@ -34,21 +46,46 @@ async fn a_duplicate_project_code_is_a_conflict() {
 #[tokio::test]
 async fn a_viewer_reads_but_gets_403_on_every_write() {
     let app = spawn_app().await;
-    let id = app.project("ZJFY-2026-018", "2026-03-02").await["id"].as_i64().expect("id");
+    let id = app.project("ZJFY-2026-018", "2026-03-02").await["id"]
+        .as_i64()
+        .expect("id");
     let (_, viewer) = app.user("qa.viewer", "viewer").await;
 
     app.get(&format!("/api/projects/{id}"), &viewer).await.expect(200);
-    app.get(&format!("/api/projects/{id}/schedule"), &viewer).await.expect(200);
+    app.get(&format!("/api/projects/{id}/schedule"), &viewer)
+        .await
+        .expect(200);
     let create = app
-        .post("/api/projects", &viewer, json!({"code": "X-1", "name": "n", "client_name": "c", "contract_signed_on": "2026-03-02"}))
+        .post(
+            "/api/projects",
+            &viewer,
+            json!({"code": "X-1", "name": "n", "client_name": "c", "contract_signed_on": "2026-03-02"}),
+        )
         .await
         .expect(403);
     assert_eq!(create["code"], "forbidden");
-    app.patch(&format!("/api/projects/{id}"), &viewer, json!({"name": "改名"})).await.expect(403);
-    app.post(&format!("/api/projects/{id}/contacts"), &viewer, json!({"name": "陈志刚", "role": "签字代表"})).await.expect(403);
-    let schedule = app.get(&format!("/api/projects/{id}/schedule"), &viewer).await.expect(200);
+    app.patch(&format!("/api/projects/{id}"), &viewer, json!({"name": "改名"}))
+        .await
+        .expect(403);
+    app.post(
+        &format!("/api/projects/{id}/contacts"),
+        &viewer,
+        json!({"name": "陈志刚", "role": "签字代表"}),
+    )
+    .await
+    .expect(403);
+    let schedule = app
+        .get(&format!("/api/projects/{id}/schedule"), &viewer)
+        .await
+        .expect(200);
     let task_id = schedule["phases"][0]["tasks"][0]["id"].as_i64().expect("id");
-    app.post(&format!("/api/projects/{id}/tasks/{task_id}/complete"), &viewer, json!({})).await.expect(403);
+    app.post(
+        &format!("/api/projects/{id}/tasks/{task_id}/complete"),
+        &viewer,
+        json!({}),
+    )
+    .await
+    .expect(403);
 }
 
 #[tokio::test]
@@ -59,7 +96,11 @@ async fn managers_and_engineers_see_only_their_projects() {
     let other = app.project("OTHER-1", "2026-03-02").await["id"].as_i64().expect("id");
 
     let mine = app
-        .post("/api/projects", &manager, json!({"code": "MINE-1", "name": "n", "client_name": "c", "contract_signed_on": "2026-03-02"}))
+        .post(
+            "/api/projects",
+            &manager,
+            json!({"code": "MINE-1", "name": "n", "client_name": "c", "contract_signed_on": "2026-03-02"}),
+        )
         .await
         .expect(200);
     assert_eq!(mine["members"][0]["role"], "pm", "the creating manager becomes PM");
@@ -68,25 +109,57 @@ async fn managers_and_engineers_see_only_their_projects() {
     let listed = app.get("/api/projects", &manager).await.expect(200);
     assert_eq!(listed["total"], 1);
     app.get(&format!("/api/projects/{other}"), &manager).await.expect(404);
-    app.get(&format!("/api/projects/{mine_id}"), &engineer).await.expect(404);
+    app.get(&format!("/api/projects/{mine_id}"), &engineer)
+        .await
+        .expect(404);
 
-    app.post(&format!("/api/projects/{mine_id}/members"), &manager, json!({"user_id": eng_id, "role": "engineer"}))
+    app.post(
+        &format!("/api/projects/{mine_id}/members"),
+        &manager,
+        json!({"user_id": eng_id, "role": "engineer"}),
+    )
+    .await
+    .expect(200);
+    app.get(&format!("/api/projects/{mine_id}"), &engineer)
         .await
         .expect(200);
-    app.get(&format!("/api/projects/{mine_id}"), &engineer).await.expect(200);
-    app.patch(&format!("/api/projects/{mine_id}"), &engineer, json!({"name": "x"})).await.expect(403);
+    app.patch(&format!("/api/projects/{mine_id}"), &engineer, json!({"name": "x"}))
+        .await
+        .expect(403);
 }
 
 #[tokio::test]
 async fn members_and_client_contacts_are_managed_and_every_change_is_in_the_history() {
     let app = spawn_app().await;
-    let id = app.project("ZJFY-2026-018", "2026-03-02").await["id"].as_i64().expect("id");
+    let id = app.project("ZJFY-2026-018", "2026-03-02").await["id"]
+        .as_i64()
+        .expect("id");
     let (uid, _) = app.user("li.ming", "engineer").await;
 
-    let member = app.post(&format!("/api/projects/{id}/members"), &app.admin, json!({"user_id": uid, "role": "engineer"})).await.expect(200);
+    let member = app
+        .post(
+            &format!("/api/projects/{id}/members"),
+            &app.admin,
+            json!({"user_id": uid, "role": "engineer"}),
+        )
+        .await
+        .expect(200);
     let member_id = member["id"].as_i64().expect("id");
-    app.post(&format!("/api/projects/{id}/members"), &app.admin, json!({"user_id": uid, "role": "pm"})).await.expect(409);
-    let promoted = app.patch(&format!("/api/projects/{id}/members/{member_id}"), &app.admin, json!({"role": "pm"})).await.expect(200);
+    app.post(
+        &format!("/api/projects/{id}/members"),
+        &app.admin,
+        json!({"user_id": uid, "role": "pm"}),
+    )
+    .await
+    .expect(409);
+    let promoted = app
+        .patch(
+            &format!("/api/projects/{id}/members/{member_id}"),
+            &app.admin,
+            json!({"role": "pm"}),
+        )
+        .await
+        .expect(200);
     assert_eq!(promoted["role"], "pm");
 
     let contact = app
@@ -99,20 +172,43 @@ async fn members_and_client_contacts_are_managed_and_every_change_is_in_the_hist
         .expect(200);
     let contact_id = contact["id"].as_i64().expect("id");
     let bad_email = app
-        .patch(&format!("/api/projects/{id}/contacts/{contact_id}"), &app.admin, json!({"email": "not-an-email"}))
+        .patch(
+            &format!("/api/projects/{id}/contacts/{contact_id}"),
+            &app.admin,
+            json!({"email": "not-an-email"}),
+        )
         .await
         .expect(422);
     assert_eq!(bad_email["field"], "email");
-    app.patch(&format!("/api/projects/{id}/contacts/{contact_id}"), &app.admin, json!({"role": "签字代表"})).await.expect(200);
-    app.patch(&format!("/api/projects/{id}"), &app.admin, json!({"status": "delivered", "region": "浙江杭州"})).await.expect(200);
-    app.delete(&format!("/api/projects/{id}/contacts/{contact_id}"), &app.admin).await.expect(204);
-    app.delete(&format!("/api/projects/{id}/members/{member_id}"), &app.admin).await.expect(204);
+    app.patch(
+        &format!("/api/projects/{id}/contacts/{contact_id}"),
+        &app.admin,
+        json!({"role": "签字代表"}),
+    )
+    .await
+    .expect(200);
+    app.patch(
+        &format!("/api/projects/{id}"),
+        &app.admin,
+        json!({"status": "delivered", "region": "浙江杭州"}),
+    )
+    .await
+    .expect(200);
+    app.delete(&format!("/api/projects/{id}/contacts/{contact_id}"), &app.admin)
+        .await
+        .expect(204);
+    app.delete(&format!("/api/projects/{id}/members/{member_id}"), &app.admin)
+        .await
+        .expect(204);
 
     let detail = app.get(&format!("/api/projects/{id}"), &app.admin).await.expect(200);
     assert_eq!(detail["members"].as_array().expect("members").len(), 0);
     assert_eq!(detail["status"], "delivered");
 
-    let history = app.get(&format!("/api/projects/{id}/history"), &app.admin).await.expect(200);
+    let history = app
+        .get(&format!("/api/projects/{id}/history"), &app.admin)
+        .await
+        .expect(200);
     let seen: Vec<(String, String, String)> = history
         .as_array()
         .expect("history")
@@ -137,11 +233,17 @@ async fn members_and_client_contacts_are_managed_and_every_change_is_in_the_hist
         ("member", "removed", "role"),
     ] {
         assert!(
-            seen.iter().any(|s| (s.0.as_str(), s.1.as_str(), s.2.as_str()) == expected),
+            seen.iter()
+                .any(|s| (s.0.as_str(), s.1.as_str(), s.2.as_str()) == expected),
             "history lacks {expected:?}: {seen:?}"
         );
     }
-    let status = history.as_array().expect("history").iter().find(|h| h["field"] == "status").expect("status change");
+    let status = history
+        .as_array()
+        .expect("history")
+        .iter()
+        .find(|h| h["field"] == "status")
+        .expect("status change");
     assert_eq!(status["old_value"], "active");
     assert_eq!(status["new_value"], "delivered");
 }
@@ -164,13 +266,41 @@ async fn projects_are_filtered_searched_and_paginated() {
         .expect(200);
     }
     let codes = |v: &serde_json::Value| -> Vec<String> {
-        v["items"].as_array().expect("items").iter().map(|p| p["code"].as_str().expect("code").to_string()).collect()
+        v["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|p| p["code"].as_str().expect("code").to_string())
+            .collect()
     };
-    assert_eq!(codes(&app.get("/api/projects?region=浙江杭州", &app.admin).await.expect(200)), ["A-1", "A-3"]);
-    assert_eq!(codes(&app.get("/api/projects?system_type=数字法庭", &app.admin).await.expect(200)), ["A-1", "A-3"]);
-    assert_eq!(codes(&app.get("/api/projects?overdue=true", &app.admin).await.expect(200)), ["A-1"]);
-    assert_eq!(codes(&app.get("/api/projects?due_within_days=7", &app.admin).await.expect(200)), ["A-2", "A-3"]);
-    assert_eq!(codes(&app.get("/api/projects?q=a-2", &app.admin).await.expect(200)), ["A-2"]);
+    assert_eq!(
+        codes(&app.get("/api/projects?region=浙江杭州", &app.admin).await.expect(200)),
+        ["A-1", "A-3"]
+    );
+    assert_eq!(
+        codes(
+            &app.get("/api/projects?system_type=数字法庭", &app.admin)
+                .await
+                .expect(200)
+        ),
+        ["A-1", "A-3"]
+    );
+    assert_eq!(
+        codes(&app.get("/api/projects?overdue=true", &app.admin).await.expect(200)),
+        ["A-1"]
+    );
+    assert_eq!(
+        codes(&app.get("/api/projects?due_within_days=7", &app.admin).await.expect(200)),
+        ["A-2", "A-3"]
+    );
+    assert_eq!(
+        codes(&app.get("/api/projects?q=a-2", &app.admin).await.expect(200)),
+        ["A-2"]
+    );
+    assert!(
+        codes(&app.get("/api/projects?q=a_2", &app.admin).await.expect(200)).is_empty(),
+        "'_' is not a wildcard"
+    );
     let page = app.get("/api/projects?per_page=2&page=2", &app.admin).await.expect(200);
     assert_eq!(codes(&page), ["A-3"]);
     assert_eq!(page["total"], 3);

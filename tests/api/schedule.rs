@@ -26,9 +26,20 @@ async fn the_default_plan_puts_the_phases_at_7_15_25_and_25_days_after_signing()
     let project = app.project("ZJFY-2026-018", "2026-03-02").await;
     let id = project["id"].as_i64().expect("id");
 
-    let schedule = app.get(&format!("/api/projects/{id}/schedule"), &app.admin).await.expect(200);
-    assert_eq!(phase_dues(&schedule), ["2026-03-09", "2026-03-17", "2026-03-27", "2026-03-27"]);
-    let names: Vec<&str> = schedule["phases"].as_array().expect("phases").iter().map(|p| p["name"].as_str().expect("name")).collect();
+    let schedule = app
+        .get(&format!("/api/projects/{id}/schedule"), &app.admin)
+        .await
+        .expect(200);
+    assert_eq!(
+        phase_dues(&schedule),
+        ["2026-03-09", "2026-03-17", "2026-03-27", "2026-03-27"]
+    );
+    let names: Vec<&str> = schedule["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .map(|p| p["name"].as_str().expect("name"))
+        .collect();
     assert_eq!(names, ["前期准备", "设备到货", "工程安装", "项目验收"]);
     assert_eq!(task(&schedule, "equipment-list")["name"], "设备清单确定");
     assert_eq!(task(&schedule, "equipment-list")["due_on"], "2026-03-09");
@@ -63,14 +74,19 @@ async fn a_working_day_plan_skips_weekends_and_holidays_and_counts_an_adjusted_s
         )
         .await
         .expect(200);
-    let schedule = app.get(&format!("/api/projects/{}/schedule", project["id"]), &app.admin).await.expect(200);
+    let schedule = app
+        .get(&format!("/api/projects/{}/schedule", project["id"]), &app.admin)
+        .await
+        .expect(200);
     assert_eq!(phase_dues(&schedule), ["2026-05-06", "2026-05-11"]);
 }
 
 #[tokio::test]
 async fn a_task_due_today_becomes_overdue_only_after_midnight_in_shanghai() {
     let app = spawn_app().await;
-    let id = app.project("ZJFY-2026-019", "2026-03-02").await["id"].as_i64().expect("id");
+    let id = app.project("ZJFY-2026-019", "2026-03-02").await["id"]
+        .as_i64()
+        .expect("id");
     let at = |instant: &str| format!("/api/projects/{id}/schedule?as_of={}", instant.replace('+', "%2B"));
 
     let evening = app.get(&at("2026-03-09T23:59:59+08:00"), &app.admin).await.expect(200);
@@ -89,8 +105,13 @@ async fn a_task_due_today_becomes_overdue_only_after_midnight_in_shanghai() {
 #[tokio::test]
 async fn moving_the_contract_date_moves_every_date_that_is_not_overridden() {
     let app = spawn_app().await;
-    let id = app.project("ZJFY-2026-020", "2026-03-02").await["id"].as_i64().expect("id");
-    let before = app.get(&format!("/api/projects/{id}/schedule"), &app.admin).await.expect(200);
+    let id = app.project("ZJFY-2026-020", "2026-03-02").await["id"]
+        .as_i64()
+        .expect("id");
+    let before = app
+        .get(&format!("/api/projects/{id}/schedule"), &app.admin)
+        .await
+        .expect(200);
     let survey_id = task(&before, "site-survey")["id"].as_i64().expect("id");
     app.put(
         &format!("/api/projects/{id}/tasks/{survey_id}/due"),
@@ -100,10 +121,22 @@ async fn moving_the_contract_date_moves_every_date_that_is_not_overridden() {
     .await
     .expect(200);
 
-    app.patch(&format!("/api/projects/{id}"), &app.admin, json!({"contract_signed_on": "2026-03-10"})).await.expect(200);
+    app.patch(
+        &format!("/api/projects/{id}"),
+        &app.admin,
+        json!({"contract_signed_on": "2026-03-10"}),
+    )
+    .await
+    .expect(200);
 
-    let after = app.get(&format!("/api/projects/{id}/schedule"), &app.admin).await.expect(200);
-    assert_eq!(phase_dues(&after), ["2026-03-17", "2026-03-25", "2026-04-04", "2026-04-04"]);
+    let after = app
+        .get(&format!("/api/projects/{id}/schedule"), &app.admin)
+        .await
+        .expect(200);
+    assert_eq!(
+        phase_dues(&after),
+        ["2026-03-17", "2026-03-25", "2026-04-04", "2026-04-04"]
+    );
     assert_eq!(task(&after, "data-plan")["due_on"], "2026-03-17");
     let survey = task(&after, "site-survey");
     assert_eq!(survey["due_on"], "2026-03-12", "the override stays");
@@ -115,8 +148,13 @@ async fn moving_the_contract_date_moves_every_date_that_is_not_overridden() {
 #[tokio::test]
 async fn an_override_keeps_its_reason_in_the_history() {
     let app = spawn_app().await;
-    let id = app.project("ZJFY-2026-021", "2026-03-02").await["id"].as_i64().expect("id");
-    let schedule = app.get(&format!("/api/projects/{id}/schedule"), &app.admin).await.expect(200);
+    let id = app.project("ZJFY-2026-021", "2026-03-02").await["id"]
+        .as_i64()
+        .expect("id");
+    let schedule = app
+        .get(&format!("/api/projects/{id}/schedule"), &app.admin)
+        .await
+        .expect(200);
     let phase_id = schedule["phases"][1]["id"].as_i64().expect("id");
     app.put(
         &format!("/api/projects/{id}/phases/{phase_id}/due"),
@@ -126,7 +164,10 @@ async fn an_override_keeps_its_reason_in_the_history() {
     .await
     .expect(204);
 
-    let history = app.get(&format!("/api/projects/{id}/history"), &app.admin).await.expect(200);
+    let history = app
+        .get(&format!("/api/projects/{id}/history"), &app.admin)
+        .await
+        .expect(200);
     let entry = history
         .as_array()
         .expect("history")
@@ -140,7 +181,11 @@ async fn an_override_keeps_its_reason_in_the_history() {
     assert_eq!(entry["actor"], "管理员");
 
     let missing_reason = app
-        .put(&format!("/api/projects/{id}/phases/{phase_id}/due"), &app.admin, json!({"due_on": "2026-03-21", "reason": " "}))
+        .put(
+            &format!("/api/projects/{id}/phases/{phase_id}/due"),
+            &app.admin,
+            json!({"due_on": "2026-03-21", "reason": " "}),
+        )
         .await
         .expect(422);
     assert_eq!(missing_reason["field"], "reason");
@@ -149,21 +194,49 @@ async fn an_override_keeps_its_reason_in_the_history() {
 #[tokio::test]
 async fn tasks_start_complete_and_reopen_and_a_phase_is_done_when_its_tasks_are() {
     let app = spawn_app().await;
-    let id = app.project("ZJFY-2026-022", "2026-03-02").await["id"].as_i64().expect("id");
+    let id = app.project("ZJFY-2026-022", "2026-03-02").await["id"]
+        .as_i64()
+        .expect("id");
     let (eng_id, eng) = app.user("zhao.lei", "engineer").await;
-    app.post(&format!("/api/projects/{id}/members"), &app.admin, json!({"user_id": eng_id, "role": "engineer"}))
+    app.post(
+        &format!("/api/projects/{id}/members"),
+        &app.admin,
+        json!({"user_id": eng_id, "role": "engineer"}),
+    )
+    .await
+    .expect(200);
+    let schedule = app.get(&format!("/api/projects/{id}/schedule"), &eng).await.expect(200);
+    let arrival: Vec<i64> = schedule["phases"][1]["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|t| t["id"].as_i64().expect("id"))
+        .collect();
+
+    let started = app
+        .post(
+            &format!("/api/projects/{id}/tasks/{}/start", arrival[0]),
+            &eng,
+            json!({}),
+        )
         .await
         .expect(200);
-    let schedule = app.get(&format!("/api/projects/{id}/schedule"), &eng).await.expect(200);
-    let arrival: Vec<i64> = schedule["phases"][1]["tasks"].as_array().expect("tasks").iter().map(|t| t["id"].as_i64().expect("id")).collect();
-
-    let started = app.post(&format!("/api/projects/{id}/tasks/{}/start", arrival[0]), &eng, json!({})).await.expect(200);
     assert_eq!(started["status"], "in_progress");
     assert!(started["started_at"].is_string());
-    app.post(&format!("/api/projects/{id}/tasks/{}/start", arrival[0]), &eng, json!({})).await.expect(409);
+    app.post(
+        &format!("/api/projects/{id}/tasks/{}/start", arrival[0]),
+        &eng,
+        json!({}),
+    )
+    .await
+    .expect(409);
     for t in &arrival {
         let done = app
-            .post(&format!("/api/projects/{id}/tasks/{t}/complete"), &eng, json!({"note": "已完成"}))
+            .post(
+                &format!("/api/projects/{id}/tasks/{t}/complete"),
+                &eng,
+                json!({"note": "已完成"}),
+            )
             .await
             .expect(200);
         assert_eq!(done["status"], "done");
@@ -173,16 +246,31 @@ async fn tasks_start_complete_and_reopen_and_a_phase_is_done_when_its_tasks_are(
     assert_eq!(schedule["phases"][1]["status"], "done");
     assert_eq!(schedule["phases"][0]["status"], "not_started");
 
-    let no_reason = app.post(&format!("/api/projects/{id}/tasks/{}/reopen", arrival[1]), &eng, json!({})).await.expect(422);
-    assert_eq!(no_reason["field"], "note");
-    app.post(&format!("/api/projects/{id}/tasks/{}/reopen", arrival[1]), &eng, json!({"note": "签收单缺少签字"}))
+    let no_reason = app
+        .post(
+            &format!("/api/projects/{id}/tasks/{}/reopen", arrival[1]),
+            &eng,
+            json!({}),
+        )
         .await
-        .expect(200);
+        .expect(422);
+    assert_eq!(no_reason["field"], "note");
+    app.post(
+        &format!("/api/projects/{id}/tasks/{}/reopen", arrival[1]),
+        &eng,
+        json!({"note": "签收单缺少签字"}),
+    )
+    .await
+    .expect(200);
     let schedule = app.get(&format!("/api/projects/{id}/schedule"), &eng).await.expect(200);
     assert_eq!(schedule["phases"][1]["status"], "in_progress");
 
     // Engineers update tasks but do not move deadlines.
-    app.put(&format!("/api/projects/{id}/tasks/{}/due", arrival[0]), &eng, json!({"due_on": "2026-04-01", "reason": "x"}))
-        .await
-        .expect(403);
+    app.put(
+        &format!("/api/projects/{id}/tasks/{}/due", arrival[0]),
+        &eng,
+        json!({"due_on": "2026-04-01", "reason": "x"}),
+    )
+    .await
+    .expect(403);
 }

@@ -75,7 +75,13 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
-    let mut test = TestApp { base, client, state, admin: String::new(), _db: db };
+    let mut test = TestApp {
+        base,
+        client,
+        state,
+        admin: String::new(),
+        _db: db,
+    };
     test.admin = test.login("admin", ADMIN_PASSWORD).await;
     test
 }
@@ -103,7 +109,12 @@ impl TestApp {
             .to_string();
         let text = resp.text().await.expect("body read");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply { status, body, text, content_type }
+        Reply {
+            status,
+            body,
+            text,
+            content_type,
+        }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {
@@ -125,7 +136,12 @@ impl TestApp {
     /// Logs in and returns the token.
     pub async fn login(&self, username: &str, password: &str) -> String {
         let body = self
-            .request(Method::POST, "/api/auth/login", None, Some(json!({"username": username, "password": password})))
+            .request(
+                Method::POST,
+                "/api/auth/login",
+                None,
+                Some(json!({"username": username, "password": password})),
+            )
             .await
             .expect(200);
         body["token"].as_str().expect("token").to_string()
@@ -173,13 +189,23 @@ impl TestDatabase {
         match std::env::var("JIAOFU_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
             Some(admin_url) => {
                 let name = format!("jiaofu_test_{id}");
-                let admin = Database::connect(&admin_url).await.context("connect to JIAOFU_TEST_DATABASE_URL")?;
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .context("connect to JIAOFU_TEST_DATABASE_URL")?;
                 admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await?;
                 admin.close().await?;
                 let (server, _) = admin_url.rsplit_once('/').context("the URL names a database")?;
-                Ok(Self { url: format!("{server}/{name}"), dir, postgres: Some((admin_url, name)) })
+                Ok(Self {
+                    url: format!("{server}/{name}"),
+                    dir,
+                    postgres: Some((admin_url, name)),
+                })
             }
-            None => Ok(Self { url: format!("sqlite://{}/jiaofu.db?mode=rwc", dir.display()), dir, postgres: None }),
+            None => Ok(Self {
+                url: format!("sqlite://{}/jiaofu.db?mode=rwc", dir.display()),
+                dir,
+                postgres: None,
+            }),
         }
     }
 }
@@ -193,7 +219,9 @@ impl Drop for TestDatabase {
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
                 rt.block_on(async {
                     let admin = Database::connect(&admin_url).await?;
-                    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await?;
+                    admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                        .await?;
                     admin.close().await
                 })
                 .map_err(anyhow::Error::from)
@@ -206,7 +234,12 @@ impl Drop for TestDatabase {
 fn random_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
     h.write_u32(std::process::id());
     h.finish()
 }

@@ -63,7 +63,10 @@ impl AuthApi {
             Utc::now(),
         )
         .await?;
-        Ok(Json(LoginResponse { token: issued.token, expires_at: issued.expires_at }))
+        Ok(Json(LoginResponse {
+            token: issued.token,
+            expires_at: issued.expires_at,
+        }))
     }
 
     /// Log out
@@ -89,15 +92,25 @@ impl AuthApi {
     /// Create or rotate my calendar feed
     ///
     /// Returns a new secret feed URL for calendar clients; the previous URL stops working.
-    #[oai(path = "/auth/me/calendar-feed", method = "post", operation_id = "rotate_calendar_feed")]
+    #[oai(
+        path = "/auth/me/calendar-feed",
+        method = "post",
+        operation_id = "rotate_calendar_feed"
+    )]
     async fn rotate_feed(&self, auth: BearerAuth) -> ApiResult<Json<CalendarFeed>> {
         let me = actor(&self.state, &auth).await?;
         let token = feeds::rotate(&self.state.db, &me).await?;
-        Ok(Json(CalendarFeed { url: format!("{}/feeds/{token}/calendar.ics", self.state.settings.base_url()) }))
+        Ok(Json(CalendarFeed {
+            url: format!("{}/feeds/{token}/calendar.ics", self.state.settings.base_url()),
+        }))
     }
 
     /// Revoke my calendar feed
-    #[oai(path = "/auth/me/calendar-feed", method = "delete", operation_id = "revoke_calendar_feed")]
+    #[oai(
+        path = "/auth/me/calendar-feed",
+        method = "delete",
+        operation_id = "revoke_calendar_feed"
+    )]
     async fn revoke_feed(&self, auth: BearerAuth) -> ApiResult<NoContent> {
         let me = actor(&self.state, &auth).await?;
         feeds::revoke(&self.state.db, &me).await?;

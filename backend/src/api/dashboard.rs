@@ -117,7 +117,13 @@ impl DashboardApi {
                 overdue,
             });
         }
-        Ok(Json(Dashboard { as_of: now, horizon_days: horizon, overall, phases: phases.into_values().collect(), items }))
+        Ok(Json(Dashboard {
+            as_of: now,
+            horizon_days: horizon,
+            overall,
+            phases: phases.into_values().collect(),
+            items,
+        }))
     }
 }
 

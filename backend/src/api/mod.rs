@@ -64,7 +64,10 @@ pub fn instant(field: &str, value: Option<&str>) -> Result<DateTime<Utc>, AppErr
         Some(v) => DateTime::parse_from_rfc3339(v)
             .map(|d| d.with_timezone(&Utc))
             .map_err(|_| {
-                AppError::invalid(field, format!("{field}: '{v}' is not an RFC 3339 instant such as 2026-03-09T09:00:00+08:00"))
+                AppError::invalid(
+                    field,
+                    format!("{field}: '{v}' is not an RFC 3339 instant such as 2026-03-09T09:00:00+08:00"),
+                )
             }),
     }
 }
@@ -100,6 +103,43 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/readyz", poem::get(public::readyz))
         .at("/feeds/:token/calendar.ics", poem::get(public::calendar_feed))
         .data(state)
-        .with(poem::middleware::Tracing)
         .catch_all_error(render_poem_error)
+        .around(access_log)
+}
+
+/// One log line per request: method, path with secrets masked, status and duration. Query strings
+/// are left out, and the secret of a calendar-feed URL never reaches the log.
+async fn access_log<E: Endpoint>(next: E, req: poem::Request) -> poem::Result<poem::Response> {
+    let method = req.method().clone();
+    let path = mask_secrets(req.uri().path());
+    let started = std::time::Instant::now();
+    let result = next.call(req).await.map(poem::IntoResponse::into_response);
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    match &result {
+        Ok(resp) => tracing::info!(%method, path, status = resp.status().as_u16(), ms, "request"),
+        Err(err) => tracing::info!(%method, path, status = err.status().as_u16(), ms, "request"),
+    }
+    result
+}
+
+fn mask_secrets(path: &str) -> String {
+    match path.strip_prefix("/feeds/") {
+        Some(rest) => match rest.split_once('/') {
+            Some((_, tail)) => format!("/feeds/***/{tail}"),
+            None => "/feeds/***".into(),
+        },
+        None => path.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn feed_secrets_are_masked_in_logged_paths() {
+        assert_eq!(
+            super::mask_secrets("/feeds/0123abcd/calendar.ics"),
+            "/feeds/***/calendar.ics"
+        );
+        assert_eq!(super::mask_secrets("/api/projects/1"), "/api/projects/1");
+    }
 }

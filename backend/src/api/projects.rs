@@ -30,7 +30,11 @@ impl ProjectsApi {
     }
 
     async fn plan_codes(&self) -> ApiResult<HashMap<i32, String>> {
-        Ok(plans::list(&self.state.db).await?.into_iter().map(|p| (p.id, p.code)).collect())
+        Ok(plans::list(&self.state.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.code))
+            .collect())
     }
 
     async fn detail(&self, project: project::Model) -> ApiResult<Json<ProjectDetail>> {
@@ -141,7 +145,14 @@ struct MemberDto {
 
 impl From<(project_member::Model, user::Model)> for MemberDto {
     fn from((m, u): (project_member::Model, user::Model)) -> Self {
-        Self { id: m.id, user_id: u.id, username: u.username, display_name: u.display_name, email: u.email, role: m.role }
+        Self {
+            id: m.id,
+            user_id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            email: u.email,
+            role: m.role,
+        }
     }
 }
 
@@ -158,7 +169,13 @@ struct ContactDto {
 
 impl From<client_contact::Model> for ContactDto {
     fn from(c: client_contact::Model) -> Self {
-        Self { id: c.id, name: c.name, email: c.email, phone: c.phone, role: c.role }
+        Self {
+            id: c.id,
+            name: c.name,
+            email: c.email,
+            phone: c.phone,
+            role: c.role,
+        }
     }
 }
 
@@ -241,7 +258,12 @@ fn maybe(v: MaybeUndefined<String>) -> Option<Option<String>> {
 
 impl From<SaveContact> for ContactInput {
     fn from(b: SaveContact) -> Self {
-        Self { name: b.name, email: maybe(b.email), phone: maybe(b.phone), role: b.role }
+        Self {
+            name: b.name,
+            email: maybe(b.email),
+            phone: maybe(b.phone),
+            role: b.role,
+        }
     }
 }
 
@@ -340,7 +362,10 @@ impl ProjectsApi {
         #[oai(default = "default_page")]
         page: Query<u64>,
         /// Projects per page, 1–200.
-        #[oai(default = "default_per_page", validator(minimum(value = "1"), maximum(value = "200")))]
+        #[oai(
+            default = "default_per_page",
+            validator(minimum(value = "1"), maximum(value = "200"))
+        )]
         per_page: Query<u64>,
     ) -> ApiResult<Json<ProjectPage>> {
         let me = actor(&self.state, &auth).await?;
@@ -369,7 +394,12 @@ impl ProjectsApi {
                 },
             })
             .collect();
-        Ok(Json(ProjectPage { items, total, page: page_no, per_page }))
+        Ok(Json(ProjectPage {
+            items,
+            total,
+            page: page_no,
+            per_page,
+        }))
     }
 
     /// Get a project
@@ -382,7 +412,12 @@ impl ProjectsApi {
 
     /// Change a project
     #[oai(path = "/projects/:id", method = "patch", operation_id = "update_project")]
-    async fn update(&self, auth: BearerAuth, id: Path<i32>, body: Json<UpdateProject>) -> ApiResult<Json<ProjectDetail>> {
+    async fn update(
+        &self,
+        auth: BearerAuth,
+        id: Path<i32>,
+        body: Json<UpdateProject>,
+    ) -> ApiResult<Json<ProjectDetail>> {
         let me = actor(&self.state, &auth).await?;
         let b = body.0;
         let updated = projects::update(
@@ -417,7 +452,10 @@ impl ProjectsApi {
         auth: BearerAuth,
         id: Path<i32>,
         /// Entries to return, 1–1000.
-        #[oai(default = "default_history_limit", validator(minimum(value = "1"), maximum(value = "1000")))]
+        #[oai(
+            default = "default_history_limit",
+            validator(minimum(value = "1"), maximum(value = "1000"))
+        )]
         limit: Query<u64>,
         /// Entries to skip.
         #[oai(default)]
@@ -434,7 +472,13 @@ impl ProjectsApi {
     async fn members(&self, auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Vec<MemberDto>>> {
         let me = actor(&self.state, &auth).await?;
         access::project(&self.state.db, &me, id.0, Need::Read).await?;
-        Ok(Json(projects::members(&self.state.db, id.0).await?.into_iter().map(Into::into).collect()))
+        Ok(Json(
+            projects::members(&self.state.db, id.0)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        ))
     }
 
     /// Add a member
@@ -446,7 +490,11 @@ impl ProjectsApi {
     }
 
     /// Change a member's project role
-    #[oai(path = "/projects/:id/members/:member_id", method = "patch", operation_id = "update_member")]
+    #[oai(
+        path = "/projects/:id/members/:member_id",
+        method = "patch",
+        operation_id = "update_member"
+    )]
     async fn update_member(
         &self,
         auth: BearerAuth,
@@ -460,7 +508,11 @@ impl ProjectsApi {
     }
 
     /// Remove a member
-    #[oai(path = "/projects/:id/members/:member_id", method = "delete", operation_id = "remove_member")]
+    #[oai(
+        path = "/projects/:id/members/:member_id",
+        method = "delete",
+        operation_id = "remove_member"
+    )]
     async fn remove_member(&self, auth: BearerAuth, id: Path<i32>, member_id: Path<i32>) -> ApiResult<NoContent> {
         let me = actor(&self.state, &auth).await?;
         projects::remove_member(&self.state.db, &me, id.0, member_id.0, Utc::now()).await?;
@@ -472,19 +524,34 @@ impl ProjectsApi {
     async fn contacts(&self, auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Vec<ContactDto>>> {
         let me = actor(&self.state, &auth).await?;
         access::project(&self.state.db, &me, id.0, Need::Read).await?;
-        Ok(Json(projects::contacts(&self.state.db, id.0).await?.into_iter().map(Into::into).collect()))
+        Ok(Json(
+            projects::contacts(&self.state.db, id.0)
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        ))
     }
 
     /// Add a client contact
     #[oai(path = "/projects/:id/contacts", method = "post", operation_id = "add_contact")]
-    async fn add_contact(&self, auth: BearerAuth, id: Path<i32>, body: Json<SaveContact>) -> ApiResult<Json<ContactDto>> {
+    async fn add_contact(
+        &self,
+        auth: BearerAuth,
+        id: Path<i32>,
+        body: Json<SaveContact>,
+    ) -> ApiResult<Json<ContactDto>> {
         let me = actor(&self.state, &auth).await?;
         let c = projects::save_contact(&self.state.db, &me, id.0, None, body.0.into(), Utc::now()).await?;
         Ok(Json(c.into()))
     }
 
     /// Change a client contact
-    #[oai(path = "/projects/:id/contacts/:contact_id", method = "patch", operation_id = "update_contact")]
+    #[oai(
+        path = "/projects/:id/contacts/:contact_id",
+        method = "patch",
+        operation_id = "update_contact"
+    )]
     async fn update_contact(
         &self,
         auth: BearerAuth,
@@ -493,12 +560,17 @@ impl ProjectsApi {
         body: Json<SaveContact>,
     ) -> ApiResult<Json<ContactDto>> {
         let me = actor(&self.state, &auth).await?;
-        let c = projects::save_contact(&self.state.db, &me, id.0, Some(contact_id.0), body.0.into(), Utc::now()).await?;
+        let c =
+            projects::save_contact(&self.state.db, &me, id.0, Some(contact_id.0), body.0.into(), Utc::now()).await?;
         Ok(Json(c.into()))
     }
 
     /// Remove a client contact
-    #[oai(path = "/projects/:id/contacts/:contact_id", method = "delete", operation_id = "remove_contact")]
+    #[oai(
+        path = "/projects/:id/contacts/:contact_id",
+        method = "delete",
+        operation_id = "remove_contact"
+    )]
     async fn remove_contact(&self, auth: BearerAuth, id: Path<i32>, contact_id: Path<i32>) -> ApiResult<NoContent> {
         let me = actor(&self.state, &auth).await?;
         projects::remove_contact(&self.state.db, &me, id.0, contact_id.0, Utc::now()).await?;
@@ -522,4 +594,3 @@ fn default_per_page() -> u64 {
 fn default_history_limit() -> u64 {
     200
 }
-

@@ -20,7 +20,7 @@ use crate::{
         Actor,
         access::{self, Need},
         projects::timezone_of,
-        schedule::{self, Deadline, TaskAction},
+        schedule::{self, Deadline, TaskAction, TaskUpdate},
     },
     state::AppState,
 };
@@ -200,7 +200,8 @@ impl ScheduleApi {
         let phases = phases
             .into_iter()
             .map(|p| {
-                let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut tasks).into_iter().partition(|t| t.phase_id == p.id);
+                let (mine, rest): (Vec<_>, Vec<_>) =
+                    std::mem::take(&mut tasks).into_iter().partition(|t| t.phase_id == p.id);
                 tasks = rest;
                 phase_dto(p, mine, now, tz)
             })
@@ -216,31 +217,73 @@ impl ScheduleApi {
     }
 
     /// Start a task
-    #[oai(path = "/projects/:id/tasks/:task_id/start", method = "post", operation_id = "start_task")]
-    async fn start(&self, auth: BearerAuth, id: Path<i32>, task_id: Path<i32>, body: Json<TaskProgress>) -> ApiResult<Json<TaskDto>> {
+    #[oai(
+        path = "/projects/:id/tasks/:task_id/start",
+        method = "post",
+        operation_id = "start_task"
+    )]
+    async fn start(
+        &self,
+        auth: BearerAuth,
+        id: Path<i32>,
+        task_id: Path<i32>,
+        body: Json<TaskProgress>,
+    ) -> ApiResult<Json<TaskDto>> {
         self.act(auth, id.0, task_id.0, TaskAction::Start, body.0).await
     }
 
     /// Complete a task
-    #[oai(path = "/projects/:id/tasks/:task_id/complete", method = "post", operation_id = "complete_task")]
-    async fn complete(&self, auth: BearerAuth, id: Path<i32>, task_id: Path<i32>, body: Json<TaskProgress>) -> ApiResult<Json<TaskDto>> {
+    #[oai(
+        path = "/projects/:id/tasks/:task_id/complete",
+        method = "post",
+        operation_id = "complete_task"
+    )]
+    async fn complete(
+        &self,
+        auth: BearerAuth,
+        id: Path<i32>,
+        task_id: Path<i32>,
+        body: Json<TaskProgress>,
+    ) -> ApiResult<Json<TaskDto>> {
         self.act(auth, id.0, task_id.0, TaskAction::Complete, body.0).await
     }
 
     /// Reopen a done task
     ///
     /// `note` must say why.
-    #[oai(path = "/projects/:id/tasks/:task_id/reopen", method = "post", operation_id = "reopen_task")]
-    async fn reopen(&self, auth: BearerAuth, id: Path<i32>, task_id: Path<i32>, body: Json<TaskProgress>) -> ApiResult<Json<TaskDto>> {
+    #[oai(
+        path = "/projects/:id/tasks/:task_id/reopen",
+        method = "post",
+        operation_id = "reopen_task"
+    )]
+    async fn reopen(
+        &self,
+        auth: BearerAuth,
+        id: Path<i32>,
+        task_id: Path<i32>,
+        body: Json<TaskProgress>,
+    ) -> ApiResult<Json<TaskDto>> {
         self.act(auth, id.0, task_id.0, TaskAction::Reopen, body.0).await
     }
 
     /// Override a task's due date
     ///
     /// Managers. The override survives changes of the contract date; `due_on: null` removes it.
-    #[oai(path = "/projects/:id/tasks/:task_id/due", method = "put", operation_id = "override_task_due")]
-    async fn override_task(&self, auth: BearerAuth, id: Path<i32>, task_id: Path<i32>, body: Json<DueOverride>) -> ApiResult<Json<TaskDto>> {
-        let project = self.override_due(&auth, id.0, Deadline::Task(task_id.0), body.0).await?;
+    #[oai(
+        path = "/projects/:id/tasks/:task_id/due",
+        method = "put",
+        operation_id = "override_task_due"
+    )]
+    async fn override_task(
+        &self,
+        auth: BearerAuth,
+        id: Path<i32>,
+        task_id: Path<i32>,
+        body: Json<DueOverride>,
+    ) -> ApiResult<Json<TaskDto>> {
+        let project = self
+            .override_due(&auth, id.0, Deadline::Task(task_id.0), body.0)
+            .await?;
         let (_, tasks) = schedule::load(&self.state.db, project.id).await?;
         let task = tasks
             .into_iter()
@@ -252,9 +295,20 @@ impl ScheduleApi {
     /// Override a phase's due date
     ///
     /// Managers. `due_on: null` removes the override.
-    #[oai(path = "/projects/:id/phases/:phase_id/due", method = "put", operation_id = "override_phase_due")]
-    async fn override_phase(&self, auth: BearerAuth, id: Path<i32>, phase_id: Path<i32>, body: Json<DueOverride>) -> ApiResult<super::NoContent> {
-        self.override_due(&auth, id.0, Deadline::Phase(phase_id.0), body.0).await?;
+    #[oai(
+        path = "/projects/:id/phases/:phase_id/due",
+        method = "put",
+        operation_id = "override_phase_due"
+    )]
+    async fn override_phase(
+        &self,
+        auth: BearerAuth,
+        id: Path<i32>,
+        phase_id: Path<i32>,
+        body: Json<DueOverride>,
+    ) -> ApiResult<super::NoContent> {
+        self.override_due(&auth, id.0, Deadline::Phase(phase_id.0), body.0)
+            .await?;
         Ok(super::NoContent::Done)
     }
 
@@ -262,7 +316,11 @@ impl ScheduleApi {
     ///
     /// One all-day event per task, with alarms at 09:00 the day before and on the day. Calendar
     /// clients that cannot send a token can use the secret feed URL (POST /api/auth/me/calendar-feed).
-    #[oai(path = "/projects/:id/calendar.ics", method = "get", operation_id = "project_calendar")]
+    #[oai(
+        path = "/projects/:id/calendar.ics",
+        method = "get",
+        operation_id = "project_calendar"
+    )]
     async fn calendar(&self, auth: BearerAuth, id: Path<i32>) -> ApiResult<IcsResponse> {
         let me = actor(&self.state, &auth).await?;
         let ics = render_projects_calendar(&self.state, &me, Some(id.0), Utc::now()).await?;
@@ -271,16 +329,41 @@ impl ScheduleApi {
 }
 
 impl ScheduleApi {
-    async fn act(&self, auth: BearerAuth, project_id: i32, task_id: i32, action: TaskAction, body: TaskProgress) -> ApiResult<Json<TaskDto>> {
+    async fn act(
+        &self,
+        auth: BearerAuth,
+        project_id: i32,
+        task_id: i32,
+        action: TaskAction,
+        body: TaskProgress,
+    ) -> ApiResult<Json<TaskDto>> {
         let me = actor(&self.state, &auth).await?;
         let at = body.at.as_deref().map(|a| instant("at", Some(a))).transpose()?;
         let now = Utc::now();
-        let task = schedule::act_on_task(&self.state.db, &me, project_id, task_id, action, body.note, at, now).await?;
+        let task = schedule::act_on_task(
+            &self.state.db,
+            &me,
+            project_id,
+            task_id,
+            TaskUpdate {
+                action,
+                note: body.note,
+                at,
+            },
+            now,
+        )
+        .await?;
         let project = access::project(&self.state.db, &me, project_id, Need::Read).await?;
         Ok(Json(TaskDto::new(task, now, timezone_of(&project))))
     }
 
-    async fn override_due(&self, auth: &BearerAuth, project_id: i32, target: Deadline, body: DueOverride) -> ApiResult<project::Model> {
+    async fn override_due(
+        &self,
+        auth: &BearerAuth,
+        project_id: i32,
+        target: Deadline,
+        body: DueOverride,
+    ) -> ApiResult<project::Model> {
         let me = actor(&self.state, auth).await?;
         let due_on = body.due_on.as_deref().map(|d| parse_date("due_on", d)).transpose()?;
         let project = access::project(&self.state.db, &me, project_id, Need::Manage).await?;
@@ -290,7 +373,12 @@ impl ScheduleApi {
 }
 
 /// iCalendar of the task deadlines of one project, or of every project the actor can see.
-pub async fn render_projects_calendar(state: &AppState, actor: &Actor, only: Option<i32>, now: DateTime<Utc>) -> AppResult<String> {
+pub async fn render_projects_calendar(
+    state: &AppState,
+    actor: &Actor,
+    only: Option<i32>,
+    now: DateTime<Utc>,
+) -> AppResult<String> {
     let db = &state.db;
     let projects: Vec<project::Model> = match only {
         Some(id) => vec![access::project(db, actor, id, Need::Read).await?],
@@ -307,7 +395,11 @@ pub async fn render_projects_calendar(state: &AppState, actor: &Actor, only: Opt
     for p in &projects {
         let (phases, tasks) = schedule::load(db, p.id).await?;
         for t in tasks {
-            let phase = phases.iter().find(|ph| ph.id == t.phase_id).map(|ph| ph.name.as_str()).unwrap_or_default();
+            let phase = phases
+                .iter()
+                .find(|ph| ph.id == t.phase_id)
+                .map(|ph| ph.name.as_str())
+                .unwrap_or_default();
             let done = t.status == TaskStatus::Done.as_str();
             events.push(DeadlineEvent {
                 uid: format!("task-{}@jiaofu", t.id),

@@ -84,7 +84,9 @@ impl UsersApi {
     #[oai(path = "/users", method = "get", operation_id = "list_users")]
     async fn list(&self, auth: BearerAuth) -> ApiResult<Json<Vec<UserDto>>> {
         self.admin(&auth).await?;
-        Ok(Json(users::list(&self.state.db).await?.into_iter().map(Into::into).collect()))
+        Ok(Json(
+            users::list(&self.state.db).await?.into_iter().map(Into::into).collect(),
+        ))
     }
 
     /// Create an account
@@ -124,7 +126,12 @@ impl UsersApi {
             &self.state.db,
             &me,
             id.0,
-            users::UserChanges { display_name: b.display_name, email, role: b.role, disabled: b.disabled },
+            users::UserChanges {
+                display_name: b.display_name,
+                email,
+                role: b.role,
+                disabled: b.disabled,
+            },
             Utc::now(),
         )
         .await?;

@@ -43,7 +43,10 @@ pub fn render_calendar(name: &str, events: &[DeadlineEvent], now: DateTime<Utc>)
                 line("BEGIN:VALARM".into());
                 line("ACTION:DISPLAY".into());
                 line(format!("TRIGGER:{trigger}"));
-                line(format!("DESCRIPTION:{}", escape_text(&format!("{when}：{}", e.summary))));
+                line(format!(
+                    "DESCRIPTION:{}",
+                    escape_text(&format!("{when}：{}", e.summary))
+                ));
                 line("END:VALARM".into());
             }
         }

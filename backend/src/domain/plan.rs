@@ -69,9 +69,7 @@ impl PlanDefinition {
     /// Checks the plan's own consistency; `calendar_exists` answers for calendar codes.
     pub fn validate(&self, calendar_exists: impl Fn(&str) -> bool) -> Result<(), AppError> {
         let code_ok = |c: &str| {
-            !c.is_empty()
-                && c.len() <= 60
-                && c.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_".contains(ch))
+            !c.is_empty() && c.len() <= 60 && c.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_".contains(ch))
         };
         if !code_ok(&self.code) {
             return Err(AppError::invalid(
@@ -111,7 +109,10 @@ impl PlanDefinition {
                 ));
             }
             if phase.name.trim().is_empty() {
-                return Err(AppError::invalid(format!("{at}.name"), format!("{at}.name: must not be empty")));
+                return Err(AppError::invalid(
+                    format!("{at}.name"),
+                    format!("{at}.name: must not be empty"),
+                ));
             }
             if phase.tasks.is_empty() {
                 return Err(AppError::invalid(
@@ -128,7 +129,10 @@ impl PlanDefinition {
                     ));
                 }
                 if task.name.trim().is_empty() {
-                    return Err(AppError::invalid(format!("{at}.name"), format!("{at}.name: must not be empty")));
+                    return Err(AppError::invalid(
+                        format!("{at}.name"),
+                        format!("{at}.name: must not be empty"),
+                    ));
                 }
             }
         }
@@ -137,12 +141,7 @@ impl PlanDefinition {
 }
 
 /// The due date `offset` days after `signed_on` under `basis`.
-pub fn due_date(
-    signed_on: NaiveDate,
-    offset: u32,
-    basis: DayBasis,
-    calendar: Option<&HolidayCalendar>,
-) -> NaiveDate {
+pub fn due_date(signed_on: NaiveDate, offset: u32, basis: DayBasis, calendar: Option<&HolidayCalendar>) -> NaiveDate {
     match (basis, calendar) {
         (DayBasis::Working, Some(cal)) => cal.add_working_days(signed_on, offset),
         _ => signed_on + Days::new(u64::from(offset)),

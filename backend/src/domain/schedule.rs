@@ -44,10 +44,25 @@ mod tests {
         let tz = chrono_tz::Asia::Shanghai;
         // 23:59 on the due day in Shanghai is 15:59 UTC.
         let before = due_state(due, false, at("2026-03-09T15:59:59Z"), tz);
-        assert_eq!(before, DueState { overdue: false, days_left: 0 });
+        assert_eq!(
+            before,
+            DueState {
+                overdue: false,
+                days_left: 0
+            }
+        );
         // Midnight in Shanghai is 16:00 UTC, still the 9th in London.
         let after = due_state(due, false, at("2026-03-09T16:00:00Z"), tz);
-        assert_eq!(after, DueState { overdue: true, days_left: -1 });
-        assert!(!due_state(due, true, at("2026-03-20T00:00:00Z"), tz).overdue, "done is never overdue");
+        assert_eq!(
+            after,
+            DueState {
+                overdue: true,
+                days_left: -1
+            }
+        );
+        assert!(
+            !due_state(due, true, at("2026-03-20T00:00:00Z"), tz).overdue,
+            "done is never overdue"
+        );
     }
 }

@@ -226,7 +226,10 @@ mod tests {
 
     #[test]
     fn project_codes_are_normalised_and_checked() {
-        assert_eq!(ProjectCode::parse(" zjfy-2026-018 ").expect("valid").into_inner(), "ZJFY-2026-018");
+        assert_eq!(
+            ProjectCode::parse(" zjfy-2026-018 ").expect("valid").into_inner(),
+            "ZJFY-2026-018"
+        );
         assert!(ProjectCode::parse("法院 2026").is_err());
         assert!(ProjectCode::parse("-x").is_err());
     }
@@ -240,8 +243,14 @@ mod tests {
 
     #[test]
     fn system_types_accept_chinese_names() {
-        assert_eq!(SystemType::parse_any("数字法庭").expect("known"), SystemType::DigitalCourtroom);
-        assert_eq!(SystemType::parse_any("public_address").expect("known"), SystemType::PublicAddress);
+        assert_eq!(
+            SystemType::parse_any("数字法庭").expect("known"),
+            SystemType::DigitalCourtroom
+        );
+        assert_eq!(
+            SystemType::parse_any("public_address").expect("known"),
+            SystemType::PublicAddress
+        );
         let err = SystemType::parse_any("卫星").expect_err("unknown");
         assert!(err.to_string().contains("digital_courtroom"));
     }

@@ -80,6 +80,8 @@ pub async fn visible_projects(db: &impl ConnectionTrait, actor: &Actor) -> AppRe
 pub fn can_create_projects(actor: &Actor) -> AppResult<()> {
     match actor.role {
         Role::Admin | Role::Manager => Ok(()),
-        _ => Err(AppError::Forbidden("only managers and administrators create projects".into())),
+        _ => Err(AppError::Forbidden(
+            "only managers and administrators create projects".into(),
+        )),
     }
 }

@@ -9,13 +9,17 @@ use argon2::{
 use chrono::{DateTime, Duration, Utc};
 use entity::{auth_token, login_attempt, user};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder,
 };
 use sha2::{Digest, Sha256};
 
 use super::{Actor, to_hex};
-use crate::{config::Settings, domain::types::Role, error::{AppError, AppResult}};
+use crate::{
+    config::Settings,
+    domain::types::Role,
+    error::{AppError, AppResult},
+};
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
 

@@ -28,8 +28,13 @@ pub async fn open_items(db: &DatabaseConnection, actor: &Actor, now: DateTime<Ut
     if let Some(ids) = access::visible_projects(db, actor).await? {
         cond = cond.add(project::Column::Id.is_in(ids));
     }
-    let projects: HashMap<i32, project::Model> =
-        project::Entity::find().filter(cond).all(db).await?.into_iter().map(|p| (p.id, p)).collect();
+    let projects: HashMap<i32, project::Model> = project::Entity::find()
+        .filter(cond)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
     let ids: Vec<i32> = projects.keys().copied().collect();
     let phases: HashMap<i32, phase::Model> = phase::Entity::find()
         .filter(phase::Column::ProjectId.is_in(ids.clone()))
@@ -50,7 +55,13 @@ pub async fn open_items(db: &DatabaseConnection, actor: &Actor, now: DateTime<Ut
             let phase = phases.get(&t.phase_id)?.clone();
             let due_on = effective_due(t.planned_due_on, t.override_due_on);
             let state = due_state(due_on, false, now, timezone_of(&project));
-            Some(OpenItem { project, phase, task: t, due_on, state })
+            Some(OpenItem {
+                project,
+                phase,
+                task: t,
+                due_on,
+                state,
+            })
         })
         .collect();
     items.sort_by(|a, b| (a.due_on, &a.project.code, a.task.seq).cmp(&(b.due_on, &b.project.code, b.task.seq)));

@@ -18,13 +18,36 @@ struct DemoUser {
 }
 
 const PEOPLE: &[DemoUser] = &[
-    DemoUser { username: "wang.jianguo", name: "王建国", email: "wang.jianguo@example.com", role: Role::Manager, project_role: "pm" },
-    DemoUser { username: "li.ming", name: "李明", email: "li.ming@example.com", role: Role::Engineer, project_role: "engineer" },
-    DemoUser { username: "zhao.lei", name: "赵磊", email: "zhao.lei@example.com", role: Role::Engineer, project_role: "engineer" },
+    DemoUser {
+        username: "wang.jianguo",
+        name: "王建国",
+        email: "wang.jianguo@example.com",
+        role: Role::Manager,
+        project_role: "pm",
+    },
+    DemoUser {
+        username: "li.ming",
+        name: "李明",
+        email: "li.ming@example.com",
+        role: Role::Engineer,
+        project_role: "engineer",
+    },
+    DemoUser {
+        username: "zhao.lei",
+        name: "赵磊",
+        email: "zhao.lei@example.com",
+        role: Role::Engineer,
+        project_role: "engineer",
+    },
 ];
 
 const CONTACTS: &[(&str, &str, &str, &str)] = &[
-    ("陈志刚", "chen.zhigang@court.example.cn", "0571-8765-4321", "甲方项目负责人"),
+    (
+        "陈志刚",
+        "chen.zhigang@court.example.cn",
+        "0571-8765-4321",
+        "甲方项目负责人",
+    ),
     ("刘芳", "liu.fang@court.example.cn", "0571-8765-4388", "甲方测试工程师"),
     ("周文涛", "zhou.wentao@court.example.cn", "0571-8765-4300", "签字代表"),
 ];
@@ -62,7 +85,10 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
                 )
                 .await
                 .map_err(err)?;
-                out.push_str(&format!("user {:<14} {} ({}), password: {password}\n", p.username, p.name, p.role));
+                out.push_str(&format!(
+                    "user {:<14} {} ({}), password: {password}\n",
+                    p.username, p.name, p.role
+                ));
                 u
             }
         };
@@ -100,7 +126,9 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
         Err(e) => return Err(err(e)),
     };
     for (user_id, role) in ids {
-        projects::add_member(db, &system, project.id, user_id, role, now).await.map_err(err)?;
+        projects::add_member(db, &system, project.id, user_id, role, now)
+            .await
+            .map_err(err)?;
     }
     for (name, email, phone, role) in CONTACTS {
         projects::save_contact(

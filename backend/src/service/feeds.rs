@@ -7,7 +7,9 @@ use crate::error::{AppError, AppResult};
 
 /// Issues a new feed secret for the actor; any earlier feed URL stops working.
 pub async fn rotate(db: &DatabaseConnection, actor: &Actor) -> AppResult<String> {
-    let user_id = actor.id.ok_or_else(|| AppError::Forbidden("only users have calendar feeds".into()))?;
+    let user_id = actor
+        .id
+        .ok_or_else(|| AppError::Forbidden("only users have calendar feeds".into()))?;
     let (token, hash) = auth::new_secret();
     let user = super::users::get(db, user_id).await?;
     let mut m: user::ActiveModel = user.into();
@@ -17,7 +19,9 @@ pub async fn rotate(db: &DatabaseConnection, actor: &Actor) -> AppResult<String>
 }
 
 pub async fn revoke(db: &DatabaseConnection, actor: &Actor) -> AppResult<()> {
-    let user_id = actor.id.ok_or_else(|| AppError::Forbidden("only users have calendar feeds".into()))?;
+    let user_id = actor
+        .id
+        .ok_or_else(|| AppError::Forbidden("only users have calendar feeds".into()))?;
     let user = super::users::get(db, user_id).await?;
     let mut m: user::ActiveModel = user.into();
     m.feed_token_hash = Set(None);

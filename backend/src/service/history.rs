@@ -46,7 +46,12 @@ impl Change {
     }
 }
 
-pub async fn record(db: &impl ConnectionTrait, actor: &Actor, now: DateTime<Utc>, changes: Vec<Change>) -> AppResult<()> {
+pub async fn record(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    changes: Vec<Change>,
+) -> AppResult<()> {
     if changes.is_empty() {
         return Ok(());
     }
@@ -69,7 +74,12 @@ pub async fn record(db: &impl ConnectionTrait, actor: &Actor, now: DateTime<Utc>
 }
 
 /// A project's history, newest first.
-pub async fn list(db: &impl ConnectionTrait, project_id: i32, limit: u64, offset: u64) -> AppResult<Vec<history::Model>> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    limit: u64,
+    offset: u64,
+) -> AppResult<Vec<history::Model>> {
     Ok(history::Entity::find()
         .filter(history::Column::ProjectId.eq(project_id))
         .order_by_desc(history::Column::Id)
@@ -80,13 +90,7 @@ pub async fn list(db: &impl ConnectionTrait, project_id: i32, limit: u64, offset
 }
 
 /// Records `field` when its value changed.
-pub fn diff<T: PartialEq + ToString>(
-    changes: &mut Vec<Change>,
-    base: &Change,
-    field: &str,
-    old: &T,
-    new: &T,
-) {
+pub fn diff<T: PartialEq + ToString>(changes: &mut Vec<Change>, base: &Change, field: &str, old: &T, new: &T) {
     if old != new {
         changes.push(base.clone().field(field, Some(old.to_string()), Some(new.to_string())));
     }

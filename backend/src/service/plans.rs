@@ -1,7 +1,10 @@
 //! Delivery plans: the shipped ones are kept in step with templates/plans/; admins add others.
 use chrono::{DateTime, Utc};
 use entity::plan;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder,
+};
 
 use super::{Actor, history};
 use crate::{
@@ -81,7 +84,13 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    history::record(&txn, actor, now, vec![history::Change::new(None, "plan", Some(created.id), "created").field("code", None, Some(def.code))]).await?;
+    history::record(
+        &txn,
+        actor,
+        now,
+        vec![history::Change::new(None, "plan", Some(created.id), "created").field("code", None, Some(def.code))],
+    )
+    .await?;
     txn.commit().await?;
     Ok(created)
 }

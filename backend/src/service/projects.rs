@@ -5,9 +5,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use entity::{client_contact, phase, plan, project, project_member, task, user};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, ExprTrait, QueryFilter, QueryOrder,
-    sea_query::{Expr, Func},
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, ExprTrait,
+    QueryFilter, QueryOrder,
+    sea_query::{Expr, Func, LikeExpr},
 };
 
 use super::{
@@ -23,8 +25,8 @@ use crate::{
         plan::{PlanDefinition, due_date},
         schedule::{DueState, due_state, effective_due},
         types::{
-            EmailAddress, MemberRole, ProjectCode, ProjectStatus, Role, SystemType, TaskStatus, optional_text, parse_date,
-            required_text,
+            EmailAddress, MemberRole, ProjectCode, ProjectStatus, Role, SystemType, TaskStatus, optional_text,
+            parse_date, required_text,
         },
     },
     error::{AppError, AppResult},
@@ -78,7 +80,10 @@ fn parse_system_types(values: &[String]) -> AppResult<Vec<String>> {
 
 fn parse_timezone(value: &str) -> AppResult<Tz> {
     value.trim().parse().map_err(|_| {
-        AppError::invalid("timezone", format!("timezone: '{value}' is not an IANA time zone such as Asia/Shanghai"))
+        AppError::invalid(
+            "timezone",
+            format!("timezone: '{value}' is not an IANA time zone such as Asia/Shanghai"),
+        )
     })
 }
 
@@ -100,7 +105,10 @@ fn check_delivery(signed: NaiveDate, delivery: Option<NaiveDate>) -> AppResult<(
 pub fn plan_calendar<'a>(templates: &'a Templates, def: &PlanDefinition) -> AppResult<Option<&'a HolidayCalendar>> {
     match &def.calendar {
         Some(code) => templates.calendars.get(code).map(Some).ok_or_else(|| {
-            AppError::Internal(anyhow::anyhow!("plan '{}' needs calendar '{code}', which is not installed", def.code))
+            AppError::Internal(anyhow::anyhow!(
+                "plan '{}' needs calendar '{code}', which is not installed",
+                def.code
+            ))
         }),
         None => Ok(None),
     }
@@ -130,14 +138,22 @@ pub async fn create(
         .map(|d| parse_date("delivery_due_on", d))
         .transpose()?;
     check_delivery(signed, delivery)?;
-    let tz = input.timezone.as_deref().map(parse_timezone).transpose()?.unwrap_or(default_tz);
+    let tz = input
+        .timezone
+        .as_deref()
+        .map(parse_timezone)
+        .transpose()?
+        .unwrap_or(default_tz);
     let status = ProjectStatus::parse(input.status.as_deref().unwrap_or("active"))?;
     let plan_code = input.plan.unwrap_or_else(|| "default".into());
 
     let txn = begin_write(db).await?;
-    let plan = plans::find(&txn, &plan_code)
-        .await?
-        .ok_or_else(|| AppError::invalid("plan", format!("plan: no plan '{plan_code}' (GET /api/plans lists them)")))?;
+    let plan = plans::find(&txn, &plan_code).await?.ok_or_else(|| {
+        AppError::invalid(
+            "plan",
+            format!("plan: no plan '{plan_code}' (GET /api/plans lists them)"),
+        )
+    })?;
     let def = plans::definition(&plan)?;
     let calendar = plan_calendar(templates, &def)?;
     if project::Entity::find()
@@ -175,10 +191,11 @@ pub async fn create(
     ];
     if let (Role::Manager, Some(user_id)) = (actor.role, actor.id) {
         let member = insert_member(&txn, created.id, user_id, MemberRole::Pm).await?;
-        log.push(
-            Change::new(Some(created.id), "member", Some(member.id), "added")
-                .field("role", None, Some(format!("{} {}", actor.username, MemberRole::Pm))),
-        );
+        log.push(Change::new(Some(created.id), "member", Some(member.id), "added").field(
+            "role",
+            None,
+            Some(format!("{} {}", actor.username, MemberRole::Pm)),
+        ));
     }
     history::record(&txn, actor, now, log).await?;
     txn.commit().await?;
@@ -233,20 +250,27 @@ async fn instantiate_schedule(
 }
 
 /// Recomputes every planned due date from the contract date; overrides stay as they are.
-async fn replan(
-    txn: &DatabaseTransaction,
-    templates: &Templates,
-    project: &project::Model,
-) -> AppResult<Vec<Change>> {
+async fn replan(txn: &DatabaseTransaction, templates: &Templates, project: &project::Model) -> AppResult<Vec<Change>> {
     let plan = plan::Entity::find_by_id(project.plan_id)
         .one(txn)
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("project {} has no plan", project.id)))?;
     let def = plans::definition(&plan)?;
     let calendar = plan_calendar(templates, &def)?;
-    let due = |offset: i32| due_date(project.contract_signed_on, Ord::max(offset, 0) as u32, def.day_basis, calendar);
+    let due = |offset: i32| {
+        due_date(
+            project.contract_signed_on,
+            Ord::max(offset, 0) as u32,
+            def.day_basis,
+            calendar,
+        )
+    };
     let mut log = Vec::new();
-    for p in phase::Entity::find().filter(phase::Column::ProjectId.eq(project.id)).all(txn).await? {
+    for p in phase::Entity::find()
+        .filter(phase::Column::ProjectId.eq(project.id))
+        .all(txn)
+        .await?
+    {
         let new = due(p.offset_days);
         if new != p.planned_due_on {
             log.push(Change::new(Some(project.id), "phase", Some(p.id), "replanned").field(
@@ -259,7 +283,11 @@ async fn replan(
             m.update(txn).await?;
         }
     }
-    for t in task::Entity::find().filter(task::Column::ProjectId.eq(project.id)).all(txn).await? {
+    for t in task::Entity::find()
+        .filter(task::Column::ProjectId.eq(project.id))
+        .all(txn)
+        .await?
+    {
         let new = due(t.offset_days);
         if new != t.planned_due_on {
             log.push(Change::new(Some(project.id), "task", Some(t.id), "replanned").field(
@@ -331,9 +359,21 @@ pub async fn update(
         None => current.delivery_due_on,
     };
     check_delivery(signed, delivery)?;
-    history::diff(&mut log, &base, "contract_signed_on", &current.contract_signed_on, &signed);
+    history::diff(
+        &mut log,
+        &base,
+        "contract_signed_on",
+        &current.contract_signed_on,
+        &signed,
+    );
     let show = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-    history::diff(&mut log, &base, "delivery_due_on", &show(current.delivery_due_on), &show(delivery));
+    history::diff(
+        &mut log,
+        &base,
+        "delivery_due_on",
+        &show(current.delivery_due_on),
+        &show(delivery),
+    );
     m.contract_signed_on = Set(signed);
     m.delivery_due_on = Set(delivery);
     if log.is_empty() {
@@ -386,8 +426,18 @@ pub async fn list(
         cond = cond.add(project::Column::Region.eq(r.trim()));
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", q.to_lowercase().replace('\\', "").replace('%', "").replace('_', ""));
-        let like = |col: project::Column| Expr::expr(Func::lower(Expr::col(col))).like(pattern.clone());
+        // Wildcards typed by the user match themselves.
+        let mut escaped = String::new();
+        for c in q.to_lowercase().chars() {
+            if matches!(c, '\\' | '%' | '_') {
+                escaped.push('\\');
+            }
+            escaped.push(c);
+        }
+        let pattern = format!("%{escaped}%");
+        let like = |col: project::Column| {
+            Expr::expr(Func::lower(Expr::col(col))).like(LikeExpr::new(pattern.clone()).escape('\\'))
+        };
         cond = cond.add(
             Condition::any()
                 .add(like(project::Column::Code))
@@ -462,7 +512,12 @@ pub async fn plan_of(db: &impl ConnectionTrait, project: &project::Model) -> App
 
 // ---- members ----
 
-async fn insert_member(txn: &DatabaseTransaction, project_id: i32, user_id: i32, role: MemberRole) -> AppResult<project_member::Model> {
+async fn insert_member(
+    txn: &DatabaseTransaction,
+    project_id: i32,
+    user_id: i32,
+    role: MemberRole,
+) -> AppResult<project_member::Model> {
     Ok(project_member::ActiveModel {
         project_id: Set(project_id),
         user_id: Set(user_id),
@@ -473,7 +528,10 @@ async fn insert_member(txn: &DatabaseTransaction, project_id: i32, user_id: i32,
     .await?)
 }
 
-pub async fn members(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<(project_member::Model, user::Model)>> {
+pub async fn members(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+) -> AppResult<Vec<(project_member::Model, user::Model)>> {
     let rows = project_member::Entity::find()
         .filter(project_member::Column::ProjectId.eq(project_id))
         .order_by_asc(project_member::Column::Id)
@@ -514,7 +572,10 @@ pub async fn add_member(
         .one(&txn)
         .await?;
     if exists.is_some() {
-        return Err(AppError::Conflict(format!("{} is already a member of this project", user.username)));
+        return Err(AppError::Conflict(format!(
+            "{} is already a member of this project",
+            user.username
+        )));
     }
     let member = insert_member(&txn, project_id, user_id, role).await?;
     history::record(
@@ -563,7 +624,13 @@ pub async fn update_member(
     Ok(updated)
 }
 
-pub async fn remove_member(db: &DatabaseConnection, actor: &Actor, project_id: i32, member_id: i32, now: DateTime<Utc>) -> AppResult<()> {
+pub async fn remove_member(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    member_id: i32,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     let txn = begin_write(db).await?;
     access::project(&txn, actor, project_id, Need::Manage).await?;
     let member = member_of(&txn, project_id, member_id).await?;
@@ -572,11 +639,13 @@ pub async fn remove_member(db: &DatabaseConnection, actor: &Actor, project_id: i
         &txn,
         actor,
         now,
-        vec![Change::new(Some(project_id), "member", Some(member_id), "removed").field(
-            "role",
-            Some(format!("user {} {}", member.user_id, member.role)),
-            None,
-        )],
+        vec![
+            Change::new(Some(project_id), "member", Some(member_id), "removed").field(
+                "role",
+                Some(format!("user {} {}", member.user_id, member.role)),
+                None,
+            ),
+        ],
     )
     .await?;
     txn.commit().await?;
@@ -636,7 +705,12 @@ pub async fn save_contact(
     let role = match (input.role, &old) {
         (Some(r), _) => required_text("role", &r, 60)?,
         (None, Some(c)) => c.role.clone(),
-        (None, None) => return Err(AppError::invalid("role", "role: say what the contact is, e.g. 甲方项目负责人")),
+        (None, None) => {
+            return Err(AppError::invalid(
+                "role",
+                "role: say what the contact is, e.g. 甲方项目负责人",
+            ));
+        }
     };
     let email = match input.email {
         Some(e) => contact_email(e.as_deref())?,
@@ -679,8 +753,20 @@ pub async fn save_contact(
             let base = Change::new(Some(project_id), "contact", Some(saved.id), "updated");
             history::diff(&mut log, &base, "name", &o.name, &saved.name);
             history::diff(&mut log, &base, "role", &o.role, &saved.role);
-            history::diff(&mut log, &base, "email", &o.email.clone().unwrap_or_default(), &saved.email.clone().unwrap_or_default());
-            history::diff(&mut log, &base, "phone", &o.phone.clone().unwrap_or_default(), &saved.phone.clone().unwrap_or_default());
+            history::diff(
+                &mut log,
+                &base,
+                "email",
+                &o.email.clone().unwrap_or_default(),
+                &saved.email.clone().unwrap_or_default(),
+            );
+            history::diff(
+                &mut log,
+                &base,
+                "phone",
+                &o.phone.clone().unwrap_or_default(),
+                &saved.phone.clone().unwrap_or_default(),
+            );
         }
     }
     history::record(&txn, actor, now, log).await?;
@@ -688,7 +774,13 @@ pub async fn save_contact(
     Ok(saved)
 }
 
-pub async fn remove_contact(db: &DatabaseConnection, actor: &Actor, project_id: i32, contact_id: i32, now: DateTime<Utc>) -> AppResult<()> {
+pub async fn remove_contact(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    contact_id: i32,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     let txn = begin_write(db).await?;
     access::project(&txn, actor, project_id, Need::Manage).await?;
     let contact = client_contact::Entity::find_by_id(contact_id)
@@ -701,11 +793,13 @@ pub async fn remove_contact(db: &DatabaseConnection, actor: &Actor, project_id: 
         &txn,
         actor,
         now,
-        vec![Change::new(Some(project_id), "contact", Some(contact_id), "removed").field(
-            "name",
-            Some(format!("{} {}", contact.name, contact.role)),
-            None,
-        )],
+        vec![
+            Change::new(Some(project_id), "contact", Some(contact_id), "removed").field(
+                "name",
+                Some(format!("{} {}", contact.name, contact.role)),
+                None,
+            ),
+        ],
     )
     .await?;
     txn.commit().await?;

@@ -1,7 +1,10 @@
 //! Working a project's schedule: task progress and due-date overrides.
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{phase, project, task};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder,
+};
 
 use super::{
     Actor,
@@ -36,32 +39,46 @@ pub enum TaskAction {
     Reopen,
 }
 
+/// What to do to a task.
+pub struct TaskUpdate {
+    pub action: TaskAction,
+    /// Kept on the task and in its history; required to reopen.
+    pub note: Option<String>,
+    /// When the work actually happened (defaults to now; never in the future).
+    pub at: Option<DateTime<Utc>>,
+}
+
 /// Moves a task along not_started → in_progress → done, or back from done.
-/// `at` records when the work actually happened (defaults to now; never in the future).
 pub async fn act_on_task(
     db: &DatabaseConnection,
     actor: &Actor,
     project_id: i32,
     task_id: i32,
-    action: TaskAction,
-    note: Option<String>,
-    at: Option<DateTime<Utc>>,
+    TaskUpdate { action, note, at }: TaskUpdate,
     now: DateTime<Utc>,
 ) -> AppResult<task::Model> {
     let note = optional_text("note", note.as_deref(), 2000)?;
     let at = at.unwrap_or(now);
     if at > now {
-        return Err(AppError::invalid("at", "at: the work cannot have happened in the future"));
+        return Err(AppError::invalid(
+            "at",
+            "at: the work cannot have happened in the future",
+        ));
     }
     let txn = begin_write(db).await?;
     access::project(&txn, actor, project_id, Need::UpdateTasks).await?;
     let task = task_of(&txn, project_id, task_id).await?;
     let status = TaskStatus::parse(&task.status)?;
-    let base = Change::new(Some(project_id), "task", Some(task_id), match action {
-        TaskAction::Start => "started",
-        TaskAction::Complete => "completed",
-        TaskAction::Reopen => "reopened",
-    })
+    let base = Change::new(
+        Some(project_id),
+        "task",
+        Some(task_id),
+        match action {
+            TaskAction::Start => "started",
+            TaskAction::Complete => "completed",
+            TaskAction::Reopen => "reopened",
+        },
+    )
     .reason(note.clone());
     let mut m: task::ActiveModel = task.clone().into();
     let new_status = match (action, status) {
@@ -70,7 +87,10 @@ pub async fn act_on_task(
             TaskStatus::InProgress
         }
         (TaskAction::Start, _) => {
-            return Err(AppError::Conflict(format!("task '{}' is already {}", task.name, status)));
+            return Err(AppError::Conflict(format!(
+                "task '{}' is already {}",
+                task.name, status
+            )));
         }
         (TaskAction::Complete, TaskStatus::Done) => {
             return Err(AppError::Conflict(format!("task '{}' is already done", task.name)));
@@ -142,10 +162,17 @@ pub async fn override_due(
     {
         return Err(AppError::invalid(
             "due_on",
-            format!("due_on: {d} is before the contract was signed ({})", project.contract_signed_on),
+            format!(
+                "due_on: {d} is before the contract was signed ({})",
+                project.contract_signed_on
+            ),
         ));
     }
-    let action = if due_on.is_some() { "overridden" } else { "override_cleared" };
+    let action = if due_on.is_some() {
+        "overridden"
+    } else {
+        "override_cleared"
+    };
     let txn = begin_write(db).await?;
     access::project(&txn, actor, project.id, Need::Manage).await?;
     let show = |d: Option<NaiveDate>| d.map(|d| d.to_string());

@@ -2,8 +2,8 @@
 use chrono::{DateTime, Utc};
 use entity::{auth_token, user};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder,
 };
 
 use super::{Actor, auth, history};
@@ -31,8 +31,7 @@ pub struct UserChanges {
 
 fn parse_username(value: &str) -> AppResult<String> {
     let v = value.trim().to_lowercase();
-    let ok = (2..=40).contains(&v.len())
-        && v.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    let ok = (2..=40).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
     if ok {
         Ok(v)
     } else {
@@ -51,9 +50,15 @@ fn parse_email(value: Option<&str>) -> AppResult<Option<String>> {
         .transpose()
 }
 
-pub async fn create(db: &DatabaseConnection, actor: &Actor, input: NewUser, now: DateTime<Utc>) -> AppResult<user::Model> {
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: NewUser,
+    now: DateTime<Utc>,
+) -> AppResult<user::Model> {
     let username = parse_username(&input.username)?;
-    let display_name = optional_text("display_name", input.display_name.as_deref(), 60)?.unwrap_or_else(|| username.clone());
+    let display_name =
+        optional_text("display_name", input.display_name.as_deref(), 60)?.unwrap_or_else(|| username.clone());
     let email = parse_email(input.email.as_deref())?;
     let role = Role::parse(&input.role)?;
     auth::check_password_strength(&input.password)?;
@@ -81,7 +86,11 @@ pub async fn create(db: &DatabaseConnection, actor: &Actor, input: NewUser, now:
         &txn,
         actor,
         now,
-        vec![history::Change::new(None, "user", Some(created.id), "created").field("role", None, Some(role.to_string()))],
+        vec![history::Change::new(None, "user", Some(created.id), "created").field(
+            "role",
+            None,
+            Some(role.to_string()),
+        )],
     )
     .await?;
     txn.commit().await?;
@@ -96,7 +105,10 @@ pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> AppR
 }
 
 pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<user::Model>> {
-    Ok(user::Entity::find().order_by_asc(user::Column::Username).all(db).await?)
+    Ok(user::Entity::find()
+        .order_by_asc(user::Column::Username)
+        .all(db)
+        .await?)
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> AppResult<user::Model> {
@@ -106,7 +118,13 @@ pub async fn get(db: &impl ConnectionTrait, id: i32) -> AppResult<user::Model> {
         .ok_or_else(|| AppError::not_found(format!("no user {id}")))
 }
 
-pub async fn update(db: &DatabaseConnection, actor: &Actor, id: i32, changes: UserChanges, now: DateTime<Utc>) -> AppResult<user::Model> {
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i32,
+    changes: UserChanges,
+    now: DateTime<Utc>,
+) -> AppResult<user::Model> {
     let txn = begin_write(db).await?;
     let current = get(&txn, id).await?;
     let base = history::Change::new(None, "user", Some(id), "updated");
@@ -119,13 +137,21 @@ pub async fn update(db: &DatabaseConnection, actor: &Actor, id: i32, changes: Us
     }
     if let Some(email) = changes.email {
         let email = parse_email(email.as_deref())?;
-        history::diff(&mut log, &base, "email", &current.email.clone().unwrap_or_default(), &email.clone().unwrap_or_default());
+        history::diff(
+            &mut log,
+            &base,
+            "email",
+            &current.email.clone().unwrap_or_default(),
+            &email.clone().unwrap_or_default(),
+        );
         model.email = Set(email);
     }
     if let Some(role) = changes.role {
         let role = Role::parse(&role)?;
         if Some(id) == actor.id && role != Role::Admin {
-            return Err(AppError::Conflict("you cannot take the admin role from yourself".into()));
+            return Err(AppError::Conflict(
+                "you cannot take the admin role from yourself".into(),
+            ));
         }
         history::diff(&mut log, &base, "role", &current.role, &role.as_str().to_string());
         model.role = Set(role.as_str().into());
@@ -151,7 +177,12 @@ pub async fn update(db: &DatabaseConnection, actor: &Actor, id: i32, changes: Us
 
 /// Sets a new password (generated when `password` is None) and ends the user's sessions.
 /// Returns the password that was set.
-pub async fn reset_password(db: &DatabaseConnection, username: &str, password: Option<String>, now: DateTime<Utc>) -> AppResult<String> {
+pub async fn reset_password(
+    db: &DatabaseConnection,
+    username: &str,
+    password: Option<String>,
+    now: DateTime<Utc>,
+) -> AppResult<String> {
     let password = password.unwrap_or_else(auth::random_password);
     auth::check_password_strength(&password)?;
     let hash = auth::hash_password(&password).await?;
@@ -167,7 +198,13 @@ pub async fn reset_password(db: &DatabaseConnection, username: &str, password: O
         .filter(auth_token::Column::UserId.eq(id))
         .exec(&txn)
         .await?;
-    history::record(&txn, &Actor::system(), now, vec![history::Change::new(None, "user", Some(id), "password_reset")]).await?;
+    history::record(
+        &txn,
+        &Actor::system(),
+        now,
+        vec![history::Change::new(None, "user", Some(id), "password_reset")],
+    )
+    .await?;
     txn.commit().await?;
     Ok(password)
 }
