@@ -175,14 +175,15 @@ impl TestApp {
 }
 
 /// A database of one test; dropped (PostgreSQL) or deleted (SQLite) when the test ends.
-struct TestDatabase {
-    url: String,
-    dir: PathBuf,
+pub struct TestDatabase {
+    pub url: String,
+    /// A temporary directory of the test's own (the SQLite file lives here).
+    pub dir: PathBuf,
     postgres: Option<(String, String)>,
 }
 
 impl TestDatabase {
-    async fn create() -> anyhow::Result<Self> {
+    pub async fn create() -> anyhow::Result<Self> {
         let id = format!("{:016x}", random_u64());
         let dir = std::env::temp_dir().join(format!("jiaofu-test-{id}"));
         std::fs::create_dir_all(&dir)?;

@@ -1,0 +1,194 @@
+//! The `jiaofu` binary as an operator uses it: first start, account commands, the demo.
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+};
+
+use jiaofu_tests::TestDatabase;
+use serde_json::json;
+
+fn jiaofu(db: &TestDatabase) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jiaofu"));
+    cmd.current_dir(&db.dir)
+        .env("JIAOFU_DATABASE_URL", &db.url)
+        .env("JIAOFU_DATA_DIR", &db.dir)
+        .env("JIAOFU_LISTEN", "127.0.0.1:0")
+        .env_remove("JIAOFU_CONFIG");
+    cmd
+}
+
+fn run(db: &TestDatabase, args: &[&str]) -> String {
+    let out = jiaofu(db).args(args).output().expect("jiaofu runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "jiaofu {args:?} failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// A running `jiaofu serve`, killed on drop.
+struct Server {
+    child: Child,
+    base: String,
+    printed: Vec<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(db: &TestDatabase) -> Server {
+    let mut child = jiaofu(db)
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut printed = Vec::new();
+    let mut base = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("a line");
+        if let Some(url) = line
+            .strip_prefix("jiaofu ")
+            .and_then(|l| l.split(" is listening on ").nth(1))
+        {
+            base = Some(url.trim().to_string());
+        }
+        let done = line.trim_start().starts_with("health:");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let base = base.expect("the server prints where it listens");
+    Server { child, base, printed }
+}
+
+fn password_in(lines: &[String]) -> Option<String> {
+    lines
+        .iter()
+        .find_map(|l| l.trim().strip_prefix("password: ").map(str::to_string))
+}
+
+async fn login(base: &str, username: &str, password: &str) -> reqwest::StatusCode {
+    reqwest::Client::new()
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .expect("login request")
+        .status()
+}
+
+#[test]
+fn help_lists_the_subcommands() {
+    let out = Command::new(env!("CARGO_BIN_EXE_jiaofu"))
+        .arg("--help")
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for sub in ["serve", "migrate", "user", "demo"] {
+        assert!(text.contains(sub), "--help lists {sub}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn the_first_start_creates_admin_with_a_password_printed_once() {
+    let db = TestDatabase::create().await.expect("database");
+    let first = serve(&db);
+    let password = password_in(&first.printed).expect("the first start prints the admin password");
+    assert!(
+        first.printed.iter().any(|l| l.contains("/api/docs")),
+        "it says where the docs are"
+    );
+    assert_eq!(login(&first.base, "admin", &password).await, 200);
+    drop(first);
+
+    let second = serve(&db);
+    assert_eq!(password_in(&second.printed), None, "the password is printed only once");
+    drop(second);
+
+    let reset = run(&db, &["user", "reset-password", "admin"]);
+    let new_password =
+        password_in(&reset.lines().map(str::to_string).collect::<Vec<_>>()).expect("new password printed");
+    let third = serve(&db);
+    assert_eq!(login(&third.base, "admin", &password).await, 401);
+    assert_eq!(login(&third.base, "admin", &new_password).await, 200);
+}
+
+#[tokio::test]
+async fn the_demo_creates_a_courtroom_project_with_its_people() {
+    let db = TestDatabase::create().await.expect("database");
+    let out = run(&db, &["demo"]);
+    assert!(out.contains("数字法庭") || out.contains("法院"), "{out}");
+    let again = run(&db, &["demo"]);
+    assert!(again.contains("exists already"), "{again}");
+
+    let users = run(&db, &["user", "list"]);
+    for name in ["wang.jianguo", "li.ming", "zhao.lei"] {
+        assert!(users.contains(name), "{users}");
+    }
+    let added = run(&db, &["user", "add", "qa.viewer", "--role", "viewer", "--name", "质检"]);
+    assert!(added.contains("password: "));
+
+    // The PM sees the project, its members, contacts and a schedule due from today.
+    let pm_password = out
+        .lines()
+        .find(|l| l.contains("wang.jianguo"))
+        .and_then(|l| l.split("password: ").nth(1))
+        .expect("PM password printed")
+        .trim()
+        .to_string();
+    let server = serve(&db);
+    let client = reqwest::Client::new();
+    let token: serde_json::Value = client
+        .post(format!("{}/api/auth/login", server.base))
+        .json(&json!({"username": "wang.jianguo", "password": pm_password}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    let token = token["token"].as_str().expect("token");
+    let list: serde_json::Value = client
+        .get(format!("{}/api/projects", server.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    let project = &list["items"][0];
+    assert_eq!(project["system_types"], json!(["digital_courtroom", "public_address"]));
+    let id = project["id"].as_i64().expect("id");
+    let detail: serde_json::Value = client
+        .get(format!("{}/api/projects/{id}", server.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("detail")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(detail["members"].as_array().expect("members").len(), 3);
+    assert_eq!(detail["contacts"].as_array().expect("contacts").len(), 3);
+    assert!(
+        detail["contacts"]
+            .as_array()
+            .expect("contacts")
+            .iter()
+            .all(|c| c["email"].is_string())
+    );
+    assert_eq!(
+        detail["contract_signed_on"], project["next_due_on"],
+        "协议签定 is due on the signing day"
+    );
+}
