@@ -23,6 +23,7 @@ impl AuthApi {
 struct LoginRequest {
     /// The account name, e.g. `admin`.
     username: String,
+    /// The account password.
     password: String,
 }
 

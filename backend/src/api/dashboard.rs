@@ -26,7 +26,9 @@ struct Counts {
 
 #[derive(Object)]
 struct PhaseCounts {
+    /// Phase code from the plan.
     phase_code: String,
+    /// Phase name, e.g. 前期准备.
     phase_name: String,
     #[oai(flatten)]
     counts: Counts,
@@ -35,25 +37,39 @@ struct PhaseCounts {
 /// An open task that is overdue or due soon.
 #[derive(Object)]
 struct DueItem {
+    /// Identifier of the project.
     project_id: i32,
+    /// Project code.
     project_code: String,
+    /// Project name.
     project_name: String,
+    /// Phase code from the plan.
     phase_code: String,
+    /// Phase name, e.g. 前期准备.
     phase_name: String,
+    /// Identifier of the task.
     task_id: i32,
+    /// Task code from the plan.
     task_code: String,
+    /// Task name, e.g. 设备清单确定.
     task_name: String,
+    /// The task status: not_started or in_progress.
     status: String,
+    /// The due date that counts (override, else planned).
     due_on: NaiveDate,
+    /// Days from today (project time zone) to the due day; negative when past.
     days_left: i64,
+    /// Not done after the end of the due day in the project's time zone.
     overdue: bool,
 }
 
 #[derive(Object)]
 struct Dashboard {
+    /// The instant the figures are computed for.
     as_of: DateTime<Utc>,
     /// Days ahead that count as due soon.
     horizon_days: u32,
+    /// Counts over all visible projects.
     overall: Counts,
     /// Per phase, in plan order.
     phases: Vec<PhaseCounts>,

@@ -22,11 +22,15 @@ impl PlansApi {
 /// A delivery plan: the phases and tasks a project's schedule is made from.
 #[derive(Object)]
 struct PlanDto {
+    /// Unique plan code, e.g. default.
     code: String,
+    /// Name shown to people.
     name: String,
     /// Shipped with jiaofu (templates/plans/); cannot be changed through the API.
     builtin: bool,
+    /// When it was created (UTC).
     created_at: DateTime<Utc>,
+    /// Phases, tasks and offsets.
     definition: PlanDefinition,
 }
 
@@ -55,7 +59,12 @@ impl PlansApi {
 
     /// Get a plan
     #[oai(path = "/plans/:code", method = "get", operation_id = "get_plan")]
-    async fn get(&self, auth: BearerAuth, code: Path<String>) -> ApiResult<Json<PlanDto>> {
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        /// Plan code.
+        code: Path<String>,
+    ) -> ApiResult<Json<PlanDto>> {
         actor(&self.state, &auth).await?;
         let plan = plans::find(&self.state.db, &code.0)
             .await?

@@ -53,14 +53,19 @@ impl ProjectsApi {
 /// A project: one contract to deliver.
 #[derive(Object)]
 pub struct ProjectDto {
+    /// Identifier.
     pub id: i32,
     /// Unique code, e.g. ZJFY-2026-018.
     pub code: String,
+    /// Name shown to people.
     pub name: String,
     /// The client organisation (甲方).
     pub client_name: String,
+    /// Where the system is installed.
     pub site_address: String,
+    /// Region, e.g. 浙江杭州 (used for filters and statistics).
     pub region: String,
+    /// Project category, e.g. 政法系统集成.
     pub category: String,
     /// digital_courtroom (数字法庭), surveillance_alarm (联网监控报警), video_conference (视频会议),
     /// public_address (音响扩声), other.
@@ -75,7 +80,9 @@ pub struct ProjectDto {
     pub timezone: String,
     /// Code of the plan the schedule was made from.
     pub plan: String,
+    /// When it was created (UTC).
     pub created_at: DateTime<Utc>,
+    /// When it was last changed (UTC).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -106,7 +113,9 @@ impl ProjectDto {
 struct ProjectDetail {
     #[oai(flatten)]
     project: ProjectDto,
+    /// Our people on the project.
     members: Vec<MemberDto>,
+    /// The client's people.
     contacts: Vec<ContactDto>,
 }
 
@@ -115,6 +124,7 @@ struct ProjectDetail {
 struct ProjectListItem {
     #[oai(flatten)]
     project: ProjectDto,
+    /// Tasks not done.
     open_tasks: u32,
     /// Open tasks past their due day.
     overdue_tasks: u32,
@@ -124,20 +134,28 @@ struct ProjectListItem {
 
 #[derive(Object)]
 struct ProjectPage {
+    /// The entries of this page.
     items: Vec<ProjectListItem>,
     /// Matching projects in all pages.
     total: u64,
+    /// Page number, from 1.
     page: u64,
+    /// Entries per page.
     per_page: u64,
 }
 
 /// One of our people on a project.
 #[derive(Object)]
 struct MemberDto {
+    /// Identifier.
     id: i32,
+    /// Identifier of the user account.
     user_id: i32,
+    /// Account name.
     username: String,
+    /// Name shown on forms, e.g. 张伟.
     display_name: String,
+    /// E-mail address.
     email: Option<String>,
     /// pm (项目主管) or engineer (工程师).
     role: String,
@@ -159,9 +177,13 @@ impl From<(project_member::Model, user::Model)> for MemberDto {
 /// A person on the client's side; acts through links sent by email, without an account.
 #[derive(Object)]
 struct ContactDto {
+    /// Identifier.
     id: i32,
+    /// Name shown to people.
     name: String,
+    /// E-mail address.
     email: Option<String>,
+    /// Telephone number.
     phone: Option<String>,
     /// e.g. 甲方项目负责人, 甲方测试工程师, 签字代表.
     role: String,
@@ -184,11 +206,15 @@ impl From<client_contact::Model> for ContactDto {
 struct CreateProject {
     /// Unique code, e.g. ZJFY-2026-018 (stored in upper case).
     code: String,
+    /// Name shown to people.
     name: String,
     /// The client organisation (甲方).
     client_name: String,
+    /// Where the system is installed.
     site_address: Option<String>,
+    /// Region, e.g. 浙江杭州 (used for filters and statistics).
     region: Option<String>,
+    /// Project category, e.g. 政法系统集成.
     category: Option<String>,
     /// Codes or Chinese names: digital_courtroom/数字法庭, surveillance_alarm/联网监控报警,
     /// video_conference/视频会议, public_address/音响扩声, other/其他.
@@ -210,22 +236,31 @@ struct CreateProject {
 /// not overridden.
 #[derive(Object)]
 struct UpdateProject {
+    /// Name shown to people.
     name: Option<String>,
+    /// The client organisation (甲方).
     client_name: Option<String>,
+    /// Where the system is installed.
     site_address: Option<String>,
+    /// Region, e.g. 浙江杭州 (used for filters and statistics).
     region: Option<String>,
+    /// Project category, e.g. 政法系统集成.
     category: Option<String>,
+    /// System type codes or Chinese names.
     system_types: Option<Vec<String>>,
     /// YYYY-MM-DD.
     contract_signed_on: Option<String>,
     /// YYYY-MM-DD; null clears it.
     delivery_due_on: MaybeUndefined<String>,
+    /// not_started, in_progress or done.
     status: Option<String>,
+    /// IANA time zone in which deadlines end at midnight.
     timezone: Option<String>,
 }
 
 #[derive(Object)]
 struct AddMember {
+    /// Identifier of the user account.
     user_id: i32,
     /// pm (项目主管) or engineer (工程师).
     role: String,
@@ -239,6 +274,7 @@ struct UpdateMember {
 
 #[derive(Object)]
 struct SaveContact {
+    /// Name shown to people.
     name: Option<String>,
     /// Null clears it.
     email: MaybeUndefined<String>,
@@ -270,19 +306,27 @@ impl From<SaveContact> for ContactInput {
 /// One recorded change.
 #[derive(Object)]
 struct HistoryEntry {
+    /// Identifier.
     id: i64,
+    /// When it happened (UTC).
     at: DateTime<Utc>,
     /// Who made the change (系统 for the system itself).
     actor: String,
+    /// Account that made the change; absent for the system.
     actor_id: Option<i32>,
     /// project, member, contact, phase, task, ...
     entity: String,
+    /// Identifier of the changed record.
     entity_id: Option<i32>,
     /// created, updated, added, removed, started, completed, reopened, overridden, replanned, ...
     action: String,
+    /// The changed field, when one field changed.
     field: Option<String>,
+    /// Value before the change.
     old_value: Option<String>,
+    /// Value after the change.
     new_value: Option<String>,
+    /// Why, when a reason was given.
     reason: Option<String>,
 }
 
@@ -404,7 +448,12 @@ impl ProjectsApi {
 
     /// Get a project
     #[oai(path = "/projects/:id", method = "get", operation_id = "get_project")]
-    async fn get(&self, auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<ProjectDetail>> {
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+    ) -> ApiResult<Json<ProjectDetail>> {
         let me = actor(&self.state, &auth).await?;
         let project = access::project(&self.state.db, &me, id.0, Need::Read).await?;
         self.detail(project).await
@@ -415,6 +464,7 @@ impl ProjectsApi {
     async fn update(
         &self,
         auth: BearerAuth,
+        /// Project id.
         id: Path<i32>,
         body: Json<UpdateProject>,
     ) -> ApiResult<Json<ProjectDetail>> {
@@ -450,6 +500,7 @@ impl ProjectsApi {
     async fn history(
         &self,
         auth: BearerAuth,
+        /// Project id.
         id: Path<i32>,
         /// Entries to return, 1–1000.
         #[oai(
@@ -469,7 +520,12 @@ impl ProjectsApi {
 
     /// List members
     #[oai(path = "/projects/:id/members", method = "get", operation_id = "list_members")]
-    async fn members(&self, auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Vec<MemberDto>>> {
+    async fn members(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+    ) -> ApiResult<Json<Vec<MemberDto>>> {
         let me = actor(&self.state, &auth).await?;
         access::project(&self.state.db, &me, id.0, Need::Read).await?;
         Ok(Json(
@@ -483,7 +539,13 @@ impl ProjectsApi {
 
     /// Add a member
     #[oai(path = "/projects/:id/members", method = "post", operation_id = "add_member")]
-    async fn add_member(&self, auth: BearerAuth, id: Path<i32>, body: Json<AddMember>) -> ApiResult<Json<MemberDto>> {
+    async fn add_member(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        body: Json<AddMember>,
+    ) -> ApiResult<Json<MemberDto>> {
         let me = actor(&self.state, &auth).await?;
         let m = projects::add_member(&self.state.db, &me, id.0, body.user_id, &body.role, Utc::now()).await?;
         self.member_dto(m).await
@@ -498,7 +560,9 @@ impl ProjectsApi {
     async fn update_member(
         &self,
         auth: BearerAuth,
+        /// Project id.
         id: Path<i32>,
+        /// Member id (from the project's members).
         member_id: Path<i32>,
         body: Json<UpdateMember>,
     ) -> ApiResult<Json<MemberDto>> {
@@ -513,7 +577,14 @@ impl ProjectsApi {
         method = "delete",
         operation_id = "remove_member"
     )]
-    async fn remove_member(&self, auth: BearerAuth, id: Path<i32>, member_id: Path<i32>) -> ApiResult<NoContent> {
+    async fn remove_member(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        /// Member id (from the project's members).
+        member_id: Path<i32>,
+    ) -> ApiResult<NoContent> {
         let me = actor(&self.state, &auth).await?;
         projects::remove_member(&self.state.db, &me, id.0, member_id.0, Utc::now()).await?;
         Ok(NoContent::Done)
@@ -521,7 +592,12 @@ impl ProjectsApi {
 
     /// List client contacts
     #[oai(path = "/projects/:id/contacts", method = "get", operation_id = "list_contacts")]
-    async fn contacts(&self, auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Vec<ContactDto>>> {
+    async fn contacts(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+    ) -> ApiResult<Json<Vec<ContactDto>>> {
         let me = actor(&self.state, &auth).await?;
         access::project(&self.state.db, &me, id.0, Need::Read).await?;
         Ok(Json(
@@ -538,6 +614,7 @@ impl ProjectsApi {
     async fn add_contact(
         &self,
         auth: BearerAuth,
+        /// Project id.
         id: Path<i32>,
         body: Json<SaveContact>,
     ) -> ApiResult<Json<ContactDto>> {
@@ -555,7 +632,9 @@ impl ProjectsApi {
     async fn update_contact(
         &self,
         auth: BearerAuth,
+        /// Project id.
         id: Path<i32>,
+        /// Contact id.
         contact_id: Path<i32>,
         body: Json<SaveContact>,
     ) -> ApiResult<Json<ContactDto>> {
@@ -571,7 +650,14 @@ impl ProjectsApi {
         method = "delete",
         operation_id = "remove_contact"
     )]
-    async fn remove_contact(&self, auth: BearerAuth, id: Path<i32>, contact_id: Path<i32>) -> ApiResult<NoContent> {
+    async fn remove_contact(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        /// Contact id.
+        contact_id: Path<i32>,
+    ) -> ApiResult<NoContent> {
         let me = actor(&self.state, &auth).await?;
         projects::remove_contact(&self.state.db, &me, id.0, contact_id.0, Utc::now()).await?;
         Ok(NoContent::Done)

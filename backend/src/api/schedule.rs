@@ -38,22 +38,30 @@ impl ScheduleApi {
 /// A project's schedule as it stands at `as_of`.
 #[derive(Object)]
 struct ScheduleDto {
+    /// Identifier of the project.
     project_id: i32,
+    /// The date every deadline counts from.
     contract_signed_on: NaiveDate,
     /// The instant the overdue flags and days left are computed for.
     as_of: DateTime<Utc>,
     /// The project's calendar day at `as_of`.
     today: NaiveDate,
+    /// IANA time zone in which deadlines end at midnight.
     timezone: String,
+    /// Phases in plan order.
     phases: Vec<PhaseDto>,
 }
 
 /// A phase; it is done when all its tasks are.
 #[derive(Object)]
 struct PhaseDto {
+    /// Identifier.
     id: i32,
+    /// Position in its list, from 1.
     seq: i32,
+    /// Code from the plan.
     code: String,
+    /// Name shown to people.
     name: String,
     /// Days after contract signing (calendar or working days, per the plan).
     offset_days: i32,
@@ -61,7 +69,9 @@ struct PhaseDto {
     planned_due_on: NaiveDate,
     /// The date that counts: the override if any, else the planned date.
     due_on: NaiveDate,
+    /// The due date is overridden for this project.
     overridden: bool,
+    /// Why the due date was overridden.
     override_reason: Option<String>,
     /// not_started, in_progress or done (derived from the tasks).
     status: String,
@@ -69,21 +79,32 @@ struct PhaseDto {
     overdue: bool,
     /// Days from today to the due day; negative when past.
     days_left: i64,
+    /// Tasks in order.
     tasks: Vec<TaskDto>,
 }
 
 /// A task with its deadline.
 #[derive(Object)]
 pub struct TaskDto {
+    /// Identifier.
     id: i32,
+    /// Identifier of the phase the task belongs to.
     phase_id: i32,
+    /// Position in its list, from 1.
     seq: i32,
+    /// Code from the plan.
     code: String,
+    /// Name shown to people.
     name: String,
+    /// Days after contract signing (calendar or working days, per the plan).
     offset_days: i32,
+    /// The date the plan gives, from the contract date.
     planned_due_on: NaiveDate,
+    /// The due date that counts (override, else planned).
     due_on: NaiveDate,
+    /// The due date is overridden for this project.
     overridden: bool,
+    /// Why the due date was overridden.
     override_reason: Option<String>,
     /// The task waits on the client.
     waits_on_client: bool,
@@ -95,8 +116,11 @@ pub struct TaskDto {
     finished_at: Option<DateTime<Utc>>,
     /// User id of who completed it.
     completed_by: Option<i32>,
+    /// Note kept with the task.
     note: Option<String>,
+    /// Not done after the end of the due day in the project's time zone.
     overdue: bool,
+    /// Days from today (project time zone) to the due day; negative when past.
     days_left: i64,
 }
 
@@ -187,6 +211,7 @@ impl ScheduleApi {
     async fn get(
         &self,
         auth: BearerAuth,
+        /// Project id.
         id: Path<i32>,
         /// Compute overdue and days left for this instant (RFC 3339); now when absent.
         as_of: Query<Option<String>>,
@@ -225,7 +250,9 @@ impl ScheduleApi {
     async fn start(
         &self,
         auth: BearerAuth,
+        /// Project id.
         id: Path<i32>,
+        /// Task id (from the schedule).
         task_id: Path<i32>,
         body: Json<TaskProgress>,
     ) -> ApiResult<Json<TaskDto>> {
@@ -241,7 +268,9 @@ impl ScheduleApi {
     async fn complete(
         &self,
         auth: BearerAuth,
+        /// Project id.
         id: Path<i32>,
+        /// Task id (from the schedule).
         task_id: Path<i32>,
         body: Json<TaskProgress>,
     ) -> ApiResult<Json<TaskDto>> {
@@ -259,7 +288,9 @@ impl ScheduleApi {
     async fn reopen(
         &self,
         auth: BearerAuth,
+        /// Project id.
         id: Path<i32>,
+        /// Task id (from the schedule).
         task_id: Path<i32>,
         body: Json<TaskProgress>,
     ) -> ApiResult<Json<TaskDto>> {
@@ -277,7 +308,9 @@ impl ScheduleApi {
     async fn override_task(
         &self,
         auth: BearerAuth,
+        /// Project id.
         id: Path<i32>,
+        /// Task id (from the schedule).
         task_id: Path<i32>,
         body: Json<DueOverride>,
     ) -> ApiResult<Json<TaskDto>> {
@@ -303,7 +336,9 @@ impl ScheduleApi {
     async fn override_phase(
         &self,
         auth: BearerAuth,
+        /// Project id.
         id: Path<i32>,
+        /// Phase id (from the schedule).
         phase_id: Path<i32>,
         body: Json<DueOverride>,
     ) -> ApiResult<super::NoContent> {
@@ -321,7 +356,12 @@ impl ScheduleApi {
         method = "get",
         operation_id = "project_calendar"
     )]
-    async fn calendar(&self, auth: BearerAuth, id: Path<i32>) -> ApiResult<IcsResponse> {
+    async fn calendar(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+    ) -> ApiResult<IcsResponse> {
         let me = actor(&self.state, &auth).await?;
         let ics = render_projects_calendar(&self.state, &me, Some(id.0), Utc::now()).await?;
         Ok(IcsResponse::Ok(PlainText(ics)))

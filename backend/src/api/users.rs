@@ -30,13 +30,19 @@ impl UsersApi {
 /// An account.
 #[derive(Object)]
 pub struct UserDto {
+    /// Identifier.
     pub id: i32,
+    /// Account name.
     pub username: String,
+    /// Name shown on forms, e.g. 张伟.
     pub display_name: String,
+    /// E-mail address.
     pub email: Option<String>,
     /// admin, manager, engineer or viewer.
     pub role: String,
+    /// A disabled account cannot log in.
     pub disabled: bool,
+    /// When it was created (UTC).
     pub created_at: DateTime<Utc>,
 }
 
@@ -60,6 +66,7 @@ struct CreateUser {
     username: String,
     /// Name shown on forms, e.g. 张工; defaults to the username.
     display_name: Option<String>,
+    /// E-mail address for notifications.
     email: Option<String>,
     /// admin, manager, engineer or viewer.
     role: String,
@@ -69,6 +76,7 @@ struct CreateUser {
 
 #[derive(Object)]
 struct UpdateUser {
+    /// Name shown on forms, e.g. 张伟.
     display_name: Option<String>,
     /// Null clears it.
     email: MaybeUndefined<String>,
@@ -114,7 +122,13 @@ impl UsersApi {
     ///
     /// Set the role, disable or enable, change name or email.
     #[oai(path = "/users/:id", method = "patch", operation_id = "update_user")]
-    async fn update(&self, auth: BearerAuth, id: Path<i32>, body: Json<UpdateUser>) -> ApiResult<Json<UserDto>> {
+    async fn update(
+        &self,
+        auth: BearerAuth,
+        /// User id.
+        id: Path<i32>,
+        body: Json<UpdateUser>,
+    ) -> ApiResult<Json<UserDto>> {
         let me = self.admin(&auth).await?;
         let b = body.0;
         let email = match b.email {

@@ -27,6 +27,7 @@ pub struct PlanDefinition {
     pub code: String,
     /// Name shown to people.
     pub name: String,
+    /// calendar: offsets count calendar days; working: working days of `calendar`.
     pub day_basis: DayBasis,
     /// Code of the holiday calendar (e.g. `cn`); required when day_basis is `working`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -40,9 +41,11 @@ pub struct PlanDefinition {
 pub struct PhaseDefinition {
     /// Code unique within the plan, e.g. `preparation`.
     pub code: String,
+    /// Name shown to people.
     pub name: String,
     /// Days after contract signing by which the phase is due.
     pub offset_days: u32,
+    /// Tasks in order.
     pub tasks: Vec<TaskDefinition>,
 }
 
@@ -51,6 +54,7 @@ pub struct PhaseDefinition {
 pub struct TaskDefinition {
     /// Code unique within the plan, e.g. `site-survey`.
     pub code: String,
+    /// Name shown to people.
     pub name: String,
     /// Days after contract signing by which the task is due; defaults to its phase's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
