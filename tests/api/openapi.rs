@@ -61,12 +61,17 @@ async fn the_docs_and_health_checks_are_served() {
 #[tokio::test]
 async fn every_field_and_parameter_is_documented() {
     let app = spawn_app().await;
-    let spec = app.request(Method::GET, "/api/openapi.json", None, None).await.expect(200);
+    let spec = app
+        .request(Method::GET, "/api/openapi.json", None, None)
+        .await
+        .expect(200);
     let mut missing = Vec::new();
     for (name, schema) in spec["components"]["schemas"].as_object().expect("schemas") {
         for (field, prop) in schema["properties"].as_object().into_iter().flatten() {
             let documented = prop["description"].is_string()
-                || prop["allOf"].as_array().is_some_and(|all| all.iter().any(|p| p["description"].is_string()));
+                || prop["allOf"]
+                    .as_array()
+                    .is_some_and(|all| all.iter().any(|p| p["description"].is_string()));
             if !documented {
                 missing.push(format!("{name}.{field}"));
             }
