@@ -47,6 +47,21 @@ pub struct Settings {
     /// Failed logins allowed per client address within `login_window_minutes`.
     pub login_max_failures_per_address: u64,
     pub login_window_minutes: i64,
+    /// SMTP server in lettre's URL form (`smtp://user:pass@host:587?tls=required`); when absent,
+    /// mail is written as .eml files under `<data_dir>/mail/`.
+    pub smtp_url: Option<Secret<String>>,
+    /// Sender of every message, e.g. `交付系统 <jiaofu@example.com>`.
+    pub mail_from: String,
+    /// How long transient delivery failures are retried before a message is marked failed.
+    pub mail_retry_horizon_hours: i64,
+    /// Hard limit on one SMTP send, connection included.
+    pub mail_send_timeout_secs: u64,
+    /// How long a worker owns a claimed message; after that another worker may take it.
+    pub mail_lease_secs: i64,
+    /// How often the delivery worker looks for due messages.
+    pub mail_poll_secs: u64,
+    /// Local hour at which reminders for a day go out.
+    pub reminder_hour: u32,
 }
 
 impl Default for Settings {
@@ -63,6 +78,13 @@ impl Default for Settings {
             login_max_failures_per_account: 5,
             login_max_failures_per_address: 30,
             login_window_minutes: 15,
+            smtp_url: None,
+            mail_from: "交付系统 <jiaofu@localhost>".into(),
+            mail_retry_horizon_hours: 48,
+            mail_send_timeout_secs: 30,
+            mail_lease_secs: 300,
+            mail_poll_secs: 5,
+            reminder_hour: 9,
         }
     }
 }
@@ -85,6 +107,13 @@ struct FileSettings {
     login_max_failures_per_account: Option<u64>,
     login_max_failures_per_address: Option<u64>,
     login_window_minutes: Option<i64>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    mail_retry_horizon_hours: Option<i64>,
+    mail_send_timeout_secs: Option<u64>,
+    mail_lease_secs: Option<i64>,
+    mail_poll_secs: Option<u64>,
+    reminder_hour: Option<u32>,
 }
 
 impl Settings {
@@ -146,6 +175,28 @@ impl Settings {
         }
         if let Some(v) = file.login_window_minutes {
             s.login_window_minutes = v;
+        }
+        s.smtp_url = var("JIAOFU_SMTP_URL").or(file.smtp_url).map(Secret::new);
+        if let Some(v) = var("JIAOFU_MAIL_FROM").or(file.mail_from) {
+            s.mail_from = v;
+        }
+        if let Some(v) = file.mail_retry_horizon_hours {
+            s.mail_retry_horizon_hours = v;
+        }
+        if let Some(v) = file.mail_send_timeout_secs {
+            s.mail_send_timeout_secs = v;
+        }
+        if let Some(v) = file.mail_lease_secs {
+            s.mail_lease_secs = v;
+        }
+        if let Some(v) = file.mail_poll_secs {
+            s.mail_poll_secs = v.max(1);
+        }
+        if let Some(v) = file.reminder_hour {
+            if v > 23 {
+                bail!("reminder_hour must be 0–23, got {v}");
+            }
+            s.reminder_hour = v;
         }
         Ok(s)
     }

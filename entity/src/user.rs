@@ -13,7 +13,8 @@ pub struct Model {
     /// admin, manager, engineer or viewer.
     pub role: String,
     pub disabled: bool,
-    pub reminders_enabled: bool,
+    /// daily, weekly or off.
+    pub reminder_frequency: String,
     /// SHA-256 of the secret in the user's calendar feed URL.
     pub feed_token_hash: Option<String>,
     pub created_at: DateTimeUtc,

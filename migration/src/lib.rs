@@ -5,6 +5,7 @@ mod m20261125_000001_users;
 mod m20261125_000002_projects;
 mod m20261125_000003_schedule;
 mod m20261125_000004_history;
+mod m20261125_000005_outbox;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_projects::Migration),
             Box::new(m20261125_000003_schedule::Migration),
             Box::new(m20261125_000004_history::Migration),
+            Box::new(m20261125_000005_outbox::Migration),
         ]
     }
 }

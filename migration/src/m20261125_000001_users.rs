@@ -18,7 +18,8 @@ impl MigrationTrait for Migration {
                     .col(string(Users::PasswordHash))
                     .col(string(Users::Role))
                     .col(boolean(Users::Disabled).default(false))
-                    .col(boolean(Users::RemindersEnabled).default(true))
+                    // Deadline reminders: daily, weekly or off.
+                    .col(string(Users::ReminderFrequency).default("daily"))
                     .col(string_null(Users::FeedTokenHash).unique_key())
                     .col(timestamp_with_time_zone(Users::CreatedAt))
                     .to_owned(),
@@ -86,7 +87,7 @@ pub enum Users {
     PasswordHash,
     Role,
     Disabled,
-    RemindersEnabled,
+    ReminderFrequency,
     FeedTokenHash,
     CreatedAt,
 }

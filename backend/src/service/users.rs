@@ -75,7 +75,7 @@ pub async fn create(
         password_hash: Set(password_hash),
         role: Set(role.as_str().into()),
         disabled: Set(false),
-        reminders_enabled: Set(true),
+        reminder_frequency: Set("daily".into()),
         feed_token_hash: Set(None),
         created_at: Set(now),
         ..Default::default()

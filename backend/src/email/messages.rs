@@ -1,0 +1,88 @@
+//! Turning outbox rows into MIME messages, and the templates (templates/email/) they are written from.
+use lettre::{
+    Message,
+    message::{Mailbox, MultiPart, SinglePart, header::ContentType},
+};
+use minijinja::Environment;
+
+use super::outbox;
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("reminder_digest.subject.txt", include_str!("../../../templates/email/reminder_digest.subject.txt")),
+    ("reminder_digest.txt", include_str!("../../../templates/email/reminder_digest.txt")),
+    ("reminder_digest.html", include_str!("../../../templates/email/reminder_digest.html")),
+    ("test.subject.txt", include_str!("../../../templates/email/test.subject.txt")),
+    ("test.txt", include_str!("../../../templates/email/test.txt")),
+];
+
+/// The e-mail templates; `.html` templates escape every variable.
+pub fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html") {
+            minijinja::AutoEscape::Html
+        } else {
+            minijinja::AutoEscape::None
+        }
+    });
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    for (name, source) in TEMPLATES {
+        // The shipped templates are checked by the tests; a broken one fails at render time.
+        let _ = env.add_template(name, source);
+    }
+    env
+}
+
+/// Renders `name` with `ctx`.
+pub fn render(env: &Environment<'_>, name: &str, ctx: &minijinja::Value) -> anyhow::Result<String> {
+    Ok(env.get_template(name)?.render(ctx)?.trim().to_string())
+}
+
+/// The MIME message for an outbox row; an error means the message can never be sent.
+pub fn to_message(row: &entity::outbox::Model, from: &str) -> Result<Message, String> {
+    let from: Mailbox = from.parse().map_err(|e| format!("the sender '{from}' is not a valid address: {e}"))?;
+    let to_address = row
+        .to_address
+        .parse()
+        .map_err(|e| format!("the recipient '{}' is not a valid address: {e}", row.to_address))?;
+    let to = Mailbox::new(row.to_name.clone(), to_address);
+    let domain = from.email.domain().to_string();
+    let builder = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(row.subject.clone())
+        .message_id(Some(format!("<outbox-{}-{}@{domain}>", row.id, row.idempotency_key.len())));
+    let built = match &row.body_html {
+        Some(html) => builder.multipart(MultiPart::alternative_plain_html(row.body_text.clone(), html.clone())),
+        None => builder.singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(row.body_text.clone())),
+    };
+    built.map_err(|e| format!("the message cannot be built: {e}"))
+}
+
+/// A test message, sent directly (not through the outbox) by `jiaofu mail test`.
+pub fn test_message(from: &str, to: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Message, String> {
+    let env = environment();
+    let ctx = minijinja::context! { sent_at => now.to_rfc3339(), to => to };
+    let row = entity::outbox::Model {
+        id: 0,
+        idempotency_key: format!("test:{}", now.timestamp()),
+        kind: "test".into(),
+        project_id: None,
+        to_address: to.into(),
+        to_name: None,
+        subject: render(&env, "test.subject.txt", &ctx).map_err(|e| e.to_string())?,
+        body_text: render(&env, "test.txt", &ctx).map_err(|e| e.to_string())?,
+        body_html: None,
+        status: outbox::QUEUED.into(),
+        attempts: 0,
+        next_attempt_at: now,
+        retry_until: now,
+        lease_until: None,
+        lease_owner: None,
+        last_error: None,
+        created_at: now,
+        sent_at: None,
+    };
+    to_message(&row, from)
+}

@@ -1,0 +1,113 @@
+//! The delivery worker: claims due outbox rows with a lease, sends them, records the outcome.
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::{
+    email::{
+        Mailer, SendOutcome, messages,
+        outbox::{self, FAILED, QUEUED, SENT},
+    },
+    error::AppResult,
+    state::AppState,
+};
+
+/// Messages claimed per round trip to the database.
+const BATCH: u64 = 50;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub sent: u32,
+    pub retried: u32,
+    pub failed: u32,
+}
+
+/// A name for this worker that is unique across processes and hosts.
+pub fn worker_name() -> String {
+    let (secret, _) = crate::service::auth::new_secret();
+    format!("worker-{}-{}", std::process::id(), &secret[..8])
+}
+
+/// Delivers every message due at `now`, one batch after another, until none is left.
+pub async fn run_once(state: &AppState, mailer: &Mailer, owner: &str, now: DateTime<Utc>) -> AppResult<DeliveryReport> {
+    let settings = &state.settings;
+    let lease = Duration::seconds(settings.mail_lease_secs);
+    let timeout = StdDuration::from_secs(settings.mail_send_timeout_secs);
+    let mut report = DeliveryReport::default();
+    loop {
+        let batch = outbox::claim(&state.db, owner, now, now + lease, BATCH).await?;
+        if batch.is_empty() {
+            return Ok(report);
+        }
+        for row in batch {
+            let outcome = match messages::to_message(&row, &settings.mail_from) {
+                Ok(message) => mailer.send(message, timeout).await,
+                Err(why) => SendOutcome::Permanent(why),
+            };
+            match outcome {
+                SendOutcome::Accepted(reply) => {
+                    outbox::settle(&state.db, row.id, owner, SENT, None, Some(reply), now).await?;
+                    report.sent += 1;
+                }
+                SendOutcome::Permanent(why) => {
+                    tracing::warn!(id = row.id, kind = %row.kind, error = %why, "message failed permanently");
+                    outbox::settle(&state.db, row.id, owner, FAILED, None, Some(why), now).await?;
+                    report.failed += 1;
+                }
+                SendOutcome::Transient(why) => {
+                    let next = now + backoff(row.id, row.attempts);
+                    if next > row.retry_until {
+                        let why = format!("gave up after {} attempts: {why}", row.attempts);
+                        tracing::warn!(id = row.id, error = %why, "message failed");
+                        outbox::settle(&state.db, row.id, owner, FAILED, None, Some(why), now).await?;
+                        report.failed += 1;
+                    } else {
+                        tracing::info!(id = row.id, attempt = row.attempts, error = %why, retry_at = %next, "delivery will be retried");
+                        outbox::settle(&state.db, row.id, owner, QUEUED, Some(next), Some(why), now).await?;
+                        report.retried += 1;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// 1 min, 2, 4, … up to 1 h after the `attempts`-th failure, ±10 % so that messages that failed
+/// together do not all come back at the same second. The jitter is derived from the row, so a
+/// test can predict the window.
+pub fn backoff(id: i64, attempts: i32) -> Duration {
+    let exp = attempts.clamp(1, 7) - 1;
+    let base = (60i64 << exp).min(3600);
+    let spread = (id.wrapping_mul(2_654_435_761).wrapping_add(i64::from(attempts))).rem_euclid(21) - 10;
+    Duration::seconds(base + base * spread / 100)
+}
+
+/// Runs the worker until the process ends.
+pub fn spawn(state: AppState, mailer: Mailer) {
+    let owner = worker_name();
+    let every = StdDuration::from_secs(state.settings.mail_poll_secs);
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = run_once(&state, &mailer, &owner, Utc::now()).await {
+                tracing::error!(error = %e, "mail delivery round failed");
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour_with_bounded_jitter() {
+        for id in 0..50 {
+            let first = backoff(id, 1).num_seconds();
+            assert!((54..=66).contains(&first), "{first}");
+            let third = backoff(id, 3).num_seconds();
+            assert!((216..=264).contains(&third), "{third}");
+            assert!(backoff(id, 30).num_seconds() <= 3960);
+        }
+    }
+}

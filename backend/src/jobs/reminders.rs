@@ -1,0 +1,1 @@
+//! Deadline reminders (filled in below).

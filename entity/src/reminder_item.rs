@@ -1,0 +1,20 @@
+use sea_orm::entity::prelude::*;
+
+/// One reminder (task, kind, due date, recipient) that went into a digest; never mailed again.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "reminder_items")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub item_key: String,
+    pub task_id: i32,
+    pub recipient: String,
+    pub outbox_id: i64,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
