@@ -62,6 +62,9 @@ pub struct Settings {
     pub mail_poll_secs: u64,
     /// Local hour at which reminders for a day go out.
     pub reminder_hour: u32,
+    /// Run the delivery worker and the reminder job in this process (turn off on instances that
+    /// should only answer requests).
+    pub background_jobs: bool,
 }
 
 impl Default for Settings {
@@ -85,6 +88,7 @@ impl Default for Settings {
             mail_lease_secs: 300,
             mail_poll_secs: 5,
             reminder_hour: 9,
+            background_jobs: true,
         }
     }
 }
@@ -114,6 +118,7 @@ struct FileSettings {
     mail_lease_secs: Option<i64>,
     mail_poll_secs: Option<u64>,
     reminder_hour: Option<u32>,
+    background_jobs: Option<bool>,
 }
 
 impl Settings {
@@ -197,6 +202,11 @@ impl Settings {
                 bail!("reminder_hour must be 0–23, got {v}");
             }
             s.reminder_hour = v;
+        }
+        if let Some(v) = var("JIAOFU_BACKGROUND_JOBS") {
+            s.background_jobs = !matches!(v.as_str(), "0" | "false" | "no" | "off");
+        } else if let Some(v) = file.background_jobs {
+            s.background_jobs = v;
         }
         Ok(s)
     }

@@ -13,6 +13,7 @@ use crate::{api, config::Settings, db, service, state::AppState, templates::Temp
 /// Connects to the database, applies migrations and loads plans and calendars.
 pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     let templates = Templates::load(settings.templates_dir.as_deref()).context("failed to load templates")?;
+    let mailer = crate::email::Mailer::from_settings(&settings)?;
     let db = db::connect(settings.database_url.expose()).await?;
     db::migrate(&db).await?;
     service::plans::sync_builtin(&db, &templates, Utc::now())
@@ -20,6 +21,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         .map_err(|e| anyhow::anyhow!("failed to install the shipped plans: {e}"))?;
     Ok(AppState {
         db,
+        mailer,
         settings: Arc::new(settings),
         templates: Arc::new(templates),
     })
@@ -56,6 +58,10 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests (up to 10 s).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        if self.state.settings.background_jobs {
+            crate::jobs::delivery::spawn(self.state.clone(), self.state.mailer.clone());
+            crate::jobs::reminders::spawn(self.state.clone());
+        }
         let app = api::app(self.state);
         Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(app, shutdown_signal(), Some(std::time::Duration::from_secs(10)))

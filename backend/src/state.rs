@@ -3,11 +3,12 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{config::Settings, templates::Templates};
+use crate::{config::Settings, email::Mailer, templates::Templates};
 
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    pub mailer: Mailer,
     pub settings: Arc<Settings>,
     pub templates: Arc<Templates>,
 }

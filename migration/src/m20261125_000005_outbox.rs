@@ -65,9 +65,7 @@ impl MigrationTrait for Migration {
         manager
             .drop_table(Table::drop().table(ReminderItems::Table).to_owned())
             .await?;
-        manager
-            .drop_table(Table::drop().table(Outbox::Table).to_owned())
-            .await
+        manager.drop_table(Table::drop().table(Outbox::Table).to_owned()).await
     }
 }
 

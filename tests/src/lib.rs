@@ -53,6 +53,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         listen: "127.0.0.1:0".into(),
         database_url: Secret::new(db.url.clone()),
         data_dir: db.dir.clone(),
+        // Tests drive the jobs with run_once(now) and an injected clock.
+        background_jobs: false,
         ..Settings::default()
     };
     configure(&mut settings);
@@ -243,4 +245,150 @@ fn random_u64() -> u64 {
     );
     h.write_u32(std::process::id());
     h.finish()
+}
+
+/// A real SMTP server (aiosmtpd, tests/smtp/smtp_sink.py) in a child process, with scripted faults.
+pub struct SmtpSink {
+    pub port: u16,
+    pub dir: PathBuf,
+    child: Option<std::process::Child>,
+}
+
+/// A message as it arrived at the sink.
+#[derive(Debug)]
+pub struct ReceivedMail {
+    pub raw: String,
+    pub envelope_to: String,
+    pub subject: String,
+    pub from: String,
+    pub text: String,
+    pub html: Option<String>,
+}
+
+fn ensure_aiosmtpd() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let present = |py: &str| {
+            std::process::Command::new(py)
+                .args(["-c", "import aiosmtpd"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if !present("python3") {
+            let installed = std::process::Command::new("python3")
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "aiosmtpd",
+                ])
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(
+                installed && present("python3"),
+                "the SMTP tests need Python 3 with aiosmtpd; `python3 -m pip install aiosmtpd` failed"
+            );
+        }
+    });
+}
+
+impl SmtpSink {
+    pub fn start() -> Self {
+        let dir = std::env::temp_dir().join(format!("jiaofu-smtp-{:016x}", random_u64()));
+        let (child, port) = Self::spawn(0, &dir);
+        Self {
+            port,
+            dir,
+            child: Some(child),
+        }
+    }
+
+    fn spawn(port: u16, dir: &std::path::Path) -> (std::process::Child, u16) {
+        use std::io::BufRead;
+        ensure_aiosmtpd();
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/smtp/smtp_sink.py");
+        let mut child = std::process::Command::new("python3")
+            .args([script, "--dir", &dir.display().to_string(), "--port", &port.to_string()])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 starts the SMTP sink");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the sink reports its port");
+        let port = line
+            .trim()
+            .strip_prefix("READY ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("the SMTP sink did not start: {line:?}"));
+        (child, port)
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// ok, 451, 550, drop or slow:SECONDS for the messages that follow.
+    pub fn set_mode(&self, mode: &str) {
+        std::fs::write(self.dir.join("mode"), mode).expect("mode written");
+    }
+
+    /// Takes the server down (the port stays free for `restart`).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Brings the server back on the same port.
+    pub fn restart(&mut self) {
+        self.stop();
+        let (child, _) = Self::spawn(self.port, &self.dir);
+        self.child = Some(child);
+    }
+
+    pub fn messages(&self) -> Vec<ReceivedMail> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&self.dir)
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+        files.sort();
+        files
+            .iter()
+            .map(|p| {
+                let raw = std::fs::read(p).expect("message readable");
+                let parsed = mail_parser::MessageParser::default()
+                    .parse(&raw)
+                    .expect("a parseable message");
+                ReceivedMail {
+                    envelope_to: parsed
+                        .header_raw("X-Envelope-To")
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string(),
+                    subject: parsed.subject().unwrap_or_default().to_string(),
+                    from: parsed
+                        .from()
+                        .and_then(|f| f.first())
+                        .and_then(|a| a.address())
+                        .unwrap_or_default()
+                        .to_string(),
+                    text: parsed.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+                    html: parsed.body_html(0).map(|t| t.into_owned()),
+                    raw: String::from_utf8_lossy(&raw).into_owned(),
+                }
+            })
+            .collect()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }

@@ -1,6 +1,7 @@
 //! HTTP API: thin handlers over the services; every operation is documented in the OpenAPI document.
 mod auth;
 mod dashboard;
+mod outbox;
 mod plans;
 mod projects;
 mod public;
@@ -31,6 +32,8 @@ pub enum ApiTags {
     Schedule,
     /// Deadlines across projects.
     Dashboard,
+    /// Outgoing e-mail (administrators).
+    Outbox,
 }
 
 /// A token from `POST /api/auth/login`, sent as `Authorization: Bearer <token>`.
@@ -80,6 +83,7 @@ pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, (
         projects::ProjectsApi::new(state.clone()),
         schedule::ScheduleApi::new(state.clone()),
         dashboard::DashboardApi::new(state.clone()),
+        outbox::OutboxApi::new(state.clone()),
     );
     OpenApiService::new(apis, "jiaofu API", env!("CARGO_PKG_VERSION"))
         .description(

@@ -8,10 +8,22 @@ use minijinja::Environment;
 use super::outbox;
 
 const TEMPLATES: &[(&str, &str)] = &[
-    ("reminder_digest.subject.txt", include_str!("../../../templates/email/reminder_digest.subject.txt")),
-    ("reminder_digest.txt", include_str!("../../../templates/email/reminder_digest.txt")),
-    ("reminder_digest.html", include_str!("../../../templates/email/reminder_digest.html")),
-    ("test.subject.txt", include_str!("../../../templates/email/test.subject.txt")),
+    (
+        "reminder_digest.subject.txt",
+        include_str!("../../../templates/email/reminder_digest.subject.txt"),
+    ),
+    (
+        "reminder_digest.txt",
+        include_str!("../../../templates/email/reminder_digest.txt"),
+    ),
+    (
+        "reminder_digest.html",
+        include_str!("../../../templates/email/reminder_digest.html"),
+    ),
+    (
+        "test.subject.txt",
+        include_str!("../../../templates/email/test.subject.txt"),
+    ),
     ("test.txt", include_str!("../../../templates/email/test.txt")),
 ];
 
@@ -41,7 +53,9 @@ pub fn render(env: &Environment<'_>, name: &str, ctx: &minijinja::Value) -> anyh
 
 /// The MIME message for an outbox row; an error means the message can never be sent.
 pub fn to_message(row: &entity::outbox::Model, from: &str) -> Result<Message, String> {
-    let from: Mailbox = from.parse().map_err(|e| format!("the sender '{from}' is not a valid address: {e}"))?;
+    let from: Mailbox = from
+        .parse()
+        .map_err(|e| format!("the sender '{from}' is not a valid address: {e}"))?;
     let to_address = row
         .to_address
         .parse()
@@ -52,10 +66,18 @@ pub fn to_message(row: &entity::outbox::Model, from: &str) -> Result<Message, St
         .from(from)
         .to(to)
         .subject(row.subject.clone())
-        .message_id(Some(format!("<outbox-{}-{}@{domain}>", row.id, row.idempotency_key.len())));
+        .message_id(Some(format!(
+            "<outbox-{}-{}@{domain}>",
+            row.id,
+            row.idempotency_key.len()
+        )));
     let built = match &row.body_html {
         Some(html) => builder.multipart(MultiPart::alternative_plain_html(row.body_text.clone(), html.clone())),
-        None => builder.singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(row.body_text.clone())),
+        None => builder.singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(row.body_text.clone()),
+        ),
     };
     built.map_err(|e| format!("the message cannot be built: {e}"))
 }

@@ -78,7 +78,11 @@ pub async fn claim(
     limit: u64,
 ) -> AppResult<Vec<outbox::Model>> {
     let backend = db.get_database_backend();
-    let lock = if backend == DatabaseBackend::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let lock = if backend == DatabaseBackend::Postgres {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
     let (p1, p2, p3, p4) = match backend {
         DatabaseBackend::Postgres => ("$1", "$2", "$3", "$4"),
         _ => ("?", "?", "?", "?"),
@@ -95,9 +99,18 @@ pub async fn claim(
         vec![owner.into(), lease_until.into(), now.into(), (limit as i64).into()]
     } else {
         // SQLite numbers its `?` in order: the condition's two uses of `now` each take a value.
-        vec![owner.into(), lease_until.into(), now.into(), now.into(), (limit as i64).into(), now.into()]
+        vec![
+            owner.into(),
+            lease_until.into(),
+            now.into(),
+            now.into(),
+            (limit as i64).into(),
+            now.into(),
+        ]
     };
-    let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?;
     let ids: Vec<i64> = rows.iter().filter_map(|r| r.try_get::<i64>("", "id").ok()).collect();
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -188,10 +201,18 @@ pub async fn get(db: &impl ConnectionTrait, id: i64) -> AppResult<outbox::Model>
 }
 
 /// Puts a failed (or cancelled) message back in the queue, with a fresh retry horizon.
-pub async fn retry(db: &impl ConnectionTrait, id: i64, retry_horizon: Duration, now: DateTime<Utc>) -> AppResult<outbox::Model> {
+pub async fn retry(
+    db: &impl ConnectionTrait,
+    id: i64,
+    retry_horizon: Duration,
+    now: DateTime<Utc>,
+) -> AppResult<outbox::Model> {
     let row = get(db, id).await?;
     if row.status != FAILED && row.status != CANCELLED {
-        return Err(AppError::Conflict(format!("message {id} is {}; only failed or cancelled messages are retried", row.status)));
+        return Err(AppError::Conflict(format!(
+            "message {id} is {}; only failed or cancelled messages are retried",
+            row.status
+        )));
     }
     let mut m: outbox::ActiveModel = row.into();
     m.status = Set(QUEUED.into());
@@ -210,7 +231,10 @@ pub async fn cancel(db: &impl ConnectionTrait, id: i64) -> AppResult<outbox::Mod
         .await?;
     let row = get(db, id).await?;
     if done.rows_affected == 0 {
-        return Err(AppError::Conflict(format!("message {id} is {}; only queued messages can be cancelled", row.status)));
+        return Err(AppError::Conflict(format!(
+            "message {id} is {}; only queued messages can be cancelled",
+            row.status
+        )));
     }
     Ok(row)
 }

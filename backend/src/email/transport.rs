@@ -3,8 +3,7 @@ use std::{path::PathBuf, time::Duration};
 
 use anyhow::Context;
 use lettre::{
-    AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    transport::smtp::PoolConfig,
+    AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor, transport::smtp::PoolConfig,
 };
 
 use crate::config::Settings;
@@ -13,8 +12,14 @@ use crate::config::Settings;
 #[derive(Clone)]
 pub enum Mailer {
     /// Writes each message as an .eml file (no SMTP server needed).
-    Files { dir: PathBuf, transport: AsyncFileTransport<Tokio1Executor> },
-    Smtp { server: String, transport: AsyncSmtpTransport<Tokio1Executor> },
+    Files {
+        dir: PathBuf,
+        transport: AsyncFileTransport<Tokio1Executor>,
+    },
+    Smtp {
+        server: String,
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+    },
 }
 
 /// What happened to one send.
@@ -38,13 +43,19 @@ impl Mailer {
                     .timeout(Some(timeout))
                     .pool_config(PoolConfig::new().max_size(4).idle_timeout(Duration::from_secs(60)))
                     .build();
-                Ok(Mailer::Smtp { server: describe_url(url.expose()), transport })
+                Ok(Mailer::Smtp {
+                    server: describe_url(url.expose()),
+                    transport,
+                })
             }
             None => {
                 let dir = settings.data_dir.join("mail");
                 std::fs::create_dir_all(&dir)
                     .with_context(|| format!("failed to create the mail directory {}", dir.display()))?;
-                Ok(Mailer::Files { transport: AsyncFileTransport::new(&dir), dir })
+                Ok(Mailer::Files {
+                    transport: AsyncFileTransport::new(&dir),
+                    dir,
+                })
             }
         }
     }
@@ -65,7 +76,9 @@ impl Mailer {
                 Err(e) => SendOutcome::Transient(format!("failed to write the message: {e}")),
             },
             Mailer::Smtp { transport, .. } => match tokio::time::timeout(timeout, transport.send(message)).await {
-                Err(_) => SendOutcome::Transient(format!("no answer from the SMTP server within {}s", timeout.as_secs())),
+                Err(_) => {
+                    SendOutcome::Transient(format!("no answer from the SMTP server within {}s", timeout.as_secs()))
+                }
                 Ok(Ok(reply)) => {
                     let text: Vec<&str> = reply.message().collect();
                     SendOutcome::Accepted(format!("{} {}", reply.code(), text.join(" ")).trim().to_string())
@@ -88,7 +101,10 @@ fn describe_url(url: &str) -> String {
 mod tests {
     #[test]
     fn the_server_description_has_no_credentials() {
-        assert_eq!(super::describe_url("smtp://bob:secret@mail.example.com:587?tls=required"), "mail.example.com:587");
+        assert_eq!(
+            super::describe_url("smtp://bob:secret@mail.example.com:587?tls=required"),
+            "mail.example.com:587"
+        );
         assert_eq!(super::describe_url("smtp://127.0.0.1:2525"), "127.0.0.1:2525");
     }
 }

@@ -1,1 +1,4 @@
-//! Deadline reminders (filled in below).
+//! Deadline reminders: one digest per recipient per day.
+use crate::state::AppState;
+
+pub fn spawn(_state: AppState) {}
