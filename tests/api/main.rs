@@ -5,4 +5,5 @@ mod dashboard;
 mod mail;
 mod openapi;
 mod projects;
+mod reminders;
 mod schedule;

@@ -34,6 +34,86 @@ pub struct PlanDefinition {
     pub calendar: Option<String>,
     /// Phases in order.
     pub phases: Vec<PhaseDefinition>,
+    /// When deadline reminders go out; the defaults when absent.
+    #[serde(default)]
+    #[oai(default)]
+    pub reminders: ReminderPolicy,
+}
+
+/// When reminders about a deadline are mailed (at the configured hour, local time).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Object)]
+#[serde(deny_unknown_fields, default)]
+#[oai(default)]
+pub struct ReminderPolicy {
+    /// Days before the due day on which to remind, e.g. [3, 1].
+    pub days_before: Vec<u32>,
+    /// Remind on the due day itself.
+    pub on_due_day: bool,
+    /// Remind every day while overdue, for at most this many days.
+    pub overdue_days: u32,
+    /// After this many days overdue, also tell the project's managers.
+    pub escalate_after_days: u32,
+}
+
+impl Default for ReminderPolicy {
+    fn default() -> Self {
+        Self {
+            days_before: vec![3, 1],
+            on_due_day: true,
+            overdue_days: 7,
+            escalate_after_days: 3,
+        }
+    }
+}
+
+/// Why an item is in today's reminders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReminderKind {
+    Before(u32),
+    DueToday,
+    Overdue(u32),
+    /// Overdue long enough to tell the managers.
+    Escalation(u32),
+}
+
+impl ReminderKind {
+    /// Stable text for idempotency keys.
+    pub fn key(self) -> String {
+        match self {
+            ReminderKind::Before(d) => format!("before{d}"),
+            ReminderKind::DueToday => "due".into(),
+            ReminderKind::Overdue(d) => format!("overdue{d}"),
+            ReminderKind::Escalation(d) => format!("escalation{d}"),
+        }
+    }
+
+    /// How the item is labelled in a digest.
+    pub fn label_zh(self) -> String {
+        match self {
+            ReminderKind::Before(d) => format!("{d} 天后到期"),
+            ReminderKind::DueToday => "今天到期".into(),
+            ReminderKind::Overdue(d) | ReminderKind::Escalation(d) => format!("已逾期 {d} 天"),
+        }
+    }
+}
+
+impl ReminderPolicy {
+    /// The reminders due for a deadline `days_left` days away (negative when past): for the
+    /// people responsible, and whether the managers are told too.
+    pub fn triggers(&self, days_left: i64) -> (Option<ReminderKind>, Option<ReminderKind>) {
+        if days_left > 0 {
+            let d = days_left as u32;
+            return (self.days_before.contains(&d).then_some(ReminderKind::Before(d)), None);
+        }
+        if days_left == 0 {
+            return (self.on_due_day.then_some(ReminderKind::DueToday), None);
+        }
+        let late = days_left.unsigned_abs() as u32;
+        let own = (late <= self.overdue_days).then_some(ReminderKind::Overdue(late));
+        let escalation = (self.escalate_after_days > 0 && late == self.escalate_after_days)
+            .then_some(ReminderKind::Escalation(late));
+        (own, escalation)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Object)]
@@ -191,6 +271,33 @@ mod tests {
         plan.calendar = Some("mars".into());
         let err = plan.validate(|c| c == "cn").expect_err("unknown calendar");
         assert!(err.to_string().contains("mars"));
+    }
+
+    #[test]
+    fn the_default_reminders_are_3_and_1_days_before_the_day_then_a_week_overdue_escalating_on_day_3() {
+        let p = ReminderPolicy::default();
+        let fired: Vec<(i64, Option<ReminderKind>, Option<ReminderKind>)> = (-9..=4)
+            .map(|d| {
+                let (a, b) = p.triggers(d);
+                (d, a, b)
+            })
+            .filter(|(_, a, b)| a.is_some() || b.is_some())
+            .collect();
+        assert_eq!(
+            fired,
+            [
+                (-7, Some(ReminderKind::Overdue(7)), None),
+                (-6, Some(ReminderKind::Overdue(6)), None),
+                (-5, Some(ReminderKind::Overdue(5)), None),
+                (-4, Some(ReminderKind::Overdue(4)), None),
+                (-3, Some(ReminderKind::Overdue(3)), Some(ReminderKind::Escalation(3))),
+                (-2, Some(ReminderKind::Overdue(2)), None),
+                (-1, Some(ReminderKind::Overdue(1)), None),
+                (0, Some(ReminderKind::DueToday), None),
+                (1, Some(ReminderKind::Before(1)), None),
+                (3, Some(ReminderKind::Before(3)), None),
+            ]
+        );
     }
 
     #[test]
