@@ -243,3 +243,62 @@ async fn a_fortnight_of_reminders_digests_escalates_stops_and_rearms() {
         .expect(200);
     assert_eq!(outbox["total"].as_u64().expect("total") as usize, s.seen);
 }
+
+#[tokio::test]
+async fn a_user_can_move_reminders_to_a_weekly_digest_or_turn_them_off() {
+    let mut s = Scenario::new().await;
+    let pm_token = s.app.login("wang.jianguo", "wang.jianguo-password-123").await;
+    let me = s
+        .app
+        .patch("/api/auth/me", &pm_token, json!({"reminder_frequency": "weekly"}))
+        .await
+        .expect(200);
+    assert_eq!(me["reminder_frequency"], "weekly");
+    let bad = s
+        .app
+        .patch("/api/auth/me", &pm_token, json!({"reminder_frequency": "hourly"}))
+        .await
+        .expect(422);
+    assert_eq!(bad["field"], "reminder_frequency");
+
+    // Monday 2 March: one weekly digest with everything due within the week.
+    let day = s.run(morning("2026-03-02")).await;
+    let pm = to(&day, PM);
+    assert_eq!(pm.len(), 1);
+    assert_eq!(lines(pm[0]).len(), 7, "协议签定 today and the six tasks due on 9 March");
+    // Tuesday to Sunday: nothing for the PM, while the client keeps its daily reminders.
+    for d in [
+        "2026-03-03",
+        "2026-03-04",
+        "2026-03-05",
+        "2026-03-06",
+        "2026-03-07",
+        "2026-03-08",
+    ] {
+        let day = s.run(morning(d)).await;
+        assert!(to(&day, PM).is_empty(), "{d}");
+    }
+    // Monday 9 March: the next weekly digest.
+    let day = s.run(morning("2026-03-09")).await;
+    let pm = lines(to(&day, PM)[0]);
+    assert!(
+        pm.contains(&"- [今天到期] 前期准备 / 设备清单确定，截止 2026-03-09".to_string()),
+        "{pm:?}"
+    );
+    assert!(
+        pm.contains(&"- [已逾期 7 天] 前期准备 / 协议签定，截止 2026-03-02".to_string()),
+        "{pm:?}"
+    );
+
+    s.app
+        .patch("/api/auth/me", &pm_token, json!({"reminder_frequency": "off"}))
+        .await
+        .expect(200);
+    for d in ["2026-03-10", "2026-03-11", "2026-03-12", "2026-03-16"] {
+        let day = s.run(morning(d)).await;
+        assert!(to(&day, PM).is_empty(), "{d}: reminders are off");
+        if d == "2026-03-10" {
+            assert_eq!(to(&day, CLIENT).len(), 1, "the client is still reminded");
+        }
+    }
+}

@@ -35,6 +35,15 @@ struct LoginResponse {
     expires_at: DateTime<Utc>,
 }
 
+/// Changes to your own account.
+#[derive(Object)]
+struct UpdateMe {
+    /// Name shown on forms and in e-mails.
+    display_name: Option<String>,
+    /// Deadline reminders: daily, weekly (one digest on Mondays) or off.
+    reminder_frequency: Option<String>,
+}
+
 #[derive(Object)]
 struct CalendarFeed {
     /// Secret iCalendar URL of all your projects' deadlines; add `?project=ID` for one project.
@@ -88,6 +97,25 @@ impl AuthApi {
         let me = actor(&self.state, &auth).await?;
         let id = me.id.unwrap_or_default();
         Ok(Json(users::get(&self.state.db, id).await?.into()))
+    }
+
+    /// Change my account
+    ///
+    /// Your display name and how often you get deadline reminders.
+    #[oai(path = "/auth/me", method = "patch", operation_id = "update_me")]
+    async fn update_me(&self, auth: BearerAuth, body: Json<UpdateMe>) -> ApiResult<Json<UserDto>> {
+        let me = actor(&self.state, &auth).await?;
+        let id = me.id.unwrap_or_default();
+        let changes = users::UserChanges {
+            display_name: body.0.display_name,
+            reminder_frequency: body.0.reminder_frequency,
+            ..Default::default()
+        };
+        Ok(Json(
+            users::update(&self.state.db, &me, id, changes, Utc::now())
+                .await?
+                .into(),
+        ))
     }
 
     /// Create or rotate my calendar feed

@@ -42,6 +42,8 @@ pub struct UserDto {
     pub role: String,
     /// A disabled account cannot log in.
     pub disabled: bool,
+    /// Deadline reminders: daily, weekly (Mondays) or off.
+    pub reminder_frequency: String,
     /// When it was created (UTC).
     pub created_at: DateTime<Utc>,
 }
@@ -55,6 +57,7 @@ impl From<user::Model> for UserDto {
             email: u.email,
             role: u.role,
             disabled: u.disabled,
+            reminder_frequency: u.reminder_frequency,
             created_at: u.created_at,
         }
     }
@@ -84,6 +87,8 @@ struct UpdateUser {
     role: Option<String>,
     /// A disabled account cannot log in; its sessions end at once.
     disabled: Option<bool>,
+    /// Deadline reminders: daily, weekly (Mondays) or off.
+    reminder_frequency: Option<String>,
 }
 
 #[OpenApi(tag = "ApiTags::Users")]
@@ -145,6 +150,7 @@ impl UsersApi {
                 email,
                 role: b.role,
                 disabled: b.disabled,
+                reminder_frequency: b.reminder_frequency,
             },
             Utc::now(),
         )

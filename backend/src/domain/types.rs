@@ -173,6 +173,15 @@ string_enum!(
 );
 
 string_enum!(
+    /// How often a user gets deadline reminders.
+    ReminderFrequency, "reminder_frequency" {
+        Daily => "daily",
+        Weekly => "weekly",
+        Off => "off",
+    }
+);
+
+string_enum!(
     TaskStatus, "status" {
         NotStarted => "not_started",
         InProgress => "in_progress",

@@ -16,7 +16,7 @@ use crate::{
     domain::{
         plan::{ReminderKind, ReminderPolicy},
         schedule::effective_due,
-        types::{MemberRole, ProjectStatus, Role, TaskStatus},
+        types::{MemberRole, ProjectStatus, ReminderFrequency, Role, TaskStatus},
     },
     email::{
         messages,
@@ -282,9 +282,9 @@ pub async fn plan(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Reminde
         };
         people.extend(client.as_ref());
         for r in people {
-            match r.frequency.as_str() {
-                "off" => {}
-                "weekly" => {
+            match ReminderFrequency::parse(&r.frequency).unwrap_or(ReminderFrequency::Daily) {
+                ReminderFrequency::Off => {}
+                ReminderFrequency::Weekly => {
                     // Mondays: everything overdue (within the policy) or due within the week.
                     let in_week = days_left >= -i64::from(policy.overdue_days) && days_left <= 7;
                     if day.weekday() == Weekday::Mon && in_week {
@@ -298,7 +298,7 @@ pub async fn plan(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Reminde
                         add(r, kind, true);
                     }
                 }
-                _ => {
+                ReminderFrequency::Daily => {
                     if let Some(kind) = own {
                         add(r, kind, false);
                     }
@@ -306,7 +306,11 @@ pub async fn plan(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Reminde
             }
         }
         if let Some(kind) = escalation {
-            for r in managers[&t.project_id].iter().filter(|r| r.frequency != "off") {
+            // Weekly readers see overdue items in their Monday digest; escalations are daily news.
+            for r in managers[&t.project_id]
+                .iter()
+                .filter(|r| r.frequency == ReminderFrequency::Daily.as_str())
+            {
                 add(r, kind, false);
             }
         }

@@ -9,7 +9,7 @@ use sea_orm::{
 use super::{Actor, auth, history};
 use crate::{
     db::begin_write,
-    domain::types::{EmailAddress, Role, optional_text, required_text},
+    domain::types::{EmailAddress, ReminderFrequency, Role, optional_text, required_text},
     error::{AppError, AppResult},
 };
 
@@ -27,6 +27,8 @@ pub struct UserChanges {
     pub email: Option<Option<String>>,
     pub role: Option<String>,
     pub disabled: Option<bool>,
+    /// daily, weekly or off.
+    pub reminder_frequency: Option<String>,
 }
 
 fn parse_username(value: &str) -> AppResult<String> {
@@ -75,7 +77,7 @@ pub async fn create(
         password_hash: Set(password_hash),
         role: Set(role.as_str().into()),
         disabled: Set(false),
-        reminder_frequency: Set("daily".into()),
+        reminder_frequency: Set(ReminderFrequency::Daily.as_str().into()),
         feed_token_hash: Set(None),
         created_at: Set(now),
         ..Default::default()
@@ -155,6 +157,11 @@ pub async fn update(
         }
         history::diff(&mut log, &base, "role", &current.role, &role.as_str().to_string());
         model.role = Set(role.as_str().into());
+    }
+    if let Some(f) = changes.reminder_frequency {
+        let f = ReminderFrequency::parse(&f)?.as_str().to_string();
+        history::diff(&mut log, &base, "reminder_frequency", &current.reminder_frequency, &f);
+        model.reminder_frequency = Set(f);
     }
     if let Some(disabled) = changes.disabled {
         if Some(id) == actor.id && disabled {
