@@ -32,6 +32,27 @@ enum Command {
     User(UserCommand),
     /// Create a realistic demo project: a digital-courtroom job signed today.
     Demo,
+    /// Run the deadline-reminder job once and queue its digests (the server delivers them).
+    Remind {
+        /// Only print what would be sent and to whom.
+        #[arg(long)]
+        dry_run: bool,
+        /// The instant to run for (RFC 3339, e.g. 2026-03-09T09:30:00+08:00); now by default.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// E-mail tools.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Subcommand)]
+enum MailCommand {
+    /// Send a test message through the configured transport and say whether it was accepted.
+    Test {
+        /// Where to send it.
+        address: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -98,6 +119,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(cmd) => user_command(settings, cmd).await,
+        Command::Remind { dry_run, at } => remind(settings, dry_run, at).await,
+        Command::Mail(MailCommand::Test { address }) => {
+            let state = prepare(settings).await?;
+            let message = jiaofu::email::messages::test_message(&state.settings.mail_from, &address, Utc::now())
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let timeout = std::time::Duration::from_secs(state.settings.mail_send_timeout_secs);
+            match state.mailer.send(message, timeout).await {
+                jiaofu::email::SendOutcome::Accepted(reply) => {
+                    println!("accepted by {}: {reply}", state.mailer.describe());
+                    Ok(())
+                }
+                jiaofu::email::SendOutcome::Transient(why) | jiaofu::email::SendOutcome::Permanent(why) => {
+                    anyhow::bail!("not accepted by {}: {why}", state.mailer.describe())
+                }
+            }
+        }
         Command::Demo => {
             let state = prepare(settings).await?;
             let demo = jiaofu::service::demo::create(&state, Utc::now()).await?;
@@ -141,6 +178,40 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     println!("  API docs:     {base}/api/docs   (OpenAPI document: {base}/api/openapi.json)");
     println!("  health:       {base}/healthz   readiness: {base}/readyz");
     app.run_until_stopped().await
+}
+
+async fn remind(settings: Settings, dry_run: bool, at: Option<String>) -> anyhow::Result<()> {
+    let now = match at {
+        Some(at) => chrono::DateTime::parse_from_rfc3339(&at)
+            .with_context(|| format!("--at: '{at}' is not an RFC 3339 instant such as 2026-03-09T09:30:00+08:00"))?
+            .with_timezone(&Utc),
+        None => Utc::now(),
+    };
+    let state = prepare(settings).await?;
+    let fail = |e: jiaofu::error::AppError| anyhow::anyhow!("{e}");
+    if dry_run {
+        let digests = jiaofu::jobs::reminders::plan(&state, now).await.map_err(fail)?;
+        if digests.is_empty() {
+            println!("nothing to send at {now}");
+        }
+        for d in &digests {
+            println!("{} <{}>, digest for {}:", d.to_name, d.to_address, d.day);
+            for (code, (_, name, items)) in &d.projects {
+                println!("  {code} {name}");
+                for i in items {
+                    let up = if i.escalation { " (escalation)" } else { "" };
+                    println!("    [{}] {} / {}, due {}{up}", i.label, i.phase, i.task, i.due_on);
+                }
+            }
+        }
+        return Ok(());
+    }
+    let report = jiaofu::jobs::reminders::run_once(&state, now).await.map_err(fail)?;
+    println!(
+        "queued {} digest(s) with {} reminder(s); the server's delivery worker sends them",
+        report.digests, report.items
+    );
+    Ok(())
 }
 
 fn read_password_stdin() -> anyhow::Result<String> {

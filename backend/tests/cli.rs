@@ -192,3 +192,66 @@ async fn the_demo_creates_a_courtroom_project_with_its_people() {
         "协议签定 is due on the signing day"
     );
 }
+
+#[tokio::test]
+async fn mail_test_says_whether_the_smtp_server_accepted_the_message() {
+    let db = TestDatabase::create().await.expect("database");
+    let sink = jiaofu_tests::SmtpSink::start();
+    let accepted = jiaofu(&db)
+        .env("JIAOFU_SMTP_URL", sink.url())
+        .args(["mail", "test", "li.ming@example.com"])
+        .output()
+        .expect("runs");
+    let out = String::from_utf8_lossy(&accepted.stdout);
+    assert!(accepted.status.success(), "{out}");
+    assert!(
+        out.contains("accepted by SMTP 127.0.0.1:") && out.contains("250"),
+        "{out}"
+    );
+    let got = sink.messages();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].subject, "交付系统测试邮件");
+
+    sink.set_mode("550");
+    let refused = jiaofu(&db)
+        .env("JIAOFU_SMTP_URL", sink.url())
+        .args(["mail", "test", "nobody@example.com"])
+        .output()
+        .expect("runs");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not accepted"));
+}
+
+#[tokio::test]
+async fn without_smtp_mail_is_written_as_eml_files() {
+    let db = TestDatabase::create().await.expect("database");
+    let out = run(&db, &["mail", "test", "li.ming@example.com"]);
+    assert!(out.contains(".eml files in"), "{out}");
+    let files: Vec<_> = std::fs::read_dir(db.dir.join("mail")).expect("mail dir").collect();
+    assert_eq!(files.len(), 1);
+}
+
+#[tokio::test]
+async fn remind_dry_run_prints_the_digests_and_queues_nothing() {
+    let db = TestDatabase::create().await.expect("database");
+    run(&db, &["demo"]);
+    // The demo project is signed today: 协议签定 is due today.
+    let at = format!("{}T10:00:00+08:00", chrono_today_in_shanghai());
+    let dry = run(&db, &["remind", "--dry-run", "--at", &at]);
+    assert!(dry.contains("王建国 <wang.jianguo@example.com>"), "{dry}");
+    assert!(dry.contains("[今天到期] 前期准备 / 协议签定"), "{dry}");
+
+    let queued = run(&db, &["remind", "--at", &at]);
+    assert!(queued.contains("queued 1 digest(s) with 1 reminder(s)"), "{queued}");
+    let again = run(&db, &["remind", "--at", &at]);
+    assert!(again.contains("queued 0 digest(s)"), "{again}");
+    let dry_after = run(&db, &["remind", "--dry-run", "--at", &at]);
+    assert!(dry_after.contains("nothing to send"), "{dry_after}");
+}
+
+fn chrono_today_in_shanghai() -> String {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
+        .to_string()
+}
