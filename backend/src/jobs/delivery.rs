@@ -28,48 +28,88 @@ pub fn worker_name() -> String {
     format!("worker-{}-{}", std::process::id(), &secret[..8])
 }
 
-/// Delivers every message due at `now`, one batch after another, until none is left.
+/// Messages in flight at once; matches the SMTP connection pool.
+const CONCURRENCY: usize = 4;
+
+/// How one message ended this round.
+enum Settled {
+    Sent,
+    Retried,
+    Failed,
+}
+
+/// Delivers every message due at `now`, one batch after another, until none is left. Within a
+/// batch up to four messages are in flight, each on its own pooled connection.
 pub async fn run_once(state: &AppState, mailer: &Mailer, owner: &str, now: DateTime<Utc>) -> AppResult<DeliveryReport> {
-    let settings = &state.settings;
-    let lease = Duration::seconds(settings.mail_lease_secs);
-    let timeout = StdDuration::from_secs(settings.mail_send_timeout_secs);
+    let lease = Duration::seconds(state.settings.mail_lease_secs);
     let mut report = DeliveryReport::default();
     loop {
         let batch = outbox::claim(&state.db, owner, now, now + lease, BATCH).await?;
         if batch.is_empty() {
             return Ok(report);
         }
+        let mut in_flight = tokio::task::JoinSet::new();
         for row in batch {
-            let outcome = match messages::to_message(&row, &settings.mail_from) {
-                Ok(message) => mailer.send(message, timeout).await,
-                Err(why) => SendOutcome::Permanent(why),
-            };
-            match outcome {
-                SendOutcome::Accepted(reply) => {
-                    outbox::settle(&state.db, row.id, owner, SENT, None, Some(reply), now).await?;
-                    report.sent += 1;
-                }
-                SendOutcome::Permanent(why) => {
-                    tracing::warn!(id = row.id, kind = %row.kind, error = %why, "message failed permanently");
-                    outbox::settle(&state.db, row.id, owner, FAILED, None, Some(why), now).await?;
-                    report.failed += 1;
-                }
-                SendOutcome::Transient(why) => {
-                    let next = now + backoff(row.id, row.attempts);
-                    if next > row.retry_until {
-                        let why = format!("gave up after {} attempts: {why}", row.attempts);
-                        tracing::warn!(id = row.id, error = %why, "message failed");
-                        outbox::settle(&state.db, row.id, owner, FAILED, None, Some(why), now).await?;
-                        report.failed += 1;
-                    } else {
-                        tracing::info!(id = row.id, attempt = row.attempts, error = %why, retry_at = %next, "delivery will be retried");
-                        outbox::settle(&state.db, row.id, owner, QUEUED, Some(next), Some(why), now).await?;
-                        report.retried += 1;
-                    }
-                }
+            if in_flight.len() >= CONCURRENCY
+                && let Some(done) = in_flight.join_next().await
+            {
+                tally(&mut report, done)?;
             }
+            let (state, mailer, owner) = (state.clone(), mailer.clone(), owner.to_string());
+            in_flight.spawn(async move { deliver_one(&state, &mailer, &owner, row, now).await });
+        }
+        while let Some(done) = in_flight.join_next().await {
+            tally(&mut report, done)?;
         }
     }
+}
+
+fn tally(report: &mut DeliveryReport, done: Result<AppResult<Settled>, tokio::task::JoinError>) -> AppResult<()> {
+    match done.map_err(|e| anyhow::anyhow!("a delivery task failed: {e}"))?? {
+        Settled::Sent => report.sent += 1,
+        Settled::Retried => report.retried += 1,
+        Settled::Failed => report.failed += 1,
+    }
+    Ok(())
+}
+
+async fn deliver_one(
+    state: &AppState,
+    mailer: &Mailer,
+    owner: &str,
+    row: entity::outbox::Model,
+    now: DateTime<Utc>,
+) -> AppResult<Settled> {
+    let timeout = StdDuration::from_secs(state.settings.mail_send_timeout_secs);
+    let outcome = match messages::to_message(&row, &state.settings.mail_from) {
+        Ok(message) => mailer.send(message, timeout).await,
+        Err(why) => SendOutcome::Permanent(why),
+    };
+    let db = &state.db;
+    Ok(match outcome {
+        SendOutcome::Accepted(reply) => {
+            outbox::settle(db, row.id, owner, SENT, None, Some(reply), now).await?;
+            Settled::Sent
+        }
+        SendOutcome::Permanent(why) => {
+            tracing::warn!(id = row.id, kind = %row.kind, error = %why, "message failed permanently");
+            outbox::settle(db, row.id, owner, FAILED, None, Some(why), now).await?;
+            Settled::Failed
+        }
+        SendOutcome::Transient(why) => {
+            let next = now + backoff(row.id, row.attempts);
+            if next > row.retry_until {
+                let why = format!("gave up after {} attempts: {why}", row.attempts);
+                tracing::warn!(id = row.id, error = %why, "message failed");
+                outbox::settle(db, row.id, owner, FAILED, None, Some(why), now).await?;
+                Settled::Failed
+            } else {
+                tracing::info!(id = row.id, attempt = row.attempts, error = %why, retry_at = %next, "delivery will be retried");
+                outbox::settle(db, row.id, owner, QUEUED, Some(next), Some(why), now).await?;
+                Settled::Retried
+            }
+        }
+    })
 }
 
 /// 1 min, 2, 4, … up to 1 h after the `attempts`-th failure, ±10 % so that messages that failed
