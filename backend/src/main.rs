@@ -122,8 +122,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Remind { dry_run, at } => remind(settings, dry_run, at).await,
         Command::Mail(MailCommand::Test { address }) => {
             let state = prepare(settings).await?;
-            let message = jiaofu::email::messages::test_message(&state.settings.mail_from, &address, Utc::now())
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let message = jiaofu::email::messages::test_message(
+                &state.templates.email,
+                &state.settings.mail_from,
+                &address,
+                Utc::now(),
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
             let timeout = std::time::Duration::from_secs(state.settings.mail_send_timeout_secs);
             match state.mailer.send(message, timeout).await {
                 jiaofu::email::SendOutcome::Accepted(reply) => {

@@ -8,23 +8,48 @@ use crate::domain::{calendar::HolidayCalendar, plan::PlanDefinition};
 
 const BUILTIN_PLANS: &[(&str, &str)] = &[("default.toml", include_str!("../../templates/plans/default.toml"))];
 const BUILTIN_CALENDARS: &[(&str, &str)] = &[("cn.toml", include_str!("../../templates/calendars/cn.toml"))];
+const BUILTIN_EMAIL: &[(&str, &str)] = &[
+    (
+        "reminder_digest.subject.txt",
+        include_str!("../../templates/email/reminder_digest.subject.txt"),
+    ),
+    (
+        "reminder_digest.txt",
+        include_str!("../../templates/email/reminder_digest.txt"),
+    ),
+    (
+        "reminder_digest.html",
+        include_str!("../../templates/email/reminder_digest.html"),
+    ),
+    (
+        "test.subject.txt",
+        include_str!("../../templates/email/test.subject.txt"),
+    ),
+    ("test.txt", include_str!("../../templates/email/test.txt")),
+];
 
 #[derive(Debug, Clone)]
 pub struct Templates {
     pub plans: Vec<PlanDefinition>,
     pub calendars: BTreeMap<String, HolidayCalendar>,
+    /// E-mail subject and body templates (minijinja) by file name.
+    pub email: BTreeMap<String, String>,
 }
 
 impl Templates {
     pub fn load(dir: Option<&Path>) -> anyhow::Result<Self> {
-        let plans = files(BUILTIN_PLANS, dir.map(|d| d.join("plans")).as_deref())?
+        let plans = files(BUILTIN_PLANS, dir.map(|d| d.join("plans")).as_deref(), &["toml"])?
             .into_iter()
             .map(|(name, text)| {
                 PlanDefinition::from_toml(&text).with_context(|| format!("plan template {name} is not valid"))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let mut calendars = BTreeMap::new();
-        for (name, text) in files(BUILTIN_CALENDARS, dir.map(|d| d.join("calendars")).as_deref())? {
+        for (name, text) in files(
+            BUILTIN_CALENDARS,
+            dir.map(|d| d.join("calendars")).as_deref(),
+            &["toml"],
+        )? {
             let cal = HolidayCalendar::from_toml(&text).with_context(|| format!("calendar {name} is not valid"))?;
             calendars.insert(cal.code.clone(), cal);
         }
@@ -32,17 +57,29 @@ impl Templates {
             plan.validate(|c| calendars.contains_key(c))
                 .map_err(|e| anyhow::anyhow!("plan template '{}': {e}", plan.code))?;
         }
-        Ok(Self { plans, calendars })
+        let email = files(BUILTIN_EMAIL, dir.map(|d| d.join("email")).as_deref(), &["txt", "html"])?;
+        // Fail at start, not at the first reminder, when a template does not parse.
+        crate::email::messages::environment(&email).context("an e-mail template is not valid")?;
+        Ok(Self {
+            plans,
+            calendars,
+            email,
+        })
     }
 }
 
-/// The built-in files by name, overlaid with the `*.toml` files of `dir` when it exists.
-fn files(builtin: &[(&str, &str)], dir: Option<&Path>) -> anyhow::Result<BTreeMap<String, String>> {
+/// The built-in files by name, overlaid with the files of `dir` (when it exists) that end in one
+/// of `extensions`.
+fn files(
+    builtin: &[(&str, &str)],
+    dir: Option<&Path>,
+    extensions: &[&str],
+) -> anyhow::Result<BTreeMap<String, String>> {
     let mut out: BTreeMap<String, String> = builtin.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
     if let Some(dir) = dir.filter(|d| d.is_dir()) {
         for entry in std::fs::read_dir(dir).with_context(|| format!("failed to list {}", dir.display()))? {
             let path = entry?.path();
-            if path.extension().is_some_and(|e| e == "toml") {
+            if path.extension().is_some_and(|e| extensions.iter().any(|x| e == *x)) {
                 let text =
                     std::fs::read_to_string(&path).with_context(|| format!("failed to read {}", path.display()))?;
                 let name = path

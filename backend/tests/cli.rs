@@ -212,6 +212,31 @@ async fn mail_test_says_whether_the_smtp_server_accepted_the_message() {
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].subject, "交付系统测试邮件");
 
+    // A templates directory replaces the shipped e-mail templates of the same name.
+    let custom = db.dir.join("custom-templates");
+    std::fs::create_dir_all(custom.join("email")).expect("dir");
+    std::fs::write(custom.join("email/test.subject.txt"), "{{ to }} 的自定义测试主题").expect("write");
+    let custom_run = jiaofu(&db)
+        .env("JIAOFU_SMTP_URL", sink.url())
+        .env("JIAOFU_TEMPLATES_DIR", &custom)
+        .args(["mail", "test", "li.ming@example.com"])
+        .output()
+        .expect("runs");
+    assert!(custom_run.status.success());
+    assert_eq!(sink.messages()[1].subject, "li.ming@example.com 的自定义测试主题");
+
+    std::fs::write(custom.join("email/test.txt"), "{% if %}").expect("write");
+    let broken = jiaofu(&db)
+        .env("JIAOFU_TEMPLATES_DIR", &custom)
+        .args(["mail", "test", "li.ming@example.com"])
+        .output()
+        .expect("runs");
+    assert!(!broken.status.success());
+    assert!(
+        String::from_utf8_lossy(&broken.stderr).contains("test.txt"),
+        "names the broken template"
+    );
+
     sink.set_mode("550");
     let refused = jiaofu(&db)
         .env("JIAOFU_SMTP_URL", sink.url())

@@ -3,32 +3,15 @@ use lettre::{
     Message,
     message::{Mailbox, MultiPart, SinglePart, header::ContentType},
 };
+use std::collections::BTreeMap;
+
+use anyhow::Context;
 use minijinja::Environment;
 
 use super::outbox;
 
-const TEMPLATES: &[(&str, &str)] = &[
-    (
-        "reminder_digest.subject.txt",
-        include_str!("../../../templates/email/reminder_digest.subject.txt"),
-    ),
-    (
-        "reminder_digest.txt",
-        include_str!("../../../templates/email/reminder_digest.txt"),
-    ),
-    (
-        "reminder_digest.html",
-        include_str!("../../../templates/email/reminder_digest.html"),
-    ),
-    (
-        "test.subject.txt",
-        include_str!("../../../templates/email/test.subject.txt"),
-    ),
-    ("test.txt", include_str!("../../../templates/email/test.txt")),
-];
-
-/// The e-mail templates; `.html` templates escape every variable.
-pub fn environment() -> Environment<'static> {
+/// The e-mail templates (templates/email/, see `Templates`); `.html` templates escape every variable.
+pub fn environment(sources: &BTreeMap<String, String>) -> anyhow::Result<Environment<'static>> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".html") {
@@ -39,11 +22,11 @@ pub fn environment() -> Environment<'static> {
     });
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
-    for (name, source) in TEMPLATES {
-        // The shipped templates are checked by the tests; a broken one fails at render time.
-        let _ = env.add_template(name, source);
+    for (name, source) in sources {
+        env.add_template_owned(name.clone(), source.clone())
+            .with_context(|| format!("e-mail template {name}"))?;
     }
-    env
+    Ok(env)
 }
 
 /// Renders `name` with `ctx`.
@@ -83,8 +66,13 @@ pub fn to_message(row: &entity::outbox::Model, from: &str) -> Result<Message, St
 }
 
 /// A test message, sent directly (not through the outbox) by `jiaofu mail test`.
-pub fn test_message(from: &str, to: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Message, String> {
-    let env = environment();
+pub fn test_message(
+    templates: &BTreeMap<String, String>,
+    from: &str,
+    to: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Message, String> {
+    let env = environment(templates).map_err(|e| e.to_string())?;
     let ctx = minijinja::context! { sent_at => now.to_rfc3339(), to => to };
     let row = entity::outbox::Model {
         id: 0,

@@ -8,7 +8,7 @@ use chrono::{DateTime, Datelike, Days, Duration, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
 use entity::{client_contact, phase, project, project_member, reminder_item, task, user};
 use minijinja::context;
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, sea_query::Query};
 use serde::Serialize;
 
 use crate::{
@@ -131,21 +131,23 @@ pub async fn plan(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Reminde
     if tasks.is_empty() {
         return Ok(Vec::new());
     }
-    let project_ids: Vec<i32> = tasks
-        .iter()
-        .map(|t| t.project_id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
+    // The active projects' ids, as a subquery: thousands of ids as bind values are slow to plan.
+    let active = || {
+        Query::select()
+            .column(project::Column::Id)
+            .from(project::Entity)
+            .and_where(project::Column::Status.eq(ProjectStatus::Active.as_str()))
+            .to_owned()
+    };
     let phases: HashMap<i32, String> = phase::Entity::find()
-        .filter(phase::Column::ProjectId.is_in(project_ids.clone()))
+        .filter(phase::Column::ProjectId.in_subquery(active()))
         .all(db)
         .await?
         .into_iter()
         .map(|p| (p.id, p.name))
         .collect();
     let members = project_member::Entity::find()
-        .filter(project_member::Column::ProjectId.is_in(project_ids.clone()))
+        .filter(project_member::Column::ProjectId.in_subquery(active()))
         .all(db)
         .await?;
     let users: HashMap<i32, user::Model> = user::Entity::find()
@@ -156,7 +158,7 @@ pub async fn plan(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Reminde
         .map(|u| (u.id, u))
         .collect();
     let contacts = client_contact::Entity::find()
-        .filter(client_contact::Column::ProjectId.is_in(project_ids))
+        .filter(client_contact::Column::ProjectId.in_subquery(active()))
         .all(db)
         .await?;
     let as_recipient = |u: &user::Model| {
@@ -316,22 +318,18 @@ pub async fn plan(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Reminde
         }
     }
 
-    // Leave out what has been mailed already.
-    let keys: Vec<String> = digests
-        .values()
-        .flat_map(|d| d.items().map(|i| i.key.clone()))
+    // Leave out what has been mailed already. A key names its reminder day (kind and due date, or
+    // the week), so it can only have been recorded on that day: recent rows are all there is to
+    // check. The unique index on item_key stays the guarantee.
+    let sent: HashSet<String> = reminder_item::Entity::find()
+        .select_only()
+        .column(reminder_item::Column::ItemKey)
+        .filter(reminder_item::Column::CreatedAt.gte(now - Duration::days(3)))
+        .into_tuple::<String>()
+        .all(db)
+        .await?
+        .into_iter()
         .collect();
-    let mut sent: HashSet<String> = HashSet::new();
-    for chunk in keys.chunks(500) {
-        sent.extend(
-            reminder_item::Entity::find()
-                .filter(reminder_item::Column::ItemKey.is_in(chunk.to_vec()))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|r| r.item_key),
-        );
-    }
     let mut out = Vec::new();
     for (_, mut digest) in digests {
         for (_, _, items) in digest.projects.values_mut() {
@@ -352,7 +350,7 @@ pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> AppResult<Reminde
     if digests.is_empty() {
         return Ok(ReminderReport::default());
     }
-    let env = messages::environment();
+    let env = messages::environment(&state.templates.email)?;
     let base = state.settings.base_url();
     let horizon = Duration::hours(state.settings.mail_retry_horizon_hours);
     let txn = begin_write(&state.db).await?;
