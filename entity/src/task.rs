@@ -16,6 +16,8 @@ pub struct Model {
     pub override_reason: Option<String>,
     /// The task waits on the client (their contact is reminded too).
     pub waits_on_client: bool,
+    /// The user who does the task; reminders go to them, else to the project's PMs.
+    pub assignee_id: Option<i32>,
     /// not_started, in_progress or done.
     pub status: String,
     pub started_at: Option<DateTimeUtc>,

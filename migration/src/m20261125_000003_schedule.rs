@@ -54,6 +54,8 @@ impl MigrationTrait for Migration {
                     .col(date_null(Tasks::OverrideDueOn))
                     .col(text_null(Tasks::OverrideReason))
                     .col(boolean(Tasks::WaitsOnClient).default(false))
+                    // Who does it; reminders go to the assignee, else to the project's PMs.
+                    .col(integer_null(Tasks::AssigneeId))
                     .col(string(Tasks::Status))
                     .col(timestamp_with_time_zone_null(Tasks::StartedAt))
                     .col(timestamp_with_time_zone_null(Tasks::FinishedAt))
@@ -74,6 +76,11 @@ impl MigrationTrait for Migration {
                     .foreign_key(
                         ForeignKey::create()
                             .from(Tasks::Table, Tasks::CompletedBy)
+                            .to(Users::Table, Users::Id),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(Tasks::Table, Tasks::AssigneeId)
                             .to(Users::Table, Users::Id),
                     )
                     .index(
@@ -122,6 +129,7 @@ enum Tasks {
     OverrideDueOn,
     OverrideReason,
     WaitsOnClient,
+    AssigneeId,
     Status,
     StartedAt,
     FinishedAt,

@@ -302,3 +302,59 @@ async fn a_user_can_move_reminders_to_a_weekly_digest_or_turn_them_off() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_assigned_task_reminds_its_assignee_instead_of_the_pm() {
+    let mut s = Scenario::new().await;
+    let members = s
+        .app
+        .get(&format!("/api/projects/{}/members", s.project), &s.app.admin)
+        .await
+        .expect(200);
+    let engineer = members
+        .as_array()
+        .expect("members")
+        .iter()
+        .find(|m| m["username"] == "li.ming")
+        .expect("engineer")["user_id"]
+        .as_i64()
+        .expect("id");
+    let data_plan = s.task("data-plan").await["id"].as_i64().expect("id");
+    let path = format!("/api/projects/{}/tasks/{data_plan}/assignee", s.project);
+    let assigned = s
+        .app
+        .put(&path, &s.app.admin, json!({"user_id": engineer}))
+        .await
+        .expect(200);
+    assert_eq!(assigned["assignee_id"], engineer);
+    let (stranger, _) = s.app.user("zhao.lei", "engineer").await;
+    let not_member = s
+        .app
+        .put(&path, &s.app.admin, json!({"user_id": stranger}))
+        .await
+        .expect(422);
+    assert_eq!(not_member["field"], "user_id");
+
+    let day = s.run(morning("2026-03-06")).await;
+    assert_eq!(
+        lines(to(&day, "li.ming@example.com")[0]),
+        ["- [3 天后到期] 前期准备 / 数据计划确定，截止 2026-03-09"]
+    );
+    let pm = lines(to(&day, PM)[0]);
+    let due_soon = pm.iter().filter(|l| l.starts_with("- [3 天后到期]")).count();
+    assert_eq!(due_soon, 5, "the PM keeps the other five: {pm:?}");
+    assert!(!pm.iter().any(|l| l.contains("数据计划确定")));
+
+    let history = s
+        .app
+        .get(&format!("/api/projects/{}/history", s.project), &s.app.admin)
+        .await
+        .expect(200);
+    assert!(
+        history
+            .as_array()
+            .expect("history")
+            .iter()
+            .any(|h| h["action"] == "assigned")
+    );
+}

@@ -108,6 +108,8 @@ pub struct TaskDto {
     override_reason: Option<String>,
     /// The task waits on the client.
     waits_on_client: bool,
+    /// User id of who does the task; reminders go to them, else to the project's PMs.
+    assignee_id: Option<i32>,
     /// not_started, in_progress or done.
     status: String,
     /// Actual start.
@@ -140,6 +142,7 @@ impl TaskDto {
             overridden: t.override_due_on.is_some(),
             override_reason: t.override_reason,
             waits_on_client: t.waits_on_client,
+            assignee_id: t.assignee_id,
             status: t.status,
             started_at: t.started_at,
             finished_at: t.finished_at,
@@ -185,6 +188,12 @@ struct TaskProgress {
     note: Option<String>,
     /// When it actually happened (RFC 3339); now when absent.
     at: Option<String>,
+}
+
+#[derive(Object)]
+struct Assignment {
+    /// A member of the project; null unassigns the task.
+    user_id: Option<i32>,
 }
 
 #[derive(Object)]
@@ -295,6 +304,30 @@ impl ScheduleApi {
         body: Json<TaskProgress>,
     ) -> ApiResult<Json<TaskDto>> {
         self.act(auth, id.0, task_id.0, TaskAction::Reopen, body.0).await
+    }
+
+    /// Assign a task
+    ///
+    /// Managers. The assignee (a member of the project) gets the task's reminders instead of the PMs.
+    #[oai(
+        path = "/projects/:id/tasks/:task_id/assignee",
+        method = "put",
+        operation_id = "assign_task"
+    )]
+    async fn assign(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        /// Task id (from the schedule).
+        task_id: Path<i32>,
+        body: Json<Assignment>,
+    ) -> ApiResult<Json<TaskDto>> {
+        let me = actor(&self.state, &auth).await?;
+        let now = Utc::now();
+        let task = schedule::assign(&self.state.db, &me, id.0, task_id.0, body.0.user_id, now).await?;
+        let project = access::project(&self.state.db, &me, id.0, Need::Read).await?;
+        Ok(Json(TaskDto::new(task, now, timezone_of(&project))))
     }
 
     /// Override a task's due date

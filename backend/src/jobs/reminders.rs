@@ -174,7 +174,7 @@ pub async fn plan(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Reminde
         .filter_map(as_recipient)
         .collect();
 
-    // Who hears about a project's deadlines: its PMs (else all members); its managers on escalation;
+    // Who hears about a task: its assignee, else the project's PMs (else all members); its managers on escalation;
     // for tasks that wait on the client, the client's responsible contact.
     let mut responsible: HashMap<i32, Vec<Recipient>> = HashMap::new();
     let mut managers: HashMap<i32, Vec<Recipient>> = HashMap::new();
@@ -276,7 +276,11 @@ pub async fn plan(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Reminde
                 escalation: matches!(kind, ReminderKind::Escalation(_)),
             });
         };
-        let mut people: Vec<&Recipient> = responsible[&t.project_id].iter().collect();
+        let assignee = t.assignee_id.and_then(|id| users.get(&id)).and_then(as_recipient);
+        let mut people: Vec<&Recipient> = match &assignee {
+            Some(a) => vec![a],
+            None => responsible[&t.project_id].iter().collect(),
+        };
         let client = if t.waits_on_client {
             client_contact_of(t.project_id)
         } else {

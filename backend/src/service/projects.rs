@@ -236,6 +236,7 @@ async fn instantiate_schedule(
                 override_due_on: Set(None),
                 override_reason: Set(None),
                 waits_on_client: Set(t.waits_on_client),
+                assignee_id: Set(None),
                 status: Set(TaskStatus::NotStarted.as_str().into()),
                 started_at: Set(None),
                 finished_at: Set(None),
@@ -635,6 +636,13 @@ pub async fn remove_member(
     access::project(&txn, actor, project_id, Need::Manage).await?;
     let member = member_of(&txn, project_id, member_id).await?;
     project_member::Entity::delete_by_id(member_id).exec(&txn).await?;
+    // Their tasks go back to the PMs.
+    task::Entity::update_many()
+        .col_expr(task::Column::AssigneeId, Option::<i32>::None.into())
+        .filter(task::Column::ProjectId.eq(project_id))
+        .filter(task::Column::AssigneeId.eq(member.user_id))
+        .exec(&txn)
+        .await?;
     history::record(
         &txn,
         actor,

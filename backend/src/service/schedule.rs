@@ -1,6 +1,6 @@
 //! Working a project's schedule: task progress and due-date overrides.
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{phase, project, task};
+use entity::{phase, project, project_member, task};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder,
@@ -137,6 +137,45 @@ async fn task_of(db: &impl ConnectionTrait, project_id: i32, task_id: i32) -> Ap
         .await?
         .filter(|t| t.project_id == project_id)
         .ok_or_else(|| AppError::not_found(format!("no task {task_id} on project {project_id}")))
+}
+
+/// Assigns a task to a member of the project (`None` unassigns it). Managers.
+pub async fn assign(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    task_id: i32,
+    user_id: Option<i32>,
+    now: DateTime<Utc>,
+) -> AppResult<task::Model> {
+    let txn = begin_write(db).await?;
+    access::project(&txn, actor, project_id, Need::Manage).await?;
+    let task = task_of(&txn, project_id, task_id).await?;
+    if let Some(uid) = user_id {
+        let member = project_member::Entity::find()
+            .filter(project_member::Column::ProjectId.eq(project_id))
+            .filter(project_member::Column::UserId.eq(uid))
+            .one(&txn)
+            .await?;
+        if member.is_none() {
+            return Err(AppError::invalid(
+                "user_id",
+                format!("user_id: user {uid} is not a member of this project; add them first"),
+            ));
+        }
+    }
+    let show = |v: Option<i32>| v.map(|v| v.to_string());
+    let change = Change::new(Some(project_id), "task", Some(task_id), "assigned").field(
+        "assignee_id",
+        show(task.assignee_id),
+        show(user_id),
+    );
+    let mut m: task::ActiveModel = task.into();
+    m.assignee_id = Set(user_id);
+    let updated = m.update(&txn).await?;
+    history::record(&txn, actor, now, vec![change]).await?;
+    txn.commit().await?;
+    Ok(updated)
 }
 
 #[derive(Debug, Clone, Copy)]
