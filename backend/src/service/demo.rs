@@ -125,10 +125,19 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
         }
         Err(e) => return Err(err(e)),
     };
-    for (user_id, role) in ids {
-        projects::add_member(db, &system, project.id, user_id, role, now)
+    for (user_id, role) in &ids {
+        projects::add_member(db, &system, project.id, *user_id, role, now)
             .await
             .map_err(err)?;
+    }
+    // Engineers do the site work; their reminders go to them instead of the PM.
+    let (_, tasks) = super::schedule::load(db, project.id).await.map_err(err)?;
+    for (code, engineer) in [("site-survey", 1), ("installation", 1), ("commissioning", 2)] {
+        if let Some(t) = tasks.iter().find(|t| t.code == code) {
+            super::schedule::assign(db, &system, project.id, t.id, Some(ids[engineer].0), now)
+                .await
+                .map_err(err)?;
+        }
     }
     for (name, email, phone, role) in CONTACTS {
         projects::save_contact(
