@@ -191,6 +191,23 @@ async fn the_demo_creates_a_courtroom_project_with_its_people() {
         detail["contract_signed_on"], project["next_due_on"],
         "协议签定 is due on the signing day"
     );
+    let schedule: serde_json::Value = client
+        .get(format!("{}/api/projects/{id}/schedule", server.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("schedule")
+        .json()
+        .await
+        .expect("json");
+    let assigned = schedule["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .flat_map(|p| p["tasks"].as_array().expect("tasks"))
+        .filter(|t| t["assignee_id"].is_number())
+        .count();
+    assert_eq!(assigned, 3, "the site work is assigned to the engineers");
 }
 
 #[tokio::test]
