@@ -81,6 +81,12 @@ async fn a_queued_message_arrives_with_its_chinese_subject_encoded() {
         .expect("a Subject header");
     assert!(subject_line.contains("=?utf-8?"), "RFC 2047 encoded: {subject_line}");
     assert_eq!(mail.from, "noreply@jiaofu.example.cn");
+    assert!(
+        mail.raw
+            .lines()
+            .any(|l| l.starts_with(&format!("Message-ID: <jiaofu.outbox.{id}."))),
+        "a Message-ID stable for the row"
+    );
     assert_eq!(mail.envelope_to, "li.ming@example.com");
     assert!(mail.text.contains("今天到期"));
     assert!(mail.html.as_deref().is_some_and(|h| h.contains("<b>今天到期</b>")));

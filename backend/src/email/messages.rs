@@ -49,10 +49,11 @@ pub fn to_message(row: &entity::outbox::Model, from: &str) -> Result<Message, St
         .from(from)
         .to(to)
         .subject(row.subject.clone())
+        // Stable for the row, so a message sent twice (see the delivery worker) can be recognised.
         .message_id(Some(format!(
-            "<outbox-{}-{}@{domain}>",
+            "<jiaofu.outbox.{}.{}@{domain}>",
             row.id,
-            row.idempotency_key.len()
+            row.created_at.timestamp()
         )));
     let built = match &row.body_html {
         Some(html) => builder.multipart(MultiPart::alternative_plain_html(row.body_text.clone(), html.clone())),
