@@ -5,6 +5,7 @@ pub mod db;
 pub mod domain;
 pub mod email;
 pub mod error;
+pub mod import;
 pub mod jobs;
 pub mod service;
 pub mod startup;

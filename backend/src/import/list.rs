@@ -1,0 +1,526 @@
+//! Finding the header of an equipment list and turning its rows into items, with every problem
+//! pinned to sheet, row and column.
+use super::grid::{Cell, Sheet, column_name};
+
+/// The columns an equipment list may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Field {
+    Seq,
+    Name,
+    Brand,
+    Model,
+    Spec,
+    Quantity,
+    Unit,
+    UnitPrice,
+    Amount,
+    Origin,
+    Warranty,
+    Remark,
+}
+
+impl Field {
+    pub const ALL: [Field; 12] = [
+        Field::Seq,
+        Field::Name,
+        Field::Brand,
+        Field::Model,
+        Field::Spec,
+        Field::Quantity,
+        Field::Unit,
+        Field::UnitPrice,
+        Field::Amount,
+        Field::Origin,
+        Field::Warranty,
+        Field::Remark,
+    ];
+
+    /// The Chinese label, as on the forms and in problem messages.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Field::Seq => "序号",
+            Field::Name => "设备名称",
+            Field::Brand => "品牌",
+            Field::Model => "型号",
+            Field::Spec => "规格参数",
+            Field::Quantity => "数量",
+            Field::Unit => "单位",
+            Field::UnitPrice => "单价",
+            Field::Amount => "金额",
+            Field::Origin => "产地",
+            Field::Warranty => "质保期",
+            Field::Remark => "备注",
+        }
+    }
+
+    /// Header texts that mean this column, normalised (see [`normalise_header`]).
+    fn synonyms(self) -> &'static [&'static str] {
+        match self {
+            Field::Seq => &["序号", "no", "编号", "itemno", "序"],
+            Field::Name => &[
+                "设备名称",
+                "产品名称",
+                "名称",
+                "item",
+                "货物名称",
+                "设备及材料名称",
+                "品名",
+                "description",
+            ],
+            Field::Brand => &["品牌", "厂商", "brand", "生产厂家", "制造商", "厂家"],
+            Field::Model => &["型号", "规格型号", "model", "产品型号", "型号规格"],
+            Field::Spec => &[
+                "规格参数",
+                "技术参数",
+                "spec",
+                "specification",
+                "参数",
+                "主要技术参数",
+                "规格",
+            ],
+            Field::Quantity => &["数量", "订购数量", "qty", "quantity", "采购数量"],
+            Field::Unit => &["单位", "unit"],
+            Field::UnitPrice => &["单价", "price", "unitprice", "含税单价"],
+            Field::Amount => &["金额", "合计", "amount", "总价", "小计", "合价", "total"],
+            Field::Origin => &["产地", "origin"],
+            Field::Warranty => &["质保期", "warranty", "保修期", "质保"],
+            Field::Remark => &["备注", "remark", "remarks", "note", "notes"],
+        }
+    }
+}
+
+/// Lower case, no spaces or dots, no parenthesised units ("单价(元)" → "单价").
+fn normalise_header(text: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0;
+    for c in text.chars() {
+        match c {
+            '(' | '（' | '[' | '【' => depth += 1,
+            ')' | '）' | ']' | '】' => depth = (depth - 1).max(0),
+            _ if depth > 0 => {}
+            c if c.is_whitespace() || c == '.' || c == ':' || c == '：' => {}
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+fn field_of_header(text: &str) -> Option<Field> {
+    let h = normalise_header(text);
+    if h.is_empty() {
+        return None;
+    }
+    Field::ALL.into_iter().find(|f| f.synonyms().contains(&h.as_str()))
+}
+
+/// A problem in the file, pinned to where it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub sheet: String,
+    /// 1-based row of the sheet.
+    pub row: u32,
+    /// Column letters, when the problem is in one cell.
+    pub column: Option<String>,
+    pub field: Option<Field>,
+    /// What is wrong and what to fix, e.g. "设备清单!F12 数量: '十' is not a number".
+    pub message: String,
+}
+
+/// One equipment line.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ParsedItem {
+    /// 1-based row of the sheet.
+    pub row: u32,
+    /// From the category row above it (一、庭审录音录像系统 → 庭审录音录像系统).
+    pub category: Option<String>,
+    pub seq: Option<String>,
+    pub name: String,
+    pub brand: Option<String>,
+    pub model: Option<String>,
+    pub spec: Option<String>,
+    pub quantity: Option<f64>,
+    pub unit: Option<String>,
+    pub unit_price: Option<f64>,
+    pub amount: Option<f64>,
+    pub origin: Option<String>,
+    pub warranty: Option<String>,
+    pub remark: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedList {
+    pub sheet: String,
+    /// 1-based row of the header.
+    pub header_row: u32,
+    /// Which column (0-based) holds which field.
+    pub columns: Vec<(Field, usize)>,
+    pub items: Vec<ParsedItem>,
+    pub problems: Vec<Problem>,
+    /// 小计 / 合计 rows left out.
+    pub skipped_total_rows: u32,
+}
+
+/// How many of the first rows are searched for the header.
+const HEADER_SEARCH_ROWS: usize = 30;
+
+fn header_score(sheet: &Sheet, row: usize) -> Vec<(Field, usize)> {
+    let mut found: Vec<(Field, usize)> = Vec::new();
+    for (col, cell) in sheet.rows.get(row).into_iter().flatten().enumerate() {
+        if let Cell::Text(t) = cell
+            && let Some(f) = field_of_header(t)
+            && !found.iter().any(|(g, _)| *g == f)
+        {
+            found.push((f, col));
+        }
+    }
+    found
+}
+
+/// Finds the header in `sheet`: the row among the first 30 naming the most known columns, at least
+/// a name and a quantity.
+fn find_header(sheet: &Sheet) -> Option<(usize, Vec<(Field, usize)>)> {
+    (0..sheet.rows.len().min(HEADER_SEARCH_ROWS))
+        .map(|r| (r, header_score(sheet, r)))
+        .filter(|(_, cols)| {
+            cols.iter().any(|(f, _)| *f == Field::Name) && cols.iter().any(|(f, _)| *f == Field::Quantity)
+        })
+        .max_by_key(|(r, cols)| (cols.len(), usize::MAX - r))
+}
+
+/// Parses the list from the named sheet, or from the sheet whose header is found (the first best).
+/// `mapping` overrides detected columns.
+pub fn parse_list(
+    sheets: &[Sheet],
+    sheet_name: Option<&str>,
+    mapping: &[(Field, usize)],
+) -> Result<ParsedList, String> {
+    let candidates: Vec<&Sheet> = match sheet_name {
+        Some(name) => {
+            let s = sheets.iter().find(|s| s.name == name).ok_or_else(|| {
+                let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
+                format!("sheet: no sheet '{name}' in the file (it has: {})", names.join(", "))
+            })?;
+            vec![s]
+        }
+        None => sheets.iter().collect(),
+    };
+    let best = candidates
+        .iter()
+        .filter_map(|s| find_header(s).map(|(row, cols)| (*s, row, cols)))
+        .max_by_key(|(_, _, cols)| cols.len());
+    let Some((sheet, header, mut columns)) = best else {
+        return Err(
+            "no header row found: the list needs a row naming at least 设备名称 (or 产品名称/名称/Item) and 数量 (or Qty) within its first 30 rows; give a column mapping otherwise"
+                .into(),
+        );
+    };
+    for (field, col) in mapping {
+        columns.retain(|(f, c)| f != field && c != col);
+        columns.push((*field, *col));
+    }
+    columns.sort();
+    Ok(parse_rows(sheet, header, columns))
+}
+
+fn parse_rows(sheet: &Sheet, header: usize, columns: Vec<(Field, usize)>) -> ParsedList {
+    let col = |f: Field| columns.iter().find(|(g, _)| *g == f).map(|(_, c)| *c);
+    let mut items = Vec::new();
+    let mut problems = Vec::new();
+    let mut category: Option<String> = None;
+    let mut skipped_total_rows = 0;
+    for r in header + 1..sheet.rows.len() {
+        let row = &sheet.rows[r];
+        let filled: Vec<(usize, &Cell)> = row.iter().enumerate().filter(|(_, c)| !c.is_empty()).collect();
+        if filled.is_empty() {
+            continue;
+        }
+        let text_at = |f: Field| col(f).map(|c| sheet.cell(r, c).text()).filter(|t| !t.is_empty());
+        if let Some(name) = category_title(&filled) {
+            category = Some(name);
+            continue;
+        }
+        if is_total_row(&filled) {
+            skipped_total_rows += 1;
+            continue;
+        }
+        let row_no = (r + 1) as u32;
+        let at = |f: Field| -> String { col(f).map(column_name).unwrap_or_default() };
+        let Some(name) = text_at(Field::Name) else {
+            problems.push(Problem {
+                sheet: sheet.name.clone(),
+                row: row_no,
+                column: col(Field::Name).map(column_name),
+                field: Some(Field::Name),
+                message: format!(
+                    "{}!{}{} 设备名称: the row has values but no equipment name",
+                    sheet.name,
+                    at(Field::Name),
+                    row_no
+                ),
+            });
+            continue;
+        };
+        let mut unit = text_at(Field::Unit);
+        let mut number = |f: Field, unit: &mut Option<String>| -> Option<f64> {
+            let c = col(f)?;
+            let cell = sheet.cell(r, c);
+            match parse_number(cell) {
+                Ok(None) => None,
+                Ok(Some((n, suffix))) => {
+                    if let Some(s) = suffix
+                        && f == Field::Quantity
+                        && unit.is_none()
+                    {
+                        *unit = Some(s);
+                    }
+                    Some(n)
+                }
+                Err(raw) => {
+                    problems.push(Problem {
+                        sheet: sheet.name.clone(),
+                        row: row_no,
+                        column: Some(column_name(c)),
+                        field: Some(f),
+                        message: format!(
+                            "{}!{}{} {}: '{raw}' is not a number",
+                            sheet.name,
+                            column_name(c),
+                            row_no,
+                            f.label_zh()
+                        ),
+                    });
+                    None
+                }
+            }
+        };
+        let quantity = number(Field::Quantity, &mut unit);
+        let unit_price = number(Field::UnitPrice, &mut None);
+        let amount = number(Field::Amount, &mut None);
+        items.push(ParsedItem {
+            row: row_no,
+            category: category.clone(),
+            seq: text_at(Field::Seq),
+            name,
+            brand: text_at(Field::Brand),
+            model: text_at(Field::Model),
+            spec: text_at(Field::Spec),
+            quantity,
+            unit,
+            unit_price,
+            amount,
+            origin: text_at(Field::Origin),
+            warranty: text_at(Field::Warranty),
+            remark: text_at(Field::Remark),
+        });
+    }
+    ParsedList {
+        sheet: sheet.name.clone(),
+        header_row: (header + 1) as u32,
+        columns,
+        items,
+        problems,
+        skipped_total_rows,
+    }
+}
+
+/// 一、庭审录音录像系统 (alone on its row, or merged across it) → 庭审录音录像系统.
+fn category_title(filled: &[(usize, &Cell)]) -> Option<String> {
+    let [(_, Cell::Text(t))] = filled else {
+        return None;
+    };
+    let t = t.trim();
+    let numeral_end = t
+        .char_indices()
+        .find(|(_, c)| !"一二三四五六七八九十百零".contains(*c))
+        .map(|(i, _)| i)?;
+    if numeral_end == 0 {
+        return None;
+    }
+    let rest = &t[numeral_end..];
+    let title = rest
+        .strip_prefix('、')
+        .or_else(|| rest.strip_prefix('.'))
+        .or_else(|| rest.strip_prefix('．'))?;
+    Some(title.trim().to_string())
+}
+
+/// A row whose first texts say 合计 / 小计 / 总计 / total.
+fn is_total_row(filled: &[(usize, &Cell)]) -> bool {
+    filled.iter().take(2).any(|(_, c)| {
+        let t = normalise_header(&c.text());
+        ["合计", "小计", "总计", "总价", "total", "subtotal", "sum"]
+            .iter()
+            .any(|k| t == *k || t.starts_with(k))
+    })
+}
+
+/// A number from a cell: numbers as they are; text with full-width digits, thousands separators and
+/// a unit glued on ("12台" → 12 and "台"). `Err` carries the text that is not a number.
+fn parse_number(cell: &Cell) -> Result<Option<(f64, Option<String>)>, String> {
+    let raw = match cell {
+        Cell::Empty => return Ok(None),
+        Cell::Number(n) => return Ok(Some((*n, None))),
+        Cell::Text(t) if t.trim().is_empty() => return Ok(None),
+        Cell::Text(t) => t.trim().to_string(),
+    };
+    let ascii: String = raw
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '．' => '.',
+            '，' | ',' => '\u{0}',
+            c => c,
+        })
+        .filter(|c| *c != '\u{0}' && !c.is_whitespace())
+        .collect();
+    let split = ascii
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .unwrap_or(ascii.len());
+    let (digits, suffix) = ascii.split_at(split);
+    match digits.parse::<f64>() {
+        Ok(n) if n.is_finite() && !digits.is_empty() => {
+            let suffix = suffix.trim();
+            let ok_suffix =
+                suffix.is_empty() || suffix.chars().all(|c| !c.is_ascii_digit()) && suffix.chars().count() <= 4;
+            if ok_suffix {
+                Ok(Some((n, (!suffix.is_empty()).then(|| suffix.to_string()))))
+            } else {
+                Err(raw)
+            }
+        }
+        _ => Err(raw),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::read_workbook;
+
+    fn fixture(name: &str) -> Vec<Sheet> {
+        let path = format!("{}/../../shared/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(&path).expect("fixture present");
+        read_workbook(&bytes, name).expect("readable")
+    }
+
+    fn assert_contract_list(list: &ParsedList) {
+        assert_eq!(list.items.len(), 15, "{:?}", list.problems);
+        assert!(list.problems.is_empty(), "{:?}", list.problems);
+        let mic = list.items.iter().find(|i| i.name == "全向麦克风").expect("microphone");
+        assert_eq!(mic.quantity, Some(48.0), "a quantity stored as text");
+        assert_eq!(mic.unit.as_deref(), Some("只"));
+        let total: f64 = list.items.iter().filter_map(|i| i.quantity).sum();
+        assert_eq!(
+            total,
+            6.0 + 24.0 + 12.0 + 48.0 + 6.0 + 12.0 + 36.0 + 6.0 + 2.0 + 8.0 + 1.0 + 72.0 + 20.0 + 6.0 + 1.0
+        );
+    }
+
+    #[test]
+    fn the_contract_list_xlsx_parses_with_categories_and_without_its_total() {
+        let list = parse_list(&fixture("courtroom-contract-list.xlsx"), None, &[]).expect("parses");
+        assert_eq!((list.sheet.as_str(), list.header_row), ("协议设备清单", 4));
+        assert_contract_list(&list);
+        assert_eq!(list.skipped_total_rows, 1);
+        let categories: Vec<&str> = list
+            .items
+            .iter()
+            .filter_map(|i| i.category.as_deref())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        assert_eq!(
+            categories,
+            ["庭审录音录像系统", "庭审显示系统", "网络及存储", "辅材及服务"]
+        );
+        let host = &list.items[0];
+        assert_eq!(
+            (host.brand.as_deref(), host.model.as_deref()),
+            (Some("科达"), Some("KDV-TR8000"))
+        );
+        assert_eq!((host.unit_price, host.amount), (Some(38500.0), Some(231000.0)));
+        assert_eq!(list.items[14].category.as_deref(), Some("辅材及服务"));
+    }
+
+    #[test]
+    fn the_same_list_saved_as_xls_ods_and_gbk_csv_parses_alike() {
+        for name in [
+            "courtroom-contract-list.xls",
+            "courtroom-contract-list.ods",
+            "courtroom-contract-list-gbk.csv",
+        ] {
+            let list = parse_list(&fixture(name), None, &[]).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_contract_list(&list);
+        }
+    }
+
+    #[test]
+    fn the_purchase_order_is_found_past_its_notes_sheet_under_other_header_names() {
+        let list = parse_list(&fixture("courtroom-purchase-order.xlsx"), None, &[]).expect("parses");
+        assert_eq!((list.sheet.as_str(), list.header_row), ("设备订购单", 2));
+        assert_eq!(list.items.len(), 15);
+        let mic = list.items.iter().find(|i| i.name == "全向麦克风").expect("microphone");
+        assert_eq!(mic.quantity, Some(44.0));
+        assert_eq!(mic.model.as_deref(), Some("ES947"));
+        assert_eq!(mic.spec.as_deref(), Some("心形指向, 幻象供电"));
+        assert!(list.items.iter().any(|i| i.name == "UPS 不间断电源"));
+    }
+
+    #[test]
+    fn a_named_sheet_that_does_not_exist_lists_the_sheets() {
+        let err = parse_list(&fixture("courtroom-purchase-order.xlsx"), Some("清单"), &[]).expect_err("no sheet");
+        assert!(err.contains("说明") && err.contains("设备订购单"), "{err}");
+    }
+
+    fn sheet(rows: &[&[&str]]) -> Vec<Sheet> {
+        vec![Sheet {
+            name: "设备清单".into(),
+            rows: rows
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .map(|c| {
+                            if c.is_empty() {
+                                Cell::Empty
+                            } else {
+                                Cell::Text((*c).into())
+                            }
+                        })
+                        .collect()
+                })
+                .collect(),
+        }]
+    }
+
+    #[test]
+    fn quantities_in_full_width_digits_or_with_a_unit_glued_on_parse_and_words_do_not() {
+        let list = parse_list(
+            &sheet(&[
+                &["No.", "Item", "Brand", "Model", "Qty", "Unit"],
+                &["1", "交换机", "华为", "S5735", "１２", "台"],
+                &["2", "网线", "安普", "6-219590-2", "20箱", ""],
+                &["3", "硬盘", "希捷", "ST8000", "十", "块"],
+                &["", "小计", "", "", "", ""],
+            ]),
+            None,
+            &[],
+        )
+        .expect("parses");
+        assert_eq!(list.items[0].quantity, Some(12.0));
+        assert_eq!(
+            (list.items[1].quantity, list.items[1].unit.as_deref()),
+            (Some(20.0), Some("箱"))
+        );
+        assert_eq!(list.items[2].quantity, None);
+        assert_eq!(list.problems.len(), 1);
+        assert_eq!(list.problems[0].message, "设备清单!E4 数量: '十' is not a number");
+        assert_eq!(list.skipped_total_rows, 1);
+    }
+
+    #[test]
+    fn a_mapping_overrides_the_detected_columns() {
+        let rows: &[&[&str]] = &[&["名称", "数量", "说明"], &["交换机", "2", "S5735"]];
+        let list = parse_list(&sheet(rows), None, &[(Field::Model, 2)]).expect("parses");
+        assert_eq!(list.items[0].model.as_deref(), Some("S5735"));
+    }
+}

@@ -1,0 +1,7 @@
+//! Equipment lists from the spreadsheets people really send: bytes in, typed rows and problems out.
+//! No database access here.
+pub mod grid;
+pub mod list;
+
+pub use grid::{Cell, Sheet, read_workbook};
+pub use list::{Field, ParsedItem, ParsedList, Problem, parse_list};
