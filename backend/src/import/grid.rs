@@ -2,7 +2,7 @@
 //! GBK. Cell positions are the sheet's own, so problems can name "Sheet!F12".
 use std::io::Cursor;
 
-use calamine::{Data, Reader, open_workbook_auto_from_rs};
+use calamine::{Data, DataRef, Reader, Xlsx, open_workbook_auto_from_rs};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -50,16 +50,98 @@ pub enum GridError {
     UnsupportedType(String),
     #[error("the file cannot be read as a spreadsheet: {0}")]
     Unreadable(String),
+    #[error("the workbook is password-protected: save it without a password and upload it again")]
+    PasswordProtected,
+    #[error("the file is too large to import: {0}")]
+    TooLarge(String),
 }
+
+/// Bounds on what a file may make the importer read, checked before and while reading.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Sum of the uncompressed sizes of the parts of an .xlsx/.xlsm/.ods (a zip).
+    pub max_uncompressed_bytes: u64,
+    /// Rows and columns a sheet may span (declared or used).
+    pub max_rows: u32,
+    pub max_columns: u32,
+    /// Characters in one cell (Excel's own limit is 32,767).
+    pub max_cell_chars: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_uncompressed_bytes: 200 * 1024 * 1024,
+            max_rows: 200_000,
+            max_columns: 200,
+            max_cell_chars: 32_767,
+        }
+    }
+}
+
+const CFB_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 
 /// Reads every sheet of `bytes`; `file_name` decides CSV versus workbook.
 pub fn read_workbook(bytes: &[u8], file_name: &str) -> Result<Vec<Sheet>, GridError> {
+    read_workbook_within(bytes, file_name, &Limits::default())
+}
+
+/// [`read_workbook`] within `limits`.
+pub fn read_workbook_within(bytes: &[u8], file_name: &str, limits: &Limits) -> Result<Vec<Sheet>, GridError> {
     let lower = file_name.to_lowercase();
-    if lower.ends_with(".csv") {
-        return read_csv(bytes, file_name).map(|s| vec![s]);
-    }
-    if ![".xlsx", ".xlsm", ".xls", ".ods"].iter().any(|e| lower.ends_with(e)) {
+    let sheets = if lower.ends_with(".csv") {
+        vec![read_csv(bytes, file_name)?]
+    } else if [".xlsx", ".xlsm", ".xls", ".ods"].iter().any(|e| lower.ends_with(e)) {
+        read_spreadsheet(bytes, limits)?
+    } else {
         return Err(GridError::UnsupportedType(file_name.to_string()));
+    };
+    for sheet in &sheets {
+        check_extent(
+            sheet.rows.len() as u64,
+            sheet.rows.iter().map(Vec::len).max().unwrap_or(0) as u64,
+            &sheet.name,
+            limits,
+        )?;
+        for (r, row) in sheet.rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                if let Cell::Text(t) = cell
+                    && t.chars().count() > limits.max_cell_chars
+                {
+                    return Err(GridError::TooLarge(format!(
+                        "{}!{}{} holds more than {} characters",
+                        sheet.name,
+                        column_name(c),
+                        r + 1,
+                        limits.max_cell_chars
+                    )));
+                }
+            }
+        }
+    }
+    Ok(sheets)
+}
+
+fn check_extent(rows: u64, cols: u64, sheet: &str, limits: &Limits) -> Result<(), GridError> {
+    if rows > u64::from(limits.max_rows) || cols > u64::from(limits.max_columns) {
+        return Err(GridError::TooLarge(format!(
+            "sheet '{sheet}' spans {rows} rows × {cols} columns; an equipment list may span at most {} × {}",
+            limits.max_rows, limits.max_columns
+        )));
+    }
+    Ok(())
+}
+
+fn read_spreadsheet(bytes: &[u8], limits: &Limits) -> Result<Vec<Sheet>, GridError> {
+    if bytes.starts_with(CFB_MAGIC) && is_encrypted_package(bytes) {
+        return Err(GridError::PasswordProtected);
+    }
+    if bytes.starts_with(ZIP_MAGIC) {
+        check_zip(bytes, limits)?;
+        if let Ok(mut xlsx) = Xlsx::new(Cursor::new(bytes)) {
+            return read_xlsx_streaming(&mut xlsx, limits);
+        }
     }
     let mut workbook =
         open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(|e| GridError::Unreadable(e.to_string()))?;
@@ -78,6 +160,78 @@ pub fn read_workbook(bytes: &[u8], file_name: &str) -> Result<Vec<Sheet>, GridEr
         sheets.push(Sheet { name, rows });
     }
     Ok(sheets)
+}
+
+/// An Office file encrypted with a password is an OLE container with an "EncryptedPackage" stream.
+fn is_encrypted_package(bytes: &[u8]) -> bool {
+    let name: Vec<u8> = "EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    bytes.windows(name.len()).any(|w| w == name.as_slice())
+}
+
+/// Refuses zip bombs before anything is inflated: the central directory states every part's size.
+fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), GridError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| GridError::Unreadable(e.to_string()))?;
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(i)
+            .map_err(|e| GridError::Unreadable(e.to_string()))?;
+        total = total.saturating_add(entry.size());
+    }
+    if total > limits.max_uncompressed_bytes {
+        return Err(GridError::TooLarge(format!(
+            "it unpacks to {} MB; at most {} MB are read",
+            total / (1024 * 1024),
+            limits.max_uncompressed_bytes / (1024 * 1024)
+        )));
+    }
+    Ok(())
+}
+
+/// Reads an .xlsx cell by cell: the declared dimensions are checked before the first cell, and
+/// each cell's position as it comes, so a tiny file naming cell XFD1048576 cannot make us allocate
+/// the rectangle up to it.
+fn read_xlsx_streaming(xlsx: &mut Xlsx<Cursor<&[u8]>>, limits: &Limits) -> Result<Vec<Sheet>, GridError> {
+    let mut sheets = Vec::new();
+    for name in xlsx.sheet_names() {
+        let mut reader = xlsx
+            .worksheet_cells_reader(&name)
+            .map_err(|e| GridError::Unreadable(e.to_string()))?;
+        let dims = reader.dimensions();
+        check_extent(u64::from(dims.end.0) + 1, u64::from(dims.end.1) + 1, &name, limits)?;
+        let mut rows: Vec<Vec<Cell>> = Vec::new();
+        while let Some(cell) = reader.next_cell().map_err(|e| GridError::Unreadable(e.to_string()))? {
+            let (r, c) = cell.get_position();
+            check_extent(u64::from(r) + 1, u64::from(c) + 1, &name, limits)?;
+            let value = cell_of_ref(cell.get_value());
+            if value.is_empty() {
+                continue;
+            }
+            let (r, c) = (r as usize, c as usize);
+            if rows.len() <= r {
+                rows.resize_with(r + 1, Vec::new);
+            }
+            if rows[r].len() <= c {
+                rows[r].resize(c + 1, Cell::Empty);
+            }
+            rows[r][c] = value;
+        }
+        sheets.push(Sheet { name, rows });
+    }
+    Ok(sheets)
+}
+
+fn cell_of_ref(d: &DataRef<'_>) -> Cell {
+    match d {
+        DataRef::Empty | DataRef::Error(_) => Cell::Empty,
+        DataRef::String(s) => Cell::Text(s.clone()),
+        DataRef::SharedString(s) => Cell::Text((*s).to_string()),
+        DataRef::Int(i) => Cell::Number(*i as f64),
+        DataRef::Float(f) => Cell::Number(*f),
+        DataRef::Bool(b) => Cell::Text(b.to_string()),
+        DataRef::DateTime(dt) => Cell::Number(dt.as_f64()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s.clone()),
+    }
 }
 
 fn cell_of(d: &Data) -> Cell {
@@ -175,6 +329,113 @@ mod tests {
         assert_eq!(
             read_workbook(b"x", "list.pdf").expect_err("type"),
             GridError::UnsupportedType("list.pdf".into())
+        );
+    }
+}
+
+#[cfg(test)]
+mod hostile {
+    use std::io::Write;
+
+    use super::*;
+
+    /// A minimal .xlsx with one sheet whose XML is `sheet_data` and whose dimension is `dimension`.
+    fn xlsx(dimension: &str, sheet_data: &str, extra: Option<(&str, usize)>) -> Vec<u8> {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default();
+        let mut put = |name: &str, body: &str| {
+            zip.start_file(name, opts).expect("entry");
+            zip.write_all(body.as_bytes()).expect("write");
+        };
+        put(
+            "[Content_Types].xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
+        );
+        put(
+            "_rels/.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
+        );
+        put(
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="设备清单" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
+        );
+        put(
+            "xl/_rels/workbook.xml.rels",
+            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
+        );
+        put(
+            "xl/worksheets/sheet1.xml",
+            &format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="{dimension}"/><sheetData>{sheet_data}</sheetData></worksheet>"#
+            ),
+        );
+        if let Some((name, size)) = extra {
+            put(name, &"0".repeat(size));
+        }
+        zip.finish().expect("zip").into_inner()
+    }
+
+    const TWO_CELLS: &str = r#"<row r="1"><c r="A1" t="inlineStr"><is><t>名称</t></is></c><c r="B1" t="inlineStr"><is><t>数量</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>交换机</t></is></c><c r="B2"><v>2</v></c></row>"#;
+
+    #[test]
+    fn a_small_hand_made_xlsx_reads() {
+        let sheets = read_workbook(&xlsx("A1:B2", TWO_CELLS, None), "t.xlsx").expect("reads");
+        assert_eq!(sheets[0].cell(1, 1), &Cell::Number(2.0));
+    }
+
+    #[test]
+    fn a_declared_dimension_up_to_xfd1048576_is_refused_before_reading() {
+        let err = read_workbook(&xlsx("A1:XFD1048576", TWO_CELLS, None), "t.xlsx").expect_err("too large");
+        assert!(
+            matches!(err, GridError::TooLarge(ref m) if m.contains("1048576 rows × 16384 columns")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_cell_at_xfd1048576_under_a_small_dimension_is_refused_without_allocating_to_it() {
+        let data = format!(r#"{TWO_CELLS}<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>"#);
+        let err = read_workbook(&xlsx("A1:B2", &data, None), "t.xlsx").expect_err("too large");
+        assert!(matches!(err, GridError::TooLarge(_)), "{err}");
+    }
+
+    #[test]
+    fn a_part_that_unpacks_beyond_the_limit_is_refused_before_inflating() {
+        let limits = Limits {
+            max_uncompressed_bytes: 1024 * 1024,
+            ..Limits::default()
+        };
+        let bytes = xlsx("A1:B2", TWO_CELLS, Some(("xl/media/padding.bin", 2 * 1024 * 1024)));
+        assert!(bytes.len() < 64 * 1024, "the file itself is small: {}", bytes.len());
+        let err = read_workbook_within(&bytes, "t.xlsx", &limits).expect_err("bomb");
+        assert!(
+            matches!(err, GridError::TooLarge(ref m) if m.contains("unpacks to 2 MB")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn truncated_and_password_protected_files_get_clear_errors() {
+        let whole = xlsx("A1:B2", TWO_CELLS, None);
+        let err = read_workbook(&whole[..whole.len() / 2], "t.xlsx").expect_err("truncated");
+        assert!(matches!(err, GridError::Unreadable(_)), "{err}");
+
+        let mut encrypted = CFB_MAGIC.to_vec();
+        encrypted.extend(vec![0u8; 504]);
+        encrypted.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(
+            read_workbook(&encrypted, "t.xlsx").expect_err("locked"),
+            GridError::PasswordProtected
+        );
+    }
+
+    #[test]
+    fn a_cell_over_32767_characters_is_refused_with_its_address() {
+        let csv = format!("名称,数量\n{},2\n", "长".repeat(32_768));
+        let err = read_workbook(csv.as_bytes(), "list.csv").expect_err("too long");
+        assert!(
+            matches!(err, GridError::TooLarge(ref m) if m.contains("!A2 holds more than 32767")),
+            "{err}"
         );
     }
 }
