@@ -2,5 +2,6 @@
 pub mod calendar;
 pub mod ics;
 pub mod plan;
+pub mod reconcile;
 pub mod schedule;
 pub mod types;

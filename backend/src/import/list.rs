@@ -524,3 +524,58 @@ mod tests {
         assert_eq!(list.items[0].model.as_deref(), Some("S5735"));
     }
 }
+
+impl From<&ParsedItem> for crate::domain::reconcile::Line {
+    fn from(i: &ParsedItem) -> Self {
+        Self {
+            name: i.name.clone(),
+            brand: i.brand.clone(),
+            model: i.model.clone(),
+            spec: i.spec.clone(),
+            quantity: i.quantity,
+            unit: i.unit.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod reconcile_fixtures {
+    use crate::{
+        domain::reconcile::{DifferenceKind, Line, reconcile},
+        import::{parse_list, read_workbook},
+    };
+
+    fn lines(name: &str) -> Vec<Line> {
+        let path = format!("{}/../../shared/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(&path).expect("fixture present");
+        let list = parse_list(&read_workbook(&bytes, name).expect("readable"), None, &[]).expect("parses");
+        list.items.iter().map(Line::from).collect()
+    }
+
+    #[test]
+    fn the_purchase_order_differs_from_the_contract_list_exactly_where_the_files_do() {
+        let diffs = reconcile(
+            &lines("courtroom-contract-list.xlsx"),
+            &lines("courtroom-purchase-order.xlsx"),
+        );
+        let found: Vec<(DifferenceKind, String, String)> = diffs
+            .into_iter()
+            .map(|d| {
+                (
+                    d.kind,
+                    d.contract_value.unwrap_or_default(),
+                    d.order_value.unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (DifferenceKind::Quantity, "48".into(), "44".into()),
+                (DifferenceKind::Missing, "高清矩阵".into(), String::new()),
+                (DifferenceKind::Model, "S5735-L48T4X-A1".into(), "S5735-L48T4X-A".into()),
+                (DifferenceKind::Extra, String::new(), "UPS 不间断电源".into()),
+            ]
+        );
+    }
+}
