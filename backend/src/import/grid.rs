@@ -9,6 +9,8 @@ pub enum Cell {
     Empty,
     Text(String),
     Number(f64),
+    /// A cell formatted as a date, converted with the workbook's own date system (1900 or 1904).
+    Date(chrono::NaiveDateTime),
 }
 
 impl Cell {
@@ -16,7 +18,7 @@ impl Cell {
         match self {
             Cell::Empty => true,
             Cell::Text(t) => t.trim().is_empty(),
-            Cell::Number(_) => false,
+            Cell::Number(_) | Cell::Date(_) => false,
         }
     }
 
@@ -27,6 +29,24 @@ impl Cell {
             Cell::Text(t) => t.trim().to_string(),
             Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
             Cell::Number(n) => n.to_string(),
+            Cell::Date(d) if d.time() == chrono::NaiveTime::MIN => d.date().to_string(),
+            Cell::Date(d) => d.to_string(),
+        }
+    }
+
+    /// The cell as a calendar date: a date cell, a serial number (1900 system, as Excel stores dates
+    /// in cells not formatted as dates), or text such as 2026-03-12, 2026/3/12 or 2026年3月12日.
+    pub fn date(&self) -> Option<chrono::NaiveDate> {
+        match self {
+            Cell::Date(d) => Some(d.date()),
+            // Serial 61 is 1900-03-01 (Excel's phantom 29 February 1900 lies before it).
+            Cell::Number(n) if (61.0..2_958_466.0).contains(n) => chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
+                .and_then(|epoch| epoch.checked_add_days(chrono::Days::new(n.trunc() as u64))),
+            Cell::Text(t) => {
+                let t = t.trim().replace(['年', '月', '/', '.'], "-").replace('日', "");
+                chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok()
+            }
+            _ => None,
         }
     }
 }
@@ -229,7 +249,7 @@ fn cell_of_ref(d: &DataRef<'_>) -> Cell {
         DataRef::Int(i) => Cell::Number(*i as f64),
         DataRef::Float(f) => Cell::Number(*f),
         DataRef::Bool(b) => Cell::Text(b.to_string()),
-        DataRef::DateTime(dt) => Cell::Number(dt.as_f64()),
+        DataRef::DateTime(dt) => dt.as_datetime().map_or(Cell::Number(dt.as_f64()), Cell::Date),
         DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s.clone()),
     }
 }
@@ -241,7 +261,7 @@ fn cell_of(d: &Data) -> Cell {
         Data::Int(i) => Cell::Number(*i as f64),
         Data::Float(f) => Cell::Number(*f),
         Data::Bool(b) => Cell::Text(b.to_string()),
-        Data::DateTime(dt) => Cell::Number(dt.as_f64()),
+        Data::DateTime(dt) => dt.as_datetime().map_or(Cell::Number(dt.as_f64()), Cell::Date),
         Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
     }
 }
@@ -320,6 +340,40 @@ mod tests {
         let sheet = read_csv(&bytes, "courtroom-contract-list-gbk.csv").expect("reads");
         assert_eq!(sheet.cell(0, 1).text(), "设备名称");
         assert_eq!(sheet.cell(1, 1).text(), "庭审主机");
+    }
+
+    #[test]
+    fn dates_follow_the_workbooks_1904_date_system() {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/fixtures/delivery-dates-1904.xlsx"
+        ))
+        .expect("fixture");
+        let sheets = read_workbook(&bytes, "delivery-dates-1904.xlsx").expect("reads");
+        let dates: Vec<String> = (1..=3)
+            .map(|r| sheets[0].cell(r, 5).date().map(|d| d.to_string()).unwrap_or_default())
+            .collect();
+        assert_eq!(dates, ["2026-03-12", "2026-03-14", "2026-03-16"]);
+    }
+
+    #[test]
+    fn dates_stored_as_serial_numbers_or_text_are_read() {
+        assert_eq!(
+            Cell::Number(46093.0).date().map(|d| d.to_string()).as_deref(),
+            Some("2026-03-12")
+        );
+        assert_eq!(
+            Cell::Text("2026年3月12日".into())
+                .date()
+                .map(|d| d.to_string())
+                .as_deref(),
+            Some("2026-03-12")
+        );
+        assert_eq!(
+            Cell::Text("2026/3/14".into()).date().map(|d| d.to_string()).as_deref(),
+            Some("2026-03-14")
+        );
+        assert_eq!(Cell::Text("下周".into()).date(), None);
     }
 
     #[test]

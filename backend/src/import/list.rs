@@ -360,6 +360,7 @@ fn parse_number(cell: &Cell) -> Result<Option<(f64, Option<String>)>, String> {
     let raw = match cell {
         Cell::Empty => return Ok(None),
         Cell::Number(n) => return Ok(Some((*n, None))),
+        Cell::Date(d) => return Err(d.to_string()),
         Cell::Text(t) if t.trim().is_empty() => return Ok(None),
         Cell::Text(t) => t.trim().to_string(),
     };
