@@ -62,6 +62,8 @@ pub struct Settings {
     pub mail_poll_secs: u64,
     /// Local hour at which reminders for a day go out.
     pub reminder_hour: u32,
+    /// Largest file accepted for an import.
+    pub upload_max_bytes: u64,
     /// Run the delivery worker and the reminder job in this process (turn off on instances that
     /// should only answer requests).
     pub background_jobs: bool,
@@ -89,6 +91,7 @@ impl Default for Settings {
             mail_poll_secs: 5,
             reminder_hour: 9,
             background_jobs: true,
+            upload_max_bytes: 20 * 1024 * 1024,
         }
     }
 }
@@ -119,6 +122,7 @@ struct FileSettings {
     mail_poll_secs: Option<u64>,
     reminder_hour: Option<u32>,
     background_jobs: Option<bool>,
+    upload_max_mb: Option<u64>,
 }
 
 impl Settings {
@@ -202,6 +206,12 @@ impl Settings {
                 bail!("reminder_hour must be 0–23, got {v}");
             }
             s.reminder_hour = v;
+        }
+        if let Some(v) = parse_var(var("JIAOFU_UPLOAD_MAX_MB"), "JIAOFU_UPLOAD_MAX_MB")?
+            .map(|v| v.max(1) as u64)
+            .or(file.upload_max_mb)
+        {
+            s.upload_max_bytes = v * 1024 * 1024;
         }
         if let Some(v) = var("JIAOFU_BACKGROUND_JOBS") {
             s.background_jobs = !matches!(v.as_str(), "0" | "false" | "no" | "off");

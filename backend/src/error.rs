@@ -146,6 +146,7 @@ pub async fn render_poem_error(err: poem::Error) -> poem::Response {
             "authentication required: send 'Authorization: Bearer <token>' from POST /api/auth/login".to_string()
         }
         StatusCode::NOT_FOUND => "no such resource".to_string(),
+        StatusCode::PAYLOAD_TOO_LARGE => err.to_string(),
         s if s.is_server_error() => {
             tracing::error!(error = %err, "request failed");
             "the server failed to handle this request; the cause is in its log".to_string()

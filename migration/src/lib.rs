@@ -6,6 +6,7 @@ mod m20261125_000002_projects;
 mod m20261125_000003_schedule;
 mod m20261125_000004_history;
 mod m20261125_000005_outbox;
+mod m20261125_000006_equipment;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_schedule::Migration),
             Box::new(m20261125_000004_history::Migration),
             Box::new(m20261125_000005_outbox::Migration),
+            Box::new(m20261125_000006_equipment::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 mod auth;
 mod calendar;
 mod dashboard;
+mod equipment;
 mod mail;
 mod openapi;
 mod projects;

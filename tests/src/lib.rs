@@ -135,6 +135,48 @@ impl TestApp {
         self.request(Method::DELETE, path, Some(token), None).await
     }
 
+    /// Posts a multipart form: text fields and one file.
+    pub async fn upload(
+        &self,
+        path: &str,
+        token: &str,
+        fields: &[(&str, &str)],
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Reply {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
+        );
+        let resp = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload sent");
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let text = resp.text().await.expect("body read");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            body,
+            text,
+            content_type,
+        }
+    }
+
     /// Logs in and returns the token.
     pub async fn login(&self, username: &str, password: &str) -> String {
         let body = self
@@ -174,6 +216,12 @@ impl TestApp {
         .await
         .expect(200)
     }
+}
+
+/// A file of ../shared/fixtures (the real-world spreadsheets the importer is tested against).
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/../../shared/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
 }
 
 /// A database of one test; dropped (PostgreSQL) or deleted (SQLite) when the test ends.

@@ -1,6 +1,7 @@
 //! HTTP API: thin handlers over the services; every operation is documented in the OpenAPI document.
 mod auth;
 mod dashboard;
+mod equipment;
 mod outbox;
 mod plans;
 mod projects;
@@ -34,6 +35,8 @@ pub enum ApiTags {
     Dashboard,
     /// Outgoing e-mail (administrators).
     Outbox,
+    /// Equipment lists: import, versions, reconciliation.
+    Equipment,
 }
 
 /// A token from `POST /api/auth/login`, sent as `Authorization: Bearer <token>`.
@@ -84,6 +87,7 @@ pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, (
         schedule::ScheduleApi::new(state.clone()),
         dashboard::DashboardApi::new(state.clone()),
         outbox::OutboxApi::new(state.clone()),
+        equipment::EquipmentApi::new(state.clone()),
     );
     OpenApiService::new(apis, "jiaofu API", env!("CARGO_PKG_VERSION"))
         .description(
@@ -106,9 +110,58 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/healthz", poem::get(public::healthz))
         .at("/readyz", poem::get(public::readyz))
         .at("/feeds/:token/calendar.ics", poem::get(public::calendar_feed))
+        .around(limit_body)
         .data(state)
         .catch_all_error(render_poem_error)
         .around(access_log)
+}
+
+/// Bodies larger than this are refused (uploads have their own, configurable, limit).
+const MAX_JSON_BODY: usize = 1024 * 1024;
+
+/// Refuses oversized request bodies with 413 before anything parses them, whether or not the client
+/// sent Content-Length.
+async fn limit_body<E: Endpoint>(next: E, mut req: poem::Request) -> poem::Result<poem::Response> {
+    use poem::http::{Method, StatusCode};
+    if matches!(
+        *req.method(),
+        Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS
+    ) {
+        return next.call(req).await.map(poem::IntoResponse::into_response);
+    }
+    let upload_limit = req
+        .data::<AppState>()
+        .map_or(20 * 1024 * 1024, |s| s.settings.upload_max_bytes as usize);
+    let is_upload = req.uri().path().ends_with("/equipment-lists");
+    // Multipart framing adds a little to the file itself.
+    let limit = if is_upload {
+        upload_limit + 64 * 1024
+    } else {
+        MAX_JSON_BODY
+    };
+    let too_large = || {
+        let what = if is_upload {
+            format!("uploads are limited to {} MB", upload_limit / (1024 * 1024))
+        } else {
+            "request bodies are limited to 1 MB".into()
+        };
+        poem::Error::from_string(
+            format!("the request is too large: {what}"),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        )
+    };
+    if let Some(len) = req
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        && len > limit
+    {
+        return Err(too_large());
+    }
+    let body = req.take_body().into_bytes_limit(limit).await.map_err(|_| too_large())?;
+    req.set_body(body);
+    next.call(req).await.map(poem::IntoResponse::into_response)
 }
 
 /// One log line per request: method, path with secrets masked, status and duration. Query strings

@@ -182,6 +182,25 @@ string_enum!(
 );
 
 string_enum!(
+    /// Which equipment list a file is.
+    ListKind, "kind" {
+        Contract => "contract",
+        PurchaseOrder => "purchase_order",
+        Approved => "approved",
+    }
+);
+
+impl ListKind {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ListKind::Contract => "协议设备清单",
+            ListKind::PurchaseOrder => "设备订购单",
+            ListKind::Approved => "分项设备清单审定版",
+        }
+    }
+}
+
+string_enum!(
     TaskStatus, "status" {
         NotStarted => "not_started",
         InProgress => "in_progress",

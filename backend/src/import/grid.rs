@@ -317,6 +317,18 @@ pub fn column_name(mut col: usize) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// The 0-based index of spreadsheet column letters: A → 0, AA → 26; None for anything else.
+pub fn column_index(letters: &str) -> Option<usize> {
+    let letters = letters.trim();
+    if letters.is_empty() || letters.len() > 3 || !letters.chars().all(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let n = letters.chars().fold(0usize, |n, c| {
+        n * 26 + (c.to_ascii_uppercase() as usize - 'A' as usize + 1)
+    });
+    Some(n - 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,6 +340,9 @@ mod tests {
         assert_eq!(column_name(25), "Z");
         assert_eq!(column_name(26), "AA");
         assert_eq!(column_name(16383), "XFD");
+        assert_eq!(column_index("xfd"), Some(16383));
+        assert_eq!(column_index("F"), Some(5));
+        assert_eq!(column_index("F1"), None);
     }
 
     #[test]

@@ -35,6 +35,28 @@ impl Field {
         Field::Remark,
     ];
 
+    /// The name used in the API (`mapping` keys).
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::Seq => "seq",
+            Field::Name => "name",
+            Field::Brand => "brand",
+            Field::Model => "model",
+            Field::Spec => "spec",
+            Field::Quantity => "quantity",
+            Field::Unit => "unit",
+            Field::UnitPrice => "unit_price",
+            Field::Amount => "amount",
+            Field::Origin => "origin",
+            Field::Warranty => "warranty",
+            Field::Remark => "remark",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.key() == key)
+    }
+
     /// The Chinese label, as on the forms and in problem messages.
     pub fn label_zh(self) -> &'static str {
         match self {

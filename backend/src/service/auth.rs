@@ -35,7 +35,12 @@ pub fn new_secret() -> (String, String) {
 /// How secrets (tokens) are stored: SHA-256, hex. They carry 256 bits of entropy, so a fast hash
 /// is enough and lets a token be found by its hash.
 pub fn hash_secret(secret: &str) -> String {
-    to_hex(&Sha256::digest(secret.as_bytes()))
+    sha256_hex(secret.as_bytes())
+}
+
+/// SHA-256 of bytes, hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    to_hex(&Sha256::digest(bytes))
 }
 
 /// A random password of 20 characters from an alphabet without look-alikes.

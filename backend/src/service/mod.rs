@@ -3,6 +3,7 @@ pub mod access;
 pub mod auth;
 pub mod dashboard;
 pub mod demo;
+pub mod equipment;
 pub mod feeds;
 pub mod history;
 pub mod plans;

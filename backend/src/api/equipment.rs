@@ -1,0 +1,416 @@
+use chrono::{DateTime, Utc};
+use entity::{equipment_item, equipment_list};
+use poem_openapi::{Multipart, Object, OpenApi, param::Path, payload::Json, types::multipart::Upload};
+
+use super::{ApiTags, BearerAuth, actor};
+use crate::{
+    error::{ApiResult, AppError},
+    import::grid::column_name,
+    service::{
+        access::{self, Need},
+        equipment::{self, ImportRequest},
+    },
+    state::AppState,
+};
+
+pub struct EquipmentApi {
+    state: AppState,
+}
+
+impl EquipmentApi {
+    pub fn new(state: AppState) -> Self {
+        Self { state }
+    }
+}
+
+/// An equipment-list upload.
+#[derive(Multipart)]
+struct ImportForm {
+    /// contract (协议设备清单), purchase_order (设备订购单) or approved (分项设备清单审定版).
+    kind: String,
+    /// The spreadsheet: .xlsx, .xlsm, .xls, .ods, or .csv in UTF-8 or GBK.
+    file: Upload,
+    /// The sheet to read; by default the one whose header is found.
+    sheet: Option<String>,
+    /// JSON object overriding detected columns, e.g. {"model": "C", "quantity": "F"}.
+    mapping: Option<String>,
+    /// true: only preview what would be imported; nothing is written.
+    dry_run: Option<bool>,
+    /// Comma-separated sheet rows to leave out, e.g. "12,15".
+    exclude_rows: Option<String>,
+}
+
+/// Where a detected column is.
+#[derive(Object)]
+struct ColumnDto {
+    /// seq, name, brand, model, spec, quantity, unit, unit_price, amount, origin, warranty or remark.
+    field: String,
+    /// Column letters in the sheet.
+    column: String,
+}
+
+/// A problem pinned to its place in the file.
+#[derive(Object)]
+struct ProblemDto {
+    /// Sheet name.
+    sheet: String,
+    /// Row of the sheet, from 1.
+    row: u32,
+    /// Column letters, when one cell is at fault.
+    column: Option<String>,
+    /// What is wrong and what to fix.
+    message: String,
+}
+
+/// One equipment line.
+#[derive(Object)]
+struct ItemDto {
+    /// Row of the source sheet.
+    row: u32,
+    /// From the category row above it, e.g. 庭审录音录像系统.
+    category: Option<String>,
+    /// 序号 as written.
+    seq: Option<String>,
+    /// 设备名称.
+    name: String,
+    /// 品牌.
+    brand: Option<String>,
+    /// 型号.
+    model: Option<String>,
+    /// 规格参数.
+    spec: Option<String>,
+    /// 数量.
+    quantity: Option<f64>,
+    /// 单位.
+    unit: Option<String>,
+    /// 单价.
+    unit_price: Option<f64>,
+    /// 金额.
+    amount: Option<f64>,
+    /// 产地.
+    origin: Option<String>,
+    /// 质保期.
+    warranty: Option<String>,
+    /// 备注.
+    remark: Option<String>,
+}
+
+impl From<&crate::import::ParsedItem> for ItemDto {
+    fn from(i: &crate::import::ParsedItem) -> Self {
+        Self {
+            row: i.row,
+            category: i.category.clone(),
+            seq: i.seq.clone(),
+            name: i.name.clone(),
+            brand: i.brand.clone(),
+            model: i.model.clone(),
+            spec: i.spec.clone(),
+            quantity: i.quantity,
+            unit: i.unit.clone(),
+            unit_price: i.unit_price,
+            amount: i.amount,
+            origin: i.origin.clone(),
+            warranty: i.warranty.clone(),
+            remark: i.remark.clone(),
+        }
+    }
+}
+
+impl From<&equipment_item::Model> for ItemDto {
+    fn from(i: &equipment_item::Model) -> Self {
+        Self {
+            row: i.source_row as u32,
+            category: i.category.clone(),
+            seq: i.seq.clone(),
+            name: i.name.clone(),
+            brand: i.brand.clone(),
+            model: i.model.clone(),
+            spec: i.spec.clone(),
+            quantity: i.quantity,
+            unit: i.unit.clone(),
+            unit_price: i.unit_price,
+            amount: i.amount,
+            origin: i.origin.clone(),
+            warranty: i.warranty.clone(),
+            remark: i.remark.clone(),
+        }
+    }
+}
+
+/// An imported version of an equipment list.
+#[derive(Object)]
+struct ListDto {
+    /// Identifier.
+    id: i32,
+    /// contract, purchase_order or approved.
+    kind: String,
+    /// 1 for the first import of this kind, then 2, 3, ...
+    version: i32,
+    /// The uploaded file's name.
+    file_name: String,
+    /// SHA-256 of the uploaded file.
+    file_sha256: String,
+    /// The sheet read.
+    sheet: String,
+    /// The header row found.
+    header_row: i32,
+    /// Who imported it.
+    imported_by: Option<i32>,
+    /// When.
+    imported_at: DateTime<Utc>,
+}
+
+impl From<&equipment_list::Model> for ListDto {
+    fn from(l: &equipment_list::Model) -> Self {
+        Self {
+            id: l.id,
+            kind: l.kind.clone(),
+            version: l.version,
+            file_name: l.file_name.clone(),
+            file_sha256: l.file_sha256.clone(),
+            sheet: l.sheet.clone(),
+            header_row: l.header_row,
+            imported_by: l.imported_by,
+            imported_at: l.imported_at,
+        }
+    }
+}
+
+/// What an import found, and the version it made unless it was a dry run.
+#[derive(Object)]
+struct ImportResult {
+    /// The sheet read.
+    sheet: String,
+    /// The header row found (from 1).
+    header_row: u32,
+    /// Detected (or mapped) columns.
+    columns: Vec<ColumnDto>,
+    /// Parsed equipment lines.
+    items: Vec<ItemDto>,
+    /// Problems, each pinned to sheet, row and column.
+    problems: Vec<ProblemDto>,
+    /// 小计 / 合计 rows left out.
+    skipped_total_rows: u32,
+    /// The new version; absent for a dry run.
+    list: Option<ListDto>,
+}
+
+/// A list with its items.
+#[derive(Object)]
+struct ListWithItems {
+    #[oai(flatten)]
+    list: ListDto,
+    /// Its lines in order.
+    items: Vec<ItemDto>,
+}
+
+/// One difference between the purchase order and the contract list.
+#[derive(Object)]
+struct DifferenceDto {
+    /// missing, extra, quantity, brand, model, spec or unit.
+    kind: String,
+    /// In Chinese, e.g. 数量不一致.
+    label: String,
+    /// The item on the contract list, when there is one.
+    contract_item: Option<ItemDto>,
+    /// The item on the purchase order, when there is one.
+    order_item: Option<ItemDto>,
+    /// The contract list's value.
+    contract_value: Option<String>,
+    /// The purchase order's value.
+    order_value: Option<String>,
+}
+
+/// The latest purchase order reconciled against the latest contract list.
+#[derive(Object)]
+struct ReconciliationDto {
+    /// The contract list version compared.
+    contract: ListDto,
+    /// The purchase order version compared.
+    purchase_order: ListDto,
+    /// Every difference, in contract order, extras last.
+    differences: Vec<DifferenceDto>,
+}
+
+#[OpenApi(tag = "ApiTags::Equipment")]
+impl EquipmentApi {
+    /// Import an equipment list
+    ///
+    /// Managers. With `dry_run=true` the answer is a preview (sheet, header, columns, items and
+    /// problems pinned to their cells) and nothing is written. Otherwise the list becomes a new
+    /// version in one transaction — only if it has no problems left (leave bad rows out with
+    /// `exclude_rows`).
+    #[oai(
+        path = "/projects/:id/equipment-lists",
+        method = "post",
+        operation_id = "import_equipment_list"
+    )]
+    async fn import(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        form: ImportForm,
+    ) -> ApiResult<Json<ImportResult>> {
+        let me = actor(&self.state, &auth).await?;
+        let file_name = form.file.file_name().unwrap_or("upload.xlsx").to_string();
+        if form.file.size() as u64 > self.state.settings.upload_max_bytes {
+            return Err(AppError::invalid("file", "file: larger than the upload limit").into());
+        }
+        let bytes = form
+            .file
+            .into_vec()
+            .await
+            .map_err(|e| AppError::invalid("file", format!("file: {e}")))?;
+        let mapping = match form.mapping.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+            Some(m) => serde_json::from_str::<std::collections::BTreeMap<String, String>>(m)
+                .map_err(|_| {
+                    AppError::invalid("mapping", "mapping: expected a JSON object such as {\"model\": \"C\"}")
+                })?
+                .into_iter()
+                .collect(),
+            None => Vec::new(),
+        };
+        let exclude_rows = match form.exclude_rows.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+            Some(rows) => rows
+                .split([',', ' '])
+                .filter(|r| !r.is_empty())
+                .map(|r| {
+                    r.parse::<u32>().map_err(|_| {
+                        AppError::invalid("exclude_rows", format!("exclude_rows: '{r}' is not a row number"))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            None => Vec::new(),
+        };
+        let outcome = equipment::import(
+            &self.state.db,
+            &me,
+            id.0,
+            ImportRequest {
+                kind: form.kind,
+                file_name,
+                bytes,
+                sheet: form.sheet,
+                mapping,
+                dry_run: form.dry_run.unwrap_or(false),
+                exclude_rows,
+            },
+            Utc::now(),
+        )
+        .await?;
+        let p = &outcome.parsed;
+        Ok(Json(ImportResult {
+            sheet: p.sheet.clone(),
+            header_row: p.header_row,
+            columns: p
+                .columns
+                .iter()
+                .map(|(f, c)| ColumnDto {
+                    field: f.key().into(),
+                    column: column_name(*c),
+                })
+                .collect(),
+            items: p.items.iter().map(ItemDto::from).collect(),
+            problems: p
+                .problems
+                .iter()
+                .map(|x| ProblemDto {
+                    sheet: x.sheet.clone(),
+                    row: x.row,
+                    column: x.column.clone(),
+                    message: x.message.clone(),
+                })
+                .collect(),
+            skipped_total_rows: p.skipped_total_rows,
+            list: outcome.committed.as_ref().map(ListDto::from),
+        }))
+    }
+
+    /// List a project's equipment lists
+    ///
+    /// Every imported version of every kind.
+    #[oai(
+        path = "/projects/:id/equipment-lists",
+        method = "get",
+        operation_id = "list_equipment_lists"
+    )]
+    async fn lists(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+    ) -> ApiResult<Json<Vec<ListDto>>> {
+        let me = actor(&self.state, &auth).await?;
+        access::project(&self.state.db, &me, id.0, Need::Read).await?;
+        Ok(Json(
+            equipment::lists(&self.state.db, id.0)
+                .await?
+                .iter()
+                .map(ListDto::from)
+                .collect(),
+        ))
+    }
+
+    /// Reconcile the purchase order against the contract list
+    ///
+    /// The latest versions of both: missing and extra items, and quantity, brand, model, spec and
+    /// unit differences. Items match by normalised model and name (case, width, spaces and
+    /// punctuation do not count).
+    #[oai(
+        path = "/projects/:id/equipment-lists/reconciliation",
+        method = "get",
+        operation_id = "reconcile_equipment"
+    )]
+    async fn reconciliation(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+    ) -> ApiResult<Json<ReconciliationDto>> {
+        let me = actor(&self.state, &auth).await?;
+        access::project(&self.state.db, &me, id.0, Need::Read).await?;
+        let r = equipment::reconciliation(&self.state.db, id.0).await?;
+        let differences = r
+            .differences
+            .iter()
+            .map(|d| DifferenceDto {
+                kind: d.kind.as_str().into(),
+                label: d.kind.label_zh().into(),
+                contract_item: d.contract.map(|i| ItemDto::from(&r.contract_items[i])),
+                order_item: d.order.map(|i| ItemDto::from(&r.order_items[i])),
+                contract_value: d.contract_value.clone(),
+                order_value: d.order_value.clone(),
+            })
+            .collect();
+        Ok(Json(ReconciliationDto {
+            contract: (&r.contract).into(),
+            purchase_order: (&r.order).into(),
+            differences,
+        }))
+    }
+
+    /// Get an equipment list with its items
+    #[oai(
+        path = "/projects/:id/equipment-lists/:list_id",
+        method = "get",
+        operation_id = "get_equipment_list"
+    )]
+    async fn get(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        /// Equipment list id.
+        list_id: Path<i32>,
+    ) -> ApiResult<Json<ListWithItems>> {
+        let me = actor(&self.state, &auth).await?;
+        access::project(&self.state.db, &me, id.0, Need::Read).await?;
+        let list = equipment::list_of(&self.state.db, id.0, list_id.0).await?;
+        let items = equipment::items(&self.state.db, list.id).await?;
+        Ok(Json(ListWithItems {
+            list: (&list).into(),
+            items: items.iter().map(ItemDto::from).collect(),
+        }))
+    }
+}

@@ -1,0 +1,266 @@
+//! Importing equipment lists: parse (off the async threads), preview, then commit a new version in
+//! one transaction.
+use chrono::{DateTime, Utc};
+use entity::{equipment_item, equipment_list};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder,
+};
+
+use super::{
+    Actor,
+    access::{self, Need},
+    auth::sha256_hex,
+    history::{self, Change},
+};
+use crate::{
+    db::begin_write,
+    domain::{
+        reconcile::{Difference, Line, reconcile},
+        types::ListKind,
+    },
+    error::{AppError, AppResult},
+    import::{Field, ParsedList, grid, parse_list},
+};
+
+pub struct ImportRequest {
+    pub kind: String,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub sheet: Option<String>,
+    /// Field → column letters, overriding detection.
+    pub mapping: Vec<(String, String)>,
+    pub dry_run: bool,
+    /// Sheet rows to leave out (1-based).
+    pub exclude_rows: Vec<u32>,
+}
+
+pub struct ImportOutcome {
+    pub parsed: ParsedList,
+    /// The new version, unless this was a dry run.
+    pub committed: Option<equipment_list::Model>,
+}
+
+fn parse_mapping(pairs: &[(String, String)]) -> AppResult<Vec<(Field, usize)>> {
+    pairs
+        .iter()
+        .map(|(field, col)| {
+            let f = Field::from_key(field).ok_or_else(|| {
+                let keys: Vec<&str> = Field::ALL.iter().map(|f| f.key()).collect();
+                AppError::invalid(
+                    "mapping",
+                    format!("mapping: '{field}' is not one of {}", keys.join(", ")),
+                )
+            })?;
+            let c = grid::column_index(col).ok_or_else(|| {
+                AppError::invalid(
+                    "mapping",
+                    format!("mapping: '{col}' for {field} is not a column such as C or AB"),
+                )
+            })?;
+            Ok((f, c))
+        })
+        .collect()
+}
+
+pub async fn import(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    req: ImportRequest,
+    now: DateTime<Utc>,
+) -> AppResult<ImportOutcome> {
+    let kind = ListKind::parse(&req.kind)?;
+    let mapping = parse_mapping(&req.mapping)?;
+    access::project(db, actor, project_id, Need::Manage).await?;
+    let sha = sha256_hex(&req.bytes);
+    let (file_name, sheet) = (req.file_name.clone(), req.sheet.clone());
+    let bytes = req.bytes;
+    let parsed = tokio::task::spawn_blocking(move || -> Result<ParsedList, AppError> {
+        let sheets =
+            grid::read_workbook(&bytes, &file_name).map_err(|e| AppError::invalid("file", format!("file: {e}")))?;
+        parse_list(&sheets, sheet.as_deref(), &mapping).map_err(|e| AppError::invalid("file", format!("file: {e}")))
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("the import task failed: {e}"))??;
+    let mut parsed = parsed;
+    parsed.items.retain(|i| !req.exclude_rows.contains(&i.row));
+    parsed.problems.retain(|p| !req.exclude_rows.contains(&p.row));
+    if req.dry_run {
+        return Ok(ImportOutcome {
+            parsed,
+            committed: None,
+        });
+    }
+    if !parsed.problems.is_empty() {
+        let first: Vec<&str> = parsed.problems.iter().take(3).map(|p| p.message.as_str()).collect();
+        let rows: Vec<String> = parsed.problems.iter().map(|p| p.row.to_string()).collect();
+        return Err(AppError::invalid(
+            "file",
+            format!(
+                "file: {} problem(s), nothing was imported: {}. Fix the file, or leave the rows out with exclude_rows={}",
+                parsed.problems.len(),
+                first.join("; "),
+                rows.join(",")
+            ),
+        ));
+    }
+    if parsed.items.is_empty() {
+        return Err(AppError::invalid("file", "file: the list has no equipment rows"));
+    }
+    let txn = begin_write(db).await?;
+    let version = equipment_list::Entity::find()
+        .filter(equipment_list::Column::ProjectId.eq(project_id))
+        .filter(equipment_list::Column::Kind.eq(kind.as_str()))
+        .order_by_desc(equipment_list::Column::Version)
+        .one(&txn)
+        .await?
+        .map_or(1, |l| l.version + 1);
+    let list = equipment_list::ActiveModel {
+        project_id: Set(project_id),
+        kind: Set(kind.as_str().into()),
+        version: Set(version),
+        file_name: Set(req.file_name.clone()),
+        file_sha256: Set(sha),
+        sheet: Set(parsed.sheet.clone()),
+        header_row: Set(parsed.header_row as i32),
+        imported_by: Set(actor.id),
+        imported_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let rows = parsed
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| equipment_item::ActiveModel {
+            list_id: Set(list.id),
+            position: Set(i as i32 + 1),
+            source_row: Set(item.row as i32),
+            category: Set(item.category.clone()),
+            seq: Set(item.seq.clone()),
+            name: Set(item.name.clone()),
+            brand: Set(item.brand.clone()),
+            model: Set(item.model.clone()),
+            spec: Set(item.spec.clone()),
+            quantity: Set(item.quantity),
+            unit: Set(item.unit.clone()),
+            unit_price: Set(item.unit_price),
+            amount: Set(item.amount),
+            origin: Set(item.origin.clone()),
+            warranty: Set(item.warranty.clone()),
+            remark: Set(item.remark.clone()),
+            ..Default::default()
+        });
+    let rows: Vec<_> = rows.collect();
+    for chunk in rows.chunks(500) {
+        equipment_item::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+    }
+    history::record(
+        &txn,
+        actor,
+        now,
+        vec![
+            Change::new(Some(project_id), "equipment_list", Some(list.id), "imported").field(
+                "version",
+                None,
+                Some(format!(
+                    "{} v{version}: {} ({} items)",
+                    kind.label_zh(),
+                    req.file_name,
+                    parsed.items.len()
+                )),
+            ),
+        ],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ImportOutcome {
+        parsed,
+        committed: Some(list),
+    })
+}
+
+pub async fn lists(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<equipment_list::Model>> {
+    Ok(equipment_list::Entity::find()
+        .filter(equipment_list::Column::ProjectId.eq(project_id))
+        .order_by_asc(equipment_list::Column::Kind)
+        .order_by_asc(equipment_list::Column::Version)
+        .all(db)
+        .await?)
+}
+
+pub async fn items(db: &impl ConnectionTrait, list_id: i32) -> AppResult<Vec<equipment_item::Model>> {
+    Ok(equipment_item::Entity::find()
+        .filter(equipment_item::Column::ListId.eq(list_id))
+        .order_by_asc(equipment_item::Column::Position)
+        .all(db)
+        .await?)
+}
+
+pub async fn list_of(db: &impl ConnectionTrait, project_id: i32, list_id: i32) -> AppResult<equipment_list::Model> {
+    equipment_list::Entity::find_by_id(list_id)
+        .one(db)
+        .await?
+        .filter(|l| l.project_id == project_id)
+        .ok_or_else(|| AppError::not_found(format!("no equipment list {list_id} on project {project_id}")))
+}
+
+/// The latest version of a kind.
+pub async fn latest(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    kind: ListKind,
+) -> AppResult<Option<equipment_list::Model>> {
+    Ok(equipment_list::Entity::find()
+        .filter(equipment_list::Column::ProjectId.eq(project_id))
+        .filter(equipment_list::Column::Kind.eq(kind.as_str()))
+        .order_by_desc(equipment_list::Column::Version)
+        .one(db)
+        .await?)
+}
+
+fn line(i: &equipment_item::Model) -> Line {
+    Line {
+        name: i.name.clone(),
+        brand: i.brand.clone(),
+        model: i.model.clone(),
+        spec: i.spec.clone(),
+        quantity: i.quantity,
+        unit: i.unit.clone(),
+    }
+}
+
+pub struct Reconciliation {
+    pub contract: equipment_list::Model,
+    pub order: equipment_list::Model,
+    pub contract_items: Vec<equipment_item::Model>,
+    pub order_items: Vec<equipment_item::Model>,
+    pub differences: Vec<Difference>,
+}
+
+/// The latest purchase order against the latest contract list.
+pub async fn reconciliation(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Reconciliation> {
+    let missing =
+        |what: ListKind| AppError::Conflict(format!("import a {} ({}) first", what.label_zh(), what.as_str()));
+    let contract = latest(db, project_id, ListKind::Contract)
+        .await?
+        .ok_or_else(|| missing(ListKind::Contract))?;
+    let order = latest(db, project_id, ListKind::PurchaseOrder)
+        .await?
+        .ok_or_else(|| missing(ListKind::PurchaseOrder))?;
+    let contract_items = items(db, contract.id).await?;
+    let order_items = items(db, order.id).await?;
+    let differences = reconcile(
+        &contract_items.iter().map(line).collect::<Vec<_>>(),
+        &order_items.iter().map(line).collect::<Vec<_>>(),
+    );
+    Ok(Reconciliation {
+        contract,
+        order,
+        contract_items,
+        order_items,
+        differences,
+    })
+}

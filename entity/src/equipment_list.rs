@@ -1,0 +1,25 @@
+use sea_orm::entity::prelude::*;
+
+/// One imported version of a project's equipment list.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "equipment_lists")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub project_id: i32,
+    /// contract, purchase_order or approved.
+    pub kind: String,
+    /// 1 for the first import of this kind, then 2, 3, ...
+    pub version: i32,
+    pub file_name: String,
+    pub file_sha256: String,
+    pub sheet: String,
+    pub header_row: i32,
+    pub imported_by: Option<i32>,
+    pub imported_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,226 @@
+use jiaofu_tests::{fixture, spawn_app, spawn_app_with};
+use serde_json::Value;
+
+async fn project(app: &jiaofu_tests::TestApp) -> String {
+    let id = app.project("ZJFY-2026-018", "2026-03-02").await["id"]
+        .as_i64()
+        .expect("id");
+    format!("/api/projects/{id}/equipment-lists")
+}
+
+fn names(v: &Value) -> Vec<String> {
+    v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["name"].as_str().expect("name").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_dry_run_previews_the_contract_list_and_writes_nothing() {
+    let app = spawn_app().await;
+    let path = project(&app).await;
+    let preview = app
+        .upload(
+            &path,
+            &app.admin,
+            &[("kind", "contract"), ("dry_run", "true")],
+            "courtroom-contract-list.xlsx",
+            fixture("courtroom-contract-list.xlsx"),
+        )
+        .await
+        .expect(200);
+    assert_eq!(preview["sheet"], "协议设备清单");
+    assert_eq!(preview["header_row"], 4);
+    assert_eq!(names(&preview).len(), 15);
+    assert_eq!(preview["skipped_total_rows"], 1);
+    assert!(preview["list"].is_null());
+    assert_eq!(preview["items"][0]["category"], "庭审录音录像系统");
+    let columns: Vec<(String, String)> = preview["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|c| {
+            (
+                c["field"].as_str().expect("f").into(),
+                c["column"].as_str().expect("c").into(),
+            )
+        })
+        .collect();
+    assert!(columns.contains(&("quantity".into(), "F".into())), "{columns:?}");
+    assert_eq!(app.get(&path, &app.admin).await.expect(200), serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn every_import_is_a_new_version_and_every_fixture_format_imports() {
+    let app = spawn_app().await;
+    let path = project(&app).await;
+    for (i, name) in [
+        "courtroom-contract-list.xlsx",
+        "courtroom-contract-list.xls",
+        "courtroom-contract-list.ods",
+        "courtroom-contract-list-gbk.csv",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let done = app
+            .upload(&path, &app.admin, &[("kind", "contract")], name, fixture(name))
+            .await
+            .expect(200);
+        assert_eq!(done["list"]["version"], i as i64 + 1, "{name}");
+        assert_eq!(names(&done).len(), 15, "{name}");
+    }
+    let lists = app.get(&path, &app.admin).await.expect(200);
+    assert_eq!(lists.as_array().expect("lists").len(), 4);
+    let first = lists[0]["id"].as_i64().expect("id");
+    let one = app.get(&format!("{path}/{first}"), &app.admin).await.expect(200);
+    assert_eq!(one["items"][3]["name"], "全向麦克风");
+    assert_eq!(one["items"][3]["quantity"], 48.0);
+    assert_eq!(one["file_sha256"].as_str().expect("sha").len(), 64);
+}
+
+#[tokio::test]
+async fn the_purchase_order_is_reconciled_against_the_contract_list() {
+    let app = spawn_app().await;
+    let path = project(&app).await;
+    app.get(&format!("{path}/reconciliation"), &app.admin).await.expect(409);
+    app.upload(
+        &path,
+        &app.admin,
+        &[("kind", "contract")],
+        "courtroom-contract-list.xlsx",
+        fixture("courtroom-contract-list.xlsx"),
+    )
+    .await
+    .expect(200);
+    app.upload(
+        &path,
+        &app.admin,
+        &[("kind", "purchase_order")],
+        "courtroom-purchase-order.xlsx",
+        fixture("courtroom-purchase-order.xlsx"),
+    )
+    .await
+    .expect(200);
+    let r = app.get(&format!("{path}/reconciliation"), &app.admin).await.expect(200);
+    let found: Vec<(String, String, String)> = r["differences"]
+        .as_array()
+        .expect("differences")
+        .iter()
+        .map(|d| {
+            (
+                d["kind"].as_str().expect("kind").into(),
+                d["contract_value"].as_str().unwrap_or_default().into(),
+                d["order_value"].as_str().unwrap_or_default().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("quantity".into(), "48".into(), "44".into()),
+            ("missing".into(), "高清矩阵".into(), String::new()),
+            ("model".into(), "S5735-L48T4X-A1".into(), "S5735-L48T4X-A".into()),
+            ("extra".into(), String::new(), "UPS 不间断电源".into()),
+        ]
+    );
+    assert_eq!(r["differences"][0]["contract_item"]["name"], "全向麦克风");
+    assert_eq!(r["differences"][0]["label"], "数量不一致");
+}
+
+#[tokio::test]
+async fn a_file_with_problems_commits_nothing_unless_the_bad_rows_are_left_out() {
+    let app = spawn_app().await;
+    let path = project(&app).await;
+    let csv = "序号,设备名称,型号,数量,单位\n1,交换机,S5735,2,台\n2,硬盘,ST8000,十,块\n3,机柜,G2.6042,6台,\n"
+        .as_bytes()
+        .to_vec();
+    let refused = app
+        .upload(&path, &app.admin, &[("kind", "contract")], "list.csv", csv.clone())
+        .await
+        .expect(422);
+    assert_eq!(refused["field"], "file");
+    let msg = refused["message"].as_str().expect("message");
+    assert!(
+        msg.contains("list!D3 数量: '十' is not a number") && msg.contains("exclude_rows=3"),
+        "{msg}"
+    );
+    assert_eq!(app.get(&path, &app.admin).await.expect(200), serde_json::json!([]));
+
+    let done = app
+        .upload(
+            &path,
+            &app.admin,
+            &[("kind", "contract"), ("exclude_rows", "3")],
+            "list.csv",
+            csv,
+        )
+        .await
+        .expect(200);
+    assert_eq!(names(&done), ["交换机", "机柜"]);
+    assert_eq!(done["items"][1]["unit"], "台", "a unit glued to the quantity");
+}
+
+#[tokio::test]
+async fn broken_and_oversized_uploads_get_clear_errors_and_write_nothing() {
+    let app = spawn_app_with(|s| s.upload_max_bytes = 1024 * 1024).await;
+    let path = project(&app).await;
+    let garbage = app
+        .upload(
+            &path,
+            &app.admin,
+            &[("kind", "contract")],
+            "list.xlsx",
+            b"PK\x03\x04 not really".to_vec(),
+        )
+        .await
+        .expect(422);
+    assert!(
+        garbage["message"]
+            .as_str()
+            .expect("m")
+            .starts_with("file: the file cannot be read"),
+        "{garbage}"
+    );
+    let pdf = app
+        .upload(
+            &path,
+            &app.admin,
+            &[("kind", "contract")],
+            "list.pdf",
+            b"%PDF-1.7".to_vec(),
+        )
+        .await
+        .expect(422);
+    assert!(
+        pdf["message"]
+            .as_str()
+            .expect("m")
+            .contains(".xlsx, .xlsm, .xls, .ods or .csv")
+    );
+    let big = app
+        .upload(
+            &path,
+            &app.admin,
+            &[("kind", "contract")],
+            "big.csv",
+            vec![b'a'; 2 * 1024 * 1024],
+        )
+        .await;
+    assert_eq!(big.status, 413);
+    assert!(big.body["message"].as_str().expect("m").contains("limited to 1 MB"));
+    let kind = app
+        .upload(&path, &app.admin, &[("kind", "invoice")], "list.csv", b"a".to_vec())
+        .await
+        .expect(422);
+    assert_eq!(kind["field"], "kind");
+    assert_eq!(app.get(&path, &app.admin).await.expect(200), serde_json::json!([]));
+
+    let (_, engineer) = app.user("li.ming", "engineer").await;
+    let forbidden = app
+        .upload(&path, &engineer, &[("kind", "contract")], "list.csv", b"a".to_vec())
+        .await;
+    assert_eq!(forbidden.status, 404, "not a member: the project is invisible");
+}
