@@ -218,10 +218,17 @@ impl TestApp {
     }
 }
 
-/// A file of ../shared/fixtures (the real-world spreadsheets the importer is tested against).
+/// A file of the shared fixtures, the real-world spreadsheets the importer is tested against
+/// (../shared/fixtures beside the repository, or `JIAOFU_FIXTURES_DIR`).
 pub fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/../../shared/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
+    let dir = std::env::var_os("JIAOFU_FIXTURES_DIR").map(PathBuf::from).or_else(|| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .map(|a| a.join("shared/fixtures"))
+            .find(|d| d.is_dir())
+    });
+    let path = dir.map(|d| d.join(name)).unwrap_or_else(|| name.into());
+    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {} (set JIAOFU_FIXTURES_DIR): {e}", path.display()))
 }
 
 /// A database of one test; dropped (PostgreSQL) or deleted (SQLite) when the test ends.

@@ -421,8 +421,7 @@ mod tests {
     use crate::import::read_workbook;
 
     fn fixture(name: &str) -> Vec<Sheet> {
-        let path = format!("{}/../../shared/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-        let bytes = std::fs::read(&path).expect("fixture present");
+        let bytes = crate::import::fixture_bytes(name);
         read_workbook(&bytes, name).expect("readable")
     }
 
@@ -569,8 +568,7 @@ mod reconcile_fixtures {
     };
 
     fn lines(name: &str) -> Vec<Line> {
-        let path = format!("{}/../../shared/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-        let bytes = std::fs::read(&path).expect("fixture present");
+        let bytes = crate::import::fixture_bytes(name);
         let list = parse_list(&read_workbook(&bytes, name).expect("readable"), None, &[]).expect("parses");
         list.items.iter().map(Line::from).collect()
     }
