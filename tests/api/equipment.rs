@@ -224,3 +224,48 @@ async fn broken_and_oversized_uploads_get_clear_errors_and_write_nothing() {
         .await;
     assert_eq!(forbidden.status, 404, "not a member: the project is invisible");
 }
+
+#[tokio::test]
+async fn two_versions_of_a_list_can_be_compared() {
+    let app = spawn_app().await;
+    let path = project(&app).await;
+    let v1 = app
+        .upload(
+            &path,
+            &app.admin,
+            &[("kind", "contract")],
+            "courtroom-contract-list.xlsx",
+            fixture("courtroom-contract-list.xlsx"),
+        )
+        .await
+        .expect(200);
+    let edited = "序号,设备名称,品牌,型号,规格参数,数量,单位\n1,庭审主机,科达,KDV-TR8000,\"8路高清编码, 双硬盘 4TB\",8,台\n2,UPS 不间断电源,山特,C3KS,3kVA 在线式,6,台\n".as_bytes().to_vec();
+    let v2 = app
+        .upload(&path, &app.admin, &[("kind", "contract")], "contract-v2.csv", edited)
+        .await
+        .expect(200);
+    assert_eq!(v2["list"]["version"], 2);
+    let (a, b) = (
+        v1["list"]["id"].as_i64().expect("id"),
+        v2["list"]["id"].as_i64().expect("id"),
+    );
+    let diff = app.get(&format!("{path}/{a}/diff/{b}"), &app.admin).await.expect(200);
+    let kinds: Vec<&str> = diff
+        .as_array()
+        .expect("diff")
+        .iter()
+        .map(|d| d["kind"].as_str().expect("kind"))
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "missing").count(),
+        14,
+        "14 lines removed: {kinds:?}"
+    );
+    assert_eq!(diff[0]["kind"], "quantity");
+    assert_eq!(
+        (diff[0]["contract_value"].as_str(), diff[0]["order_value"].as_str()),
+        (Some("6"), Some("8"))
+    );
+    assert_eq!(kinds.last(), Some(&"extra"));
+    app.get(&format!("{path}/{a}/diff/999"), &app.admin).await.expect(404);
+}

@@ -221,6 +221,23 @@ struct DifferenceDto {
     order_value: Option<String>,
 }
 
+impl DifferenceDto {
+    fn new(
+        d: &crate::domain::reconcile::Difference,
+        left: &[equipment_item::Model],
+        right: &[equipment_item::Model],
+    ) -> Self {
+        Self {
+            kind: d.kind.as_str().into(),
+            label: d.kind.label_zh().into(),
+            contract_item: d.contract.and_then(|i| left.get(i)).map(ItemDto::from),
+            order_item: d.order.and_then(|i| right.get(i)).map(ItemDto::from),
+            contract_value: d.contract_value.clone(),
+            order_value: d.order_value.clone(),
+        }
+    }
+}
+
 /// The latest purchase order reconciled against the latest contract list.
 #[derive(Object)]
 struct ReconciliationDto {
@@ -374,20 +391,44 @@ impl EquipmentApi {
         let differences = r
             .differences
             .iter()
-            .map(|d| DifferenceDto {
-                kind: d.kind.as_str().into(),
-                label: d.kind.label_zh().into(),
-                contract_item: d.contract.map(|i| ItemDto::from(&r.contract_items[i])),
-                order_item: d.order.map(|i| ItemDto::from(&r.order_items[i])),
-                contract_value: d.contract_value.clone(),
-                order_value: d.order_value.clone(),
-            })
+            .map(|d| DifferenceDto::new(d, &r.contract_items, &r.order_items))
             .collect();
         Ok(Json(ReconciliationDto {
             contract: (&r.contract).into(),
             purchase_order: (&r.order).into(),
             differences,
         }))
+    }
+
+    /// What changed between two versions
+    ///
+    /// From list `list_id` to list `to` (any two imported lists of the project, usually two
+    /// versions of one kind): `missing` = removed in `to`, `extra` = added, and the field changes
+    /// of lines present in both.
+    #[oai(
+        path = "/projects/:id/equipment-lists/:list_id/diff/:to",
+        method = "get",
+        operation_id = "diff_equipment_lists"
+    )]
+    async fn diff(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        /// The earlier list.
+        list_id: Path<i32>,
+        /// The later list.
+        to: Path<i32>,
+    ) -> ApiResult<Json<Vec<DifferenceDto>>> {
+        let me = actor(&self.state, &auth).await?;
+        access::project(&self.state.db, &me, id.0, Need::Read).await?;
+        let (from_items, to_items, differences) = equipment::diff(&self.state.db, id.0, list_id.0, to.0).await?;
+        Ok(Json(
+            differences
+                .iter()
+                .map(|d| DifferenceDto::new(d, &from_items, &to_items))
+                .collect(),
+        ))
     }
 
     /// Get an equipment list with its items

@@ -264,3 +264,21 @@ pub async fn reconciliation(db: &impl ConnectionTrait, project_id: i32) -> AppRe
         differences,
     })
 }
+
+/// What changed from version `from` to version `to` (both of one project): removed lines appear as
+/// missing, added ones as extra.
+pub async fn diff(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    from: i32,
+    to: i32,
+) -> AppResult<(Vec<equipment_item::Model>, Vec<equipment_item::Model>, Vec<Difference>)> {
+    let older = list_of(db, project_id, from).await?;
+    let newer = list_of(db, project_id, to).await?;
+    let (a, b) = (items(db, older.id).await?, items(db, newer.id).await?);
+    let differences = reconcile(
+        &a.iter().map(line).collect::<Vec<_>>(),
+        &b.iter().map(line).collect::<Vec<_>>(),
+    );
+    Ok((a, b, differences))
+}
