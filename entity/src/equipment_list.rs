@@ -17,6 +17,9 @@ pub struct Model {
     pub header_row: i32,
     pub imported_by: Option<i32>,
     pub imported_at: DateTimeUtc,
+    /// Set when a 审定版 is approved: it is then the baseline for arrival.
+    pub approved_at: Option<DateTimeUtc>,
+    pub approved_by: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -25,6 +25,9 @@ impl MigrationTrait for Migration {
                     .col(integer(EquipmentLists::HeaderRow))
                     .col(integer_null(EquipmentLists::ImportedBy))
                     .col(timestamp_with_time_zone(EquipmentLists::ImportedAt))
+                    // An approved 审定版 is the baseline for arrival.
+                    .col(timestamp_with_time_zone_null(EquipmentLists::ApprovedAt))
+                    .col(integer_null(EquipmentLists::ApprovedBy))
                     .foreign_key(
                         ForeignKey::create()
                             .from(EquipmentLists::Table, EquipmentLists::ProjectId)
@@ -112,6 +115,8 @@ enum EquipmentLists {
     HeaderRow,
     ImportedBy,
     ImportedAt,
+    ApprovedAt,
+    ApprovedBy,
 }
 
 #[derive(DeriveIden)]

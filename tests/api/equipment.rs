@@ -269,3 +269,64 @@ async fn two_versions_of_a_list_can_be_compared() {
     assert_eq!(kinds.last(), Some(&"extra"));
     app.get(&format!("{path}/{a}/diff/999"), &app.admin).await.expect(404);
 }
+
+#[tokio::test]
+async fn approving_the_itemised_list_completes_the_equipment_list_task() {
+    let app = spawn_app().await;
+    let path = project(&app).await;
+    let contract = app
+        .upload(
+            &path,
+            &app.admin,
+            &[("kind", "contract")],
+            "courtroom-contract-list.xlsx",
+            fixture("courtroom-contract-list.xlsx"),
+        )
+        .await
+        .expect(200);
+    let contract_id = contract["list"]["id"].as_i64().expect("id");
+    let refused = app
+        .post(
+            &format!("{path}/{contract_id}/approve"),
+            &app.admin,
+            serde_json::json!({}),
+        )
+        .await
+        .expect(409);
+    assert!(refused["message"].as_str().expect("m").contains("分项设备清单审定版"));
+
+    let approved = app
+        .upload(
+            &path,
+            &app.admin,
+            &[("kind", "approved")],
+            "审定版.xlsx",
+            fixture("courtroom-contract-list.xlsx"),
+        )
+        .await
+        .expect(200);
+    let id = approved["list"]["id"].as_i64().expect("id");
+    let done = app
+        .post(&format!("{path}/{id}/approve"), &app.admin, serde_json::json!({}))
+        .await
+        .expect(200);
+    assert!(done["approved_at"].is_string());
+    app.post(&format!("{path}/{id}/approve"), &app.admin, serde_json::json!({}))
+        .await
+        .expect(409);
+
+    let project_path = path.trim_end_matches("/equipment-lists");
+    let schedule = app
+        .get(&format!("{project_path}/schedule"), &app.admin)
+        .await
+        .expect(200);
+    let task = schedule["phases"][0]["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .find(|t| t["code"] == "equipment-list")
+        .expect("设备清单确定")
+        .clone();
+    assert_eq!(task["status"], "done");
+    assert_eq!(task["note"], "分项设备清单审定版 v1 已审定");
+}

@@ -158,6 +158,10 @@ struct ListDto {
     imported_by: Option<i32>,
     /// When.
     imported_at: DateTime<Utc>,
+    /// When this 审定版 was approved as the baseline for arrival.
+    approved_at: Option<DateTime<Utc>>,
+    /// Who approved it.
+    approved_by: Option<i32>,
 }
 
 impl From<&equipment_list::Model> for ListDto {
@@ -172,6 +176,8 @@ impl From<&equipment_list::Model> for ListDto {
             header_row: l.header_row,
             imported_by: l.imported_by,
             imported_at: l.imported_at,
+            approved_at: l.approved_at,
+            approved_by: l.approved_by,
         }
     }
 }
@@ -429,6 +435,27 @@ impl EquipmentApi {
                 .map(|d| DifferenceDto::new(d, &from_items, &to_items))
                 .collect(),
         ))
+    }
+
+    /// Approve a 分项设备清单审定版
+    ///
+    /// Managers. The list becomes the baseline for arrival and the task 设备清单确定 is completed.
+    #[oai(
+        path = "/projects/:id/equipment-lists/:list_id/approve",
+        method = "post",
+        operation_id = "approve_equipment_list"
+    )]
+    async fn approve(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        /// Equipment list id (kind approved).
+        list_id: Path<i32>,
+    ) -> ApiResult<Json<ListDto>> {
+        let me = actor(&self.state, &auth).await?;
+        let list = equipment::approve(&self.state.db, &me, id.0, list_id.0, Utc::now()).await?;
+        Ok(Json((&list).into()))
     }
 
     /// Get an equipment list with its items

@@ -1,7 +1,7 @@
 //! Importing equipment lists: parse (off the async threads), preview, then commit a new version in
 //! one transaction.
 use chrono::{DateTime, Utc};
-use entity::{equipment_item, equipment_list};
+use entity::{equipment_item, equipment_list, task};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder,
@@ -12,12 +12,13 @@ use super::{
     access::{self, Need},
     auth::sha256_hex,
     history::{self, Change},
+    schedule::{self, TaskAction},
 };
 use crate::{
     db::begin_write,
     domain::{
         reconcile::{Difference, Line, reconcile},
-        types::ListKind,
+        types::{ListKind, TaskStatus},
     },
     error::{AppError, AppResult},
     import::{Field, ParsedList, grid, parse_list},
@@ -126,6 +127,8 @@ pub async fn import(
         header_row: Set(parsed.header_row as i32),
         imported_by: Set(actor.id),
         imported_at: Set(now),
+        approved_at: Set(None),
+        approved_by: Set(None),
         ..Default::default()
     }
     .insert(&txn)
@@ -281,4 +284,57 @@ pub async fn diff(
         &b.iter().map(line).collect::<Vec<_>>(),
     );
     Ok((a, b, differences))
+}
+
+/// Approves an imported 分项设备清单审定版: it becomes the baseline for arrival, and the task
+/// 设备清单确定 (equipment-list) is completed, in one transaction.
+pub async fn approve(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    list_id: i32,
+    now: DateTime<Utc>,
+) -> AppResult<equipment_list::Model> {
+    let txn = begin_write(db).await?;
+    access::project(&txn, actor, project_id, Need::Manage).await?;
+    let list = list_of(&txn, project_id, list_id).await?;
+    if list.kind != ListKind::Approved.as_str() {
+        return Err(AppError::Conflict(format!(
+            "only a {} (kind approved) can be approved; list {list_id} is a {}",
+            ListKind::Approved.label_zh(),
+            ListKind::parse(&list.kind).map(|k| k.label_zh()).unwrap_or("list")
+        )));
+    }
+    if list.approved_at.is_some() {
+        return Err(AppError::Conflict(format!("list {list_id} is approved already")));
+    }
+    let version = list.version;
+    let mut m: equipment_list::ActiveModel = list.into();
+    m.approved_at = Set(Some(now));
+    m.approved_by = Set(actor.id);
+    let approved = m.update(&txn).await?;
+    let task = task::Entity::find()
+        .filter(task::Column::ProjectId.eq(project_id))
+        .filter(task::Column::Code.eq("equipment-list"))
+        .one(&txn)
+        .await?;
+    if let Some(task) = task.filter(|t| t.status != TaskStatus::Done.as_str()) {
+        let note = format!("{} v{version} 已审定", ListKind::Approved.label_zh());
+        schedule::apply_task_action(&txn, actor, task, TaskAction::Complete, Some(note), now, now).await?;
+    }
+    history::record(
+        &txn,
+        actor,
+        now,
+        vec![
+            Change::new(Some(project_id), "equipment_list", Some(list_id), "approved").field(
+                "version",
+                None,
+                Some(version.to_string()),
+            ),
+        ],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(approved)
 }

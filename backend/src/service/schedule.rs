@@ -2,8 +2,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{phase, project, project_member, task};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 
 use super::{
@@ -68,6 +68,22 @@ pub async fn act_on_task(
     let txn = begin_write(db).await?;
     access::project(&txn, actor, project_id, Need::UpdateTasks).await?;
     let task = task_of(&txn, project_id, task_id).await?;
+    let updated = apply_task_action(&txn, actor, task, action, note, at, now).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Moves `task` inside the caller's transaction (access already checked) and records it.
+pub async fn apply_task_action(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    task: task::Model,
+    action: TaskAction,
+    note: Option<String>,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> AppResult<task::Model> {
+    let (project_id, task_id) = (task.project_id, task.id);
     let status = TaskStatus::parse(&task.status)?;
     let base = Change::new(
         Some(project_id),
@@ -119,15 +135,14 @@ pub async fn act_on_task(
         m.note = Set(Some(n.clone()));
     }
     m.status = Set(new_status.as_str().into());
-    let updated = m.update(&txn).await?;
+    let updated = m.update(txn).await?;
     history::record(
-        &txn,
+        txn,
         actor,
         now,
         vec![base.field("status", Some(status.to_string()), Some(new_status.to_string()))],
     )
     .await?;
-    txn.commit().await?;
     Ok(updated)
 }
 
