@@ -10,6 +10,18 @@ const BUILTIN_PLANS: &[(&str, &str)] = &[("default.toml", include_str!("../../te
 const BUILTIN_CALENDARS: &[(&str, &str)] = &[("cn.toml", include_str!("../../templates/calendars/cn.toml"))];
 const BUILTIN_EMAIL: &[(&str, &str)] = &[
     (
+        "change_notice.subject.txt",
+        include_str!("../../templates/email/change_notice.subject.txt"),
+    ),
+    (
+        "change_notice.txt",
+        include_str!("../../templates/email/change_notice.txt"),
+    ),
+    (
+        "change_notice.html",
+        include_str!("../../templates/email/change_notice.html"),
+    ),
+    (
         "reminder_digest.subject.txt",
         include_str!("../../templates/email/reminder_digest.subject.txt"),
     ),

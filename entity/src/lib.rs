@@ -1,6 +1,8 @@
 //! sea-orm entities, one module per table; they mirror the migrations.
 pub mod auth_token;
+pub mod change_notice;
 pub mod client_contact;
+pub mod equipment_decision;
 pub mod equipment_item;
 pub mod equipment_list;
 pub mod history;

@@ -81,6 +81,60 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
+            .create_table(
+                Table::create()
+                    .table(EquipmentDecisions::Table)
+                    .col(pk_auto(EquipmentDecisions::Id))
+                    .col(integer(EquipmentDecisions::ProjectId))
+                    .col(integer(EquipmentDecisions::ContractListId))
+                    .col(integer(EquipmentDecisions::OrderListId))
+                    // Identifies the difference within this pair of lists.
+                    .col(string(EquipmentDecisions::DifferenceKey))
+                    .col(text(EquipmentDecisions::Reason))
+                    .col(text(EquipmentDecisions::Decision))
+                    .col(integer_null(EquipmentDecisions::DecidedBy))
+                    .col(timestamp_with_time_zone(EquipmentDecisions::DecidedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(EquipmentDecisions::Table, EquipmentDecisions::ProjectId)
+                            .to(Projects::Table, Projects::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .index(
+                        Index::create()
+                            .name("uq_equipment_decisions")
+                            .col(EquipmentDecisions::ContractListId)
+                            .col(EquipmentDecisions::OrderListId)
+                            .col(EquipmentDecisions::DifferenceKey)
+                            .unique(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(ChangeNotices::Table)
+                    .col(pk_auto(ChangeNotices::Id))
+                    .col(integer(ChangeNotices::ProjectId))
+                    // Project code + BG + sequence, e.g. ZJFY-2026-018-BG-01.
+                    .col(string_uniq(ChangeNotices::Number))
+                    .col(integer(ChangeNotices::ContractListId))
+                    .col(integer(ChangeNotices::OrderListId))
+                    // The differences with their reasons and decisions, as issued (JSON).
+                    .col(text(ChangeNotices::Content))
+                    .col(integer_null(ChangeNotices::IssuedBy))
+                    .col(timestamp_with_time_zone(ChangeNotices::IssuedAt))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(ChangeNotices::Table, ChangeNotices::ProjectId)
+                            .to(Projects::Table, Projects::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
             .create_index(
                 Index::create()
                     .name("idx_equipment_items_list")
@@ -93,6 +147,12 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(ChangeNotices::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(EquipmentDecisions::Table).to_owned())
+            .await?;
         manager
             .drop_table(Table::drop().table(EquipmentItems::Table).to_owned())
             .await?;
@@ -139,4 +199,31 @@ enum EquipmentItems {
     Origin,
     Warranty,
     Remark,
+}
+
+#[derive(DeriveIden)]
+enum EquipmentDecisions {
+    Table,
+    Id,
+    ProjectId,
+    ContractListId,
+    OrderListId,
+    DifferenceKey,
+    Reason,
+    Decision,
+    DecidedBy,
+    DecidedAt,
+}
+
+#[derive(DeriveIden)]
+enum ChangeNotices {
+    Table,
+    Id,
+    ProjectId,
+    Number,
+    ContractListId,
+    OrderListId,
+    Content,
+    IssuedBy,
+    IssuedAt,
 }

@@ -330,3 +330,123 @@ async fn approving_the_itemised_list_completes_the_equipment_list_task() {
     assert_eq!(task["status"], "done");
     assert_eq!(task["note"], "分项设备清单审定版 v1 已审定");
 }
+
+#[tokio::test]
+async fn the_change_notice_needs_every_decision_and_reaches_both_parties_by_email() {
+    use jiaofu::{config::Secret, jobs::delivery};
+    let sink = jiaofu_tests::SmtpSink::start();
+    let url = sink.url();
+    let app = spawn_app_with(move |s| s.smtp_url = Some(Secret::new(url))).await;
+    let (pm, pm_token) = app.user("wang.jianguo", "manager").await;
+    app.patch(
+        &format!("/api/users/{pm}"),
+        &app.admin,
+        serde_json::json!({"display_name": "王建国"}),
+    )
+    .await
+    .expect(200);
+    let created = app
+        .post(
+            "/api/projects",
+            &pm_token,
+            serde_json::json!({"code": "ZJFY-2026-018", "name": "数字法庭建设项目", "client_name": "某市中级人民法院", "contract_signed_on": "2026-03-02"}),
+        )
+        .await
+        .expect(200);
+    let id = created["id"].as_i64().expect("id");
+    app.post(
+        &format!("/api/projects/{id}/contacts"),
+        &pm_token,
+        serde_json::json!({"name": "陈志刚", "email": "chen@court.example.cn", "role": "甲方项目负责人"}),
+    )
+    .await
+    .expect(200);
+    let path = format!("/api/projects/{id}/equipment-lists");
+    app.upload(
+        &path,
+        &pm_token,
+        &[("kind", "contract")],
+        "c.xlsx",
+        fixture("courtroom-contract-list.xlsx"),
+    )
+    .await
+    .expect(200);
+    app.upload(
+        &path,
+        &pm_token,
+        &[("kind", "purchase_order")],
+        "po.xlsx",
+        fixture("courtroom-purchase-order.xlsx"),
+    )
+    .await
+    .expect(200);
+
+    let undecided = app
+        .post(&format!("{path}/change-notices"), &pm_token, serde_json::json!({}))
+        .await
+        .expect(422);
+    assert!(
+        undecided["message"]
+            .as_str()
+            .expect("m")
+            .contains("数量不一致 全向麦克风"),
+        "{undecided}"
+    );
+
+    let r = app.get(&format!("{path}/reconciliation"), &pm_token).await.expect(200);
+    let decisions = [
+        ("甲方调整庭审座位，减少 4 只", "按订购单 44 只执行"),
+        ("矩阵改由庭审主机内置切换", "取消订购，甲方确认"),
+        ("厂家型号更新（A1 停产）", "按新型号 S5735-L48T4X-A 订购"),
+        ("甲方要求增加不间断电源", "增补 6 台，另签补充协议"),
+    ];
+    for (d, (reason, decision)) in r["differences"].as_array().expect("differences").iter().zip(decisions) {
+        let key = d["key"].as_str().expect("key");
+        app.put(
+            &format!("{path}/reconciliation/decisions"),
+            &pm_token,
+            serde_json::json!({"key": key, "reason": reason, "decision": decision}),
+        )
+        .await
+        .expect(204);
+    }
+    let bad = app
+        .put(
+            &format!("{path}/reconciliation/decisions"),
+            &pm_token,
+            serde_json::json!({"key": "nope", "reason": "x", "decision": "y"}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(bad["field"], "key");
+
+    let notice = app
+        .post(&format!("{path}/change-notices"), &pm_token, serde_json::json!({}))
+        .await
+        .expect(200);
+    assert_eq!(notice["number"], "ZJFY-2026-018-BG-01");
+    assert_eq!(notice["recipients"], 2);
+
+    delivery::run_once(&app.state, &app.state.mailer, "w", chrono::Utc::now())
+        .await
+        .expect("delivery");
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 2);
+    let to: Vec<&str> = mails.iter().map(|m| m.envelope_to.as_str()).collect();
+    assert!(
+        to.contains(&"chen@court.example.cn") && to.contains(&"wang.jianguo@example.com"),
+        "{to:?}"
+    );
+    let client = mails
+        .iter()
+        .find(|m| m.envelope_to == "chen@court.example.cn")
+        .expect("client mail");
+    assert_eq!(
+        client.subject,
+        "【设备清单变更通知】ZJFY-2026-018 第 ZJFY-2026-018-BG-01 号"
+    );
+    assert!(client.text.starts_with("陈志刚，您好"));
+    assert!(client.text.contains("[数量不一致] 全向麦克风"));
+    assert!(client.text.contains("协议清单：48　订购单：44"));
+    assert!(client.text.contains("处理意见：增补 6 台，另签补充协议"));
+}

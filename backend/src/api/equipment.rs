@@ -225,6 +225,12 @@ struct DifferenceDto {
     contract_value: Option<String>,
     /// The purchase order's value.
     order_value: Option<String>,
+    /// Names this difference when recording a decision (reconciliation only).
+    key: Option<String>,
+    /// The PM's reason, once recorded.
+    reason: Option<String>,
+    /// The PM's decision, once recorded.
+    decision: Option<String>,
 }
 
 impl DifferenceDto {
@@ -240,8 +246,35 @@ impl DifferenceDto {
             order_item: d.order.and_then(|i| right.get(i)).map(ItemDto::from),
             contract_value: d.contract_value.clone(),
             order_value: d.order_value.clone(),
+            key: None,
+            reason: None,
+            decision: None,
         }
     }
+}
+
+/// The PM's reason and decision on a difference.
+#[derive(Object)]
+struct DecisionInput {
+    /// The difference's key, from the reconciliation.
+    key: String,
+    /// Why the lists differ, e.g. 厂家停产，型号更新.
+    reason: String,
+    /// What is done about it, e.g. 按订购单执行，甲方确认.
+    decision: String,
+}
+
+/// An issued 设备清单变更通知.
+#[derive(Object)]
+struct ChangeNoticeDto {
+    /// Identifier.
+    id: i32,
+    /// Project code + BG + sequence, e.g. ZJFY-2026-018-BG-01.
+    number: String,
+    /// When it was issued.
+    issued_at: DateTime<Utc>,
+    /// E-mails queued (our PMs and the client's contacts).
+    recipients: u32,
 }
 
 /// The latest purchase order reconciled against the latest contract list.
@@ -397,7 +430,16 @@ impl EquipmentApi {
         let differences = r
             .differences
             .iter()
-            .map(|d| DifferenceDto::new(d, &r.contract_items, &r.order_items))
+            .map(|d| {
+                let key = r.key(d);
+                let decided = r.decisions.get(&key);
+                DifferenceDto {
+                    reason: decided.map(|x| x.reason.clone()),
+                    decision: decided.map(|x| x.decision.clone()),
+                    key: Some(key),
+                    ..DifferenceDto::new(d, &r.contract_items, &r.order_items)
+                }
+            })
             .collect();
         Ok(Json(ReconciliationDto {
             contract: (&r.contract).into(),
@@ -435,6 +477,60 @@ impl EquipmentApi {
                 .map(|d| DifferenceDto::new(d, &from_items, &to_items))
                 .collect(),
         ))
+    }
+
+    /// Record the reason and decision on a difference
+    ///
+    /// Managers. Every difference needs both before the change notice can be issued.
+    #[oai(
+        path = "/projects/:id/equipment-lists/reconciliation/decisions",
+        method = "put",
+        operation_id = "decide_equipment_difference"
+    )]
+    async fn decide(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        body: Json<DecisionInput>,
+    ) -> ApiResult<crate::api::NoContent> {
+        let me = actor(&self.state, &auth).await?;
+        equipment::decide(
+            &self.state.db,
+            &me,
+            id.0,
+            &body.key,
+            &body.reason,
+            &body.decision,
+            Utc::now(),
+        )
+        .await?;
+        Ok(crate::api::NoContent::Done)
+    }
+
+    /// Issue the 设备清单变更通知
+    ///
+    /// Managers. Records the notice with every difference, its reason and decision, and e-mails
+    /// it to both parties (the project's PMs and the client's contacts) through the outbox.
+    #[oai(
+        path = "/projects/:id/equipment-lists/change-notices",
+        method = "post",
+        operation_id = "issue_change_notice"
+    )]
+    async fn issue_notice(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+    ) -> ApiResult<Json<ChangeNoticeDto>> {
+        let me = actor(&self.state, &auth).await?;
+        let (notice, recipients) = equipment::issue_change_notice(&self.state, &me, id.0, Utc::now()).await?;
+        Ok(Json(ChangeNoticeDto {
+            id: notice.id,
+            number: notice.number,
+            issued_at: notice.issued_at,
+            recipients: recipients as u32,
+        }))
     }
 
     /// Approve a 分项设备清单审定版

@@ -1,7 +1,11 @@
 //! Importing equipment lists: parse (off the async threads), preview, then commit a new version in
 //! one transaction.
 use chrono::{DateTime, Utc};
-use entity::{equipment_item, equipment_list, task};
+use std::collections::HashMap;
+
+use entity::{
+    change_notice, client_contact, equipment_decision, equipment_item, equipment_list, project_member, task, user,
+};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder,
@@ -17,8 +21,8 @@ use super::{
 use crate::{
     db::begin_write,
     domain::{
-        reconcile::{Difference, Line, reconcile},
-        types::{ListKind, TaskStatus},
+        reconcile::{Difference, Line, normalise, reconcile},
+        types::{ListKind, TaskStatus, required_text},
     },
     error::{AppError, AppResult},
     import::{Field, ParsedList, grid, parse_list},
@@ -241,6 +245,39 @@ pub struct Reconciliation {
     pub contract_items: Vec<equipment_item::Model>,
     pub order_items: Vec<equipment_item::Model>,
     pub differences: Vec<Difference>,
+    /// The PM's decision per difference key.
+    pub decisions: HashMap<String, equipment_decision::Model>,
+}
+
+impl Reconciliation {
+    /// A key naming difference `d` within this pair of lists, stable across re-reads.
+    pub fn key(&self, d: &Difference) -> String {
+        let side = |item: Option<&equipment_item::Model>| {
+            item.map(|i| {
+                format!(
+                    "{}|{}",
+                    normalise(&i.name),
+                    i.model.as_deref().map(normalise).unwrap_or_default()
+                )
+            })
+            .unwrap_or_default()
+        };
+        format!(
+            "{}:{}:{}",
+            d.kind.as_str(),
+            side(d.contract.and_then(|i| self.contract_items.get(i))),
+            side(d.order.and_then(|i| self.order_items.get(i)))
+        )
+    }
+
+    /// The name of the item a difference is about.
+    pub fn item_name(&self, d: &Difference) -> String {
+        d.contract
+            .and_then(|i| self.contract_items.get(i))
+            .or_else(|| d.order.and_then(|i| self.order_items.get(i)))
+            .map(|i| i.name.clone())
+            .unwrap_or_default()
+    }
 }
 
 /// The latest purchase order against the latest contract list.
@@ -259,12 +296,21 @@ pub async fn reconciliation(db: &impl ConnectionTrait, project_id: i32) -> AppRe
         &contract_items.iter().map(line).collect::<Vec<_>>(),
         &order_items.iter().map(line).collect::<Vec<_>>(),
     );
+    let decisions = equipment_decision::Entity::find()
+        .filter(equipment_decision::Column::ContractListId.eq(contract.id))
+        .filter(equipment_decision::Column::OrderListId.eq(order.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.difference_key.clone(), d))
+        .collect();
     Ok(Reconciliation {
         contract,
         order,
         contract_items,
         order_items,
         differences,
+        decisions,
     })
 }
 
@@ -337,4 +383,210 @@ pub async fn approve(
     .await?;
     txn.commit().await?;
     Ok(approved)
+}
+
+/// Records the PM's reason and decision on one difference of the current reconciliation.
+pub async fn decide(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    key: &str,
+    reason: &str,
+    decision: &str,
+    now: DateTime<Utc>,
+) -> AppResult<equipment_decision::Model> {
+    let reason = required_text("reason", reason, 1000)?;
+    let decision = required_text("decision", decision, 1000)?;
+    let txn = begin_write(db).await?;
+    access::project(&txn, actor, project_id, Need::Manage).await?;
+    let r = reconciliation(&txn, project_id).await?;
+    if !r.differences.iter().any(|d| r.key(d) == key) {
+        return Err(AppError::invalid(
+            "key",
+            format!("key: '{key}' is not a difference of the current reconciliation"),
+        ));
+    }
+    let saved = match r.decisions.get(key) {
+        Some(existing) => {
+            let mut m: equipment_decision::ActiveModel = existing.clone().into();
+            m.reason = Set(reason.clone());
+            m.decision = Set(decision.clone());
+            m.decided_by = Set(actor.id);
+            m.decided_at = Set(now);
+            m.update(&txn).await?
+        }
+        None => {
+            equipment_decision::ActiveModel {
+                project_id: Set(project_id),
+                contract_list_id: Set(r.contract.id),
+                order_list_id: Set(r.order.id),
+                difference_key: Set(key.to_string()),
+                reason: Set(reason.clone()),
+                decision: Set(decision.clone()),
+                decided_by: Set(actor.id),
+                decided_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?
+        }
+    };
+    history::record(
+        &txn,
+        actor,
+        now,
+        vec![
+            Change::new(Some(project_id), "equipment_difference", Some(saved.id), "decided")
+                .field("decision", None, Some(decision))
+                .reason(Some(reason)),
+        ],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Issues the 设备清单变更通知 for the current reconciliation: every difference must carry a
+/// reason and a decision. The notice and one e-mail per recipient (the project's PMs and the
+/// client's contacts) are written in one transaction.
+pub async fn issue_change_notice(
+    state: &crate::state::AppState,
+    actor: &Actor,
+    project_id: i32,
+    now: DateTime<Utc>,
+) -> AppResult<(change_notice::Model, usize)> {
+    let db = &state.db;
+    let txn = begin_write(db).await?;
+    let project = access::project(&txn, actor, project_id, Need::Manage).await?;
+    let r = reconciliation(&txn, project_id).await?;
+    if r.differences.is_empty() {
+        return Err(AppError::Conflict(
+            "the purchase order matches the contract list: there is nothing to notify".into(),
+        ));
+    }
+    let undecided: Vec<String> = r
+        .differences
+        .iter()
+        .filter(|d| !r.decisions.contains_key(&r.key(d)))
+        .map(|d| format!("{} {}", d.kind.label_zh(), r.item_name(d)))
+        .collect();
+    if !undecided.is_empty() {
+        return Err(AppError::invalid(
+            "differences",
+            format!(
+                "differences: record a reason and a decision first for: {}",
+                undecided.join("; ")
+            ),
+        ));
+    }
+    let lines: Vec<serde_json::Value> = r
+        .differences
+        .iter()
+        .map(|d| {
+            let dec = &r.decisions[&r.key(d)];
+            serde_json::json!({
+                "key": r.key(d),
+                "kind": d.kind.as_str(),
+                "label": d.kind.label_zh(),
+                "item": r.item_name(d),
+                "contract_value": d.contract_value,
+                "order_value": d.order_value,
+                "reason": dec.reason,
+                "decision": dec.decision,
+            })
+        })
+        .collect();
+    let seq = change_notice::Entity::find()
+        .filter(change_notice::Column::ProjectId.eq(project_id))
+        .all(&txn)
+        .await?
+        .len()
+        + 1;
+    let number = format!("{}-BG-{seq:02}", project.code);
+    let notice = change_notice::ActiveModel {
+        project_id: Set(project_id),
+        number: Set(number.clone()),
+        contract_list_id: Set(r.contract.id),
+        order_list_id: Set(r.order.id),
+        content: Set(serde_json::Value::Array(lines.clone()).to_string()),
+        issued_by: Set(actor.id),
+        issued_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+
+    // Both parties: our PMs and the client's contacts, each once.
+    let mut recipients: Vec<(String, String)> = Vec::new();
+    let pms = project_member::Entity::find()
+        .filter(project_member::Column::ProjectId.eq(project_id))
+        .filter(project_member::Column::Role.eq("pm"))
+        .all(&txn)
+        .await?;
+    for m in pms {
+        if let Some(u) = user::Entity::find_by_id(m.user_id)
+            .one(&txn)
+            .await?
+            .filter(|u| !u.disabled)
+            && let Some(email) = u.email
+        {
+            recipients.push((email, u.display_name));
+        }
+    }
+    for c in client_contact::Entity::find()
+        .filter(client_contact::Column::ProjectId.eq(project_id))
+        .all(&txn)
+        .await?
+    {
+        if let Some(email) = c.email {
+            recipients.push((email, c.name));
+        }
+    }
+    recipients.sort();
+    recipients.dedup_by(|a, b| a.0 == b.0);
+    let env = crate::email::messages::environment(&state.templates.email)?;
+    let horizon = chrono::Duration::hours(state.settings.mail_retry_horizon_hours);
+    for (email, name) in &recipients {
+        let ctx = minijinja::context! {
+            recipient => name,
+            project_code => project.code,
+            project_name => project.name,
+            number => number,
+            contract_version => r.contract.version,
+            order_version => r.order.version,
+            differences => lines,
+            issued_by => actor.name,
+            issued_on => now.with_timezone(&super::projects::timezone_of(&project)).date_naive().to_string(),
+        };
+        let render = |name: &str| crate::email::messages::render(&env, name, &ctx);
+        crate::email::outbox::enqueue(
+            &txn,
+            crate::email::outbox::NewEmail {
+                key: format!("change_notice:{}:{email}", notice.id),
+                kind: "change_notice".into(),
+                project_id: Some(project_id),
+                to_address: email.clone(),
+                to_name: Some(name.clone()),
+                subject: render("change_notice.subject.txt")?,
+                text: render("change_notice.txt")?,
+                html: Some(render("change_notice.html")?),
+            },
+            horizon,
+            now,
+        )
+        .await?;
+    }
+    history::record(
+        &txn,
+        actor,
+        now,
+        vec![
+            Change::new(Some(project_id), "change_notice", Some(notice.id), "issued")
+                .field("number", None, Some(number))
+                .reason(Some(format!("{} recipient(s)", recipients.len()))),
+        ],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((notice, recipients.len()))
 }

@@ -1,0 +1,22 @@
+use sea_orm::entity::prelude::*;
+
+/// The PM's reason and decision on one difference between a purchase order and the contract list.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "equipment_decisions")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub project_id: i32,
+    pub contract_list_id: i32,
+    pub order_list_id: i32,
+    pub difference_key: String,
+    pub reason: String,
+    pub decision: String,
+    pub decided_by: Option<i32>,
+    pub decided_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
