@@ -32,6 +32,25 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// Reads status, content type and body (as JSON when it parses).
+    async fn read(resp: reqwest::Response) -> Self {
+        let status = resp.status();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let text = resp.text().await.expect("body read");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            body,
+            text,
+            content_type,
+        }
+    }
+
     /// Asserts the status and returns the JSON body.
     #[track_caller]
     pub fn expect(self, status: u16) -> Value {
@@ -101,22 +120,7 @@ impl TestApp {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let resp = req.send().await.expect("request sent");
-        let status = resp.status();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        let text = resp.text().await.expect("body read");
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply {
-            status,
-            body,
-            text,
-            content_type,
-        }
+        Reply::read(req.send().await.expect("request sent")).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {
@@ -160,21 +164,7 @@ impl TestApp {
             .send()
             .await
             .expect("upload sent");
-        let status = resp.status();
-        let content_type = resp
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        let text = resp.text().await.expect("body read");
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply {
-            status,
-            body,
-            text,
-            content_type,
-        }
+        Reply::read(resp).await
     }
 
     /// Logs in and returns the token.

@@ -118,22 +118,7 @@ impl From<&crate::import::ParsedItem> for ItemDto {
 
 impl From<&equipment_item::Model> for ItemDto {
     fn from(i: &equipment_item::Model) -> Self {
-        Self {
-            row: i.source_row as u32,
-            category: i.category.clone(),
-            seq: i.seq.clone(),
-            name: i.name.clone(),
-            brand: i.brand.clone(),
-            model: i.model.clone(),
-            spec: i.spec.clone(),
-            quantity: i.quantity,
-            unit: i.unit.clone(),
-            unit_price: i.unit_price,
-            amount: i.amount,
-            origin: i.origin.clone(),
-            warranty: i.warranty.clone(),
-            remark: i.remark.clone(),
-        }
+        Self::from(&crate::import::ParsedItem::from(i))
     }
 }
 

@@ -347,7 +347,7 @@ mod tests {
 
     #[test]
     fn gbk_csv_is_decoded() {
-        let bytes = crate::import::fixture_bytes("courtroom-contract-list-gbk.csv");
+        let bytes = jiaofu_tests::fixture("courtroom-contract-list-gbk.csv");
         let sheet = read_csv(&bytes, "courtroom-contract-list-gbk.csv").expect("reads");
         assert_eq!(sheet.cell(0, 1).text(), "设备名称");
         assert_eq!(sheet.cell(1, 1).text(), "庭审主机");
@@ -355,7 +355,7 @@ mod tests {
 
     #[test]
     fn dates_follow_the_workbooks_1904_date_system() {
-        let bytes = crate::import::fixture_bytes("delivery-dates-1904.xlsx");
+        let bytes = jiaofu_tests::fixture("delivery-dates-1904.xlsx");
         let sheets = read_workbook(&bytes, "delivery-dates-1904.xlsx").expect("reads");
         let dates: Vec<String> = (1..=3)
             .map(|r| sheets[0].cell(r, 5).date().map(|d| d.to_string()).unwrap_or_default())

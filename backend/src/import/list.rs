@@ -421,7 +421,7 @@ mod tests {
     use crate::import::read_workbook;
 
     fn fixture(name: &str) -> Vec<Sheet> {
-        let bytes = crate::import::fixture_bytes(name);
+        let bytes = jiaofu_tests::fixture(name);
         read_workbook(&bytes, name).expect("readable")
     }
 
@@ -568,7 +568,7 @@ mod reconcile_fixtures {
     };
 
     fn lines(name: &str) -> Vec<Line> {
-        let bytes = crate::import::fixture_bytes(name);
+        let bytes = jiaofu_tests::fixture(name);
         let list = parse_list(&read_workbook(&bytes, name).expect("readable"), None, &[]).expect("parses");
         list.items.iter().map(Line::from).collect()
     }

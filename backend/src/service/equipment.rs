@@ -25,7 +25,7 @@ use crate::{
         types::{ListKind, TaskStatus, required_text},
     },
     error::{AppError, AppResult},
-    import::{Field, ParsedList, grid, parse_list},
+    import::{Field, ParsedItem, ParsedList, grid, parse_list},
 };
 
 pub struct ImportRequest {
@@ -114,13 +114,7 @@ pub async fn import(
         return Err(AppError::invalid("file", "file: the list has no equipment rows"));
     }
     let txn = begin_write(db).await?;
-    let version = equipment_list::Entity::find()
-        .filter(equipment_list::Column::ProjectId.eq(project_id))
-        .filter(equipment_list::Column::Kind.eq(kind.as_str()))
-        .order_by_desc(equipment_list::Column::Version)
-        .one(&txn)
-        .await?
-        .map_or(1, |l| l.version + 1);
+    let version = latest(&txn, project_id, kind).await?.map_or(1, |l| l.version + 1);
     let list = equipment_list::ActiveModel {
         project_id: Set(project_id),
         kind: Set(kind.as_str().into()),
@@ -228,15 +222,30 @@ pub async fn latest(
         .await?)
 }
 
-fn line(i: &equipment_item::Model) -> Line {
-    Line {
-        name: i.name.clone(),
-        brand: i.brand.clone(),
-        model: i.model.clone(),
-        spec: i.spec.clone(),
-        quantity: i.quantity,
-        unit: i.unit.clone(),
+/// A stored item as the importer produced it, so every other view converts from one shape.
+impl From<&equipment_item::Model> for ParsedItem {
+    fn from(i: &equipment_item::Model) -> Self {
+        Self {
+            row: i.source_row as u32,
+            category: i.category.clone(),
+            seq: i.seq.clone(),
+            name: i.name.clone(),
+            brand: i.brand.clone(),
+            model: i.model.clone(),
+            spec: i.spec.clone(),
+            quantity: i.quantity,
+            unit: i.unit.clone(),
+            unit_price: i.unit_price,
+            amount: i.amount,
+            origin: i.origin.clone(),
+            warranty: i.warranty.clone(),
+            remark: i.remark.clone(),
+        }
     }
+}
+
+fn line(i: &equipment_item::Model) -> Line {
+    Line::from(&ParsedItem::from(i))
 }
 
 pub struct Reconciliation {
