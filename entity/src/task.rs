@@ -24,6 +24,8 @@ pub struct Model {
     pub finished_at: Option<DateTimeUtc>,
     pub completed_by: Option<i32>,
     pub note: Option<String>,
+    /// Links to the records that completed the task (JSON list of {label, href}), set by the system.
+    pub evidence: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

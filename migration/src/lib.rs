@@ -7,6 +7,7 @@ mod m20261125_000003_schedule;
 mod m20261125_000004_history;
 mod m20261125_000005_outbox;
 mod m20261125_000006_equipment;
+mod m20261125_000007_arrival;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_history::Migration),
             Box::new(m20261125_000005_outbox::Migration),
             Box::new(m20261125_000006_equipment::Migration),
+            Box::new(m20261125_000007_arrival::Migration),
         ]
     }
 }

@@ -116,7 +116,7 @@ enum Phases {
 }
 
 #[derive(DeriveIden)]
-enum Tasks {
+pub enum Tasks {
     Table,
     Id,
     ProjectId,
@@ -135,4 +135,5 @@ enum Tasks {
     FinishedAt,
     CompletedBy,
     Note,
+    Evidence,
 }

@@ -180,7 +180,7 @@ enum EquipmentLists {
 }
 
 #[derive(DeriveIden)]
-enum EquipmentItems {
+pub enum EquipmentItems {
     Table,
     Id,
     ListId,

@@ -1,7 +1,9 @@
 //! HTTP API: thin handlers over the services; every operation is documented in the OpenAPI document.
+mod arrival;
 mod auth;
 mod dashboard;
 mod equipment;
+mod installation;
 mod outbox;
 mod plans;
 mod projects;
@@ -37,6 +39,10 @@ pub enum ApiTags {
     Outbox,
     /// Equipment lists: import, versions, reconciliation.
     Equipment,
+    /// Phase 2: shipments, serial numbers, receipts, arrival inspections and deviations.
+    Arrival,
+    /// Phase 3: installation and commissioning records (现场安装一览表).
+    Installation,
 }
 
 /// A token from `POST /api/auth/login`, sent as `Authorization: Bearer <token>`.
@@ -88,6 +94,8 @@ pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, (
         dashboard::DashboardApi::new(state.clone()),
         outbox::OutboxApi::new(state.clone()),
         equipment::EquipmentApi::new(state.clone()),
+        arrival::ArrivalApi::new(state.clone()),
+        installation::InstallationApi::new(state.clone()),
     );
     OpenApiService::new(apis, "jiaofu API", env!("CARGO_PKG_VERSION"))
         .description(

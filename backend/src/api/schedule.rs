@@ -19,6 +19,7 @@ use crate::{
     service::{
         Actor,
         access::{self, Need},
+        arrival::Evidence,
         projects::timezone_of,
         schedule::{self, Deadline, TaskAction, TaskUpdate},
     },
@@ -120,10 +121,21 @@ pub struct TaskDto {
     completed_by: Option<i32>,
     /// Note kept with the task.
     note: Option<String>,
+    /// Links to the records that completed the task, when the system completed it.
+    evidence: Vec<EvidenceDto>,
     /// Not done after the end of the due day in the project's time zone.
     overdue: bool,
     /// Days from today (project time zone) to the due day; negative when past.
     days_left: i64,
+}
+
+/// A record that shows a task is done.
+#[derive(Object)]
+pub struct EvidenceDto {
+    /// What it is, e.g. 设备签收单 FH-001（张三 签收）.
+    label: String,
+    /// Where the API serves it.
+    href: String,
 }
 
 impl TaskDto {
@@ -148,6 +160,17 @@ impl TaskDto {
             finished_at: t.finished_at,
             completed_by: t.completed_by,
             note: t.note,
+            evidence: t
+                .evidence
+                .as_deref()
+                .and_then(|e| serde_json::from_str::<Vec<Evidence>>(e).ok())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| EvidenceDto {
+                    label: e.label,
+                    href: e.href,
+                })
+                .collect(),
             overdue: state.overdue,
             days_left: state.days_left,
         }

@@ -201,6 +201,60 @@ impl ListKind {
 }
 
 string_enum!(
+    /// Who organised an arrival inspection: our self-check first, then the client's.
+    InspectionRound, "round" {
+        Own => "self",
+        Client => "client",
+    }
+);
+
+string_enum!(
+    /// The result of one arrival check.
+    CheckResult, "result" {
+        Pass => "pass",
+        Fail => "fail",
+        NotApplicable => "na",
+    }
+);
+
+string_enum!(
+    /// How a deviation from a failed inspection was settled.
+    Resolution, "resolution" {
+        Replace => "replace",
+        Return => "return",
+        Concession => "concession",
+    }
+);
+
+string_enum!(
+    /// The commissioning result of an installed item.
+    Commissioning, "commissioning" {
+        Pending => "pending",
+        Pass => "pass",
+        Fail => "fail",
+    }
+);
+
+impl InspectionRound {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            InspectionRound::Own => "自检",
+            InspectionRound::Client => "甲方组织检验",
+        }
+    }
+}
+
+impl Resolution {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Resolution::Replace => "更换",
+            Resolution::Return => "退货",
+            Resolution::Concession => "让步接收",
+        }
+    }
+}
+
+string_enum!(
     TaskStatus, "status" {
         NotStarted => "not_started",
         InProgress => "in_progress",

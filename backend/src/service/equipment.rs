@@ -363,6 +363,11 @@ pub async fn approve(
     if list.approved_at.is_some() {
         return Err(AppError::Conflict(format!("list {list_id} is approved already")));
     }
+    if super::arrival::has_records(&txn, project_id).await? {
+        return Err(AppError::Conflict(format!(
+            "arrivals are recorded against the approved baseline; list {list_id} cannot replace it"
+        )));
+    }
     let version = list.version;
     let mut m: equipment_list::ActiveModel = list.into();
     m.approved_at = Set(Some(now));

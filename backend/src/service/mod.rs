@@ -1,11 +1,13 @@
 //! Use cases over the database. Transactions begin and end here; helpers take the transaction.
 pub mod access;
+pub mod arrival;
 pub mod auth;
 pub mod dashboard;
 pub mod demo;
 pub mod equipment;
 pub mod feeds;
 pub mod history;
+pub mod installation;
 pub mod plans;
 pub mod projects;
 pub mod schedule;

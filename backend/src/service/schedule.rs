@@ -125,6 +125,7 @@ pub async fn apply_task_action(
             }
             m.finished_at = Set(None);
             m.completed_by = Set(None);
+            m.evidence = Set(None);
             TaskStatus::InProgress
         }
         (TaskAction::Reopen, _) => {

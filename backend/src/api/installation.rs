@@ -1,0 +1,254 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::user;
+use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::collections::HashMap;
+
+use super::{ApiTags, BearerAuth, actor};
+use crate::{
+    domain::types::parse_date,
+    error::ApiResult,
+    service::{
+        access::{self, Need},
+        arrival,
+        installation::{self, InstallationInput},
+    },
+    state::AppState,
+};
+
+pub struct InstallationApi {
+    state: AppState,
+}
+
+impl InstallationApi {
+    pub fn new(state: AppState) -> Self {
+        Self { state }
+    }
+}
+
+/// One row of the 现场安装一览表: an installed item or unit with its configuration and
+/// commissioning result.
+#[derive(Object)]
+struct InstallationDto {
+    /// Identifier.
+    id: i32,
+    /// The baseline item.
+    item_id: i32,
+    /// The item's category.
+    category: Option<String>,
+    /// 序号 of the item.
+    seq: Option<String>,
+    /// 设备名称.
+    name: String,
+    /// 型号.
+    model: Option<String>,
+    /// Serial number of the unit installed.
+    serial: Option<String>,
+    /// Quantity installed here (1 for a unit).
+    quantity: f64,
+    /// 安装位置.
+    location: String,
+    /// 安装日期.
+    installed_on: NaiveDate,
+    /// The engineer's user id.
+    engineer_id: Option<i32>,
+    /// The engineer's name.
+    engineer: Option<String>,
+    /// IP address.
+    ip_address: Option<String>,
+    /// Firmware version.
+    firmware: Option<String>,
+    /// Configuration notes.
+    config_notes: Option<String>,
+    /// pending, pass or fail.
+    commissioning: String,
+    /// What commissioning showed.
+    commissioning_note: Option<String>,
+    /// Day of commissioning.
+    commissioned_on: Option<NaiveDate>,
+    /// Last change.
+    updated_at: DateTime<Utc>,
+}
+
+/// An installation record. On create `item_id`, `location` and `installed_on` are required; on
+/// update absent fields stay, and the item, unit and quantity cannot change.
+#[derive(Object)]
+struct InstallationBody {
+    /// The baseline item (create only).
+    item_id: Option<i32>,
+    /// Serial number of the unit installed, for items that arrived with serials (create only).
+    serial: Option<String>,
+    /// For items without serials; defaults to all that arrived and is not yet installed (create only).
+    quantity: Option<f64>,
+    /// 安装位置, e.g. 第一审判庭 机柜 A 第 12U.
+    location: Option<String>,
+    /// 安装日期, YYYY-MM-DD.
+    installed_on: Option<String>,
+    /// The engineer (a project member); defaults to the caller.
+    engineer_id: Option<i32>,
+    /// IPv4 or IPv6 address.
+    ip_address: Option<String>,
+    /// Firmware version.
+    firmware: Option<String>,
+    /// Configuration notes.
+    config_notes: Option<String>,
+    /// pending, pass or fail (fail needs commissioning_note).
+    commissioning: Option<String>,
+    /// What commissioning showed.
+    commissioning_note: Option<String>,
+    /// Day of commissioning, YYYY-MM-DD; defaults to today when a result is given.
+    commissioned_on: Option<String>,
+}
+
+impl InstallationBody {
+    fn into_input(self) -> Result<InstallationInput, crate::error::AppError> {
+        let date = |field: &str, v: Option<String>| v.as_deref().map(|d| parse_date(field, d)).transpose();
+        Ok(InstallationInput {
+            item_id: self.item_id,
+            serial: self.serial,
+            quantity: self.quantity,
+            location: self.location,
+            installed_on: date("installed_on", self.installed_on)?,
+            engineer_id: self.engineer_id,
+            ip_address: self.ip_address,
+            firmware: self.firmware,
+            config_notes: self.config_notes,
+            commissioning: self.commissioning,
+            commissioning_note: self.commissioning_note,
+            commissioned_on: date("commissioned_on", self.commissioned_on)?,
+        })
+    }
+}
+
+#[OpenApi(tag = "ApiTags::Installation")]
+impl InstallationApi {
+    /// 现场安装一览表
+    ///
+    /// Every installation record of the project in baseline order: item, unit, location, date,
+    /// engineer, configuration and commissioning result.
+    #[oai(
+        path = "/projects/:id/installations",
+        method = "get",
+        operation_id = "list_installations"
+    )]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+    ) -> ApiResult<Json<Vec<InstallationDto>>> {
+        let me = actor(&self.state, &auth).await?;
+        access::project(&self.state.db, &me, id.0, Need::Read).await?;
+        Ok(Json(self.rows(id.0, None).await?))
+    }
+
+    /// Record an installation
+    ///
+    /// One record per serial-numbered unit, or a quantity of an item without serials. When every
+    /// baseline item is installed in full, 设备安装 completes itself; when every record also passed
+    /// commissioning, 设备调试与开通 does.
+    #[oai(
+        path = "/projects/:id/installations",
+        method = "post",
+        operation_id = "create_installation"
+    )]
+    async fn create(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        body: Json<InstallationBody>,
+    ) -> ApiResult<Json<InstallationDto>> {
+        let me = actor(&self.state, &auth).await?;
+        let saved = installation::create(&self.state.db, &me, id.0, body.0.into_input()?, Utc::now()).await?;
+        self.one(id.0, saved.id).await
+    }
+
+    /// Change an installation record
+    ///
+    /// Location, date, engineer, configuration, and the commissioning result.
+    #[oai(
+        path = "/projects/:id/installations/:installation_id",
+        method = "patch",
+        operation_id = "update_installation"
+    )]
+    async fn update(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        /// Installation id.
+        installation_id: Path<i32>,
+        body: Json<InstallationBody>,
+    ) -> ApiResult<Json<InstallationDto>> {
+        let me = actor(&self.state, &auth).await?;
+        let input = body.0.into_input()?;
+        let saved = installation::update(&self.state.db, &me, id.0, installation_id.0, input, Utc::now()).await?;
+        self.one(id.0, saved.id).await
+    }
+}
+
+impl InstallationApi {
+    async fn one(&self, project_id: i32, id: i32) -> ApiResult<Json<InstallationDto>> {
+        let rows = self.rows(project_id, Some(id)).await?;
+        let row = rows.into_iter().next().ok_or_else(|| {
+            crate::error::AppError::not_found(format!("no installation {id} on project {project_id}"))
+        })?;
+        Ok(Json(row))
+    }
+
+    /// Installation records joined with their items, units and engineers, in baseline order.
+    async fn rows(&self, project_id: i32, only: Option<i32>) -> ApiResult<Vec<InstallationDto>> {
+        let db = &self.state.db;
+        let records: Vec<entity::installation::Model> = installation::list(db, project_id)
+            .await?
+            .into_iter()
+            .filter(|r| only.is_none_or(|id| r.id == id))
+            .collect();
+        let base = arrival::baseline(db, project_id).await?;
+        let units = arrival::units(db, project_id).await?;
+        let ids: Vec<i32> = records.iter().filter_map(|r| r.engineer_id).collect();
+        let names: HashMap<i32, String> = user::Entity::find()
+            .filter(user::Column::Id.is_in(ids))
+            .all(db)
+            .await
+            .map_err(crate::error::AppError::from)?
+            .into_iter()
+            .map(|u| (u.id, u.display_name))
+            .collect();
+        let mut rows: Vec<(i32, InstallationDto)> = records
+            .into_iter()
+            .map(|r| {
+                let item = base.items.iter().find(|i| i.id == r.item_id);
+                let position = item.map_or(i32::MAX, |i| i.position);
+                let dto = InstallationDto {
+                    id: r.id,
+                    item_id: r.item_id,
+                    category: item.and_then(|i| i.category.clone()),
+                    seq: item.and_then(|i| i.seq.clone()),
+                    name: item.map(|i| i.name.clone()).unwrap_or_default(),
+                    model: item.and_then(|i| i.model.clone()),
+                    serial: r
+                        .unit_id
+                        .and_then(|u| units.iter().find(|x| x.id == u))
+                        .and_then(|u| u.serial.clone()),
+                    quantity: r.quantity,
+                    location: r.location,
+                    installed_on: r.installed_on,
+                    engineer: r.engineer_id.and_then(|e| names.get(&e).cloned()),
+                    engineer_id: r.engineer_id,
+                    ip_address: r.ip_address,
+                    firmware: r.firmware,
+                    config_notes: r.config_notes,
+                    commissioning: r.commissioning,
+                    commissioning_note: r.commissioning_note,
+                    commissioned_on: r.commissioned_on,
+                    updated_at: r.updated_at,
+                };
+                (position, dto)
+            })
+            .collect();
+        rows.sort_by_key(|(p, d)| (*p, d.id));
+        Ok(rows.into_iter().map(|(_, d)| d).collect())
+    }
+}

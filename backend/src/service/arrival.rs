@@ -1,0 +1,1031 @@
+//! Phase 2 (设备到货) against the approved baseline: shipments, the units they brought with their
+//! serial numbers, the 设备签收单 signed by the receiver, arrival inspections (our self-check, then
+//! the client's, witnessed) and the deviations failed checks open. The phase's tasks complete
+//! themselves, with links to the records, once every baseline item has arrived and passed.
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::{HashMap, HashSet};
+
+use entity::{deviation, equipment_item, equipment_list, inspection, received_unit, shipment, task};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
+
+use super::{
+    Actor,
+    access::{self, Need},
+    history::{self, Change},
+    schedule::{self, TaskAction},
+};
+use crate::{
+    db::begin_write,
+    domain::{
+        reconcile::normalise,
+        types::{CheckResult, InspectionRound, ListKind, Resolution, TaskStatus, optional_text, required_text},
+    },
+    error::{AppError, AppResult},
+    import::grid,
+};
+
+/// The approved 分项设备清单审定版 and its items: what arrival is measured against.
+pub struct Baseline {
+    pub list: equipment_list::Model,
+    pub items: Vec<equipment_item::Model>,
+}
+
+impl Baseline {
+    pub fn item(&self, item_id: i32) -> AppResult<&equipment_item::Model> {
+        self.items
+            .iter()
+            .find(|i| i.id == item_id)
+            .ok_or_else(|| self.not_an_item(item_id))
+    }
+
+    fn not_an_item(&self, item_id: i32) -> AppError {
+        AppError::invalid(
+            "item_id",
+            format!(
+                "item_id: {item_id} is not an item of the baseline ({} v{}); GET …/arrival lists them",
+                ListKind::Approved.label_zh(),
+                self.list.version
+            ),
+        )
+    }
+}
+
+/// The latest approved itemised list of the project, or a 409 saying how to get one.
+pub async fn baseline(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Baseline> {
+    let list = equipment_list::Entity::find()
+        .filter(equipment_list::Column::ProjectId.eq(project_id))
+        .filter(equipment_list::Column::Kind.eq(ListKind::Approved.as_str()))
+        .filter(equipment_list::Column::ApprovedAt.is_not_null())
+        .order_by_desc(equipment_list::Column::Version)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::Conflict(format!(
+                "the project has no approved {} yet: import one (kind approved) and approve it first",
+                ListKind::Approved.label_zh()
+            ))
+        })?;
+    let items = super::equipment::items(db, list.id).await?;
+    Ok(Baseline { list, items })
+}
+
+/// Whether arrival records exist, so that the baseline they were recorded against stays put.
+pub async fn has_records(db: &impl ConnectionTrait, project_id: i32) -> AppResult<bool> {
+    Ok(received_unit::Entity::find()
+        .filter(received_unit::Column::ProjectId.eq(project_id))
+        .count(db)
+        .await?
+        > 0)
+}
+
+pub struct ShipmentInput {
+    pub reference: String,
+    pub dispatched_by: String,
+    pub carrier: Option<String>,
+    pub dispatched_on: Option<NaiveDate>,
+    pub expected_on: Option<NaiveDate>,
+    pub note: Option<String>,
+}
+
+pub async fn create_shipment(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    input: ShipmentInput,
+    now: DateTime<Utc>,
+) -> AppResult<shipment::Model> {
+    let reference = required_text("reference", &input.reference, 100)?;
+    let dispatched_by = required_text("dispatched_by", &input.dispatched_by, 200)?;
+    let carrier = optional_text("carrier", input.carrier.as_deref(), 200)?;
+    let note = optional_text("note", input.note.as_deref(), 2000)?;
+    if let (Some(d), Some(e)) = (input.dispatched_on, input.expected_on)
+        && e < d
+    {
+        return Err(AppError::invalid(
+            "expected_on",
+            format!("expected_on: {e} is before the dispatch date {d}"),
+        ));
+    }
+    let txn = begin_write(db).await?;
+    access::project(&txn, actor, project_id, Need::UpdateTasks).await?;
+    baseline(&txn, project_id).await?;
+    let saved = shipment::ActiveModel {
+        project_id: Set(project_id),
+        reference: Set(reference.clone()),
+        dispatched_by: Set(dispatched_by),
+        carrier: Set(carrier),
+        dispatched_on: Set(input.dispatched_on),
+        expected_on: Set(input.expected_on),
+        arrived_on: Set(None),
+        received_by: Set(None),
+        receipt_signed_at: Set(None),
+        receipt_recorded_by: Set(None),
+        note: Set(note),
+        created_by: Set(actor.id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    history::record(
+        &txn,
+        actor,
+        now,
+        vec![
+            Change::new(Some(project_id), "shipment", Some(saved.id), "created").field(
+                "reference",
+                None,
+                Some(reference),
+            ),
+        ],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+pub async fn shipments(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<shipment::Model>> {
+    Ok(shipment::Entity::find()
+        .filter(shipment::Column::ProjectId.eq(project_id))
+        .order_by_asc(shipment::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn shipment_of(db: &impl ConnectionTrait, project_id: i32, id: i32) -> AppResult<shipment::Model> {
+    shipment::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|s| s.project_id == project_id)
+        .ok_or_else(|| AppError::not_found(format!("no shipment {id} on project {project_id}")))
+}
+
+pub async fn units(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<received_unit::Model>> {
+    Ok(received_unit::Entity::find()
+        .filter(received_unit::Column::ProjectId.eq(project_id))
+        .order_by_asc(received_unit::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Changes to a shipment's dates and notes; `None` leaves a field as it is.
+#[derive(Default)]
+pub struct ShipmentPatch {
+    pub carrier: Option<String>,
+    pub dispatched_on: Option<NaiveDate>,
+    pub expected_on: Option<NaiveDate>,
+    pub arrived_on: Option<NaiveDate>,
+    pub note: Option<String>,
+}
+
+pub async fn update_shipment(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    id: i32,
+    patch: ShipmentPatch,
+    now: DateTime<Utc>,
+) -> AppResult<shipment::Model> {
+    let txn = begin_write(db).await?;
+    access::project(&txn, actor, project_id, Need::UpdateTasks).await?;
+    let old = shipment_of(&txn, project_id, id).await?;
+    if old.receipt_signed_at.is_some() && patch.arrived_on.is_some_and(|d| Some(d) != old.arrived_on) {
+        return Err(AppError::Conflict(format!(
+            "shipment {id}: its 设备签收单 is signed; the arrival date can no longer change"
+        )));
+    }
+    let base = Change::new(Some(project_id), "shipment", Some(id), "updated");
+    let mut changes = Vec::new();
+    let mut m: shipment::ActiveModel = old.clone().into();
+    if let Some(c) = patch.carrier {
+        let c = optional_text("carrier", Some(&c), 200)?;
+        history::diff(
+            &mut changes,
+            &base,
+            "carrier",
+            &old.carrier.clone().unwrap_or_default(),
+            &c.clone().unwrap_or_default(),
+        );
+        m.carrier = Set(c);
+    }
+    if let Some(n) = patch.note {
+        let n = optional_text("note", Some(&n), 2000)?;
+        m.note = Set(n);
+    }
+    for (field, new, old_value) in [
+        ("dispatched_on", patch.dispatched_on, old.dispatched_on),
+        ("expected_on", patch.expected_on, old.expected_on),
+        ("arrived_on", patch.arrived_on, old.arrived_on),
+    ] {
+        if let Some(d) = new {
+            if d > now.date_naive() + chrono::Days::new(366) {
+                return Err(AppError::invalid(
+                    field,
+                    format!("{field}: {d} is more than a year ahead"),
+                ));
+            }
+            history::diff(&mut changes, &base, field, &opt_date(old_value), &d.to_string());
+        }
+    }
+    if let Some(d) = patch.dispatched_on {
+        m.dispatched_on = Set(Some(d));
+    }
+    if let Some(d) = patch.expected_on {
+        m.expected_on = Set(Some(d));
+    }
+    if let Some(d) = patch.arrived_on {
+        if d > now.date_naive() {
+            return Err(AppError::invalid(
+                "arrived_on",
+                format!("arrived_on: {d} is in the future"),
+            ));
+        }
+        m.arrived_on = Set(Some(d));
+    }
+    let saved = m.update(&txn).await?;
+    history::record(&txn, actor, now, changes).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+fn opt_date(d: Option<NaiveDate>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+/// Units of one baseline item that a shipment brought.
+pub struct UnitLine {
+    pub item_id: i32,
+    /// One unit per serial number.
+    pub serials: Vec<String>,
+    /// For items without serial numbers.
+    pub quantity: Option<f64>,
+}
+
+/// Splits serial numbers pasted from a spreadsheet column, a delivery note or a scanner: one per
+/// line, or separated by commas, semicolons, 、 or spaces.
+pub fn split_serials(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_whitespace() || ",;，；、".contains(c))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Records what a shipment brought, all lines or none.
+pub async fn receive(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    shipment_id: i32,
+    lines: Vec<UnitLine>,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<received_unit::Model>> {
+    if lines.is_empty() {
+        return Err(AppError::invalid("lines", "lines: name at least one item that arrived"));
+    }
+    let txn = begin_write(db).await?;
+    access::project(&txn, actor, project_id, Need::UpdateTasks).await?;
+    let ship = shipment_of(&txn, project_id, shipment_id).await?;
+    if ship.arrived_on.is_none() {
+        return Err(AppError::Conflict(format!(
+            "shipment {shipment_id} ({}) has not arrived: set its arrived_on first",
+            ship.reference
+        )));
+    }
+    if ship.receipt_signed_at.is_some() {
+        return Err(AppError::Conflict(format!(
+            "shipment {shipment_id} ({}): its 设备签收单 is signed; record further units on a new shipment",
+            ship.reference
+        )));
+    }
+    let base = baseline(&txn, project_id).await?;
+    let existing = units(&txn, project_id).await?;
+    let mut received: HashMap<i32, f64> = HashMap::new();
+    let mut serials: HashSet<(i32, String)> = HashSet::new();
+    for u in &existing {
+        *received.entry(u.item_id).or_default() += u.quantity;
+        if let Some(s) = &u.serial {
+            serials.insert((u.item_id, s.to_lowercase()));
+        }
+    }
+    let mut rows = Vec::new();
+    for line in &lines {
+        let item = base.item(line.item_id)?;
+        let label = item_label(item);
+        if is_service(item) {
+            return Err(AppError::invalid(
+                "item_id",
+                format!("item_id: {label} is a service line (no brand, no model, unit 项); nothing arrives for it"),
+            ));
+        }
+        if !line.serials.is_empty() && line.quantity.is_some_and(|q| q != line.serials.len() as f64) {
+            return Err(AppError::invalid(
+                "quantity",
+                format!(
+                    "quantity: {label} has {} serial numbers but quantity {}; leave quantity out",
+                    line.serials.len(),
+                    line.quantity.unwrap_or_default()
+                ),
+            ));
+        }
+        let mut add = Vec::new();
+        if line.serials.is_empty() {
+            let q = line.quantity.ok_or_else(|| {
+                AppError::invalid(
+                    "quantity",
+                    format!("quantity: {label}: give serial numbers or a quantity"),
+                )
+            })?;
+            if !(q > 0.0 && q.is_finite()) {
+                return Err(AppError::invalid(
+                    "quantity",
+                    format!("quantity: {label}: {q} is not a positive number"),
+                ));
+            }
+            add.push((None, q));
+        } else {
+            for s in &line.serials {
+                let s = required_text("serials", s, 100)?;
+                if !serials.insert((item.id, s.to_lowercase())) {
+                    return Err(AppError::Conflict(format!(
+                        "{label}: serial number {s} is recorded already"
+                    )));
+                }
+                add.push((Some(s), 1.0));
+            }
+        }
+        let total = received.entry(item.id).or_default();
+        let adding: f64 = add.iter().map(|(_, q)| q).sum();
+        if let Some(expected) = item.quantity
+            && *total + adding > expected + 1e-9
+        {
+            return Err(AppError::invalid(
+                "lines",
+                format!(
+                    "lines: {label}: the baseline has {expected} {}, {} arrived already, {adding} more would exceed it",
+                    item.unit.as_deref().unwrap_or(""),
+                    *total
+                ),
+            ));
+        }
+        *total += adding;
+        rows.extend(add.into_iter().map(|(serial, quantity)| (item.id, serial, quantity)));
+    }
+    let count = rows.len();
+    let mut saved = Vec::with_capacity(count);
+    for (item_id, serial, quantity) in rows {
+        let unit = received_unit::ActiveModel {
+            project_id: Set(project_id),
+            shipment_id: Set(shipment_id),
+            item_id: Set(item_id),
+            serial: Set(serial),
+            quantity: Set(quantity),
+            created_by: Set(actor.id),
+            created_at: Set(now),
+            ..Default::default()
+        };
+        saved.push(unit.insert(&txn).await?);
+    }
+    history::record(
+        &txn,
+        actor,
+        now,
+        vec![
+            Change::new(Some(project_id), "shipment", Some(shipment_id), "units_received").field(
+                "units",
+                None,
+                Some(count.to_string()),
+            ),
+        ],
+    )
+    .await?;
+    settle_tasks(&txn, actor, project_id, now).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+fn item_label(item: &equipment_item::Model) -> String {
+    match (&item.seq, &item.model) {
+        (Some(seq), Some(model)) => format!("{seq} {} ({model})", item.name),
+        (None, Some(model)) => format!("{} ({model})", item.name),
+        (Some(seq), None) => format!("{seq} {}", item.name),
+        (None, None) => item.name.clone(),
+    }
+}
+
+/// Reads serial numbers from a spreadsheet or CSV with a serial column (序列号 / SN / Serial) and a
+/// model or name column to find each baseline item; rows are grouped into unit lines.
+pub fn serial_lines(sheets: &[grid::Sheet], items: &[equipment_item::Model]) -> AppResult<Vec<UnitLine>> {
+    const SERIAL: &[&str] = &[
+        "序列号",
+        "sn",
+        "s/n",
+        "serial",
+        "serialno",
+        "serialnumber",
+        "串号",
+        "设备序列号",
+    ];
+    const MODEL: &[&str] = &["型号", "规格型号", "model", "设备型号"];
+    const NAME: &[&str] = &["设备名称", "名称", "产品名称", "item", "name"];
+    let find = |row: &[grid::Cell], names: &[&str]| {
+        row.iter().position(|c| {
+            let t = normalise(&c.text());
+            names.iter().any(|n| normalise(n) == t)
+        })
+    };
+    for sheet in sheets {
+        for (r, row) in sheet.rows.iter().enumerate().take(30) {
+            let Some(serial_col) = find(row, SERIAL) else { continue };
+            let (model_col, name_col) = (find(row, MODEL), find(row, NAME));
+            if model_col.is_none() && name_col.is_none() {
+                return Err(AppError::invalid(
+                    "file",
+                    format!(
+                        "file: {}!{} has a serial column but no 型号 or 设备名称 column",
+                        sheet.name,
+                        r + 1
+                    ),
+                ));
+            }
+            let mut lines: Vec<UnitLine> = Vec::new();
+            for (i, data) in sheet.rows.iter().enumerate().skip(r + 1) {
+                let serial = data.get(serial_col).map(|c| c.text()).unwrap_or_default();
+                if serial.trim().is_empty() {
+                    continue;
+                }
+                let key = |col: Option<usize>| col.and_then(|c| data.get(c)).map(|c| normalise(&c.text()));
+                let (model, name) = (
+                    key(model_col).filter(|m| !m.is_empty()),
+                    key(name_col).filter(|n| !n.is_empty()),
+                );
+                let matches: Vec<&equipment_item::Model> = items
+                    .iter()
+                    .filter(|it| {
+                        model
+                            .as_ref()
+                            .is_none_or(|m| it.model.as_deref().map(normalise).as_ref() == Some(m))
+                            && name.as_ref().is_none_or(|n| normalise(&it.name) == *n)
+                    })
+                    .collect();
+                let item = match matches.as_slice() {
+                    [one] => *one,
+                    [] => {
+                        return Err(AppError::invalid(
+                            "file",
+                            format!(
+                                "file: {}!{}: no baseline item has this 型号/名称; check the row against the 审定版",
+                                sheet.name,
+                                i + 1
+                            ),
+                        ));
+                    }
+                    _ => {
+                        return Err(AppError::invalid(
+                            "file",
+                            format!(
+                                "file: {}!{}: several baseline items match; add a 设备名称 column to tell them apart",
+                                sheet.name,
+                                i + 1
+                            ),
+                        ));
+                    }
+                };
+                match lines.iter_mut().find(|l| l.item_id == item.id) {
+                    Some(l) => l.serials.push(serial.trim().to_string()),
+                    None => lines.push(UnitLine {
+                        item_id: item.id,
+                        serials: vec![serial.trim().to_string()],
+                        quantity: None,
+                    }),
+                }
+            }
+            if lines.is_empty() {
+                return Err(AppError::invalid(
+                    "file",
+                    format!("file: sheet {} has no serial numbers", sheet.name),
+                ));
+            }
+            return Ok(lines);
+        }
+    }
+    Err(AppError::invalid(
+        "file",
+        "file: no header with a serial column (序列号, SN or Serial) in the first 30 rows",
+    ))
+}
+
+/// The 设备签收单: the receiver signs for what the shipment brought.
+pub async fn sign_receipt(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    shipment_id: i32,
+    received_by: &str,
+    signed_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> AppResult<shipment::Model> {
+    let received_by = required_text("received_by", received_by, 100)?;
+    let signed_at = signed_at.unwrap_or(now);
+    if signed_at > now {
+        return Err(AppError::invalid("signed_at", "signed_at: cannot be in the future"));
+    }
+    let txn = begin_write(db).await?;
+    access::project(&txn, actor, project_id, Need::UpdateTasks).await?;
+    let ship = shipment_of(&txn, project_id, shipment_id).await?;
+    if ship.receipt_signed_at.is_some() {
+        return Err(AppError::Conflict(format!(
+            "shipment {shipment_id}: its 设备签收单 was signed by {} already",
+            ship.received_by.as_deref().unwrap_or("someone")
+        )));
+    }
+    let n = received_unit::Entity::find()
+        .filter(received_unit::Column::ShipmentId.eq(shipment_id))
+        .count(&txn)
+        .await?;
+    if n == 0 {
+        return Err(AppError::Conflict(format!(
+            "shipment {shipment_id}: record the units it brought before the receipt is signed"
+        )));
+    }
+    let mut m: shipment::ActiveModel = ship.into();
+    m.received_by = Set(Some(received_by.clone()));
+    m.receipt_signed_at = Set(Some(signed_at));
+    m.receipt_recorded_by = Set(actor.id);
+    let saved = m.update(&txn).await?;
+    history::record(
+        &txn,
+        actor,
+        now,
+        vec![
+            Change::new(Some(project_id), "shipment", Some(shipment_id), "receipt_signed").field(
+                "received_by",
+                None,
+                Some(received_by),
+            ),
+        ],
+    )
+    .await?;
+    settle_tasks(&txn, actor, project_id, now).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// One item's three checks.
+pub struct CheckInput {
+    pub item_id: i32,
+    pub documents: String,
+    pub appearance: String,
+    pub power_on: String,
+    pub note: Option<String>,
+}
+
+pub struct InspectionInput {
+    pub round: String,
+    /// The client's witness; required for the client's round.
+    pub witness: Option<String>,
+    pub inspected_at: Option<DateTime<Utc>>,
+    pub items: Vec<CheckInput>,
+}
+
+/// The checks of an inspection, labelled for people.
+pub const CHECKS: [&str; 3] = ["随机资料检验", "外观检验", "通电测试"];
+
+pub fn results(i: &inspection::Model) -> [(&'static str, &str); 3] {
+    [
+        (CHECKS[0], &i.documents),
+        (CHECKS[1], &i.appearance),
+        (CHECKS[2], &i.power_on),
+    ]
+}
+
+/// Records an inspection of one or more items, all or none; each failed item opens a deviation.
+pub async fn inspect(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    input: InspectionInput,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<(inspection::Model, Option<deviation::Model>)>> {
+    let round = InspectionRound::parse(&input.round)?;
+    let witness = optional_text("witness", input.witness.as_deref(), 100)?;
+    if round == InspectionRound::Client && witness.is_none() {
+        return Err(AppError::invalid(
+            "witness",
+            "witness: the client's inspection needs the name of its witness",
+        ));
+    }
+    let inspected_at = input.inspected_at.unwrap_or(now);
+    if inspected_at > now {
+        return Err(AppError::invalid(
+            "inspected_at",
+            "inspected_at: cannot be in the future",
+        ));
+    }
+    if input.items.is_empty() {
+        return Err(AppError::invalid("items", "items: name at least one item inspected"));
+    }
+    let txn = begin_write(db).await?;
+    access::project(&txn, actor, project_id, Need::UpdateTasks).await?;
+    let status = status(&txn, project_id).await?;
+    let mut out = Vec::new();
+    let mut changes = Vec::new();
+    for check in input.items {
+        let st = status.item(check.item_id)?;
+        let label = item_label(&st.item);
+        if st.service {
+            return Err(AppError::invalid(
+                "item_id",
+                format!("item_id: {label} is a service line; there is nothing to inspect"),
+            ));
+        }
+        if st.received <= 0.0 {
+            return Err(AppError::Conflict(format!(
+                "{label} has not arrived; record its units first"
+            )));
+        }
+        if round == InspectionRound::Client && !st.own.passed() {
+            return Err(AppError::Conflict(format!(
+                "{label}: our self-check has not passed yet ({}); the client inspects after it",
+                st.own.as_str()
+            )));
+        }
+        let parsed = [
+            CheckResult::parse(&check.documents).map_err(|_| bad_result("documents", &check.documents))?,
+            CheckResult::parse(&check.appearance).map_err(|_| bad_result("appearance", &check.appearance))?,
+            CheckResult::parse(&check.power_on).map_err(|_| bad_result("power_on", &check.power_on))?,
+        ];
+        let note = optional_text("note", check.note.as_deref(), 2000)?;
+        let failed: Vec<&str> = parsed
+            .iter()
+            .zip(CHECKS)
+            .filter(|(r, _)| **r == CheckResult::Fail)
+            .map(|(_, n)| n)
+            .collect();
+        if !failed.is_empty() && note.is_none() {
+            return Err(AppError::invalid(
+                "note",
+                format!("note: {label} failed {}; say what is wrong", failed.join("、")),
+            ));
+        }
+        let saved = inspection::ActiveModel {
+            project_id: Set(project_id),
+            item_id: Set(st.item.id),
+            round: Set(round.as_str().into()),
+            documents: Set(parsed[0].as_str().into()),
+            appearance: Set(parsed[1].as_str().into()),
+            power_on: Set(parsed[2].as_str().into()),
+            note: Set(note.clone()),
+            inspector_id: Set(actor.id),
+            witness: Set(witness.clone()),
+            inspected_at: Set(inspected_at),
+            recorded_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        changes.push(
+            Change::new(Some(project_id), "inspection", Some(saved.id), "recorded")
+                .field("item", None, Some(label.clone()))
+                .field("round", None, Some(round.to_string())),
+        );
+        let opened = if failed.is_empty() {
+            None
+        } else {
+            let d = deviation::ActiveModel {
+                project_id: Set(project_id),
+                item_id: Set(st.item.id),
+                inspection_id: Set(saved.id),
+                description: Set(format!(
+                    "{}{} 不合格：{}",
+                    round.label_zh(),
+                    failed.join("、"),
+                    note.unwrap_or_default()
+                )),
+                status: Set("open".into()),
+                opened_by: Set(actor.id),
+                opened_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            changes.push(Change::new(Some(project_id), "deviation", Some(d.id), "opened").field(
+                "description",
+                None,
+                Some(d.description.clone()),
+            ));
+            Some(d)
+        };
+        out.push((saved, opened));
+    }
+    history::record(&txn, actor, now, changes).await?;
+    settle_tasks(&txn, actor, project_id, now).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+fn bad_result(field: &str, value: &str) -> AppError {
+    AppError::invalid(field, format!("{field}: '{value}' is not one of pass, fail, na"))
+}
+
+pub async fn inspections(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<inspection::Model>> {
+    Ok(inspection::Entity::find()
+        .filter(inspection::Column::ProjectId.eq(project_id))
+        .order_by_asc(inspection::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn deviations(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<deviation::Model>> {
+    Ok(deviation::Entity::find()
+        .filter(deviation::Column::ProjectId.eq(project_id))
+        .order_by_asc(deviation::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub struct CloseInput {
+    pub resolution: String,
+    pub note: String,
+    /// Who accepted a concession for the client.
+    pub client_approver: Option<String>,
+}
+
+/// Closes a deviation. A replaced or returned item is inspected again; a concession accepted by the
+/// client lets the failed inspection stand as accepted.
+pub async fn close_deviation(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    id: i32,
+    input: CloseInput,
+    now: DateTime<Utc>,
+) -> AppResult<deviation::Model> {
+    let resolution = Resolution::parse(&input.resolution)?;
+    let note = required_text("note", &input.note, 2000)?;
+    let approver = optional_text("client_approver", input.client_approver.as_deref(), 100)?;
+    if resolution == Resolution::Concession && approver.is_none() {
+        return Err(AppError::invalid(
+            "client_approver",
+            "client_approver: a concession needs the name of the client's person who accepted it",
+        ));
+    }
+    let txn = begin_write(db).await?;
+    access::project(&txn, actor, project_id, Need::UpdateTasks).await?;
+    let d = deviation::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .filter(|d| d.project_id == project_id)
+        .ok_or_else(|| AppError::not_found(format!("no deviation {id} on project {project_id}")))?;
+    if d.status == "closed" {
+        return Err(AppError::Conflict(format!("deviation {id} is closed already")));
+    }
+    let mut m: deviation::ActiveModel = d.into();
+    m.status = Set("closed".into());
+    m.resolution = Set(Some(resolution.as_str().into()));
+    m.resolution_note = Set(Some(note.clone()));
+    m.client_approver = Set(approver);
+    m.closed_by = Set(actor.id);
+    m.closed_at = Set(Some(now));
+    let saved = m.update(&txn).await?;
+    history::record(
+        &txn,
+        actor,
+        now,
+        vec![
+            Change::new(Some(project_id), "deviation", Some(id), "closed")
+                .field("resolution", None, Some(resolution.to_string()))
+                .reason(Some(note)),
+        ],
+    )
+    .await?;
+    settle_tasks(&txn, actor, project_id, now).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Where one round of inspection stands for an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundState {
+    NotInspected,
+    Passed,
+    /// Failed, and the client accepted it with a concession.
+    Conceded,
+    Failed,
+}
+
+impl RoundState {
+    pub fn passed(self) -> bool {
+        matches!(self, RoundState::Passed | RoundState::Conceded)
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundState::NotInspected => "not_inspected",
+            RoundState::Passed => "passed",
+            RoundState::Conceded => "conceded",
+            RoundState::Failed => "failed",
+        }
+    }
+}
+
+/// A line of work rather than goods (系统集成及调试, 1 项): nothing ships, so it is neither received,
+/// inspected nor installed.
+pub fn is_service(item: &equipment_item::Model) -> bool {
+    item.brand.is_none() && item.model.is_none() && item.unit.as_deref().map(str::trim) == Some("项")
+}
+
+pub struct ItemStatus {
+    pub item: equipment_item::Model,
+    pub service: bool,
+    pub received: f64,
+    pub serials: Vec<String>,
+    pub own: RoundState,
+    pub client: RoundState,
+    pub open_deviations: usize,
+}
+
+impl ItemStatus {
+    pub fn arrived(&self) -> bool {
+        if self.service {
+            return true;
+        }
+        match self.item.quantity {
+            Some(q) => self.received + 1e-9 >= q,
+            None => self.received > 0.0,
+        }
+    }
+    pub fn accepted(&self) -> bool {
+        self.service || self.arrived() && self.own.passed() && self.client.passed() && self.open_deviations == 0
+    }
+}
+
+pub struct ArrivalStatus {
+    pub baseline: Baseline,
+    pub items: Vec<ItemStatus>,
+    pub shipments: Vec<shipment::Model>,
+    pub inspections: Vec<inspection::Model>,
+    pub deviations: Vec<deviation::Model>,
+}
+
+impl ArrivalStatus {
+    pub fn item(&self, item_id: i32) -> AppResult<&ItemStatus> {
+        self.items
+            .iter()
+            .find(|s| s.item.id == item_id)
+            .ok_or_else(|| self.baseline.not_an_item(item_id))
+    }
+    /// Every item arrived, on shipments whose receipts are signed.
+    pub fn all_received(&self, units: &[received_unit::Model]) -> bool {
+        let used: HashSet<i32> = units.iter().map(|u| u.shipment_id).collect();
+        self.items.iter().all(ItemStatus::arrived)
+            && self
+                .shipments
+                .iter()
+                .filter(|s| used.contains(&s.id))
+                .all(|s| s.receipt_signed_at.is_some())
+    }
+    pub fn all_accepted(&self) -> bool {
+        self.items.iter().all(ItemStatus::accepted)
+    }
+}
+
+fn round_state(latest: Option<&inspection::Model>, deviations: &[deviation::Model]) -> RoundState {
+    let Some(i) = latest else {
+        return RoundState::NotInspected;
+    };
+    if results(i).iter().all(|(_, r)| *r != CheckResult::Fail.as_str()) {
+        return RoundState::Passed;
+    }
+    let conceded = deviations.iter().any(|d| {
+        d.inspection_id == i.id
+            && d.status == "closed"
+            && d.resolution.as_deref() == Some(Resolution::Concession.as_str())
+    });
+    if conceded {
+        RoundState::Conceded
+    } else {
+        RoundState::Failed
+    }
+}
+
+/// Every baseline item with what arrived and how its inspections stand.
+pub async fn status(db: &impl ConnectionTrait, project_id: i32) -> AppResult<ArrivalStatus> {
+    let baseline = baseline(db, project_id).await?;
+    let units = units(db, project_id).await?;
+    let inspections = inspections(db, project_id).await?;
+    let deviations = deviations(db, project_id).await?;
+    let items = baseline
+        .items
+        .iter()
+        .map(|item| {
+            let mine: Vec<&received_unit::Model> = units.iter().filter(|u| u.item_id == item.id).collect();
+            let latest = |round: InspectionRound| {
+                inspections
+                    .iter()
+                    .filter(|i| i.item_id == item.id && i.round == round.as_str())
+                    .max_by_key(|i| (i.inspected_at, i.id))
+            };
+            ItemStatus {
+                item: item.clone(),
+                service: is_service(item),
+                received: mine.iter().map(|u| u.quantity).sum(),
+                serials: mine.iter().filter_map(|u| u.serial.clone()).collect(),
+                own: round_state(latest(InspectionRound::Own), &deviations),
+                client: round_state(latest(InspectionRound::Client), &deviations),
+                open_deviations: deviations
+                    .iter()
+                    .filter(|d| d.item_id == item.id && d.status == "open")
+                    .count(),
+            }
+        })
+        .collect();
+    Ok(ArrivalStatus {
+        baseline,
+        items,
+        shipments: shipments(db, project_id).await?,
+        inspections,
+        deviations,
+    })
+}
+
+/// A link from a task to the record that completed it.
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
+pub struct Evidence {
+    pub label: String,
+    pub href: String,
+}
+
+/// Completes the task `code` (if open) on the system's word, with its evidence.
+pub async fn complete_with_evidence(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    project_id: i32,
+    code: &str,
+    note: String,
+    evidence: Vec<Evidence>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let Some(t) = task::Entity::find()
+        .filter(task::Column::ProjectId.eq(project_id))
+        .filter(task::Column::Code.eq(code))
+        .one(txn)
+        .await?
+        .filter(|t| t.status != TaskStatus::Done.as_str())
+    else {
+        return Ok(());
+    };
+    let done = schedule::apply_task_action(txn, actor, t, TaskAction::Complete, Some(note), now, now).await?;
+    let json = serde_json::to_string(&evidence).map_err(|e| anyhow::anyhow!("evidence: {e}"))?;
+    let mut m: task::ActiveModel = done.into();
+    m.evidence = Set(Some(json));
+    m.update(txn).await?;
+    Ok(())
+}
+
+/// Completes the arrival tasks whose condition now holds: 设备订购与发货 and 设备到货签收 once every
+/// baseline item arrived on signed receipts; 设备到货检验 once every item also passed both rounds.
+async fn settle_tasks(txn: &DatabaseTransaction, actor: &Actor, project_id: i32, now: DateTime<Utc>) -> AppResult<()> {
+    let st = status(txn, project_id).await?;
+    let units = units(txn, project_id).await?;
+    if !st.all_received(&units) {
+        return Ok(());
+    }
+    let used: HashSet<i32> = units.iter().map(|u| u.shipment_id).collect();
+    let receipts: Vec<Evidence> = st
+        .shipments
+        .iter()
+        .filter(|s| used.contains(&s.id))
+        .map(|s| Evidence {
+            label: format!(
+                "设备签收单 {}（{} 签收）",
+                s.reference,
+                s.received_by.as_deref().unwrap_or("")
+            ),
+            href: format!("/api/projects/{project_id}/shipments/{}", s.id),
+        })
+        .collect();
+    let n = st.items.iter().filter(|s| !s.service).count();
+    let note = format!(
+        "系统自动完成：审定版 v{} 的 {n} 项设备全部到货并签收",
+        st.baseline.list.version
+    );
+    for code in ["order-and-ship", "goods-received"] {
+        complete_with_evidence(txn, actor, project_id, code, note.clone(), receipts.clone(), now).await?;
+    }
+    if st.all_accepted() {
+        let mut evidence = vec![Evidence {
+            label: format!("设备进场检验记录（{n} 项，自检与甲方检验均合格）"),
+            href: format!("/api/projects/{project_id}/inspections"),
+        }];
+        evidence.extend(st.deviations.iter().map(|d| Evidence {
+            label: format!("偏差 #{} 已关闭：{}", d.id, d.description),
+            href: format!("/api/projects/{project_id}/deviations/{}", d.id),
+        }));
+        let note = format!("系统自动完成：{n} 项设备全部到货并检验合格");
+        complete_with_evidence(txn, actor, project_id, "arrival-inspection", note, evidence, now).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,373 @@
+//! Phase 3 (工程安装): where each baseline item (or each serial-numbered unit) was installed, by
+//! whom, its configuration and its commissioning result. All of it together is the 现场安装一览表.
+//! 设备安装 completes itself once every item is installed in full, 设备调试与开通 once every
+//! installation also passed commissioning.
+use chrono::{DateTime, NaiveDate, Utc};
+use std::net::IpAddr;
+
+use entity::{installation, project_member, received_unit};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder,
+};
+
+use super::{
+    Actor,
+    access::{self, Need},
+    arrival::{self, Evidence, complete_with_evidence},
+    history::{self, Change},
+};
+use crate::{
+    db::begin_write,
+    domain::types::{Commissioning, optional_text, required_text},
+    error::{AppError, AppResult},
+};
+
+/// The fields of an installation record; on update `None` leaves a field as it is.
+#[derive(Default)]
+pub struct InstallationInput {
+    pub item_id: Option<i32>,
+    /// The unit installed, by its serial number (items with serials are installed unit by unit).
+    pub serial: Option<String>,
+    /// For items without serials; defaults to the whole remaining quantity.
+    pub quantity: Option<f64>,
+    pub location: Option<String>,
+    pub installed_on: Option<NaiveDate>,
+    /// The engineer who installed it; defaults to the caller.
+    pub engineer_id: Option<i32>,
+    pub ip_address: Option<String>,
+    pub firmware: Option<String>,
+    pub config_notes: Option<String>,
+    pub commissioning: Option<String>,
+    pub commissioning_note: Option<String>,
+    pub commissioned_on: Option<NaiveDate>,
+}
+
+pub async fn list(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<installation::Model>> {
+    Ok(installation::Entity::find()
+        .filter(installation::Column::ProjectId.eq(project_id))
+        .order_by_asc(installation::Column::Id)
+        .all(db)
+        .await?)
+}
+
+fn ip(value: Option<&str>) -> AppResult<Option<String>> {
+    match optional_text("ip_address", value, 64)? {
+        Some(v) => v.parse::<IpAddr>().map(|a| Some(a.to_string())).map_err(|_| {
+            AppError::invalid(
+                "ip_address",
+                format!("ip_address: '{v}' is not an IPv4 or IPv6 address"),
+            )
+        }),
+        None => Ok(None),
+    }
+}
+
+async fn check_engineer(db: &impl ConnectionTrait, project_id: i32, user_id: i32) -> AppResult<()> {
+    let member = project_member::Entity::find()
+        .filter(project_member::Column::ProjectId.eq(project_id))
+        .filter(project_member::Column::UserId.eq(user_id))
+        .one(db)
+        .await?;
+    match member {
+        Some(_) => Ok(()),
+        None => Err(AppError::invalid(
+            "engineer_id",
+            format!("engineer_id: user {user_id} is not a member of this project"),
+        )),
+    }
+}
+
+fn commissioning(
+    value: Option<&str>,
+    note: &Option<String>,
+    on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> AppResult<Option<Commissioning>> {
+    let Some(v) = value else { return Ok(None) };
+    let c = Commissioning::parse(v)?;
+    if c == Commissioning::Fail && note.is_none() {
+        return Err(AppError::invalid(
+            "commissioning_note",
+            "commissioning_note: say what failed in commissioning",
+        ));
+    }
+    if on.is_some_and(|d| d > today) {
+        return Err(AppError::invalid(
+            "commissioned_on",
+            "commissioned_on: cannot be in the future",
+        ));
+    }
+    Ok(Some(c))
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    input: InstallationInput,
+    now: DateTime<Utc>,
+) -> AppResult<installation::Model> {
+    let item_id = input
+        .item_id
+        .ok_or_else(|| AppError::invalid("item_id", "item_id: required"))?;
+    let location = required_text("location", input.location.as_deref().unwrap_or(""), 200)?;
+    let installed_on = input
+        .installed_on
+        .ok_or_else(|| AppError::invalid("installed_on", "installed_on: required (YYYY-MM-DD)"))?;
+    if installed_on > now.date_naive() {
+        return Err(AppError::invalid(
+            "installed_on",
+            "installed_on: cannot be in the future",
+        ));
+    }
+    let ip_address = ip(input.ip_address.as_deref())?;
+    let firmware = optional_text("firmware", input.firmware.as_deref(), 100)?;
+    let config_notes = optional_text("config_notes", input.config_notes.as_deref(), 2000)?;
+    let commissioning_note = optional_text("commissioning_note", input.commissioning_note.as_deref(), 2000)?;
+    let result = commissioning(
+        input.commissioning.as_deref(),
+        &commissioning_note,
+        input.commissioned_on,
+        now.date_naive(),
+    )?
+    .unwrap_or(Commissioning::Pending);
+    let txn = begin_write(db).await?;
+    access::project(&txn, actor, project_id, Need::UpdateTasks).await?;
+    let engineer_id = match input.engineer_id.or(actor.id) {
+        Some(id) => {
+            check_engineer(&txn, project_id, id).await?;
+            Some(id)
+        }
+        None => None,
+    };
+    let st = arrival::status(&txn, project_id).await?;
+    let item = st.item(item_id)?;
+    if item.service {
+        return Err(AppError::invalid(
+            "item_id",
+            format!(
+                "item_id: {} is a service line; there is nothing to install",
+                item.item.name
+            ),
+        ));
+    }
+    let existing = list(&txn, project_id).await?;
+    let installed: f64 = existing
+        .iter()
+        .filter(|i| i.item_id == item_id)
+        .map(|i| i.quantity)
+        .sum();
+    let label = &item.item.name;
+    let (unit_id, quantity) = match input.serial.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(serial) => {
+            let unit = received_unit::Entity::find()
+                .filter(received_unit::Column::ItemId.eq(item_id))
+                .all(&txn)
+                .await?
+                .into_iter()
+                .find(|u| u.serial.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(serial)))
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "serial",
+                        format!("serial: {label} has no unit with serial number {serial}"),
+                    )
+                })?;
+            if existing.iter().any(|i| i.unit_id == Some(unit.id)) {
+                return Err(AppError::Conflict(format!(
+                    "{label} {serial} has an installation record already"
+                )));
+            }
+            (Some(unit.id), 1.0)
+        }
+        None => {
+            if !item.serials.is_empty() {
+                return Err(AppError::invalid(
+                    "serial",
+                    format!("serial: {label} arrived with serial numbers; name the unit installed"),
+                ));
+            }
+            let q = input.quantity.unwrap_or(item.received - installed);
+            if !(q > 0.0 && q.is_finite()) {
+                return Err(AppError::invalid(
+                    "quantity",
+                    format!(
+                        "quantity: {label}: nothing left to install ({} arrived, {installed} installed)",
+                        item.received
+                    ),
+                ));
+            }
+            (None, q)
+        }
+    };
+    if installed + quantity > item.received + 1e-9 {
+        return Err(AppError::Conflict(format!(
+            "{label}: {} arrived, {installed} installed; {quantity} more cannot be installed",
+            item.received
+        )));
+    }
+    let saved = installation::ActiveModel {
+        project_id: Set(project_id),
+        item_id: Set(item_id),
+        unit_id: Set(unit_id),
+        quantity: Set(quantity),
+        location: Set(location.clone()),
+        installed_on: Set(installed_on),
+        engineer_id: Set(engineer_id),
+        ip_address: Set(ip_address),
+        firmware: Set(firmware),
+        config_notes: Set(config_notes),
+        commissioning: Set(result.as_str().into()),
+        commissioning_note: Set(commissioning_note),
+        commissioned_on: Set(input
+            .commissioned_on
+            .or((result != Commissioning::Pending).then_some(installed_on))),
+        created_by: Set(actor.id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    history::record(
+        &txn,
+        actor,
+        now,
+        vec![
+            Change::new(Some(project_id), "installation", Some(saved.id), "created")
+                .field("item", None, Some(label.clone()))
+                .field("location", None, Some(location)),
+        ],
+    )
+    .await?;
+    settle_tasks(&txn, actor, project_id, now).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Changes the location, configuration or commissioning result of an installation record.
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    id: i32,
+    input: InstallationInput,
+    now: DateTime<Utc>,
+) -> AppResult<installation::Model> {
+    if input.item_id.is_some() || input.serial.is_some() || input.quantity.is_some() {
+        return Err(AppError::invalid(
+            "item_id",
+            "item_id, serial and quantity cannot change; delete nothing, record the correct installation anew",
+        ));
+    }
+    let txn = begin_write(db).await?;
+    access::project(&txn, actor, project_id, Need::UpdateTasks).await?;
+    let old = installation::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .filter(|i| i.project_id == project_id)
+        .ok_or_else(|| AppError::not_found(format!("no installation {id} on project {project_id}")))?;
+    let base = Change::new(Some(project_id), "installation", Some(id), "updated");
+    let mut changes = Vec::new();
+    let mut m: installation::ActiveModel = old.clone().into();
+    if let Some(l) = &input.location {
+        let l = required_text("location", l, 200)?;
+        history::diff(&mut changes, &base, "location", &old.location, &l);
+        m.location = Set(l);
+    }
+    if let Some(d) = input.installed_on {
+        if d > now.date_naive() {
+            return Err(AppError::invalid(
+                "installed_on",
+                "installed_on: cannot be in the future",
+            ));
+        }
+        history::diff(&mut changes, &base, "installed_on", &old.installed_on, &d);
+        m.installed_on = Set(d);
+    }
+    if let Some(e) = input.engineer_id {
+        check_engineer(&txn, project_id, e).await?;
+        m.engineer_id = Set(Some(e));
+    }
+    if input.ip_address.is_some() {
+        let v = ip(input.ip_address.as_deref())?;
+        history::diff(
+            &mut changes,
+            &base,
+            "ip_address",
+            &old.ip_address.clone().unwrap_or_default(),
+            &v.clone().unwrap_or_default(),
+        );
+        m.ip_address = Set(v);
+    }
+    if input.firmware.is_some() {
+        let v = optional_text("firmware", input.firmware.as_deref(), 100)?;
+        history::diff(
+            &mut changes,
+            &base,
+            "firmware",
+            &old.firmware.clone().unwrap_or_default(),
+            &v.clone().unwrap_or_default(),
+        );
+        m.firmware = Set(v);
+    }
+    if input.config_notes.is_some() {
+        m.config_notes = Set(optional_text("config_notes", input.config_notes.as_deref(), 2000)?);
+    }
+    let note = match input.commissioning_note.as_deref() {
+        Some(n) => optional_text("commissioning_note", Some(n), 2000)?,
+        None => old.commissioning_note.clone(),
+    };
+    if let Some(c) = commissioning(
+        input.commissioning.as_deref(),
+        &note,
+        input.commissioned_on,
+        now.date_naive(),
+    )? {
+        history::diff(
+            &mut changes,
+            &base,
+            "commissioning",
+            &old.commissioning,
+            &c.as_str().to_string(),
+        );
+        m.commissioning = Set(c.as_str().into());
+        m.commissioned_on = Set(Some(input.commissioned_on.unwrap_or(now.date_naive())));
+    }
+    m.commissioning_note = Set(note);
+    m.updated_at = Set(now);
+    let saved = m.update(&txn).await?;
+    history::record(&txn, actor, now, changes).await?;
+    settle_tasks(&txn, actor, project_id, now).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+async fn settle_tasks(txn: &DatabaseTransaction, actor: &Actor, project_id: i32, now: DateTime<Utc>) -> AppResult<()> {
+    let st = arrival::status(txn, project_id).await?;
+    let records = list(txn, project_id).await?;
+    let all_installed = st.items.iter().filter(|s| !s.service).all(|s| {
+        let installed: f64 = records
+            .iter()
+            .filter(|i| i.item_id == s.item.id)
+            .map(|i| i.quantity)
+            .sum();
+        let expected = s.item.quantity.unwrap_or(s.received.max(1.0));
+        installed + 1e-9 >= expected
+    });
+    if !all_installed {
+        return Ok(());
+    }
+    let n = st.items.iter().filter(|s| !s.service).count();
+    let evidence = vec![Evidence {
+        label: format!("现场安装一览表（{n} 项，{} 条安装记录）", records.len()),
+        href: format!("/api/projects/{project_id}/installations"),
+    }];
+    let note = format!("系统自动完成：{n} 项设备全部安装");
+    complete_with_evidence(txn, actor, project_id, "installation", note, evidence.clone(), now).await?;
+    if records.iter().all(|r| r.commissioning == Commissioning::Pass.as_str()) {
+        let note = format!("系统自动完成：{} 条安装记录全部调试合格", records.len());
+        complete_with_evidence(txn, actor, project_id, "commissioning", note, evidence, now).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,28 @@
+use sea_orm::entity::prelude::*;
+
+/// Opened by a failed inspection; closed by replacing, returning or accepting with a concession.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "deviations")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub project_id: i32,
+    pub item_id: i32,
+    pub inspection_id: i32,
+    pub description: String,
+    /// open or closed.
+    pub status: String,
+    /// replace, return or concession.
+    pub resolution: Option<String>,
+    pub resolution_note: Option<String>,
+    pub client_approver: Option<String>,
+    pub opened_by: Option<i32>,
+    pub opened_at: DateTimeUtc,
+    pub closed_by: Option<i32>,
+    pub closed_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,31 @@
+use sea_orm::entity::prelude::*;
+
+/// Where and how a baseline item (or one of its units) was installed, and its commissioning result.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "installations")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub project_id: i32,
+    pub item_id: i32,
+    pub unit_id: Option<i32>,
+    pub quantity: f64,
+    pub location: String,
+    pub installed_on: Date,
+    pub engineer_id: Option<i32>,
+    pub ip_address: Option<String>,
+    pub firmware: Option<String>,
+    pub config_notes: Option<String>,
+    /// pending, pass or fail.
+    pub commissioning: String,
+    pub commissioning_note: Option<String>,
+    pub commissioned_on: Option<Date>,
+    pub created_by: Option<i32>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
