@@ -134,12 +134,14 @@ pub async fn create(
     .unwrap_or(Commissioning::Pending);
     let txn = begin_write(db).await?;
     access::project(&txn, actor, project_id, Need::UpdateTasks).await?;
-    let engineer_id = match input.engineer_id.or(actor.id) {
-        Some(id) => {
+    let engineer_id = match (input.engineer_id, actor.id) {
+        (Some(id), _) => {
             check_engineer(&txn, project_id, id).await?;
             Some(id)
         }
-        None => None,
+        // The caller, when they are on the project's team (an administrator may not be).
+        (None, Some(me)) => check_engineer(&txn, project_id, me).await.ok().map(|_| me),
+        (None, None) => None,
     };
     let st = arrival::status(&txn, project_id).await?;
     let item = st.item(item_id)?;

@@ -1,0 +1,642 @@
+//! Phase 2 and 3 end to end: shipments against the approved baseline, serial numbers typed, pasted
+//! and imported, receipts, inspections with a deviation, the phase's tasks completing themselves,
+//! and the 现场安装一览表.
+use jiaofu_tests::{TestApp, fixture, spawn_app};
+use serde_json::{Value, json};
+
+/// A project whose approved baseline is the shared contract list (15 lines, the last a service).
+async fn with_baseline(app: &TestApp) -> (String, Vec<Value>) {
+    let id = app.project("ZJFY-2026-018", "2026-03-02").await["id"]
+        .as_i64()
+        .expect("id");
+    let lists = format!("/api/projects/{id}/equipment-lists");
+    let approved = app
+        .upload(
+            &lists,
+            &app.admin,
+            &[("kind", "approved")],
+            "分项设备清单审定版.xlsx",
+            fixture("courtroom-contract-list.xlsx"),
+        )
+        .await
+        .expect(200);
+    let list_id = approved["list"]["id"].as_i64().expect("list id");
+    app.post(&format!("{lists}/{list_id}/approve"), &app.admin, json!({}))
+        .await
+        .expect(200);
+    let base = format!("/api/projects/{id}");
+    let arrival = app.get(&format!("{base}/arrival"), &app.admin).await.expect(200);
+    let items = arrival["items"].as_array().expect("items").clone();
+    (base, items)
+}
+
+fn item<'a>(items: &'a [Value], name: &str) -> &'a Value {
+    items
+        .iter()
+        .find(|i| i["name"] == name)
+        .unwrap_or_else(|| panic!("no item {name}"))
+}
+
+fn id(v: &Value) -> i64 {
+    v["id"].as_i64().or_else(|| v["item_id"].as_i64()).expect("id")
+}
+
+async fn task(app: &TestApp, base: &str, code: &str) -> Value {
+    let schedule = app.get(&format!("{base}/schedule"), &app.admin).await.expect(200);
+    schedule["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .flat_map(|p| p["tasks"].as_array().expect("tasks").iter())
+        .find(|t| t["code"] == code)
+        .unwrap_or_else(|| panic!("no task {code}"))
+        .clone()
+}
+
+async fn shipment(app: &TestApp, base: &str, reference: &str) -> String {
+    let s = app
+        .post(
+            &format!("{base}/shipments"),
+            &app.admin,
+            json!({"reference": reference, "dispatched_by": "采购部 陈芳", "carrier": "顺丰速运",
+                   "dispatched_on": "2026-03-06", "expected_on": "2026-03-09"}),
+        )
+        .await
+        .expect(200);
+    format!("{base}/shipments/{}", id(&s))
+}
+
+/// Every goods line arrives in one shipment by quantity and passes both inspections.
+async fn arrive_everything(app: &TestApp, base: &str, items: &[Value]) {
+    let ship = shipment(app, base, "FH-ALL").await;
+    app.patch(&ship, &app.admin, json!({"arrived_on": "2026-03-09"}))
+        .await
+        .expect(200);
+    let goods: Vec<&Value> = items.iter().filter(|i| i["service"] == false).collect();
+    let lines: Vec<Value> = goods
+        .iter()
+        .map(|i| {
+            if i["name"] == "核心交换机" {
+                json!({"item_id": id(i), "serials": ["HW-CORE-01", "HW-CORE-02"]})
+            } else {
+                json!({"item_id": id(i), "quantity": i["quantity"]})
+            }
+        })
+        .collect();
+    app.post(&format!("{ship}/units"), &app.admin, json!({"lines": lines}))
+        .await
+        .expect(200);
+    app.post(
+        &format!("{ship}/receipt"),
+        &app.admin,
+        json!({"received_by": "法院信息中心 刘洋"}),
+    )
+    .await
+    .expect(200);
+    for (round, witness) in [("self", None), ("client", Some("法院信息中心 刘洋"))] {
+        let checks: Vec<Value> = goods
+            .iter()
+            .map(|i| json!({"item_id": id(i), "documents": "pass", "appearance": "pass", "power_on": "pass"}))
+            .collect();
+        app.post(
+            &format!("{base}/inspections"),
+            &app.admin,
+            json!({"round": round, "witness": witness, "items": checks}),
+        )
+        .await
+        .expect(200);
+    }
+}
+
+#[tokio::test]
+async fn arrival_with_a_failed_inspection_completes_phase_two_once_the_deviation_is_closed() {
+    let app = spawn_app().await;
+    let (base, items) = with_baseline(&app).await;
+    assert_eq!(items.len(), 15);
+    assert_eq!(
+        items.iter().filter(|i| i["service"] == true).count(),
+        1,
+        "系统集成及调试 is a service"
+    );
+    let host = item(&items, "庭审主机");
+    let core = item(&items, "核心交换机");
+    let mic = item(&items, "全向麦克风");
+    let storage = item(&items, "网络存储服务器");
+
+    // Units cannot arrive before their shipment has.
+    let first = shipment(&app, &base, "FH-2026-0306-01").await;
+    let early = app
+        .post(
+            &format!("{first}/units"),
+            &app.admin,
+            json!({"lines": [{"item_id": id(mic), "quantity": 10}]}),
+        )
+        .await
+        .expect(409);
+    assert!(early["message"].as_str().expect("m").contains("arrived_on"), "{early}");
+    let future = app
+        .patch(&first, &app.admin, json!({"arrived_on": "2099-01-01"}))
+        .await
+        .expect(422);
+    assert_eq!(future["field"], "arrived_on");
+    app.patch(&first, &app.admin, json!({"arrived_on": "2026-03-09"}))
+        .await
+        .expect(200);
+
+    // Serial numbers typed, and pasted as a column; everything else by quantity.
+    let goods: Vec<&Value> = items
+        .iter()
+        .filter(|i| i["service"] == false && i["name"] != "庭审主机" && i["name"] != "网络存储服务器")
+        .collect();
+    let mut lines: Vec<Value> = goods
+        .iter()
+        .map(|i| match i["name"].as_str() {
+            Some("核心交换机") => json!({"item_id": id(i), "serials": ["HW-CORE-01", "HW-CORE-02"]}),
+            _ => json!({"item_id": id(i), "quantity": i["quantity"]}),
+        })
+        .collect();
+    lines.push(json!({"item_id": id(storage), "serials_text": "HK-NAS-0001\n"}));
+    let received = app
+        .post(&format!("{first}/units"), &app.admin, json!({"lines": lines}))
+        .await
+        .expect(200);
+    assert!(
+        received["units"]
+            .as_array()
+            .expect("units")
+            .iter()
+            .any(|u| u["serial"] == "HK-NAS-0001")
+    );
+
+    // Too many, a serial twice, a service line: refused, nothing written.
+    let before = app.get(&format!("{base}/arrival"), &app.admin).await.expect(200);
+    let too_many = app
+        .post(
+            &format!("{first}/units"),
+            &app.admin,
+            json!({"lines": [{"item_id": id(mic), "quantity": 1}]}),
+        )
+        .await
+        .expect(422);
+    assert!(too_many["message"].as_str().expect("m").contains("48"), "{too_many}");
+    let twice = app
+        .post(
+            &format!("{first}/units"),
+            &app.admin,
+            json!({"lines": [{"item_id": id(core), "serials": ["hw-core-01"]}]}),
+        )
+        .await
+        .expect(409);
+    assert!(twice["message"].as_str().expect("m").contains("hw-core-01"), "{twice}");
+    let service = items.iter().find(|i| i["service"] == true).expect("service line");
+    app.post(
+        &format!("{first}/units"),
+        &app.admin,
+        json!({"lines": [{"item_id": id(service), "quantity": 1}]}),
+    )
+    .await
+    .expect(422);
+    assert_eq!(
+        app.get(&format!("{base}/arrival"), &app.admin).await.expect(200),
+        before
+    );
+
+    let signed = app
+        .post(
+            &format!("{first}/receipt"),
+            &app.admin,
+            json!({"received_by": "法院信息中心 刘洋"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(signed["received_by"], "法院信息中心 刘洋");
+    app.post(&format!("{first}/receipt"), &app.admin, json!({"received_by": "again"}))
+        .await
+        .expect(409);
+
+    // The hosts' serial numbers come from the supplier's packing list.
+    let second = shipment(&app, &base, "FH-2026-0308-02").await;
+    app.patch(&second, &app.admin, json!({"arrived_on": "2026-03-10"}))
+        .await
+        .expect(200);
+    let packing = "设备名称,型号,序列号\n庭审主机,KDV-TR8000,KD8K-001\n庭审主机,KDV-TR8000,KD8K-002\n\
+                   庭审主机,KDV-TR8000,KD8K-003\n庭审主机,KDV-TR8000,KD8K-004\n庭审主机,KDV-TR8000,KD8K-005\n\
+                   庭审主机,kdv tr8000,KD8K-006\n";
+    let imported = app
+        .upload(
+            &format!("{second}/units/import"),
+            &app.admin,
+            &[],
+            "装箱单.csv",
+            packing.as_bytes().to_vec(),
+        )
+        .await
+        .expect(200);
+    assert_eq!(imported["units"].as_array().expect("units").len(), 6);
+    let unknown = "型号,序列号\nXX-000,SN1\n";
+    let bad = app
+        .upload(
+            &format!("{second}/units/import"),
+            &app.admin,
+            &[],
+            "x.csv",
+            unknown.as_bytes().to_vec(),
+        )
+        .await
+        .expect(422);
+    assert!(
+        bad["message"].as_str().expect("m").contains("Sheet1!2") || bad["message"].as_str().expect("m").contains("!2"),
+        "{bad}"
+    );
+    assert_ne!(
+        task(&app, &base, "goods-received").await["status"],
+        "done",
+        "receipt of the second shipment unsigned"
+    );
+    app.post(
+        &format!("{second}/receipt"),
+        &app.admin,
+        json!({"received_by": "法院信息中心 刘洋"}),
+    )
+    .await
+    .expect(200);
+    for code in ["order-and-ship", "goods-received"] {
+        let t = task(&app, &base, code).await;
+        assert_eq!(t["status"], "done", "{code}");
+        let evidence = t["evidence"].as_array().expect("evidence");
+        assert_eq!(evidence.len(), 2, "{t}");
+        assert!(evidence[0]["label"].as_str().expect("l").contains("FH-2026-0306-01"));
+        assert!(
+            evidence[1]["href"]
+                .as_str()
+                .expect("h")
+                .ends_with(&second[second.rfind("/shipments").expect("s")..])
+        );
+    }
+    assert_ne!(task(&app, &base, "arrival-inspection").await["status"], "done");
+
+    // The client inspects only after our self-check.
+    let goods: Vec<&Value> = items.iter().filter(|i| i["service"] == false).collect();
+    let all = |result_for: &dyn Fn(&Value) -> (&'static str, Option<&'static str>)| -> Vec<Value> {
+        goods
+            .iter()
+            .map(|i| {
+                let (appearance, note) = result_for(i);
+                json!({"item_id": id(i), "documents": "pass", "appearance": appearance, "power_on": "pass", "note": note})
+            })
+            .collect()
+    };
+    let premature = app
+        .post(
+            &format!("{base}/inspections"),
+            &app.admin,
+            json!({"round": "client", "witness": "刘洋", "items": all(&|_| ("pass", None))}),
+        )
+        .await
+        .expect(409);
+    assert!(
+        premature["message"].as_str().expect("m").contains("self-check"),
+        "{premature}"
+    );
+
+    // One monitor arrives scratched: a failed check needs a note and opens a deviation.
+    let monitor = item(&items, "液晶显示器 55寸");
+    let scratched = |i: &Value| {
+        if i["name"] == "液晶显示器 55寸" {
+            ("fail", Some("1 台屏幕划伤"))
+        } else {
+            ("pass", None)
+        }
+    };
+    let no_note = app
+        .post(
+            &format!("{base}/inspections"),
+            &app.admin,
+            json!({"round": "self", "items": [{"item_id": id(monitor), "documents": "pass", "appearance": "fail", "power_on": "pass"}]}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(no_note["field"], "note");
+    let recorded = app
+        .post(
+            &format!("{base}/inspections"),
+            &app.admin,
+            json!({"round": "self", "items": all(&scratched)}),
+        )
+        .await
+        .expect(200);
+    let recorded = recorded.as_array().expect("inspections");
+    assert_eq!(recorded.len(), 14);
+    let failed = recorded
+        .iter()
+        .find(|r| r["item_id"] == monitor["item_id"])
+        .expect("monitor");
+    let deviation_id = failed["deviation_id"].as_i64().expect("a deviation was opened");
+    let deviation = app
+        .get(&format!("{base}/deviations/{deviation_id}"), &app.admin)
+        .await
+        .expect(200);
+    assert_eq!(deviation["status"], "open");
+    assert!(
+        deviation["description"].as_str().expect("d").contains("外观检验"),
+        "{deviation}"
+    );
+    let status = app.get(&format!("{base}/arrival"), &app.admin).await.expect(200);
+    assert_eq!(
+        item(status["items"].as_array().expect("i"), "液晶显示器 55寸")["self_check"],
+        "failed"
+    );
+    assert_eq!(status["open_deviations"], 1);
+
+    // The supplier replaces the screen; our self-check passes again; the client inspects.
+    app.post(
+        &format!("{base}/deviations/{deviation_id}/close"),
+        &app.admin,
+        json!({"resolution": "swap", "note": "x"}),
+    )
+    .await
+    .expect(422);
+    let closed = app
+        .post(
+            &format!("{base}/deviations/{deviation_id}/close"),
+            &app.admin,
+            json!({"resolution": "replace", "note": "厂家 3 月 11 日更换新屏，序列号 QM55-7781"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(closed["status"], "closed");
+    let status = app.get(&format!("{base}/arrival"), &app.admin).await.expect(200);
+    assert_eq!(
+        item(status["items"].as_array().expect("i"), "液晶显示器 55寸")["self_check"],
+        "failed",
+        "replaced, not yet re-inspected"
+    );
+    app.post(
+        &format!("{base}/inspections"),
+        &app.admin,
+        json!({"round": "self", "items": [{"item_id": id(monitor), "documents": "pass", "appearance": "pass", "power_on": "pass"}]}),
+    )
+    .await
+    .expect(200);
+    let no_witness = app
+        .post(
+            &format!("{base}/inspections"),
+            &app.admin,
+            json!({"round": "client", "items": all(&|_| ("pass", None))}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(no_witness["field"], "witness");
+    app.post(
+        &format!("{base}/inspections"),
+        &app.admin,
+        json!({"round": "client", "witness": "法院信息中心 刘洋", "items": all(&|_| ("pass", None))}),
+    )
+    .await
+    .expect(200);
+
+    let status = app.get(&format!("{base}/arrival"), &app.admin).await.expect(200);
+    assert_eq!(status["complete"], true, "{status}");
+    assert_eq!(status["accepted"], 15);
+    assert_eq!(
+        item(status["items"].as_array().expect("i"), "庭审主机")["serials"]
+            .as_array()
+            .expect("s")
+            .len(),
+        6
+    );
+    let inspected = task(&app, &base, "arrival-inspection").await;
+    assert_eq!(inspected["status"], "done");
+    assert!(
+        inspected["note"]
+            .as_str()
+            .expect("note")
+            .contains("14 项设备全部到货并检验合格"),
+        "{inspected}"
+    );
+    let labels: Vec<&str> = inspected["evidence"]
+        .as_array()
+        .expect("e")
+        .iter()
+        .filter_map(|e| e["label"].as_str())
+        .collect();
+    assert!(labels.iter().any(|l| l.contains("设备进场检验记录")), "{labels:?}");
+    assert!(
+        labels.iter().any(|l| l.contains(&format!("偏差 #{deviation_id}"))),
+        "{labels:?}"
+    );
+    let schedule = app.get(&format!("{base}/schedule"), &app.admin).await.expect(200);
+    let phase = schedule["phases"]
+        .as_array()
+        .expect("p")
+        .iter()
+        .find(|p| p["code"] == "arrival")
+        .expect("arrival")
+        .clone();
+    assert_eq!(phase["status"], "done");
+    assert!(host["quantity"] == 6.0);
+}
+
+#[tokio::test]
+async fn a_concession_accepted_by_the_client_lets_a_failed_item_pass() {
+    let app = spawn_app().await;
+    let (base, items) = with_baseline(&app).await;
+    let rack = item(&items, "机柜");
+    let ship = shipment(&app, &base, "FH-RACK").await;
+    app.patch(&ship, &app.admin, json!({"arrived_on": "2026-03-09"}))
+        .await
+        .expect(200);
+    app.post(
+        &format!("{ship}/units"),
+        &app.admin,
+        json!({"lines": [{"item_id": id(rack), "quantity": 6}]}),
+    )
+    .await
+    .expect(200);
+    let failed = app
+        .post(
+            &format!("{base}/inspections"),
+            &app.admin,
+            json!({"round": "self", "items": [{"item_id": id(rack), "documents": "fail", "appearance": "pass",
+                   "power_on": "na", "note": "缺少合格证 1 份"}]}),
+        )
+        .await
+        .expect(200);
+    let deviation = failed[0]["deviation_id"].as_i64().expect("deviation");
+    let close = format!("{base}/deviations/{deviation}/close");
+    let unnamed = app
+        .post(
+            &close,
+            &app.admin,
+            json!({"resolution": "concession", "note": "合格证后补"}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(unnamed["field"], "client_approver");
+    app.post(
+        &close,
+        &app.admin,
+        json!({"resolution": "concession", "note": "合格证后补", "client_approver": "刘洋"}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &close,
+        &app.admin,
+        json!({"resolution": "concession", "note": "again", "client_approver": "刘洋"}),
+    )
+    .await
+    .expect(409);
+    let status = app.get(&format!("{base}/arrival"), &app.admin).await.expect(200);
+    let rack = item(status["items"].as_array().expect("i"), "机柜");
+    assert_eq!(rack["self_check"], "conceded");
+    assert_eq!(rack["open_deviations"], 0);
+
+    // A viewer reads but cannot record.
+    let (_, viewer) = app.user("guest", "viewer").await;
+    app.get(&format!("{base}/inspections"), &viewer).await.expect(200);
+    app.post(
+        &format!("{base}/shipments"),
+        &viewer,
+        json!({"reference": "x", "dispatched_by": "y"}),
+    )
+    .await
+    .expect(403);
+}
+
+#[tokio::test]
+async fn installation_records_make_the_site_installation_list_and_complete_phase_three_tasks() {
+    let app = spawn_app().await;
+    let (base, items) = with_baseline(&app).await;
+    // Nothing can be installed before it arrives.
+    let core = item(&items, "核心交换机");
+    let installs = format!("{base}/installations");
+    let early = app
+        .post(
+            &installs,
+            &app.admin,
+            json!({"item_id": id(core), "serial": "HW-CORE-01", "location": "机房", "installed_on": "2026-03-12"}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(early["field"], "serial");
+    arrive_everything(&app, &base, &items).await;
+    assert_eq!(task(&app, &base, "arrival-inspection").await["status"], "done");
+    let (engineer_id, engineer) = app.user("li.ming", "engineer").await;
+    app.post(
+        &format!("{base}/members"),
+        &app.admin,
+        json!({"user_id": engineer_id, "role": "engineer"}),
+    )
+    .await
+    .expect(200);
+
+    let bad_ip = app
+        .post(
+            &installs,
+            &engineer,
+            json!({"item_id": id(core), "serial": "HW-CORE-01", "location": "机房", "installed_on": "2026-03-12", "ip_address": "10.1.300.1"}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(bad_ip["field"], "ip_address");
+    let no_serial = app
+        .post(
+            &installs,
+            &engineer,
+            json!({"item_id": id(core), "location": "机房", "installed_on": "2026-03-12"}),
+        )
+        .await
+        .expect(422);
+    assert!(
+        no_serial["message"].as_str().expect("m").contains("serial"),
+        "{no_serial}"
+    );
+    let failing = app
+        .post(
+            &installs,
+            &engineer,
+            json!({"item_id": id(core), "serial": "HW-CORE-02", "location": "信息中心机房 A03 机柜 20U",
+                   "installed_on": "2026-03-12", "ip_address": "10.1.0.2", "commissioning": "fail"}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(failing["field"], "commissioning_note");
+
+    // Every goods line installed: the cores unit by unit, the rest by quantity.
+    for (n, serial) in ["HW-CORE-01", "HW-CORE-02"].iter().enumerate() {
+        app.post(
+            &installs,
+            &engineer,
+            json!({"item_id": id(core), "serial": serial, "location": format!("信息中心机房 A03 机柜 {}U", 20 + n * 2),
+                   "installed_on": "2026-03-12", "ip_address": format!("10.1.0.{}", n + 1),
+                   "firmware": "V200R022C00SPC500", "config_notes": "VRRP 主备", "commissioning": "pass"}),
+        )
+        .await
+        .expect(200);
+    }
+    app.post(
+        &installs,
+        &engineer,
+        json!({"item_id": id(core), "serial": "HW-CORE-01", "location": "x", "installed_on": "2026-03-12"}),
+    )
+    .await
+    .expect(409);
+    let mut pending = Vec::new();
+    for i in items
+        .iter()
+        .filter(|i| i["service"] == false && i["name"] != "核心交换机")
+    {
+        let created = app
+            .post(
+                &installs,
+                &engineer,
+                json!({"item_id": id(i), "location": "第一审判庭", "installed_on": "2026-03-13"}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(created["commissioning"], "pending");
+        assert_eq!(created["quantity"], i["quantity"]);
+        pending.push(id(&created));
+    }
+    let more = app
+        .post(
+            &installs,
+            &engineer,
+            json!({"item_id": id(item(&items, "机柜")), "location": "x", "installed_on": "2026-03-13"}),
+        )
+        .await
+        .expect(422);
+    assert!(more["message"].as_str().expect("m").contains("nothing left"), "{more}");
+    assert_eq!(task(&app, &base, "installation").await["status"], "done");
+    assert_ne!(task(&app, &base, "commissioning").await["status"], "done");
+
+    for record in &pending {
+        app.patch(
+            &format!("{installs}/{record}"),
+            &engineer,
+            json!({"commissioning": "pass", "commissioned_on": "2026-03-16"}),
+        )
+        .await
+        .expect(200);
+    }
+    let commissioning = task(&app, &base, "commissioning").await;
+    assert_eq!(commissioning["status"], "done");
+    assert!(
+        commissioning["evidence"][0]["label"]
+            .as_str()
+            .expect("l")
+            .contains("现场安装一览表")
+    );
+
+    let list = app.get(&installs, &engineer).await.expect(200);
+    let list = list.as_array().expect("rows");
+    assert_eq!(list.len(), 15, "2 core switches + 13 other goods lines");
+    assert_eq!(list[0]["name"], "庭审主机", "in baseline order");
+    let first_core = list.iter().find(|r| r["serial"] == "HW-CORE-01").expect("core 1");
+    assert_eq!(first_core["ip_address"], "10.1.0.1");
+    assert_eq!(first_core["firmware"], "V200R022C00SPC500");
+    assert_eq!(first_core["engineer"], "li.ming");
+    assert_eq!(first_core["engineer_id"], engineer_id);
+    assert!(list.iter().all(|r| r["commissioning"] == "pass"));
+}
