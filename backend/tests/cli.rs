@@ -187,9 +187,12 @@ async fn the_demo_creates_a_courtroom_project_with_its_people() {
             .iter()
             .all(|c| c["email"].is_string())
     );
+    let signed = chrono::NaiveDate::parse_from_str(detail["contract_signed_on"].as_str().expect("signed"), "%Y-%m-%d")
+        .expect("a date");
     assert_eq!(
-        detail["contract_signed_on"], project["next_due_on"],
-        "协议签定 is due on the signing day"
+        project["next_due_on"],
+        (signed + chrono::Days::new(25)).to_string(),
+        "phases 1 and 2 are done; phase 3 is next"
     );
     let schedule: serde_json::Value = client
         .get(format!("{}/api/projects/{id}/schedule", server.base))
@@ -208,6 +211,56 @@ async fn the_demo_creates_a_courtroom_project_with_its_people() {
         .filter(|t| t["assignee_id"].is_number())
         .count();
     assert_eq!(assigned, 3, "the site work is assigned to the engineers");
+    let phases: Vec<&str> = schedule["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .map(|p| p["status"].as_str().expect("status"))
+        .collect();
+    assert_eq!(phases, ["done", "done", "in_progress", "not_started"]);
+
+    // The equipment story: lists reconciled, a notice, arrival accepted, installation under way.
+    let get = |path: String| {
+        let client = client.clone();
+        let url = format!("{}{path}", server.base);
+        async move {
+            let v: serde_json::Value = client
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("get")
+                .json()
+                .await
+                .expect("json");
+            v
+        }
+    };
+    let lists = get(format!("/api/projects/{id}/equipment-lists")).await;
+    assert_eq!(
+        lists.as_array().expect("lists").len(),
+        3,
+        "contract, purchase order, approved"
+    );
+    let reconciliation = get(format!("/api/projects/{id}/equipment-lists/reconciliation")).await;
+    let differences = reconciliation["differences"].as_array().expect("differences");
+    assert_eq!(differences.len(), 4, "{reconciliation}");
+    assert!(
+        differences.iter().all(|d| d["decision"].is_string()),
+        "{reconciliation}"
+    );
+    let arrival = get(format!("/api/projects/{id}/arrival")).await;
+    assert_eq!(arrival["complete"], true, "{arrival}");
+    let deviations = get(format!("/api/projects/{id}/deviations")).await;
+    assert_eq!(deviations[0]["status"], "closed");
+    let installed = get(format!("/api/projects/{id}/installations")).await;
+    let installed = installed.as_array().expect("installations");
+    assert_eq!(installed.len(), 10, "4 hosts, 2 core switches, 4 audio processors");
+    assert!(
+        installed
+            .iter()
+            .any(|r| r["ip_address"] == "10.20.0.1" && r["engineer"] == "赵磊")
+    );
 }
 
 #[tokio::test]
@@ -277,14 +330,19 @@ async fn without_smtp_mail_is_written_as_eml_files() {
 async fn remind_dry_run_prints_the_digests_and_queues_nothing() {
     let db = TestDatabase::create().await.expect("database");
     run(&db, &["demo"]);
-    // The demo project is signed today: 协议签定 is due today.
+    // The demo project was signed 22 days ago: phase 3 and 4 tasks are due in 3 days.
     let at = format!("{}T10:00:00+08:00", chrono_today_in_shanghai());
     let dry = run(&db, &["remind", "--dry-run", "--at", &at]);
     assert!(dry.contains("王建国 <wang.jianguo@example.com>"), "{dry}");
-    assert!(dry.contains("[今天到期] 前期准备 / 协议签定"), "{dry}");
+    assert!(dry.contains("[3 天后到期] 工程安装 / 功能测试"), "{dry}");
+    let engineer = dry.split("李明 <li.ming@example.com>").nth(1).expect("李明's digest");
+    assert!(
+        engineer.contains("[3 天后到期] 工程安装 / 设备安装"),
+        "assigned to 李明: {dry}"
+    );
 
     let queued = run(&db, &["remind", "--at", &at]);
-    assert!(queued.contains("queued 1 digest(s) with 1 reminder(s)"), "{queued}");
+    assert!(queued.contains("queued 4 digest(s) with 14 reminder(s)"), "{queued}");
     let again = run(&db, &["remind", "--at", &at]);
     assert!(again.contains("queued 0 digest(s)"), "{again}");
     let dry_after = run(&db, &["remind", "--dry-run", "--at", &at]);

@@ -130,6 +130,7 @@ pub async fn create_shipment(
     }
     .insert(&txn)
     .await?;
+    start_task(&txn, actor, project_id, "order-and-ship", now).await?;
     history::record(
         &txn,
         actor,
@@ -402,6 +403,7 @@ pub async fn receive(
         ],
     )
     .await?;
+    start_task(&txn, actor, project_id, "goods-received", now).await?;
     settle_tasks(&txn, actor, project_id, now).await?;
     txn.commit().await?;
     Ok(saved)
@@ -722,6 +724,7 @@ pub async fn inspect(
         out.push((saved, opened));
     }
     history::record(&txn, actor, now, changes).await?;
+    start_task(&txn, actor, project_id, "arrival-inspection", now).await?;
     settle_tasks(&txn, actor, project_id, now).await?;
     txn.commit().await?;
     Ok(out)
@@ -958,6 +961,32 @@ pub struct Evidence {
     pub href: String,
 }
 
+async fn open_task(txn: &DatabaseTransaction, project_id: i32, code: &str) -> AppResult<Option<task::Model>> {
+    Ok(task::Entity::find()
+        .filter(task::Column::ProjectId.eq(project_id))
+        .filter(task::Column::Code.eq(code))
+        .one(txn)
+        .await?
+        .filter(|t| t.status != TaskStatus::Done.as_str()))
+}
+
+/// Starts the task `code` when the first record of its work arrives.
+pub async fn start_task(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    project_id: i32,
+    code: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if let Some(t) = open_task(txn, project_id, code)
+        .await?
+        .filter(|t| t.status == TaskStatus::NotStarted.as_str())
+    {
+        schedule::apply_task_action(txn, actor, t, TaskAction::Start, None, now, now).await?;
+    }
+    Ok(())
+}
+
 /// Completes the task `code` (if open) on the system's word, with its evidence.
 pub async fn complete_with_evidence(
     txn: &DatabaseTransaction,
@@ -968,13 +997,7 @@ pub async fn complete_with_evidence(
     evidence: Vec<Evidence>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let Some(t) = task::Entity::find()
-        .filter(task::Column::ProjectId.eq(project_id))
-        .filter(task::Column::Code.eq(code))
-        .one(txn)
-        .await?
-        .filter(|t| t.status != TaskStatus::Done.as_str())
-    else {
+    let Some(t) = open_task(txn, project_id, code).await? else {
         return Ok(());
     };
     let done = schedule::apply_task_action(txn, actor, t, TaskAction::Complete, Some(note), now, now).await?;

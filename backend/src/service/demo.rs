@@ -1,13 +1,24 @@
-//! `jiaofu demo`: a realistic digital-courtroom project signed today, with its people.
-use chrono::{DateTime, Utc};
+//! `jiaofu demo`: a realistic digital-courtroom project signed 22 days ago, with its people, its
+//! equipment lists reconciled and approved, everything arrived and inspected (one deviation on
+//! the way), and installation under way.
+use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::{Actor, auth, projects, users};
+use super::{
+    Actor, arrival, auth, equipment,
+    installation::{self, InstallationInput},
+    projects,
+    schedule::{self, TaskAction, TaskUpdate},
+    users,
+};
 use crate::{
     domain::{schedule::local_today, types::Role},
     error::AppError,
     state::AppState,
 };
+
+/// How long ago the demo contract was signed: phases 1 and 2 are behind it, phase 3 is due in 3 days.
+const SIGNED_DAYS_AGO: u64 = 22;
 
 struct DemoUser {
     username: &'static str,
@@ -61,6 +72,7 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
     let db = &state.db;
     let tz: Tz = state.settings.timezone;
     let today = local_today(now, tz);
+    let signed = today - Days::new(SIGNED_DAYS_AGO);
     let code = format!("ZJFY-DEMO-{}", today.format("%Y%m%d"));
     let system = Actor::system();
     let mut out = String::new();
@@ -108,8 +120,8 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
             region: Some("浙江杭州".into()),
             category: Some("政法系统集成".into()),
             system_types: vec!["数字法庭".into(), "音响扩声".into()],
-            contract_signed_on: today.to_string(),
-            delivery_due_on: Some((today + chrono::Days::new(30)).to_string()),
+            contract_signed_on: signed.to_string(),
+            delivery_due_on: Some((signed + Days::new(30)).to_string()),
             plan: None,
             timezone: None,
             status: None,
@@ -156,13 +168,293 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
         .await
         .map_err(err)?;
     }
+    let engineers = (ids[1].0, ids[2].0);
+    delivery(state, &system, project.id, signed, tz, engineers, now)
+        .await
+        .map_err(err)?;
     out.push_str(&format!(
-        "demo project {code} (id {}) 杭州市中级人民法院数字法庭建设项目, signed {today}: \
-         前期准备 due {}, 设备到货 due {}, 工程安装 and 项目验收 due {}\n",
+        "demo project {code} (id {}) 杭州市中级人民法院数字法庭建设项目, signed {signed}: \
+         前期准备 due {}, 设备到货 due {}, 工程安装 and 项目验收 due {}\n\
+         equipment lists reconciled and approved, a change notice issued, everything arrived and \
+         inspected (one deviation, closed), installation under way\n",
         project.id,
-        today + chrono::Days::new(7),
-        today + chrono::Days::new(15),
-        today + chrono::Days::new(25),
+        signed + Days::new(7),
+        signed + Days::new(15),
+        signed + Days::new(25),
     ));
     Ok(out)
+}
+
+/// 09:30 local time on `day` of the project.
+fn at(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    let local = day.and_hms_opt(9, 30, 0).unwrap_or_default();
+    tz.from_local_datetime(&local)
+        .earliest()
+        .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
+}
+
+fn upload(kind: &str, name: &str, bytes: &[u8]) -> equipment::ImportRequest {
+    equipment::ImportRequest {
+        kind: kind.into(),
+        file_name: name.into(),
+        bytes: bytes.to_vec(),
+        sheet: None,
+        mapping: Vec::new(),
+        dry_run: false,
+        exclude_rows: Vec::new(),
+    }
+}
+
+/// Phases 1 and 2 done the way the seed describes them, and phase 3 begun.
+async fn delivery(
+    state: &AppState,
+    system: &Actor,
+    pid: i32,
+    signed: NaiveDate,
+    tz: Tz,
+    (li, zhao): (i32, i32),
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let db = &state.db;
+    let day = |n: u64| signed + Days::new(n);
+    let (_, tasks) = schedule::load(db, pid).await?;
+    for (code, n) in [
+        ("contract-signed", 0),
+        ("team-established", 1),
+        ("construction-design", 3),
+        ("early-work-plan", 3),
+        ("site-survey", 4),
+        ("data-plan", 5),
+    ] {
+        if let Some(t) = tasks.iter().find(|t| t.code == code) {
+            let update = TaskUpdate {
+                action: TaskAction::Complete,
+                note: None,
+                at: Some(at(day(n), tz)),
+            };
+            schedule::act_on_task(db, system, pid, t.id, update, now).await?;
+        }
+    }
+
+    // 设备清单确定: the order is checked against the contract list, every difference decided and
+    // notified, and the itemised list approved as the baseline.
+    let contract = include_bytes!("../../../templates/demo/contract-list.csv");
+    let order = include_bytes!("../../../templates/demo/purchase-order.csv");
+    equipment::import(db, system, pid, upload("contract", "协议设备清单.csv", contract), now).await?;
+    equipment::import(db, system, pid, upload("purchase_order", "设备订购单.csv", order), now).await?;
+    let r = equipment::reconciliation(db, pid).await?;
+    for d in &r.differences {
+        let (reason, decision) = match d.kind.as_str() {
+            "quantity" => ("2 只由法院现有设备利旧", "按订购单 30 只执行，甲方确认"),
+            "model" => (
+                "厂家型号更新，原型号停产，性能不低于原型号",
+                "按新型号 S5735-L48T4X-A 订购",
+            ),
+            "missing" => ("甲方决定保留现有高清矩阵", "取消订购，费用冲抵 UPS"),
+            "extra" => ("机房无 UPS，断电时庭审录像中断", "增购 2 台，甲方确认"),
+            _ => ("规格调整", "按订购单执行"),
+        };
+        equipment::decide(db, system, pid, &r.key(d), reason, decision, now).await?;
+    }
+    equipment::issue_change_notice(state, system, pid, now).await?;
+    let approved = equipment::import(
+        db,
+        system,
+        pid,
+        upload("approved", "分项设备清单审定版.csv", order),
+        now,
+    )
+    .await?;
+    if let Some(list) = approved.committed {
+        equipment::approve(db, system, pid, list.id, now).await?;
+    }
+
+    // 设备到货: two shipments, serial numbers for the units that have them, signed receipts.
+    let base = arrival::baseline(db, pid).await?;
+    let item = |name: &str| {
+        base.items
+            .iter()
+            .find(|i| i.name == name)
+            .map(|i| i.id)
+            .unwrap_or_default()
+    };
+    let serials = |prefix: &str, n: usize| (1..=n).map(|i| format!("{prefix}{i:04}")).collect::<Vec<_>>();
+    let shipments = [
+        (
+            "FH-20260301-01",
+            "科达 / 海康威视 厂家直发",
+            day(11),
+            vec!["庭审主机", "高清球型摄像机", "全向麦克风", "数字音频处理器"],
+        ),
+        (
+            "FH-20260301-02",
+            "公司采购部 陈芳",
+            day(12),
+            vec!["液晶显示器 55寸", "核心交换机", "接入交换机", "机柜", "不间断电源"],
+        ),
+    ];
+    for (reference, by, arrived, names) in shipments {
+        let s = arrival::create_shipment(
+            db,
+            system,
+            pid,
+            arrival::ShipmentInput {
+                reference: reference.into(),
+                dispatched_by: by.into(),
+                carrier: Some("顺丰速运".into()),
+                dispatched_on: Some(arrived - Days::new(2)),
+                expected_on: Some(arrived),
+                note: None,
+            },
+            now,
+        )
+        .await?;
+        let patch = arrival::ShipmentPatch {
+            arrived_on: Some(arrived),
+            ..Default::default()
+        };
+        arrival::update_shipment(db, system, pid, s.id, patch, now).await?;
+        let lines = names
+            .iter()
+            .filter_map(|n| base.items.iter().find(|i| i.name == *n))
+            .map(|i| match i.name.as_str() {
+                "庭审主机" => arrival::UnitLine {
+                    item_id: i.id,
+                    serials: serials("KD8K26", 4),
+                    quantity: None,
+                },
+                "核心交换机" => arrival::UnitLine {
+                    item_id: i.id,
+                    serials: serials("HW5735A", 2),
+                    quantity: None,
+                },
+                "数字音频处理器" => arrival::UnitLine {
+                    item_id: i.id,
+                    serials: serials("BLU100-", 4),
+                    quantity: None,
+                },
+                _ => arrival::UnitLine {
+                    item_id: i.id,
+                    serials: Vec::new(),
+                    quantity: i.quantity,
+                },
+            })
+            .collect();
+        arrival::receive(db, system, pid, s.id, lines, now).await?;
+        arrival::sign_receipt(db, system, pid, s.id, "陈志刚", Some(at(arrived, tz)), now).await?;
+    }
+
+    // 到货检验: our self-check finds a scratched screen; it is replaced and passes; then the court's.
+    let goods: Vec<i32> = base
+        .items
+        .iter()
+        .filter(|i| !arrival::is_service(i))
+        .map(|i| i.id)
+        .collect();
+    let monitor = item("液晶显示器 55寸");
+    let check = |id: i32, appearance: &str, note: Option<&str>| arrival::CheckInput {
+        item_id: id,
+        documents: "pass".into(),
+        appearance: appearance.into(),
+        power_on: "pass".into(),
+        note: note.map(str::to_string),
+    };
+    let own = arrival::InspectionInput {
+        round: "self".into(),
+        witness: None,
+        inspected_at: Some(at(day(12), tz)),
+        items: goods
+            .iter()
+            .map(|&id| {
+                if id == monitor {
+                    check(id, "fail", Some("1 台屏幕右下角划伤"))
+                } else {
+                    check(id, "pass", None)
+                }
+            })
+            .collect(),
+    };
+    let recorded = arrival::inspect(db, system, pid, own, now).await?;
+    if let Some(d) = recorded.iter().find_map(|(_, d)| d.as_ref()) {
+        let close = arrival::CloseInput {
+            resolution: "replace".into(),
+            note: "三星厂家更换新屏，序列号 QM55R-0A7781".into(),
+            client_approver: None,
+        };
+        arrival::close_deviation(db, system, pid, d.id, close, now).await?;
+    }
+    let again = arrival::InspectionInput {
+        round: "self".into(),
+        witness: None,
+        inspected_at: Some(at(day(13), tz)),
+        items: vec![check(monitor, "pass", None)],
+    };
+    arrival::inspect(db, system, pid, again, now).await?;
+    let client = arrival::InspectionInput {
+        round: "client".into(),
+        witness: Some("刘芳".into()),
+        inspected_at: Some(at(day(14), tz)),
+        items: goods.iter().map(|&id| check(id, "pass", None)).collect(),
+    };
+    arrival::inspect(db, system, pid, client, now).await?;
+
+    // 工程安装: the hosts, the core switches and the audio processors are in; commissioning under way.
+    struct Site {
+        item: &'static str,
+        location: &'static str,
+        /// Addresses end in the unit's number.
+        ip_prefix: Option<&'static str>,
+        engineer: i32,
+        firmware: &'static str,
+        commissioned: bool,
+    }
+    let installs = [
+        Site {
+            item: "庭审主机",
+            location: "第{n}审判庭 设备间 机柜 A",
+            ip_prefix: Some("10.20.1.1"),
+            engineer: li,
+            firmware: "V6.1.2",
+            commissioned: true,
+        },
+        Site {
+            item: "核心交换机",
+            location: "信息中心机房 A03 机柜 {n}0U",
+            ip_prefix: Some("10.20.0."),
+            engineer: zhao,
+            firmware: "V200R022C00SPC500",
+            commissioned: true,
+        },
+        Site {
+            item: "数字音频处理器",
+            location: "第{n}审判庭 设备间 机柜 B",
+            ip_prefix: None,
+            engineer: li,
+            firmware: "Audio Architect 4.9",
+            commissioned: false,
+        },
+    ];
+    let units = arrival::units(db, pid).await?;
+    for site in installs {
+        let id = item(site.item);
+        let commissioned = site.commissioned;
+        for (n, unit) in units.iter().filter(|u| u.item_id == id).enumerate() {
+            let input = InstallationInput {
+                item_id: Some(id),
+                serial: unit.serial.clone(),
+                location: Some(site.location.replace("{n}", &(n + 1).to_string())),
+                installed_on: Some(day(16 + n as u64)),
+                engineer_id: Some(site.engineer),
+                ip_address: site.ip_prefix.map(|p| format!("{p}{}", n + 1)),
+                firmware: Some(site.firmware.into()),
+                config_notes: (site.item == "核心交换机").then(|| "VRRP 主备，VLAN 10/20/30".to_string()),
+                commissioning: commissioned.then(|| "pass".to_string()),
+                commissioning_note: commissioned.then(|| "开机自检正常，业务联调通过".to_string()),
+                commissioned_on: commissioned.then(|| day(20)),
+                ..Default::default()
+            };
+            installation::create(db, system, pid, input, now).await?;
+        }
+    }
+    Ok(())
 }

@@ -14,7 +14,7 @@ use sea_orm::{
 use super::{
     Actor,
     access::{self, Need},
-    arrival::{self, Evidence, complete_with_evidence},
+    arrival::{self, Evidence, complete_with_evidence, start_task},
     history::{self, Change},
 };
 use crate::{
@@ -242,6 +242,10 @@ pub async fn create(
         ],
     )
     .await?;
+    start_task(&txn, actor, project_id, "installation", now).await?;
+    if result != Commissioning::Pending {
+        start_task(&txn, actor, project_id, "commissioning", now).await?;
+    }
     settle_tasks(&txn, actor, project_id, now).await?;
     txn.commit().await?;
     Ok(saved)
@@ -334,6 +338,9 @@ pub async fn update(
             &c.as_str().to_string(),
         );
         m.commissioning = Set(c.as_str().into());
+        if c != Commissioning::Pending {
+            start_task(&txn, actor, project_id, "commissioning", now).await?;
+        }
         m.commissioned_on = Set(Some(input.commissioned_on.unwrap_or(now.date_naive())));
     }
     m.commissioning_note = Set(note);
