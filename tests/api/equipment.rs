@@ -450,3 +450,64 @@ async fn the_change_notice_needs_every_decision_and_reaches_both_parties_by_emai
     assert!(client.text.contains("协议清单：48　订购单：44"));
     assert!(client.text.contains("处理意见：增补 6 台，另签补充协议"));
 }
+
+#[tokio::test]
+async fn hostile_files_are_refused_with_what_is_wrong_and_nothing_is_written() {
+    use jiaofu_tests::files::{TWO_CELLS, declare_uncompressed, ods, ods_row, xls_with_dimensions, xlsx};
+    let app = spawn_app().await;
+    let path = project(&app).await;
+    let far_cell = format!(r#"{TWO_CELLS}<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>"#);
+    let whole = xlsx("A1:B2", TWO_CELLS, None);
+    let mut locked = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
+    locked.extend(vec![0u8; 504]);
+    locked.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
+    let ods_bomb = ods(&format!(
+        r#"{}<table:table-row table:number-rows-repeated="1000000"><table:table-cell table:number-columns-repeated="100" office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>"#,
+        ods_row(&["设备名称", "数量"])
+    ));
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "declared.xlsx",
+            xlsx("A1:XFD1048576", TWO_CELLS, None),
+            "1048576 rows × 16384 columns",
+        ),
+        ("far.xlsx", xlsx("A1:B2", &far_cell, None), "too large to import"),
+        (
+            "bomb.xlsx",
+            declare_uncompressed(
+                xlsx("A1:B2", TWO_CELLS, Some(("xl/media/pad.bin", 1024))),
+                "xl/media/pad.bin",
+                3_000_000_000,
+            ),
+            "unpacks to 2861 MB",
+        ),
+        (
+            "truncated.xlsx",
+            whole[..whole.len() / 2].to_vec(),
+            "cannot be read as a spreadsheet",
+        ),
+        ("locked.xlsx", locked, "password-protected"),
+        (
+            "long.csv",
+            format!("名称,数量\n{},2\n", "长".repeat(32_768)).into_bytes(),
+            "!A2 holds more than 32767 characters",
+        ),
+        ("repeats.ods", ods_bomb, "spans 1000001 rows × 100 columns"),
+        (
+            "declared.xls",
+            xls_with_dimensions(fixture("courtroom-contract-list.xls"), |d| d[1] = 4_000_000_000),
+            "4000000000 rows",
+        ),
+    ];
+    for (name, bytes, says) in cases {
+        let refused = app
+            .upload(&path, &app.admin, &[("kind", "contract")], name, bytes)
+            .await
+            .expect(422);
+        assert_eq!(refused["field"], "file", "{name}");
+        let message = refused["message"].as_str().expect("message");
+        assert!(message.starts_with("file: "), "{name}: {message}");
+        assert!(message.contains(says), "{name}: {message}");
+    }
+    assert_eq!(app.get(&path, &app.admin).await.expect(200), serde_json::json!([]));
+}

@@ -1,5 +1,8 @@
 //! Test harness: the real jiaofu server on port 0 against a fresh database per test (a SQLite file,
 //! or a new PostgreSQL database when `JIAOFU_TEST_DATABASE_URL` is set), driven over HTTP.
+
+pub mod files;
+
 use std::path::PathBuf;
 
 use anyhow::Context;

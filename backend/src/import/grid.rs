@@ -1,6 +1,6 @@
 //! Any supported file as a grid of cells: .xlsx, .xlsm, .xls, .ods (calamine) and .csv in UTF-8 or
 //! GBK. Cell positions are the sheet's own, so problems can name "Sheet!F12".
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 use calamine::{Data, DataRef, Reader, Xlsx, open_workbook_auto_from_rs};
 
@@ -86,6 +86,8 @@ pub struct Limits {
     pub max_columns: u32,
     /// Characters in one cell (Excel's own limit is 32,767).
     pub max_cell_chars: usize,
+    /// Cells of the rectangle a sheet spans, for the formats calamine reads densely (.xls, .ods).
+    pub max_dense_cells: u64,
 }
 
 impl Default for Limits {
@@ -95,6 +97,7 @@ impl Default for Limits {
             max_rows: 200_000,
             max_columns: 200,
             max_cell_chars: 32_767,
+            max_dense_cells: 4_000_000,
         }
     }
 }
@@ -162,6 +165,9 @@ fn read_spreadsheet(bytes: &[u8], limits: &Limits) -> Result<Vec<Sheet>, GridErr
         if let Ok(mut xlsx) = Xlsx::new(Cursor::new(bytes)) {
             return read_xlsx_streaming(&mut xlsx, limits);
         }
+        check_ods(bytes, limits)?;
+    } else if bytes.starts_with(CFB_MAGIC) {
+        check_xls(bytes, limits)?;
     }
     let mut workbook =
         open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(|e| GridError::Unreadable(e.to_string()))?;
@@ -180,6 +186,168 @@ fn read_spreadsheet(bytes: &[u8], limits: &Limits) -> Result<Vec<Sheet>, GridErr
         sheets.push(Sheet { name, rows });
     }
     Ok(sheets)
+}
+
+/// Where a sheet's non-empty cells reach, as calamine will lay them out.
+#[derive(Default)]
+struct Extent {
+    rows: u64,
+    cols: u64,
+}
+
+impl Extent {
+    fn cover(&mut self, row_end: u64, col_end: u64) {
+        self.rows = self.rows.max(row_end);
+        self.cols = self.cols.max(col_end);
+    }
+
+    fn check(&self, sheet: &str, limits: &Limits) -> Result<(), GridError> {
+        check_extent(self.rows, self.cols, sheet, limits)?;
+        if self.rows.saturating_mul(self.cols) > limits.max_dense_cells {
+            return Err(GridError::TooLarge(format!(
+                "sheet '{sheet}' spans {} rows × {} columns, more than the {} cells an equipment list may have",
+                self.rows, self.cols, limits.max_dense_cells
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// An .xls is a BIFF record stream in a compound file. calamine reserves what each sheet's
+/// DIMENSIONS record declares and lays the sheet out densely up to its farthest cell, so both are
+/// checked record by record before calamine sees the file.
+fn check_xls(bytes: &[u8], limits: &Limits) -> Result<(), GridError> {
+    let unreadable = |e: std::io::Error| GridError::Unreadable(e.to_string());
+    let mut file = cfb::CompoundFile::open(Cursor::new(bytes)).map_err(unreadable)?;
+    let Some(stream) = ["/Workbook", "/Book"].into_iter().find(|s| file.is_stream(s)) else {
+        return Err(GridError::Unreadable("the compound file has no Workbook stream".into()));
+    };
+    let mut data = Vec::new();
+    file.open_stream(stream)
+        .map_err(unreadable)?
+        .read_to_end(&mut data)
+        .map_err(unreadable)?;
+    let u16_at = |b: &[u8], i: usize| {
+        b.get(i..i + 2)
+            .map_or(0, |x| u64::from(u16::from_le_bytes([x[0], x[1]])))
+    };
+    let u32_at = |b: &[u8], i: usize| {
+        b.get(i..i + 4)
+            .map_or(0, |x| u64::from(u32::from_le_bytes([x[0], x[1], x[2], x[3]])))
+    };
+    let (mut sheet, mut extent, mut pos) = (0usize, Extent::default(), 0usize);
+    while pos + 4 <= data.len() {
+        let typ = u16_at(&data, pos);
+        let len = u16_at(&data, pos + 2) as usize;
+        let body = &data[pos + 4..(pos + 4 + len).min(data.len())];
+        let name = || format!("sheet {sheet}");
+        match typ {
+            // BOF: a new substream (the globals, then each sheet).
+            0x0809 => {
+                extent.check(&name(), limits)?;
+                sheet += 1;
+                extent = Extent::default();
+            }
+            // DIMENSIONS (BIFF8: first row, last row + 1 as u32; first col, last col + 1 as u16).
+            0x0200 if body.len() >= 14 => {
+                let (rows, cols) = (
+                    u32_at(body, 4).saturating_sub(u32_at(body, 0)),
+                    u16_at(body, 10).saturating_sub(u16_at(body, 8)),
+                );
+                let mut declared = Extent::default();
+                declared.cover(rows, cols);
+                declared.check(&name(), limits)?;
+            }
+            0x0200 if body.len() >= 10 => {
+                let (rows, cols) = (
+                    u16_at(body, 2).saturating_sub(u16_at(body, 0)),
+                    u16_at(body, 6).saturating_sub(u16_at(body, 4)),
+                );
+                let mut declared = Extent::default();
+                declared.cover(rows, cols);
+                declared.check(&name(), limits)?;
+            }
+            // MULRK: row, first column, ..., last column in its last two bytes.
+            0x00BD if body.len() >= 6 => extent.cover(u16_at(body, 0) + 1, u16_at(body, body.len() - 2) + 1),
+            // Cells: NUMBER, LABEL, RSTRING, BOOLERR, RK, LABELSST, FORMULA start with row and column.
+            0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 if body.len() >= 4 => {
+                extent.cover(u16_at(body, 0) + 1, u16_at(body, 2) + 1);
+            }
+            _ => {}
+        }
+        pos += 4 + len;
+    }
+    extent.check(&format!("sheet {sheet}"), limits)
+}
+
+/// An .ods says how often a row or cell repeats, and calamine expands the repeats; a few bytes
+/// can ask for millions of cells. content.xml is read as a stream and the extent of the non-empty
+/// cells checked before calamine sees the file.
+fn check_ods(bytes: &[u8], limits: &Limits) -> Result<(), GridError> {
+    use quick_xml::events::{BytesStart, Event};
+    let unreadable = |e: &dyn std::fmt::Display| GridError::Unreadable(e.to_string());
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
+    let Ok(content) = archive.by_name("content.xml") else {
+        return Ok(()); // not an OpenDocument file; calamine says what it is not
+    };
+    let mut reader = quick_xml::Reader::from_reader(std::io::BufReader::new(content));
+    let repeats = |e: &BytesStart<'_>, attr: &[u8]| -> u64 {
+        e.try_get_attribute(attr)
+            .ok()
+            .flatten()
+            .and_then(|a| std::str::from_utf8(&a.value).ok().and_then(|v| v.trim().parse().ok()))
+            .unwrap_or(1)
+    };
+    let (mut sheet, mut extent) = (String::new(), Extent::default());
+    let (mut row, mut row_repeats, mut col, mut row_end_col) = (0u64, 1u64, 0u64, 0u64);
+    let mut buf = Vec::new();
+    loop {
+        let event = reader.read_event_into(&mut buf).map_err(|e| unreadable(&e))?;
+        match &event {
+            Event::Start(e) | Event::Empty(e) => {
+                let empty_element = matches!(event, Event::Empty(_));
+                match e.name().as_ref() {
+                    b"table:table" => {
+                        extent.check(&sheet, limits)?;
+                        sheet = e
+                            .try_get_attribute("table:name")
+                            .ok()
+                            .flatten()
+                            .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+                            .unwrap_or_default();
+                        (extent, row) = (Extent::default(), 0);
+                    }
+                    b"table:table-row" => {
+                        (row_repeats, col, row_end_col) = (repeats(e, b"table:number-rows-repeated"), 0, 0);
+                        if empty_element {
+                            row = row.saturating_add(row_repeats);
+                        }
+                    }
+                    b"table:table-cell" | b"table:covered-table-cell" => {
+                        let n = repeats(e, b"table:number-columns-repeated");
+                        let has_value =
+                            !empty_element || e.try_get_attribute("office:value-type").ok().flatten().is_some();
+                        col = col.saturating_add(n);
+                        if has_value {
+                            row_end_col = col;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Event::End(e) if e.name().as_ref() == b"table:table-row" => {
+                if row_end_col > 0 {
+                    extent.cover(row.saturating_add(row_repeats), row_end_col);
+                    extent.check(&sheet, limits)?;
+                }
+                row = row.saturating_add(row_repeats);
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    extent.check(&sheet, limits)
 }
 
 /// An Office file encrypted with a password is an OLE container with an "EncryptedPackage" stream.
@@ -396,47 +564,9 @@ mod tests {
 
 #[cfg(test)]
 mod hostile {
-    use std::io::Write;
-
     use super::*;
 
-    /// A minimal .xlsx with one sheet whose XML is `sheet_data` and whose dimension is `dimension`.
-    fn xlsx(dimension: &str, sheet_data: &str, extra: Option<(&str, usize)>) -> Vec<u8> {
-        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        let opts = zip::write::SimpleFileOptions::default();
-        let mut put = |name: &str, body: &str| {
-            zip.start_file(name, opts).expect("entry");
-            zip.write_all(body.as_bytes()).expect("write");
-        };
-        put(
-            "[Content_Types].xml",
-            r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#,
-        );
-        put(
-            "_rels/.rels",
-            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#,
-        );
-        put(
-            "xl/workbook.xml",
-            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="设备清单" sheetId="1" r:id="rId1"/></sheets></workbook>"#,
-        );
-        put(
-            "xl/_rels/workbook.xml.rels",
-            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#,
-        );
-        put(
-            "xl/worksheets/sheet1.xml",
-            &format!(
-                r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="{dimension}"/><sheetData>{sheet_data}</sheetData></worksheet>"#
-            ),
-        );
-        if let Some((name, size)) = extra {
-            put(name, &"0".repeat(size));
-        }
-        zip.finish().expect("zip").into_inner()
-    }
-
-    const TWO_CELLS: &str = r#"<row r="1"><c r="A1" t="inlineStr"><is><t>名称</t></is></c><c r="B1" t="inlineStr"><is><t>数量</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>交换机</t></is></c><c r="B2"><v>2</v></c></row>"#;
+    use jiaofu_tests::files::{TWO_CELLS, xlsx};
 
     #[test]
     fn a_small_hand_made_xlsx_reads() {
@@ -497,6 +627,79 @@ mod hostile {
         assert!(
             matches!(err, GridError::TooLarge(ref m) if m.contains("!A2 holds more than 32767")),
             "{err}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod dense_formats {
+    use super::*;
+    use jiaofu_tests::files::{dated_workbook, ods, ods_row, xls_with_dimensions};
+
+    #[test]
+    fn an_ods_that_repeats_a_value_across_millions_of_cells_is_refused_before_expanding() {
+        let header = ods_row(&["设备名称", "数量"]);
+        let bomb = format!(
+            r#"{header}<table:table-row table:number-rows-repeated="1000000"><table:table-cell table:number-columns-repeated="100" office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>"#
+        );
+        let err = read_workbook(&ods(&bomb), "t.ods").expect_err("bomb");
+        assert!(
+            matches!(err, GridError::TooLarge(ref m) if m.contains("spans 1000001 rows × 100 columns")),
+            "{err}"
+        );
+        let wide = format!(
+            r#"{header}<table:table-row><table:table-cell table:number-columns-repeated="16384" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row>"#
+        );
+        assert!(matches!(
+            read_workbook(&ods(&wide), "t.ods"),
+            Err(GridError::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn an_ods_with_the_empty_repeats_libreoffice_writes_reads() {
+        // LibreOffice pads every row to column AMJ and the sheet to row 1048576 with empty repeats.
+        let rows = format!(
+            r#"{}{}<table:table-row table:number-rows-repeated="1048574"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>"#,
+            ods_row(&["设备名称", "数量"]),
+            ods_row(&["核心交换机", "2"]).replace(
+                "</table:table-row>",
+                r#"<table:table-cell table:number-columns-repeated="1022"/></table:table-row>"#
+            ),
+        );
+        let sheets = read_workbook(&ods(&rows), "t.ods").expect("reads");
+        assert_eq!(sheets[0].cell(1, 0).text(), "核心交换机");
+    }
+
+    #[test]
+    fn an_xls_declaring_a_huge_sheet_is_refused_before_calamine_reserves_it() {
+        let xls = jiaofu_tests::fixture("courtroom-contract-list.xls");
+        assert!(read_workbook(&xls, "t.xls").is_ok(), "the fixture itself reads");
+        let declared = xls_with_dimensions(xls.clone(), |d| d[1] = 4_000_000_000);
+        let err = read_workbook(&declared, "t.xls").expect_err("declared");
+        assert!(
+            matches!(err, GridError::TooLarge(ref m) if m.contains("4000000000 rows")),
+            "{err}"
+        );
+        let wide = xls_with_dimensions(xls, |d| d[3] = 256);
+        assert!(matches!(read_workbook(&wide, "t.xls"), Err(GridError::TooLarge(_))));
+    }
+
+    #[test]
+    fn dates_made_by_excel_read_in_both_date_systems() {
+        for date_1904 in [false, true] {
+            let sheets = read_workbook(&dated_workbook(date_1904), "到货计划.xlsx").expect("reads");
+            let dates: Vec<String> = (1..=3)
+                .map(|r| sheets[0].cell(r, 5).date().map(|d| d.to_string()).unwrap_or_default())
+                .collect();
+            assert_eq!(dates, ["2026-03-12", "2026-03-14", "2026-03-16"], "1904: {date_1904}");
+        }
+        // A column of bare serial numbers (1900 system) is read as dates too.
+        let sheets = read_workbook(&dated_workbook(false), "到货计划.xlsx").expect("reads");
+        assert_eq!(sheets[0].cell(1, 6), &Cell::Number(46093.0));
+        assert_eq!(
+            sheets[0].cell(1, 6).date().map(|d| d.to_string()).as_deref(),
+            Some("2026-03-12")
         );
     }
 }
