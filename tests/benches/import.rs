@@ -1,0 +1,232 @@
+//! Imports a 100,000-row × 12-column equipment list (.xlsx, made here with rust_xlsxwriter):
+//! parse time and cells per second, the whole import into SQLite through the service (parse,
+//! then one transaction), the peak memory of a process that only parses the file, and openpyxl
+//! in read-only mode reading the same file (tests/benches/import_openpyxl.py; skipped with a
+//! message when Python or openpyxl is missing).
+use std::{path::Path, process::Command, time::Instant};
+
+use chrono::Utc;
+use jiaofu::{
+    config::{Secret, Settings},
+    import::{grid, parse_list},
+    service::{Actor, equipment, projects},
+    startup::prepare,
+};
+use jiaofu_tests::TestDatabase;
+
+const ROWS: u32 = 100_000;
+const COLUMNS: u32 = 12;
+
+fn fail(e: jiaofu::error::AppError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+/// A title row, the header, then a category row before every 1,000 items.
+fn generate(path: &Path) -> anyhow::Result<()> {
+    use rust_xlsxwriter::Workbook;
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("设备清单")?;
+    sheet.write_string(0, 0, "某市中级人民法院数字法庭建设项目 协议设备清单")?;
+    let header = [
+        "序号",
+        "设备名称",
+        "品牌",
+        "型号",
+        "规格参数",
+        "数量",
+        "单位",
+        "单价",
+        "金额",
+        "产地",
+        "质保期",
+        "备注",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(1, c as u16, *h)?;
+    }
+    let mut row = 2;
+    for i in 0..ROWS {
+        if i % 1000 == 0 {
+            sheet.write_string(row, 0, format!("{}、第 {} 组设备", "一", i / 1000 + 1))?;
+            row += 1;
+        }
+        let q = f64::from(i % 50 + 1);
+        sheet.write_number(row, 0, f64::from(i + 1))?;
+        sheet.write_string(row, 1, format!("高清网络摄像机 {}", i % 97))?;
+        sheet.write_string(row, 2, "海康威视")?;
+        sheet.write_string(row, 3, format!("DS-2CD{:05}-IZS", i))?;
+        sheet.write_string(row, 4, "400万像素, 红外30米, PoE")?;
+        sheet.write_number(row, 5, q)?;
+        sheet.write_string(row, 6, "台")?;
+        sheet.write_number(row, 7, 1250.0)?;
+        sheet.write_number(row, 8, q * 1250.0)?;
+        sheet.write_string(row, 9, "中国")?;
+        sheet.write_string(row, 10, "3年")?;
+        sheet.write_string(row, 11, if i % 10 == 0 { "含安装支架" } else { "" })?;
+        row += 1;
+    }
+    book.save(path)?;
+    Ok(())
+}
+
+/// Peak resident memory of this process so far, from /proc (Linux).
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Run as a child: parse the file, print baseline and peak RSS in kB.
+fn parse_only(path: &str) -> anyhow::Result<()> {
+    let baseline = peak_rss_kb().unwrap_or(0);
+    let bytes = std::fs::read(path)?;
+    let sheets = grid::read_workbook(&bytes, path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let parsed = parse_list(&sheets, None, &[]).map_err(|e| anyhow::anyhow!("{e}"))?;
+    drop(sheets);
+    println!("{} {} {}", baseline, peak_rss_kb().unwrap_or(0), parsed.items.len());
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--parse-only") {
+        return parse_only(args.get(i + 1).map(String::as_str).unwrap_or_default());
+    }
+    tokio::runtime::Runtime::new()?.block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join("jiaofu-bench-import");
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join("equipment-100k.xlsx");
+    let made = Instant::now();
+    generate(&file)?;
+    let bytes = std::fs::read(&file)?;
+    let cells = u64::from(ROWS) * u64::from(COLUMNS);
+    println!(
+        "file: {} rows × {} columns = {} cells, {:.1} MB (written by rust_xlsxwriter in {:.2} s)",
+        ROWS,
+        COLUMNS,
+        cells,
+        bytes.len() as f64 / 1e6,
+        made.elapsed().as_secs_f64()
+    );
+
+    let parse = Instant::now();
+    let sheets = grid::read_workbook(&bytes, "equipment-100k.xlsx").map_err(|e| anyhow::anyhow!("{e}"))?;
+    let read = parse.elapsed();
+    let parsed = parse_list(&sheets, None, &[]).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let parse_time = parse.elapsed();
+    assert_eq!(parsed.items.len(), ROWS as usize, "every item parsed");
+    println!(
+        "parse: {:.3} s ({:.3} s reading cells, {:.3} s finding the header and items) = {:.2} M cells/s (target ≥ 2 M)",
+        parse_time.as_secs_f64(),
+        read.as_secs_f64(),
+        (parse_time - read).as_secs_f64(),
+        cells as f64 / parse_time.as_secs_f64() / 1e6
+    );
+    drop(sheets);
+
+    let db = TestDatabase::create().await?;
+    let settings = Settings {
+        database_url: Secret::new(db.url.clone()),
+        data_dir: db.dir.clone(),
+        background_jobs: false,
+        ..Settings::default()
+    };
+    let state = prepare(settings).await?;
+    let system = Actor::system();
+    let now = Utc::now();
+    let project = projects::create(
+        &state.db,
+        &state.templates,
+        state.settings.timezone,
+        &system,
+        projects::NewProject {
+            code: "BENCH-IMPORT".into(),
+            name: "导入基准".into(),
+            client_name: "某法院".into(),
+            site_address: None,
+            region: None,
+            category: None,
+            system_types: vec!["数字法庭".into()],
+            contract_signed_on: "2026-03-02".into(),
+            delivery_due_on: None,
+            plan: None,
+            timezone: None,
+            status: None,
+        },
+        now,
+    )
+    .await
+    .map_err(fail)?;
+    let import = Instant::now();
+    let outcome = equipment::import(
+        &state.db,
+        &system,
+        project.id,
+        equipment::ImportRequest {
+            kind: "contract".into(),
+            file_name: "equipment-100k.xlsx".into(),
+            bytes: bytes.clone(),
+            sheet: None,
+            mapping: Vec::new(),
+            dry_run: false,
+            exclude_rows: Vec::new(),
+        },
+        now,
+    )
+    .await
+    .map_err(fail)?;
+    let total = import.elapsed();
+    assert!(outcome.committed.is_some());
+    println!(
+        "import into SQLite (parse + one transaction of {} items): {:.3} s",
+        outcome.parsed.items.len(),
+        total.as_secs_f64()
+    );
+
+    let exe = std::env::current_exe()?;
+    let child = Command::new(exe)
+        .args(["--parse-only", &file.display().to_string()])
+        .output()?;
+    let out = String::from_utf8_lossy(&child.stdout);
+    let figures: Vec<u64> = out.split_whitespace().filter_map(|v| v.parse().ok()).collect();
+    if let [baseline, peak, _] = figures[..] {
+        let used = peak.saturating_sub(baseline) as f64 / 1024.0;
+        println!(
+            "peak memory of a process that only parses it: {:.0} MB above a {:.0} MB baseline = {:.1}× the file (target ≤ 10×)",
+            used,
+            baseline as f64 / 1024.0,
+            used * 1024.0 * 1024.0 / bytes.len() as f64
+        );
+    } else {
+        println!("peak memory: not measured ({out})");
+    }
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/import_openpyxl.py");
+    match Command::new("python3").arg(&script).arg(&file).output() {
+        Ok(o) if o.status.success() => {
+            let text = String::from_utf8_lossy(&o.stdout);
+            print!("{text}");
+            let seconds: Option<f64> = text
+                .lines()
+                .find_map(|l| l.strip_prefix("openpyxl seconds: "))
+                .and_then(|v| v.trim().parse().ok());
+            if let Some(s) = seconds {
+                println!(
+                    "ratio: our whole import is {:.1}× faster than openpyxl reading the file (target ≥ 10×); parsing alone {:.1}×",
+                    s / total.as_secs_f64(),
+                    s / parse_time.as_secs_f64()
+                );
+            }
+        }
+        Ok(o) => println!(
+            "openpyxl comparison skipped: {}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        ),
+        Err(e) => println!("openpyxl comparison skipped: python3 not found ({e})"),
+    }
+    Ok(())
+}
