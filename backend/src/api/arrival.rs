@@ -366,8 +366,7 @@ impl ArrivalApi {
         let me = actor(&self.state, &auth).await?;
         access::project(&self.state.db, &me, id.0, Need::Read).await?;
         let st = arrival::status(&self.state.db, id.0).await?;
-        let units = arrival::units(&self.state.db, id.0).await?;
-        let complete = st.all_received(&units) && st.all_accepted();
+        let complete = st.all_received() && st.all_accepted();
         let items: Vec<ItemArrivalDto> = st
             .items
             .iter()

@@ -869,6 +869,7 @@ pub struct ArrivalStatus {
     pub baseline: Baseline,
     pub items: Vec<ItemStatus>,
     pub shipments: Vec<shipment::Model>,
+    pub units: Vec<received_unit::Model>,
     pub inspections: Vec<inspection::Model>,
     pub deviations: Vec<deviation::Model>,
 }
@@ -881,8 +882,8 @@ impl ArrivalStatus {
             .ok_or_else(|| self.baseline.not_an_item(item_id))
     }
     /// Every item arrived, on shipments whose receipts are signed.
-    pub fn all_received(&self, units: &[received_unit::Model]) -> bool {
-        let used: HashSet<i32> = units.iter().map(|u| u.shipment_id).collect();
+    pub fn all_received(&self) -> bool {
+        let used: HashSet<i32> = self.units.iter().map(|u| u.shipment_id).collect();
         self.items.iter().all(ItemStatus::arrived)
             && self
                 .shipments
@@ -949,6 +950,7 @@ pub async fn status(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Arr
         baseline,
         items,
         shipments: shipments(db, project_id).await?,
+        units,
         inspections,
         deviations,
     })
@@ -1012,11 +1014,10 @@ pub async fn complete_with_evidence(
 /// baseline item arrived on signed receipts; 设备到货检验 once every item also passed both rounds.
 async fn settle_tasks(txn: &DatabaseTransaction, actor: &Actor, project_id: i32, now: DateTime<Utc>) -> AppResult<()> {
     let st = status(txn, project_id).await?;
-    let units = units(txn, project_id).await?;
-    if !st.all_received(&units) {
+    if !st.all_received() {
         return Ok(());
     }
-    let used: HashSet<i32> = units.iter().map(|u| u.shipment_id).collect();
+    let used: HashSet<i32> = st.units.iter().map(|u| u.shipment_id).collect();
     let receipts: Vec<Evidence> = st
         .shipments
         .iter()
