@@ -4,7 +4,7 @@ use poem_openapi::{Multipart, Object, OpenApi, param::Path, payload::Json, types
 
 use super::{ApiTags, BearerAuth, actor, instant};
 use crate::{
-    domain::types::parse_date,
+    domain::types::optional_date as date,
     error::{ApiResult, AppError},
     import::grid,
     service::{
@@ -22,14 +22,6 @@ impl ArrivalApi {
     pub fn new(state: AppState) -> Self {
         Self { state }
     }
-}
-
-fn date(field: &str, value: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
-    value
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(|d| parse_date(field, d))
-        .transpose()
 }
 
 /// A delivery of equipment to site.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::{ApiTags, BearerAuth, actor};
 use crate::{
-    domain::types::parse_date,
+    domain::types::optional_date,
     error::ApiResult,
     service::{
         access::{self, Need},
@@ -102,20 +102,19 @@ struct InstallationBody {
 
 impl InstallationBody {
     fn into_input(self) -> Result<InstallationInput, crate::error::AppError> {
-        let date = |field: &str, v: Option<String>| v.as_deref().map(|d| parse_date(field, d)).transpose();
         Ok(InstallationInput {
             item_id: self.item_id,
             serial: self.serial,
             quantity: self.quantity,
             location: self.location,
-            installed_on: date("installed_on", self.installed_on)?,
+            installed_on: optional_date("installed_on", self.installed_on.as_deref())?,
             engineer_id: self.engineer_id,
             ip_address: self.ip_address,
             firmware: self.firmware,
             config_notes: self.config_notes,
             commissioning: self.commissioning,
             commissioning_note: self.commissioning_note,
-            commissioned_on: date("commissioned_on", self.commissioned_on)?,
+            commissioned_on: optional_date("commissioned_on", self.commissioned_on.as_deref())?,
         })
     }
 }

@@ -13,6 +13,15 @@ pub fn parse_date(field: &str, value: &str) -> Result<NaiveDate, AppError> {
     })
 }
 
+/// An optional `YYYY-MM-DD` date: absent or blank is `None`.
+pub fn optional_date(field: &str, value: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
+    value
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|d| parse_date(field, d))
+        .transpose()
+}
+
 /// A required, trimmed, non-empty text of at most `max` characters.
 pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
     let v = value.trim();

@@ -25,8 +25,8 @@ use crate::{
         plan::{PlanDefinition, due_date},
         schedule::{DueState, due_state, effective_due},
         types::{
-            EmailAddress, MemberRole, ProjectCode, ProjectStatus, Role, SystemType, TaskStatus, optional_text,
-            parse_date, required_text,
+            EmailAddress, MemberRole, ProjectCode, ProjectStatus, Role, SystemType, TaskStatus, optional_date,
+            optional_text, parse_date, required_text,
         },
     },
     error::{AppError, AppResult},
@@ -131,12 +131,7 @@ pub async fn create(
     let category = optional_text("category", input.category.as_deref(), 60)?.unwrap_or_default();
     let system_types = parse_system_types(&input.system_types)?;
     let signed = parse_date("contract_signed_on", &input.contract_signed_on)?;
-    let delivery = input
-        .delivery_due_on
-        .as_deref()
-        .filter(|d| !d.trim().is_empty())
-        .map(|d| parse_date("delivery_due_on", d))
-        .transpose()?;
+    let delivery = optional_date("delivery_due_on", input.delivery_due_on.as_deref())?;
     check_delivery(signed, delivery)?;
     let tz = input
         .timezone
