@@ -1,19 +1,34 @@
-//! Any supported file as a grid of cells: .xlsx, .xlsm, .xls, .ods (calamine) and .csv in UTF-8 or
+//! Any supported file as rows of cells: .xlsx, .xlsm, .xls, .ods (calamine) and .csv in UTF-8 or
 //! GBK. Cell positions are the sheet's own, so problems can name "Sheet!F12".
-use std::io::{Cursor, Read};
+use std::{
+    borrow::Cow,
+    io::{Cursor, Read},
+    ops::ControlFlow,
+};
 
 use calamine::{Data, DataRef, Reader, Xlsx, open_workbook_auto_from_rs};
 
+/// A cell's value. Text borrows from the workbook's shared strings where it can, so reading a
+/// sheet row by row copies only what the caller keeps.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
+pub enum Cell<'a> {
     Empty,
-    Text(String),
+    Text(Cow<'a, str>),
     Number(f64),
     /// A cell formatted as a date, converted with the workbook's own date system (1900 or 1904).
     Date(chrono::NaiveDateTime),
 }
 
-impl Cell {
+impl Cell<'_> {
+    pub fn into_owned(self) -> Cell<'static> {
+        match self {
+            Cell::Empty => Cell::Empty,
+            Cell::Text(t) => Cell::Text(Cow::Owned(t.into_owned())),
+            Cell::Number(n) => Cell::Number(n),
+            Cell::Date(d) => Cell::Date(d),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         match self {
             Cell::Empty => true,
@@ -51,15 +66,15 @@ impl Cell {
     }
 }
 
-/// One sheet; `rows[0]` is the sheet's row 1 and `rows[r][0]` its column A.
+/// One sheet held whole; `rows[0]` is the sheet's row 1 and `rows[r][0]` its column A.
 #[derive(Debug, Clone)]
 pub struct Sheet {
     pub name: String,
-    pub rows: Vec<Vec<Cell>>,
+    pub rows: Vec<Vec<Cell<'static>>>,
 }
 
 impl Sheet {
-    pub fn cell(&self, row: usize, col: usize) -> &Cell {
+    pub fn cell(&self, row: usize, col: usize) -> &Cell<'static> {
         self.rows.get(row).and_then(|r| r.get(col)).unwrap_or(&Cell::Empty)
     }
 }
@@ -105,45 +120,138 @@ impl Default for Limits {
 const CFB_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 
-/// Reads every sheet of `bytes`; `file_name` decides CSV versus workbook.
+/// An opened file. An .xlsx/.xlsm is read from the file row by row each time a sheet is asked
+/// for, so a list of 100,000 rows is never held as a grid; .xls and .ods (which calamine reads
+/// whole) and .csv are read into sheets when opened. Either way within [`Limits`].
+pub struct Workbook<'b> {
+    source: Source<'b>,
+    limits: Limits,
+}
+
+enum Source<'b> {
+    Xlsx(Box<Xlsx<Cursor<&'b [u8]>>>),
+    Sheets(Vec<Sheet>),
+}
+
+impl<'b> Workbook<'b> {
+    /// Opens `bytes`; `file_name` decides CSV versus workbook.
+    pub fn open(bytes: &'b [u8], file_name: &str) -> Result<Self, GridError> {
+        Self::open_within(bytes, file_name, Limits::default())
+    }
+
+    /// [`Workbook::open`] within `limits`.
+    pub fn open_within(bytes: &'b [u8], file_name: &str, limits: Limits) -> Result<Self, GridError> {
+        let lower = file_name.to_lowercase();
+        let source = if lower.ends_with(".csv") {
+            Source::Sheets(vec![read_csv(bytes, file_name)?])
+        } else if [".xlsx", ".xlsm", ".xls", ".ods"].iter().any(|e| lower.ends_with(e)) {
+            open_spreadsheet(bytes, &limits)?
+        } else {
+            return Err(GridError::UnsupportedType(file_name.to_string()));
+        };
+        if let Source::Sheets(sheets) = &source {
+            for sheet in sheets {
+                check_sheet(sheet, &limits)?;
+            }
+        }
+        Ok(Self { source, limits })
+    }
+
+    /// Sheets already in memory (tests, and files read whole).
+    pub fn from_sheets(sheets: Vec<Sheet>) -> Workbook<'static> {
+        Workbook {
+            source: Source::Sheets(sheets),
+            limits: Limits::default(),
+        }
+    }
+
+    pub fn sheet_names(&self) -> Vec<String> {
+        match &self.source {
+            Source::Xlsx(xlsx) => xlsx.sheet_names(),
+            Source::Sheets(sheets) => sheets.iter().map(|s| s.name.clone()).collect(),
+        }
+    }
+
+    /// Calls `each` with every row of `sheet` that has a value, in order, with its 0-based index,
+    /// until `each` breaks. A row is only valid during its call.
+    pub fn rows(
+        &mut self,
+        sheet: &str,
+        mut each: impl FnMut(usize, &[Cell<'_>]) -> ControlFlow<()>,
+    ) -> Result<(), GridError> {
+        match &mut self.source {
+            Source::Xlsx(xlsx) => xlsx_rows(xlsx, sheet, &self.limits, &mut each),
+            Source::Sheets(sheets) => {
+                let Some(found) = sheets.iter().find(|s| s.name == sheet) else {
+                    return Err(GridError::Unreadable(format!("the file has no sheet '{sheet}'")));
+                };
+                for (r, row) in found.rows.iter().enumerate() {
+                    if row.iter().any(|c| !c.is_empty()) && each(r, row).is_break() {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Every sheet held whole, for small files read more than once (packing lists).
+    pub fn into_sheets(mut self) -> Result<Vec<Sheet>, GridError> {
+        if let Source::Sheets(sheets) = self.source {
+            return Ok(sheets);
+        }
+        let mut sheets = Vec::new();
+        for name in self.sheet_names() {
+            let mut rows: Vec<Vec<Cell<'static>>> = Vec::new();
+            self.rows(&name, |r, row| {
+                rows.resize_with(r, Vec::new);
+                rows.push(row.iter().map(|c| c.clone().into_owned()).collect());
+                ControlFlow::Continue(())
+            })?;
+            sheets.push(Sheet { name, rows });
+        }
+        Ok(sheets)
+    }
+}
+
+/// Reads every sheet of `bytes` whole; `file_name` decides CSV versus workbook.
 pub fn read_workbook(bytes: &[u8], file_name: &str) -> Result<Vec<Sheet>, GridError> {
     read_workbook_within(bytes, file_name, &Limits::default())
 }
 
 /// [`read_workbook`] within `limits`.
 pub fn read_workbook_within(bytes: &[u8], file_name: &str, limits: &Limits) -> Result<Vec<Sheet>, GridError> {
-    let lower = file_name.to_lowercase();
-    let sheets = if lower.ends_with(".csv") {
-        vec![read_csv(bytes, file_name)?]
-    } else if [".xlsx", ".xlsm", ".xls", ".ods"].iter().any(|e| lower.ends_with(e)) {
-        read_spreadsheet(bytes, limits)?
-    } else {
-        return Err(GridError::UnsupportedType(file_name.to_string()));
-    };
-    for sheet in &sheets {
-        check_extent(
-            sheet.rows.len() as u64,
-            sheet.rows.iter().map(Vec::len).max().unwrap_or(0) as u64,
-            &sheet.name,
-            limits,
-        )?;
-        for (r, row) in sheet.rows.iter().enumerate() {
-            for (c, cell) in row.iter().enumerate() {
-                if let Cell::Text(t) = cell
-                    && t.chars().count() > limits.max_cell_chars
-                {
-                    return Err(GridError::TooLarge(format!(
-                        "{}!{}{} holds more than {} characters",
-                        sheet.name,
-                        column_name(c),
-                        r + 1,
-                        limits.max_cell_chars
-                    )));
-                }
-            }
+    Workbook::open_within(bytes, file_name, *limits)?.into_sheets()
+}
+
+fn check_sheet(sheet: &Sheet, limits: &Limits) -> Result<(), GridError> {
+    check_extent(
+        sheet.rows.len() as u64,
+        sheet.rows.iter().map(Vec::len).max().unwrap_or(0) as u64,
+        &sheet.name,
+        limits,
+    )?;
+    for (r, row) in sheet.rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            check_cell(cell, &sheet.name, r, c, limits)?;
         }
     }
-    Ok(sheets)
+    Ok(())
+}
+
+fn check_cell(cell: &Cell<'_>, sheet: &str, row: usize, col: usize, limits: &Limits) -> Result<(), GridError> {
+    if let Cell::Text(t) = cell
+        && t.len() > limits.max_cell_chars
+        && t.chars().count() > limits.max_cell_chars
+    {
+        return Err(GridError::TooLarge(format!(
+            "{sheet}!{}{} holds more than {} characters",
+            column_name(col),
+            row + 1,
+            limits.max_cell_chars
+        )));
+    }
+    Ok(())
 }
 
 fn check_extent(rows: u64, cols: u64, sheet: &str, limits: &Limits) -> Result<(), GridError> {
@@ -156,28 +264,28 @@ fn check_extent(rows: u64, cols: u64, sheet: &str, limits: &Limits) -> Result<()
     Ok(())
 }
 
-fn read_spreadsheet(bytes: &[u8], limits: &Limits) -> Result<Vec<Sheet>, GridError> {
+fn open_spreadsheet<'b>(bytes: &'b [u8], limits: &Limits) -> Result<Source<'b>, GridError> {
     if bytes.starts_with(CFB_MAGIC) && is_encrypted_package(bytes) {
         return Err(GridError::PasswordProtected);
     }
     if bytes.starts_with(ZIP_MAGIC) {
         check_zip(bytes, limits)?;
-        if let Ok(mut xlsx) = Xlsx::new(Cursor::new(bytes)) {
-            return read_xlsx_streaming(&mut xlsx, limits);
+        if let Ok(xlsx) = Xlsx::new(Cursor::new(bytes)) {
+            return Ok(Source::Xlsx(Box::new(xlsx)));
         }
         check_ods(bytes, limits)?;
     } else if bytes.starts_with(CFB_MAGIC) {
         check_xls(bytes, limits)?;
     }
     let mut workbook =
-        open_workbook_auto_from_rs(Cursor::new(bytes.to_vec())).map_err(|e| GridError::Unreadable(e.to_string()))?;
+        open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| GridError::Unreadable(e.to_string()))?;
     let mut sheets = Vec::new();
     for name in workbook.sheet_names() {
         let range = workbook
             .worksheet_range(&name)
             .map_err(|e| GridError::Unreadable(e.to_string()))?;
         let (row0, col0) = range.start().unwrap_or((0, 0));
-        let mut rows: Vec<Vec<Cell>> = vec![Vec::new(); row0 as usize];
+        let mut rows: Vec<Vec<Cell<'static>>> = vec![Vec::new(); row0 as usize];
         for r in range.rows() {
             let mut cells = vec![Cell::Empty; col0 as usize];
             cells.extend(r.iter().map(cell_of));
@@ -185,7 +293,7 @@ fn read_spreadsheet(bytes: &[u8], limits: &Limits) -> Result<Vec<Sheet>, GridErr
         }
         sheets.push(Sheet { name, rows });
     }
-    Ok(sheets)
+    Ok(Source::Sheets(sheets))
 }
 
 /// Where a sheet's non-empty cells reach, as calamine will lay them out.
@@ -376,61 +484,72 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), GridError> {
     Ok(())
 }
 
-/// Reads an .xlsx cell by cell: the declared dimensions are checked before the first cell, and
-/// each cell's position as it comes, so a tiny file naming cell XFD1048576 cannot make us allocate
-/// the rectangle up to it.
-fn read_xlsx_streaming(xlsx: &mut Xlsx<Cursor<&[u8]>>, limits: &Limits) -> Result<Vec<Sheet>, GridError> {
-    let mut sheets = Vec::new();
-    for name in xlsx.sheet_names() {
-        let mut reader = xlsx
-            .worksheet_cells_reader(&name)
-            .map_err(|e| GridError::Unreadable(e.to_string()))?;
-        let dims = reader.dimensions();
-        check_extent(u64::from(dims.end.0) + 1, u64::from(dims.end.1) + 1, &name, limits)?;
-        let mut rows: Vec<Vec<Cell>> = Vec::new();
-        while let Some(cell) = reader.next_cell().map_err(|e| GridError::Unreadable(e.to_string()))? {
-            let (r, c) = cell.get_position();
-            check_extent(u64::from(r) + 1, u64::from(c) + 1, &name, limits)?;
-            let value = cell_of_ref(cell.get_value());
-            if value.is_empty() {
-                continue;
-            }
-            let (r, c) = (r as usize, c as usize);
-            if rows.len() <= r {
-                rows.resize_with(r + 1, Vec::new);
-            }
-            if rows[r].len() <= c {
-                rows[r].resize(c + 1, Cell::Empty);
-            }
-            rows[r][c] = value;
+/// Reads an .xlsx sheet cell by cell, handing on each row as it completes: the declared
+/// dimensions are checked before the first cell and each cell's position as it comes, so a tiny
+/// file naming cell XFD1048576 cannot make us allocate the rectangle up to it.
+fn xlsx_rows(
+    xlsx: &mut Xlsx<Cursor<&[u8]>>,
+    sheet: &str,
+    limits: &Limits,
+    each: &mut dyn FnMut(usize, &[Cell<'_>]) -> ControlFlow<()>,
+) -> Result<(), GridError> {
+    let unreadable = |e: calamine::XlsxError| GridError::Unreadable(e.to_string());
+    let mut reader = xlsx.worksheet_cells_reader(sheet).map_err(unreadable)?;
+    let dims = reader.dimensions();
+    check_extent(u64::from(dims.end.0) + 1, u64::from(dims.end.1) + 1, sheet, limits)?;
+    let mut row: Vec<Cell<'_>> = Vec::new();
+    let mut row_index: Option<u32> = None;
+    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+        let (r, c) = cell.get_position();
+        check_extent(u64::from(r) + 1, u64::from(c) + 1, sheet, limits)?;
+        let value = cell_of_ref(cell.get_value());
+        if value.is_empty() {
+            continue;
         }
-        sheets.push(Sheet { name, rows });
+        let (r_us, c) = (r as usize, c as usize);
+        check_cell(&value, sheet, r_us, c, limits)?;
+        if row_index != Some(r) {
+            if let Some(done) = row_index
+                && each(done as usize, &row).is_break()
+            {
+                return Ok(());
+            }
+            row.clear();
+            row_index = Some(r);
+        }
+        if row.len() <= c {
+            row.resize(c + 1, Cell::Empty);
+        }
+        row[c] = value;
     }
-    Ok(sheets)
+    if let Some(done) = row_index {
+        let _ = each(done as usize, &row);
+    }
+    Ok(())
 }
 
-fn cell_of_ref(d: &DataRef<'_>) -> Cell {
+fn cell_of_ref<'a>(d: &DataRef<'a>) -> Cell<'a> {
     match d {
         DataRef::Empty | DataRef::Error(_) => Cell::Empty,
-        DataRef::String(s) => Cell::Text(s.clone()),
-        DataRef::SharedString(s) => Cell::Text((*s).to_string()),
+        DataRef::String(s) => Cell::Text(Cow::Owned(s.clone())),
+        DataRef::SharedString(s) => Cell::Text(Cow::Borrowed(s)),
         DataRef::Int(i) => Cell::Number(*i as f64),
         DataRef::Float(f) => Cell::Number(*f),
-        DataRef::Bool(b) => Cell::Text(b.to_string()),
+        DataRef::Bool(b) => Cell::Text(Cow::Owned(b.to_string())),
         DataRef::DateTime(dt) => dt.as_datetime().map_or(Cell::Number(dt.as_f64()), Cell::Date),
-        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s.clone()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(Cow::Owned(s.clone())),
     }
 }
 
-fn cell_of(d: &Data) -> Cell {
+fn cell_of(d: &Data) -> Cell<'static> {
     match d {
         Data::Empty | Data::Error(_) => Cell::Empty,
-        Data::String(s) => Cell::Text(s.clone()),
+        Data::String(s) => Cell::Text(Cow::Owned(s.clone())),
         Data::Int(i) => Cell::Number(*i as f64),
         Data::Float(f) => Cell::Number(*f),
-        Data::Bool(b) => Cell::Text(b.to_string()),
+        Data::Bool(b) => Cell::Text(Cow::Owned(b.to_string())),
         Data::DateTime(dt) => dt.as_datetime().map_or(Cell::Number(dt.as_f64()), Cell::Date),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(Cow::Owned(s.clone())),
     }
 }
 
@@ -460,7 +579,7 @@ fn read_csv(bytes: &[u8], file_name: &str) -> Result<Sheet, GridError> {
                     if f.trim().is_empty() {
                         Cell::Empty
                     } else {
-                        Cell::Text(f.to_string())
+                        Cell::Text(Cow::Owned(f.to_string()))
                     }
                 })
                 .collect(),

@@ -1,6 +1,8 @@
 //! Finding the header of an equipment list and turning its rows into items, with every problem
 //! pinned to sheet, row and column.
-use super::grid::{Cell, Sheet, column_name};
+use std::ops::ControlFlow;
+
+use super::grid::{Cell, Workbook, column_name};
 
 /// The columns an equipment list may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -185,9 +187,10 @@ pub struct ParsedList {
 /// How many of the first rows are searched for the header.
 const HEADER_SEARCH_ROWS: usize = 30;
 
-fn header_score(sheet: &Sheet, row: usize) -> Vec<(Field, usize)> {
+/// The known columns a row names, each once (the first occurrence).
+fn header_columns(row: &[Cell<'_>]) -> Vec<(Field, usize)> {
     let mut found: Vec<(Field, usize)> = Vec::new();
-    for (col, cell) in sheet.rows.get(row).into_iter().flatten().enumerate() {
+    for (col, cell) in row.iter().enumerate() {
         if let Cell::Text(t) = cell
             && let Some(f) = field_of_header(t)
             && !found.iter().any(|(g, _)| *g == f)
@@ -198,38 +201,51 @@ fn header_score(sheet: &Sheet, row: usize) -> Vec<(Field, usize)> {
     found
 }
 
-/// Finds the header in `sheet`: the row among the first 30 naming the most known columns, at least
-/// a name and a quantity.
-fn find_header(sheet: &Sheet) -> Option<(usize, Vec<(Field, usize)>)> {
-    (0..sheet.rows.len().min(HEADER_SEARCH_ROWS))
-        .map(|r| (r, header_score(sheet, r)))
-        .filter(|(_, cols)| {
-            cols.iter().any(|(f, _)| *f == Field::Name) && cols.iter().any(|(f, _)| *f == Field::Quantity)
-        })
-        .max_by_key(|(r, cols)| (cols.len(), usize::MAX - r))
+/// Finds the header of a sheet: the row among its first 30 naming the most known columns, at
+/// least a name and a quantity (the first such row on a tie).
+fn find_header(book: &mut Workbook<'_>, sheet: &str) -> Result<Option<(usize, Vec<(Field, usize)>)>, String> {
+    let mut best: Option<(usize, Vec<(Field, usize)>)> = None;
+    book.rows(sheet, |r, row| {
+        if r >= HEADER_SEARCH_ROWS {
+            return ControlFlow::Break(());
+        }
+        let cols = header_columns(row);
+        let usable = cols.iter().any(|(f, _)| *f == Field::Name) && cols.iter().any(|(f, _)| *f == Field::Quantity);
+        if usable && best.as_ref().is_none_or(|(_, b)| cols.len() > b.len()) {
+            best = Some((r, cols));
+        }
+        ControlFlow::Continue(())
+    })
+    .map_err(|e| e.to_string())?;
+    Ok(best)
 }
 
 /// Parses the list from the named sheet, or from the sheet whose header is found (the first best).
-/// `mapping` overrides detected columns.
+/// `mapping` overrides detected columns. Rows are read one at a time; only the items are kept.
 pub fn parse_list(
-    sheets: &[Sheet],
+    book: &mut Workbook<'_>,
     sheet_name: Option<&str>,
     mapping: &[(Field, usize)],
 ) -> Result<ParsedList, String> {
-    let candidates: Vec<&Sheet> = match sheet_name {
+    let names = book.sheet_names();
+    let candidates: Vec<&String> = match sheet_name {
         Some(name) => {
-            let s = sheets.iter().find(|s| s.name == name).ok_or_else(|| {
-                let names: Vec<&str> = sheets.iter().map(|s| s.name.as_str()).collect();
-                format!("sheet: no sheet '{name}' in the file (it has: {})", names.join(", "))
-            })?;
+            let s = names
+                .iter()
+                .find(|s| *s == name)
+                .ok_or_else(|| format!("sheet: no sheet '{name}' in the file (it has: {})", names.join(", ")))?;
             vec![s]
         }
-        None => sheets.iter().collect(),
+        None => names.iter().collect(),
     };
-    let best = candidates
-        .iter()
-        .filter_map(|s| find_header(s).map(|(row, cols)| (*s, row, cols)))
-        .max_by_key(|(_, _, cols)| cols.len());
+    let mut best: Option<(&String, usize, Vec<(Field, usize)>)> = None;
+    for name in candidates {
+        if let Some((row, cols)) = find_header(book, name)?
+            && best.as_ref().is_none_or(|(_, _, b)| cols.len() > b.len())
+        {
+            best = Some((name, row, cols));
+        }
+    }
     let Some((sheet, header, mut columns)) = best else {
         return Err(
             "no header row found: the list needs a row naming at least 设备名称 (or 产品名称/名称/Item) and 数量 (or Qty) within its first 30 rows; give a column mapping otherwise"
@@ -241,113 +257,130 @@ pub fn parse_list(
         columns.push((*field, *col));
     }
     columns.sort();
-    Ok(parse_rows(sheet, header, columns))
+    let mut list = ListBuilder::new(sheet, header, columns);
+    book.rows(sheet, |r, row| {
+        if r > header {
+            list.row(r, row);
+        }
+        ControlFlow::Continue(())
+    })
+    .map_err(|e| e.to_string())?;
+    Ok(list.finish())
 }
 
-fn parse_rows(sheet: &Sheet, header: usize, columns: Vec<(Field, usize)>) -> ParsedList {
-    let col = |f: Field| columns.iter().find(|(g, _)| *g == f).map(|(_, c)| *c);
-    let mut items = Vec::new();
-    let mut problems = Vec::new();
-    let mut category: Option<String> = None;
-    let mut skipped_total_rows = 0;
-    for r in header + 1..sheet.rows.len() {
-        let row = &sheet.rows[r];
-        let filled: Vec<(usize, &Cell)> = row.iter().enumerate().filter(|(_, c)| !c.is_empty()).collect();
-        if filled.is_empty() {
-            continue;
+/// The items and problems of a list, built row by row below its header.
+struct ListBuilder {
+    parsed: ParsedList,
+    category: Option<String>,
+}
+
+impl ListBuilder {
+    fn new(sheet: &str, header: usize, columns: Vec<(Field, usize)>) -> Self {
+        Self {
+            parsed: ParsedList {
+                sheet: sheet.to_string(),
+                header_row: (header + 1) as u32,
+                columns,
+                items: Vec::new(),
+                problems: Vec::new(),
+                skipped_total_rows: 0,
+            },
+            category: None,
         }
-        let text_at = |f: Field| col(f).map(|c| sheet.cell(r, c).text()).filter(|t| !t.is_empty());
-        if let Some(name) = category_title(&filled) {
-            category = Some(name);
-            continue;
+    }
+
+    fn finish(self) -> ParsedList {
+        self.parsed
+    }
+
+    fn column(&self, f: Field) -> Option<usize> {
+        self.parsed.columns.iter().find(|(g, _)| *g == f).map(|(_, c)| *c)
+    }
+
+    fn row(&mut self, r: usize, row: &[Cell<'_>]) {
+        let cell = |c: usize| row.get(c).unwrap_or(&Cell::Empty);
+        let mut filled = row.iter().filter(|c| !c.is_empty());
+        let Some(first) = filled.next() else { return };
+        let second = filled.next();
+        if second.is_none()
+            && let Some(name) = category_title(first)
+        {
+            self.category = Some(name);
+            return;
         }
-        if is_total_row(&filled) {
-            skipped_total_rows += 1;
-            continue;
+        if is_total_row([Some(first), second]) {
+            self.parsed.skipped_total_rows += 1;
+            return;
         }
+        let sheet = self.parsed.sheet.clone();
         let row_no = (r + 1) as u32;
-        let at = |f: Field| -> String { col(f).map(column_name).unwrap_or_default() };
+        let text_at = |f: Field| self.column(f).map(|c| cell(c).text()).filter(|t| !t.is_empty());
         let Some(name) = text_at(Field::Name) else {
-            problems.push(Problem {
-                sheet: sheet.name.clone(),
-                row: row_no,
-                column: col(Field::Name).map(column_name),
-                field: Some(Field::Name),
+            let column = self.column(Field::Name).map(column_name);
+            self.parsed.problems.push(Problem {
                 message: format!(
-                    "{}!{}{} 设备名称: the row has values but no equipment name",
-                    sheet.name,
-                    at(Field::Name),
-                    row_no
+                    "{sheet}!{}{row_no} 设备名称: the row has values but no equipment name",
+                    column.as_deref().unwrap_or_default(),
                 ),
+                sheet,
+                row: row_no,
+                column,
+                field: Some(Field::Name),
             });
-            continue;
+            return;
         };
-        let mut unit = text_at(Field::Unit);
-        let mut number = |f: Field, unit: &mut Option<String>| -> Option<f64> {
-            let c = col(f)?;
-            let cell = sheet.cell(r, c);
-            match parse_number(cell) {
-                Ok(None) => None,
-                Ok(Some((n, suffix))) => {
-                    if let Some(s) = suffix
-                        && f == Field::Quantity
-                        && unit.is_none()
-                    {
-                        *unit = Some(s);
-                    }
-                    Some(n)
-                }
-                Err(raw) => {
-                    problems.push(Problem {
-                        sheet: sheet.name.clone(),
-                        row: row_no,
-                        column: Some(column_name(c)),
-                        field: Some(f),
-                        message: format!(
-                            "{}!{}{} {}: '{raw}' is not a number",
-                            sheet.name,
-                            column_name(c),
-                            row_no,
-                            f.label_zh()
-                        ),
-                    });
-                    None
-                }
-            }
-        };
-        let quantity = number(Field::Quantity, &mut unit);
-        let unit_price = number(Field::UnitPrice, &mut None);
-        let amount = number(Field::Amount, &mut None);
-        items.push(ParsedItem {
+        let mut item = ParsedItem {
             row: row_no,
-            category: category.clone(),
+            category: self.category.clone(),
             seq: text_at(Field::Seq),
             name,
             brand: text_at(Field::Brand),
             model: text_at(Field::Model),
             spec: text_at(Field::Spec),
-            quantity,
-            unit,
-            unit_price,
-            amount,
+            unit: text_at(Field::Unit),
             origin: text_at(Field::Origin),
             warranty: text_at(Field::Warranty),
             remark: text_at(Field::Remark),
-        });
-    }
-    ParsedList {
-        sheet: sheet.name.clone(),
-        header_row: (header + 1) as u32,
-        columns,
-        items,
-        problems,
-        skipped_total_rows,
+            ..ParsedItem::default()
+        };
+        for f in [Field::Quantity, Field::UnitPrice, Field::Amount] {
+            let Some(c) = self.column(f) else { continue };
+            let value = match parse_number(cell(c)) {
+                Ok(None) => None,
+                Ok(Some((n, suffix))) => {
+                    if f == Field::Quantity && item.unit.is_none() {
+                        item.unit = suffix;
+                    }
+                    Some(n)
+                }
+                Err(raw) => {
+                    self.parsed.problems.push(Problem {
+                        sheet: sheet.clone(),
+                        row: row_no,
+                        column: Some(column_name(c)),
+                        field: Some(f),
+                        message: format!(
+                            "{sheet}!{}{row_no} {}: '{raw}' is not a number",
+                            column_name(c),
+                            f.label_zh()
+                        ),
+                    });
+                    None
+                }
+            };
+            match f {
+                Field::Quantity => item.quantity = value,
+                Field::UnitPrice => item.unit_price = value,
+                _ => item.amount = value,
+            }
+        }
+        self.parsed.items.push(item);
     }
 }
 
 /// 一、庭审录音录像系统 (alone on its row, or merged across it) → 庭审录音录像系统.
-fn category_title(filled: &[(usize, &Cell)]) -> Option<String> {
-    let [(_, Cell::Text(t))] = filled else {
+fn category_title(only: &Cell<'_>) -> Option<String> {
+    let Cell::Text(t) = only else {
         return None;
     };
     let t = t.trim();
@@ -366,9 +399,9 @@ fn category_title(filled: &[(usize, &Cell)]) -> Option<String> {
     Some(title.trim().to_string())
 }
 
-/// A row whose first texts say 合计 / 小计 / 总计 / total.
-fn is_total_row(filled: &[(usize, &Cell)]) -> bool {
-    filled.iter().take(2).any(|(_, c)| {
+/// A row whose first two values say 合计 / 小计 / 总计 / total.
+fn is_total_row(first_two: [Option<&Cell<'_>>; 2]) -> bool {
+    first_two.into_iter().flatten().any(|c| {
         let t = normalise_header(&c.text());
         ["合计", "小计", "总计", "总价", "total", "subtotal", "sum"]
             .iter()
@@ -378,7 +411,7 @@ fn is_total_row(filled: &[(usize, &Cell)]) -> bool {
 
 /// A number from a cell: numbers as they are; text with full-width digits, thousands separators and
 /// a unit glued on ("12台" → 12 and "台"). `Err` carries the text that is not a number.
-fn parse_number(cell: &Cell) -> Result<Option<(f64, Option<String>)>, String> {
+fn parse_number(cell: &Cell<'_>) -> Result<Option<(f64, Option<String>)>, String> {
     let raw = match cell {
         Cell::Empty => return Ok(None),
         Cell::Number(n) => return Ok(Some((*n, None))),
@@ -418,11 +451,11 @@ fn parse_number(cell: &Cell) -> Result<Option<(f64, Option<String>)>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::import::read_workbook;
+    use crate::import::Sheet;
 
-    fn fixture(name: &str) -> Vec<Sheet> {
+    fn parse_fixture(name: &str, sheet: Option<&str>) -> Result<ParsedList, String> {
         let bytes = jiaofu_tests::fixture(name);
-        read_workbook(&bytes, name).expect("readable")
+        parse_list(&mut Workbook::open(&bytes, name).expect("readable"), sheet, &[])
     }
 
     fn assert_contract_list(list: &ParsedList) {
@@ -440,7 +473,7 @@ mod tests {
 
     #[test]
     fn the_contract_list_xlsx_parses_with_categories_and_without_its_total() {
-        let list = parse_list(&fixture("courtroom-contract-list.xlsx"), None, &[]).expect("parses");
+        let list = parse_fixture("courtroom-contract-list.xlsx", None).expect("parses");
         assert_eq!((list.sheet.as_str(), list.header_row), ("协议设备清单", 4));
         assert_contract_list(&list);
         assert_eq!(list.skipped_total_rows, 1);
@@ -471,14 +504,14 @@ mod tests {
             "courtroom-contract-list.ods",
             "courtroom-contract-list-gbk.csv",
         ] {
-            let list = parse_list(&fixture(name), None, &[]).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let list = parse_fixture(name, None).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_contract_list(&list);
         }
     }
 
     #[test]
     fn the_purchase_order_is_found_past_its_notes_sheet_under_other_header_names() {
-        let list = parse_list(&fixture("courtroom-purchase-order.xlsx"), None, &[]).expect("parses");
+        let list = parse_fixture("courtroom-purchase-order.xlsx", None).expect("parses");
         assert_eq!((list.sheet.as_str(), list.header_row), ("设备订购单", 2));
         assert_eq!(list.items.len(), 15);
         let mic = list.items.iter().find(|i| i.name == "全向麦克风").expect("microphone");
@@ -490,12 +523,12 @@ mod tests {
 
     #[test]
     fn a_named_sheet_that_does_not_exist_lists_the_sheets() {
-        let err = parse_list(&fixture("courtroom-purchase-order.xlsx"), Some("清单"), &[]).expect_err("no sheet");
+        let err = parse_fixture("courtroom-purchase-order.xlsx", Some("清单")).expect_err("no sheet");
         assert!(err.contains("说明") && err.contains("设备订购单"), "{err}");
     }
 
-    fn sheet(rows: &[&[&str]]) -> Vec<Sheet> {
-        vec![Sheet {
+    fn sheet(rows: &[&[&str]]) -> Workbook<'static> {
+        Workbook::from_sheets(vec![Sheet {
             name: "设备清单".into(),
             rows: rows
                 .iter()
@@ -505,19 +538,19 @@ mod tests {
                             if c.is_empty() {
                                 Cell::Empty
                             } else {
-                                Cell::Text((*c).into())
+                                Cell::Text(c.to_string().into())
                             }
                         })
                         .collect()
                 })
                 .collect(),
-        }]
+        }])
     }
 
     #[test]
     fn quantities_in_full_width_digits_or_with_a_unit_glued_on_parse_and_words_do_not() {
         let list = parse_list(
-            &sheet(&[
+            &mut sheet(&[
                 &["No.", "Item", "Brand", "Model", "Qty", "Unit"],
                 &["1", "交换机", "华为", "S5735", "１２", "台"],
                 &["2", "网线", "安普", "6-219590-2", "20箱", ""],
@@ -542,7 +575,7 @@ mod tests {
     #[test]
     fn a_mapping_overrides_the_detected_columns() {
         let rows: &[&[&str]] = &[&["名称", "数量", "说明"], &["交换机", "2", "S5735"]];
-        let list = parse_list(&sheet(rows), None, &[(Field::Model, 2)]).expect("parses");
+        let list = parse_list(&mut sheet(rows), None, &[(Field::Model, 2)]).expect("parses");
         assert_eq!(list.items[0].model.as_deref(), Some("S5735"));
     }
 }
@@ -564,12 +597,12 @@ impl From<&ParsedItem> for crate::domain::reconcile::Line {
 mod reconcile_fixtures {
     use crate::{
         domain::reconcile::{DifferenceKind, Line, reconcile},
-        import::{parse_list, read_workbook},
+        import::{Workbook, parse_list},
     };
 
     fn lines(name: &str) -> Vec<Line> {
         let bytes = jiaofu_tests::fixture(name);
-        let list = parse_list(&read_workbook(&bytes, name).expect("readable"), None, &[]).expect("parses");
+        let list = parse_list(&mut Workbook::open(&bytes, name).expect("readable"), None, &[]).expect("parses");
         list.items.iter().map(Line::from).collect()
     }
 

@@ -3,5 +3,5 @@
 pub mod grid;
 pub mod list;
 
-pub use grid::{Cell, Sheet, read_workbook};
+pub use grid::{Cell, Sheet, Workbook, read_workbook};
 pub use list::{Field, ParsedItem, ParsedList, Problem, parse_list};

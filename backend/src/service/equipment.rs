@@ -82,9 +82,9 @@ pub async fn import(
     let (file_name, sheet) = (req.file_name.clone(), req.sheet.clone());
     let bytes = req.bytes;
     let parsed = tokio::task::spawn_blocking(move || -> Result<ParsedList, AppError> {
-        let sheets =
-            grid::read_workbook(&bytes, &file_name).map_err(|e| AppError::invalid("file", format!("file: {e}")))?;
-        parse_list(&sheets, sheet.as_deref(), &mapping).map_err(|e| AppError::invalid("file", format!("file: {e}")))
+        let mut book =
+            grid::Workbook::open(&bytes, &file_name).map_err(|e| AppError::invalid("file", format!("file: {e}")))?;
+        parse_list(&mut book, sheet.as_deref(), &mapping).map_err(|e| AppError::invalid("file", format!("file: {e}")))
     })
     .await
     .map_err(|e| anyhow::anyhow!("the import task failed: {e}"))??;
@@ -131,13 +131,12 @@ pub async fn import(
     }
     .insert(&txn)
     .await?;
-    let rows = parsed
-        .items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| equipment_item::ActiveModel {
+    // 1,000 rows (16 values each) per statement stays under SQLite's 32,766 and PostgreSQL's
+    // 65,535 bound parameters; the models are built one chunk at a time.
+    for (c, chunk) in parsed.items.chunks(1000).enumerate() {
+        let rows = chunk.iter().enumerate().map(|(i, item)| equipment_item::ActiveModel {
             list_id: Set(list.id),
-            position: Set(i as i32 + 1),
+            position: Set((c * 1000 + i) as i32 + 1),
             source_row: Set(item.row as i32),
             category: Set(item.category.clone()),
             seq: Set(item.seq.clone()),
@@ -154,9 +153,7 @@ pub async fn import(
             remark: Set(item.remark.clone()),
             ..Default::default()
         });
-    let rows: Vec<_> = rows.collect();
-    for chunk in rows.chunks(500) {
-        equipment_item::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
+        equipment_item::Entity::insert_many(rows).exec(&txn).await?;
     }
     history::record(
         &txn,
