@@ -187,6 +187,9 @@ pub struct ParsedList {
 /// How many of the first rows are searched for the header.
 const HEADER_SEARCH_ROWS: usize = 30;
 
+/// Which column (0-based) holds which field.
+type Columns = Vec<(Field, usize)>;
+
 /// The known columns a row names, each once (the first occurrence).
 fn header_columns(row: &[Cell<'_>]) -> Vec<(Field, usize)> {
     let mut found: Vec<(Field, usize)> = Vec::new();
@@ -203,8 +206,8 @@ fn header_columns(row: &[Cell<'_>]) -> Vec<(Field, usize)> {
 
 /// Finds the header of a sheet: the row among its first 30 naming the most known columns, at
 /// least a name and a quantity (the first such row on a tie).
-fn find_header(book: &mut Workbook<'_>, sheet: &str) -> Result<Option<(usize, Vec<(Field, usize)>)>, String> {
-    let mut best: Option<(usize, Vec<(Field, usize)>)> = None;
+fn find_header(book: &mut Workbook<'_>, sheet: &str) -> Result<Option<(usize, Columns)>, String> {
+    let mut best: Option<(usize, Columns)> = None;
     book.rows(sheet, |r, row| {
         if r >= HEADER_SEARCH_ROWS {
             return ControlFlow::Break(());
@@ -238,7 +241,7 @@ pub fn parse_list(
         }
         None => names.iter().collect(),
     };
-    let mut best: Option<(&String, usize, Vec<(Field, usize)>)> = None;
+    let mut best: Option<(&String, usize, Columns)> = None;
     for name in candidates {
         if let Some((row, cols)) = find_header(book, name)?
             && best.as_ref().is_none_or(|(_, _, b)| cols.len() > b.len())
