@@ -2,6 +2,7 @@
 pub mod api;
 pub mod config;
 pub mod db;
+pub mod documents;
 pub mod domain;
 pub mod email;
 pub mod error;

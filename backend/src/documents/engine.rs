@@ -1,0 +1,632 @@
+//! The form engine: a form is a title, a few facts for its header and footer, and a list of
+//! blocks; [`render`] lays it out as an A4 .docx with docx-rs the way a document controller
+//! would by hand: letterhead, fixed-layout tables whose header rows repeat on every page, rows
+//! that never split, signature blocks kept with what they sign, the East Asian font on every run.
+use docx_rs::{
+    AlignmentType, BreakType, Docx, FieldCharType, Footer, Header, InstrNUMPAGES, InstrPAGE, InstrText, PageMargin,
+    PageOrientationType, Paragraph, Pic, Run, RunFonts, Shading, Table, TableBorder, TableBorderPosition, TableBorders,
+    TableCell, TableLayoutType, TableRow, VAlignType, WidthType,
+};
+
+use super::labels::{Label, Lang};
+
+/// Who we are, printed at the top of every page (from configuration).
+#[derive(Debug, Clone, Default)]
+pub struct Letterhead {
+    pub company: String,
+    pub address: String,
+    pub phone: String,
+    /// A PNG, printed before the company name.
+    pub logo_png: Option<Vec<u8>>,
+}
+
+/// Fonts: East Asian for body text and titles, and one Latin font for both.
+#[derive(Debug, Clone)]
+pub struct Fonts {
+    pub body: String,
+    pub title: String,
+    pub latin: String,
+}
+
+impl Default for Fonts {
+    fn default() -> Self {
+        Self {
+            body: "宋体".into(),
+            title: "黑体".into(),
+            latin: "Times New Roman".into(),
+        }
+    }
+}
+
+/// The house style every form is printed in.
+#[derive(Debug, Clone, Default)]
+pub struct House {
+    pub letterhead: Letterhead,
+    pub fonts: Fonts,
+    pub lang: Lang,
+}
+
+/// What the header and footer say about the document.
+#[derive(Debug, Clone, Default)]
+pub struct Meta {
+    pub title: String,
+    /// Register number, e.g. ZJFY-2026-018-JY-01; `None` while the document is a draft.
+    pub number: Option<String>,
+    pub version: i32,
+    /// Short code checked at /verify/{code}.
+    pub verify_code: Option<String>,
+    pub landscape: bool,
+    /// Printed with 草稿 across every page.
+    pub draft: bool,
+}
+
+/// A column of a table: its heading and its share of the text width.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Column {
+    pub label: String,
+    pub weight: u32,
+}
+
+impl Column {
+    pub fn new(label: impl Into<String>, weight: u32) -> Self {
+        Self {
+            label: label.into(),
+            weight,
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub enum Row {
+    Cells(Vec<String>),
+    /// A row across the whole table: a category (一、…) or a total.
+    Span(String),
+}
+
+/// A party's signature block: who signs, and the lines to sign on.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Party {
+    /// 甲方 / 乙方 (or a role such as 接收人).
+    pub side: String,
+    /// The organisation or person.
+    pub name: String,
+    /// Filled in when signed electronically (name, date), else blank lines.
+    pub signed_by: Option<String>,
+    pub signed_on: Option<String>,
+    pub seal: bool,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub enum Block {
+    Heading(String),
+    Paragraph(String),
+    /// Label/value pairs, two pairs to a row.
+    Fields(Vec<(String, String)>),
+    Table {
+        columns: Vec<Column>,
+        rows: Vec<Row>,
+    },
+    /// Kept on the same page as the block before it.
+    Signatures(Vec<Party>),
+    PageBreak,
+}
+
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub meta: Meta,
+    pub blocks: Vec<Block>,
+}
+
+const A4: (u32, u32) = (11906, 16838);
+const MARGIN: u32 = 1134; // 2 cm
+const BODY_SIZE: usize = 21; // 10.5 pt (五号), in half-points
+const SMALL_SIZE: usize = 18; // 9 pt (小五)
+const TITLE_SIZE: usize = 36; // 18 pt (小二)
+
+struct Pen<'a> {
+    fonts: &'a Fonts,
+}
+
+impl Pen<'_> {
+    fn body(&self) -> RunFonts {
+        RunFonts::new()
+            .east_asia(&self.fonts.body)
+            .ascii(&self.fonts.latin)
+            .hi_ansi(&self.fonts.latin)
+            .cs(&self.fonts.latin)
+    }
+
+    fn title(&self) -> RunFonts {
+        RunFonts::new()
+            .east_asia(&self.fonts.title)
+            .ascii(&self.fonts.latin)
+            .hi_ansi(&self.fonts.latin)
+            .cs(&self.fonts.latin)
+    }
+
+    fn run(&self, text: &str, size: usize) -> Run {
+        Run::new().add_text(text).fonts(self.body()).size(size)
+    }
+
+    fn bold(&self, text: &str, size: usize) -> Run {
+        Run::new().add_text(text).fonts(self.title()).size(size).bold()
+    }
+
+    fn field(&self, instr: InstrText) -> Run {
+        Run::new()
+            .fonts(self.body())
+            .size(SMALL_SIZE)
+            .add_field_char(FieldCharType::Begin, true)
+            .add_instr_text(instr)
+            .add_field_char(FieldCharType::Separate, false)
+            .add_text("1")
+            .add_field_char(FieldCharType::End, false)
+    }
+
+    fn cell(&self, text: &str, width: u32, bold: bool) -> TableCell {
+        let mut p = Paragraph::new();
+        for (i, line) in text.split('\n').enumerate() {
+            let mut run = if bold {
+                self.bold(line, SMALL_SIZE)
+            } else {
+                self.run(line, SMALL_SIZE)
+            };
+            if i > 0 {
+                run = Run::new()
+                    .fonts(self.body())
+                    .add_break(BreakType::TextWrapping)
+                    .add_text(line)
+                    .size(SMALL_SIZE);
+                if bold {
+                    run = run.bold();
+                }
+            }
+            p = p.add_run(run);
+        }
+        TableCell::new()
+            .add_paragraph(p)
+            .width(width as usize, WidthType::Dxa)
+            .vertical_align(VAlignType::Center)
+    }
+}
+
+/// Column widths in twips from weights, summing exactly to `total`.
+fn widths(columns: &[Column], total: u32) -> Vec<u32> {
+    let sum: u32 = columns.iter().map(|c| c.weight.max(1)).sum::<u32>().max(1);
+    let mut out: Vec<u32> = columns.iter().map(|c| total * c.weight.max(1) / sum).collect();
+    let used: u32 = out.iter().sum();
+    if let Some(last) = out.last_mut() {
+        *last += total - used;
+    }
+    out
+}
+
+fn fixed_table(rows: Vec<TableRow>, widths: &[u32]) -> Table {
+    // Half-point lines (docx-rs draws quarter points by default: too faint on paper).
+    let mut borders = TableBorders::new();
+    for position in [
+        TableBorderPosition::Top,
+        TableBorderPosition::Left,
+        TableBorderPosition::Bottom,
+        TableBorderPosition::Right,
+        TableBorderPosition::InsideH,
+        TableBorderPosition::InsideV,
+    ] {
+        borders = borders.set(TableBorder::new(position).size(4));
+    }
+    Table::new(rows)
+        .set_borders(borders)
+        .set_grid(widths.iter().map(|w| *w as usize).collect())
+        .layout(TableLayoutType::Fixed)
+        .width(widths.iter().sum::<u32>() as usize, WidthType::Dxa)
+}
+
+/// Renders `form` as a .docx.
+pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
+    let pen = Pen { fonts: &house.fonts };
+    let lang = house.lang;
+    let meta = &form.meta;
+    let (page_w, page_h) = if meta.landscape { (A4.1, A4.0) } else { A4 };
+    let text_width = page_w - 2 * MARGIN;
+
+    let mut doc = Docx::new()
+        .page_size(page_w, page_h)
+        .page_orient(if meta.landscape {
+            PageOrientationType::Landscape
+        } else {
+            PageOrientationType::Portrait
+        })
+        .page_margin(
+            PageMargin::new()
+                .top(1300)
+                .bottom(1200)
+                .left(MARGIN as i32)
+                .right(MARGIN as i32)
+                .header(567)
+                .footer(567),
+        )
+        .default_fonts(pen.body())
+        .default_size(BODY_SIZE)
+        .header(header(&pen, house, meta, text_width))
+        .footer(footer(&pen, lang, meta));
+
+    doc = doc.add_paragraph(
+        Paragraph::new()
+            .align(AlignmentType::Center)
+            .add_run(pen.bold(&meta.title, TITLE_SIZE)),
+    );
+    // Tables whose first row repeats on every page, in document order (see `repeat_header_rows`).
+    let mut repeats: Vec<bool> = Vec::new();
+    for (i, block) in form.blocks.iter().enumerate() {
+        let keep_with_next = matches!(form.blocks.get(i + 1), Some(Block::Signatures(_)));
+        match block {
+            Block::Heading(text) => {
+                doc = doc.add_paragraph(Paragraph::new().keep_next(true).add_run(pen.bold(text, BODY_SIZE + 3)));
+            }
+            Block::Paragraph(text) => {
+                doc = doc.add_paragraph(
+                    Paragraph::new()
+                        .keep_next(keep_with_next)
+                        .add_run(pen.run(text, BODY_SIZE)),
+                );
+            }
+            Block::PageBreak => {
+                doc = doc
+                    .add_paragraph(Paragraph::new().add_run(Run::new().fonts(pen.body()).add_break(BreakType::Page)));
+            }
+            Block::Fields(pairs) => {
+                let w = widths(
+                    &[
+                        Column::new("", 2),
+                        Column::new("", 4),
+                        Column::new("", 2),
+                        Column::new("", 4),
+                    ],
+                    text_width,
+                );
+                let rows = pairs
+                    .chunks(2)
+                    .map(|pair| {
+                        let mut cells = Vec::new();
+                        for (k, (label, value)) in pair.iter().enumerate() {
+                            cells.push(pen.cell(label, w[2 * k], true).shading(Shading::new().fill("F2F2F2")));
+                            let span = if pair.len() == 1 { 3 } else { 1 };
+                            let width = if span == 3 { w[1] + w[2] + w[3] } else { w[2 * k + 1] };
+                            cells.push(pen.cell(value, width, false).grid_span(span));
+                        }
+                        keep(TableRow::new(cells).cant_split(), keep_with_next)
+                    })
+                    .collect();
+                doc = doc
+                    .add_table(fixed_table(rows, &w))
+                    .add_paragraph(spacer(&pen, keep_with_next));
+                repeats.push(false);
+            }
+            Block::Table { columns, rows } => {
+                let w = widths(columns, text_width);
+                let mut table_rows = vec![
+                    TableRow::new(
+                        columns
+                            .iter()
+                            .zip(&w)
+                            .map(|(c, w)| pen.cell(&c.label, *w, true).shading(Shading::new().fill("D9D9D9")))
+                            .collect(),
+                    )
+                    .cant_split(),
+                ];
+                for (r, row) in rows.iter().enumerate() {
+                    let last = r + 1 == rows.len();
+                    let tr = match row {
+                        Row::Cells(values) => TableRow::new(
+                            w.iter()
+                                .enumerate()
+                                .map(|(c, w)| pen.cell(values.get(c).map_or("", String::as_str), *w, false))
+                                .collect(),
+                        ),
+                        Row::Span(text) => TableRow::new(vec![
+                            pen.cell(text, text_width, true)
+                                .grid_span(w.len())
+                                .shading(Shading::new().fill("F2F2F2")),
+                        ]),
+                    };
+                    table_rows.push(keep(tr.cant_split(), keep_with_next && last));
+                }
+                doc = doc
+                    .add_table(fixed_table(table_rows, &w))
+                    .add_paragraph(spacer(&pen, keep_with_next));
+                repeats.push(true);
+            }
+            Block::Signatures(parties) => {
+                let w = widths(
+                    &parties.iter().map(|_| Column::new("", 1)).collect::<Vec<_>>(),
+                    text_width,
+                );
+                let line = |label: Label, value: Option<&String>| match value {
+                    Some(v) => format!("{}：{v}", label.text(lang)),
+                    None => format!("{}：＿＿＿＿＿＿＿＿", label.text(lang)),
+                };
+                let cells = parties
+                    .iter()
+                    .zip(&w)
+                    .map(|(p, w)| {
+                        let mut lines = vec![
+                            format!("{}：{}", p.side, p.name),
+                            line(Label::Signature, p.signed_by.as_ref()),
+                            line(Label::Date, p.signed_on.as_ref()),
+                        ];
+                        if p.seal {
+                            lines.push(format!("（{}）", Label::Seal.text(lang)));
+                        }
+                        let mut cell = TableCell::new().width(*w as usize, WidthType::Dxa);
+                        for (i, l) in lines.iter().enumerate() {
+                            cell = cell.add_paragraph(
+                                Paragraph::new()
+                                    .keep_next(i + 1 < lines.len())
+                                    .keep_lines(true)
+                                    .add_run(pen.run(l, BODY_SIZE)),
+                            );
+                        }
+                        cell
+                    })
+                    .collect();
+                let table = fixed_table(vec![TableRow::new(cells).cant_split()], &w).clear_all_border();
+                doc = doc.add_table(table).add_paragraph(spacer(&pen, false));
+                repeats.push(false);
+            }
+        }
+    }
+    let mut xml = doc.build();
+    xml.document = repeat_header_rows(&xml.document, &repeats);
+    let mut out = std::io::Cursor::new(Vec::new());
+    xml.pack(&mut out).map_err(std::io::Error::other)?;
+    Ok(out.into_inner())
+}
+
+/// A small paragraph after every table: Word and LibreOffice join tables that touch into one,
+/// and a joined table's heading is no longer its first row.
+fn spacer(pen: &Pen<'_>, keep_next: bool) -> Paragraph {
+    Paragraph::new().keep_next(keep_next).add_run(pen.run("", 8))
+}
+
+/// Keeps a row on the page of the block after it (Word keeps rows together through the
+/// keep-with-next of their paragraphs).
+fn keep(row: TableRow, keep_next: bool) -> TableRow {
+    if !keep_next {
+        return row;
+    }
+    let cells = row
+        .cells
+        .into_iter()
+        .map(|c| match c {
+            docx_rs::TableRowChild::TableCell(mut cell) => {
+                cell.children = cell
+                    .children
+                    .into_iter()
+                    .map(|child| match child {
+                        docx_rs::TableCellContent::Paragraph(p) => {
+                            docx_rs::TableCellContent::Paragraph(Box::new(p.keep_next(true)))
+                        }
+                        other => other,
+                    })
+                    .collect();
+                docx_rs::TableRowChild::TableCell(cell)
+            }
+        })
+        .collect();
+    TableRow { cells, ..row }
+}
+
+fn header(pen: &Pen<'_>, house: &House, meta: &Meta, text_width: u32) -> Header {
+    let lh = &house.letterhead;
+    let mut first = Paragraph::new();
+    if let Some(logo) = &lh.logo_png
+        && let Some((w, h)) = png_size(logo)
+    {
+        // 40 px high at 96 dpi, the width in proportion.
+        let height = 40;
+        let width = (w * height / h.max(1)).max(1);
+        first = first.add_run(Run::new().fonts(pen.body()).add_image(Pic::new_with_dimensions(
+            logo.clone(),
+            width,
+            height,
+        )));
+        first = first.add_run(pen.run(" ", BODY_SIZE));
+    }
+    first = first.add_run(pen.bold(&lh.company, BODY_SIZE + 3));
+    let mut contact = Vec::new();
+    if !lh.address.is_empty() {
+        contact.push(format!("{}：{}", Label::Address.text(house.lang), lh.address));
+    }
+    if !lh.phone.is_empty() {
+        contact.push(format!("{}：{}", Label::Phone.text(house.lang), lh.phone));
+    }
+    let mut head = Header::new()
+        .add_paragraph(first)
+        .add_paragraph(Paragraph::new().add_run(pen.run(&contact.join("    "), SMALL_SIZE)))
+        .add_paragraph(
+            Paragraph::new()
+                .align(AlignmentType::Right)
+                .add_run(pen.run(&meta.title, SMALL_SIZE)),
+        );
+    if meta.draft {
+        // A frame anchored to the page centre: printed across every page, behind nothing.
+        head = head.add_paragraph(
+            Paragraph::new()
+                .align(AlignmentType::Center)
+                .wrap("around")
+                .h_anchor("page")
+                .v_anchor("page")
+                .x_align("center")
+                .y_align("center")
+                .frame_width(text_width)
+                .add_run(
+                    Run::new()
+                        .add_text(Label::Draft.text(house.lang))
+                        .fonts(pen.title())
+                        .size(200)
+                        .color("C8C8C8"),
+                ),
+        );
+    }
+    head
+}
+
+fn footer(pen: &Pen<'_>, lang: Lang, meta: &Meta) -> Footer {
+    let number = match &meta.number {
+        Some(n) => format!(
+            "{}：{n}    {}：V{}",
+            Label::DocumentNumber.text(lang),
+            Label::Version.text(lang),
+            meta.version
+        ),
+        None => format!("{}：{}", Label::DocumentNumber.text(lang), Label::NotIssued.text(lang)),
+    };
+    let mut p = Paragraph::new()
+        .align(AlignmentType::Center)
+        .add_run(pen.run(&format!("{number}    "), SMALL_SIZE));
+    let (before, middle, after) = Label::PageOf.page_parts(lang);
+    p = p
+        .add_run(pen.run(before, SMALL_SIZE))
+        .add_run(pen.field(InstrText::PAGE(InstrPAGE {})))
+        .add_run(pen.run(middle, SMALL_SIZE))
+        .add_run(pen.field(InstrText::NUMPAGES(InstrNUMPAGES {})))
+        .add_run(pen.run(after, SMALL_SIZE));
+    if let Some(code) = &meta.verify_code {
+        p = p.add_run(pen.run(&format!("    {}：{code}", Label::VerifyCode.text(lang)), SMALL_SIZE));
+    }
+    Footer::new().add_paragraph(p)
+}
+
+/// Width and height of a PNG from its IHDR chunk.
+fn png_size(png: &[u8]) -> Option<(u32, u32)> {
+    if !png.starts_with(b"\x89PNG\r\n\x1a\n") || png.len() < 24 || &png[12..16] != b"IHDR" {
+        return None;
+    }
+    let be = |i: usize| u32::from_be_bytes([png[i], png[i + 1], png[i + 2], png[i + 3]]);
+    Some((be(16), be(20)))
+}
+
+/// docx-rs 0.4 cannot mark a table row as a header row (`w:tblHeader`), which makes Word and
+/// LibreOffice repeat it on every page; it is added here to the first row of each table flagged
+/// in `repeats` (the body's tables in document order).
+fn repeat_header_rows(document: &[u8], repeats: &[bool]) -> Vec<u8> {
+    let Ok(xml) = std::str::from_utf8(document) else {
+        return document.to_vec();
+    };
+    let mut out = String::with_capacity(xml.len() + repeats.len() * 32);
+    let mut rest = xml;
+    let mut index = 0;
+    while let Some(at) = rest.find("<w:tbl>") {
+        let (before, after) = rest.split_at(at + "<w:tbl>".len());
+        out.push_str(before);
+        rest = after;
+        if repeats.get(index).copied().unwrap_or(false)
+            && let Some(tr) = rest.find("<w:trPr>")
+        {
+            let (before, after) = rest.split_at(tr + "<w:trPr>".len());
+            out.push_str(before);
+            out.push_str("<w:tblHeader />");
+            rest = after;
+        }
+        index += 1;
+    }
+    out.push_str(rest);
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    fn part(docx: &[u8], name: &str) -> String {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("a zip");
+        let mut text = String::new();
+        zip.by_name(name).expect(name).read_to_string(&mut text).expect("utf-8");
+        text
+    }
+
+    /// A 2,000-row table, fields and signatures, as the equipment lists are.
+    pub(crate) fn sample(rows: usize) -> Form {
+        Form {
+            meta: Meta {
+                title: "协议设备清单".into(),
+                number: Some("ZJFY-2026-018-XY-01".into()),
+                version: 1,
+                verify_code: Some("K7QF-9M2X".into()),
+                landscape: true,
+                draft: false,
+            },
+            blocks: vec![
+                Block::Fields(vec![
+                    ("项目名称".into(), "数字法庭".into()),
+                    ("建设单位".into(), "某法院".into()),
+                ]),
+                Block::Table {
+                    columns: vec![
+                        Column::new("序号", 1),
+                        Column::new("设备名称", 4),
+                        Column::new("数量", 1),
+                    ],
+                    rows: (0..rows)
+                        .map(|i| {
+                            if i % 100 == 0 {
+                                Row::Span(format!("第 {} 组", i / 100 + 1))
+                            } else {
+                                Row::Cells(vec![i.to_string(), format!("高清摄像机 {i}"), "2".into()])
+                            }
+                        })
+                        .collect(),
+                },
+                Block::Signatures(vec![Party {
+                    side: "甲方".into(),
+                    name: "某法院".into(),
+                    signed_by: None,
+                    signed_on: None,
+                    seal: true,
+                }]),
+            ],
+        }
+    }
+
+    #[test]
+    fn every_run_has_an_east_asian_font_and_every_table_a_fixed_layout_with_widths() {
+        let docx = render(&sample(50), &House::default()).expect("renders");
+        for name in ["word/document.xml", "word/header1.xml", "word/footer1.xml"] {
+            let xml = part(&docx, name);
+            let runs = xml.matches("<w:r>").count();
+            assert!(runs > 0, "{name} has runs");
+            let fonts = xml.split("<w:r>").skip(1).filter(|r| r.contains("w:eastAsia=")).count();
+            assert_eq!(fonts, runs, "{name}: every run names its East Asian font");
+        }
+        let xml = part(&docx, "word/document.xml");
+        let tables = xml.matches("<w:tbl>").count();
+        assert_eq!(tables, 3);
+        assert_eq!(xml.matches(r#"<w:tblLayout w:type="fixed" />"#).count(), tables);
+        assert_eq!(xml.matches("<w:tblGrid>").count(), tables);
+        assert!(!xml.contains(r#"w:type="auto""#), "no cell or table is auto-sized");
+        assert_eq!(
+            xml.matches("<w:tblHeader />").count(),
+            1,
+            "the item table's heading repeats"
+        );
+        assert_eq!(xml.matches("<w:cantSplit />").count(), 1 + 51 + 1);
+    }
+
+    #[test]
+    fn the_footer_numbers_pages_and_carries_the_register_facts() {
+        let docx = render(&sample(3), &House::default()).expect("renders");
+        let footer = part(&docx, "word/footer1.xml");
+        for text in [
+            "ZJFY-2026-018-XY-01",
+            "V1",
+            "第 ",
+            " 页 共 ",
+            "K7QF-9M2X",
+            "PAGE",
+            "NUMPAGES",
+        ] {
+            assert!(footer.contains(text), "footer lacks {text}: {footer}");
+        }
+    }
+}

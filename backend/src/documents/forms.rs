@@ -1,0 +1,871 @@
+//! The delivery's forms, each a pure function of the project's [`Dossier`]: what it prints and,
+//! when the data is not complete yet, what is missing (the form is then a draft).
+use serde::Serialize;
+
+use super::{
+    engine::{Block, Column, Party, Row},
+    labels::{Label, Lang},
+};
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ProjectFacts {
+    pub code: String,
+    pub name: String,
+    pub client: String,
+    pub contractor: String,
+    pub site: String,
+    pub signed_on: String,
+    pub delivery_due_on: String,
+    pub systems: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Person {
+    pub name: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TaskLine {
+    pub name: String,
+    pub due_on: String,
+    pub status: String,
+    pub owner: String,
+    pub finished_on: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PhaseLine {
+    pub name: String,
+    pub due_on: String,
+    pub status: String,
+    pub tasks: Vec<TaskLine>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ItemLine {
+    pub category: Option<String>,
+    pub seq: String,
+    pub name: String,
+    pub brand: String,
+    pub model: String,
+    pub spec: String,
+    pub quantity: Option<f64>,
+    pub unit: String,
+    pub unit_price: Option<f64>,
+    pub amount: Option<f64>,
+    pub remark: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ListData {
+    pub version: i32,
+    pub file_name: String,
+    pub imported_on: String,
+    pub approved_on: Option<String>,
+    pub items: Vec<ItemLine>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DifferenceLine {
+    pub kind: String,
+    pub item: String,
+    pub contract_value: String,
+    pub order_value: String,
+    pub reason: String,
+    pub decision: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct NoticeData {
+    pub number: String,
+    pub issued_on: String,
+    pub differences: Vec<DifferenceLine>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReceiptLine {
+    pub seq: String,
+    pub name: String,
+    pub model: String,
+    pub unit: String,
+    pub quantity: f64,
+    pub serials: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ShipmentData {
+    pub reference: String,
+    pub dispatched_by: String,
+    pub carrier: String,
+    pub arrived_on: String,
+    pub received_by: Option<String>,
+    pub receipt_signed_on: Option<String>,
+    pub lines: Vec<ReceiptLine>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CheckData {
+    pub documents: String,
+    pub appearance: String,
+    pub power_on: String,
+    pub inspector: String,
+    pub witness: String,
+    pub on: String,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ArrivalLine {
+    pub seq: String,
+    pub name: String,
+    pub brand: String,
+    pub model: String,
+    pub unit: String,
+    pub ordered: Option<f64>,
+    pub received: f64,
+    pub serials: Vec<String>,
+    pub own: Option<CheckData>,
+    pub client: Option<CheckData>,
+    pub deviations: Vec<String>,
+    pub accepted: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct InstallationLine {
+    pub seq: String,
+    pub name: String,
+    pub model: String,
+    pub serial: String,
+    pub quantity: f64,
+    pub location: String,
+    pub installed_on: String,
+    pub engineer: String,
+    pub ip_address: String,
+    pub firmware: String,
+    pub config_notes: String,
+    pub commissioning: String,
+    pub commissioning_passed: bool,
+    pub commissioning_note: String,
+    pub commissioned_on: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct WorkLogLine {
+    pub date: String,
+    pub people: String,
+    pub work_done: String,
+    pub problems: String,
+}
+
+/// Everything the forms print about one project, gathered by the documents service.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Dossier {
+    pub project: ProjectFacts,
+    pub team: Vec<Person>,
+    pub contacts: Vec<Person>,
+    pub phases: Vec<PhaseLine>,
+    pub contract_list: Option<ListData>,
+    pub purchase_order: Option<ListData>,
+    pub approved_list: Option<ListData>,
+    pub change_notice: Option<NoticeData>,
+    /// Differences between the latest order and contract list still without a decision.
+    pub undecided_differences: usize,
+    pub shipments: Vec<ShipmentData>,
+    pub arrival: Vec<ArrivalLine>,
+    pub installations: Vec<InstallationLine>,
+    /// Baseline goods lines not installed in full.
+    pub not_installed: Vec<String>,
+    pub work_logs: Vec<WorkLogLine>,
+}
+
+macro_rules! forms {
+    ($($kind:ident => $key:literal, $code:literal, $label:ident, $landscape:literal;)*) => {
+        /// A form the delivery produces.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum FormKind { $($kind),* }
+
+        impl FormKind {
+            pub const ALL: &'static [FormKind] = &[$(FormKind::$kind),*];
+            /// In URLs: /documents/{key}.docx.
+            pub fn key(self) -> &'static str { match self { $(FormKind::$kind => $key),* } }
+            /// In document numbers: project code + this + sequence.
+            pub fn code(self) -> &'static str { match self { $(FormKind::$kind => $code),* } }
+            pub fn label(self) -> Label { match self { $(FormKind::$kind => Label::$label),* } }
+            pub fn landscape(self) -> bool { match self { $(FormKind::$kind => $landscape),* } }
+        }
+    };
+}
+
+forms! {
+    ImplementationPlan => "implementation-plan", "JH", ImplementationPlan, false;
+    ContractList => "contract-list", "XY", ContractList, true;
+    PurchaseOrder => "purchase-order", "DG", PurchaseOrder, true;
+    ApprovedList => "approved-list", "SD", ApprovedList, true;
+    ChangeNotice => "change-notice", "BG", ChangeNotice, false;
+    Receipt => "receipt", "QS", Receipt, false;
+    ArrivalAcceptance => "arrival-acceptance", "DH", ArrivalAcceptance, false;
+    InspectionRecord => "inspection-record", "JY", InspectionRecord, true;
+    InstallationList => "installation-list", "YL", InstallationList, true;
+    InstallationRecord => "installation-record", "AZ", InstallationRecord, true;
+    CommissioningRecord => "commissioning-record", "TS", CommissioningRecord, true;
+    InstallationAcceptance => "installation-acceptance", "YS", InstallationAcceptance, false;
+    WorkLog => "work-log", "GZ", WorkLog, false;
+}
+
+impl FormKind {
+    pub fn from_key(key: &str) -> Option<FormKind> {
+        FormKind::ALL.iter().copied().find(|f| f.key() == key)
+    }
+
+    pub fn title(self, lang: Lang) -> &'static str {
+        self.label().text(lang)
+    }
+}
+
+/// A form's content and what keeps it from being complete.
+pub struct Prepared {
+    pub blocks: Vec<Block>,
+    pub missing: Vec<String>,
+}
+
+fn number(n: Option<f64>) -> String {
+    match n {
+        None => String::new(),
+        Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{}", v as i64),
+        Some(v) => format!("{v:.2}"),
+    }
+}
+
+fn money(n: Option<f64>) -> String {
+    n.map(|v| format!("{v:.2}")).unwrap_or_default()
+}
+
+fn project_fields(d: &Dossier, lang: Lang) -> Block {
+    let p = &d.project;
+    Block::Fields(vec![
+        (Label::Project.text(lang).into(), p.name.clone()),
+        (Label::ProjectCode.text(lang).into(), p.code.clone()),
+        (Label::Client.text(lang).into(), p.client.clone()),
+        (Label::Contractor.text(lang).into(), p.contractor.clone()),
+    ])
+}
+
+fn both_parties(d: &Dossier, lang: Lang) -> Block {
+    Block::Signatures(vec![
+        Party {
+            side: Label::PartyA.text(lang).into(),
+            name: d.project.client.clone(),
+            signed_by: None,
+            signed_on: None,
+            seal: true,
+        },
+        Party {
+            side: Label::PartyB.text(lang).into(),
+            name: d.project.contractor.clone(),
+            signed_by: None,
+            signed_on: None,
+            seal: true,
+        },
+    ])
+}
+
+fn columns(lang: Lang, spec: &[(Label, u32)]) -> Vec<Column> {
+    spec.iter().map(|(l, w)| Column::new(l.text(lang), *w)).collect()
+}
+
+/// Builds `kind` from `d`.
+pub fn prepare(kind: FormKind, d: &Dossier, lang: Lang) -> Prepared {
+    let mut missing = Vec::new();
+    let blocks = match kind {
+        FormKind::ImplementationPlan => plan(d, lang, &mut missing),
+        FormKind::ContractList => list(d, d.contract_list.as_ref(), Label::ContractList, lang, &mut missing),
+        FormKind::PurchaseOrder => list(d, d.purchase_order.as_ref(), Label::PurchaseOrder, lang, &mut missing),
+        FormKind::ApprovedList => {
+            if let Some(l) = &d.approved_list
+                && l.approved_on.is_none()
+            {
+                missing.push("分项设备清单审定版 has not been approved".into());
+            }
+            list(d, d.approved_list.as_ref(), Label::ApprovedList, lang, &mut missing)
+        }
+        FormKind::ChangeNotice => change_notice(d, lang, &mut missing),
+        FormKind::Receipt => receipts(d, lang, &mut missing),
+        FormKind::ArrivalAcceptance => arrival_acceptance(d, lang, &mut missing),
+        FormKind::InspectionRecord => inspection_record(d, lang, &mut missing),
+        FormKind::InstallationList => installation_list(d, lang, &mut missing),
+        FormKind::InstallationRecord => installation_record(d, lang, &mut missing),
+        FormKind::CommissioningRecord => commissioning_record(d, lang, &mut missing),
+        FormKind::InstallationAcceptance => installation_acceptance(d, lang, &mut missing),
+        FormKind::WorkLog => work_log(d, lang, &mut missing),
+    };
+    Prepared { blocks, missing }
+}
+
+fn plan(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    let p = &d.project;
+    let mut blocks = vec![Block::Fields(vec![
+        (Label::Project.text(lang).into(), p.name.clone()),
+        (Label::ProjectCode.text(lang).into(), p.code.clone()),
+        (Label::Client.text(lang).into(), p.client.clone()),
+        (Label::Contractor.text(lang).into(), p.contractor.clone()),
+        (Label::Site.text(lang).into(), p.site.clone()),
+        (Label::Systems.text(lang).into(), p.systems.clone()),
+        (Label::ContractSigned.text(lang).into(), p.signed_on.clone()),
+        (Label::DeliveryDue.text(lang).into(), p.delivery_due_on.clone()),
+    ])];
+    if d.team.is_empty() {
+        missing.push("the project has no members".into());
+    }
+    blocks.push(Block::Heading(Label::Team.text(lang).into()));
+    let people = |list: &[Person]| {
+        list.iter()
+            .map(|m| Row::Cells(vec![m.name.clone(), m.role.clone()]))
+            .collect()
+    };
+    blocks.push(Block::Table {
+        columns: columns(lang, &[(Label::Name, 1), (Label::Role, 2)]),
+        rows: people(&d.team),
+    });
+    if !d.contacts.is_empty() {
+        blocks.push(Block::Heading(Label::ClientContacts.text(lang).into()));
+        blocks.push(Block::Table {
+            columns: columns(lang, &[(Label::Name, 1), (Label::Role, 2)]),
+            rows: people(&d.contacts),
+        });
+    }
+    blocks.push(Block::Heading(Label::Schedule.text(lang).into()));
+    let mut rows = Vec::new();
+    for phase in &d.phases {
+        rows.push(Row::Span(format!(
+            "{}（{} {}，{}）",
+            phase.name,
+            Label::Due.text(lang),
+            phase.due_on,
+            phase.status
+        )));
+        for (i, t) in phase.tasks.iter().enumerate() {
+            rows.push(Row::Cells(vec![
+                (i + 1).to_string(),
+                t.name.clone(),
+                t.due_on.clone(),
+                t.owner.clone(),
+                t.status.clone(),
+                t.finished_on.clone(),
+            ]));
+        }
+    }
+    blocks.push(Block::Table {
+        columns: columns(
+            lang,
+            &[
+                (Label::Seq, 2),
+                (Label::Task, 8),
+                (Label::Due, 4),
+                (Label::Owner, 3),
+                (Label::Status, 3),
+                (Label::Finished, 4),
+            ],
+        ),
+        rows,
+    });
+    blocks.push(both_parties(d, lang));
+    blocks
+}
+
+fn list(d: &Dossier, data: Option<&ListData>, label: Label, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    let mut blocks = vec![project_fields(d, lang)];
+    let Some(data) = data else {
+        missing.push(format!("no {} has been imported", label.text(Lang::Zh)));
+        return blocks;
+    };
+    let mut rows = Vec::new();
+    let mut category: Option<&str> = None;
+    let mut total = 0.0;
+    for item in &data.items {
+        if item.category.as_deref() != category {
+            category = item.category.as_deref();
+            if let Some(c) = category {
+                rows.push(Row::Span(c.to_string()));
+            }
+        }
+        total += item.amount.unwrap_or(0.0);
+        rows.push(Row::Cells(vec![
+            item.seq.clone(),
+            item.name.clone(),
+            item.brand.clone(),
+            item.model.clone(),
+            item.spec.clone(),
+            number(item.quantity),
+            item.unit.clone(),
+            money(item.unit_price),
+            money(item.amount),
+            item.remark.clone(),
+        ]));
+    }
+    rows.push(Row::Span(format!(
+        "{}：{}",
+        Label::Total.text(lang),
+        money(Some(total))
+    )));
+    blocks.push(Block::Table {
+        columns: columns(
+            lang,
+            &[
+                (Label::Seq, 2),
+                (Label::Item, 6),
+                (Label::Brand, 3),
+                (Label::Model, 5),
+                (Label::Spec, 8),
+                (Label::Quantity, 2),
+                (Label::Unit, 2),
+                (Label::UnitPrice, 3),
+                (Label::Amount, 4),
+                (Label::Remark, 4),
+            ],
+        ),
+        rows,
+    });
+    blocks.push(both_parties(d, lang));
+    blocks
+}
+
+fn change_notice(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    let mut blocks = vec![project_fields(d, lang)];
+    if d.undecided_differences > 0 {
+        missing.push(format!(
+            "{} difference(s) still have no decision",
+            d.undecided_differences
+        ));
+    }
+    let Some(n) = &d.change_notice else {
+        missing.push("the change notice has not been issued".into());
+        return blocks;
+    };
+    blocks.push(Block::Paragraph(format!(
+        "{}：{}    {}：{}",
+        Label::DocumentNumber.text(lang),
+        n.number,
+        Label::Date.text(lang),
+        n.issued_on
+    )));
+    blocks.push(Block::Table {
+        columns: columns(
+            lang,
+            &[
+                (Label::Seq, 2),
+                (Label::Item, 5),
+                (Label::Difference, 3),
+                (Label::ContractValue, 4),
+                (Label::OrderValue, 4),
+                (Label::Reason, 6),
+                (Label::Decision, 6),
+            ],
+        ),
+        rows: n
+            .differences
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                Row::Cells(vec![
+                    (i + 1).to_string(),
+                    x.item.clone(),
+                    x.kind.clone(),
+                    x.contract_value.clone(),
+                    x.order_value.clone(),
+                    x.reason.clone(),
+                    x.decision.clone(),
+                ])
+            })
+            .collect(),
+    });
+    blocks.push(both_parties(d, lang));
+    blocks
+}
+
+fn receipts(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    if d.shipments.is_empty() {
+        missing.push("no shipment has been recorded".into());
+        blocks.push(project_fields(d, lang));
+    }
+    for (i, s) in d.shipments.iter().enumerate() {
+        if i > 0 {
+            blocks.push(Block::PageBreak);
+        }
+        blocks.push(project_fields(d, lang));
+        blocks.push(Block::Fields(vec![
+            (Label::Shipment.text(lang).into(), s.reference.clone()),
+            (Label::DispatchedBy.text(lang).into(), s.dispatched_by.clone()),
+            (Label::Carrier.text(lang).into(), s.carrier.clone()),
+            (Label::Arrived.text(lang).into(), s.arrived_on.clone()),
+        ]));
+        if s.receipt_signed_on.is_none() {
+            missing.push(format!("the receipt of shipment {} is not signed", s.reference));
+        }
+        blocks.push(Block::Table {
+            columns: columns(
+                lang,
+                &[
+                    (Label::Seq, 2),
+                    (Label::Item, 6),
+                    (Label::Model, 5),
+                    (Label::Quantity, 2),
+                    (Label::Unit, 2),
+                    (Label::Serials, 9),
+                ],
+            ),
+            rows: s
+                .lines
+                .iter()
+                .map(|l| {
+                    Row::Cells(vec![
+                        l.seq.clone(),
+                        l.name.clone(),
+                        l.model.clone(),
+                        number(Some(l.quantity)),
+                        l.unit.clone(),
+                        l.serials.join("\n"),
+                    ])
+                })
+                .collect(),
+        });
+        blocks.push(Block::Signatures(vec![
+            Party {
+                side: Label::Receiver.text(lang).into(),
+                name: d.project.client.clone(),
+                signed_by: s.received_by.clone(),
+                signed_on: s.receipt_signed_on.clone(),
+                seal: false,
+            },
+            Party {
+                side: Label::PartyB.text(lang).into(),
+                name: d.project.contractor.clone(),
+                signed_by: None,
+                signed_on: None,
+                seal: false,
+            },
+        ]));
+    }
+    blocks
+}
+
+fn check_text(c: Option<&CheckData>) -> String {
+    c.map(|c| format!("{}/{}/{}", c.documents, c.appearance, c.power_on))
+        .unwrap_or_else(|| "—".into())
+}
+
+fn arrival_missing(d: &Dossier, missing: &mut Vec<String>) {
+    if d.arrival.is_empty() {
+        missing.push("no approved equipment list (分项设备清单审定版) is the baseline yet".into());
+    }
+    for a in d.arrival.iter().filter(|a| !a.accepted) {
+        missing.push(format!(
+            "{} {} has not arrived and passed both inspections",
+            a.seq, a.name
+        ));
+    }
+}
+
+fn arrival_acceptance(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    arrival_missing(d, missing);
+    vec![
+        project_fields(d, lang),
+        Block::Table {
+            columns: columns(
+                lang,
+                &[
+                    (Label::Seq, 2),
+                    (Label::Item, 6),
+                    (Label::Brand, 3),
+                    (Label::Model, 5),
+                    (Label::Ordered, 3),
+                    (Label::Received, 3),
+                    (Label::Conclusion, 3),
+                ],
+            ),
+            rows: d
+                .arrival
+                .iter()
+                .map(|a| {
+                    Row::Cells(vec![
+                        a.seq.clone(),
+                        a.name.clone(),
+                        a.brand.clone(),
+                        a.model.clone(),
+                        format!("{} {}", number(a.ordered), a.unit),
+                        format!("{} {}", number(Some(a.received)), a.unit),
+                        if a.accepted {
+                            Label::Accepted
+                        } else {
+                            Label::NotAccepted
+                        }
+                        .text(lang)
+                        .into(),
+                    ])
+                })
+                .collect(),
+        },
+        Block::Paragraph(format!("{}：", Label::Summary.text(lang))),
+        both_parties(d, lang),
+    ]
+}
+
+fn inspection_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    arrival_missing(d, missing);
+    let who = |c: Option<&CheckData>| {
+        c.map(|c| {
+            let mut s = format!("{} {}", c.inspector, c.on);
+            if !c.witness.is_empty() {
+                s.push_str(&format!("\n{}：{}", Label::Witness.text(lang), c.witness));
+            }
+            s
+        })
+        .unwrap_or_default()
+    };
+    vec![
+        project_fields(d, lang),
+        Block::Paragraph(format!(
+            "{} = {} / {} / {}",
+            Label::Conclusion.text(lang),
+            Label::Documents.text(lang),
+            Label::Appearance.text(lang),
+            Label::PowerOn.text(lang)
+        )),
+        Block::Table {
+            columns: columns(
+                lang,
+                &[
+                    (Label::Seq, 2),
+                    (Label::Item, 5),
+                    (Label::Model, 4),
+                    (Label::Serials, 6),
+                    (Label::OwnCheck, 4),
+                    (Label::Inspector, 4),
+                    (Label::ClientCheck, 4),
+                    (Label::Witness, 4),
+                    (Label::Deviations, 6),
+                ],
+            ),
+            rows: d
+                .arrival
+                .iter()
+                .map(|a| {
+                    Row::Cells(vec![
+                        a.seq.clone(),
+                        a.name.clone(),
+                        a.model.clone(),
+                        a.serials.join("\n"),
+                        check_text(a.own.as_ref()),
+                        who(a.own.as_ref()),
+                        check_text(a.client.as_ref()),
+                        who(a.client.as_ref()),
+                        a.deviations.join("\n"),
+                    ])
+                })
+                .collect(),
+        },
+        both_parties(d, lang),
+    ]
+}
+
+fn installation_missing(d: &Dossier, missing: &mut Vec<String>, commissioning: bool) {
+    if d.installations.is_empty() {
+        missing.push("no installation has been recorded".into());
+    }
+    for n in &d.not_installed {
+        missing.push(format!("{n} is not installed in full"));
+    }
+    if commissioning {
+        for i in d.installations.iter().filter(|i| !i.commissioning_passed) {
+            missing.push(format!("{} {} has not passed commissioning", i.name, i.serial));
+        }
+    }
+}
+
+fn installation_list(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    installation_missing(d, missing, false);
+    vec![
+        project_fields(d, lang),
+        Block::Table {
+            columns: columns(
+                lang,
+                &[
+                    (Label::Seq, 2),
+                    (Label::Item, 5),
+                    (Label::Model, 4),
+                    (Label::Serials, 4),
+                    (Label::Location, 5),
+                    (Label::Installed, 3),
+                    (Label::Engineer, 3),
+                    (Label::IpAddress, 4),
+                    (Label::Commissioning, 3),
+                ],
+            ),
+            rows: d
+                .installations
+                .iter()
+                .map(|i| {
+                    Row::Cells(vec![
+                        i.seq.clone(),
+                        i.name.clone(),
+                        i.model.clone(),
+                        if i.serial.is_empty() {
+                            number(Some(i.quantity))
+                        } else {
+                            i.serial.clone()
+                        },
+                        i.location.clone(),
+                        i.installed_on.clone(),
+                        i.engineer.clone(),
+                        i.ip_address.clone(),
+                        i.commissioning.clone(),
+                    ])
+                })
+                .collect(),
+        },
+    ]
+}
+
+fn installation_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    installation_missing(d, missing, false);
+    vec![
+        project_fields(d, lang),
+        Block::Table {
+            columns: columns(
+                lang,
+                &[
+                    (Label::Seq, 2),
+                    (Label::Item, 5),
+                    (Label::Model, 4),
+                    (Label::Serials, 4),
+                    (Label::Location, 6),
+                    (Label::Installed, 3),
+                    (Label::Engineer, 3),
+                    (Label::Remark, 6),
+                ],
+            ),
+            rows: d
+                .installations
+                .iter()
+                .map(|i| {
+                    Row::Cells(vec![
+                        i.seq.clone(),
+                        i.name.clone(),
+                        i.model.clone(),
+                        if i.serial.is_empty() {
+                            number(Some(i.quantity))
+                        } else {
+                            i.serial.clone()
+                        },
+                        i.location.clone(),
+                        i.installed_on.clone(),
+                        i.engineer.clone(),
+                        i.config_notes.clone(),
+                    ])
+                })
+                .collect(),
+        },
+        both_parties(d, lang),
+    ]
+}
+
+fn commissioning_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    installation_missing(d, missing, true);
+    vec![
+        project_fields(d, lang),
+        Block::Table {
+            columns: columns(
+                lang,
+                &[
+                    (Label::Seq, 2),
+                    (Label::Item, 5),
+                    (Label::Serials, 4),
+                    (Label::IpAddress, 4),
+                    (Label::Firmware, 4),
+                    (Label::Configuration, 6),
+                    (Label::Commissioning, 3),
+                    (Label::Commissioned, 3),
+                    (Label::Remark, 5),
+                ],
+            ),
+            rows: d
+                .installations
+                .iter()
+                .map(|i| {
+                    Row::Cells(vec![
+                        i.seq.clone(),
+                        i.name.clone(),
+                        i.serial.clone(),
+                        i.ip_address.clone(),
+                        i.firmware.clone(),
+                        i.config_notes.clone(),
+                        i.commissioning.clone(),
+                        i.commissioned_on.clone(),
+                        i.commissioning_note.clone(),
+                    ])
+                })
+                .collect(),
+        },
+        both_parties(d, lang),
+    ]
+}
+
+fn installation_acceptance(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    installation_missing(d, missing, true);
+    let passed = d.installations.iter().filter(|i| i.commissioning_passed).count();
+    vec![
+        project_fields(d, lang),
+        Block::Fields(vec![
+            (Label::Site.text(lang).into(), d.project.site.clone()),
+            (Label::Systems.text(lang).into(), d.project.systems.clone()),
+            (
+                Label::Installed.text(lang).into(),
+                format!(
+                    "{} / {}",
+                    d.installations.len(),
+                    d.installations.len() + d.not_installed.len()
+                ),
+            ),
+            (
+                Label::Commissioning.text(lang).into(),
+                format!("{passed} / {}", d.installations.len()),
+            ),
+        ]),
+        Block::Paragraph(format!("{}：", Label::Summary.text(lang))),
+        both_parties(d, lang),
+    ]
+}
+
+fn work_log(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    if d.work_logs.is_empty() {
+        missing.push("no work log entry has been recorded".into());
+    }
+    vec![
+        project_fields(d, lang),
+        Block::Table {
+            columns: columns(
+                lang,
+                &[
+                    (Label::WorkDate, 3),
+                    (Label::People, 4),
+                    (Label::WorkDone, 9),
+                    (Label::Problems, 6),
+                ],
+            ),
+            rows: d
+                .work_logs
+                .iter()
+                .map(|w| {
+                    Row::Cells(vec![
+                        w.date.clone(),
+                        w.people.clone(),
+                        w.work_done.clone(),
+                        w.problems.clone(),
+                    ])
+                })
+                .collect(),
+        },
+        both_parties(d, lang),
+    ]
+}
