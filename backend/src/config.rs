@@ -4,6 +4,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use crate::documents::{Fonts, House, Lang, Letterhead};
 use anyhow::{Context, bail};
 use chrono_tz::Tz;
 use serde::Deserialize;
@@ -67,6 +68,14 @@ pub struct Settings {
     /// Run the delivery worker and the reminder job in this process (turn off on instances that
     /// should only answer requests).
     pub background_jobs: bool,
+    /// Our letterhead on every form: company name, address, phone and a PNG logo.
+    pub company_name: String,
+    pub company_address: String,
+    pub company_phone: String,
+    pub company_logo: Option<PathBuf>,
+    /// Fonts of the forms (East Asian body and title, Latin) and their language.
+    pub form_fonts: Fonts,
+    pub forms_lang: Lang,
 }
 
 impl Default for Settings {
@@ -92,6 +101,12 @@ impl Default for Settings {
             reminder_hour: 9,
             background_jobs: true,
             upload_max_bytes: 20 * 1024 * 1024,
+            company_name: "乙方公司".into(),
+            company_address: String::new(),
+            company_phone: String::new(),
+            company_logo: None,
+            form_fonts: Fonts::default(),
+            forms_lang: Lang::Zh,
         }
     }
 }
@@ -123,6 +138,28 @@ struct FileSettings {
     reminder_hour: Option<u32>,
     background_jobs: Option<bool>,
     upload_max_mb: Option<u64>,
+    company: Option<CompanyFile>,
+    forms: Option<FormsFile>,
+}
+
+/// `[company]` in jiaofu.toml: the letterhead.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompanyFile {
+    name: Option<String>,
+    address: Option<String>,
+    phone: Option<String>,
+    logo: Option<PathBuf>,
+}
+
+/// `[forms]` in jiaofu.toml.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormsFile {
+    body_font: Option<String>,
+    title_font: Option<String>,
+    latin_font: Option<String>,
+    language: Option<String>,
 }
 
 impl Settings {
@@ -218,7 +255,49 @@ impl Settings {
         } else if let Some(v) = file.background_jobs {
             s.background_jobs = v;
         }
+        let company = file.company.unwrap_or_default();
+        if let Some(v) = var("JIAOFU_COMPANY_NAME").or(company.name) {
+            s.company_name = v;
+        }
+        s.company_address = company.address.unwrap_or_default();
+        s.company_phone = company.phone.unwrap_or_default();
+        s.company_logo = var("JIAOFU_COMPANY_LOGO").map(PathBuf::from).or(company.logo);
+        let forms = file.forms.unwrap_or_default();
+        for (slot, value) in [
+            (&mut s.form_fonts.body, forms.body_font),
+            (&mut s.form_fonts.title, forms.title_font),
+            (&mut s.form_fonts.latin, forms.latin_font),
+        ] {
+            if let Some(v) = value {
+                *slot = v;
+            }
+        }
+        if let Some(v) = var("JIAOFU_FORMS_LANGUAGE").or(forms.language) {
+            s.forms_lang = Lang::parse(&v).ok_or_else(|| anyhow::anyhow!("forms language: '{v}' is not zh or en"))?;
+        }
         Ok(s)
+    }
+
+    /// The house style of the forms; the logo is read from its file each time, so it can be
+    /// replaced without a restart.
+    pub fn house(&self) -> House {
+        let logo_png = self.company_logo.as_ref().and_then(|path| match std::fs::read(path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "the company logo cannot be read; forms go without it");
+                None
+            }
+        });
+        House {
+            letterhead: Letterhead {
+                company: self.company_name.clone(),
+                address: self.company_address.clone(),
+                phone: self.company_phone.clone(),
+                logo_png,
+            },
+            fonts: self.form_fonts.clone(),
+            lang: self.forms_lang,
+        }
     }
 
     /// The URL users reach the service at, for links in feeds and emails.

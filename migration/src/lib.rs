@@ -8,6 +8,7 @@ mod m20261125_000004_history;
 mod m20261125_000005_outbox;
 mod m20261125_000006_equipment;
 mod m20261125_000007_arrival;
+mod m20261125_000008_documents;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_outbox::Migration),
             Box::new(m20261125_000006_equipment::Migration),
             Box::new(m20261125_000007_arrival::Migration),
+            Box::new(m20261125_000008_documents::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@ mod arrival;
 mod auth;
 mod calendar;
 mod dashboard;
+mod documents;
 mod equipment;
 mod mail;
 mod openapi;

@@ -2,6 +2,7 @@
 mod arrival;
 mod auth;
 mod dashboard;
+mod documents;
 mod equipment;
 mod installation;
 mod outbox;
@@ -43,6 +44,8 @@ pub enum ApiTags {
     Arrival,
     /// Phase 3: installation and commissioning records (现场安装一览表).
     Installation,
+    /// Word forms, the document register and its distribution log, the work log.
+    Documents,
 }
 
 /// A token from `POST /api/auth/login`, sent as `Authorization: Bearer <token>`.
@@ -96,6 +99,7 @@ pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, (
         equipment::EquipmentApi::new(state.clone()),
         arrival::ArrivalApi::new(state.clone()),
         installation::InstallationApi::new(state.clone()),
+        documents::DocumentsApi::new(state.clone()),
     );
     OpenApiService::new(apis, "jiaofu API", env!("CARGO_PKG_VERSION"))
         .description(
@@ -118,6 +122,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/healthz", poem::get(public::healthz))
         .at("/readyz", poem::get(public::readyz))
         .at("/feeds/:token/calendar.ics", poem::get(public::calendar_feed))
+        .at("/verify/:code", poem::get(public::verify))
         .around(limit_body)
         .data(state)
         .catch_all_error(render_poem_error)

@@ -4,6 +4,7 @@ pub mod arrival;
 pub mod auth;
 pub mod dashboard;
 pub mod demo;
+pub mod documents;
 pub mod equipment;
 pub mod feeds;
 pub mod history;

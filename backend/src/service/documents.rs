@@ -1,0 +1,815 @@
+//! The project's forms as Word documents: gathering their data, drafts, the document register
+//! (issue, versions, hashes, the file as issued), the distribution log, verification by code,
+//! and the work log the 工作记录单 prints.
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{change_notice, document_copy, issued_document, project, user, work_log};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+use crate::{
+    db::begin_write,
+    documents::{
+        self, Dossier, FormKind, House, Meta,
+        forms::{
+            ArrivalLine, CheckData, DifferenceLine, InstallationLine, ItemLine, ListData, NoticeData, Person,
+            PhaseLine, ProjectFacts, ReceiptLine, ShipmentData, TaskLine, WorkLogLine,
+        },
+    },
+    domain::types::{CheckResult, Commissioning, ListKind, MemberRole, Resolution, TaskStatus},
+    error::{AppError, AppResult},
+    service::{
+        Actor, access,
+        access::Need,
+        arrival,
+        auth::sha256_hex,
+        equipment,
+        history::{self, Change},
+        installation, projects, schedule,
+    },
+};
+
+fn day(d: Option<DateTime<Utc>>) -> String {
+    d.map(|d| d.date_naive().to_string()).unwrap_or_default()
+}
+
+fn check_label(v: &str) -> String {
+    match CheckResult::parse(v) {
+        Ok(CheckResult::Pass) => "合格".into(),
+        Ok(CheckResult::Fail) => "不合格".into(),
+        Ok(CheckResult::NotApplicable) => "不适用".into(),
+        Err(_) => v.to_string(),
+    }
+}
+
+async fn names(db: &impl ConnectionTrait) -> AppResult<HashMap<i32, String>> {
+    Ok(user::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect())
+}
+
+fn list_data(list: &entity::equipment_list::Model, items: &[entity::equipment_item::Model]) -> ListData {
+    ListData {
+        version: list.version,
+        file_name: list.file_name.clone(),
+        imported_on: day(Some(list.imported_at)),
+        approved_on: list.approved_at.map(|d| d.date_naive().to_string()),
+        items: items
+            .iter()
+            .map(|i| ItemLine {
+                category: i.category.clone(),
+                seq: i.seq.clone().unwrap_or_default(),
+                name: i.name.clone(),
+                brand: i.brand.clone().unwrap_or_default(),
+                model: i.model.clone().unwrap_or_default(),
+                spec: i.spec.clone().unwrap_or_default(),
+                quantity: i.quantity,
+                unit: i.unit.clone().unwrap_or_default(),
+                unit_price: i.unit_price,
+                amount: i.amount,
+                remark: i.remark.clone().unwrap_or_default(),
+            })
+            .collect(),
+    }
+}
+
+/// Everything the forms print about a project.
+pub async fn dossier(db: &impl ConnectionTrait, house: &House, project: &project::Model) -> AppResult<Dossier> {
+    let id = project.id;
+    let names = names(db).await?;
+    let name_of = |uid: Option<i32>| uid.and_then(|u| names.get(&u).cloned()).unwrap_or_default();
+    let mut d = Dossier {
+        project: ProjectFacts {
+            code: project.code.clone(),
+            name: project.name.clone(),
+            client: project.client_name.clone(),
+            contractor: house.letterhead.company.clone(),
+            site: project.site_address.clone(),
+            signed_on: project.contract_signed_on.to_string(),
+            delivery_due_on: project.delivery_due_on.map(|d| d.to_string()).unwrap_or_default(),
+            systems: projects::system_types(project).join("、"),
+        },
+        ..Dossier::default()
+    };
+    d.team = projects::members(db, id)
+        .await?
+        .into_iter()
+        .map(|(m, u)| Person {
+            name: u.display_name,
+            role: MemberRole::parse(&m.role).map_or(m.role.clone(), |r| r.label_zh().to_string()),
+        })
+        .collect();
+    d.contacts = projects::contacts(db, id)
+        .await?
+        .into_iter()
+        .map(|c| Person {
+            name: c.name,
+            role: c.role,
+        })
+        .collect();
+    let (phases, tasks) = schedule::load(db, id).await?;
+    let status = |s: &str| match TaskStatus::parse(s) {
+        Ok(TaskStatus::Done) => "已完成",
+        Ok(TaskStatus::InProgress) => "进行中",
+        _ => "未开始",
+    };
+    d.phases = phases
+        .iter()
+        .map(|p| {
+            let mine: Vec<_> = tasks.iter().filter(|t| t.phase_id == p.id).collect();
+            let phase_status = if mine.iter().all(|t| t.status == TaskStatus::Done.as_str()) {
+                "已完成"
+            } else if mine.iter().any(|t| t.status != TaskStatus::NotStarted.as_str()) {
+                "进行中"
+            } else {
+                "未开始"
+            };
+            PhaseLine {
+                name: p.name.clone(),
+                due_on: p.override_due_on.unwrap_or(p.planned_due_on).to_string(),
+                status: phase_status.into(),
+                tasks: mine
+                    .iter()
+                    .map(|t| TaskLine {
+                        name: t.name.clone(),
+                        due_on: t.override_due_on.unwrap_or(t.planned_due_on).to_string(),
+                        status: status(&t.status).into(),
+                        owner: name_of(t.assignee_id),
+                        finished_on: day(t.finished_at),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    for kind in [ListKind::Contract, ListKind::PurchaseOrder, ListKind::Approved] {
+        if let Some(list) = equipment::latest(db, id, kind).await? {
+            let data = list_data(&list, &equipment::items(db, list.id).await?);
+            match kind {
+                ListKind::Contract => d.contract_list = Some(data),
+                ListKind::PurchaseOrder => d.purchase_order = Some(data),
+                ListKind::Approved => d.approved_list = Some(data),
+            }
+        }
+    }
+    if d.contract_list.is_some() && d.purchase_order.is_some() {
+        let r = equipment::reconciliation(db, id).await?;
+        d.undecided_differences = r
+            .differences
+            .iter()
+            .filter(|x| !r.decisions.contains_key(&r.key(x)))
+            .count();
+        let notice = change_notice::Entity::find()
+            .filter(change_notice::Column::ProjectId.eq(id))
+            .order_by_desc(change_notice::Column::IssuedAt)
+            .one(db)
+            .await?;
+        if let Some(n) = notice {
+            d.change_notice = Some(NoticeData {
+                number: n.number.clone(),
+                issued_on: day(Some(n.issued_at)),
+                differences: r
+                    .differences
+                    .iter()
+                    .map(|x| {
+                        let decision = r.decisions.get(&r.key(x));
+                        DifferenceLine {
+                            kind: x.kind.label_zh().into(),
+                            item: r.item_name(x),
+                            contract_value: x.contract_value.clone().unwrap_or_default(),
+                            order_value: x.order_value.clone().unwrap_or_default(),
+                            reason: decision.map(|k| k.reason.clone()).unwrap_or_default(),
+                            decision: decision.map(|k| k.decision.clone()).unwrap_or_default(),
+                        }
+                    })
+                    .collect(),
+            });
+        }
+    }
+    if d.approved_list.as_ref().is_some_and(|l| l.approved_on.is_some()) {
+        let status = arrival::status(db, id).await?;
+        let item_label = |item_id: i32| {
+            status
+                .baseline
+                .items
+                .iter()
+                .find(|i| i.id == item_id)
+                .map(|i| {
+                    (
+                        i.seq.clone().unwrap_or_default(),
+                        i.name.clone(),
+                        i.model.clone().unwrap_or_default(),
+                    )
+                })
+                .unwrap_or_default()
+        };
+        d.shipments = status
+            .shipments
+            .iter()
+            .map(|s| {
+                let mut lines: Vec<ReceiptLine> = Vec::new();
+                for unit in status.units.iter().filter(|u| u.shipment_id == s.id) {
+                    let (seq, name, model) = item_label(unit.item_id);
+                    let unit_name = status
+                        .baseline
+                        .items
+                        .iter()
+                        .find(|i| i.id == unit.item_id)
+                        .and_then(|i| i.unit.clone())
+                        .unwrap_or_default();
+                    match lines.iter_mut().find(|l| l.seq == seq && l.name == name) {
+                        Some(line) => {
+                            line.quantity += unit.quantity;
+                            line.serials.extend(unit.serial.clone());
+                        }
+                        None => lines.push(ReceiptLine {
+                            seq,
+                            name,
+                            model,
+                            unit: unit_name,
+                            quantity: unit.quantity,
+                            serials: unit.serial.clone().into_iter().collect(),
+                        }),
+                    }
+                }
+                ShipmentData {
+                    reference: s.reference.clone(),
+                    dispatched_by: s.dispatched_by.clone(),
+                    carrier: s.carrier.clone().unwrap_or_default(),
+                    arrived_on: s.arrived_on.map(|d| d.to_string()).unwrap_or_default(),
+                    received_by: s.received_by.clone(),
+                    receipt_signed_on: s.receipt_signed_at.map(|d| d.date_naive().to_string()),
+                    lines,
+                }
+            })
+            .collect();
+        let check = |round: crate::domain::types::InspectionRound, item_id: i32| {
+            status
+                .inspections
+                .iter()
+                .filter(|i| i.item_id == item_id && i.round == round.as_str())
+                .max_by_key(|i| (i.inspected_at, i.id))
+                .map(|i| CheckData {
+                    documents: check_label(&i.documents),
+                    appearance: check_label(&i.appearance),
+                    power_on: check_label(&i.power_on),
+                    inspector: name_of(i.inspector_id),
+                    witness: i.witness.clone().unwrap_or_default(),
+                    on: day(Some(i.inspected_at)),
+                    note: i.note.clone().unwrap_or_default(),
+                })
+        };
+        d.arrival = status
+            .items
+            .iter()
+            .filter(|s| !s.service)
+            .map(|s| ArrivalLine {
+                seq: s.item.seq.clone().unwrap_or_default(),
+                name: s.item.name.clone(),
+                brand: s.item.brand.clone().unwrap_or_default(),
+                model: s.item.model.clone().unwrap_or_default(),
+                unit: s.item.unit.clone().unwrap_or_default(),
+                ordered: s.item.quantity,
+                received: s.received,
+                serials: s.serials.clone(),
+                own: check(crate::domain::types::InspectionRound::Own, s.item.id),
+                client: check(crate::domain::types::InspectionRound::Client, s.item.id),
+                deviations: status
+                    .deviations
+                    .iter()
+                    .filter(|x| x.item_id == s.item.id)
+                    .map(|x| {
+                        let how = x
+                            .resolution
+                            .as_deref()
+                            .and_then(|r| Resolution::parse(r).ok())
+                            .map(|r| r.label_zh())
+                            .unwrap_or("未关闭");
+                        format!("{}（{how}）", x.description)
+                    })
+                    .collect(),
+                accepted: s.accepted(),
+            })
+            .collect();
+        let records = installation::list(db, id).await?;
+        let mut installed: HashMap<i32, f64> = HashMap::new();
+        for r in &records {
+            *installed.entry(r.item_id).or_default() += r.quantity;
+        }
+        d.not_installed = status
+            .items
+            .iter()
+            .filter(|s| !s.service)
+            .filter(|s| installed.get(&s.item.id).copied().unwrap_or(0.0) + 1e-9 < s.item.quantity.unwrap_or(0.0))
+            .map(|s| format!("{} {}", s.item.seq.clone().unwrap_or_default(), s.item.name))
+            .collect();
+        d.installations = records
+            .iter()
+            .map(|r| {
+                let (seq, name, model) = item_label(r.item_id);
+                let serial = r
+                    .unit_id
+                    .and_then(|u| status.units.iter().find(|x| x.id == u))
+                    .and_then(|u| u.serial.clone())
+                    .unwrap_or_default();
+                let commissioning = Commissioning::parse(&r.commissioning).unwrap_or(Commissioning::Pending);
+                InstallationLine {
+                    seq,
+                    name,
+                    model,
+                    serial,
+                    quantity: r.quantity,
+                    location: r.location.clone(),
+                    installed_on: r.installed_on.to_string(),
+                    engineer: name_of(r.engineer_id),
+                    ip_address: r.ip_address.clone().unwrap_or_default(),
+                    firmware: r.firmware.clone().unwrap_or_default(),
+                    config_notes: r.config_notes.clone().unwrap_or_default(),
+                    commissioning: match commissioning {
+                        Commissioning::Pass => "通过",
+                        Commissioning::Fail => "未通过",
+                        Commissioning::Pending => "待调试",
+                    }
+                    .into(),
+                    commissioning_passed: commissioning == Commissioning::Pass,
+                    commissioning_note: r.commissioning_note.clone().unwrap_or_default(),
+                    commissioned_on: r.commissioned_on.map(|d| d.to_string()).unwrap_or_default(),
+                }
+            })
+            .collect();
+    }
+    d.work_logs = work_logs(db, id)
+        .await?
+        .into_iter()
+        .map(|w| WorkLogLine {
+            date: w.work_date.to_string(),
+            people: w.people,
+            work_done: w.work_done,
+            problems: w.problems.unwrap_or_default(),
+        })
+        .collect();
+    Ok(d)
+}
+
+/// A form as it stands now: its content, what is missing, and the hash of what it prints.
+pub struct Current {
+    pub kind: FormKind,
+    pub prepared: documents::Prepared,
+    pub data_sha256: String,
+}
+
+fn current(kind: FormKind, dossier: &Dossier, house: &House) -> AppResult<Current> {
+    let prepared = documents::prepare(kind, dossier, house.lang);
+    let canonical = serde_json::to_vec(&prepared.blocks).map_err(|e| anyhow::anyhow!("form data: {e}"))?;
+    Ok(Current {
+        kind,
+        data_sha256: sha256_hex(&canonical),
+        prepared,
+    })
+}
+
+/// A form of the project and where it stands.
+pub struct FormStatus {
+    pub current: Current,
+    pub latest: Option<issued_document::Model>,
+}
+
+impl FormStatus {
+    /// The latest issued version still prints what the data says now.
+    pub fn issued_is_current(&self) -> bool {
+        self.latest
+            .as_ref()
+            .is_some_and(|l| l.data_sha256 == self.current.data_sha256)
+    }
+}
+
+async fn latest_issued(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+    kind: FormKind,
+) -> AppResult<Option<issued_document::Model>> {
+    Ok(issued_document::Entity::find()
+        .filter(issued_document::Column::ProjectId.eq(project_id))
+        .filter(issued_document::Column::Form.eq(kind.key()))
+        .order_by_desc(issued_document::Column::Version)
+        .one(db)
+        .await?)
+}
+
+/// Every form of the project with its readiness and latest issued version.
+pub async fn forms(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    house: &House,
+    project_id: i32,
+) -> AppResult<Vec<FormStatus>> {
+    let project = access::project(db, actor, project_id, Need::Read).await?;
+    let dossier = dossier(db, house, &project).await?;
+    let mut out = Vec::new();
+    for kind in FormKind::ALL {
+        out.push(FormStatus {
+            current: current(*kind, &dossier, house)?,
+            latest: latest_issued(db, project_id, *kind).await?,
+        });
+    }
+    Ok(out)
+}
+
+fn parse_form(key: &str) -> AppResult<FormKind> {
+    FormKind::from_key(key).ok_or_else(|| {
+        let keys: Vec<&str> = FormKind::ALL.iter().map(|f| f.key()).collect();
+        AppError::not_found(format!("no form '{key}' (forms: {})", keys.join(", ")))
+    })
+}
+
+/// A downloaded document: the file, and whether it is a registered version or a draft.
+pub struct Download {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub issued: Option<issued_document::Model>,
+    pub missing: Vec<String>,
+}
+
+fn render(kind: FormKind, house: &House, blocks: Vec<documents::Block>, meta: Meta) -> AppResult<Vec<u8>> {
+    let form = documents::Form {
+        meta: Meta {
+            landscape: kind.landscape(),
+            ..meta
+        },
+        blocks,
+    };
+    documents::render(&form, house).map_err(|e| AppError::Internal(anyhow::anyhow!("rendering {}: {e}", kind.key())))
+}
+
+/// The form as a file: a given issued version; else the latest issued one while it still prints
+/// what the data says; else a draft made now (marked 草稿, without number).
+pub async fn download(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    house: &House,
+    project_id: i32,
+    key: &str,
+    version: Option<i32>,
+) -> AppResult<Download> {
+    let kind = parse_form(key)?;
+    let project = access::project(db, actor, project_id, Need::Read).await?;
+    if let Some(v) = version {
+        let doc = issued_document::Entity::find()
+            .filter(issued_document::Column::ProjectId.eq(project_id))
+            .filter(issued_document::Column::Form.eq(kind.key()))
+            .filter(issued_document::Column::Version.eq(v))
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("{} has no issued version {v}", kind.key())))?;
+        return Ok(Download {
+            file_name: format!("{}-V{}.docx", doc.number, doc.version),
+            bytes: doc.file.clone(),
+            issued: Some(doc),
+            missing: Vec::new(),
+        });
+    }
+    let dossier = dossier(db, house, &project).await?;
+    let status = FormStatus {
+        current: current(kind, &dossier, house)?,
+        latest: latest_issued(db, project_id, kind).await?,
+    };
+    if status.issued_is_current()
+        && let Some(doc) = status.latest
+    {
+        return Ok(Download {
+            file_name: format!("{}-V{}.docx", doc.number, doc.version),
+            bytes: doc.file.clone(),
+            issued: Some(doc),
+            missing: Vec::new(),
+        });
+    }
+    let Current { prepared, .. } = status.current;
+    let meta = Meta {
+        title: kind.title(house.lang).into(),
+        draft: true,
+        ..Meta::default()
+    };
+    let house_copy = house.clone();
+    let blocks = prepared.blocks;
+    let bytes = tokio::task::spawn_blocking(move || render(kind, &house_copy, blocks, meta))
+        .await
+        .map_err(|e| anyhow::anyhow!("the rendering task failed: {e}"))??;
+    Ok(Download {
+        file_name: format!("{}-{}-草稿.docx", project.code, kind.key()),
+        bytes,
+        issued: None,
+        missing: prepared.missing,
+    })
+}
+
+/// A short code from the operating system's CSPRNG, in an alphabet without look-alikes:
+/// 8 characters (40 bits), printed as XXXX-XXXX.
+fn verify_code() -> String {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let mut bytes = [0u8; 8];
+    OsRng.fill_bytes(&mut bytes);
+    let chars: String = bytes
+        .iter()
+        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+        .collect();
+    format!("{}-{}", &chars[..4], &chars[4..])
+}
+
+/// Enters the form in the register: a new version when what it prints changed since the latest,
+/// else the latest again (`false`). A form with missing data cannot be issued.
+pub async fn issue(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    house: &House,
+    project_id: i32,
+    key: &str,
+    now: DateTime<Utc>,
+) -> AppResult<(issued_document::Model, bool)> {
+    let kind = parse_form(key)?;
+    let project = access::project(db, actor, project_id, Need::Manage).await?;
+    let dossier = dossier(db, house, &project).await?;
+    let Current {
+        prepared, data_sha256, ..
+    } = current(kind, &dossier, house)?;
+    if !prepared.missing.is_empty() {
+        return Err(AppError::Conflict(format!(
+            "{} cannot be issued yet: {}",
+            kind.title(house.lang),
+            prepared.missing.join("; ")
+        )));
+    }
+    let txn = begin_write(db).await?;
+    let latest = latest_issued(&txn, project_id, kind).await?;
+    if let Some(l) = latest.as_ref().filter(|l| l.data_sha256 == data_sha256) {
+        return Ok((l.clone(), false));
+    }
+    let version = latest.as_ref().map_or(1, |l| l.version + 1);
+    let number = match &latest {
+        Some(l) => l.number.clone(),
+        None => format!("{}-{}-01", project.code, kind.code()),
+    };
+    let code = verify_code();
+    let meta = Meta {
+        title: kind.title(house.lang).into(),
+        number: Some(number.clone()),
+        version,
+        verify_code: Some(code.clone()),
+        draft: false,
+        landscape: false,
+    };
+    let house_copy = house.clone();
+    let blocks = prepared.blocks;
+    let bytes = tokio::task::spawn_blocking(move || render(kind, &house_copy, blocks, meta))
+        .await
+        .map_err(|e| anyhow::anyhow!("the rendering task failed: {e}"))??;
+    let doc = issued_document::ActiveModel {
+        project_id: Set(project_id),
+        form: Set(kind.key().into()),
+        number: Set(number.clone()),
+        version: Set(version),
+        title: Set(kind.title(house.lang).into()),
+        verify_code: Set(code),
+        file_sha256: Set(sha256_hex(&bytes)),
+        data_sha256: Set(data_sha256),
+        file: Set(bytes),
+        issued_by: Set(actor.id),
+        issued_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    history::record(
+        &txn,
+        actor,
+        now,
+        vec![Change::new(Some(project_id), "document", Some(doc.id), "issued").field(
+            "version",
+            None,
+            Some(format!("{} {number} V{version}", kind.title(house.lang))),
+        )],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((doc, true))
+}
+
+/// The register of a project: every issued version, newest first (without the files).
+pub async fn register(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+) -> AppResult<Vec<issued_document::Model>> {
+    access::project(db, actor, project_id, Need::Read).await?;
+    Ok(issued_document::Entity::find()
+        .select_only()
+        .columns([
+            issued_document::Column::Id,
+            issued_document::Column::ProjectId,
+            issued_document::Column::Form,
+            issued_document::Column::Number,
+            issued_document::Column::Version,
+            issued_document::Column::Title,
+            issued_document::Column::VerifyCode,
+            issued_document::Column::FileSha256,
+            issued_document::Column::DataSha256,
+            issued_document::Column::IssuedBy,
+            issued_document::Column::IssuedAt,
+        ])
+        .column_as(sea_orm::sea_query::Expr::val(Vec::<u8>::new()), "file")
+        .filter(issued_document::Column::ProjectId.eq(project_id))
+        .order_by_desc(issued_document::Column::IssuedAt)
+        .order_by_desc(issued_document::Column::Id)
+        .into_model::<issued_document::Model>()
+        .all(db)
+        .await?)
+}
+
+async fn issued_of(db: &impl ConnectionTrait, project_id: i32, document_id: i32) -> AppResult<issued_document::Model> {
+    issued_document::Entity::find_by_id(document_id)
+        .one(db)
+        .await?
+        .filter(|d| d.project_id == project_id)
+        .ok_or_else(|| AppError::not_found(format!("no issued document {document_id} on project {project_id}")))
+}
+
+pub struct CopyInput {
+    pub recipient: String,
+    pub handed_at: Option<DateTime<Utc>>,
+    pub method: String,
+    pub copies: i32,
+    pub note: Option<String>,
+}
+
+/// Records copies of an issued document handed out.
+pub async fn record_copy(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    document_id: i32,
+    input: CopyInput,
+    now: DateTime<Utc>,
+) -> AppResult<document_copy::Model> {
+    access::project(db, actor, project_id, Need::Manage).await?;
+    issued_of(db, project_id, document_id).await?;
+    let recipient = input.recipient.trim();
+    if recipient.is_empty() {
+        return Err(AppError::invalid(
+            "recipient",
+            "recipient: say to whom the copy was handed",
+        ));
+    }
+    let method = input.method.trim();
+    if method.is_empty() {
+        return Err(AppError::invalid(
+            "method",
+            "method: say how it was handed (当面, 邮寄, 电子邮件 …)",
+        ));
+    }
+    if !(1..=1000).contains(&input.copies) {
+        return Err(AppError::invalid("copies", "copies: a number of copies from 1 to 1000"));
+    }
+    Ok(document_copy::ActiveModel {
+        document_id: Set(document_id),
+        recipient: Set(recipient.into()),
+        handed_at: Set(input.handed_at.unwrap_or(now)),
+        method: Set(method.into()),
+        copies: Set(input.copies),
+        note: Set(input.note.filter(|n| !n.trim().is_empty())),
+        recorded_by: Set(actor.id),
+        lost_reported_at: Set(None),
+        lost_note: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// The distribution log of an issued document.
+pub async fn copies(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    document_id: i32,
+) -> AppResult<Vec<document_copy::Model>> {
+    access::project(db, actor, project_id, Need::Read).await?;
+    issued_of(db, project_id, document_id).await?;
+    Ok(document_copy::Entity::find()
+        .filter(document_copy::Column::DocumentId.eq(document_id))
+        .order_by_asc(document_copy::Column::HandedAt)
+        .all(db)
+        .await?)
+}
+
+/// Reports a handed-out copy lost (once).
+pub async fn report_lost(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    document_id: i32,
+    copy_id: i32,
+    note: &str,
+    now: DateTime<Utc>,
+) -> AppResult<document_copy::Model> {
+    access::project(db, actor, project_id, Need::UpdateTasks).await?;
+    issued_of(db, project_id, document_id).await?;
+    if note.trim().is_empty() {
+        return Err(AppError::invalid("note", "note: say how and when the copy was lost"));
+    }
+    let copy = document_copy::Entity::find_by_id(copy_id)
+        .one(db)
+        .await?
+        .filter(|c| c.document_id == document_id)
+        .ok_or_else(|| AppError::not_found(format!("no copy {copy_id} of document {document_id}")))?;
+    if copy.lost_reported_at.is_some() {
+        return Err(AppError::Conflict(format!("copy {copy_id} was already reported lost")));
+    }
+    let mut active: document_copy::ActiveModel = copy.into();
+    active.lost_reported_at = Set(Some(now));
+    active.lost_note = Set(Some(note.trim().into()));
+    Ok(active.update(db).await?)
+}
+
+/// The issued document with a verification code, and its project (no login needed).
+pub async fn verify(db: &DatabaseConnection, code: &str) -> AppResult<(issued_document::Model, project::Model)> {
+    let code = code.trim().to_uppercase();
+    let doc = issued_document::Entity::find()
+        .filter(issued_document::Column::VerifyCode.eq(code.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("no document carries this verification code"))?;
+    let project = project::Entity::find_by_id(doc.project_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("no document carries this verification code"))?;
+    Ok((doc, project))
+}
+
+pub struct WorkLogInput {
+    pub work_date: String,
+    pub people: String,
+    pub work_done: String,
+    pub problems: Option<String>,
+}
+
+pub async fn work_logs(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<work_log::Model>> {
+    Ok(work_log::Entity::find()
+        .filter(work_log::Column::ProjectId.eq(project_id))
+        .order_by_asc(work_log::Column::WorkDate)
+        .order_by_asc(work_log::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Adds a day's entry to the 工作记录单.
+pub async fn add_work_log(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    project_id: i32,
+    input: WorkLogInput,
+    now: DateTime<Utc>,
+) -> AppResult<work_log::Model> {
+    access::project(db, actor, project_id, Need::UpdateTasks).await?;
+    let work_date = NaiveDate::parse_from_str(input.work_date.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::invalid("work_date", "work_date: a date as YYYY-MM-DD"))?;
+    let people = input.people.trim();
+    let work_done = input.work_done.trim();
+    if people.is_empty() {
+        return Err(AppError::invalid("people", "people: name who worked on site"));
+    }
+    if work_done.is_empty() {
+        return Err(AppError::invalid("work_done", "work_done: say what was done"));
+    }
+    Ok(work_log::ActiveModel {
+        project_id: Set(project_id),
+        work_date: Set(work_date),
+        people: Set(people.into()),
+        work_done: Set(work_done.into()),
+        problems: Set(input.problems.map(|p| p.trim().to_string()).filter(|p| !p.is_empty())),
+        recorded_by: Set(actor.id),
+        recorded_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn verification_codes_are_two_groups_of_four_from_the_alphabet() {
+        let a = super::verify_code();
+        assert_eq!(a.len(), 9);
+        assert_eq!(&a[4..5], "-");
+        assert!(
+            a.chars()
+                .all(|c| c == '-' || "23456789ABCDEFGHJKLMNPQRSTUVWXYZ".contains(c))
+        );
+        assert_ne!(a, super::verify_code());
+    }
+}

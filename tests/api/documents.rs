@@ -1,0 +1,242 @@
+//! Word forms end to end: a draft with what it lacks, issuing into the register (same version
+//! when nothing changed, a new one after a change), the distribution log, /verify/{code}, and
+//! the .docx opened by a real reader (LibreOffice → PDF → pdftotext).
+use std::process::Command;
+
+use jiaofu_tests::spawn_app;
+use serde_json::json;
+
+/// Renders `docx` to PDF with LibreOffice and returns its text and page count; `None` (said
+/// aloud) when LibreOffice or poppler is not installed and JIAOFU_REQUIRE_LIBREOFFICE is unset.
+fn pdf_text(docx: &[u8]) -> Option<(String, u32)> {
+    let have = |tool: &str, arg: &str| Command::new(tool).arg(arg).output().is_ok_and(|o| o.status.success());
+    if !have("soffice", "--version") || !have("pdftotext", "-v") {
+        let message = "LibreOffice (soffice) or poppler-utils (pdftotext) is not installed: the .docx was \
+                       not opened by a real reader. .ci/run installs libreoffice-writer-nogui, fonts-noto-cjk \
+                       and poppler-utils.";
+        assert!(std::env::var("JIAOFU_REQUIRE_LIBREOFFICE").is_err(), "{message}");
+        eprintln!("SKIPPED the LibreOffice check: {message}");
+        return None;
+    }
+    let dir = std::env::temp_dir().join(format!("jiaofu-docx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("form.docx");
+    std::fs::write(&path, docx).expect("write docx");
+    let out = Command::new("soffice")
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(&dir)
+        .arg(&path)
+        .env("HOME", &dir)
+        .output()
+        .expect("soffice runs");
+    assert!(
+        out.status.success(),
+        "soffice: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pdf = dir.join("form.pdf");
+    let text = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs");
+    let info = Command::new("pdfinfo").arg(&pdf).output().expect("pdfinfo runs");
+    let pages = String::from_utf8_lossy(&info.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:").and_then(|p| p.trim().parse().ok()))
+        .unwrap_or(0);
+    let _ = std::fs::remove_dir_all(&dir);
+    Some((String::from_utf8_lossy(&text.stdout).into_owned(), pages))
+}
+
+#[tokio::test]
+async fn a_work_log_is_drafted_issued_versioned_distributed_and_verified() {
+    let app = spawn_app().await;
+    let project = app.project("ZJFY-2026-018", "2026-11-02").await;
+    let id = project["id"].as_i64().expect("id");
+    let docs = format!("/api/projects/{id}/documents");
+
+    // Without entries the 工作记录单 is a draft that says what it lacks, and cannot be issued.
+    let forms = app.get(&docs, &app.admin).await.expect(200);
+    let log = forms
+        .as_array()
+        .expect("forms")
+        .iter()
+        .find(|f| f["form"] == "work-log")
+        .expect("the work log form")
+        .clone();
+    assert_eq!(log["title"], "工作记录单");
+    assert_eq!(log["readiness"], "draft");
+    assert!(log["missing"][0].as_str().expect("missing").contains("work log"));
+    let refused = app
+        .post(&format!("{docs}/work-log/issue"), &app.admin, json!({}))
+        .await
+        .expect(409);
+    assert!(
+        refused["message"].as_str().expect("message").contains("work log"),
+        "{refused}"
+    );
+
+    app.post(
+        &format!("/api/projects/{id}/work-log"),
+        &app.admin,
+        json!({"work_date": "2026-11-20", "people": "王工、李工", "work_done": "敷设第一审判庭音频线缆", "problems": "吊顶检修口尺寸不足"}),
+    )
+    .await
+    .expect(200);
+    let bad = app
+        .post(
+            &format!("/api/projects/{id}/work-log"),
+            &app.admin,
+            json!({"work_date": "20.11.2026", "people": "王工", "work_done": "x"}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(bad["field"], "work_date");
+
+    // The draft downloads, marked as such.
+    let draft = app
+        .client
+        .get(app.url(&format!("{docs}/work-log.docx")))
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(draft.status(), 200);
+    assert_eq!(draft.headers()["x-document-status"], "draft");
+    let draft = draft.bytes().await.expect("bytes");
+    assert!(draft.starts_with(b"PK"), "a .docx is a zip");
+
+    // Issued: number, version 1, a code; issuing again without a change gives the same version.
+    let first = app
+        .post(&format!("{docs}/work-log/issue"), &app.admin, json!({}))
+        .await
+        .expect(201);
+    assert_eq!(first["number"], "ZJFY-2026-018-GZ-01");
+    assert_eq!(first["version"], 1);
+    let again = app
+        .post(&format!("{docs}/work-log/issue"), &app.admin, json!({}))
+        .await
+        .expect(200);
+    assert_eq!(
+        (again["id"].clone(), again["version"].clone()),
+        (first["id"].clone(), json!(1))
+    );
+
+    // The issued file is what downloads now, and a real reader finds the form in it.
+    let issued = app
+        .client
+        .get(app.url(&format!("{docs}/work-log.docx")))
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(issued.headers()["x-document-status"], "issued");
+    let issued = issued.bytes().await.expect("bytes");
+    if let Some((text, pages)) = pdf_text(&issued) {
+        for expected in [
+            "工作记录单",
+            "ZJFY-2026-018-GZ-01",
+            "敷设第一审判庭音频线缆",
+            "吊顶检修口尺寸不足",
+            "王工、李工",
+            "某市中级人民法院",
+            "第",
+            "共",
+        ] {
+            assert!(text.contains(expected), "the PDF lacks {expected}: {text}");
+        }
+        assert!(text.contains(first["verify_code"].as_str().expect("code")));
+        assert!(!text.contains("草稿"), "an issued document is not a draft");
+        assert_eq!(pages, 1);
+    }
+    if let Some((text, _)) = pdf_text(&draft) {
+        assert!(text.contains("草稿"), "the draft is marked: {text}");
+    }
+
+    // A change of data makes version 2 under the same number.
+    app.post(
+        &format!("/api/projects/{id}/work-log"),
+        &app.admin,
+        json!({"work_date": "2026-11-21", "people": "王工", "work_done": "安装庭审主机"}),
+    )
+    .await
+    .expect(200);
+    let second = app
+        .post(&format!("{docs}/work-log/issue"), &app.admin, json!({}))
+        .await
+        .expect(201);
+    assert_eq!(
+        (second["number"].clone(), second["version"].clone()),
+        (first["number"].clone(), json!(2))
+    );
+    assert_ne!(second["verify_code"], first["verify_code"]);
+    let register = app
+        .get(&format!("/api/projects/{id}/register"), &app.admin)
+        .await
+        .expect(200);
+    assert_eq!(register.as_array().expect("register").len(), 2);
+
+    // Distribution log and a lost copy.
+    let did = first["id"].as_i64().expect("id");
+    let copy = app
+        .post(
+            &format!("/api/projects/{id}/register/{did}/copies"),
+            &app.admin,
+            json!({"recipient": "某市中级人民法院 信息技术处", "method": "当面", "copies": 2}),
+        )
+        .await
+        .expect(200);
+    let cid = copy["id"].as_i64().expect("id");
+    app.post(
+        &format!("/api/projects/{id}/register/{did}/copies/{cid}/lost"),
+        &app.admin,
+        json!({"note": "会后遗失"}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("/api/projects/{id}/register/{did}/copies/{cid}/lost"),
+        &app.admin,
+        json!({"note": "再次"}),
+    )
+    .await
+    .expect(409);
+    let log = app
+        .get(&format!("/api/projects/{id}/register/{did}/copies"), &app.admin)
+        .await
+        .expect(200);
+    assert!(log[0]["lost_reported_at"].is_string());
+
+    // Verification without login: a real code answers, a made-up one is 404.
+    let code = first["verify_code"].as_str().expect("code");
+    let page = app
+        .client
+        .get(app.url(&format!("/verify/{code}")))
+        .send()
+        .await
+        .expect("verify");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    for expected in [
+        "有效",
+        "工作记录单",
+        "ZJFY-2026-018-GZ-01",
+        "V1",
+        first["file_sha256"].as_str().expect("sha"),
+    ] {
+        assert!(html.contains(expected), "the page lacks {expected}");
+    }
+    assert!(!html.contains("敷设"), "the page shows nothing of the content");
+    let unknown = app
+        .client
+        .get(app.url("/verify/ZZZZ-2222"))
+        .send()
+        .await
+        .expect("verify");
+    assert_eq!(unknown.status(), 404);
+
+    // Without a token, nothing of the API.
+    let anonymous = app.client.get(app.url(&docs)).send().await.expect("list");
+    assert_eq!(anonymous.status(), 401);
+}
