@@ -33,7 +33,9 @@ struct IssuedDto {
     form: String,
     /// Project code + form code + sequence, e.g. ZJFY-2026-018-JY-01.
     number: String,
+    /// 1 for the first issue, then +1 for each change.
     version: i32,
+    /// The form's title.
     title: String,
     /// Printed in the footer; anyone can check it at /verify/{code}.
     verify_code: String,
@@ -41,7 +43,9 @@ struct IssuedDto {
     file_sha256: String,
     /// SHA-256 of the content it prints.
     data_sha256: String,
+    /// Who issued it.
     issued_by: Option<i32>,
+    /// When it was issued.
     issued_at: DateTime<Utc>,
     /// Where to download this version.
     download: String,
@@ -88,18 +92,25 @@ struct FormDto {
 /// Copies handed out of an issued document.
 #[derive(Object)]
 struct CopyDto {
+    /// Identifier.
     id: i32,
+    /// The issued document.
     document_id: i32,
     /// To whom.
     recipient: String,
+    /// When it was handed out.
     handed_at: DateTime<Utc>,
     /// 当面, 邮寄, 电子邮件 …
     method: String,
+    /// How many copies.
     copies: i32,
+    /// Anything worth noting.
     note: Option<String>,
+    /// Who recorded the entry.
     recorded_by: Option<i32>,
     /// Set when the copy was reported lost.
     lost_reported_at: Option<DateTime<Utc>>,
+    /// How and when the copy was lost.
     lost_note: Option<String>,
 }
 
@@ -130,6 +141,7 @@ struct CopyRequest {
     method: String,
     /// How many copies (1–1000).
     copies: i32,
+    /// Anything worth noting.
     note: Option<String>,
 }
 
@@ -141,13 +153,19 @@ struct LostRequest {
 
 #[derive(Object)]
 struct WorkLogDto {
+    /// Identifier.
     id: i32,
+    /// The day on site.
     work_date: NaiveDate,
     /// Who was on site.
     people: String,
+    /// What was done.
     work_done: String,
+    /// Problems found or left open.
     problems: Option<String>,
+    /// Who recorded it.
     recorded_by: Option<i32>,
+    /// When it was recorded.
     recorded_at: DateTime<Utc>,
 }
 
@@ -218,7 +236,12 @@ impl DocumentsApi {
     /// Every form with its readiness (what data is missing), its latest issued version and where
     /// to download it.
     #[oai(path = "/projects/:id/documents", method = "get", operation_id = "list_documents")]
-    async fn list(&self, auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Vec<FormDto>>> {
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+    ) -> ApiResult<Json<Vec<FormDto>>> {
         let me = actor(&self.state, &auth).await?;
         let house = self.state.settings.house();
         let forms = documents::forms(&self.state.db, &me, &house, id.0).await?;
@@ -259,6 +282,7 @@ impl DocumentsApi {
     async fn download(
         &self,
         auth: BearerAuth,
+        /// Project id.
         id: Path<i32>,
         /// `<form>.docx`.
         file: Path<String>,
@@ -292,7 +316,14 @@ impl DocumentsApi {
         method = "post",
         operation_id = "issue_document"
     )]
-    async fn issue(&self, auth: BearerAuth, id: Path<i32>, form: Path<String>) -> ApiResult<IssueResponse> {
+    async fn issue(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        /// The form's key, e.g. inspection-record.
+        form: Path<String>,
+    ) -> ApiResult<IssueResponse> {
         let me = actor(&self.state, &auth).await?;
         let house = self.state.settings.house();
         let (doc, created) = documents::issue(&self.state.db, &me, &house, id.0, &form.0, Utc::now()).await?;
@@ -308,7 +339,12 @@ impl DocumentsApi {
     ///
     /// Every issued version of every form of the project, newest first.
     #[oai(path = "/projects/:id/register", method = "get", operation_id = "document_register")]
-    async fn register(&self, auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Vec<IssuedDto>>> {
+    async fn register(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+    ) -> ApiResult<Json<Vec<IssuedDto>>> {
         let me = actor(&self.state, &auth).await?;
         let docs = documents::register(&self.state.db, &me, id.0).await?;
         Ok(Json(docs.iter().map(|d| issued_dto(id.0, d)).collect()))
@@ -325,7 +361,9 @@ impl DocumentsApi {
     async fn record_copy(
         &self,
         auth: BearerAuth,
+        /// Project id.
         id: Path<i32>,
+        /// Issued document id (from the register).
         did: Path<i32>,
         body: Json<CopyRequest>,
     ) -> ApiResult<Json<CopyDto>> {
@@ -355,7 +393,14 @@ impl DocumentsApi {
         method = "get",
         operation_id = "list_copies"
     )]
-    async fn copies(&self, auth: BearerAuth, id: Path<i32>, did: Path<i32>) -> ApiResult<Json<Vec<CopyDto>>> {
+    async fn copies(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        /// Issued document id (from the register).
+        did: Path<i32>,
+    ) -> ApiResult<Json<Vec<CopyDto>>> {
         let me = actor(&self.state, &auth).await?;
         let copies = documents::copies(&self.state.db, &me, id.0, did.0).await?;
         Ok(Json(copies.into_iter().map(CopyDto::from).collect()))
@@ -372,8 +417,11 @@ impl DocumentsApi {
     async fn lost(
         &self,
         auth: BearerAuth,
+        /// Project id.
         id: Path<i32>,
+        /// Issued document id (from the register).
         did: Path<i32>,
+        /// Copy id.
         cid: Path<i32>,
         body: Json<LostRequest>,
     ) -> ApiResult<Json<CopyDto>> {
@@ -384,7 +432,12 @@ impl DocumentsApi {
 
     /// The work log (工作记录单)
     #[oai(path = "/projects/:id/work-log", method = "get", operation_id = "list_work_log")]
-    async fn work_log(&self, auth: BearerAuth, id: Path<i32>) -> ApiResult<Json<Vec<WorkLogDto>>> {
+    async fn work_log(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+    ) -> ApiResult<Json<Vec<WorkLogDto>>> {
         let me = actor(&self.state, &auth).await?;
         crate::service::access::project(&self.state.db, &me, id.0, crate::service::access::Need::Read).await?;
         let logs = documents::work_logs(&self.state.db, id.0).await?;
@@ -398,6 +451,7 @@ impl DocumentsApi {
     async fn add_work_log(
         &self,
         auth: BearerAuth,
+        /// Project id.
         id: Path<i32>,
         body: Json<WorkLogRequest>,
     ) -> ApiResult<Json<WorkLogDto>> {
