@@ -439,8 +439,7 @@ impl DocumentsApi {
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<WorkLogDto>>> {
         let me = actor(&self.state, &auth).await?;
-        crate::service::access::project(&self.state.db, &me, id.0, crate::service::access::Need::Read).await?;
-        let logs = documents::work_logs(&self.state.db, id.0).await?;
+        let logs = documents::work_log(&self.state.db, &me, id.0).await?;
         Ok(Json(logs.into_iter().map(WorkLogDto::from).collect()))
     }
 

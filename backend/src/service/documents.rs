@@ -435,7 +435,19 @@ pub struct Download {
     pub missing: Vec<String>,
 }
 
-fn render(kind: FormKind, house: &House, blocks: Vec<documents::Block>, meta: Meta) -> AppResult<Vec<u8>> {
+impl Download {
+    fn issued(doc: issued_document::Model) -> Self {
+        Self {
+            file_name: format!("{}-V{}.docx", doc.number, doc.version),
+            bytes: doc.file.clone(),
+            issued: Some(doc),
+            missing: Vec::new(),
+        }
+    }
+}
+
+/// Lays the form out off the async runtime (Word generation is CPU work).
+async fn render(kind: FormKind, house: &House, blocks: Vec<documents::Block>, meta: Meta) -> AppResult<Vec<u8>> {
     let form = documents::Form {
         meta: Meta {
             landscape: kind.landscape(),
@@ -443,7 +455,11 @@ fn render(kind: FormKind, house: &House, blocks: Vec<documents::Block>, meta: Me
         },
         blocks,
     };
-    documents::render(&form, house).map_err(|e| AppError::Internal(anyhow::anyhow!("rendering {}: {e}", kind.key())))
+    let house = house.clone();
+    tokio::task::spawn_blocking(move || documents::render(&form, &house))
+        .await
+        .map_err(|e| anyhow::anyhow!("the rendering task failed: {e}"))?
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering {}: {e}", kind.key())))
 }
 
 /// The form as a file: a given issued version; else the latest issued one while it still prints
@@ -466,12 +482,7 @@ pub async fn download(
             .one(db)
             .await?
             .ok_or_else(|| AppError::not_found(format!("{} has no issued version {v}", kind.key())))?;
-        return Ok(Download {
-            file_name: format!("{}-V{}.docx", doc.number, doc.version),
-            bytes: doc.file.clone(),
-            issued: Some(doc),
-            missing: Vec::new(),
-        });
+        return Ok(Download::issued(doc));
     }
     let dossier = dossier(db, house, &project).await?;
     let status = FormStatus {
@@ -481,12 +492,7 @@ pub async fn download(
     if status.issued_is_current()
         && let Some(doc) = status.latest
     {
-        return Ok(Download {
-            file_name: format!("{}-V{}.docx", doc.number, doc.version),
-            bytes: doc.file.clone(),
-            issued: Some(doc),
-            missing: Vec::new(),
-        });
+        return Ok(Download::issued(doc));
     }
     let Current { prepared, .. } = status.current;
     let meta = Meta {
@@ -494,11 +500,7 @@ pub async fn download(
         draft: true,
         ..Meta::default()
     };
-    let house_copy = house.clone();
-    let blocks = prepared.blocks;
-    let bytes = tokio::task::spawn_blocking(move || render(kind, &house_copy, blocks, meta))
-        .await
-        .map_err(|e| anyhow::anyhow!("the rendering task failed: {e}"))??;
+    let bytes = render(kind, house, prepared.blocks, meta).await?;
     Ok(Download {
         file_name: format!("{}-{}-草稿.docx", project.code, kind.key()),
         bytes,
@@ -563,11 +565,7 @@ pub async fn issue(
         draft: false,
         landscape: false,
     };
-    let house_copy = house.clone();
-    let blocks = prepared.blocks;
-    let bytes = tokio::task::spawn_blocking(move || render(kind, &house_copy, blocks, meta))
-        .await
-        .map_err(|e| anyhow::anyhow!("the rendering task failed: {e}"))??;
+    let bytes = render(kind, house, prepared.blocks, meta).await?;
     let doc = issued_document::ActiveModel {
         project_id: Set(project_id),
         form: Set(kind.key().into()),
@@ -757,7 +755,13 @@ pub struct WorkLogInput {
     pub problems: Option<String>,
 }
 
-pub async fn work_logs(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<work_log::Model>> {
+/// The 工作记录单 entries of a project, for a reader of it.
+pub async fn work_log(db: &DatabaseConnection, actor: &Actor, project_id: i32) -> AppResult<Vec<work_log::Model>> {
+    access::project(db, actor, project_id, Need::Read).await?;
+    work_logs(db, project_id).await
+}
+
+async fn work_logs(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<work_log::Model>> {
     Ok(work_log::Entity::find()
         .filter(work_log::Column::ProjectId.eq(project_id))
         .order_by_asc(work_log::Column::WorkDate)
