@@ -210,7 +210,7 @@ async fn the_demo_creates_a_courtroom_project_with_its_people() {
         .flat_map(|p| p["tasks"].as_array().expect("tasks"))
         .filter(|t| t["assignee_id"].is_number())
         .count();
-    assert_eq!(assigned, 3, "the site work is assigned to the engineers");
+    assert_eq!(assigned, 4, "the site work is assigned to the engineers");
     let phases: Vec<&str> = schedule["phases"]
         .as_array()
         .expect("phases")
@@ -219,7 +219,7 @@ async fn the_demo_creates_a_courtroom_project_with_its_people() {
         .collect();
     assert_eq!(phases, ["done", "done", "in_progress", "not_started"]);
 
-    // The equipment story: lists reconciled, a notice, arrival accepted, installation under way.
+    // The equipment story: lists reconciled, a notice, arrival accepted, everything installed.
     let get = |path: String| {
         let client = client.clone();
         let url = format!("{}{path}", server.base);
@@ -255,12 +255,30 @@ async fn the_demo_creates_a_courtroom_project_with_its_people() {
     assert_eq!(deviations[0]["status"], "closed");
     let installed = get(format!("/api/projects/{id}/installations")).await;
     let installed = installed.as_array().expect("installations");
-    assert_eq!(installed.len(), 10, "4 hosts, 2 core switches, 4 audio processors");
+    assert_eq!(
+        installed.len(),
+        16,
+        "4 hosts, 2 core switches and 4 audio processors by serial, 6 lines of other goods"
+    );
     assert!(
         installed
             .iter()
             .any(|r| r["ip_address"] == "10.20.0.1" && r["engineer"] == "赵磊")
     );
+    assert!(
+        installed.iter().all(|r| r["commissioning"] == "pass"),
+        "every unit commissioned"
+    );
+
+    // Every delivery form has its data: none is a draft for want of something.
+    let forms = get(format!("/api/projects/{id}/documents")).await;
+    let forms = forms.as_array().expect("forms");
+    assert_eq!(forms.len(), 13);
+    for form in forms {
+        assert_eq!(form["readiness"], "ready", "{form}");
+    }
+    let log = get(format!("/api/projects/{id}/work-log")).await;
+    assert_eq!(log.as_array().expect("work log").len(), 5);
 }
 
 #[tokio::test]
@@ -330,19 +348,21 @@ async fn without_smtp_mail_is_written_as_eml_files() {
 async fn remind_dry_run_prints_the_digests_and_queues_nothing() {
     let db = TestDatabase::create().await.expect("database");
     run(&db, &["demo"]);
-    // The demo project was signed 22 days ago: phase 3 and 4 tasks are due in 3 days.
+    // The demo project was signed 22 days ago: phase 3 and 4 tasks are due in 3 days. Installation
+    // and commissioning are done; 李明 runs the functional tests, the client's contact and the PM
+    // are reminded of the rest (6 + 5 + 1).
     let at = format!("{}T10:00:00+08:00", chrono_today_in_shanghai());
     let dry = run(&db, &["remind", "--dry-run", "--at", &at]);
     assert!(dry.contains("王建国 <wang.jianguo@example.com>"), "{dry}");
-    assert!(dry.contains("[3 天后到期] 工程安装 / 功能测试"), "{dry}");
+    assert!(dry.contains("[3 天后到期] 项目验收 / 系统初验"), "{dry}");
     let engineer = dry.split("李明 <li.ming@example.com>").nth(1).expect("李明's digest");
     assert!(
-        engineer.contains("[3 天后到期] 工程安装 / 设备安装"),
+        engineer.contains("[3 天后到期] 工程安装 / 功能测试"),
         "assigned to 李明: {dry}"
     );
 
     let queued = run(&db, &["remind", "--at", &at]);
-    assert!(queued.contains("queued 4 digest(s) with 14 reminder(s)"), "{queued}");
+    assert!(queued.contains("queued 3 digest(s) with 12 reminder(s)"), "{queued}");
     let again = run(&db, &["remind", "--at", &at]);
     assert!(again.contains("queued 0 digest(s)"), "{again}");
     let dry_after = run(&db, &["remind", "--dry-run", "--at", &at]);

@@ -5,7 +5,7 @@ use jiaofu_tests::{TestApp, fixture, spawn_app};
 use serde_json::{Value, json};
 
 /// A project whose approved baseline is the shared contract list (15 lines, the last a service).
-async fn with_baseline(app: &TestApp) -> (String, Vec<Value>) {
+pub(crate) async fn with_baseline(app: &TestApp) -> (String, Vec<Value>) {
     let id = app.project("ZJFY-2026-018", "2026-03-02").await["id"]
         .as_i64()
         .expect("id");
@@ -67,7 +67,7 @@ async fn shipment(app: &TestApp, base: &str, reference: &str) -> String {
 }
 
 /// Every goods line arrives in one shipment by quantity and passes both inspections.
-async fn arrive_everything(app: &TestApp, base: &str, items: &[Value]) {
+pub(crate) async fn arrive_everything(app: &TestApp, base: &str, items: &[Value]) {
     let ship = shipment(app, base, "FH-ALL").await;
     app.patch(&ship, &app.admin, json!({"arrived_on": "2026-03-09"}))
         .await

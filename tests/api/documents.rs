@@ -1,52 +1,13 @@
 //! Word forms end to end: a draft with what it lacks, issuing into the register (same version
 //! when nothing changed, a new one after a change), the distribution log, /verify/{code}, and
 //! the .docx opened by a real reader (LibreOffice → PDF → pdftotext).
-use std::process::Command;
-
-use jiaofu_tests::spawn_app;
+use jiaofu_tests::{reader, spawn_app};
 use serde_json::json;
 
-/// Renders `docx` to PDF with LibreOffice and returns its text and page count; `None` (said
-/// aloud) when LibreOffice or poppler is not installed and JIAOFU_REQUIRE_LIBREOFFICE is unset.
-fn pdf_text(docx: &[u8]) -> Option<(String, u32)> {
-    let have = |tool: &str, arg: &str| Command::new(tool).arg(arg).output().is_ok_and(|o| o.status.success());
-    if !have("soffice", "--version") || !have("pdftotext", "-v") {
-        let message = "LibreOffice (soffice) or poppler-utils (pdftotext) is not installed: the .docx was \
-                       not opened by a real reader. .ci/run installs libreoffice-writer-nogui, fonts-noto-cjk \
-                       and poppler-utils.";
-        assert!(std::env::var("JIAOFU_REQUIRE_LIBREOFFICE").is_err(), "{message}");
-        eprintln!("SKIPPED the LibreOffice check: {message}");
-        return None;
-    }
-    let dir = std::env::temp_dir().join(format!("jiaofu-docx-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join("form.docx");
-    std::fs::write(&path, docx).expect("write docx");
-    let out = Command::new("soffice")
-        .args(["--headless", "--convert-to", "pdf", "--outdir"])
-        .arg(&dir)
-        .arg(&path)
-        .env("HOME", &dir)
-        .output()
-        .expect("soffice runs");
-    assert!(
-        out.status.success(),
-        "soffice: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let pdf = dir.join("form.pdf");
-    let text = Command::new("pdftotext")
-        .arg(&pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext runs");
-    let info = Command::new("pdfinfo").arg(&pdf).output().expect("pdfinfo runs");
-    let pages = String::from_utf8_lossy(&info.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("Pages:").and_then(|p| p.trim().parse().ok()))
-        .unwrap_or(0);
-    let _ = std::fs::remove_dir_all(&dir);
-    Some((String::from_utf8_lossy(&text.stdout).into_owned(), pages))
+/// The text and page count of `docx` as LibreOffice prints it (`None` when it is not installed).
+fn pdf_text(docx: &[u8]) -> Option<(String, usize)> {
+    let rendered = reader::render(&[("form.docx".into(), docx.to_vec())])?;
+    rendered.into_iter().next().map(|r| (r.text(), r.pages.len()))
 }
 
 #[tokio::test]

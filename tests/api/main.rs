@@ -5,6 +5,7 @@ mod calendar;
 mod dashboard;
 mod documents;
 mod equipment;
+mod forms;
 mod mail;
 mod openapi;
 mod projects;

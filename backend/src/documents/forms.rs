@@ -78,8 +78,9 @@ pub struct DifferenceLine {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct NoticeData {
-    pub number: String,
-    pub issued_on: String,
+    /// The notice's number and issue date once it has been issued.
+    pub issued: Option<(String, String)>,
+    /// Every difference between the latest order and contract list, decided or not.
     pub differences: Vec<DifferenceLine>,
 }
 
@@ -168,9 +169,8 @@ pub struct Dossier {
     pub contract_list: Option<ListData>,
     pub purchase_order: Option<ListData>,
     pub approved_list: Option<ListData>,
+    /// Present once both a contract list and a purchase order are imported.
     pub change_notice: Option<NoticeData>,
-    /// Differences between the latest order and contract list still without a decision.
-    pub undecided_differences: usize,
     pub shipments: Vec<ShipmentData>,
     pub arrival: Vec<ArrivalLine>,
     pub installations: Vec<InstallationLine>,
@@ -432,23 +432,22 @@ fn list(d: &Dossier, data: Option<&ListData>, label: Label, lang: Lang, missing:
 
 fn change_notice(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
     let mut blocks = vec![project_fields(d, lang)];
-    if d.undecided_differences > 0 {
-        missing.push(format!(
-            "{} difference(s) still have no decision",
-            d.undecided_differences
-        ));
-    }
     let Some(n) = &d.change_notice else {
-        missing.push("the change notice has not been issued".into());
+        missing.push("no contract list and purchase order to reconcile".into());
         return blocks;
     };
-    blocks.push(Block::Paragraph(format!(
-        "{}：{}    {}：{}",
-        Label::DocumentNumber.text(lang),
-        n.number,
-        Label::Date.text(lang),
-        n.issued_on
-    )));
+    let undecided = n.differences.iter().filter(|x| x.decision.is_empty()).count();
+    if undecided > 0 {
+        missing.push(format!("{undecided} difference(s) still have no decision"));
+    }
+    match &n.issued {
+        Some((number, issued_on)) => blocks.push(Block::Paragraph(format!(
+            "{}：{number}    {}：{issued_on}",
+            Label::DocumentNumber.text(lang),
+            Label::Date.text(lang),
+        ))),
+        None => missing.push("the change notice has not been issued".into()),
+    }
     blocks.push(Block::Table {
         columns: columns(
             lang,

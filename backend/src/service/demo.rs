@@ -1,11 +1,11 @@
 //! `jiaofu demo`: a realistic digital-courtroom project signed 22 days ago, with its people, its
 //! equipment lists reconciled and approved, everything arrived and inspected (one deviation on
-//! the way), and installation under way.
+//! the way), installed and commissioned, and a work log: every delivery form has its data.
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::{
-    Actor, arrival, auth, equipment,
+    Actor, arrival, auth, documents, equipment,
     installation::{self, InstallationInput},
     projects,
     schedule::{self, TaskAction, TaskUpdate},
@@ -144,7 +144,12 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
     }
     // Engineers do the site work; their reminders go to them instead of the PM.
     let (_, tasks) = super::schedule::load(db, project.id).await.map_err(err)?;
-    for (code, engineer) in [("site-survey", 1), ("installation", 1), ("commissioning", 2)] {
+    for (code, engineer) in [
+        ("site-survey", 1),
+        ("installation", 1),
+        ("commissioning", 2),
+        ("functional-test", 1),
+    ] {
         if let Some(t) = tasks.iter().find(|t| t.code == code) {
             super::schedule::assign(db, &system, project.id, t.id, Some(ids[engineer].0), now)
                 .await
@@ -176,7 +181,7 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
         "demo project {code} (id {}) 杭州市中级人民法院数字法庭建设项目, signed {signed}: \
          前期准备 due {}, 设备到货 due {}, 工程安装 and 项目验收 due {}\n\
          equipment lists reconciled and approved, a change notice issued, everything arrived and \
-         inspected (one deviation, closed), installation under way\n",
+         inspected (one deviation, closed), installed and commissioned, a work log of 5 days\n",
         project.id,
         signed + Days::new(7),
         signed + Days::new(15),
@@ -398,15 +403,16 @@ async fn delivery(
     };
     arrival::inspect(db, system, pid, client, now).await?;
 
-    // 工程安装: the hosts, the core switches and the audio processors are in; commissioning under way.
+    // 工程安装: every goods line installed (unit by unit where there are serial numbers) and
+    // commissioned; the functional tests are next.
     struct Site {
         item: &'static str,
         location: &'static str,
         /// Addresses end in the unit's number.
         ip_prefix: Option<&'static str>,
         engineer: i32,
+        /// Empty where the goods have none.
         firmware: &'static str,
-        commissioned: bool,
     }
     let installs = [
         Site {
@@ -415,7 +421,6 @@ async fn delivery(
             ip_prefix: Some("10.20.1.1"),
             engineer: li,
             firmware: "V6.1.2",
-            commissioned: true,
         },
         Site {
             item: "核心交换机",
@@ -423,7 +428,6 @@ async fn delivery(
             ip_prefix: Some("10.20.0."),
             engineer: zhao,
             firmware: "V200R022C00SPC500",
-            commissioned: true,
         },
         Site {
             item: "数字音频处理器",
@@ -431,13 +435,53 @@ async fn delivery(
             ip_prefix: None,
             engineer: li,
             firmware: "Audio Architect 4.9",
-            commissioned: false,
+        },
+        Site {
+            item: "高清球型摄像机",
+            location: "第一至第四审判庭 吊顶",
+            ip_prefix: None,
+            engineer: zhao,
+            firmware: "V5.7.3",
+        },
+        Site {
+            item: "全向麦克风",
+            location: "第一至第四审判庭 审判台、原被告席、书记员席",
+            ip_prefix: None,
+            engineer: li,
+            firmware: "",
+        },
+        Site {
+            item: "液晶显示器 55寸",
+            location: "第一至第四审判庭 墙面挂架",
+            ip_prefix: None,
+            engineer: li,
+            firmware: "",
+        },
+        Site {
+            item: "接入交换机",
+            location: "审判楼 3–5 层弱电间",
+            ip_prefix: None,
+            engineer: zhao,
+            firmware: "V200R022C00SPC500",
+        },
+        Site {
+            item: "机柜",
+            location: "各审判庭设备间、信息中心机房",
+            ip_prefix: None,
+            engineer: li,
+            firmware: "",
+        },
+        Site {
+            item: "不间断电源",
+            location: "信息中心机房 A03",
+            ip_prefix: None,
+            engineer: zhao,
+            firmware: "",
         },
     ];
     let units = arrival::units(db, pid).await?;
     for site in installs {
         let id = item(site.item);
-        let commissioned = site.commissioned;
         for (n, unit) in units.iter().filter(|u| u.item_id == id).enumerate() {
             let input = InstallationInput {
                 item_id: Some(id),
@@ -446,15 +490,52 @@ async fn delivery(
                 installed_on: Some(day(16 + n as u64)),
                 engineer_id: Some(site.engineer),
                 ip_address: site.ip_prefix.map(|p| format!("{p}{}", n + 1)),
-                firmware: Some(site.firmware.into()),
+                firmware: (!site.firmware.is_empty()).then(|| site.firmware.to_string()),
                 config_notes: (site.item == "核心交换机").then(|| "VRRP 主备，VLAN 10/20/30".to_string()),
-                commissioning: commissioned.then(|| "pass".to_string()),
-                commissioning_note: commissioned.then(|| "开机自检正常，业务联调通过".to_string()),
-                commissioned_on: commissioned.then(|| day(20)),
+                commissioning: Some("pass".into()),
+                commissioning_note: Some("开机自检正常，业务联调通过".into()),
+                commissioned_on: Some(day(20)),
                 ..Default::default()
             };
             installation::create(db, system, pid, input, now).await?;
         }
+    }
+
+    // 工作记录单: what the site team did on the days that mattered.
+    for (n, people, work_done, problems) in [
+        (
+            4,
+            "王建国、李明",
+            "现场勘察：审判楼 3–5 层各审判庭、信息中心机房，核对点位与管线路由",
+            Some("第三审判庭吊顶检修口尺寸不足，需甲方协调物业扩孔"),
+        ),
+        (
+            10,
+            "李明、赵磊",
+            "设备到货开箱，随机资料、外观、通电自检；第二审判庭液晶显示屏屏幕划伤",
+            Some("划伤显示屏已通知厂家更换"),
+        ),
+        (16, "李明", "第一、第二审判庭庭审主机上架、接线、配置 IP 地址", None),
+        (
+            18,
+            "赵磊",
+            "信息中心机房核心交换机上架，VRRP 主备与 VLAN 10/20/30 配置",
+            None,
+        ),
+        (
+            20,
+            "李明、赵磊",
+            "数字音频处理器安装，全部设备开机调试，业务联调通过",
+            None,
+        ),
+    ] {
+        let entry = documents::WorkLogInput {
+            work_date: day(n).to_string(),
+            people: people.into(),
+            work_done: work_done.into(),
+            problems: problems.map(str::to_string),
+        };
+        documents::add_work_log(db, system, pid, entry, now).await?;
     }
     Ok(())
 }

@@ -159,37 +159,29 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, project: &project
     }
     if d.contract_list.is_some() && d.purchase_order.is_some() {
         let r = equipment::reconciliation(db, id).await?;
-        d.undecided_differences = r
-            .differences
-            .iter()
-            .filter(|x| !r.decisions.contains_key(&r.key(x)))
-            .count();
         let notice = change_notice::Entity::find()
             .filter(change_notice::Column::ProjectId.eq(id))
             .order_by_desc(change_notice::Column::IssuedAt)
             .one(db)
             .await?;
-        if let Some(n) = notice {
-            d.change_notice = Some(NoticeData {
-                number: n.number.clone(),
-                issued_on: day(Some(n.issued_at)),
-                differences: r
-                    .differences
-                    .iter()
-                    .map(|x| {
-                        let decision = r.decisions.get(&r.key(x));
-                        DifferenceLine {
-                            kind: x.kind.label_zh().into(),
-                            item: r.item_name(x),
-                            contract_value: x.contract_value.clone().unwrap_or_default(),
-                            order_value: x.order_value.clone().unwrap_or_default(),
-                            reason: decision.map(|k| k.reason.clone()).unwrap_or_default(),
-                            decision: decision.map(|k| k.decision.clone()).unwrap_or_default(),
-                        }
-                    })
-                    .collect(),
-            });
-        }
+        d.change_notice = Some(NoticeData {
+            issued: notice.map(|n| (n.number, day(Some(n.issued_at)))),
+            differences: r
+                .differences
+                .iter()
+                .map(|x| {
+                    let decision = r.decisions.get(&r.key(x));
+                    DifferenceLine {
+                        kind: x.kind.label_zh().into(),
+                        item: r.item_name(x),
+                        contract_value: x.contract_value.clone().unwrap_or_default(),
+                        order_value: x.order_value.clone().unwrap_or_default(),
+                        reason: decision.map(|k| k.reason.clone()).unwrap_or_default(),
+                        decision: decision.map(|k| k.decision.clone()).unwrap_or_default(),
+                    }
+                })
+                .collect(),
+        });
     }
     if d.approved_list.as_ref().is_some_and(|l| l.approved_on.is_some()) {
         let status = arrival::status(db, id).await?;

@@ -1,0 +1,281 @@
+//! Every delivery form printed by a real reader: the demo project's forms issued, a project built
+//! from the shared fixtures (complete forms and drafts side by side), and a 2,000-line equipment
+//! list whose heading row repeats on every page.
+use std::io::Read;
+
+use jiaofu_tests::{TestApp, fixture, reader, spawn_app};
+use serde_json::{Value, json};
+
+use crate::arrival::{arrive_everything, with_baseline};
+
+/// Whitespace and hyphens removed: a wrapped table cell comes out of pdftotext over several
+/// lines, without the hyphen it was broken at.
+fn compact(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace() && *c != '-').collect()
+}
+
+async fn forms(app: &TestApp, project: i64) -> Vec<Value> {
+    app.get(&format!("/api/projects/{project}/documents"), &app.admin)
+        .await
+        .expect(200)
+        .as_array()
+        .expect("forms")
+        .clone()
+}
+
+/// Downloads a form: its status header (draft or issued) and the .docx.
+async fn download(app: &TestApp, path: &str) -> (String, Vec<u8>) {
+    let response = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(response.status(), 200, "{path}");
+    let status = response.headers()["x-document-status"]
+        .to_str()
+        .expect("status")
+        .to_string();
+    (status, response.bytes().await.expect("bytes").to_vec())
+}
+
+fn expect_text(form: &str, text: &str, expected: &[&str]) {
+    let text = compact(text);
+    for e in expected {
+        assert!(text.contains(&compact(e)), "{form} lacks {e}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn every_form_of_the_demo_project_is_ready_issued_and_printed() {
+    let app = spawn_app().await;
+    jiaofu::service::demo::create(&app.state, chrono::Utc::now())
+        .await
+        .expect("the demo is created");
+    let projects = app.get("/api/projects", &app.admin).await.expect(200);
+    let project = &projects["items"].as_array().expect("projects")[0];
+    let id = project["id"].as_i64().expect("id");
+    let code = project["code"].as_str().expect("code").to_string();
+
+    let mut docs = Vec::new();
+    let mut issued = Vec::new();
+    for form in forms(&app, id).await {
+        let key = form["form"].as_str().expect("key").to_string();
+        assert_eq!(form["readiness"], "ready", "{form}");
+        let record = app
+            .post(
+                &format!("/api/projects/{id}/documents/{key}/issue"),
+                &app.admin,
+                json!({}),
+            )
+            .await
+            .expect(201);
+        let (status, bytes) = download(&app, form["download"].as_str().expect("path")).await;
+        assert_eq!(status, "issued");
+        docs.push((key, bytes));
+        issued.push((form["title"].as_str().expect("title").to_string(), record));
+    }
+    assert_eq!(docs.len(), 13);
+    let Some(printed) = reader::render(&docs) else {
+        return;
+    };
+    let project_name = "杭州市中级人民法院数字法庭建设项目";
+    for (doc, (title, record)) in printed.iter().zip(&issued) {
+        let text = doc.text();
+        let number = record["number"].as_str().expect("number");
+        assert!(number.starts_with(&code), "{number}");
+        expect_text(
+            &doc.name,
+            &text,
+            &[
+                title,
+                number,
+                record["verify_code"].as_str().expect("code"),
+                project_name,
+            ],
+        );
+        assert!(!text.contains("草稿"), "{} is issued, not a draft", doc.name);
+        let pages = doc.pages.len();
+        assert!(
+            doc.pages
+                .iter()
+                .all(|p| compact(p).contains(&compact(&format!("共{pages}页")))),
+            "{}: every page says 共 {pages} 页",
+            doc.name
+        );
+        let (expected, known_pages): (&[&str], Option<usize>) = match doc.name.as_str() {
+            "implementation-plan" => (
+                &["王建国", "前期准备", "设备到货", "工程安装", "项目验收", "已完成"],
+                None,
+            ),
+            "contract-list" => (&["庭审录音录像系统", "庭审主机", "KDV-TR8000", "合计"], None),
+            "purchase-order" => (&["庭审主机", "DS-2DE4425IW-DE"], None),
+            "approved-list" => (&["庭审主机", "合计"], None),
+            // One-page forms, signed at their foot.
+            "change-notice" => (&["核心交换机", "厂家型号更新", "甲方", "乙方"], Some(1)),
+            // One page per shipment, each for its receiver to sign.
+            "receipt" => (&["FH-20260301-01", "FH-20260301-02"], Some(2)),
+            "arrival-acceptance" => (&["庭审主机", "合格"], None),
+            "inspection-record" => (&["刘芳", "随机资料", "外观", "通电"], None),
+            "installation-list" => (&["10.20.0.1", "赵磊", "信息中心机房"], None),
+            "installation-record" => (&["HW5735A0001", "信息中心机房A03机柜10U", "李明"], None),
+            "commissioning-record" => (&["开机自检正常，业务联调通过", "数字音频处理器"], None),
+            "installation-acceptance" => (&["甲方", "乙方"], Some(1)),
+            "work-log" => (&["吊顶检修口尺寸不足", "王建国、李明", "VRRP"], Some(1)),
+            other => panic!("an unexpected form {other}"),
+        };
+        expect_text(&doc.name, &text, expected);
+        if let Some(known) = known_pages {
+            assert_eq!(pages, known, "{} pages", doc.name);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_project_built_from_the_shared_fixtures_prints_complete_forms_and_marked_drafts() {
+    let app = spawn_app().await;
+    let (base, items) = with_baseline(&app).await;
+    let lists = format!("{base}/equipment-lists");
+    for (kind, name) in [
+        ("contract", "courtroom-contract-list.xlsx"),
+        ("purchase_order", "courtroom-purchase-order.xlsx"),
+    ] {
+        app.upload(&lists, &app.admin, &[("kind", kind)], name, fixture(name))
+            .await
+            .expect(200);
+    }
+    arrive_everything(&app, &base, &items).await;
+    let id: i64 = base.rsplit('/').next().and_then(|s| s.parse().ok()).expect("id");
+
+    let forms = forms(&app, id).await;
+    let readiness = |key: &str| {
+        let form = forms.iter().find(|f| f["form"] == key).expect("form");
+        (
+            form["readiness"].as_str().expect("readiness").to_string(),
+            form["missing"].to_string(),
+        )
+    };
+    for key in [
+        "contract-list",
+        "purchase-order",
+        "approved-list",
+        "receipt",
+        "arrival-acceptance",
+        "inspection-record",
+    ] {
+        assert_eq!(readiness(key).0, "ready", "{key}: {:?}", readiness(key));
+    }
+    let (state, missing) = readiness("change-notice");
+    assert_eq!(state, "draft");
+    assert!(
+        missing.contains("not decided") || missing.contains("decision"),
+        "{missing}"
+    );
+    let (state, missing) = readiness("installation-list");
+    assert_eq!(state, "draft");
+    assert!(missing.contains("no installation"), "{missing}");
+
+    let mut docs = Vec::new();
+    for form in &forms {
+        let (status, bytes) = download(&app, form["download"].as_str().expect("path")).await;
+        assert_eq!(status, "draft", "nothing is issued yet");
+        docs.push((form["form"].as_str().expect("key").to_string(), bytes));
+    }
+    let Some(printed) = reader::render(&docs) else {
+        return;
+    };
+    for (doc, form) in printed.iter().zip(&forms) {
+        let text = doc.text();
+        expect_text(
+            &doc.name,
+            &text,
+            &[form["title"].as_str().expect("title"), "ZJFY-2026-018", "草稿"],
+        );
+        let expected: &[&str] = match doc.name.as_str() {
+            // As the files say: 48 microphones contracted, 44 ordered, a UPS only on the order.
+            "contract-list" => &[
+                "庭审录音录像系统",
+                "网络及存储",
+                "全向麦克风",
+                "48",
+                "高清矩阵",
+                "S5735-L48T4X-A1",
+                "合计",
+            ],
+            "purchase-order" => &["全向麦克风", "44", "UPS不间断电源", "S5735-L48T4X-A"],
+            "approved-list" => &["庭审主机", "系统集成及调试"],
+            "change-notice" => &["高清矩阵", "UPS不间断电源", "数量"],
+            "receipt" => &["FH-ALL", "法院信息中心刘洋", "HW-CORE-01"],
+            "arrival-acceptance" => &["核心交换机", "48只", "合格"],
+            "inspection-record" => &["核心交换机", "法院信息中心刘洋", "合格"],
+            _ => &[],
+        };
+        expect_text(&doc.name, &text, expected);
+    }
+}
+
+/// A contract list of `rows` goods lines under four categories, as a CSV.
+fn long_list(rows: usize) -> Vec<u8> {
+    let mut csv = String::from("某数据中心设备清单\n序号,设备名称,品牌,型号,规格参数,数量,单位,单价,金额,备注\n");
+    for n in 0..rows {
+        if n % (rows / 4) == 0 {
+            let category = ["一", "二", "三", "四"][n / (rows / 4)];
+            csv.push_str(&format!("{category}、第{category}批设备,,,,,,,,,\n"));
+        }
+        csv.push_str(&format!(
+            "{},网络摄像机 {n:04},海康威视,DS-2CD{n:04},400万像素 红外 50 米,2,台,1200,2400,机房 {}\n",
+            n + 1,
+            n % 40
+        ));
+    }
+    csv.into_bytes()
+}
+
+#[tokio::test]
+async fn a_two_thousand_line_list_is_one_table_whose_heading_repeats_on_every_page() {
+    let app = spawn_app().await;
+    let id = app.project("ZJFY-2026-077", "2026-11-02").await["id"]
+        .as_i64()
+        .expect("id");
+    app.upload(
+        &format!("/api/projects/{id}/equipment-lists"),
+        &app.admin,
+        &[("kind", "contract")],
+        "设备清单.csv",
+        long_list(2000),
+    )
+    .await
+    .expect(200);
+    let (_, docx) = download(&app, &format!("/api/projects/{id}/documents/contract-list.docx")).await;
+
+    // One table holds every line, its first row marked to repeat.
+    let mut xml = String::new();
+    zip::ZipArchive::new(std::io::Cursor::new(&docx))
+        .expect("a .docx is a zip")
+        .by_name("word/document.xml")
+        .expect("document.xml")
+        .read_to_string(&mut xml)
+        .expect("xml");
+    let tables: Vec<&str> = xml.split("<w:tbl>").skip(1).collect();
+    let lists: Vec<&&str> = tables.iter().filter(|t| t.contains("网络摄像机")).collect();
+    assert_eq!(lists.len(), 1, "one table holds the list");
+    let list = lists[0];
+    assert_eq!(list.matches("<w:tblHeader").count(), 1, "its heading row repeats");
+    assert!(list.matches("<w:tr>").count() + list.matches("<w:tr ").count() >= 2001 + 4);
+
+    let Some(printed) = reader::render(&[("list".into(), docx)]) else {
+        return;
+    };
+    let pages = &printed[0].pages;
+    assert!(pages.len() > 40, "2,000 lines take many pages, got {}", pages.len());
+    for (n, page) in pages.iter().enumerate() {
+        let page = compact(page);
+        for heading in ["序号", "设备名称", "规格参数", "金额"] {
+            assert!(page.contains(heading), "page {} lacks the heading {heading}", n + 1);
+        }
+    }
+    let all = compact(&printed[0].text());
+    assert!(all.contains("网络摄像机0000") && all.contains("网络摄像机1999"));
+    assert!(all.contains("合计：4800000.00"), "the total of 2,000 × 2,400");
+}

@@ -1,0 +1,85 @@
+//! Opens .docx files with a real reader: LibreOffice renders them to PDF, poppler's pdftotext
+//! reads the PDF back page by page.
+use std::{
+    path::Path,
+    process::Command,
+    sync::atomic::{AtomicUsize, Ordering},
+};
+
+/// A rendered document: the text of each printed page.
+#[derive(Debug)]
+pub struct Rendered {
+    pub name: String,
+    pub pages: Vec<String>,
+}
+
+impl Rendered {
+    pub fn text(&self) -> String {
+        self.pages.join("\n")
+    }
+}
+
+fn installed(tool: &str, arg: &str) -> bool {
+    Command::new(tool).arg(arg).output().is_ok_and(|o| o.status.success())
+}
+
+/// Renders every `(name, .docx)` with one LibreOffice run and returns them in order. `None`,
+/// said aloud, when LibreOffice or poppler is not installed — unless JIAOFU_REQUIRE_LIBREOFFICE
+/// is set (CI sets it), in which case their absence fails the test.
+pub fn render(docs: &[(String, Vec<u8>)]) -> Option<Vec<Rendered>> {
+    if !installed("soffice", "--version") || !installed("pdftotext", "-v") {
+        let message = "LibreOffice (soffice) or poppler-utils (pdftotext) is not installed: the .docx was \
+                       not opened by a real reader. .ci/run installs libreoffice-writer-nogui, fonts-noto-cjk \
+                       and poppler-utils.";
+        assert!(std::env::var("JIAOFU_REQUIRE_LIBREOFFICE").is_err(), "{message}");
+        eprintln!("SKIPPED the LibreOffice check: {message}");
+        return None;
+    }
+    // Tests run concurrently in one process: each rendering gets its own directory and profile.
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("jiaofu-docx-{}-{run}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut inputs = Vec::new();
+    for (n, (_, bytes)) in docs.iter().enumerate() {
+        let path = dir.join(format!("doc{n}.docx"));
+        std::fs::write(&path, bytes).expect("write docx");
+        inputs.push(path);
+    }
+    let out = Command::new("soffice")
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(&dir)
+        .args(&inputs)
+        .env("HOME", &dir)
+        .output()
+        .expect("soffice runs");
+    assert!(
+        out.status.success(),
+        "soffice: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rendered = docs
+        .iter()
+        .enumerate()
+        .map(|(n, (name, _))| Rendered {
+            name: name.clone(),
+            pages: pdf_pages(&dir.join(format!("doc{n}.pdf")), name),
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    Some(rendered)
+}
+
+/// pdftotext ends every page with a form feed.
+fn pdf_pages(pdf: &Path, name: &str) -> Vec<String> {
+    assert!(pdf.exists(), "LibreOffice did not render {name}");
+    let text = Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs");
+    assert!(text.status.success(), "pdftotext could not read {name}");
+    let text = String::from_utf8_lossy(&text.stdout);
+    let text = text.strip_suffix('\u{c}').unwrap_or(&text);
+    text.split('\u{c}').map(str::to_string).collect()
+}
