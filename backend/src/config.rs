@@ -65,6 +65,8 @@ pub struct Settings {
     pub reminder_hour: u32,
     /// Largest file accepted for an import.
     pub upload_max_bytes: u64,
+    /// How long an e-mailed signing link stays valid.
+    pub signing_link_days: i64,
     /// Run the delivery worker and the reminder job in this process (turn off on instances that
     /// should only answer requests).
     pub background_jobs: bool,
@@ -92,6 +94,7 @@ impl Default for Settings {
             login_max_failures_per_account: 5,
             login_max_failures_per_address: 30,
             login_window_minutes: 15,
+            signing_link_days: 7,
             smtp_url: None,
             mail_from: "交付系统 <jiaofu@localhost>".into(),
             mail_retry_horizon_hours: 48,
@@ -129,6 +132,7 @@ struct FileSettings {
     login_max_failures_per_account: Option<u64>,
     login_max_failures_per_address: Option<u64>,
     login_window_minutes: Option<i64>,
+    signing_link_days: Option<i64>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
     mail_retry_horizon_hours: Option<i64>,
@@ -221,6 +225,14 @@ impl Settings {
         }
         if let Some(v) = file.login_window_minutes {
             s.login_window_minutes = v;
+        }
+        if let Some(v) =
+            parse_var(var("JIAOFU_SIGNING_LINK_DAYS"), "JIAOFU_SIGNING_LINK_DAYS")?.or(file.signing_link_days)
+        {
+            if !(1..=90).contains(&v) {
+                bail!("signing_link_days must be 1 to 90, got {v}");
+            }
+            s.signing_link_days = v;
         }
         s.smtp_url = var("JIAOFU_SMTP_URL").or(file.smtp_url).map(Secret::new);
         if let Some(v) = var("JIAOFU_MAIL_FROM").or(file.mail_from) {

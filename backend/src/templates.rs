@@ -4,10 +4,29 @@ use std::{collections::BTreeMap, path::Path};
 
 use anyhow::Context;
 
-use crate::domain::{calendar::HolidayCalendar, plan::PlanDefinition};
+use crate::domain::{calendar::HolidayCalendar, plan::PlanDefinition, test_plan::TestPlanTemplate};
 
 const BUILTIN_PLANS: &[(&str, &str)] = &[("default.toml", include_str!("../../templates/plans/default.toml"))];
 const BUILTIN_CALENDARS: &[(&str, &str)] = &[("cn.toml", include_str!("../../templates/calendars/cn.toml"))];
+const BUILTIN_TEST_PLANS: &[(&str, &str)] = &[
+    (
+        "digital_courtroom.toml",
+        include_str!("../../templates/test-plans/digital_courtroom.toml"),
+    ),
+    (
+        "surveillance_alarm.toml",
+        include_str!("../../templates/test-plans/surveillance_alarm.toml"),
+    ),
+    (
+        "video_conference.toml",
+        include_str!("../../templates/test-plans/video_conference.toml"),
+    ),
+    (
+        "public_address.toml",
+        include_str!("../../templates/test-plans/public_address.toml"),
+    ),
+];
+const BUILTIN_PAGES: &[(&str, &str)] = &[("sign.html", include_str!("../../templates/pages/sign.html"))];
 const BUILTIN_EMAIL: &[(&str, &str)] = &[
     (
         "change_notice.subject.txt",
@@ -38,6 +57,18 @@ const BUILTIN_EMAIL: &[(&str, &str)] = &[
         include_str!("../../templates/email/test.subject.txt"),
     ),
     ("test.txt", include_str!("../../templates/email/test.txt")),
+    (
+        "signing_request.subject.txt",
+        include_str!("../../templates/email/signing_request.subject.txt"),
+    ),
+    (
+        "signing_request.txt",
+        include_str!("../../templates/email/signing_request.txt"),
+    ),
+    (
+        "signing_request.html",
+        include_str!("../../templates/email/signing_request.html"),
+    ),
 ];
 
 #[derive(Debug, Clone)]
@@ -46,6 +77,10 @@ pub struct Templates {
     pub calendars: BTreeMap<String, HolidayCalendar>,
     /// E-mail subject and body templates (minijinja) by file name.
     pub email: BTreeMap<String, String>,
+    /// Functional test plan templates (功能测试方案).
+    pub test_plans: Vec<TestPlanTemplate>,
+    /// Server-rendered pages (minijinja), such as the client's signing page.
+    pub pages: BTreeMap<String, String>,
 }
 
 impl Templates {
@@ -72,10 +107,24 @@ impl Templates {
         let email = files(BUILTIN_EMAIL, dir.map(|d| d.join("email")).as_deref(), &["txt", "html"])?;
         // Fail at start, not at the first reminder, when a template does not parse.
         crate::email::messages::environment(&email).context("an e-mail template is not valid")?;
+        let test_plans = files(
+            BUILTIN_TEST_PLANS,
+            dir.map(|d| d.join("test-plans")).as_deref(),
+            &["toml"],
+        )?
+        .into_iter()
+        .map(|(name, text)| {
+            TestPlanTemplate::from_toml(&text).with_context(|| format!("test plan template {name} is not valid"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+        let pages = files(BUILTIN_PAGES, dir.map(|d| d.join("pages")).as_deref(), &["html"])?;
+        crate::email::messages::environment(&pages).context("a page template is not valid")?;
         Ok(Self {
             plans,
             calendars,
             email,
+            test_plans,
+            pages,
         })
     }
 }

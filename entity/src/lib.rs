@@ -1,4 +1,5 @@
 //! sea-orm entities, one module per table; they mirror the migrations.
+pub mod audit_event;
 pub mod auth_token;
 pub mod change_notice;
 pub mod client_contact;
@@ -20,6 +21,11 @@ pub mod project_member;
 pub mod received_unit;
 pub mod reminder_item;
 pub mod shipment;
+pub mod signature;
+pub mod signing_request;
 pub mod task;
+pub mod test_item;
+pub mod test_plan;
+pub mod test_procedure;
 pub mod user;
 pub mod work_log;

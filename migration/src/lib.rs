@@ -9,6 +9,7 @@ mod m20261125_000005_outbox;
 mod m20261125_000006_equipment;
 mod m20261125_000007_arrival;
 mod m20261125_000008_documents;
+mod m20261125_000009_test_plans;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_equipment::Migration),
             Box::new(m20261125_000007_arrival::Migration),
             Box::new(m20261125_000008_documents::Migration),
+            Box::new(m20261125_000009_test_plans::Migration),
         ]
     }
 }

@@ -11,3 +11,4 @@ mod openapi;
 mod projects;
 mod reminders;
 mod schedule;
+mod test_plans;

@@ -10,6 +10,7 @@ mod plans;
 mod projects;
 mod public;
 mod schedule;
+mod test_plans;
 mod users;
 
 use chrono::{DateTime, Utc};
@@ -46,6 +47,8 @@ pub enum ApiTags {
     Installation,
     /// Word forms, the document register and its distribution log, the work log.
     Documents,
+    /// Functional test plans: results, per-page dual sign-off, client signing requests, the 预验收证书.
+    TestPlans,
 }
 
 /// A token from `POST /api/auth/login`, sent as `Authorization: Bearer <token>`.
@@ -100,6 +103,7 @@ pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, (
         arrival::ArrivalApi::new(state.clone()),
         installation::InstallationApi::new(state.clone()),
         documents::DocumentsApi::new(state.clone()),
+        test_plans::TestPlansApi::new(state.clone()),
     );
     OpenApiService::new(apis, "jiaofu API", env!("CARGO_PKG_VERSION"))
         .description(
@@ -123,6 +127,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/readyz", poem::get(public::readyz))
         .at("/feeds/:token/calendar.ics", poem::get(public::calendar_feed))
         .at("/verify/:code", poem::get(public::verify))
+        .at("/sign/:token", poem::get(public::signing_page).post(public::sign))
         .around(limit_body)
         .data(state)
         .catch_all_error(render_poem_error)

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::schedule::render_projects_calendar;
 use crate::{
     error::ApiError,
-    service::{documents, feeds},
+    service::{documents, feeds, signing},
     state::AppState,
 };
 
@@ -102,5 +102,135 @@ pub async fn verify(state: Data<&AppState>, Path(code): Path<String>) -> Respons
                 "<h1>暂时无法验证，请稍后再试。</h1>".into(),
             )
         }
+    }
+}
+
+/// Renders the signing page (templates/pages/sign.html) for a view, or a message alone.
+fn signing_html(
+    state: &AppState,
+    status: StatusCode,
+    view: Option<&signing::SigningView>,
+    action: &str,
+    message: Option<&str>,
+) -> Response {
+    let rendered = crate::email::messages::environment(&state.templates.pages).and_then(|env| {
+        let ctx = match view {
+            Some(v) => minijinja::context! { action => action, message => message, ..minijinja::Value::from_serialize(v) },
+            None => minijinja::context! { plan_title => "签字", pages => Vec::<()>::new(), open => false, message => message },
+        };
+        crate::email::messages::render(&env, "sign.html", &ctx)
+    });
+    match rendered {
+        Ok(html) => (status, html)
+            .with_content_type("text/html; charset=utf-8")
+            .with_header("Cache-Control", "no-store")
+            .with_header("Referrer-Policy", "no-referrer")
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = ?e, "the signing page does not render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "签字页面暂时无法显示，请稍后再试。").into_response()
+        }
+    }
+}
+
+fn link_error(state: &AppState, e: signing::LinkError, view: Option<&signing::SigningView>, action: &str) -> Response {
+    use signing::LinkError;
+    match e {
+        LinkError::Unknown => signing_html(
+            state,
+            StatusCode::NOT_FOUND,
+            None,
+            action,
+            Some("此签字链接无效或已被新的链接取代，请使用最近一封邮件中的链接。"),
+        ),
+        LinkError::Gone(m) => signing_html(state, StatusCode::GONE, None, action, Some(&m)),
+        LinkError::Closed(m) => signing_html(state, StatusCode::CONFLICT, None, action, Some(&m)),
+        LinkError::TooMany => signing_html(
+            state,
+            StatusCode::TOO_MANY_REQUESTS,
+            None,
+            action,
+            Some("尝试次数过多，请稍后再试。"),
+        ),
+        LinkError::Invalid(m) => signing_html(state, StatusCode::UNPROCESSABLE_ENTITY, view, action, Some(&m)),
+        LinkError::Conflict(m) => signing_html(state, StatusCode::CONFLICT, None, action, Some(&m)),
+        LinkError::Internal(e) => {
+            tracing::error!(error = ?e, "signing failed");
+            signing_html(
+                state,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                None,
+                action,
+                Some("暂时无法签字，请稍后再试。"),
+            )
+        }
+    }
+}
+
+fn client_evidence(req: &poem::Request) -> crate::service::test_plans::Evidence {
+    crate::service::test_plans::Evidence {
+        ip_address: req.remote_addr().as_socket_addr().map(|a| a.ip().to_string()),
+        user_agent: req
+            .headers()
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(500).collect()),
+    }
+}
+
+/// The client's signing page: the pages exactly as they will be signed, the statement of intent,
+/// a typed name and a checkbox. No account; the token in the URL is the secret. Works without
+/// JavaScript.
+#[handler]
+pub async fn signing_page(state: Data<&AppState>, req: &poem::Request, Path(token): Path<String>) -> Response {
+    let action = format!("/sign/{token}");
+    let evidence = client_evidence(req);
+    let address = evidence.ip_address.unwrap_or_default();
+    match signing::open(&state, &token, &address, Utc::now()).await {
+        Ok(view) => signing_html(&state, StatusCode::OK, Some(&view), &action, None),
+        Err(e) => link_error(&state, e, None, &action),
+    }
+}
+
+/// The signer's answer: sign every page, or decline with a reason.
+#[handler]
+pub async fn sign(
+    state: Data<&AppState>,
+    req: &poem::Request,
+    Path(token): Path<String>,
+    poem::web::Form(fields): poem::web::Form<Vec<(String, String)>>,
+) -> Response {
+    let action = format!("/sign/{token}");
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let evidence = client_evidence(req);
+    let now = Utc::now();
+    let outcome = if field("action").as_deref() == Some("decline") {
+        signing::decline(&state, &token, &field("reason").unwrap_or_default(), evidence, now)
+            .await
+            .map(|v| (v, "您已拒签。项目主管会收到您的意见。"))
+    } else {
+        let seen = fields
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("sha256_")?.parse().ok()?, v.clone())))
+            .collect();
+        let form = signing::SignForm {
+            typed_name: field("typed_name").unwrap_or_default(),
+            consent: field("consent").as_deref() == Some("yes"),
+            seen,
+            evidence,
+        };
+        signing::sign(&state, &token, form, now)
+            .await
+            .map(|v| (v, "签字完成，谢谢。以上各页已记录您的签字。"))
+    };
+    match outcome {
+        Ok((view, message)) => signing_html(&state, StatusCode::OK, Some(&view), &action, Some(message)),
+        Err(e @ signing::LinkError::Invalid(_)) => {
+            // Show the form again with what to fix.
+            let address = client_evidence(req).ip_address.unwrap_or_default();
+            let view = signing::open(&state, &token, &address, now).await.ok();
+            link_error(&state, e, view.as_ref(), &action)
+        }
+        Err(e) => link_error(&state, e, None, &action),
     }
 }

@@ -4,4 +4,5 @@ pub mod ics;
 pub mod plan;
 pub mod reconcile;
 pub mod schedule;
+pub mod test_plan;
 pub mod types;

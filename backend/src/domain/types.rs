@@ -174,6 +174,33 @@ string_enum!(
 );
 
 string_enum!(
+    /// A stage of the functional test, in the order they run; the 预验收证书 closes them.
+    Stage, "stage" {
+        Line => "line",
+        Device => "device",
+        Network => "network",
+        System => "system",
+    }
+);
+
+string_enum!(
+    /// Who signs: our side (乙方) or the client (甲方).
+    SignParty, "party" {
+        Ours => "ours",
+        Client => "client",
+    }
+);
+
+string_enum!(
+    /// How a signature was given.
+    SignMethod, "method" {
+        InApp => "in_app",
+        EmailLink => "email_link",
+        OnSite => "on_site",
+    }
+);
+
+string_enum!(
     /// Our people's role on a project.
     MemberRole, "role" {
         Pm => "pm",

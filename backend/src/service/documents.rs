@@ -503,7 +503,7 @@ pub async fn download(
 
 /// A short code from the operating system's CSPRNG, in an alphabet without look-alikes:
 /// 8 characters (40 bits), printed as XXXX-XXXX.
-fn verify_code() -> String {
+pub(crate) fn verify_code() -> String {
     use argon2::password_hash::rand_core::{OsRng, RngCore};
     const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
     let mut bytes = [0u8; 8];

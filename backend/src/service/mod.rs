@@ -1,6 +1,7 @@
 //! Use cases over the database. Transactions begin and end here; helpers take the transaction.
 pub mod access;
 pub mod arrival;
+pub mod audit;
 pub mod auth;
 pub mod dashboard;
 pub mod demo;
@@ -12,6 +13,8 @@ pub mod installation;
 pub mod plans;
 pub mod projects;
 pub mod schedule;
+pub mod signing;
+pub mod test_plans;
 pub mod users;
 
 use crate::domain::types::Role;

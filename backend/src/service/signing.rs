@@ -1,0 +1,663 @@
+//! The client signs without an account: a signing request covers one or many ready pages for one
+//! signer and goes out as one e-mail with a link (or opens on a tablet on site). The token in the
+//! link has 256 random bits; only its hash is stored; it is bound to the signer and the pages,
+//! expires, signs once, can be revoked, and is replaced in each reminder.
+use chrono::{DateTime, Duration, Utc};
+use entity::{audit_event, login_attempt, signing_request};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder,
+};
+use serde::Serialize;
+use serde_json::json;
+
+use super::{
+    Actor, access,
+    access::Need,
+    audit::{self, Event},
+    auth::{hash_secret, new_secret},
+    projects::timezone_of,
+    test_plans::{self, CERTIFICATE, Evidence, NewSignature, PlanData},
+};
+use crate::{
+    db::begin_write,
+    domain::types::{SignMethod, SignParty, Stage},
+    email::{messages, outbox},
+    error::{AppError, AppResult},
+    state::AppState,
+};
+
+/// Reminders go out every two days, five at most.
+const REMIND_EVERY_DAYS: i64 = 2;
+const MAX_REMINDERS: i32 = 5;
+/// An on-site link is for the meeting at hand.
+const ON_SITE_MINUTES: i64 = 30;
+/// Failed attempts on signing links are counted per address under this name.
+const ATTEMPTS_KEY: &str = "signing-link";
+
+pub struct RequestInput {
+    pub pages: Vec<i32>,
+    pub signer_name: Option<String>,
+    pub signer_email: Option<String>,
+    pub signer_role: Option<String>,
+    /// A short-lived link for a tablet on site, not e-mailed.
+    pub on_site: bool,
+}
+
+fn pages_of(request: &signing_request::Model) -> Vec<i32> {
+    serde_json::from_str(&request.pages).unwrap_or_default()
+}
+
+fn page_label(page: i32) -> String {
+    if page == CERTIFICATE {
+        "预验收证书".into()
+    } else {
+        format!("第一部分 第 {page} 页")
+    }
+}
+
+async fn event(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    request: &signing_request::Model,
+    name: &'static str,
+    detail: serde_json::Value,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    audit::append(
+        db,
+        actor,
+        Event {
+            project_id: Some(request.project_id),
+            event: name,
+            subject: format!("signing_request:{}", request.id),
+            detail,
+        },
+        now,
+    )
+    .await
+}
+
+/// The actor named in the audit log for what the client does through a link.
+fn signer_actor(request: &signing_request::Model) -> Actor {
+    Actor {
+        id: None,
+        username: request.signer_email.clone(),
+        name: request.signer_name.clone(),
+        role: crate::domain::types::Role::Viewer,
+    }
+}
+
+async fn enqueue_email(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    data: &PlanData,
+    request: &signing_request::Model,
+    token: &str,
+    requested_by: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let env = messages::environment(&state.templates.email)?;
+    let pages: Vec<serde_json::Value> = pages_of(request)
+        .into_iter()
+        .map(|p| {
+            let items = data.items.iter().filter(|i| i.page == p).count();
+            json!({"label": page_label(p), "items": if p == CERTIFICATE { 1 } else { items }})
+        })
+        .collect();
+    let tz = timezone_of(&data.project);
+    let ctx = minijinja::context! {
+        signer_name => request.signer_name,
+        project_code => data.project.code,
+        project_name => data.project.name,
+        plan_title => data.plan.title,
+        pages => pages,
+        link => format!("{}/sign/{token}", state.settings.base_url()),
+        expires_on => request.expires_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        requested_by => requested_by,
+        reminder => request.reminders_sent > 0,
+    };
+    let render = |name: &str| messages::render(&env, name, &ctx);
+    outbox::enqueue(
+        db,
+        outbox::NewEmail {
+            key: format!("signing_request:{}:{}", request.id, request.reminders_sent),
+            kind: "signing_request".into(),
+            project_id: Some(request.project_id),
+            to_address: request.signer_email.clone(),
+            to_name: Some(request.signer_name.clone()),
+            subject: render("signing_request.subject.txt")?,
+            text: render("signing_request.txt")?,
+            html: Some(render("signing_request.html")?),
+        },
+        Duration::hours(state.settings.mail_retry_horizon_hours),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Asks the client's signer to sign `pages` (page 0: the 预验收证书): one e-mail with one link,
+/// or an on-site link returned to the caller. Returns the request and its link.
+pub async fn request(
+    state: &AppState,
+    actor: &Actor,
+    project_id: i32,
+    plan_id: i32,
+    input: RequestInput,
+    now: DateTime<Utc>,
+) -> AppResult<(signing_request::Model, String)> {
+    let db = &state.db;
+    let project = access::project(db, actor, project_id, Need::UpdateTasks).await?;
+    let mut pages = input.pages;
+    pages.sort_unstable();
+    pages.dedup();
+    if pages.is_empty() {
+        return Err(AppError::invalid(
+            "pages",
+            "pages: the pages to sign (0 for the 预验收证书)",
+        ));
+    }
+    let txn = begin_write(db).await?;
+    let data = test_plans::load(&txn, project, plan_id).await?;
+    let refusals: Vec<String> = pages
+        .iter()
+        .filter_map(|p| test_plans::refuse_signing(&data, *p, SignParty::Client))
+        .collect();
+    if !refusals.is_empty() {
+        return Err(AppError::Conflict(refusals.join("; ")));
+    }
+    let text = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let signer_name = text(input.signer_name)
+        .or_else(|| data.plan.client_signer_name.clone())
+        .ok_or_else(|| AppError::invalid("signer_name", "signer_name: who signs for the client"))?;
+    let signer_email = text(input.signer_email)
+        .or_else(|| data.plan.client_signer_email.clone())
+        .filter(|e| e.contains('@') && !e.contains(char::is_whitespace))
+        .ok_or_else(|| AppError::invalid("signer_email", "signer_email: the signer's e-mail address"))?;
+    let (token, token_hash) = new_secret();
+    let (method, expires_at) = if input.on_site {
+        (SignMethod::OnSite, now + Duration::minutes(ON_SITE_MINUTES))
+    } else {
+        (
+            SignMethod::EmailLink,
+            now + Duration::days(state.settings.signing_link_days),
+        )
+    };
+    let request = signing_request::ActiveModel {
+        project_id: Set(project_id),
+        plan_id: Set(plan_id),
+        signer_name: Set(signer_name),
+        signer_email: Set(signer_email),
+        signer_role: Set(text(input.signer_role).or(Some("甲方签字代表".into()))),
+        pages: Set(serde_json::to_string(&pages).map_err(|e| anyhow::anyhow!("pages: {e}"))?),
+        method: Set(method.as_str().into()),
+        token_hash: Set(token_hash),
+        expires_at: Set(expires_at),
+        reminders_sent: Set(0),
+        last_sent_at: Set(now),
+        created_by: Set(actor.id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let detail = json!({"pages": pages, "signer": request.signer_name, "email": request.signer_email,
+                        "method": request.method, "expires_at": expires_at.to_rfc3339()});
+    event(&txn, actor, &request, "requested", detail, now).await?;
+    if !input.on_site {
+        enqueue_email(state, &txn, &data, &request, &token, &actor.name, now).await?;
+        event(&txn, actor, &request, "sent", json!({"to": request.signer_email}), now).await?;
+    }
+    txn.commit().await?;
+    Ok((request, format!("/sign/{token}")))
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    plan_id: i32,
+) -> AppResult<Vec<signing_request::Model>> {
+    access::project(db, actor, project_id, Need::Read).await?;
+    Ok(signing_request::Entity::find()
+        .filter(signing_request::Column::ProjectId.eq(project_id))
+        .filter(signing_request::Column::PlanId.eq(plan_id))
+        .order_by_asc(signing_request::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn revoke(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    plan_id: i32,
+    request_id: i32,
+    now: DateTime<Utc>,
+) -> AppResult<signing_request::Model> {
+    access::project(db, actor, project_id, Need::UpdateTasks).await?;
+    let txn = begin_write(db).await?;
+    let request = signing_request::Entity::find_by_id(request_id)
+        .filter(signing_request::Column::ProjectId.eq(project_id))
+        .filter(signing_request::Column::PlanId.eq(plan_id))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no signing request {request_id}")))?;
+    if request.used_at.is_some() || request.declined_at.is_some() || request.revoked_at.is_some() {
+        return Err(AppError::Conflict("the request is closed already".into()));
+    }
+    let mut row: signing_request::ActiveModel = request.into();
+    row.revoked_at = Set(Some(now));
+    let request = row.update(&txn).await?;
+    event(&txn, actor, &request, "revoked", json!({}), now).await?;
+    txn.commit().await?;
+    Ok(request)
+}
+
+/// Why a link does not open to a signing form.
+#[derive(Debug)]
+pub enum LinkError {
+    /// No such link (or a replaced one): 404.
+    Unknown,
+    /// Past its time or revoked: 410.
+    Gone(String),
+    /// Signed or declined already: 409.
+    Closed(String),
+    /// Too many failed attempts from this address: 429.
+    TooMany,
+    /// Input to fix on the form: 422, the form shown again.
+    Invalid(String),
+    /// The pages changed or cannot be signed any more: 409.
+    Conflict(String),
+    Internal(AppError),
+}
+
+impl From<AppError> for LinkError {
+    fn from(e: AppError) -> Self {
+        LinkError::Internal(e)
+    }
+}
+
+impl From<sea_orm::DbErr> for LinkError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        LinkError::Internal(e.into())
+    }
+}
+
+/// A page as the signer sees it (the same rows the document prints).
+#[derive(Debug, Serialize)]
+pub struct PageView {
+    pub number: i32,
+    pub label: String,
+    pub items: Vec<serde_json::Value>,
+    pub ours: Option<String>,
+    pub sha256: String,
+}
+
+/// What the signing page shows.
+#[derive(Debug, Serialize)]
+pub struct SigningView {
+    pub plan_title: String,
+    pub project_code: String,
+    pub project_name: String,
+    pub client: String,
+    pub contractor: String,
+    pub signer_name: String,
+    pub signer_role: Option<String>,
+    pub expires_on: String,
+    pub pages: Vec<PageView>,
+    pub open: bool,
+}
+
+async fn too_many_failures(
+    db: &DatabaseConnection,
+    state: &AppState,
+    address: &str,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let since = now - Duration::minutes(state.settings.login_window_minutes);
+    let failures = login_attempt::Entity::find()
+        .filter(login_attempt::Column::Username.eq(ATTEMPTS_KEY))
+        .filter(login_attempt::Column::Address.eq(address))
+        .filter(login_attempt::Column::Succeeded.eq(false))
+        .filter(login_attempt::Column::At.gt(since))
+        .count(db)
+        .await?;
+    Ok(failures >= state.settings.login_max_failures_per_address)
+}
+
+async fn record_failure(db: &DatabaseConnection, address: &str, now: DateTime<Utc>) -> AppResult<()> {
+    login_attempt::ActiveModel {
+        username: Set(ATTEMPTS_KEY.into()),
+        address: Set(address.into()),
+        succeeded: Set(false),
+        at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// The open request for `token`, or why there is none. Logs the first sight of an expired link.
+async fn find(
+    state: &AppState,
+    token: &str,
+    address: &str,
+    now: DateTime<Utc>,
+) -> Result<signing_request::Model, LinkError> {
+    let db = &state.db;
+    if too_many_failures(db, state, address, now).await? {
+        return Err(LinkError::TooMany);
+    }
+    let Some(request) = signing_request::Entity::find()
+        .filter(signing_request::Column::TokenHash.eq(hash_secret(token.trim())))
+        .one(db)
+        .await?
+    else {
+        record_failure(db, address, now).await?;
+        return Err(LinkError::Unknown);
+    };
+    if request.used_at.is_some() {
+        return Err(LinkError::Closed(
+            "这些页面已经通过此链接签字，链接不能再次使用。".into(),
+        ));
+    }
+    if request.declined_at.is_some() {
+        return Err(LinkError::Closed("您已拒签，此链接已关闭。".into()));
+    }
+    if request.revoked_at.is_some() {
+        return Err(LinkError::Gone("此签字链接已被撤销。".into()));
+    }
+    if request.expires_at <= now {
+        let subject = format!("signing_request:{}", request.id);
+        let logged = audit_event::Entity::find()
+            .filter(audit_event::Column::Subject.eq(subject))
+            .filter(audit_event::Column::Event.eq("expired"))
+            .count(db)
+            .await?
+            > 0;
+        if !logged {
+            let txn = begin_write(db).await?;
+            event(
+                &txn,
+                &signer_actor(&request),
+                &request,
+                "expired",
+                json!({"expires_at": request.expires_at.to_rfc3339()}),
+                now,
+            )
+            .await?;
+            txn.commit().await?;
+        }
+        return Err(LinkError::Gone("此签字链接已过期，请联系项目主管重新发送。".into()));
+    }
+    Ok(request)
+}
+
+fn view(data: &PlanData, request: &signing_request::Model, open: bool) -> SigningView {
+    let pages = data.pages();
+    let titles: std::collections::HashMap<&str, &str> = data
+        .procedures
+        .iter()
+        .map(|p| (p.code.as_str(), p.title.as_str()))
+        .collect();
+    let tz = timezone_of(&data.project);
+    let views = pages_of(request)
+        .into_iter()
+        .map(|n| {
+            if n == CERTIFICATE {
+                let ours = data
+                    .signatures
+                    .iter()
+                    .find(|s| s.page == CERTIFICATE && s.party == SignParty::Ours.as_str());
+                return PageView {
+                    number: n,
+                    label: page_label(n),
+                    items: pages
+                        .iter()
+                        .map(|p| {
+                            json!({"number": p.number, "stage": "", "name": p.label(), "module": "",
+                                   "expected": "双方签字", "actual": "已签字", "result": "通过",
+                                   "note": p.content_sha256, "remark": ""})
+                        })
+                        .collect(),
+                    ours: ours.map(|s| format!("{}（{}）", s.signer_name, s.signed_local)),
+                    sha256: data.content_sha256(CERTIFICATE).unwrap_or_default(),
+                };
+            }
+            let page = pages.iter().find(|p| p.number == n);
+            PageView {
+                number: n,
+                label: page_label(n),
+                items: page
+                    .map(|p| {
+                        p.items
+                            .iter()
+                            .map(|(i, number)| {
+                                let module = i
+                                    .module
+                                    .as_deref()
+                                    .map(|m| format!("{m} {}", titles.get(m).copied().unwrap_or_default()));
+                                json!({
+                                    "number": number,
+                                    "stage": Stage::parse(&i.stage).map_or("", Stage::label_zh),
+                                    "name": i.name,
+                                    "module": module,
+                                    "expected": i.expected,
+                                    "actual": i.actual,
+                                    "result": match i.passed { Some(true) => "通过", Some(false) => "不通过", None => "" },
+                                    "note": i.note,
+                                    "remark": i.remark,
+                                })
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                ours: page
+                    .and_then(|p| p.ours)
+                    .map(|s| format!("{}（{}）", s.signer_name, s.signed_local)),
+                sha256: page.map(|p| p.content_sha256.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    SigningView {
+        plan_title: data.plan.title.clone(),
+        project_code: data.project.code.clone(),
+        project_name: data.project.name.clone(),
+        client: data.project.client_name.clone(),
+        contractor: String::new(),
+        signer_name: request.signer_name.clone(),
+        signer_role: request.signer_role.clone(),
+        expires_on: request
+            .expires_at
+            .with_timezone(&tz)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        pages: views,
+        open,
+    }
+}
+
+async fn plan_of(db: &impl ConnectionTrait, request: &signing_request::Model) -> AppResult<PlanData> {
+    let project = entity::project::Entity::find_by_id(request.project_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("the project is gone"))?;
+    test_plans::load(db, project, request.plan_id).await
+}
+
+/// The pages behind a link, as the signer sees them; the first opening is logged.
+pub async fn open(state: &AppState, token: &str, address: &str, now: DateTime<Utc>) -> Result<SigningView, LinkError> {
+    let request = find(state, token, address, now).await?;
+    let data = plan_of(&state.db, &request).await?;
+    if request.opened_at.is_none() {
+        let txn = begin_write(&state.db).await?;
+        let mut row: signing_request::ActiveModel = request.clone().into();
+        row.opened_at = Set(Some(now));
+        row.update(&txn).await?;
+        event(
+            &txn,
+            &signer_actor(&request),
+            &request,
+            "opened",
+            json!({"ip": address}),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+    }
+    Ok(view(&data, &request, true))
+}
+
+/// What the signer posted.
+pub struct SignForm {
+    pub typed_name: String,
+    pub consent: bool,
+    /// Each page's SHA-256 as it was shown: signing what was not seen is refused.
+    pub seen: Vec<(i32, String)>,
+    pub evidence: Evidence,
+}
+
+fn same_name(a: &str, b: &str) -> bool {
+    let squeeze = |s: &str| {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_lowercase()
+    };
+    squeeze(a) == squeeze(b)
+}
+
+/// Signs every page of the request for the client, all or none.
+pub async fn sign(state: &AppState, token: &str, form: SignForm, now: DateTime<Utc>) -> Result<SigningView, LinkError> {
+    let address = form.evidence.ip_address.clone().unwrap_or_default();
+    let request = find(state, token, &address, now).await?;
+    if !form.consent {
+        return Err(LinkError::Invalid("请勾选同意声明后再签字。".into()));
+    }
+    if !same_name(&form.typed_name, &request.signer_name) {
+        record_failure(&state.db, &address, now).await?;
+        return Err(LinkError::Invalid(format!(
+            "输入的姓名与签字人（{}）不一致。",
+            request.signer_name
+        )));
+    }
+    let txn = begin_write(&state.db).await?;
+    let data = plan_of(&txn, &request).await?;
+    let actor = signer_actor(&request);
+    for page in pages_of(&request) {
+        if let Some(why) = test_plans::refuse_signing(&data, page, SignParty::Client) {
+            return Err(LinkError::Conflict(why));
+        }
+        let now_hash = data.content_sha256(page).unwrap_or_default();
+        let seen = form.seen.iter().find(|(p, _)| *p == page).map(|(_, h)| h.as_str());
+        if seen != Some(now_hash.as_str()) {
+            return Err(LinkError::Conflict(format!(
+                "{}的内容在您打开后已变更，请刷新页面重新审阅。",
+                page_label(page)
+            )));
+        }
+        test_plans::store_signature(
+            &txn,
+            &actor,
+            &data,
+            NewSignature {
+                page,
+                party: SignParty::Client,
+                signer_name: request.signer_name.clone(),
+                signer_email: Some(request.signer_email.clone()),
+                signer_role: request.signer_role.clone(),
+                user_id: None,
+                request_id: Some(request.id),
+                method: SignMethod::parse(&request.method).unwrap_or(SignMethod::EmailLink),
+                evidence: &form.evidence,
+            },
+            now,
+        )
+        .await?;
+    }
+    let mut row: signing_request::ActiveModel = request.clone().into();
+    row.used_at = Set(Some(now));
+    let request = row.update(&txn).await?;
+    let data = plan_of(&txn, &request).await?;
+    test_plans::complete_when_certified(&txn, &actor, &data, now).await?;
+    txn.commit().await?;
+    Ok(view(&data, &request, false))
+}
+
+/// The signer declines, saying why; the request closes.
+pub async fn decline(
+    state: &AppState,
+    token: &str,
+    reason: &str,
+    evidence: Evidence,
+    now: DateTime<Utc>,
+) -> Result<SigningView, LinkError> {
+    let address = evidence.ip_address.clone().unwrap_or_default();
+    let request = find(state, token, &address, now).await?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(LinkError::Invalid("拒签请写明原因。".into()));
+    }
+    let txn = begin_write(&state.db).await?;
+    let mut row: signing_request::ActiveModel = request.clone().into();
+    row.declined_at = Set(Some(now));
+    row.decline_reason = Set(Some(reason.into()));
+    let request = row.update(&txn).await?;
+    event(
+        &txn,
+        &signer_actor(&request),
+        &request,
+        "declined",
+        json!({"reason": reason, "ip": evidence.ip_address, "user_agent": evidence.user_agent}),
+        now,
+    )
+    .await?;
+    let data = plan_of(&txn, &request).await?;
+    txn.commit().await?;
+    Ok(view(&data, &request, false))
+}
+
+/// Re-sends open e-mailed requests every two days, five times at most; each reminder carries a
+/// fresh link (only hashes are stored, so the old link cannot be re-sent) and the old one stops
+/// working. Returns how many reminders were queued.
+pub async fn remind(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
+    let db = &state.db;
+    let due = signing_request::Entity::find()
+        .filter(signing_request::Column::Method.eq(SignMethod::EmailLink.as_str()))
+        .filter(signing_request::Column::UsedAt.is_null())
+        .filter(signing_request::Column::DeclinedAt.is_null())
+        .filter(signing_request::Column::RevokedAt.is_null())
+        .filter(signing_request::Column::ExpiresAt.gt(now))
+        .filter(signing_request::Column::RemindersSent.lt(MAX_REMINDERS))
+        .filter(signing_request::Column::LastSentAt.lte(now - Duration::days(REMIND_EVERY_DAYS)))
+        .all(db)
+        .await?;
+    let system = Actor::system();
+    let mut sent = 0;
+    for request in due {
+        let txn = begin_write(db).await?;
+        let (token, token_hash) = new_secret();
+        let mut row: signing_request::ActiveModel = request.clone().into();
+        row.token_hash = Set(token_hash);
+        row.reminders_sent = Set(request.reminders_sent + 1);
+        row.last_sent_at = Set(now);
+        let request = row.update(&txn).await?;
+        let data = plan_of(&txn, &request).await?;
+        enqueue_email(state, &txn, &data, &request, &token, &system.name, now).await?;
+        event(
+            &txn,
+            &system,
+            &request,
+            "reminded",
+            json!({"reminder": request.reminders_sent}),
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        sent += 1;
+    }
+    Ok(sent)
+}

@@ -1,0 +1,1081 @@
+//! Functional test plans (功能测试方案): made from templates, edited, results recorded item by item,
+//! each Part 1 page signed by both parties once every item on it passed, and the 预验收证书.
+//! A signature covers the SHA-256 of its page's canonical content; any change that would alter a
+//! signed page is refused until its signatures are voided with a reason.
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{project, project_member, signature, test_item, test_plan, test_procedure};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder,
+};
+use serde::Serialize;
+use serde_json::json;
+
+use super::{
+    Actor, access,
+    access::Need,
+    arrival,
+    audit::{self, Event},
+    auth::sha256_hex,
+    projects::timezone_of,
+};
+use crate::{
+    db::begin_write,
+    domain::{
+        test_plan::{self as rules, Blocker, ItemState, MAX_ITEMS_PER_PAGE, Stage},
+        types::{SignMethod, SignParty},
+    },
+    error::{AppError, AppResult},
+    templates::Templates,
+};
+
+/// The page number the 预验收证书 is signed as.
+pub const CERTIFICATE: i32 = 0;
+/// The installation phase's task the plan carries out.
+const FUNCTIONAL_TEST: &str = "functional-test";
+
+/// A test plan with everything on it.
+#[derive(Debug, Clone)]
+pub struct PlanData {
+    pub project: project::Model,
+    pub plan: test_plan::Model,
+    pub procedures: Vec<test_procedure::Model>,
+    /// In page and position order.
+    pub items: Vec<test_item::Model>,
+    /// Signatures not voided.
+    pub signatures: Vec<signature::Model>,
+}
+
+/// One Part 1 page as it stands.
+#[derive(Debug, Clone)]
+pub struct Page<'a> {
+    pub number: i32,
+    pub items: Vec<(&'a test_item::Model, String)>,
+    pub blockers: Vec<Blocker>,
+    pub ours: Option<&'a signature::Model>,
+    pub client: Option<&'a signature::Model>,
+    pub content_sha256: String,
+}
+
+impl Page<'_> {
+    pub fn label(&self) -> String {
+        format!("第一部分 第 {} 页", self.number)
+    }
+}
+
+#[derive(Serialize)]
+struct ItemContent<'a> {
+    number: &'a str,
+    stage: &'a str,
+    aspect: &'a str,
+    name: &'a str,
+    module: &'a str,
+    expected: &'a str,
+    actual: &'a str,
+    passed: Option<bool>,
+    note: &'a str,
+    remark: &'a str,
+}
+
+impl PlanData {
+    /// Item numbers as printed: stage order and place within the stage ("2.3").
+    pub fn numbers(&self) -> HashMap<i32, String> {
+        let mut within: HashMap<&str, u32> = HashMap::new();
+        self.items
+            .iter()
+            .map(|i| {
+                let n = within.entry(i.stage.as_str()).or_default();
+                *n += 1;
+                let order = Stage::parse(&i.stage).map_or(9, Stage::order);
+                (i.id, format!("{order}.{n}"))
+            })
+            .collect()
+    }
+
+    pub fn page_numbers(&self) -> Vec<i32> {
+        let mut pages: Vec<i32> = self.items.iter().map(|i| i.page).collect();
+        pages.dedup();
+        pages
+    }
+
+    fn signature(&self, page: i32, party: SignParty) -> Option<&signature::Model> {
+        self.signatures
+            .iter()
+            .find(|s| s.page == page && s.party == party.as_str())
+    }
+
+    /// The canonical content a signature on `page` covers: the project, the plan and every item
+    /// on the page with its result, serialised field by field.
+    fn content(&self, page: i32, numbers: &HashMap<i32, String>) -> String {
+        let items: Vec<ItemContent<'_>> = self
+            .items
+            .iter()
+            .filter(|i| i.page == page)
+            .map(|i| ItemContent {
+                number: numbers.get(&i.id).map_or("", String::as_str),
+                stage: &i.stage,
+                aspect: i.aspect.as_deref().unwrap_or_default(),
+                name: &i.name,
+                module: i.module.as_deref().unwrap_or_default(),
+                expected: &i.expected,
+                actual: i.actual.as_deref().unwrap_or_default(),
+                passed: i.passed,
+                note: i.note.as_deref().unwrap_or_default(),
+                remark: i.remark.as_deref().unwrap_or_default(),
+            })
+            .collect();
+        json!({
+            "project": self.project.code,
+            "plan": self.plan.id,
+            "title": self.plan.title,
+            "page": page,
+            "items": items,
+        })
+        .to_string()
+    }
+
+    pub fn pages(&self) -> Vec<Page<'_>> {
+        let numbers = self.numbers();
+        self.page_numbers()
+            .into_iter()
+            .map(|n| {
+                let items: Vec<(&test_item::Model, String)> = self
+                    .items
+                    .iter()
+                    .filter(|i| i.page == n)
+                    .map(|i| (i, numbers.get(&i.id).cloned().unwrap_or_default()))
+                    .collect();
+                let states: Vec<ItemState<'_>> = items
+                    .iter()
+                    .map(|(i, number)| ItemState {
+                        number,
+                        name: &i.name,
+                        actual: i.actual.as_deref(),
+                        passed: i.passed,
+                    })
+                    .collect();
+                let blockers = rules::blockers(&states);
+                Page {
+                    number: n,
+                    blockers,
+                    ours: self.signature(n, SignParty::Ours),
+                    client: self.signature(n, SignParty::Client),
+                    content_sha256: sha256_hex(self.content(n, &numbers).as_bytes()),
+                    items,
+                }
+            })
+            .collect()
+    }
+
+    /// The 预验收证书's content: the plan and the hash of every page as both parties signed it.
+    pub fn certificate_content_sha256(&self) -> String {
+        let pages: Vec<(i32, String)> = self.pages().into_iter().map(|p| (p.number, p.content_sha256)).collect();
+        let content = json!({
+            "project": self.project.code,
+            "plan": self.plan.id,
+            "title": self.plan.title,
+            "certificate": true,
+            "pages": pages,
+        });
+        sha256_hex(content.to_string().as_bytes())
+    }
+
+    /// The SHA-256 of what a signature on `page` covers now.
+    pub fn content_sha256(&self, page: i32) -> Option<String> {
+        if page == CERTIFICATE {
+            return self
+                .plan
+                .certificate_issued_at
+                .map(|_| self.certificate_content_sha256());
+        }
+        self.page_numbers()
+            .contains(&page)
+            .then(|| sha256_hex(self.content(page, &self.numbers()).as_bytes()))
+    }
+
+    /// Pages not yet signed by both parties.
+    pub fn unsigned_pages(&self) -> Vec<i32> {
+        self.pages()
+            .into_iter()
+            .filter(|p| p.ours.is_none() || p.client.is_none())
+            .map(|p| p.number)
+            .collect()
+    }
+
+    pub fn conditions_confirmed(&self) -> bool {
+        self.plan.our_conditions_at.is_some() && self.plan.client_conditions_at.is_some()
+    }
+}
+
+pub async fn load(db: &impl ConnectionTrait, project: project::Model, plan_id: i32) -> AppResult<PlanData> {
+    let plan = test_plan::Entity::find_by_id(plan_id)
+        .filter(test_plan::Column::ProjectId.eq(project.id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no test plan {plan_id} in project {}", project.id)))?;
+    let procedures = test_procedure::Entity::find()
+        .filter(test_procedure::Column::PlanId.eq(plan_id))
+        .order_by_asc(test_procedure::Column::Position)
+        .all(db)
+        .await?;
+    let items = test_item::Entity::find()
+        .filter(test_item::Column::PlanId.eq(plan_id))
+        .order_by_asc(test_item::Column::Page)
+        .order_by_asc(test_item::Column::Position)
+        .order_by_asc(test_item::Column::Id)
+        .all(db)
+        .await?;
+    let signatures = signature::Entity::find()
+        .filter(signature::Column::PlanId.eq(plan_id))
+        .filter(signature::Column::VoidedAt.is_null())
+        .order_by_asc(signature::Column::Id)
+        .all(db)
+        .await?;
+    Ok(PlanData {
+        project,
+        plan,
+        procedures,
+        items,
+        signatures,
+    })
+}
+
+/// The plan, for a reader of the project.
+pub async fn get(db: &DatabaseConnection, actor: &Actor, project_id: i32, plan_id: i32) -> AppResult<PlanData> {
+    let project = access::project(db, actor, project_id, Need::Read).await?;
+    load(db, project, plan_id).await
+}
+
+pub async fn list(db: &DatabaseConnection, actor: &Actor, project_id: i32) -> AppResult<Vec<test_plan::Model>> {
+    access::project(db, actor, project_id, Need::Read).await?;
+    Ok(test_plan::Entity::find()
+        .filter(test_plan::Column::ProjectId.eq(project_id))
+        .order_by_asc(test_plan::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Refuses a change that altered a signed page (or the signed certificate): called inside the
+/// transaction after the change, so a refusal rolls it back.
+async fn signed_content_unchanged(db: &impl ConnectionTrait, project: &project::Model, plan_id: i32) -> AppResult<()> {
+    let data = load(db, project.clone(), plan_id).await?;
+    let mut changed: Vec<String> = Vec::new();
+    for s in &data.signatures {
+        if data.content_sha256(s.page).as_deref() != Some(s.content_sha256.as_str()) {
+            let what = if s.page == CERTIFICATE {
+                "the 预验收证书".to_string()
+            } else {
+                format!("page {}", s.page)
+            };
+            if !changed.contains(&what) {
+                changed.push(what);
+            }
+        }
+    }
+    if changed.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(format!(
+            "{} {} signed: void its signatures with a reason before changing what it says",
+            changed.join(", "),
+            if changed.len() == 1 { "is" } else { "are" }
+        )))
+    }
+}
+
+async fn event(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    project_id: i32,
+    name: &'static str,
+    subject: String,
+    detail: serde_json::Value,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    audit::append(
+        db,
+        actor,
+        Event {
+            project_id: Some(project_id),
+            event: name,
+            subject,
+            detail,
+        },
+        now,
+    )
+    .await
+}
+
+fn page_subject(plan_id: i32, page: i32) -> String {
+    if page == CERTIFICATE {
+        format!("test_plan:{plan_id}:certificate")
+    } else {
+        format!("test_plan:{plan_id}:page:{page}")
+    }
+}
+
+pub struct NewPlan {
+    pub templates: Vec<String>,
+    pub title: Option<String>,
+    pub items_per_page: Option<i32>,
+}
+
+fn items_per_page(value: Option<i32>, default: usize) -> AppResult<usize> {
+    let n = value
+        .map_or(Ok(default), |v| usize::try_from(v).map_err(|_| ()))
+        .unwrap_or(0);
+    if (1..=MAX_ITEMS_PER_PAGE).contains(&n) {
+        Ok(n)
+    } else {
+        Err(AppError::invalid(
+            "items_per_page",
+            format!(
+                "items_per_page: 1 to {MAX_ITEMS_PER_PAGE} (each page must fit one printed page with its signatures)"
+            ),
+        ))
+    }
+}
+
+/// Makes the project's plan from one or more templates: their items merged stage by stage, their
+/// Part 2 modules one after the other, paginated.
+pub async fn create(
+    db: &DatabaseConnection,
+    templates: &Templates,
+    actor: &Actor,
+    project_id: i32,
+    input: NewPlan,
+    now: DateTime<Utc>,
+) -> AppResult<PlanData> {
+    let project = access::project(db, actor, project_id, Need::Manage).await?;
+    if input.templates.is_empty() {
+        return Err(AppError::invalid(
+            "templates",
+            "templates: name at least one test-plan template",
+        ));
+    }
+    let mut chosen = Vec::new();
+    for code in &input.templates {
+        let t = templates.test_plans.iter().find(|t| &t.code == code).ok_or_else(|| {
+            let known: Vec<&str> = templates.test_plans.iter().map(|t| t.code.as_str()).collect();
+            AppError::invalid(
+                "templates",
+                format!(
+                    "templates: '{code}' is not a test-plan template; choose from {}",
+                    known.join(", ")
+                ),
+            )
+        })?;
+        if !chosen.iter().any(|c: &&rules::TestPlanTemplate| c.code == t.code) {
+            chosen.push(t);
+        }
+    }
+    let per_page = items_per_page(input.items_per_page, chosen[0].items_per_page)?;
+    let title = match input.title.as_deref().map(str::trim) {
+        Some(t) if !t.is_empty() => t.to_string(),
+        _ => chosen.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join("、"),
+    };
+    // Stage by stage across the templates: all line tests first, then the device tests, ...
+    let mut items: Vec<(Stage, &rules::TemplateItem)> = chosen
+        .iter()
+        .flat_map(|t| t.items.iter())
+        .filter_map(|i| Stage::parse(&i.stage).ok().map(|s| (s, i)))
+        .collect();
+    items.sort_by_key(|(s, _)| s.order());
+    let stages: Vec<Stage> = items.iter().map(|(s, _)| *s).collect();
+    let pages = rules::paginate(&stages, per_page);
+
+    let txn = begin_write(db).await?;
+    let plan = test_plan::ActiveModel {
+        project_id: Set(project_id),
+        title: Set(title),
+        templates: Set(chosen.iter().map(|t| t.code.as_str()).collect::<Vec<_>>().join(",")),
+        items_per_page: Set(per_page as i32),
+        created_by: Set(actor.id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let procedures =
+        chosen
+            .iter()
+            .flat_map(|t| t.modules.iter())
+            .enumerate()
+            .map(|(n, m)| test_procedure::ActiveModel {
+                plan_id: Set(plan.id),
+                code: Set(m.code.clone()),
+                title: Set(m.title.clone()),
+                steps: Set(serde_json::to_string(&m.steps).unwrap_or_else(|_| "[]".into())),
+                position: Set(n as i32 + 1),
+                ..Default::default()
+            });
+    test_procedure::Entity::insert_many(procedures).exec(&txn).await?;
+    let rows = items
+        .iter()
+        .zip(&pages)
+        .enumerate()
+        .map(|(n, ((stage, i), page))| test_item::ActiveModel {
+            plan_id: Set(plan.id),
+            page: Set(*page),
+            position: Set(n as i32 + 1),
+            stage: Set(stage.as_str().into()),
+            aspect: Set(i.aspect.clone()),
+            name: Set(i.name.clone()),
+            module: Set(i.module.clone()),
+            expected: Set(i.expected.clone()),
+            ..Default::default()
+        });
+    test_item::Entity::insert_many(rows).exec(&txn).await?;
+    event(
+        &txn,
+        actor,
+        project_id,
+        "plan_created",
+        format!("test_plan:{}", plan.id),
+        json!({"templates": plan.templates, "items": items.len(), "pages": pages.last()}),
+        now,
+    )
+    .await?;
+    let data = load(&txn, project, plan.id).await?;
+    txn.commit().await?;
+    Ok(data)
+}
+
+/// Both sides record that the test conditions are met and name their designated engineers; the
+/// client side also names who signs for it.
+pub struct Conditions {
+    pub party: String,
+    pub engineers: String,
+    /// For the client: who confirmed, and its designated signer.
+    pub confirmed_by: Option<String>,
+    pub signer_name: Option<String>,
+    pub signer_email: Option<String>,
+}
+
+pub async fn confirm_conditions(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    plan_id: i32,
+    input: Conditions,
+    now: DateTime<Utc>,
+) -> AppResult<PlanData> {
+    let project = access::project(db, actor, project_id, Need::UpdateTasks).await?;
+    let party = SignParty::parse(&input.party)?;
+    let engineers = input.engineers.trim();
+    if engineers.is_empty() {
+        return Err(AppError::invalid(
+            "engineers",
+            "engineers: name the designated engineers",
+        ));
+    }
+    let txn = begin_write(db).await?;
+    let data = load(&txn, project.clone(), plan_id).await?;
+    let mut plan: test_plan::ActiveModel = data.plan.into();
+    match party {
+        SignParty::Ours => {
+            plan.our_engineers = Set(Some(engineers.into()));
+            plan.our_conditions_at = Set(Some(now));
+            plan.our_conditions_by = Set(actor.id);
+        }
+        SignParty::Client => {
+            let text = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+            let by = text(input.confirmed_by)
+                .ok_or_else(|| AppError::invalid("confirmed_by", "confirmed_by: who confirmed for the client"))?;
+            let signer = text(input.signer_name)
+                .ok_or_else(|| AppError::invalid("signer_name", "signer_name: the client's designated signer"))?;
+            let email = text(input.signer_email)
+                .filter(|e| e.contains('@') && !e.contains(char::is_whitespace))
+                .ok_or_else(|| AppError::invalid("signer_email", "signer_email: the signer's e-mail address"))?;
+            plan.client_engineers = Set(Some(engineers.into()));
+            plan.client_conditions_at = Set(Some(now));
+            plan.client_conditions_by = Set(Some(by));
+            plan.client_signer_name = Set(Some(signer));
+            plan.client_signer_email = Set(Some(email));
+        }
+    }
+    plan.update(&txn).await?;
+    event(
+        &txn,
+        actor,
+        project_id,
+        "conditions_confirmed",
+        format!("test_plan:{plan_id}"),
+        json!({"party": party.as_str(), "engineers": engineers}),
+        now,
+    )
+    .await?;
+    let data = load(&txn, project, plan_id).await?;
+    txn.commit().await?;
+    Ok(data)
+}
+
+async fn item_of(db: &impl ConnectionTrait, plan_id: i32, item_id: i32) -> AppResult<test_item::Model> {
+    test_item::Entity::find_by_id(item_id)
+        .filter(test_item::Column::PlanId.eq(plan_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no item {item_id} in test plan {plan_id}")))
+}
+
+fn text(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// An item's result, as the engineer records it on site.
+pub struct ResultInput {
+    pub actual: String,
+    pub passed: bool,
+    pub note: Option<String>,
+    pub remark: Option<String>,
+}
+
+pub async fn record_result(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    plan_id: i32,
+    item_id: i32,
+    input: ResultInput,
+    now: DateTime<Utc>,
+) -> AppResult<test_item::Model> {
+    let project = access::project(db, actor, project_id, Need::UpdateTasks).await?;
+    let actual = input.actual.trim();
+    if actual.is_empty() {
+        return Err(AppError::invalid("actual", "actual: what the test actually showed"));
+    }
+    let remark = text(input.remark);
+    if !input.passed && remark.is_none() {
+        return Err(AppError::invalid(
+            "remark",
+            "remark: a failed item needs its anomaly in 备注",
+        ));
+    }
+    let txn = begin_write(db).await?;
+    let data = load(&txn, project.clone(), plan_id).await?;
+    if !data.conditions_confirmed() {
+        return Err(AppError::Conflict(
+            "both sides must first confirm that the test conditions are met and name their engineers".into(),
+        ));
+    }
+    let mut item: test_item::ActiveModel = item_of(&txn, plan_id, item_id).await?.into();
+    item.actual = Set(Some(actual.into()));
+    item.passed = Set(Some(input.passed));
+    item.note = Set(text(input.note));
+    item.remark = Set(remark);
+    item.recorded_by = Set(actor.id);
+    item.recorded_at = Set(Some(now));
+    let item = item.update(&txn).await?;
+    signed_content_unchanged(&txn, &project, plan_id).await?;
+    arrival::start_task(&txn, actor, project_id, FUNCTIONAL_TEST, now).await?;
+    txn.commit().await?;
+    Ok(item)
+}
+
+/// An item's text or place; absent fields stay as they are.
+#[derive(Default)]
+pub struct ItemPatch {
+    pub stage: Option<String>,
+    pub aspect: Option<Option<String>>,
+    pub name: Option<String>,
+    pub module: Option<Option<String>>,
+    pub expected: Option<String>,
+    pub page: Option<i32>,
+    pub position: Option<i32>,
+}
+
+fn apply(item: &mut test_item::ActiveModel, patch: ItemPatch, data: &PlanData) -> AppResult<()> {
+    if let Some(stage) = patch.stage {
+        item.stage = Set(Stage::parse(&stage)?.as_str().into());
+    }
+    if let Some(aspect) = patch.aspect {
+        item.aspect = Set(text(aspect));
+    }
+    if let Some(name) = patch.name {
+        item.name = Set(text(Some(name)).ok_or_else(|| AppError::invalid("name", "name: what is tested"))?);
+    }
+    if let Some(module) = patch.module {
+        let module = text(module);
+        if let Some(m) = &module
+            && !data.procedures.iter().any(|p| &p.code == m)
+        {
+            return Err(AppError::invalid(
+                "module",
+                format!("module: the plan has no Part 2 module {m}"),
+            ));
+        }
+        item.module = Set(module);
+    }
+    if let Some(expected) = patch.expected {
+        item.expected =
+            Set(text(Some(expected)).ok_or_else(|| AppError::invalid("expected", "expected: the expected result"))?);
+    }
+    if let Some(page) = patch.page {
+        if page < 1 {
+            return Err(AppError::invalid("page", "page: a page number from 1"));
+        }
+        item.page = Set(page);
+    }
+    if let Some(position) = patch.position {
+        item.position = Set(position);
+    }
+    Ok(())
+}
+
+/// Renumbers positions 1.. in page order and closes gaps in page numbers, then checks that no
+/// page grew past what one printed page holds.
+async fn settle_layout(db: &impl ConnectionTrait, project: &project::Model, plan_id: i32) -> AppResult<()> {
+    let data = load(db, project.clone(), plan_id).await?;
+    let mut page_map: HashMap<i32, i32> = HashMap::new();
+    for i in &data.items {
+        let next = page_map.len() as i32 + 1;
+        page_map.entry(i.page).or_insert(next);
+    }
+    let mut counts: HashMap<i32, usize> = HashMap::new();
+    for (n, i) in data.items.iter().enumerate() {
+        let page = page_map.get(&i.page).copied().unwrap_or(i.page);
+        *counts.entry(page).or_default() += 1;
+        if i.page != page || i.position != n as i32 + 1 {
+            let mut row: test_item::ActiveModel = i.clone().into();
+            row.page = Set(page);
+            row.position = Set(n as i32 + 1);
+            row.update(db).await?;
+        }
+    }
+    if let Some((page, n)) = counts.iter().find(|(_, n)| **n > MAX_ITEMS_PER_PAGE) {
+        return Err(AppError::Conflict(format!(
+            "page {page} would hold {n} items; one printed page holds at most {MAX_ITEMS_PER_PAGE}"
+        )));
+    }
+    Ok(())
+}
+
+pub async fn update_item(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    plan_id: i32,
+    item_id: i32,
+    patch: ItemPatch,
+    now: DateTime<Utc>,
+) -> AppResult<PlanData> {
+    let project = access::project(db, actor, project_id, Need::Manage).await?;
+    let txn = begin_write(db).await?;
+    let data = load(&txn, project.clone(), plan_id).await?;
+    let mut item: test_item::ActiveModel = item_of(&txn, plan_id, item_id).await?.into();
+    apply(&mut item, patch, &data)?;
+    item.update(&txn).await?;
+    settle_layout(&txn, &project, plan_id).await?;
+    signed_content_unchanged(&txn, &project, plan_id).await?;
+    event(
+        &txn,
+        actor,
+        project_id,
+        "item_changed",
+        format!("test_plan:{plan_id}:item:{item_id}"),
+        json!({}),
+        now,
+    )
+    .await?;
+    let data = load(&txn, project, plan_id).await?;
+    txn.commit().await?;
+    Ok(data)
+}
+
+pub async fn add_item(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    plan_id: i32,
+    patch: ItemPatch,
+    now: DateTime<Utc>,
+) -> AppResult<PlanData> {
+    let project = access::project(db, actor, project_id, Need::Manage).await?;
+    if patch.stage.is_none() || patch.name.is_none() || patch.expected.is_none() {
+        return Err(AppError::invalid("stage", "a new item needs stage, name and expected"));
+    }
+    let txn = begin_write(db).await?;
+    let data = load(&txn, project.clone(), plan_id).await?;
+    // By default at the end of the last page of its stage (or on a new last page).
+    let stage = patch.stage.clone().unwrap_or_default();
+    let last_of_stage = data.items.iter().rev().find(|i| i.stage == stage.trim());
+    let mut item = test_item::ActiveModel {
+        plan_id: Set(plan_id),
+        page: Set(last_of_stage.map_or_else(|| data.items.last().map_or(1, |i| i.page + 1), |i| i.page)),
+        position: Set(last_of_stage.map_or(i32::MAX / 2, |i| i.position)),
+        ..Default::default()
+    };
+    apply(&mut item, patch, &data)?;
+    let item = item.insert(&txn).await?;
+    // Ties with the item it follows: the id order puts the new one after it.
+    settle_layout(&txn, &project, plan_id).await?;
+    signed_content_unchanged(&txn, &project, plan_id).await?;
+    event(
+        &txn,
+        actor,
+        project_id,
+        "item_added",
+        format!("test_plan:{plan_id}:item:{}", item.id),
+        json!({"name": item.name}),
+        now,
+    )
+    .await?;
+    let data = load(&txn, project, plan_id).await?;
+    txn.commit().await?;
+    Ok(data)
+}
+
+pub async fn delete_item(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    plan_id: i32,
+    item_id: i32,
+    now: DateTime<Utc>,
+) -> AppResult<PlanData> {
+    let project = access::project(db, actor, project_id, Need::Manage).await?;
+    let txn = begin_write(db).await?;
+    let item = item_of(&txn, plan_id, item_id).await?;
+    test_item::Entity::delete_by_id(item.id).exec(&txn).await?;
+    settle_layout(&txn, &project, plan_id).await?;
+    signed_content_unchanged(&txn, &project, plan_id).await?;
+    event(
+        &txn,
+        actor,
+        project_id,
+        "item_removed",
+        format!("test_plan:{plan_id}:item:{item_id}"),
+        json!({"name": item.name}),
+        now,
+    )
+    .await?;
+    let data = load(&txn, project, plan_id).await?;
+    txn.commit().await?;
+    Ok(data)
+}
+
+/// Lays Part 1 out again: a new page at every stage and after `items_per_page` items.
+pub async fn paginate(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    plan_id: i32,
+    per_page: Option<i32>,
+    now: DateTime<Utc>,
+) -> AppResult<PlanData> {
+    let project = access::project(db, actor, project_id, Need::Manage).await?;
+    let txn = begin_write(db).await?;
+    let data = load(&txn, project.clone(), plan_id).await?;
+    let per_page = items_per_page(per_page, data.plan.items_per_page as usize)?;
+    let mut items = data.items.clone();
+    items.sort_by_key(|i| (Stage::parse(&i.stage).map_or(9, Stage::order), i.page, i.position, i.id));
+    let stages: Vec<Stage> = items
+        .iter()
+        .map(|i| Stage::parse(&i.stage).unwrap_or(Stage::System))
+        .collect();
+    for ((n, item), page) in items.into_iter().enumerate().zip(rules::paginate(&stages, per_page)) {
+        let mut row: test_item::ActiveModel = item.into();
+        row.page = Set(page);
+        row.position = Set(n as i32 + 1);
+        row.update(&txn).await?;
+    }
+    let mut plan: test_plan::ActiveModel = data.plan.into();
+    plan.items_per_page = Set(per_page as i32);
+    plan.update(&txn).await?;
+    signed_content_unchanged(&txn, &project, plan_id).await?;
+    event(
+        &txn,
+        actor,
+        project_id,
+        "paginated",
+        format!("test_plan:{plan_id}"),
+        json!({"items_per_page": per_page}),
+        now,
+    )
+    .await?;
+    let data = load(&txn, project, plan_id).await?;
+    txn.commit().await?;
+    Ok(data)
+}
+
+/// Where a signature came from.
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// A signature to store: who, how, and over what.
+pub(crate) struct NewSignature<'a> {
+    pub page: i32,
+    pub party: SignParty,
+    pub signer_name: String,
+    pub signer_email: Option<String>,
+    pub signer_role: Option<String>,
+    pub user_id: Option<i32>,
+    pub request_id: Option<i32>,
+    pub method: SignMethod,
+    pub evidence: &'a Evidence,
+}
+
+/// Why a page cannot be signed now, if it cannot.
+pub(crate) fn refuse_signing(data: &PlanData, page: i32, party: SignParty) -> Option<String> {
+    if page == CERTIFICATE {
+        if data.plan.certificate_issued_at.is_none() {
+            return Some("the 预验收证书 has not been issued".into());
+        }
+    } else {
+        let pages = data.pages();
+        let Some(p) = pages.iter().find(|p| p.number == page) else {
+            return Some(format!("the plan has no page {page}"));
+        };
+        if !p.blockers.is_empty() {
+            let list: Vec<String> = p
+                .blockers
+                .iter()
+                .map(|b| format!("item {} {} ({})", b.number, b.name, b.reason))
+                .collect();
+            return Some(format!("page {page} cannot be signed: {}", list.join("; ")));
+        }
+    }
+    data.signature(page, party).map(|s| {
+        format!(
+            "{} is already signed for {} by {} on {}",
+            if page == CERTIFICATE {
+                "the 预验收证书".to_string()
+            } else {
+                format!("page {page}")
+            },
+            if party == SignParty::Ours { "乙方" } else { "甲方" },
+            s.signer_name,
+            s.signed_local
+        )
+    })
+}
+
+pub(crate) async fn store_signature(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    data: &PlanData,
+    s: NewSignature<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<signature::Model> {
+    let content = data
+        .content_sha256(s.page)
+        .ok_or_else(|| AppError::Conflict(format!("nothing to sign on page {}", s.page)))?;
+    let local = now
+        .with_timezone(&timezone_of(&data.project))
+        .format("%Y-%m-%d %H:%M:%S %:z")
+        .to_string();
+    let row = signature::ActiveModel {
+        project_id: Set(data.project.id),
+        plan_id: Set(data.plan.id),
+        page: Set(s.page),
+        party: Set(s.party.as_str().into()),
+        signer_name: Set(s.signer_name.clone()),
+        signer_email: Set(s.signer_email),
+        signer_role: Set(s.signer_role),
+        user_id: Set(s.user_id),
+        request_id: Set(s.request_id),
+        method: Set(s.method.as_str().into()),
+        signed_at: Set(now),
+        signed_local: Set(local),
+        ip_address: Set(s.evidence.ip_address.clone()),
+        user_agent: Set(s.evidence.user_agent.clone()),
+        content_sha256: Set(content.clone()),
+        verify_code: Set(super::documents::verify_code()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    event(
+        db,
+        actor,
+        data.project.id,
+        "signed",
+        page_subject(data.plan.id, s.page),
+        json!({"party": s.party.as_str(), "signer": s.signer_name, "method": s.method.as_str(),
+               "content_sha256": content, "ip": s.evidence.ip_address, "signature": row.id}),
+        now,
+    )
+    .await?;
+    Ok(row)
+}
+
+/// Our side signs a page (or the certificate) in the app: an engineer or PM of the project.
+pub async fn sign_in_app(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    plan_id: i32,
+    page: i32,
+    evidence: Evidence,
+    now: DateTime<Utc>,
+) -> AppResult<PlanData> {
+    let project = access::project(db, actor, project_id, Need::UpdateTasks).await?;
+    let member = match actor.id {
+        Some(uid) => project_member::Entity::find()
+            .filter(project_member::Column::ProjectId.eq(project_id))
+            .filter(project_member::Column::UserId.eq(uid))
+            .one(db)
+            .await?
+            .map(|m| m.role),
+        None => None,
+    };
+    let Some(role) = member else {
+        return Err(AppError::Forbidden(
+            "only the project's own engineers and PM sign for 乙方".into(),
+        ));
+    };
+    let txn = begin_write(db).await?;
+    let data = load(&txn, project.clone(), plan_id).await?;
+    if let Some(why) = refuse_signing(&data, page, SignParty::Ours) {
+        return Err(AppError::Conflict(why));
+    }
+    let signer_email = entity::user::Entity::find_by_id(actor.id.unwrap_or_default())
+        .one(&txn)
+        .await?
+        .and_then(|u| u.email);
+    store_signature(
+        &txn,
+        actor,
+        &data,
+        NewSignature {
+            page,
+            party: SignParty::Ours,
+            signer_name: actor.name.clone(),
+            signer_email,
+            signer_role: Some(role),
+            user_id: actor.id,
+            request_id: None,
+            method: SignMethod::InApp,
+            evidence: &evidence,
+        },
+        now,
+    )
+    .await?;
+    let data = load(&txn, project, plan_id).await?;
+    complete_when_certified(&txn, actor, &data, now).await?;
+    txn.commit().await?;
+    Ok(data)
+}
+
+/// Voids every signature on a page (both parties) with a reason; both sign again afterwards.
+/// Voiding a page voids the 预验收证书 too, since it vouches for every page.
+pub async fn void(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    plan_id: i32,
+    page: i32,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<PlanData> {
+    let project = access::project(db, actor, project_id, Need::Manage).await?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::invalid("reason", "reason: say why the signatures are voided"));
+    }
+    let txn = begin_write(db).await?;
+    let data = load(&txn, project.clone(), plan_id).await?;
+    let mut pages = vec![page];
+    if page != CERTIFICATE {
+        pages.push(CERTIFICATE);
+    }
+    let voided: Vec<&signature::Model> = data.signatures.iter().filter(|s| pages.contains(&s.page)).collect();
+    if !voided.iter().any(|s| s.page == page) {
+        return Err(AppError::Conflict(format!("page {page} carries no signature to void")));
+    }
+    for s in &voided {
+        let mut row: signature::ActiveModel = (*s).clone().into();
+        row.voided_at = Set(Some(now));
+        row.void_reason = Set(Some(reason.into()));
+        row.voided_by = Set(actor.id);
+        row.update(&txn).await?;
+        event(
+            &txn,
+            actor,
+            project_id,
+            "voided",
+            page_subject(plan_id, s.page),
+            json!({"signature": s.id, "party": s.party, "signer": s.signer_name, "reason": reason}),
+            now,
+        )
+        .await?;
+    }
+    if data.plan.certificate_issued_at.is_some() {
+        let mut plan: test_plan::ActiveModel = data.plan.clone().into();
+        plan.certificate_issued_at = Set(None);
+        plan.certificate_issued_by = Set(None);
+        plan.update(&txn).await?;
+    }
+    let data = load(&txn, project, plan_id).await?;
+    txn.commit().await?;
+    Ok(data)
+}
+
+/// Issues the 预验收证书 once every page is signed by both parties.
+pub async fn issue_certificate(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    plan_id: i32,
+    now: DateTime<Utc>,
+) -> AppResult<PlanData> {
+    let project = access::project(db, actor, project_id, Need::Manage).await?;
+    let txn = begin_write(db).await?;
+    let data = load(&txn, project.clone(), plan_id).await?;
+    if data.plan.certificate_issued_at.is_some() {
+        return Err(AppError::Conflict("the 预验收证书 has been issued already".into()));
+    }
+    let unsigned = data.unsigned_pages();
+    if !unsigned.is_empty() {
+        let list: Vec<String> = unsigned.iter().map(i32::to_string).collect();
+        return Err(AppError::Conflict(format!(
+            "every page must be signed by both parties first; not yet: page {}",
+            list.join(", ")
+        )));
+    }
+    let mut plan: test_plan::ActiveModel = data.plan.into();
+    plan.certificate_issued_at = Set(Some(now));
+    plan.certificate_issued_by = Set(actor.id);
+    plan.update(&txn).await?;
+    event(
+        &txn,
+        actor,
+        project_id,
+        "certificate_issued",
+        page_subject(plan_id, CERTIFICATE),
+        json!({}),
+        now,
+    )
+    .await?;
+    let data = load(&txn, project, plan_id).await?;
+    txn.commit().await?;
+    Ok(data)
+}
+
+/// Signing the 预验收证书 by both parties completes the installation phase's 功能测试 task.
+pub(crate) async fn complete_when_certified(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    data: &PlanData,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if data.signature(CERTIFICATE, SignParty::Ours).is_none()
+        || data.signature(CERTIFICATE, SignParty::Client).is_none()
+    {
+        return Ok(());
+    }
+    let evidence = vec![arrival::Evidence {
+        label: format!("{} 预验收证书", data.plan.title),
+        href: format!("/api/projects/{}/test-plans/{}", data.project.id, data.plan.id),
+    }];
+    let note = format!(
+        "预验收证书 signed by both parties ({} pages)",
+        data.page_numbers().len()
+    );
+    arrival::complete_with_evidence(txn, actor, data.project.id, FUNCTIONAL_TEST, note, evidence, now).await
+}

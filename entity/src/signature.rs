@@ -1,0 +1,33 @@
+use sea_orm::entity::prelude::*;
+
+/// One party's signature on a page of a test plan (page 0: the 预验收证书), with its evidence.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "signatures")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub project_id: i32,
+    pub plan_id: i32,
+    pub page: i32,
+    pub party: String,
+    pub signer_name: String,
+    pub signer_email: Option<String>,
+    pub signer_role: Option<String>,
+    pub user_id: Option<i32>,
+    pub request_id: Option<i32>,
+    pub method: String,
+    pub signed_at: DateTimeUtc,
+    pub signed_local: String,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub content_sha256: String,
+    pub verify_code: String,
+    pub voided_at: Option<DateTimeUtc>,
+    pub void_reason: Option<String>,
+    pub voided_by: Option<i32>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,478 @@
+//! The functional test plan end to end: a courtroom plan made from its templates, results with a
+//! failure that blocks its page, our signature in the app, the client's by one e-mailed link for
+//! three pages, reuse and expiry refused, a signed page locked until voided, the 预验收证书, and
+//! the audit chain verified — then broken by altering a row.
+use jiaofu::{config::Secret, jobs::delivery};
+use jiaofu_tests::{SmtpSink, TestApp, spawn_app_with};
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+fn pages(plan: &Value) -> &Vec<Value> {
+    plan["pages"].as_array().expect("pages")
+}
+
+fn page(plan: &Value, n: i64) -> &Value {
+    pages(plan).iter().find(|p| p["number"] == n).expect("page")
+}
+
+/// Records a pass for every item of `page` not recorded yet.
+async fn pass_page(app: &TestApp, base: &str, token: &str, plan: &Value, n: i64) -> Value {
+    let mut latest = plan.clone();
+    for item in page(plan, n)["items"].as_array().expect("items") {
+        if item["passed"] == true {
+            continue;
+        }
+        latest = app
+            .put(
+                &format!("{base}/items/{}/result", item["id"]),
+                token,
+                json!({"actual": "符合预期", "passed": true}),
+            )
+            .await
+            .expect(200);
+    }
+    latest
+}
+
+/// The link in an e-mail body, as a path on the test server.
+fn link_in(text: &str) -> String {
+    let start = text.find("/sign/").expect("a signing link");
+    text[start..]
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .next()
+        .expect("link")
+        .to_string()
+}
+
+async fn form(app: &TestApp, path: &str, fields: &[(&str, String)]) -> (u16, String) {
+    let response = app
+        .client
+        .post(app.url(path))
+        .header("user-agent", "Mozilla/5.0 (iPhone) MicroMessenger/8.0")
+        .form(fields)
+        .send()
+        .await
+        .expect("post");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("html"))
+}
+
+/// The hidden content hashes the signing page carries, to post back with the signature.
+fn hidden_hashes(html: &str) -> Vec<(String, String)> {
+    html.split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .filter_map(|s| {
+            let (name, rest) = s.split_once('"')?;
+            let value = rest.split("value=\"").nth(1)?.split('"').next()?;
+            Some((name.to_string(), value.to_string()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_courtroom_plan_is_tested_signed_page_by_page_by_both_parties_and_certified() {
+    let sink = SmtpSink::start();
+    let url = sink.url();
+    let app = spawn_app_with(move |s| s.smtp_url = Some(Secret::new(url))).await;
+    let id = app.project("ZJFY-2026-018", "2026-11-02").await["id"]
+        .as_i64()
+        .expect("id");
+    let (li, li_token) = app.user("li.ming", "engineer").await;
+    app.post(
+        &format!("/api/projects/{id}/members"),
+        &app.admin,
+        json!({"user_id": li, "role": "engineer"}),
+    )
+    .await
+    .expect(200);
+
+    // Every template instantiates and paginates; the courtroom job carries its PA system.
+    let templates = app.get("/api/test-plan-templates", &app.admin).await.expect(200);
+    assert_eq!(templates.as_array().expect("templates").len(), 4);
+    let plans = format!("/api/projects/{id}/test-plans");
+    let refused = app
+        .post(&plans, &app.admin, json!({"templates": ["ship_radar"]}))
+        .await
+        .expect(422);
+    assert!(
+        refused["message"].as_str().expect("m").contains("digital_courtroom"),
+        "{refused}"
+    );
+    let plan = app
+        .post(
+            &plans,
+            &app.admin,
+            json!({"templates": ["digital_courtroom", "public_address"]}),
+        )
+        .await
+        .expect(200);
+    let base = format!("{plans}/{}", plan["id"]);
+    let stages: Vec<&str> = pages(&plan)
+        .iter()
+        .flat_map(|p| p["items"].as_array().expect("items"))
+        .map(|i| i["stage"].as_str().expect("stage"))
+        .collect();
+    let mut sorted = stages.clone();
+    sorted.sort_by_key(|s| ["line", "device", "network", "system"].iter().position(|x| x == s));
+    assert_eq!(stages, sorted, "the stages run in order across both templates");
+    assert!(
+        pages(&plan)
+            .iter()
+            .all(|p| p["items"].as_array().expect("items").len() <= 6)
+    );
+    assert_eq!(page(&plan, 1)["items"][0]["number"], "1.1");
+    assert!(plan["procedures"].as_array().expect("Part 2").len() >= 10);
+
+    // Results wait for both sides to confirm the test conditions.
+    let first_item = page(&plan, 1)["items"][0]["id"].clone();
+    app.put(
+        &format!("{base}/items/{first_item}/result"),
+        &li_token,
+        json!({"actual": "符合", "passed": true}),
+    )
+    .await
+    .expect(409);
+    app.post(
+        &format!("{base}/conditions"),
+        &li_token,
+        json!({"party": "ours", "engineers": "李明、赵磊"}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("{base}/conditions"),
+        &app.admin,
+        json!({"party": "client", "engineers": "刘芳", "confirmed_by": "陈志刚",
+               "signer_name": "周文涛", "signer_email": "zhou.wentao@court.example.cn"}),
+    )
+    .await
+    .expect(200);
+
+    // Page 1 with one failure: it cannot be signed, and the answer names the item.
+    let mut plan = pass_page(&app, &base, &li_token, &plan, 1).await;
+    let failing = page(&plan, 1)["items"][1].clone();
+    app.put(
+        &format!("{base}/items/{}/result", failing["id"]),
+        &li_token,
+        json!({"actual": "链路 3-12 近端串扰不合格", "passed": false}),
+    )
+    .await
+    .expect(422);
+    plan = app
+        .put(
+            &format!("{base}/items/{}/result", failing["id"]),
+            &li_token,
+            json!({"actual": "链路 3-12 近端串扰不合格", "passed": false, "remark": "重新端接后复测"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(page(&plan, 1)["state"], "open");
+    let blocked = app
+        .post(&format!("{base}/pages/1/sign"), &li_token, json!({}))
+        .await
+        .expect(409);
+    let message = blocked["message"].as_str().expect("message");
+    assert!(
+        message.contains(&format!("item {}", failing["number"].as_str().expect("n")))
+            && message.contains(failing["name"].as_str().expect("name"))
+            && message.contains("failed"),
+        "{message}"
+    );
+
+    // Fixed and re-tested; pages 1–3 pass and we sign them in the app.
+    app.put(
+        &format!("{base}/items/{}/result", failing["id"]),
+        &li_token,
+        json!({"actual": "复测通过，NEXT 余量 4.2 dB", "passed": true, "note": "4.2 dB"}),
+    )
+    .await
+    .expect(200);
+    for n in 2..=3 {
+        plan = pass_page(&app, &base, &li_token, &app.get(&base, &li_token).await.expect(200), n).await;
+    }
+    for n in 1..=3 {
+        plan = app
+            .post(&format!("{base}/pages/{n}/sign"), &li_token, json!({}))
+            .await
+            .expect(200);
+        assert_eq!(page(&plan, n)["state"], "signed_by_us");
+    }
+    let ours = &page(&plan, 1)["signatures"][0];
+    assert_eq!(
+        (ours["signer_name"].clone(), ours["method"].clone()),
+        (json!("li.ming"), json!("in_app"))
+    );
+    assert_eq!(ours["content_sha256"], page(&plan, 1)["content_sha256"]);
+    // The administrator is not on the project team: it cannot sign for 乙方.
+    app.post(&format!("{base}/pages/4/sign"), &app.admin, json!({}))
+        .await
+        .expect(403);
+
+    // One request for three pages: one e-mail.
+    let request = app
+        .post(
+            &format!("{base}/signing-requests"),
+            &li_token,
+            json!({"pages": [1, 2, 3]}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(request["signer_email"], "zhou.wentao@court.example.cn");
+    assert!(
+        request["link"].is_null(),
+        "an e-mailed link is not shown to the requester"
+    );
+    delivery::run_once(&app.state, &app.state.mailer, "w", chrono::Utc::now())
+        .await
+        .expect("delivery");
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 1, "one e-mail for the batch");
+    assert_eq!(mails[0].envelope_to, "zhou.wentao@court.example.cn");
+    assert!(mails[0].subject.contains("3 页待您签字"), "{}", mails[0].subject);
+    let link = link_in(&mails[0].text);
+
+    // The page, as a phone in WeChat sees it.
+    let opened = app
+        .client
+        .get(app.url(&link))
+        .header("user-agent", "Mozilla/5.0 (iPhone) MicroMessenger/8.0")
+        .send()
+        .await
+        .expect("open");
+    assert_eq!(opened.status(), 200);
+    let html = opened.text().await.expect("html");
+    for expected in [
+        "周文涛",
+        "第一部分 第 1 页",
+        "第一部分 第 3 页",
+        "复测通过，NEXT 余量 4.2 dB",
+        "type=\"checkbox\"",
+        "typed_name",
+    ] {
+        assert!(html.contains(expected), "the signing page lacks {expected}");
+    }
+    assert!(!html.contains("<script"), "the essentials need no JavaScript");
+    let mut fields: Vec<(&str, String)> = Vec::new();
+    let hashes = hidden_hashes(&html);
+    assert_eq!(hashes.len(), 3);
+    for (k, v) in &hashes {
+        fields.push((k.as_str(), v.clone()));
+    }
+    // A wrong name is refused and the form shown again.
+    let mut wrong = fields.clone();
+    wrong.extend([
+        ("action", "sign".to_string()),
+        ("consent", "yes".into()),
+        ("typed_name", "张三".into()),
+    ]);
+    let (status, again) = form(&app, &link, &wrong).await;
+    assert_eq!(status, 422);
+    assert!(again.contains("不一致"));
+    fields.extend([
+        ("action", "sign".to_string()),
+        ("consent", "yes".into()),
+        ("typed_name", "周文涛".into()),
+    ]);
+    let (status, done) = form(&app, &link, &fields).await;
+    assert_eq!(status, 200, "{done}");
+    assert!(done.contains("签字完成"));
+    plan = app.get(&base, &li_token).await.expect(200);
+    for n in 1..=3 {
+        assert_eq!(page(&plan, n)["state"], "signed", "page {n}");
+    }
+    let client = page(&plan, 2)["signatures"]
+        .as_array()
+        .expect("signatures")
+        .iter()
+        .find(|s| s["party"] == "client")
+        .expect("the client's signature")
+        .clone();
+    assert_eq!(client["method"], "email_link");
+    assert_eq!(client["signer_email"], "zhou.wentao@court.example.cn");
+    assert!(client["user_agent"].as_str().expect("ua").contains("MicroMessenger"));
+    assert!(client["ip_address"].is_string());
+
+    // The link signs once.
+    let (status, _) = form(&app, &link, &fields).await;
+    assert_eq!(status, 409);
+
+    // A signed page is locked until voided.
+    let locked = app
+        .put(
+            &format!("{base}/items/{}/result", failing["id"]),
+            &li_token,
+            json!({"actual": "改写", "passed": true}),
+        )
+        .await
+        .expect(409);
+    assert!(locked["message"].as_str().expect("m").contains("page 1"), "{locked}");
+    app.post(&format!("{base}/pages/1/void"), &app.admin, json!({"reason": ""}))
+        .await
+        .expect(422);
+    plan = app
+        .post(
+            &format!("{base}/pages/1/void"),
+            &app.admin,
+            json!({"reason": "复测数据补记说明"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(page(&plan, 1)["state"], "ready");
+    app.put(
+        &format!("{base}/items/{}/result", failing["id"]),
+        &li_token,
+        json!({"actual": "复测通过，NEXT 余量 4.2 dB（Fluke DSX-5000）", "passed": true, "note": "4.2 dB"}),
+    )
+    .await
+    .expect(200);
+
+    // An expired link answers 410.
+    let expired = app
+        .post(
+            &format!("{base}/signing-requests"),
+            &li_token,
+            json!({"pages": [1], "on_site": true}),
+        )
+        .await
+        .expect(200);
+    app.state
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE signing_requests SET expires_at = '2026-01-01T00:00:00+00:00' WHERE id = {}",
+            expired["id"]
+        ))
+        .await
+        .expect("expire");
+    let gone = app
+        .client
+        .get(app.url(expired["link"].as_str().expect("on-site link")))
+        .send()
+        .await
+        .expect("open");
+    assert_eq!(gone.status(), 410);
+
+    // Every remaining page passes and both sign again — the client on site this time.
+    plan = app.get(&base, &li_token).await.expect(200);
+    let all: Vec<i64> = pages(&plan).iter().map(|p| p["number"].as_i64().expect("n")).collect();
+    for &n in &all {
+        plan = pass_page(&app, &base, &li_token, &plan, n).await;
+        if page(&plan, n)["signatures"]
+            .as_array()
+            .expect("s")
+            .iter()
+            .all(|s| s["party"] != "ours")
+        {
+            plan = app
+                .post(&format!("{base}/pages/{n}/sign"), &li_token, json!({}))
+                .await
+                .expect(200);
+        }
+    }
+    let unsigned: Vec<i64> = all
+        .iter()
+        .copied()
+        .filter(|&n| page(&plan, n)["state"] != "signed")
+        .collect();
+    app.post(&format!("{base}/certificate"), &app.admin, json!({}))
+        .await
+        .expect(409);
+    let on_site = app
+        .post(
+            &format!("{base}/signing-requests"),
+            &li_token,
+            json!({"pages": unsigned, "on_site": true}),
+        )
+        .await
+        .expect(200);
+    let on_site_link = on_site["link"].as_str().expect("link").to_string();
+    let html = app
+        .client
+        .get(app.url(&on_site_link))
+        .send()
+        .await
+        .expect("open")
+        .text()
+        .await
+        .expect("html");
+    let mut fields: Vec<(&str, String)> = Vec::new();
+    let hashes = hidden_hashes(&html);
+    for (k, v) in &hashes {
+        fields.push((k.as_str(), v.clone()));
+    }
+    fields.extend([
+        ("action", "sign".to_string()),
+        ("consent", "yes".into()),
+        ("typed_name", "周文涛".into()),
+    ]);
+    let (status, body) = form(&app, &on_site_link, &fields).await;
+    assert_eq!(status, 200, "{body}");
+
+    // The 预验收证书: issued, signed by both, and the 功能测试 task is done.
+    plan = app
+        .post(&format!("{base}/certificate"), &app.admin, json!({}))
+        .await
+        .expect(200);
+    assert!(plan["certificate"]["issued_at"].is_string());
+    app.post(&format!("{base}/pages/0/sign"), &li_token, json!({}))
+        .await
+        .expect(200);
+    let cert = app
+        .post(
+            &format!("{base}/signing-requests"),
+            &li_token,
+            json!({"pages": [0], "on_site": true}),
+        )
+        .await
+        .expect(200);
+    let cert_link = cert["link"].as_str().expect("link").to_string();
+    let html = app
+        .client
+        .get(app.url(&cert_link))
+        .send()
+        .await
+        .expect("open")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("预验收证书"));
+    let mut fields: Vec<(&str, String)> = Vec::new();
+    let hashes = hidden_hashes(&html);
+    for (k, v) in &hashes {
+        fields.push((k.as_str(), v.clone()));
+    }
+    fields.extend([
+        ("action", "sign".to_string()),
+        ("consent", "yes".into()),
+        ("typed_name", "周文涛".into()),
+    ]);
+    assert_eq!(form(&app, &cert_link, &fields).await.0, 200);
+    let schedule = app
+        .get(&format!("/api/projects/{id}/schedule"), &app.admin)
+        .await
+        .expect(200);
+    let task = schedule["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .flat_map(|p| p["tasks"].as_array().expect("tasks"))
+        .find(|t| t["code"] == "functional-test")
+        .expect("the 功能测试 task")
+        .clone();
+    assert_eq!(task["status"], "done", "{task}");
+
+    // The audit chain verifies; altering a row breaks it.
+    let chain = app.get("/api/audit/verify", &app.admin).await.expect(200);
+    assert_eq!(chain["valid"], true, "{chain}");
+    assert!(chain["entries"].as_u64().expect("entries") > 20);
+    app.state
+        .db
+        .execute_unprepared("UPDATE audit_events SET detail = '{\"reason\":\"tampered\"}' WHERE event = 'voided'")
+        .await
+        .expect("tamper");
+    let chain = app.get("/api/audit/verify", &app.admin).await.expect(200);
+    assert_eq!(chain["valid"], false);
+    assert!(
+        chain["problem"].as_str().expect("problem").contains("does not match"),
+        "{chain}"
+    );
+}
