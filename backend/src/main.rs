@@ -44,6 +44,15 @@ enum Command {
     /// E-mail tools.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// The signing audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute every entry's hash and check the chain; exits non-zero when it is broken.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -138,6 +147,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 jiaofu::email::SendOutcome::Transient(why) | jiaofu::email::SendOutcome::Permanent(why) => {
                     anyhow::bail!("not accepted by {}: {why}", state.mailer.describe())
                 }
+            }
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let state = prepare(settings).await?;
+            let report = jiaofu::service::audit::verify(&state.db)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            match report.problem {
+                None => {
+                    println!("audit chain intact: {} entries", report.entries);
+                    Ok(())
+                }
+                Some(problem) => anyhow::bail!("audit chain broken after {} entries: {problem}", report.entries),
             }
         }
         Command::Demo => {

@@ -375,3 +375,28 @@ fn chrono_today_in_shanghai() -> String {
         .date_naive()
         .to_string()
 }
+
+#[tokio::test]
+async fn audit_verify_checks_the_chain_and_fails_on_an_altered_log() {
+    use sea_orm::ConnectionTrait;
+    let db = TestDatabase::create().await.expect("database");
+    let intact = run(&db, &["audit", "verify"]);
+    assert!(intact.contains("audit chain intact: 0 entries"), "{intact}");
+
+    let conn = sea_orm::Database::connect(&db.url).await.expect("connect");
+    conn.execute_unprepared(&format!(
+        "INSERT INTO audit_events (project_id, at, event, subject, actor, detail, prev_hash, hash) \
+         VALUES (NULL, '2026-11-25T00:00:00+00:00', 'signed', 'test_plan:1:page:1', '周文涛', '{{}}', '{}', 'forged')",
+        "0".repeat(64)
+    ))
+    .await
+    .expect("a forged entry");
+    conn.close().await.expect("close");
+    let broken = jiaofu(&db).args(["audit", "verify"]).output().expect("runs");
+    assert!(!broken.status.success(), "a forged entry fails the check");
+    let said = String::from_utf8_lossy(&broken.stderr);
+    assert!(
+        said.contains("broken") && said.contains("does not match its hash"),
+        "{said}"
+    );
+}

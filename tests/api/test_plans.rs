@@ -229,7 +229,22 @@ async fn a_courtroom_plan_is_tested_signed_page_by_page_by_both_parties_and_cert
     assert_eq!(mails.len(), 1, "one e-mail for the batch");
     assert_eq!(mails[0].envelope_to, "zhou.wentao@court.example.cn");
     assert!(mails[0].subject.contains("3 页待您签字"), "{}", mails[0].subject);
-    let link = link_in(&mails[0].text);
+    let first_link = link_in(&mails[0].text);
+
+    // Two days on, a reminder carries a fresh link and the first one stops working.
+    let later = chrono::Utc::now() + chrono::Duration::days(2) + chrono::Duration::minutes(1);
+    let remind = |at| jiaofu::service::signing::remind(&app.state, at);
+    assert_eq!(remind(later).await.expect("remind"), 1);
+    assert_eq!(remind(later).await.expect("remind"), 0, "not twice in two days");
+    delivery::run_once(&app.state, &app.state.mailer, "w", later)
+        .await
+        .expect("delivery");
+    let mails = sink.messages();
+    assert_eq!(mails.len(), 2);
+    assert!(mails[1].subject.starts_with("【提醒】"), "{}", mails[1].subject);
+    let stale = app.client.get(app.url(&first_link)).send().await.expect("open");
+    assert_eq!(stale.status(), 404);
+    let link = link_in(&mails[1].text);
 
     // The page, as a phone in WeChat sees it.
     let opened = app

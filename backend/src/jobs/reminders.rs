@@ -426,7 +426,8 @@ fn render(env: &minijinja::Environment<'_>, base: &str, digest: &ReminderDigest)
     })
 }
 
-/// Runs the job every five minutes until the process ends.
+/// Runs the job, and the reminders of unsigned signing requests, every five minutes until the
+/// process ends.
 pub fn spawn(state: AppState) {
     tokio::spawn(async move {
         loop {
@@ -434,6 +435,11 @@ pub fn spawn(state: AppState) {
                 Ok(r) if r.digests > 0 => tracing::info!(digests = r.digests, items = r.items, "reminders queued"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "reminder job failed"),
+            }
+            match crate::service::signing::remind(&state, Utc::now()).await {
+                Ok(n) if n > 0 => tracing::info!(reminders = n, "signing reminders queued"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "signing reminders failed"),
             }
             tokio::time::sleep(std::time::Duration::from_secs(300)).await;
         }
