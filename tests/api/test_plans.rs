@@ -44,11 +44,13 @@ fn link_in(text: &str) -> String {
         .to_string()
 }
 
-async fn form(app: &TestApp, path: &str, fields: &[(&str, String)]) -> (u16, String) {
+const WECHAT: &str = "Mozilla/5.0 (iPhone) MicroMessenger/8.0";
+
+async fn form(app: &TestApp, path: &str, fields: &[(String, String)]) -> (u16, String) {
     let response = app
         .client
         .post(app.url(path))
-        .header("user-agent", "Mozilla/5.0 (iPhone) MicroMessenger/8.0")
+        .header("user-agent", WECHAT)
         .form(fields)
         .send()
         .await
@@ -67,6 +69,26 @@ fn hidden_hashes(html: &str) -> Vec<(String, String)> {
             Some((name.to_string(), value.to_string()))
         })
         .collect()
+}
+
+/// Opens a signing link on a phone: the page, and the form fields that sign it as `name`.
+async fn open_link(app: &TestApp, link: &str, name: &str) -> (u16, String, Vec<(String, String)>) {
+    let response = app
+        .client
+        .get(app.url(link))
+        .header("user-agent", WECHAT)
+        .send()
+        .await
+        .expect("open");
+    let status = response.status().as_u16();
+    let html = response.text().await.expect("html");
+    let mut fields = hidden_hashes(&html);
+    fields.extend([
+        ("action".into(), "sign".into()),
+        ("consent".into(), "yes".into()),
+        ("typed_name".into(), name.into()),
+    ]);
+    (status, html, fields)
 }
 
 #[tokio::test]
@@ -247,15 +269,8 @@ async fn a_courtroom_plan_is_tested_signed_page_by_page_by_both_parties_and_cert
     let link = link_in(&mails[1].text);
 
     // The page, as a phone in WeChat sees it.
-    let opened = app
-        .client
-        .get(app.url(&link))
-        .header("user-agent", "Mozilla/5.0 (iPhone) MicroMessenger/8.0")
-        .send()
-        .await
-        .expect("open");
-    assert_eq!(opened.status(), 200);
-    let html = opened.text().await.expect("html");
+    let (status, html, fields) = open_link(&app, &link, "周文涛").await;
+    assert_eq!(status, 200);
     for expected in [
         "周文涛",
         "第一部分 第 1 页",
@@ -267,27 +282,15 @@ async fn a_courtroom_plan_is_tested_signed_page_by_page_by_both_parties_and_cert
         assert!(html.contains(expected), "the signing page lacks {expected}");
     }
     assert!(!html.contains("<script"), "the essentials need no JavaScript");
-    let mut fields: Vec<(&str, String)> = Vec::new();
-    let hashes = hidden_hashes(&html);
-    assert_eq!(hashes.len(), 3);
-    for (k, v) in &hashes {
-        fields.push((k.as_str(), v.clone()));
-    }
+    assert_eq!(hidden_hashes(&html).len(), 3, "one content hash per page");
     // A wrong name is refused and the form shown again.
-    let mut wrong = fields.clone();
-    wrong.extend([
-        ("action", "sign".to_string()),
-        ("consent", "yes".into()),
-        ("typed_name", "张三".into()),
-    ]);
+    let wrong: Vec<(String, String)> = fields
+        .iter()
+        .map(|(k, v)| (k.clone(), if k == "typed_name" { "张三".into() } else { v.clone() }))
+        .collect();
     let (status, again) = form(&app, &link, &wrong).await;
     assert_eq!(status, 422);
     assert!(again.contains("不一致"));
-    fields.extend([
-        ("action", "sign".to_string()),
-        ("consent", "yes".into()),
-        ("typed_name", "周文涛".into()),
-    ]);
     let (status, done) = form(&app, &link, &fields).await;
     assert_eq!(status, 200, "{done}");
     assert!(done.contains("签字完成"));
@@ -400,25 +403,7 @@ async fn a_courtroom_plan_is_tested_signed_page_by_page_by_both_parties_and_cert
         .await
         .expect(200);
     let on_site_link = on_site["link"].as_str().expect("link").to_string();
-    let html = app
-        .client
-        .get(app.url(&on_site_link))
-        .send()
-        .await
-        .expect("open")
-        .text()
-        .await
-        .expect("html");
-    let mut fields: Vec<(&str, String)> = Vec::new();
-    let hashes = hidden_hashes(&html);
-    for (k, v) in &hashes {
-        fields.push((k.as_str(), v.clone()));
-    }
-    fields.extend([
-        ("action", "sign".to_string()),
-        ("consent", "yes".into()),
-        ("typed_name", "周文涛".into()),
-    ]);
+    let (_, _, fields) = open_link(&app, &on_site_link, "周文涛").await;
     let (status, body) = form(&app, &on_site_link, &fields).await;
     assert_eq!(status, 200, "{body}");
 
@@ -440,26 +425,8 @@ async fn a_courtroom_plan_is_tested_signed_page_by_page_by_both_parties_and_cert
         .await
         .expect(200);
     let cert_link = cert["link"].as_str().expect("link").to_string();
-    let html = app
-        .client
-        .get(app.url(&cert_link))
-        .send()
-        .await
-        .expect("open")
-        .text()
-        .await
-        .expect("html");
+    let (_, html, fields) = open_link(&app, &cert_link, "周文涛").await;
     assert!(html.contains("预验收证书"));
-    let mut fields: Vec<(&str, String)> = Vec::new();
-    let hashes = hidden_hashes(&html);
-    for (k, v) in &hashes {
-        fields.push((k.as_str(), v.clone()));
-    }
-    fields.extend([
-        ("action", "sign".to_string()),
-        ("consent", "yes".into()),
-        ("typed_name", "周文涛".into()),
-    ]);
     assert_eq!(form(&app, &cert_link, &fields).await.0, 200);
     let schedule = app
         .get(&format!("/api/projects/{id}/schedule"), &app.admin)
