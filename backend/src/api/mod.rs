@@ -75,6 +75,19 @@ pub enum NoContent {
     Done,
 }
 
+/// Where a request came from, kept as evidence with a signature: the client address and the
+/// browser (at most 500 characters of it).
+pub fn evidence(req: &poem::Request) -> crate::service::test_plans::Evidence {
+    crate::service::test_plans::Evidence {
+        ip_address: req.remote_addr().as_socket_addr().map(|a| a.ip().to_string()),
+        user_agent: req
+            .headers()
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(500).collect()),
+    }
+}
+
 /// Parses an optional RFC 3339 instant given as `field`; absent means now.
 pub fn instant(field: &str, value: Option<&str>) -> Result<DateTime<Utc>, AppError> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {

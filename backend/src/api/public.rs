@@ -167,24 +167,13 @@ fn link_error(state: &AppState, e: signing::LinkError, view: Option<&signing::Si
     }
 }
 
-fn client_evidence(req: &poem::Request) -> crate::service::test_plans::Evidence {
-    crate::service::test_plans::Evidence {
-        ip_address: req.remote_addr().as_socket_addr().map(|a| a.ip().to_string()),
-        user_agent: req
-            .headers()
-            .get("user-agent")
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.chars().take(500).collect()),
-    }
-}
-
 /// The client's signing page: the pages exactly as they will be signed, the statement of intent,
 /// a typed name and a checkbox. No account; the token in the URL is the secret. Works without
 /// JavaScript.
 #[handler]
 pub async fn signing_page(state: Data<&AppState>, req: &poem::Request, Path(token): Path<String>) -> Response {
     let action = format!("/sign/{token}");
-    let evidence = client_evidence(req);
+    let evidence = super::evidence(req);
     let address = evidence.ip_address.unwrap_or_default();
     match signing::open(&state, &token, &address, Utc::now()).await {
         Ok(view) => signing_html(&state, StatusCode::OK, Some(&view), &action, None),
@@ -202,7 +191,7 @@ pub async fn sign(
 ) -> Response {
     let action = format!("/sign/{token}");
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    let evidence = client_evidence(req);
+    let evidence = super::evidence(req);
     let now = Utc::now();
     let outcome = if field("action").as_deref() == Some("decline") {
         signing::decline(&state, &token, &field("reason").unwrap_or_default(), evidence, now)
@@ -227,7 +216,7 @@ pub async fn sign(
         Ok((view, message)) => signing_html(&state, StatusCode::OK, Some(&view), &action, Some(message)),
         Err(e @ signing::LinkError::Invalid(_)) => {
             // Show the form again with what to fix.
-            let address = client_evidence(req).ip_address.unwrap_or_default();
+            let address = super::evidence(req).ip_address.unwrap_or_default();
             let view = signing::open(&state, &token, &address, now).await.ok();
             link_error(&state, e, view.as_ref(), &action)
         }

@@ -11,7 +11,7 @@ use crate::{
     service::{
         audit,
         signing::{self, RequestInput},
-        test_plans::{self, CERTIFICATE, Conditions, Evidence, ItemPatch, NewPlan, PlanData, ResultInput},
+        test_plans::{self, CERTIFICATE, Conditions, ItemPatch, NewPlan, PlanData, ResultInput},
     },
     state::AppState,
 };
@@ -471,17 +471,6 @@ struct AuditChainDto {
     problem: Option<String>,
 }
 
-fn evidence(req: &Request) -> Evidence {
-    Evidence {
-        ip_address: req.remote_addr().as_socket_addr().map(|a| a.ip().to_string()),
-        user_agent: req
-            .headers()
-            .get("user-agent")
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.chars().take(500).collect()),
-    }
-}
-
 #[OpenApi(tag = "ApiTags::TestPlans")]
 impl TestPlansApi {
     /// Test-plan templates
@@ -747,8 +736,16 @@ impl TestPlansApi {
         page: Path<i32>,
     ) -> ApiResult<Json<TestPlanDto>> {
         let me = actor(&self.state, &auth).await?;
-        let data =
-            test_plans::sign_in_app(&self.state.db, &me, id.0, plan.0, page.0, evidence(req), Utc::now()).await?;
+        let data = test_plans::sign_in_app(
+            &self.state.db,
+            &me,
+            id.0,
+            plan.0,
+            page.0,
+            super::evidence(req),
+            Utc::now(),
+        )
+        .await?;
         Ok(Json(plan_dto(&data)))
     }
 
