@@ -1,9 +1,14 @@
 //! The functional test plan end to end: a courtroom plan made from its templates, results with a
 //! failure that blocks its page, our signature in the app, the client's by one e-mailed link for
 //! three pages, reuse and expiry refused, a signed page locked until voided, the 预验收证书, and
-//! the audit chain verified — then broken by altering a row.
+//! the audit chain verified — then broken by altering a row; and the Word records printed by a real
+//! reader, each logical Part 1 page on one printed page ending with its signatures.
 use jiaofu::{config::Secret, jobs::delivery};
-use jiaofu_tests::{SmtpSink, TestApp, spawn_app_with};
+use jiaofu_tests::{
+    SmtpSink, TestApp,
+    reader::{self, Rendered, compact},
+    spawn_app, spawn_app_with,
+};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
@@ -457,4 +462,127 @@ async fn a_courtroom_plan_is_tested_signed_page_by_page_by_both_parties_and_cert
         chain["problem"].as_str().expect("problem").contains("does not match"),
         "{chain}"
     );
+}
+
+/// The body of a printed page: its text without the running header (company, address, title)
+/// and footer (document number, page count, code).
+fn body(page: &str) -> String {
+    let text = compact(page);
+    let end = text.find("文件编号").unwrap_or(text.len());
+    text[..end].to_string()
+}
+
+/// Part 1 as printed: after the cover, printed page n holds logical page n and nothing else — its
+/// heading, its items, and at its foot both parties' signature block — and Part 2 follows.
+fn check_part1(doc: &Rendered, plan: &Value, client: &str) {
+    let logical = pages(plan);
+    assert!(
+        doc.pages.len() > logical.len() + 1,
+        "{}: a cover, {} Part 1 pages and Part 2, printed as {} pages",
+        doc.name,
+        logical.len(),
+        doc.pages.len()
+    );
+    assert!(
+        !body(&doc.pages[0]).contains("第一部分测试内容第"),
+        "the cover is a page of its own"
+    );
+    for (k, p) in logical.iter().enumerate() {
+        let n = p["number"].as_i64().expect("n");
+        let text = body(&doc.pages[k + 1]);
+        assert!(
+            text.contains(&format!("第一部分测试内容第{n}页")),
+            "{}: printed page {} is not logical page {n}: {text}",
+            doc.name,
+            k + 2
+        );
+        let items = p["items"].as_array().expect("items");
+        for item in items {
+            let expected = compact(item["expected"].as_str().expect("expected"));
+            assert!(text.contains(&expected), "{}: page {n} lacks {expected}", doc.name);
+        }
+        // Top to bottom: the last item's row, then both parties' block, then only the footer.
+        let lines: Vec<&str> = doc.layout[k + 1]
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.contains("文件编号"))
+            .collect();
+        let last_item = items.last().expect("an item")["number"].as_str().expect("number");
+        let last_row = lines.iter().rposition(|l| l.starts_with(last_item));
+        let block = lines
+            .iter()
+            .rposition(|l| l.contains(&format!("甲方：{client}")) && l.contains("乙方："));
+        let (Some(row), Some(block)) = (last_row, block) else {
+            panic!(
+                "{}: page {n} lacks its last item {last_item} or its signature block: {lines:#?}",
+                doc.name
+            );
+        };
+        assert!(
+            row < block,
+            "{}: page {n}'s items come before its signatures: {lines:#?}",
+            doc.name
+        );
+        let tail = lines[block..].join("\n");
+        for line in ["签字：", "日期："] {
+            assert!(
+                tail.contains(line),
+                "{}: page {n} ends with its signature block: {tail}",
+                doc.name
+            );
+        }
+        assert!(
+            lines.len() - block <= 6,
+            "{}: nothing but the signature block follows page {n}'s items: {tail}",
+            doc.name
+        );
+    }
+    assert!(
+        body(&doc.pages[logical.len() + 1]).contains(&compact("第二部分 硬件功能测试步骤")),
+        "{}: Part 2 starts on the page after the last Part 1 page",
+        doc.name
+    );
+}
+
+#[tokio::test]
+async fn every_template_instantiates_paginates_and_prints_one_printed_page_per_logical_page() {
+    let app = spawn_app().await;
+    let templates = app.get("/api/test-plan-templates", &app.admin).await.expect(200);
+    let mut plans = Vec::new();
+    let mut docs = Vec::new();
+    for (n, t) in templates.as_array().expect("templates").iter().enumerate() {
+        let code = t["code"].as_str().expect("code");
+        let id = app.project(&format!("TP-{n}"), "2026-11-02").await["id"]
+            .as_i64()
+            .expect("id");
+        let plan = app
+            .post(
+                &format!("/api/projects/{id}/test-plans"),
+                &app.admin,
+                json!({"templates": [code]}),
+            )
+            .await
+            .expect(200);
+        let items: usize = pages(&plan)
+            .iter()
+            .map(|p| p["items"].as_array().expect("items").len())
+            .sum();
+        assert_eq!(
+            items as u64,
+            t["items"].as_u64().expect("items"),
+            "{code}: every item is placed"
+        );
+        let (status, bytes) =
+            crate::forms::download(&app, &format!("/api/projects/{id}/documents/functional-test.docx")).await;
+        assert_eq!(status, "draft");
+        docs.push((code.to_string(), bytes));
+        plans.push(plan);
+    }
+    let Some(printed) = reader::render(&docs) else {
+        return;
+    };
+    for (doc, plan) in printed.iter().zip(&plans) {
+        crate::forms::expect_text(&doc.name, &doc.text(), &["功能测试表", "草稿", "第二部分"]);
+        check_part1(doc, plan, "某市中级人民法院");
+    }
 }

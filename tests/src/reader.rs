@@ -6,17 +6,25 @@ use std::{
     sync::atomic::{AtomicUsize, Ordering},
 };
 
-/// A rendered document: the text of each printed page.
+/// A rendered document: the text of each printed page in reading order, and as laid out on the
+/// page (pdftotext -layout: lines top to bottom, so what ends a page comes last).
 #[derive(Debug)]
 pub struct Rendered {
     pub name: String,
     pub pages: Vec<String>,
+    pub layout: Vec<String>,
 }
 
 impl Rendered {
     pub fn text(&self) -> String {
         self.pages.join("\n")
     }
+}
+
+/// Whitespace and hyphens removed: a wrapped table cell comes out of pdftotext over several
+/// lines, without the hyphen it was broken at.
+pub fn compact(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace() && *c != '-').collect()
 }
 
 fn installed(tool: &str, arg: &str) -> bool {
@@ -63,7 +71,8 @@ pub fn render(docs: &[(String, Vec<u8>)]) -> Option<Vec<Rendered>> {
         .enumerate()
         .map(|(n, (name, _))| Rendered {
             name: name.clone(),
-            pages: pdf_pages(&dir.join(format!("doc{n}.pdf")), name),
+            pages: pdf_pages(&dir.join(format!("doc{n}.pdf")), name, false),
+            layout: pdf_pages(&dir.join(format!("doc{n}.pdf")), name, true),
         })
         .collect();
     let _ = std::fs::remove_dir_all(&dir);
@@ -71,9 +80,10 @@ pub fn render(docs: &[(String, Vec<u8>)]) -> Option<Vec<Rendered>> {
 }
 
 /// pdftotext ends every page with a form feed.
-fn pdf_pages(pdf: &Path, name: &str) -> Vec<String> {
+fn pdf_pages(pdf: &Path, name: &str, layout: bool) -> Vec<String> {
     assert!(pdf.exists(), "LibreOffice did not render {name}");
     let text = Command::new("pdftotext")
+        .args(layout.then_some("-layout"))
         .arg(pdf)
         .arg("-")
         .output()

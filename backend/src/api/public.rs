@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::schedule::render_projects_calendar;
 use crate::{
     error::ApiError,
-    service::{documents, feeds, signing},
+    service::{documents, feeds, signing, test_plans},
     state::AppState,
 };
 
@@ -63,8 +63,9 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Whether a document with this verification code was issued: its title, project, number,
-/// version, issue date and file hash — nothing of its content. No login.
+/// What a verification code stands for: an issued document (its title, project, number,
+/// version, issue date and file hash — nothing of its content) or a signature on a test-plan page
+/// (who signed it and when, on both sides, and whether the page still says what was signed). No login.
 #[handler]
 pub async fn verify(state: Data<&AppState>, Path(code): Path<String>) -> Response {
     let page = |status: StatusCode, body: String| {
@@ -76,33 +77,93 @@ pub async fn verify(state: Data<&AppState>, Path(code): Path<String>) -> Respons
             .with_header("Cache-Control", "no-store")
             .into_response()
     };
+    let failed = |e: crate::error::AppError| {
+        tracing::error!(error = ?e, "verification failed");
+        page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "<h1>暂时无法验证，请稍后再试。</h1>".into(),
+        )
+    };
     match documents::verify(&state.db, &code).await {
-        Ok((doc, project)) => page(
-            StatusCode::OK,
-            format!(
-                "<h1>文件验证：有效</h1><dl><dt>验证码</dt><dd>{}</dd><dt>文件名称</dt><dd>{}</dd><dt>项目</dt><dd>{} {}</dd><dt>文件编号</dt><dd>{}</dd><dt>版本</dt><dd>V{}</dd><dt>签发日期</dt><dd>{}</dd><dt>SHA-256</dt><dd><code>{}</code></dd></dl>",
-                escape(&doc.verify_code),
-                escape(&doc.title),
-                escape(&project.code),
-                escape(&project.name),
-                escape(&doc.number),
-                doc.version,
-                doc.issued_at.date_naive(),
-                escape(&doc.file_sha256)
-            ),
-        ),
+        Ok((doc, project)) => {
+            return page(
+                StatusCode::OK,
+                format!(
+                    "<h1>文件验证：有效</h1><dl><dt>验证码</dt><dd>{}</dd><dt>文件名称</dt><dd>{}</dd><dt>项目</dt><dd>{} {}</dd><dt>文件编号</dt><dd>{}</dd><dt>版本</dt><dd>V{}</dd><dt>签发日期</dt><dd>{}</dd><dt>SHA-256</dt><dd><code>{}</code></dd></dl>",
+                    escape(&doc.verify_code),
+                    escape(&doc.title),
+                    escape(&project.code),
+                    escape(&project.name),
+                    escape(&doc.number),
+                    doc.version,
+                    doc.issued_at.date_naive(),
+                    escape(&doc.file_sha256)
+                ),
+            );
+        }
+        Err(crate::error::AppError::NotFound(_)) => {}
+        Err(e) => return failed(e),
+    }
+    match test_plans::check_signature(&state.db, &code).await {
+        Ok(check) => page(StatusCode::OK, signature_html(&check, state.settings.house().lang)),
         Err(crate::error::AppError::NotFound(_)) => page(
             StatusCode::NOT_FOUND,
-            "<h1>文件验证：未找到</h1><p>没有文件使用此验证码。请核对纸面文件页脚上的验证码。</p>".into(),
+            "<h1>文件验证：未找到</h1><p>没有文件或签字使用此验证码。请核对纸面文件上的验证码。</p>".into(),
         ),
-        Err(e) => {
-            tracing::error!(error = ?e, "verification failed");
-            page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "<h1>暂时无法验证，请稍后再试。</h1>".into(),
-            )
-        }
+        Err(e) => failed(e),
     }
+}
+
+fn signature_html(check: &test_plans::SignatureCheck, lang: crate::documents::Lang) -> String {
+    let s = &check.signature;
+    let (title, verdict) = if s.voided_at.is_some() {
+        (
+            "签字验证：已作废",
+            format!(
+                "此签字已于 {} 作废，原因：{}。",
+                s.voided_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                escape(s.void_reason.as_deref().unwrap_or_default())
+            ),
+        )
+    } else if check.content_matches {
+        ("签字验证：有效", "该页内容与签字时一致。".to_string())
+    } else {
+        ("签字验证：内容已变更", "该页内容与签字时不一致。".to_string())
+    };
+    let party = |p: &str| match p {
+        "client" => "甲方",
+        _ => "乙方",
+    };
+    let method = |m: &str| match m {
+        "email_link" => "邮件链接",
+        "on_site" => "现场签字",
+        _ => "系统内签字",
+    };
+    let rows: String = check
+        .in_force
+        .iter()
+        .map(|x| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}（UTC {}）</td><td>{}</td></tr>",
+                party(&x.party),
+                escape(&x.signer_name),
+                escape(x.signer_role.as_deref().unwrap_or_default()),
+                method(&x.method),
+                escape(&x.signed_local),
+                x.signed_at.to_rfc3339(),
+                escape(&x.verify_code)
+            )
+        })
+        .collect();
+    format!(
+        "<h1>{title}</h1><p>{verdict}</p><dl><dt>验证码</dt><dd>{}</dd><dt>项目</dt><dd>{} {}</dd><dt>测试方案</dt><dd>{}</dd><dt>页</dt><dd>{}</dd><dt>签字内容 SHA-256</dt><dd><code>{}</code></dd></dl><table border=\"1\"><tr><th>签字方</th><th>签字人</th><th>职务</th><th>方式</th><th>时间</th><th>验证码</th></tr>{rows}</table>",
+        escape(&s.verify_code),
+        escape(&check.project.code),
+        escape(&check.project.name),
+        escape(&check.plan_title),
+        escape(&test_plans::page_label(check.page, lang)),
+        escape(&s.content_sha256),
+    )
 }
 
 /// Renders the signing page (templates/pages/sign.html) for a view, or a message alone.

@@ -6,6 +6,7 @@ use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
 
 use super::{ApiTags, BearerAuth, actor};
 use crate::{
+    documents::{Label, Lang},
     domain::types::Stage,
     error::ApiResult,
     service::{
@@ -252,7 +253,9 @@ fn plan_dto(data: &PlanData) -> TestPlanDto {
                         number: number.clone(),
                         page: i.page,
                         stage: i.stage.clone(),
-                        stage_label: Stage::parse(&i.stage).map_or("", Stage::label_zh).into(),
+                        stage_label: Stage::parse(&i.stage)
+                            .map_or("", |s| Label::stage(s).text(Lang::Zh))
+                            .into(),
                         aspect: i.aspect.clone(),
                         name: i.name.clone(),
                         module: i.module.clone(),

@@ -94,11 +94,17 @@ pub struct Party {
     pub signed_by: Option<String>,
     pub signed_on: Option<String>,
     pub seal: bool,
+    /// Lines printed under the name, such as the party's engineers.
+    pub details: Vec<String>,
+    /// The electronic signature's verification code, printed under the date.
+    pub verify_code: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub enum Block {
     Heading(String),
+    /// A heading that starts a new printed page.
+    PageHeading(String),
     Paragraph(String),
     /// Label/value pairs, two pairs to a row.
     Fields(Vec<(String, String)>),
@@ -263,6 +269,14 @@ pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
             Block::Heading(text) => {
                 doc = doc.add_paragraph(Paragraph::new().keep_next(true).add_run(pen.bold(text, BODY_SIZE + 3)));
             }
+            Block::PageHeading(text) => {
+                doc = doc.add_paragraph(
+                    Paragraph::new()
+                        .page_break_before(true)
+                        .keep_next(true)
+                        .add_run(pen.bold(text, BODY_SIZE + 3)),
+                );
+            }
             Block::Paragraph(text) => {
                 doc = doc.add_paragraph(
                     Paragraph::new()
@@ -349,11 +363,13 @@ pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
                     .iter()
                     .zip(&w)
                     .map(|(p, w)| {
-                        let mut lines = vec![
-                            format!("{}：{}", p.side, p.name),
-                            line(Label::Signature, p.signed_by.as_ref()),
-                            line(Label::Date, p.signed_on.as_ref()),
-                        ];
+                        let mut lines = vec![format!("{}：{}", p.side, p.name)];
+                        lines.extend(p.details.iter().cloned());
+                        lines.push(line(Label::Signature, p.signed_by.as_ref()));
+                        lines.push(line(Label::Date, p.signed_on.as_ref()));
+                        if let Some(code) = &p.verify_code {
+                            lines.push(format!("{}：{code}", Label::VerifyCode.text(lang)));
+                        }
                         if p.seal {
                             lines.push(format!("（{}）", Label::Seal.text(lang)));
                         }
@@ -607,6 +623,8 @@ mod tests {
                     signed_by: None,
                     signed_on: None,
                     seal: true,
+                    details: Vec::new(),
+                    verify_code: None,
                 }]),
             ],
         }

@@ -6,6 +6,7 @@ use super::{
     engine::{Block, Column, Party, Row},
     labels::{Label, Lang},
 };
+use crate::domain::test_plan::{PART1_WEIGHTS, Stage};
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ProjectFacts {
@@ -159,6 +160,78 @@ pub struct WorkLogLine {
     pub problems: String,
 }
 
+/// An electronic signature as printed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SignedBy {
+    pub name: String,
+    /// Local date and time.
+    pub on: String,
+    pub verify_code: String,
+}
+
+/// A Part 1 page: its rows as printed and both parties' signatures.
+#[derive(Debug, Clone, Serialize)]
+pub struct TestPageData {
+    pub number: i32,
+    pub stage: Stage,
+    pub rows: Vec<Vec<String>>,
+    pub client: Option<SignedBy>,
+    pub ours: Option<SignedBy>,
+}
+
+/// A Part 2 module: numbered steps.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ModuleData {
+    pub code: String,
+    pub title: String,
+    pub steps: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CertificateData {
+    pub issued_on: String,
+    /// One row per Part 1 page (see [`CERTIFICATE_COLUMNS`]).
+    pub rows: Vec<Vec<String>>,
+    pub client: Option<SignedBy>,
+    pub ours: Option<SignedBy>,
+}
+
+/// A functional test plan as its records print it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TestPlanData {
+    pub title: String,
+    pub our_engineers: String,
+    pub client_engineers: String,
+    pub our_conditions_on: String,
+    pub client_conditions_on: String,
+    pub client_signer: String,
+    pub pages: Vec<TestPageData>,
+    pub modules: Vec<ModuleData>,
+    pub certificate: Option<CertificateData>,
+}
+
+/// Part 1's columns, in the order the test-plan service prints an item's row.
+pub const PART1_COLUMNS: [Label; 9] = [
+    Label::TestNumber,
+    Label::TestStage,
+    Label::TestItem,
+    Label::TestReference,
+    Label::Expected,
+    Label::Actual,
+    Label::Verdict,
+    Label::Note,
+    Label::Remark,
+];
+
+/// The 预验收证书's table of pages: page, stage, items, and who signed it on each side.
+pub const CERTIFICATE_COLUMNS: [Label; 5] = [
+    Label::PageColumn,
+    Label::TestStage,
+    Label::Items,
+    Label::PartyA,
+    Label::PartyB,
+];
+
 /// Everything the forms print about one project, gathered by the documents service.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Dossier {
@@ -177,6 +250,7 @@ pub struct Dossier {
     /// Baseline goods lines not installed in full.
     pub not_installed: Vec<String>,
     pub work_logs: Vec<WorkLogLine>,
+    pub test_plans: Vec<TestPlanData>,
 }
 
 macro_rules! forms {
@@ -211,6 +285,9 @@ forms! {
     CommissioningRecord => "commissioning-record", "TS", CommissioningRecord, true;
     InstallationAcceptance => "installation-acceptance", "YS", InstallationAcceptance, false;
     WorkLog => "work-log", "GZ", WorkLog, false;
+    DeviceTest => "device-test", "SB", DeviceTest, true;
+    FunctionalTest => "functional-test", "GN", FunctionalTest, true;
+    PreAcceptance => "pre-acceptance-certificate", "YY", PreAcceptance, false;
 }
 
 impl FormKind {
@@ -259,6 +336,8 @@ fn both_parties(d: &Dossier, lang: Lang) -> Block {
             signed_by: None,
             signed_on: None,
             seal: true,
+            details: Vec::new(),
+            verify_code: None,
         },
         Party {
             side: Label::PartyB.text(lang).into(),
@@ -266,6 +345,8 @@ fn both_parties(d: &Dossier, lang: Lang) -> Block {
             signed_by: None,
             signed_on: None,
             seal: true,
+            details: Vec::new(),
+            verify_code: None,
         },
     ])
 }
@@ -298,6 +379,9 @@ pub fn prepare(kind: FormKind, d: &Dossier, lang: Lang) -> Prepared {
         FormKind::CommissioningRecord => commissioning_record(d, lang, &mut missing),
         FormKind::InstallationAcceptance => installation_acceptance(d, lang, &mut missing),
         FormKind::WorkLog => work_log(d, lang, &mut missing),
+        FormKind::DeviceTest => test_record(d, lang, &mut missing, &[Stage::Line, Stage::Device]),
+        FormKind::FunctionalTest => test_record(d, lang, &mut missing, Stage::ALL),
+        FormKind::PreAcceptance => certificates(d, lang, &mut missing),
     };
     Prepared { blocks, missing }
 }
@@ -536,6 +620,8 @@ fn receipts(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
                 signed_by: s.received_by.clone(),
                 signed_on: s.receipt_signed_on.clone(),
                 seal: false,
+                details: Vec::new(),
+                verify_code: None,
             },
             Party {
                 side: Label::PartyB.text(lang).into(),
@@ -543,6 +629,8 @@ fn receipts(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
                 signed_by: None,
                 signed_on: None,
                 seal: false,
+                details: Vec::new(),
+                verify_code: None,
             },
         ]));
     }
@@ -867,4 +955,199 @@ fn work_log(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
         },
         both_parties(d, lang),
     ]
+}
+
+fn signed_party(
+    side: Label,
+    name: &str,
+    details: Vec<String>,
+    signed: Option<&SignedBy>,
+    lang: Lang,
+    seal: bool,
+) -> Party {
+    Party {
+        side: side.text(lang).into(),
+        name: name.into(),
+        signed_by: signed.map(|s| format!("{}（{}）", s.name, Label::ElectronicSignature.text(lang))),
+        signed_on: signed.map(|s| s.on.clone()),
+        seal,
+        details,
+        verify_code: signed.map(|s| s.verify_code.clone()),
+    }
+}
+
+/// 功能测试表 (every stage) or 设备测试表 (line and equipment tests): for each plan a cover, Part 1
+/// with each logical page on its own printed page ending with both parties' signatures, then the
+/// Part 2 procedures its items refer to.
+fn test_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>, stages: &[Stage]) -> Vec<Block> {
+    if d.test_plans.is_empty() {
+        missing.push("no functional test plan has been made".into());
+        return vec![project_fields(d, lang)];
+    }
+    let mut blocks = Vec::new();
+    for (k, plan) in d.test_plans.iter().enumerate() {
+        let pages: Vec<&TestPageData> = plan.pages.iter().filter(|p| stages.contains(&p.stage)).collect();
+        if pages.is_empty() {
+            missing.push(format!("{}: no items of these stages", plan.title));
+        }
+        let referred: Vec<&str> = pages
+            .iter()
+            .flat_map(|p| p.rows.iter().filter_map(|r| r.get(3).map(String::as_str)))
+            .collect();
+        let modules: Vec<&ModuleData> = plan
+            .modules
+            .iter()
+            .filter(|m| stages.len() == Stage::ALL.len() || referred.contains(&m.code.as_str()))
+            .collect();
+        let items: usize = pages.iter().map(|p| p.rows.len()).sum();
+        blocks.push(if k == 0 {
+            Block::Heading(plan.title.clone())
+        } else {
+            Block::PageHeading(plan.title.clone())
+        });
+        blocks.push(project_fields(d, lang));
+        blocks.push(Block::Fields(vec![
+            (Label::Systems.text(lang).into(), d.project.systems.clone()),
+            (Label::ClientSigner.text(lang).into(), plan.client_signer.clone()),
+            (Label::ClientEngineers.text(lang).into(), plan.client_engineers.clone()),
+            (Label::OurEngineers.text(lang).into(), plan.our_engineers.clone()),
+            (
+                format!(
+                    "{}（{}）",
+                    Label::ConditionsConfirmed.text(lang),
+                    Label::PartyA.text(lang)
+                ),
+                plan.client_conditions_on.clone(),
+            ),
+            (
+                format!(
+                    "{}（{}）",
+                    Label::ConditionsConfirmed.text(lang),
+                    Label::PartyB.text(lang)
+                ),
+                plan.our_conditions_on.clone(),
+            ),
+        ]));
+        blocks.push(Block::Paragraph(Label::PlanScope.fill(
+            lang,
+            &[&pages.len().to_string(), &items.to_string(), &modules.len().to_string()],
+        )));
+        let part1: Vec<Column> = PART1_COLUMNS
+            .iter()
+            .zip(PART1_WEIGHTS)
+            .map(|(l, w)| Column::new(l.text(lang), w))
+            .collect();
+        for page in pages {
+            if page.client.is_none() || page.ours.is_none() {
+                missing.push(format!(
+                    "{}: page {} is not signed by both parties",
+                    plan.title, page.number
+                ));
+            }
+            blocks.push(Block::PageHeading(format!(
+                "{} {}（{}）",
+                Label::Part1.text(lang),
+                Label::PageNo.fill(lang, &[&page.number.to_string()]),
+                Label::stage(page.stage).text(lang)
+            )));
+            blocks.push(Block::Table {
+                columns: part1.clone(),
+                rows: page.rows.iter().map(|r| Row::Cells(r.clone())).collect(),
+            });
+            let engineers = |label: Label, names: &str| vec![format!("{}：{names}", label.text(lang))];
+            blocks.push(Block::Signatures(vec![
+                signed_party(
+                    Label::PartyA,
+                    &d.project.client,
+                    engineers(Label::Signatory, &plan.client_signer),
+                    page.client.as_ref(),
+                    lang,
+                    false,
+                ),
+                signed_party(
+                    Label::PartyB,
+                    &d.project.contractor,
+                    engineers(Label::Engineer, &plan.our_engineers),
+                    page.ours.as_ref(),
+                    lang,
+                    false,
+                ),
+            ]));
+        }
+        blocks.push(Block::PageHeading(Label::Part2.text(lang).into()));
+        for m in modules {
+            blocks.push(Block::Heading(format!("{} {}", m.code, m.title)));
+            blocks.push(Block::Table {
+                columns: columns(lang, &[(Label::Step, 1), (Label::Procedure, 14)]),
+                rows: m
+                    .steps
+                    .iter()
+                    .enumerate()
+                    .map(|(n, step)| Row::Cells(vec![(n + 1).to_string(), step.clone()]))
+                    .collect(),
+            });
+        }
+    }
+    blocks
+}
+
+/// 预验收证书: for each plan, what was tested, every Part 1 page with both signatures, and the
+/// certificate's own signatures.
+fn certificates(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    if d.test_plans.is_empty() {
+        missing.push("no functional test plan has been made".into());
+    }
+    let mut blocks = vec![project_fields(d, lang)];
+    for (k, plan) in d.test_plans.iter().enumerate() {
+        let Some(cert) = &plan.certificate else {
+            missing.push(format!("{}: the 预验收证书 has not been issued", plan.title));
+            continue;
+        };
+        if cert.client.is_none() || cert.ours.is_none() {
+            missing.push(format!("{}: the 预验收证书 is not signed by both parties", plan.title));
+        }
+        let items: usize = plan.pages.iter().map(|p| p.rows.len()).sum();
+        if k > 0 {
+            blocks.push(Block::PageHeading(plan.title.clone()));
+        }
+        blocks.push(Block::Paragraph(Label::CertificateText.fill(
+            lang,
+            &[
+                &plan.title,
+                &d.project.name,
+                &plan.pages.len().to_string(),
+                &items.to_string(),
+            ],
+        )));
+        blocks.push(Block::Table {
+            columns: columns(
+                lang,
+                &CERTIFICATE_COLUMNS
+                    .iter()
+                    .copied()
+                    .zip([3, 4, 2, 6, 6])
+                    .collect::<Vec<_>>(),
+            ),
+            rows: cert.rows.iter().map(|r| Row::Cells(r.clone())).collect(),
+        });
+        blocks.push(Block::Signatures(vec![
+            signed_party(
+                Label::PartyA,
+                &d.project.client,
+                Vec::new(),
+                cert.client.as_ref(),
+                lang,
+                true,
+            ),
+            signed_party(
+                Label::PartyB,
+                &d.project.contractor,
+                Vec::new(),
+                cert.ours.as_ref(),
+                lang,
+                true,
+            ),
+        ]));
+    }
+    blocks
 }

@@ -135,9 +135,68 @@ labels! {
     WorkDone => "工作内容", "Work done";
     Problems => "存在问题", "Problems";
     Summary => "验收意见", "Acceptance opinion";
+    // Functional test plans
+    FunctionalTest => "功能测试表", "Functional Test Record";
+    DeviceTest => "设备测试表", "Equipment Test Record";
+    PreAcceptance => "预验收证书", "Pre-acceptance Certificate";
+    LineTests => "线路测试", "Line tests";
+    DeviceTests => "设备测试", "Equipment tests";
+    NetworkTests => "网络测试", "Network tests";
+    SystemTests => "系统测试", "System tests";
+    TestNumber => "编号", "No.";
+    TestStage => "测试阶段", "Stage";
+    TestItem => "测试项目", "Test item";
+    TestReference => "参照", "Ref.";
+    Expected => "预期结果", "Expected result";
+    Actual => "实际结果", "Actual result";
+    Verdict => "结论", "Result";
+    Pass => "通过", "Pass";
+    Fail => "不通过", "Fail";
+    Note => "说明", "Notes";
+    Part1 => "第一部分 测试内容", "Part 1 Test content";
+    Part2 => "第二部分 硬件功能测试步骤", "Part 2 Hardware function test procedures";
+    PageNo => "第 | 页", "Page |";
+    Step => "步骤", "Step";
+    Procedure => "操作及检查内容", "Procedure";
+    TestPlan => "测试方案", "Test plan";
+    OurEngineers => "乙方测试工程师", "Contractor's engineers";
+    ClientEngineers => "甲方测试工程师", "Client's engineers";
+    ConditionsConfirmed => "测试条件确认", "Test conditions confirmed";
+    ClientSigner => "甲方签字人", "Client's signatory";
+    Items => "测试项数", "Items";
+    PageColumn => "页码", "Page";
+    Signatory => "签字人", "Signatory";
+    ElectronicSignature => "电子签名", "signed electronically";
+    PlanScope => "第一部分共 | 页 | 项，第二部分共 | 个模块。第一部分每页只有在该页全部测试项目的实际结果与预期结果相符后，方由双方测试工程师在页末签字确认。",
+        "Part 1 has | pages and | items; Part 2 has | modules. Each Part 1 page is signed at its foot by both parties' engineers only once every item on it gave the expected result.";
+    CertificateText => "依据《|》，甲乙双方测试工程师对 | 进行了功能测试。第一部分共 | 页 | 项测试全部通过，各页均经双方签字确认（见下表）。双方同意系统通过预验收，进入系统初验阶段。",
+        "Following the test plan \"|\", both parties' engineers tested |. All | pages and | items of Part 1 passed and each page was signed by both parties (table below). Both parties agree that the system passes pre-acceptance and proceeds to initial acceptance.";
 }
 
 impl Label {
+    /// A test stage's name.
+    pub fn stage(stage: crate::domain::types::Stage) -> Label {
+        use crate::domain::types::Stage;
+        match stage {
+            Stage::Line => Label::LineTests,
+            Stage::Device => Label::DeviceTests,
+            Stage::Network => Label::NetworkTests,
+            Stage::System => Label::SystemTests,
+        }
+    }
+
+    /// Fills the `|` placeholders of a label in order.
+    pub fn fill(self, lang: Lang, values: &[&str]) -> String {
+        let mut out = String::new();
+        for (i, part) in self.text(lang).split('|').enumerate() {
+            if i > 0 {
+                out.push_str(values.get(i - 1).copied().unwrap_or_default());
+            }
+            out.push_str(part);
+        }
+        out
+    }
+
     /// "第 X 页 共 Y 页" split around the two page fields.
     pub fn page_parts(self, lang: Lang) -> (&'static str, &'static str, &'static str) {
         let mut parts = self.text(lang).splitn(3, '|');

@@ -6,15 +6,6 @@ pub use super::types::Stage;
 use super::types::SystemType;
 
 impl Stage {
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Stage::Line => "线路测试",
-            Stage::Device => "设备测试",
-            Stage::Network => "网络测试",
-            Stage::System => "系统测试",
-        }
-    }
-
     pub fn order(self) -> u8 {
         match self {
             Stage::Line => 1,
@@ -98,18 +89,66 @@ impl TestPlanTemplate {
     }
 }
 
-/// Page numbers for items in order: a new page at every stage change and whenever a page is full.
-pub fn paginate(stages: &[Stage], per_page: usize) -> Vec<i32> {
+/// Part 1's printed columns, as shares of a landscape A4 page's text width: 编号, 测试阶段, 测试项目,
+/// 参照, 预期结果, 实际结果, 结论, 说明, 备注. The form lays the table out with these and the page
+/// budget below is estimated from them, so what fits here fits on paper.
+pub const PART1_WEIGHTS: [u32; 9] = [4, 5, 10, 3, 16, 14, 3, 8, 9];
+
+/// Text lines (9 pt, the East Asian font's line height) a Part 1 page holds for its item rows
+/// between the page heading and both parties' signature block, with a margin for safety.
+pub const PAGE_LINES: usize = 22;
+
+/// A row is planned at no less than this many lines: results are usually added after pagination.
+const PLANNED_ROW_LINES: usize = 2;
+
+/// Text width of a landscape A4 page with 2 cm margins, and what a table cell loses to padding,
+/// in twips; an East Asian character at 9 pt is 180 twips wide, a Latin one about half.
+const TEXT_WIDTH: u32 = 14_570;
+const CELL_PADDING: u32 = 216;
+const WIDE_CHAR: u32 = 180;
+
+/// Printed lines of one Part 1 row: its tallest cell, each cell's text wrapped at its column's width.
+pub fn row_lines(cells: &[String]) -> usize {
+    let total: u32 = PART1_WEIGHTS.iter().sum();
+    cells
+        .iter()
+        .zip(PART1_WEIGHTS)
+        .map(|(text, weight)| {
+            let room = (TEXT_WIDTH * weight / total)
+                .saturating_sub(CELL_PADDING)
+                .max(WIDE_CHAR)
+                * 2;
+            text.split('\n')
+                .map(|line| {
+                    let width: u32 = line
+                        .chars()
+                        .map(|c| if c.is_ascii() { WIDE_CHAR } else { 2 * WIDE_CHAR })
+                        .sum();
+                    width.div_ceil(room).max(1) as usize
+                })
+                .sum::<usize>()
+        })
+        .max()
+        .unwrap_or(1)
+}
+
+/// Page numbers for items in order: a new page at every stage change, whenever a page holds
+/// `per_page` items, and before a row that would not fit the page's lines. Each item is its
+/// stage and its printed lines ([`row_lines`]).
+pub fn paginate(items: &[(Stage, usize)], per_page: usize) -> Vec<i32> {
     let per_page = per_page.clamp(1, MAX_ITEMS_PER_PAGE);
-    let mut pages = Vec::with_capacity(stages.len());
-    let (mut page, mut on_page) = (0, 0);
+    let mut pages = Vec::with_capacity(items.len());
+    let (mut page, mut on_page, mut lines) = (0, 0, 0);
     let mut last: Option<Stage> = None;
-    for &stage in stages {
-        if last != Some(stage) || on_page == per_page {
+    for &(stage, row) in items {
+        let row = row.max(PLANNED_ROW_LINES);
+        if last != Some(stage) || on_page == per_page || lines + row > PAGE_LINES {
             page += 1;
             on_page = 0;
+            lines = 0;
         }
         on_page += 1;
+        lines += row;
         last = Some(stage);
         pages.push(page);
     }
@@ -159,9 +198,29 @@ mod tests {
     #[test]
     fn pages_break_at_each_stage_and_when_full() {
         use Stage::*;
-        let stages = [Line, Line, Line, Device, Device, Device, Device, Network];
+        let stages = [Line, Line, Line, Device, Device, Device, Device, Network].map(|s| (s, 1));
         assert_eq!(paginate(&stages, 2), [1, 1, 2, 3, 3, 4, 4, 5]);
         assert_eq!(paginate(&stages, 6), [1, 1, 1, 2, 2, 2, 2, 3]);
+    }
+
+    #[test]
+    fn a_page_breaks_before_a_row_that_would_not_fit_its_lines() {
+        use Stage::*;
+        let stages = [(Line, 8), (Line, 8), (Line, 8), (Line, 2)];
+        assert_eq!(paginate(&stages, 8), [1, 1, 2, 2]);
+    }
+
+    #[test]
+    fn a_row_is_as_tall_as_its_longest_wrapped_cell() {
+        let mut cells = vec![String::new(); 9];
+        assert_eq!(row_lines(&cells), 1);
+        cells[4] = "全".repeat(17);
+        assert_eq!(row_lines(&cells), 2, "预期结果 holds 16 wide characters a line");
+        cells[4] = "a".repeat(34);
+        assert_eq!(row_lines(&cells), 2, "Latin letters are half as wide");
+        cells[1] = "设备测试\n（外观）".into();
+        cells[4] = String::new();
+        assert_eq!(row_lines(&cells), 2, "a line break starts a line");
     }
 
     #[test]

@@ -28,7 +28,7 @@ use crate::{
         auth::sha256_hex,
         equipment,
         history::{self, Change},
-        installation, projects, schedule,
+        installation, projects, schedule, test_plans,
     },
 };
 
@@ -335,6 +335,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, project: &project
             })
             .collect();
     }
+    d.test_plans = test_plans::records(db, project, house.lang).await?;
     d.work_logs = work_logs(db, id)
         .await?
         .into_iter()

@@ -17,11 +17,15 @@ use super::{
     audit::{self, Event},
     auth::{hash_secret, new_secret},
     projects::timezone_of,
-    test_plans::{self, CERTIFICATE, Evidence, NewSignature, PlanData},
+    test_plans::{self, CERTIFICATE, Evidence, NewSignature, PlanData, page_label, printed_row, signed_text},
 };
 use crate::{
     db::begin_write,
-    domain::types::{SignMethod, SignParty, Stage},
+    documents::{
+        House, Label,
+        forms::{CERTIFICATE_COLUMNS, PART1_COLUMNS},
+    },
+    domain::types::{SignMethod, SignParty},
     email::{messages, outbox},
     error::{AppError, AppResult},
     state::AppState,
@@ -46,14 +50,6 @@ pub struct RequestInput {
 
 fn pages_of(request: &signing_request::Model) -> Vec<i32> {
     serde_json::from_str(&request.pages).unwrap_or_default()
-}
-
-fn page_label(page: i32) -> String {
-    if page == CERTIFICATE {
-        "预验收证书".into()
-    } else {
-        format!("第一部分 第 {page} 页")
-    }
 }
 
 async fn event(
@@ -102,7 +98,7 @@ async fn enqueue_email(
         .into_iter()
         .map(|p| {
             let items = data.items.iter().filter(|i| i.page == p).count();
-            json!({"label": page_label(p), "items": if p == CERTIFICATE { 1 } else { items }})
+            json!({"label": page_label(p, state.settings.house().lang), "items": if p == CERTIFICATE { 1 } else { items }})
         })
         .collect();
     let tz = timezone_of(&data.project);
@@ -290,7 +286,8 @@ impl From<sea_orm::DbErr> for LinkError {
 pub struct PageView {
     pub number: i32,
     pub label: String,
-    pub items: Vec<serde_json::Value>,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
     pub ours: Option<String>,
     pub sha256: String,
 }
@@ -396,14 +393,11 @@ async fn find(
     Ok(request)
 }
 
-fn view(data: &PlanData, request: &signing_request::Model, open: bool) -> SigningView {
+fn view(data: &PlanData, request: &signing_request::Model, open: bool, house: &House) -> SigningView {
+    let lang = house.lang;
     let pages = data.pages();
-    let titles: std::collections::HashMap<&str, &str> = data
-        .procedures
-        .iter()
-        .map(|p| (p.code.as_str(), p.title.as_str()))
-        .collect();
     let tz = timezone_of(&data.project);
+    let labels = |columns: &[Label]| columns.iter().map(|l| l.text(lang).to_string()).collect::<Vec<_>>();
     let views = pages_of(request)
         .into_iter()
         .map(|n| {
@@ -414,50 +408,22 @@ fn view(data: &PlanData, request: &signing_request::Model, open: bool) -> Signin
                     .find(|s| s.page == CERTIFICATE && s.party == SignParty::Ours.as_str());
                 return PageView {
                     number: n,
-                    label: page_label(n),
-                    items: pages
-                        .iter()
-                        .map(|p| {
-                            json!({"number": p.number, "stage": "", "name": p.label(), "module": "",
-                                   "expected": "双方签字", "actual": "已签字", "result": "通过",
-                                   "note": p.content_sha256, "remark": ""})
-                        })
-                        .collect(),
-                    ours: ours.map(|s| format!("{}（{}）", s.signer_name, s.signed_local)),
+                    label: page_label(n, lang),
+                    columns: labels(&CERTIFICATE_COLUMNS),
+                    rows: data.certificate_rows(lang),
+                    ours: ours.map(signed_text),
                     sha256: data.content_sha256(CERTIFICATE).unwrap_or_default(),
                 };
             }
             let page = pages.iter().find(|p| p.number == n);
             PageView {
                 number: n,
-                label: page_label(n),
-                items: page
-                    .map(|p| {
-                        p.items
-                            .iter()
-                            .map(|(i, number)| {
-                                let module = i
-                                    .module
-                                    .as_deref()
-                                    .map(|m| format!("{m} {}", titles.get(m).copied().unwrap_or_default()));
-                                json!({
-                                    "number": number,
-                                    "stage": Stage::parse(&i.stage).map_or("", Stage::label_zh),
-                                    "name": i.name,
-                                    "module": module,
-                                    "expected": i.expected,
-                                    "actual": i.actual,
-                                    "result": match i.passed { Some(true) => "通过", Some(false) => "不通过", None => "" },
-                                    "note": i.note,
-                                    "remark": i.remark,
-                                })
-                            })
-                            .collect()
-                    })
+                label: page_label(n, lang),
+                columns: labels(&PART1_COLUMNS),
+                rows: page
+                    .map(|p| p.items.iter().map(|(i, number)| printed_row(i, number, lang)).collect())
                     .unwrap_or_default(),
-                ours: page
-                    .and_then(|p| p.ours)
-                    .map(|s| format!("{}（{}）", s.signer_name, s.signed_local)),
+                ours: page.and_then(|p| p.ours).map(signed_text),
                 sha256: page.map(|p| p.content_sha256.clone()).unwrap_or_default(),
             }
         })
@@ -467,7 +433,7 @@ fn view(data: &PlanData, request: &signing_request::Model, open: bool) -> Signin
         project_code: data.project.code.clone(),
         project_name: data.project.name.clone(),
         client: data.project.client_name.clone(),
-        contractor: String::new(),
+        contractor: house.letterhead.company.clone(),
         signer_name: request.signer_name.clone(),
         signer_role: request.signer_role.clone(),
         expires_on: request
@@ -508,7 +474,7 @@ pub async fn open(state: &AppState, token: &str, address: &str, now: DateTime<Ut
         .await?;
         txn.commit().await?;
     }
-    Ok(view(&data, &request, true))
+    Ok(view(&data, &request, true, &state.settings.house()))
 }
 
 /// What the signer posted.
@@ -556,7 +522,7 @@ pub async fn sign(state: &AppState, token: &str, form: SignForm, now: DateTime<U
         if seen != Some(now_hash.as_str()) {
             return Err(LinkError::Conflict(format!(
                 "{}的内容在您打开后已变更，请刷新页面重新审阅。",
-                page_label(page)
+                page_label(page, state.settings.house().lang)
             )));
         }
         test_plans::store_signature(
@@ -584,7 +550,7 @@ pub async fn sign(state: &AppState, token: &str, form: SignForm, now: DateTime<U
     let data = plan_of(&txn, &request).await?;
     test_plans::complete_when_certified(&txn, &actor, &data, now).await?;
     txn.commit().await?;
-    Ok(view(&data, &request, false))
+    Ok(view(&data, &request, false, &state.settings.house()))
 }
 
 /// The signer declines, saying why; the request closes.
@@ -617,7 +583,7 @@ pub async fn decline(
     .await?;
     let data = plan_of(&txn, &request).await?;
     txn.commit().await?;
-    Ok(view(&data, &request, false))
+    Ok(view(&data, &request, false, &state.settings.house()))
 }
 
 /// Re-sends open e-mailed requests every two days, five times at most; each reminder carries a

@@ -23,6 +23,10 @@ use super::{
 };
 use crate::{
     db::begin_write,
+    documents::{
+        Label, Lang,
+        forms::{CertificateData, ModuleData, SignedBy, TestPageData, TestPlanData},
+    },
     domain::{
         test_plan::{self as rules, Blocker, ItemState, MAX_ITEMS_PER_PAGE, Stage},
         types::{SignMethod, SignParty},
@@ -60,9 +64,27 @@ pub struct Page<'a> {
 }
 
 impl Page<'_> {
-    pub fn label(&self) -> String {
-        format!("第一部分 第 {} 页", self.number)
+    pub fn label(&self, lang: Lang) -> String {
+        page_label(self.number, lang)
     }
+}
+
+/// "第一部分 测试内容 第 3 页", or the certificate's title for page 0.
+pub fn page_label(page: i32, lang: Lang) -> String {
+    if page == CERTIFICATE {
+        Label::PreAcceptance.text(lang).into()
+    } else {
+        format!(
+            "{} {}",
+            Label::Part1.text(lang),
+            Label::PageNo.fill(lang, &[&page.to_string()])
+        )
+    }
+}
+
+/// A signature as printed: name and local time.
+pub fn signed_text(s: &signature::Model) -> String {
+    format!("{} {}", s.signer_name, s.signed_local)
 }
 
 #[derive(Serialize)]
@@ -79,7 +101,61 @@ struct ItemContent<'a> {
     remark: &'a str,
 }
 
+/// An item's Part 1 row exactly as the document prints it and the signing page shows it.
+pub fn printed_row(item: &test_item::Model, number: &str, lang: Lang) -> Vec<String> {
+    let stage = Stage::parse(&item.stage).map_or(item.stage.as_str(), |s| Label::stage(s).text(lang));
+    let verdict = match item.passed {
+        Some(true) => Label::Pass.text(lang),
+        Some(false) => Label::Fail.text(lang),
+        None => "",
+    };
+    vec![
+        number.into(),
+        match &item.aspect {
+            Some(aspect) => format!("{stage}\n（{aspect}）"),
+            None => stage.into(),
+        },
+        item.name.clone(),
+        item.module.clone().unwrap_or_default(),
+        item.expected.clone(),
+        item.actual.clone().unwrap_or_default(),
+        verdict.into(),
+        item.note.clone().unwrap_or_default(),
+        item.remark.clone().unwrap_or_default(),
+    ]
+}
+
+/// Printed lines of an item's row (see [`rules::row_lines`]).
+fn item_lines(item: &test_item::Model) -> usize {
+    rules::row_lines(&printed_row(item, "", Lang::Zh))
+}
+
 impl PlanData {
+    /// Pages whose rows no longer fit one printed page, with their lines.
+    fn overfull_pages(&self) -> Vec<(i32, usize)> {
+        let mut lines: Vec<(i32, usize)> = Vec::new();
+        for item in &self.items {
+            match lines.last_mut() {
+                Some((page, n)) if *page == item.page => *n += item_lines(item),
+                _ => lines.push((item.page, item_lines(item))),
+            }
+        }
+        lines.retain(|(_, n)| *n > rules::PAGE_LINES);
+        lines
+    }
+
+    /// Refuses a layout in which a page would not print on one sheet with its signatures.
+    fn fits_printed_pages(&self) -> AppResult<()> {
+        match self.overfull_pages().first() {
+            None => Ok(()),
+            Some((page, n)) => Err(AppError::Conflict(format!(
+                "page {page} would need {n} printed lines and one printed page holds {}: shorten the text, move an \
+                 item to another page or re-paginate",
+                rules::PAGE_LINES
+            ))),
+        }
+    }
+
     /// Item numbers as printed: stage order and place within the stage ("2.3").
     pub fn numbers(&self) -> HashMap<i32, String> {
         let mut within: HashMap<&str, u32> = HashMap::new();
@@ -169,6 +245,27 @@ impl PlanData {
             .collect()
     }
 
+    /// The 预验收证书's table: every Part 1 page, its stage, items and both signatures.
+    pub fn certificate_rows(&self, lang: Lang) -> Vec<Vec<String>> {
+        self.pages()
+            .iter()
+            .map(|p| {
+                let stage = p
+                    .items
+                    .first()
+                    .and_then(|(i, _)| Stage::parse(&i.stage).ok())
+                    .map_or("", |s| Label::stage(s).text(lang));
+                vec![
+                    Label::PageNo.fill(lang, &[&p.number.to_string()]),
+                    stage.into(),
+                    p.items.len().to_string(),
+                    p.client.map(signed_text).unwrap_or_default(),
+                    p.ours.map(signed_text).unwrap_or_default(),
+                ]
+            })
+            .collect()
+    }
+
     /// The 预验收证书's content: the plan and the hash of every page as both parties signed it.
     pub fn certificate_content_sha256(&self) -> String {
         let pages: Vec<(i32, String)> = self.pages().into_iter().map(|p| (p.number, p.content_sha256)).collect();
@@ -239,6 +336,118 @@ pub async fn load(db: &impl ConnectionTrait, project: project::Model, plan_id: i
         procedures,
         items,
         signatures,
+    })
+}
+
+/// Every plan of the project as its Word records print it.
+pub async fn records(db: &impl ConnectionTrait, project: &project::Model, lang: Lang) -> AppResult<Vec<TestPlanData>> {
+    let plans = test_plan::Entity::find()
+        .filter(test_plan::Column::ProjectId.eq(project.id))
+        .order_by_asc(test_plan::Column::Id)
+        .all(db)
+        .await?;
+    let tz = timezone_of(project);
+    let day = |at: Option<DateTime<Utc>>| {
+        at.map(|t| t.with_timezone(&tz).date_naive().to_string())
+            .unwrap_or_default()
+    };
+    let signed = |s: Option<&signature::Model>| {
+        s.map(|s| SignedBy {
+            name: s.signer_name.clone(),
+            on: s.signed_local.clone(),
+            verify_code: s.verify_code.clone(),
+        })
+    };
+    let mut out = Vec::new();
+    for plan in plans {
+        let data = load(db, project.clone(), plan.id).await?;
+        let pages = data
+            .pages()
+            .iter()
+            .map(|p| TestPageData {
+                number: p.number,
+                stage: p
+                    .items
+                    .first()
+                    .and_then(|(i, _)| Stage::parse(&i.stage).ok())
+                    .unwrap_or(Stage::System),
+                rows: p.items.iter().map(|(i, n)| printed_row(i, n, lang)).collect(),
+                client: signed(p.client),
+                ours: signed(p.ours),
+            })
+            .collect();
+        let certificate = data.plan.certificate_issued_at.map(|at| CertificateData {
+            issued_on: day(Some(at)),
+            rows: data.certificate_rows(lang),
+            client: signed(data.signature(CERTIFICATE, SignParty::Client)),
+            ours: signed(data.signature(CERTIFICATE, SignParty::Ours)),
+        });
+        let p = &data.plan;
+        out.push(TestPlanData {
+            title: p.title.clone(),
+            our_engineers: p.our_engineers.clone().unwrap_or_default(),
+            client_engineers: p.client_engineers.clone().unwrap_or_default(),
+            our_conditions_on: day(p.our_conditions_at),
+            client_conditions_on: day(p.client_conditions_at),
+            client_signer: p.client_signer_name.clone().unwrap_or_default(),
+            pages,
+            modules: data
+                .procedures
+                .iter()
+                .map(|m| ModuleData {
+                    code: m.code.clone(),
+                    title: m.title.clone(),
+                    steps: serde_json::from_str(&m.steps).unwrap_or_default(),
+                })
+                .collect(),
+            certificate,
+        });
+    }
+    Ok(out)
+}
+
+/// What /verify/{code} shows for a signature's code.
+pub struct SignatureCheck {
+    pub project: project::Model,
+    pub plan_title: String,
+    pub page: i32,
+    /// The signature with the code.
+    pub signature: signature::Model,
+    /// The page's signatures in force (both parties once signed).
+    pub in_force: Vec<signature::Model>,
+    /// What the page (or certificate) says now still hashes to what was signed.
+    pub content_matches: bool,
+}
+
+/// The signature carrying `code` (printed under it on the page), with whether the page still says
+/// what was signed. No login.
+pub async fn check_signature(db: &DatabaseConnection, code: &str) -> AppResult<SignatureCheck> {
+    let code = code.trim().to_uppercase();
+    let not_found = || AppError::not_found("no signature carries this verification code");
+    let signature = signature::Entity::find()
+        .filter(signature::Column::VerifyCode.eq(code.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let project = project::Entity::find_by_id(signature.project_id)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let data = load(db, project.clone(), signature.plan_id).await?;
+    let content_matches = data.content_sha256(signature.page).as_deref() == Some(signature.content_sha256.as_str());
+    let in_force = data
+        .signatures
+        .iter()
+        .filter(|s| s.page == signature.page)
+        .cloned()
+        .collect();
+    Ok(SignatureCheck {
+        project,
+        plan_title: data.plan.title,
+        page: signature.page,
+        signature,
+        in_force,
+        content_matches,
     })
 }
 
@@ -383,8 +592,30 @@ pub async fn create(
         .filter_map(|i| Stage::parse(&i.stage).ok().map(|s| (s, i)))
         .collect();
     items.sort_by_key(|(s, _)| s.order());
-    let stages: Vec<Stage> = items.iter().map(|(s, _)| *s).collect();
-    let pages = rules::paginate(&stages, per_page);
+    let layout: Vec<(Stage, usize)> = items
+        .iter()
+        .map(|(stage, i)| {
+            let item = test_item::Model {
+                id: 0,
+                plan_id: 0,
+                page: 0,
+                position: 0,
+                stage: stage.as_str().into(),
+                aspect: i.aspect.clone(),
+                name: i.name.clone(),
+                module: i.module.clone(),
+                expected: i.expected.clone(),
+                actual: None,
+                passed: None,
+                note: None,
+                remark: None,
+                recorded_by: None,
+                recorded_at: None,
+            };
+            (*stage, item_lines(&item))
+        })
+        .collect();
+    let pages = rules::paginate(&layout, per_page);
 
     let txn = begin_write(db).await?;
     let plan = test_plan::ActiveModel {
@@ -568,6 +799,7 @@ pub async fn record_result(
     item.recorded_by = Set(actor.id);
     item.recorded_at = Set(Some(now));
     let item = item.update(&txn).await?;
+    load(&txn, project.clone(), plan_id).await?.fits_printed_pages()?;
     signed_content_unchanged(&txn, &project, plan_id).await?;
     arrival::start_task(&txn, actor, project_id, FUNCTIONAL_TEST, now).await?;
     txn.commit().await?;
@@ -649,7 +881,7 @@ async fn settle_layout(db: &impl ConnectionTrait, project: &project::Model, plan
             "page {page} would hold {n} items; one printed page holds at most {MAX_ITEMS_PER_PAGE}"
         )));
     }
-    Ok(())
+    load(db, project.clone(), plan_id).await?.fits_printed_pages()
 }
 
 pub async fn update_item(
@@ -771,11 +1003,11 @@ pub async fn paginate(
     let per_page = items_per_page(per_page, data.plan.items_per_page as usize)?;
     let mut items = data.items.clone();
     items.sort_by_key(|i| (Stage::parse(&i.stage).map_or(9, Stage::order), i.page, i.position, i.id));
-    let stages: Vec<Stage> = items
+    let layout: Vec<(Stage, usize)> = items
         .iter()
-        .map(|i| Stage::parse(&i.stage).unwrap_or(Stage::System))
+        .map(|i| (Stage::parse(&i.stage).unwrap_or(Stage::System), item_lines(i)))
         .collect();
-    for ((n, item), page) in items.into_iter().enumerate().zip(rules::paginate(&stages, per_page)) {
+    for ((n, item), page) in items.into_iter().enumerate().zip(rules::paginate(&layout, per_page)) {
         let mut row: test_item::ActiveModel = item.into();
         row.page = Set(page);
         row.position = Set(n as i32 + 1);
