@@ -278,8 +278,8 @@ async fn a_courtroom_plan_is_tested_signed_page_by_page_by_both_parties_and_cert
     assert_eq!(status, 200);
     for expected in [
         "周文涛",
-        "第一部分 第 1 页",
-        "第一部分 第 3 页",
+        "第一部分 测试内容 第 1 页",
+        "第一部分 测试内容 第 3 页",
         "复测通过，NEXT 余量 4.2 dB",
         "type=\"checkbox\"",
         "typed_name",
@@ -447,6 +447,118 @@ async fn a_courtroom_plan_is_tested_signed_page_by_page_by_both_parties_and_cert
         .clone();
     assert_eq!(task["status"], "done", "{task}");
 
+    // The records as issued and printed: each Part 1 page on its own sheet, signed at its foot.
+    let plan = app.get(&base, &li_token).await.expect(200);
+    let mut docs = Vec::new();
+    for key in ["functional-test", "device-test", "pre-acceptance-certificate"] {
+        let record = app
+            .post(
+                &format!("/api/projects/{id}/documents/{key}/issue"),
+                &app.admin,
+                json!({}),
+            )
+            .await
+            .expect(201);
+        let (status, bytes) = crate::forms::download(&app, &format!("/api/projects/{id}/documents/{key}.docx")).await;
+        assert_eq!(status, "issued", "{key}: {record}");
+        docs.push((key.to_string(), bytes));
+    }
+    let signature_of = |n: i64, party: &str| {
+        page(&plan, n)["signatures"]
+            .as_array()
+            .expect("signatures")
+            .iter()
+            .find(|s| s["party"] == party)
+            .expect("signed")
+            .clone()
+    };
+    if let Some(printed) = reader::render(&docs) {
+        let functional = &printed[0];
+        check_part1(functional, &plan, "某市中级人民法院");
+        for (k, p) in pages(&plan).iter().enumerate() {
+            let n = p["number"].as_i64().expect("n");
+            let text = compact(&functional.pages[k + 1]);
+            for party in ["client", "ours"] {
+                let s = signature_of(n, party);
+                for value in [&s["signer_name"], &s["verify_code"]] {
+                    let value = compact(value.as_str().expect("text"));
+                    assert!(text.contains(&value), "page {n} prints {value}: {text}");
+                }
+            }
+            assert!(text.contains("电子签名"), "page {n}");
+        }
+        assert!(!functional.text().contains("草稿"));
+        // 设备测试表: the line and equipment pages only.
+        let device_pages = pages(&plan)
+            .iter()
+            .filter(|p| ["line", "device"].contains(&p["items"][0]["stage"].as_str().expect("stage")))
+            .count();
+        let device = page_body(&printed[1].pages[device_pages]);
+        assert!(
+            device.contains(&format!("第一部分测试内容第{device_pages}页")),
+            "{device}"
+        );
+        assert!(page_body(&printed[1].pages[device_pages + 1]).contains("第二部分"));
+        assert!(
+            !printed[1].text().contains("网络测试）"),
+            "no network page in the 设备测试表"
+        );
+        crate::forms::expect_text(
+            "pre-acceptance-certificate",
+            &printed[2].text(),
+            &[
+                "预验收证书",
+                "周文涛",
+                "li.ming",
+                "同意系统通过预验收",
+                "第 1 页",
+                "线路测试",
+            ],
+        );
+    }
+
+    // Anyone holding the paper checks a page's signature: who signed, when, and whether the page
+    // still says what was signed.
+    let code = signature_of(2, "client")["verify_code"]
+        .as_str()
+        .expect("code")
+        .to_string();
+    let check = app
+        .client
+        .get(app.url(&format!("/verify/{code}")))
+        .send()
+        .await
+        .expect("verify");
+    assert_eq!(check.status(), 200);
+    let html = check.text().await.expect("html");
+    for text in [
+        "签字验证：有效",
+        "周文涛",
+        "li.ming",
+        "邮件链接",
+        "第一部分 测试内容 第 2 页",
+    ] {
+        assert!(html.contains(text), "/verify lacks {text}: {html}");
+    }
+    let item = page(&plan, 2)["items"][0]["id"].clone();
+    app.state
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE test_items SET actual = '改过的结果' WHERE id = {item}"
+        ))
+        .await
+        .expect("alter a signed item behind the service's back");
+    let html = app
+        .client
+        .get(app.url(&format!("/verify/{}", code.to_lowercase())))
+        .send()
+        .await
+        .expect("verify")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("签字验证：内容已变更"), "{html}");
+
     // The audit chain verifies; altering a row breaks it.
     let chain = app.get("/api/audit/verify", &app.admin).await.expect(200);
     assert_eq!(chain["valid"], true, "{chain}");
@@ -466,7 +578,7 @@ async fn a_courtroom_plan_is_tested_signed_page_by_page_by_both_parties_and_cert
 
 /// The body of a printed page: its text without the running header (company, address, title)
 /// and footer (document number, page count, code).
-fn body(page: &str) -> String {
+fn page_body(page: &str) -> String {
     let text = compact(page);
     let end = text.find("文件编号").unwrap_or(text.len());
     text[..end].to_string()
@@ -484,12 +596,12 @@ fn check_part1(doc: &Rendered, plan: &Value, client: &str) {
         doc.pages.len()
     );
     assert!(
-        !body(&doc.pages[0]).contains("第一部分测试内容第"),
+        !page_body(&doc.pages[0]).contains("第一部分测试内容第"),
         "the cover is a page of its own"
     );
     for (k, p) in logical.iter().enumerate() {
         let n = p["number"].as_i64().expect("n");
-        let text = body(&doc.pages[k + 1]);
+        let text = page_body(&doc.pages[k + 1]);
         assert!(
             text.contains(&format!("第一部分测试内容第{n}页")),
             "{}: printed page {} is not logical page {n}: {text}",
@@ -538,7 +650,7 @@ fn check_part1(doc: &Rendered, plan: &Value, client: &str) {
         );
     }
     assert!(
-        body(&doc.pages[logical.len() + 1]).contains(&compact("第二部分 硬件功能测试步骤")),
+        page_body(&doc.pages[logical.len() + 1]).contains(&compact("第二部分 硬件功能测试步骤")),
         "{}: Part 2 starts on the page after the last Part 1 page",
         doc.name
     );
