@@ -698,3 +698,255 @@ async fn every_template_instantiates_paginates_and_prints_one_printed_page_per_l
         check_part1(doc, plan, "某市中级人民法院");
     }
 }
+
+#[tokio::test]
+async fn items_are_edited_until_signed_a_client_can_decline_a_revoked_link_is_gone_and_guessing_is_limited() {
+    let app = spawn_app_with(|s| s.login_max_failures_per_address = 5).await;
+    let id = app.project("ZJFY-2026-019", "2026-11-02").await["id"]
+        .as_i64()
+        .expect("id");
+    let (li, li_token) = app.user("li.ming", "engineer").await;
+    app.post(
+        &format!("/api/projects/{id}/members"),
+        &app.admin,
+        json!({"user_id": li, "role": "engineer"}),
+    )
+    .await
+    .expect(200);
+    let plans = format!("/api/projects/{id}/test-plans");
+    let plan = app
+        .post(&plans, &app.admin, json!({"templates": ["video_conference"]}))
+        .await
+        .expect(200);
+    let base = format!("{plans}/{}", plan["id"]);
+    let count = |plan: &Value| -> usize {
+        pages(plan)
+            .iter()
+            .map(|p| p["items"].as_array().expect("i").len())
+            .sum()
+    };
+    assert_eq!(count(&plan), 11);
+
+    // Add: placed at the end of its stage; what it lacks and what would not print are refused.
+    let items = format!("{base}/items");
+    let refused = app
+        .post(&items, &app.admin, json!({"stage": "system", "name": "会议录制"}))
+        .await
+        .expect(422);
+    assert!(
+        refused["message"].as_str().expect("m").contains("expected"),
+        "{refused}"
+    );
+    let too_long = app
+        .post(
+            &items,
+            &app.admin,
+            json!({"stage": "system", "name": "会议录制", "expected": "录制文件完整".repeat(60)}),
+        )
+        .await
+        .expect(409);
+    assert!(
+        too_long["message"].as_str().expect("m").contains("printed lines"),
+        "{too_long}"
+    );
+    let plan = app
+        .post(
+            &items,
+            &app.admin,
+            json!({"stage": "system", "name": "会议录制与回放", "expected": "录制文件完整，回放音视频同步"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(count(&plan), 12);
+    let last_page = pages(&plan).last().expect("a page");
+    let added = last_page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["name"] == "会议录制与回放")
+        .expect("the new item ends the last (system) page")
+        .clone();
+    assert_eq!(added["stage"], "system");
+
+    // Change and remove.
+    let item = format!("{base}/items/{}", added["id"]);
+    let plan = app
+        .patch(&item, &app.admin, json!({"name": "会议录制、回放与下载"}))
+        .await
+        .expect(200);
+    assert!(
+        pages(&plan)
+            .iter()
+            .flat_map(|p| p["items"].as_array().expect("i"))
+            .any(|i| i["name"] == "会议录制、回放与下载")
+    );
+    app.patch(&item, &app.admin, json!({"stage": "orbit"}))
+        .await
+        .expect(422);
+    let plan = app.delete(&item, &app.admin).await.expect(200);
+    assert_eq!(count(&plan), 11);
+
+    // Re-paginate: three to a page, never more than eight.
+    let paginate = format!("{base}/paginate");
+    let plan = app
+        .post(&paginate, &app.admin, json!({"items_per_page": 3}))
+        .await
+        .expect(200);
+    assert!(
+        pages(&plan)
+            .iter()
+            .all(|p| p["items"].as_array().expect("i").len() <= 3)
+    );
+    app.post(&paginate, &app.admin, json!({"items_per_page": 9}))
+        .await
+        .expect(422);
+
+    // A result too long to print on its page is refused with what to do.
+    app.post(
+        &format!("{base}/conditions"),
+        &li_token,
+        json!({"party": "ours", "engineers": "李明"}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("{base}/conditions"),
+        &app.admin,
+        json!({"party": "client", "engineers": "刘芳", "confirmed_by": "陈志刚",
+               "signer_name": "周文涛", "signer_email": "zhou.wentao@court.example.cn"}),
+    )
+    .await
+    .expect(200);
+    let first = page(&plan, 1)["items"][0]["id"].clone();
+    let long = app
+        .put(
+            &format!("{base}/items/{first}/result"),
+            &li_token,
+            json!({"actual": "实测".repeat(200), "passed": true}),
+        )
+        .await
+        .expect(409);
+    assert!(long["message"].as_str().expect("m").contains("page 1"), "{long}");
+
+    // Page 1 passes and we sign it: its items are locked.
+    let plan = pass_page(&app, &base, &li_token, &plan, 1).await;
+    let plan_signed = app
+        .post(&format!("{base}/pages/1/sign"), &li_token, json!({}))
+        .await
+        .expect(200);
+    let ours_code = page(&plan_signed, 1)["signatures"][0]["verify_code"]
+        .as_str()
+        .expect("code")
+        .to_string();
+    let on_page_1 = format!("{base}/items/{}", page(&plan, 1)["items"][1]["id"]);
+    app.patch(&on_page_1, &app.admin, json!({"name": "改名"}))
+        .await
+        .expect(409);
+    app.delete(&on_page_1, &app.admin).await.expect(409);
+    app.post(&paginate, &app.admin, json!({"items_per_page": 1}))
+        .await
+        .expect(409);
+
+    // The client declines, with a reason; the link is then closed and the page still awaits them.
+    let request = |on_site: bool| {
+        let app = &app;
+        let base = base.clone();
+        let token = li_token.clone();
+        async move {
+            app.post(
+                &format!("{base}/signing-requests"),
+                &token,
+                json!({"pages": [1], "on_site": on_site}),
+            )
+            .await
+            .expect(200)
+        }
+    };
+    let declined = request(true).await;
+    let link = declined["link"].as_str().expect("link").to_string();
+    let (_, _, fields) = open_link(&app, &link, "周文涛").await;
+    let decline = |reason: &str| {
+        let mut f: Vec<(String, String)> = fields.iter().filter(|(k, _)| k != "action").cloned().collect();
+        f.push(("action".into(), "decline".into()));
+        f.push(("reason".into(), reason.into()));
+        f
+    };
+    let (status, html) = form(&app, &link, &decline("  ")).await;
+    assert_eq!(status, 422, "a decline needs its reason: {html}");
+    let (status, html) = form(&app, &link, &decline("接地电阻实测值未附测试报告")).await;
+    assert_eq!(status, 200, "{html}");
+    let (status, _) = form(&app, &link, &fields).await;
+    assert_eq!(status, 409, "a declined link cannot sign afterwards");
+    let listed = app
+        .get(&format!("{base}/signing-requests"), &li_token)
+        .await
+        .expect(200);
+    let row = listed
+        .as_array()
+        .expect("requests")
+        .iter()
+        .find(|r| r["id"] == declined["id"])
+        .expect("listed")
+        .clone();
+    assert_eq!(row["decline_reason"], "接地电阻实测值未附测试报告");
+    let plan = app.get(&base, &li_token).await.expect(200);
+    assert_eq!(page(&plan, 1)["state"], "signed_by_us");
+
+    // A revoked link is gone.
+    let revoked = request(true).await;
+    app.post(
+        &format!("{base}/signing-requests/{}/revoke", revoked["id"]),
+        &li_token,
+        json!({}),
+    )
+    .await
+    .expect(200);
+    let gone = app
+        .client
+        .get(app.url(revoked["link"].as_str().expect("link")))
+        .send()
+        .await
+        .expect("open");
+    assert_eq!(gone.status(), 410);
+
+    // Voided signatures say so at /verify.
+    app.post(
+        &format!("{base}/pages/1/void"),
+        &app.admin,
+        json!({"reason": "甲方要求补充测试报告"}),
+    )
+    .await
+    .expect(200);
+    let html = app
+        .client
+        .get(app.url(&format!("/verify/{ours_code}")))
+        .send()
+        .await
+        .expect("verify")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("签字验证：已作废") && html.contains("甲方要求补充测试报告"),
+        "{html}"
+    );
+
+    // Guessing tokens: after five misses from one address, even a good link waits.
+    for _ in 0..5 {
+        let miss = app
+            .client
+            .get(app.url("/sign/not-a-real-token-0000000000000000"))
+            .send()
+            .await
+            .expect("guess");
+        assert_eq!(miss.status(), 404);
+    }
+    let good = request(true).await;
+    let limited = app
+        .client
+        .get(app.url(good["link"].as_str().expect("link")))
+        .send()
+        .await
+        .expect("open");
+    assert_eq!(limited.status(), 429);
+}
