@@ -270,13 +270,20 @@ async fn the_demo_creates_a_courtroom_project_with_its_people() {
         "every unit commissioned"
     );
 
-    // Every delivery form has its data: none is a draft for want of something.
+    // Every delivery form has its data: none is a draft for want of something — but the test
+    // records, which wait for the functional test's results and signatures.
     let forms = get(format!("/api/projects/{id}/documents")).await;
     let forms = forms.as_array().expect("forms");
-    assert_eq!(forms.len(), 13);
+    assert_eq!(forms.len(), 16);
     for form in forms {
-        assert_eq!(form["readiness"], "ready", "{form}");
+        let waiting = ["device-test", "functional-test", "pre-acceptance-certificate"]
+            .contains(&form["form"].as_str().expect("key"));
+        assert_eq!(form["readiness"], if waiting { "draft" } else { "ready" }, "{form}");
     }
+    let plans = get(format!("/api/projects/{id}/test-plans")).await;
+    let plan = get(format!("/api/projects/{id}/test-plans/{}", plans[0]["id"])).await;
+    assert_eq!(plan["client_signer_name"], "周文涛");
+    assert!(plan["our_conditions_at"].is_string() && plan["client_conditions_at"].is_string());
     let log = get(format!("/api/projects/{id}/work-log")).await;
     assert_eq!(log.as_array().expect("work log").len(), 5);
 }

@@ -9,7 +9,7 @@ use super::{
     installation::{self, InstallationInput},
     projects,
     schedule::{self, TaskAction, TaskUpdate},
-    users,
+    test_plans, users,
 };
 use crate::{
     domain::{schedule::local_today, types::Role},
@@ -177,11 +177,13 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
     delivery(state, &system, project.id, signed, tz, engineers, now)
         .await
         .map_err(err)?;
+    functional_test(state, &system, project.id, now).await.map_err(err)?;
     out.push_str(&format!(
         "demo project {code} (id {}) 杭州市中级人民法院数字法庭建设项目, signed {signed}: \
          前期准备 due {}, 设备到货 due {}, 工程安装 and 项目验收 due {}\n\
          equipment lists reconciled and approved, a change notice issued, everything arrived and \
-         inspected (one deviation, closed), installed and commissioned, a work log of 5 days\n",
+         inspected (one deviation, closed), installed and commissioned, a work log of 5 days; the \
+         functional test plan (数字法庭 + 音响扩声) made, its conditions confirmed by both sides, ready for results\n",
         project.id,
         signed + Days::new(7),
         signed + Days::new(15),
@@ -536,6 +538,42 @@ async fn delivery(
             problems: problems.map(str::to_string),
         };
         documents::add_work_log(db, system, pid, entry, now).await?;
+    }
+    Ok(())
+}
+
+/// The courtroom plan with its PA system, the test conditions confirmed by both sides: the
+/// engineers can record results from here.
+async fn functional_test(state: &AppState, system: &Actor, pid: i32, now: DateTime<Utc>) -> Result<(), AppError> {
+    let plan = test_plans::create(
+        &state.db,
+        &state.templates,
+        system,
+        pid,
+        test_plans::NewPlan {
+            templates: vec!["digital_courtroom".into(), "public_address".into()],
+            title: None,
+            items_per_page: None,
+        },
+        now,
+    )
+    .await?;
+    for (party, engineers, signer) in [("ours", "李明、赵磊", None), ("client", "刘芳", Some(CONTACTS[2]))] {
+        test_plans::confirm_conditions(
+            &state.db,
+            system,
+            pid,
+            plan.plan.id,
+            test_plans::Conditions {
+                party: party.into(),
+                engineers: engineers.into(),
+                confirmed_by: signer.map(|_| CONTACTS[0].0.into()),
+                signer_name: signer.map(|c| c.0.into()),
+                signer_email: signer.map(|c| c.1.into()),
+            },
+            now,
+        )
+        .await?;
     }
     Ok(())
 }
