@@ -79,7 +79,7 @@ fn peak_rss_kb() -> Option<u64> {
 
 fn parse(bytes: &[u8]) -> anyhow::Result<usize> {
     let mut book = Workbook::open(bytes, "equipment-100k.xlsx").map_err(|e| anyhow::anyhow!("{e}"))?;
-    let parsed = parse_list(&mut book, None, &[]).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let parsed = parse_list(&mut book, None, &[], &[]).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(parsed.items.len())
 }
 
@@ -152,7 +152,7 @@ async fn import_only(path: &str) -> anyhow::Result<()> {
     println!(
         "{seconds} {baseline} {} {}",
         peak_rss_kb().unwrap_or(0),
-        outcome.parsed.items.len()
+        outcome.parsed.item_count
     );
     drop((state, db));
     Ok(())

@@ -176,8 +176,11 @@ struct ImportResult {
     header_row: u32,
     /// Detected (or mapped) columns.
     columns: Vec<ColumnDto>,
-    /// Parsed equipment lines.
+    /// The parsed equipment lines of a dry run (a committed list's are at
+    /// GET /api/projects/{id}/equipment-lists/{list}).
     items: Vec<ItemDto>,
+    /// How many equipment lines the file has (after `exclude_rows`).
+    item_count: u32,
     /// Problems, each pinned to sheet, row and column.
     problems: Vec<ProblemDto>,
     /// 小计 / 合计 rows left out.
@@ -280,7 +283,8 @@ impl EquipmentApi {
     /// Managers. With `dry_run=true` the answer is a preview (sheet, header, columns, items and
     /// problems pinned to their cells) and nothing is written. Otherwise the list becomes a new
     /// version in one transaction — only if it has no problems left (leave bad rows out with
-    /// `exclude_rows`).
+    /// `exclude_rows`); it is written as it is read, and the answer gives its count (its items
+    /// are at GET /api/projects/{id}/equipment-lists/{list}).
     #[oai(
         path = "/projects/:id/equipment-lists",
         method = "post",
@@ -353,6 +357,7 @@ impl EquipmentApi {
                 })
                 .collect(),
             items: p.items.iter().map(ItemDto::from).collect(),
+            item_count: p.item_count as u32,
             problems: p
                 .problems
                 .iter()

@@ -178,7 +178,10 @@ pub struct ParsedList {
     pub header_row: u32,
     /// Which column (0-based) holds which field.
     pub columns: Vec<(Field, usize)>,
+    /// The items, unless they were handed on as they were read ([`stream_list`]).
     pub items: Vec<ParsedItem>,
+    /// How many items the list has, kept or handed on.
+    pub item_count: usize,
     pub problems: Vec<Problem>,
     /// 小计 / 合计 rows left out.
     pub skipped_total_rows: u32,
@@ -229,6 +232,38 @@ pub fn parse_list(
     book: &mut Workbook<'_>,
     sheet_name: Option<&str>,
     mapping: &[(Field, usize)],
+    exclude_rows: &[u32],
+) -> Result<ParsedList, String> {
+    read_list(book, sheet_name, mapping, exclude_rows, None)
+}
+
+/// What a streamed list's items are handed to, `chunk` at a time, with the list's sheet and
+/// header; breaking stops the reading.
+pub struct ItemSink<'s> {
+    pub chunk: usize,
+    pub take: &'s mut dyn FnMut(&ParsedList, Vec<ParsedItem>) -> ControlFlow<()>,
+}
+
+/// Parses the list like [`parse_list`], leaving out the 1-based rows in `exclude_rows`, and hands
+/// its items to `sink` as they are read instead of keeping them — as long as no problem has been
+/// found; from the first problem on they are dropped (the list will not be imported), while the
+/// reading goes on to report every problem.
+pub fn stream_list(
+    book: &mut Workbook<'_>,
+    sheet_name: Option<&str>,
+    mapping: &[(Field, usize)],
+    exclude_rows: &[u32],
+    sink: ItemSink<'_>,
+) -> Result<ParsedList, String> {
+    read_list(book, sheet_name, mapping, exclude_rows, Some(sink))
+}
+
+fn read_list(
+    book: &mut Workbook<'_>,
+    sheet_name: Option<&str>,
+    mapping: &[(Field, usize)],
+    exclude_rows: &[u32],
+    mut sink: Option<ItemSink<'_>>,
 ) -> Result<ParsedList, String> {
     let names = book.sheet_names();
     let candidates: Vec<&String> = match sheet_name {
@@ -262,12 +297,19 @@ pub fn parse_list(
     columns.sort();
     let mut list = ListBuilder::new(sheet, header, columns);
     book.rows(sheet, |r, row| {
-        if r > header {
-            list.row(r, row);
+        if r <= header || exclude_rows.contains(&(r as u32 + 1)) {
+            return ControlFlow::Continue(());
         }
-        ControlFlow::Continue(())
+        list.row(r, row);
+        match sink.as_mut() {
+            Some(sink) if list.parsed.items.len() >= sink.chunk => list.hand_on(sink),
+            _ => ControlFlow::Continue(()),
+        }
     })
     .map_err(|e| e.to_string())?;
+    if let Some(sink) = sink.as_mut() {
+        let _ = list.hand_on(sink);
+    }
     Ok(list.finish())
 }
 
@@ -285,6 +327,7 @@ impl ListBuilder {
                 header_row: (header + 1) as u32,
                 columns,
                 items: Vec::new(),
+                item_count: 0,
                 problems: Vec::new(),
                 skipped_total_rows: 0,
             },
@@ -294,6 +337,15 @@ impl ListBuilder {
 
     fn finish(self) -> ParsedList {
         self.parsed
+    }
+
+    /// Hands the items read so far to `sink`; once a problem is known they are dropped instead.
+    fn hand_on(&mut self, sink: &mut ItemSink<'_>) -> ControlFlow<()> {
+        let items = std::mem::take(&mut self.parsed.items);
+        if items.is_empty() || !self.parsed.problems.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        (sink.take)(&self.parsed, items)
     }
 
     fn column(&self, f: Field) -> Option<usize> {
@@ -315,10 +367,10 @@ impl ListBuilder {
             self.parsed.skipped_total_rows += 1;
             return;
         }
-        let sheet = self.parsed.sheet.clone();
         let row_no = (r + 1) as u32;
         let text_at = |f: Field| self.column(f).map(|c| cell(c).text()).filter(|t| !t.is_empty());
         let Some(name) = text_at(Field::Name) else {
+            let sheet = self.parsed.sheet.clone();
             let column = self.column(Field::Name).map(column_name);
             self.parsed.problems.push(Problem {
                 message: format!(
@@ -357,6 +409,7 @@ impl ListBuilder {
                     Some(n)
                 }
                 Err(raw) => {
+                    let sheet = self.parsed.sheet.clone();
                     self.parsed.problems.push(Problem {
                         sheet: sheet.clone(),
                         row: row_no,
@@ -378,6 +431,7 @@ impl ListBuilder {
             }
         }
         self.parsed.items.push(item);
+        self.parsed.item_count += 1;
     }
 }
 
@@ -458,7 +512,7 @@ mod tests {
 
     fn parse_fixture(name: &str, sheet: Option<&str>) -> Result<ParsedList, String> {
         let bytes = jiaofu_tests::fixture(name);
-        parse_list(&mut Workbook::open(&bytes, name).expect("readable"), sheet, &[])
+        parse_list(&mut Workbook::open(&bytes, name).expect("readable"), sheet, &[], &[])
     }
 
     fn assert_contract_list(list: &ParsedList) {
@@ -551,6 +605,48 @@ mod tests {
     }
 
     #[test]
+    fn a_streamed_list_hands_on_its_items_in_chunks_until_a_problem_is_found() {
+        let rows: Vec<Vec<String>> = std::iter::once(vec!["设备名称".to_string(), "数量".to_string()])
+            .chain((1..=7).map(|n| vec![format!("交换机 {n}"), n.to_string()]))
+            .collect();
+        let stream = |rows: &[Vec<String>], exclude: &[u32]| {
+            let table: Vec<Vec<&str>> = rows.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
+            let table: Vec<&[&str]> = table.iter().map(Vec::as_slice).collect();
+            let mut chunks: Vec<Vec<u32>> = Vec::new();
+            let mut take = |_: &ParsedList, items: Vec<ParsedItem>| {
+                chunks.push(items.iter().map(|i| i.row).collect());
+                ControlFlow::Continue(())
+            };
+            let list = stream_list(
+                &mut sheet(&table),
+                None,
+                &[],
+                exclude,
+                ItemSink {
+                    chunk: 3,
+                    take: &mut take,
+                },
+            )
+            .expect("parses");
+            (list, chunks)
+        };
+        let (list, chunks) = stream(&rows, &[3]);
+        assert_eq!(
+            chunks,
+            [vec![2, 4, 5], vec![6, 7, 8]],
+            "row 3 left out, three at a time"
+        );
+        assert!(list.items.is_empty());
+        assert_eq!(list.item_count, 6);
+
+        let mut broken = rows.clone();
+        broken[5][1] = "五台半".into();
+        let (list, chunks) = stream(&broken, &[]);
+        assert_eq!(chunks, [vec![2, 3, 4]], "nothing after the problem on row 6");
+        assert_eq!(list.problems.len(), 1);
+    }
+
+    #[test]
     fn quantities_in_full_width_digits_or_with_a_unit_glued_on_parse_and_words_do_not() {
         let list = parse_list(
             &mut sheet(&[
@@ -561,6 +657,7 @@ mod tests {
                 &["", "小计", "", "", "", ""],
             ]),
             None,
+            &[],
             &[],
         )
         .expect("parses");
@@ -578,7 +675,7 @@ mod tests {
     #[test]
     fn a_mapping_overrides_the_detected_columns() {
         let rows: &[&[&str]] = &[&["名称", "数量", "说明"], &["交换机", "2", "S5735"]];
-        let list = parse_list(&mut sheet(rows), None, &[(Field::Model, 2)]).expect("parses");
+        let list = parse_list(&mut sheet(rows), None, &[(Field::Model, 2)], &[]).expect("parses");
         assert_eq!(list.items[0].model.as_deref(), Some("S5735"));
     }
 }
@@ -605,7 +702,7 @@ mod reconcile_fixtures {
 
     fn lines(name: &str) -> Vec<Line> {
         let bytes = jiaofu_tests::fixture(name);
-        let list = parse_list(&mut Workbook::open(&bytes, name).expect("readable"), None, &[]).expect("parses");
+        let list = parse_list(&mut Workbook::open(&bytes, name).expect("readable"), None, &[], &[]).expect("parses");
         list.items.iter().map(Line::from).collect()
     }
 

@@ -1,7 +1,7 @@
 //! Importing equipment lists: parse (off the async threads), preview, then commit a new version in
 //! one transaction.
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use std::{collections::HashMap, ops::ControlFlow};
 
 use entity::{
     change_notice, client_contact, equipment_decision, equipment_item, equipment_list, project_member, task, user,
@@ -25,7 +25,7 @@ use crate::{
         types::{ListKind, TaskStatus, required_text},
     },
     error::{AppError, AppResult},
-    import::{Field, ParsedItem, ParsedList, grid, parse_list},
+    import::{Field, ItemSink, ParsedItem, ParsedList, grid, parse_list, stream_list},
 };
 
 pub struct ImportRequest {
@@ -79,24 +79,79 @@ pub async fn import(
     let mapping = parse_mapping(&req.mapping)?;
     access::project(db, actor, project_id, Need::Manage).await?;
     let sha = sha256_hex(&req.bytes);
-    let (file_name, sheet) = (req.file_name.clone(), req.sheet.clone());
-    let bytes = req.bytes;
-    let parsed = tokio::task::spawn_blocking(move || -> Result<ParsedList, AppError> {
-        let mut book =
-            grid::Workbook::open(&bytes, &file_name).map_err(|e| AppError::invalid("file", format!("file: {e}")))?;
-        parse_list(&mut book, sheet.as_deref(), &mapping).map_err(|e| AppError::invalid("file", format!("file: {e}")))
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("the import task failed: {e}"))??;
-    let mut parsed = parsed;
-    parsed.items.retain(|i| !req.exclude_rows.contains(&i.row));
-    parsed.problems.retain(|p| !req.exclude_rows.contains(&p.row));
-    if req.dry_run {
+    let ImportRequest {
+        file_name,
+        bytes,
+        sheet,
+        exclude_rows,
+        dry_run,
+        ..
+    } = req;
+    let invalid = |e: String| AppError::invalid("file", format!("file: {e}"));
+    if dry_run {
+        let parsed = tokio::task::spawn_blocking(move || -> Result<ParsedList, AppError> {
+            let mut book = grid::Workbook::open(&bytes, &file_name).map_err(|e| invalid(e.to_string()))?;
+            parse_list(&mut book, sheet.as_deref(), &mapping, &exclude_rows).map_err(invalid)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("the import task failed: {e}"))??;
         return Ok(ImportOutcome {
             parsed,
             committed: None,
         });
     }
+
+    // Parsing (one core) and inserting (another) overlap: the parser hands on a chunk of items at
+    // a time through a small channel, so a long list is never held whole, and everything is
+    // inserted in one transaction that a problem anywhere in the file rolls back.
+    let (sender, mut chunks) = tokio::sync::mpsc::channel::<(String, u32, Vec<ParsedItem>)>(2);
+    let name = file_name.clone();
+    let parser = tokio::task::spawn_blocking(move || -> Result<ParsedList, AppError> {
+        let mut book = grid::Workbook::open(&bytes, &name).map_err(|e| invalid(e.to_string()))?;
+        let mut take = |head: &ParsedList, items: Vec<ParsedItem>| {
+            match sender.blocking_send((head.sheet.clone(), head.header_row, items)) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(_) => ControlFlow::Break(()), // the import stopped on an error of its own
+            }
+        };
+        let sink = ItemSink {
+            chunk: ROWS_PER_INSERT,
+            take: &mut take,
+        };
+        stream_list(&mut book, sheet.as_deref(), &mapping, &exclude_rows, sink).map_err(invalid)
+    });
+    let txn = begin_write(db).await?;
+    let version = latest(&txn, project_id, kind).await?.map_or(1, |l| l.version + 1);
+    let mut list: Option<equipment_list::Model> = None;
+    let mut inserted = 0;
+    while let Some((sheet, header_row, items)) = chunks.recv().await {
+        let list_id = match &list {
+            Some(l) => l.id,
+            None => {
+                let l = equipment_list::ActiveModel {
+                    project_id: Set(project_id),
+                    kind: Set(kind.as_str().into()),
+                    version: Set(version),
+                    file_name: Set(file_name.clone()),
+                    file_sha256: Set(sha.clone()),
+                    sheet: Set(sheet),
+                    header_row: Set(header_row as i32),
+                    imported_by: Set(actor.id),
+                    imported_at: Set(now),
+                    approved_at: Set(None),
+                    approved_by: Set(None),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+                list.insert(l).id
+            }
+        };
+        inserted = insert_items(&txn, list_id, inserted, items).await?;
+    }
+    let parsed = parser
+        .await
+        .map_err(|e| anyhow::anyhow!("the import task failed: {e}"))??;
     if !parsed.problems.is_empty() {
         let first: Vec<&str> = parsed.problems.iter().take(3).map(|p| p.message.as_str()).collect();
         let rows: Vec<String> = parsed.problems.iter().map(|p| p.row.to_string()).collect();
@@ -110,51 +165,9 @@ pub async fn import(
             ),
         ));
     }
-    if parsed.items.is_empty() {
+    let Some(list) = list.filter(|_| inserted == parsed.item_count) else {
         return Err(AppError::invalid("file", "file: the list has no equipment rows"));
-    }
-    let txn = begin_write(db).await?;
-    let version = latest(&txn, project_id, kind).await?.map_or(1, |l| l.version + 1);
-    let list = equipment_list::ActiveModel {
-        project_id: Set(project_id),
-        kind: Set(kind.as_str().into()),
-        version: Set(version),
-        file_name: Set(req.file_name.clone()),
-        file_sha256: Set(sha),
-        sheet: Set(parsed.sheet.clone()),
-        header_row: Set(parsed.header_row as i32),
-        imported_by: Set(actor.id),
-        imported_at: Set(now),
-        approved_at: Set(None),
-        approved_by: Set(None),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    // 1,000 rows (16 values each) per statement stays under SQLite's 32,766 and PostgreSQL's
-    // 65,535 bound parameters; the models are built one chunk at a time.
-    for (c, chunk) in parsed.items.chunks(1000).enumerate() {
-        let rows = chunk.iter().enumerate().map(|(i, item)| equipment_item::ActiveModel {
-            list_id: Set(list.id),
-            position: Set((c * 1000 + i) as i32 + 1),
-            source_row: Set(item.row as i32),
-            category: Set(item.category.clone()),
-            seq: Set(item.seq.clone()),
-            name: Set(item.name.clone()),
-            brand: Set(item.brand.clone()),
-            model: Set(item.model.clone()),
-            spec: Set(item.spec.clone()),
-            quantity: Set(item.quantity),
-            unit: Set(item.unit.clone()),
-            unit_price: Set(item.unit_price),
-            amount: Set(item.amount),
-            origin: Set(item.origin.clone()),
-            warranty: Set(item.warranty.clone()),
-            remark: Set(item.remark.clone()),
-            ..Default::default()
-        });
-        equipment_item::Entity::insert_many(rows).exec(&txn).await?;
-    }
+    };
     history::record(
         &txn,
         actor,
@@ -166,8 +179,8 @@ pub async fn import(
                 Some(format!(
                     "{} v{version}: {} ({} items)",
                     kind.label_zh(),
-                    req.file_name,
-                    parsed.items.len()
+                    file_name,
+                    parsed.item_count
                 )),
             ),
         ],
@@ -178,6 +191,50 @@ pub async fn import(
         parsed,
         committed: Some(list),
     })
+}
+
+/// Rows per INSERT statement: 1,000 rows of 16 values stay under SQLite's 32,766 and PostgreSQL's
+/// 65,535 bound parameters.
+const ROWS_PER_INSERT: usize = 1000;
+
+/// Inserts `items` after the `before` items already in the list; returns how many it has now.
+async fn insert_items(
+    db: &impl ConnectionTrait,
+    list_id: i32,
+    before: usize,
+    items: Vec<ParsedItem>,
+) -> AppResult<usize> {
+    let mut position = before;
+    let mut rows = Vec::with_capacity(items.len().min(ROWS_PER_INSERT));
+    let mut items = items.into_iter().peekable();
+    while let Some(item) = items.next() {
+        position += 1;
+        rows.push(equipment_item::ActiveModel {
+            list_id: Set(list_id),
+            position: Set(position as i32),
+            source_row: Set(item.row as i32),
+            category: Set(item.category),
+            seq: Set(item.seq),
+            name: Set(item.name),
+            brand: Set(item.brand),
+            model: Set(item.model),
+            spec: Set(item.spec),
+            quantity: Set(item.quantity),
+            unit: Set(item.unit),
+            unit_price: Set(item.unit_price),
+            amount: Set(item.amount),
+            origin: Set(item.origin),
+            warranty: Set(item.warranty),
+            remark: Set(item.remark),
+            ..Default::default()
+        });
+        if rows.len() == ROWS_PER_INSERT || items.peek().is_none() {
+            equipment_item::Entity::insert_many(std::mem::take(&mut rows))
+                .exec(db)
+                .await?;
+        }
+    }
+    Ok(position)
 }
 
 pub async fn lists(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<equipment_list::Model>> {
