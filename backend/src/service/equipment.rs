@@ -198,41 +198,92 @@ pub async fn import(
 const ROWS_PER_INSERT: usize = 1000;
 
 /// Inserts `items` after the `before` items already in the list; returns how many it has now.
+/// The statement is written once per chunk size and its values bound straight from the items:
+/// going through active models and the query builder took as long as parsing the file.
 async fn insert_items(
     db: &impl ConnectionTrait,
     list_id: i32,
     before: usize,
     items: Vec<ParsedItem>,
 ) -> AppResult<usize> {
-    let mut position = before;
-    let mut rows = Vec::with_capacity(items.len().min(ROWS_PER_INSERT));
-    let mut items = items.into_iter().peekable();
-    while let Some(item) = items.next() {
-        position += 1;
-        rows.push(equipment_item::ActiveModel {
-            list_id: Set(list_id),
-            position: Set(position as i32),
-            source_row: Set(item.row as i32),
-            category: Set(item.category),
-            seq: Set(item.seq),
-            name: Set(item.name),
-            brand: Set(item.brand),
-            model: Set(item.model),
-            spec: Set(item.spec),
-            quantity: Set(item.quantity),
-            unit: Set(item.unit),
-            unit_price: Set(item.unit_price),
-            amount: Set(item.amount),
-            origin: Set(item.origin),
-            warranty: Set(item.warranty),
-            remark: Set(item.remark),
-            ..Default::default()
-        });
-        if rows.len() == ROWS_PER_INSERT || items.peek().is_none() {
-            equipment_item::Entity::insert_many(std::mem::take(&mut rows))
-                .exec(db)
-                .await?;
+    use equipment_item::Column as C;
+    use sea_orm::{DbBackend, Iden, Statement, Value};
+    const COLUMNS: [C; 16] = [
+        C::ListId,
+        C::Position,
+        C::SourceRow,
+        C::Category,
+        C::Seq,
+        C::Name,
+        C::Brand,
+        C::Model,
+        C::Spec,
+        C::Quantity,
+        C::Unit,
+        C::UnitPrice,
+        C::Amount,
+        C::Origin,
+        C::Warranty,
+        C::Remark,
+    ];
+    let backend = db.get_database_backend();
+    let sql = |rows: usize| {
+        let names: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
+        let mut sql = format!(
+            "INSERT INTO {} ({}) VALUES ",
+            equipment_item::Entity.to_string(),
+            names.join(", ")
+        );
+        for r in 0..rows {
+            sql.push_str(if r == 0 { "(" } else { ", (" });
+            for c in 0..COLUMNS.len() {
+                if c > 0 {
+                    sql.push_str(", ");
+                }
+                match backend {
+                    DbBackend::Postgres => sql.push_str(&format!("${}", r * COLUMNS.len() + c + 1)),
+                    _ => sql.push('?'),
+                }
+            }
+            sql.push(')');
         }
+        sql
+    };
+    let full = sql(ROWS_PER_INSERT);
+    let mut position = before;
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        let mut values: Vec<Value> = Vec::with_capacity(ROWS_PER_INSERT * COLUMNS.len());
+        let mut rows = 0;
+        for item in items.by_ref().take(ROWS_PER_INSERT) {
+            position += 1;
+            rows += 1;
+            values.extend([
+                Value::Int(Some(list_id)),
+                Value::Int(Some(position as i32)),
+                Value::Int(Some(item.row as i32)),
+                Value::String(item.category),
+                Value::String(item.seq),
+                Value::String(Some(item.name)),
+                Value::String(item.brand),
+                Value::String(item.model),
+                Value::String(item.spec),
+                Value::Double(item.quantity),
+                Value::String(item.unit),
+                Value::Double(item.unit_price),
+                Value::Double(item.amount),
+                Value::String(item.origin),
+                Value::String(item.warranty),
+                Value::String(item.remark),
+            ]);
+        }
+        let statement = if rows == ROWS_PER_INSERT {
+            full.clone()
+        } else {
+            sql(rows)
+        };
+        db.execute_raw(Statement::from_sql_and_values(backend, statement, values))
+            .await?;
     }
     Ok(position)
 }
