@@ -459,7 +459,12 @@ fn category_title(only: &Cell<'_>) -> Option<String> {
 /// A row whose first two values say 合计 / 小计 / 总计 / total.
 fn is_total_row(first_two: [Option<&Cell<'_>>; 2]) -> bool {
     first_two.into_iter().flatten().any(|c| {
-        let t = normalise_header(&c.text());
+        // Every keyword ends in one of these letters: most rows are ruled out without normalising.
+        let Cell::Text(t) = c else { return false };
+        if !t.chars().any(|ch| matches!(ch, '计' | '价' | 'l' | 'L' | 'm' | 'M')) {
+            return false;
+        }
+        let t = normalise_header(t);
         ["合计", "小计", "总计", "总价", "total", "subtotal", "sum"]
             .iter()
             .any(|k| t == *k || t.starts_with(k))
