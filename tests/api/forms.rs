@@ -38,6 +38,21 @@ pub(crate) async fn download(app: &TestApp, path: &str) -> (String, Vec<u8>) {
     (status, response.bytes().await.expect("bytes").to_vec())
 }
 
+/// Issues a form (a new version: 201) and downloads the issued file.
+pub(crate) async fn issue(app: &TestApp, project: i64, key: &str) -> (Value, Vec<u8>) {
+    let record = app
+        .post(
+            &format!("/api/projects/{project}/documents/{key}/issue"),
+            &app.admin,
+            json!({}),
+        )
+        .await
+        .expect(201);
+    let (status, bytes) = download(app, &format!("/api/projects/{project}/documents/{key}.docx")).await;
+    assert_eq!(status, "issued", "{key}: {record}");
+    (record, bytes)
+}
+
 pub(crate) fn expect_text(form: &str, text: &str, expected: &[&str]) {
     let text = compact(text);
     for e in expected {
@@ -74,16 +89,7 @@ async fn every_form_of_the_demo_project_is_ready_issued_and_printed() {
             continue;
         }
         assert_eq!(form["readiness"], "ready", "{form}");
-        let record = app
-            .post(
-                &format!("/api/projects/{id}/documents/{key}/issue"),
-                &app.admin,
-                json!({}),
-            )
-            .await
-            .expect(201);
-        let (status, bytes) = download(&app, form["download"].as_str().expect("path")).await;
-        assert_eq!(status, "issued");
+        let (record, bytes) = issue(&app, id, &key).await;
         docs.push((key, bytes));
         issued.push((form["title"].as_str().expect("title").to_string(), record));
     }

@@ -12,6 +12,39 @@ use jiaofu_tests::{
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
+/// A project with 李明 on its team as an engineer: its id and his token.
+async fn project_with_engineer(app: &TestApp, code: &str) -> (i64, String) {
+    let id = app.project(code, "2026-11-02").await["id"].as_i64().expect("id");
+    let (li, li_token) = app.user("li.ming", "engineer").await;
+    app.post(
+        &format!("/api/projects/{id}/members"),
+        &app.admin,
+        json!({"user_id": li, "role": "engineer"}),
+    )
+    .await
+    .expect(200);
+    (id, li_token)
+}
+
+/// Both sides confirm the test conditions; the client names 周文涛 as its signer.
+async fn confirm_conditions(app: &TestApp, base: &str, li_token: &str) {
+    app.post(
+        &format!("{base}/conditions"),
+        li_token,
+        json!({"party": "ours", "engineers": "李明、赵磊"}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("{base}/conditions"),
+        &app.admin,
+        json!({"party": "client", "engineers": "刘芳", "confirmed_by": "陈志刚",
+               "signer_name": "周文涛", "signer_email": "zhou.wentao@court.example.cn"}),
+    )
+    .await
+    .expect(200);
+}
+
 fn pages(plan: &Value) -> &Vec<Value> {
     plan["pages"].as_array().expect("pages")
 }
@@ -101,17 +134,7 @@ async fn a_courtroom_plan_is_tested_signed_page_by_page_by_both_parties_and_cert
     let sink = SmtpSink::start();
     let url = sink.url();
     let app = spawn_app_with(move |s| s.smtp_url = Some(Secret::new(url))).await;
-    let id = app.project("ZJFY-2026-018", "2026-11-02").await["id"]
-        .as_i64()
-        .expect("id");
-    let (li, li_token) = app.user("li.ming", "engineer").await;
-    app.post(
-        &format!("/api/projects/{id}/members"),
-        &app.admin,
-        json!({"user_id": li, "role": "engineer"}),
-    )
-    .await
-    .expect(200);
+    let (id, li_token) = project_with_engineer(&app, "ZJFY-2026-018").await;
 
     // Every template instantiates and paginates; the courtroom job carries its PA system.
     let templates = app.get("/api/test-plan-templates", &app.admin).await.expect(200);
@@ -159,21 +182,7 @@ async fn a_courtroom_plan_is_tested_signed_page_by_page_by_both_parties_and_cert
     )
     .await
     .expect(409);
-    app.post(
-        &format!("{base}/conditions"),
-        &li_token,
-        json!({"party": "ours", "engineers": "李明、赵磊"}),
-    )
-    .await
-    .expect(200);
-    app.post(
-        &format!("{base}/conditions"),
-        &app.admin,
-        json!({"party": "client", "engineers": "刘芳", "confirmed_by": "陈志刚",
-               "signer_name": "周文涛", "signer_email": "zhou.wentao@court.example.cn"}),
-    )
-    .await
-    .expect(200);
+    confirm_conditions(&app, &base, &li_token).await;
 
     // Page 1 with one failure: it cannot be signed, and the answer names the item.
     let mut plan = pass_page(&app, &base, &li_token, &plan, 1).await;
@@ -451,16 +460,7 @@ async fn a_courtroom_plan_is_tested_signed_page_by_page_by_both_parties_and_cert
     let plan = app.get(&base, &li_token).await.expect(200);
     let mut docs = Vec::new();
     for key in ["functional-test", "device-test", "pre-acceptance-certificate"] {
-        let record = app
-            .post(
-                &format!("/api/projects/{id}/documents/{key}/issue"),
-                &app.admin,
-                json!({}),
-            )
-            .await
-            .expect(201);
-        let (status, bytes) = crate::forms::download(&app, &format!("/api/projects/{id}/documents/{key}.docx")).await;
-        assert_eq!(status, "issued", "{key}: {record}");
+        let (_, bytes) = crate::forms::issue(&app, id, key).await;
         docs.push((key.to_string(), bytes));
     }
     let signature_of = |n: i64, party: &str| {
@@ -702,17 +702,7 @@ async fn every_template_instantiates_paginates_and_prints_one_printed_page_per_l
 #[tokio::test]
 async fn items_are_edited_until_signed_a_client_can_decline_a_revoked_link_is_gone_and_guessing_is_limited() {
     let app = spawn_app_with(|s| s.login_max_failures_per_address = 5).await;
-    let id = app.project("ZJFY-2026-019", "2026-11-02").await["id"]
-        .as_i64()
-        .expect("id");
-    let (li, li_token) = app.user("li.ming", "engineer").await;
-    app.post(
-        &format!("/api/projects/{id}/members"),
-        &app.admin,
-        json!({"user_id": li, "role": "engineer"}),
-    )
-    .await
-    .expect(200);
+    let (id, li_token) = project_with_engineer(&app, "ZJFY-2026-019").await;
     let plans = format!("/api/projects/{id}/test-plans");
     let plan = app
         .post(&plans, &app.admin, json!({"templates": ["video_conference"]}))
@@ -802,21 +792,7 @@ async fn items_are_edited_until_signed_a_client_can_decline_a_revoked_link_is_go
         .expect(422);
 
     // A result too long to print on its page is refused with what to do.
-    app.post(
-        &format!("{base}/conditions"),
-        &li_token,
-        json!({"party": "ours", "engineers": "李明"}),
-    )
-    .await
-    .expect(200);
-    app.post(
-        &format!("{base}/conditions"),
-        &app.admin,
-        json!({"party": "client", "engineers": "刘芳", "confirmed_by": "陈志刚",
-               "signer_name": "周文涛", "signer_email": "zhou.wentao@court.example.cn"}),
-    )
-    .await
-    .expect(200);
+    confirm_conditions(&app, &base, &li_token).await;
     let first = page(&plan, 1)["items"][0]["id"].clone();
     let long = app
         .put(
