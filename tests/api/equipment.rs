@@ -135,6 +135,59 @@ async fn the_purchase_order_is_reconciled_against_the_contract_list() {
 }
 
 #[tokio::test]
+async fn a_problem_deep_in_a_long_list_rolls_back_the_rows_already_written() {
+    // Rows are written in chunks of 1,000 while the file is still being read: a bad row after
+    // the second chunk must still leave nothing behind, and one with a special character intact.
+    let app = spawn_app().await;
+    let path = project(&app).await;
+    let mut csv = String::from("序号,设备名称,型号,数量,单位,备注\n");
+    for n in 1..=2500 {
+        let quantity = if n == 2400 {
+            "若干".to_string()
+        } else {
+            (n % 9 + 1).to_string()
+        };
+        csv.push_str(&format!(
+            "{n},\"网络摄像机 \"\"{n}\"\"\",DS-{n:05},{quantity},台,含支架\\吊装\n"
+        ));
+    }
+    let refused = app
+        .upload(
+            &path,
+            &app.admin,
+            &[("kind", "contract")],
+            "long.csv",
+            csv.clone().into_bytes(),
+        )
+        .await
+        .expect(422);
+    let message = refused["message"].as_str().expect("message");
+    assert!(message.contains("list!D2401 数量: '若干' is not a number"), "{message}");
+    assert_eq!(app.get(&path, &app.admin).await.expect(200), serde_json::json!([]));
+
+    let done = app
+        .upload(
+            &path,
+            &app.admin,
+            &[("kind", "contract"), ("exclude_rows", "2401")],
+            "long.csv",
+            csv.into_bytes(),
+        )
+        .await
+        .expect(200);
+    assert_eq!(done["item_count"], 2499);
+    let list = app
+        .get(&format!("{path}/{}", done["list"]["id"]), &app.admin)
+        .await
+        .expect(200);
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2499);
+    assert_eq!(items[2498]["name"], "网络摄像机 \"2500\"");
+    assert_eq!(items[2498]["row"], 2501, "in file order, the left-out row missing");
+    assert_eq!(items[0]["remark"], "含支架\\吊装");
+}
+
+#[tokio::test]
 async fn a_file_with_problems_commits_nothing_unless_the_bad_rows_are_left_out() {
     let app = spawn_app().await;
     let path = project(&app).await;
