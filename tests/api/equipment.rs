@@ -162,7 +162,7 @@ async fn a_problem_deep_in_a_long_list_rolls_back_the_rows_already_written() {
         .await
         .expect(422);
     let message = refused["message"].as_str().expect("message");
-    assert!(message.contains("list!D2401 数量: '若干' is not a number"), "{message}");
+    assert!(message.contains("long!D2401 数量: '若干' is not a number"), "{message}");
     assert_eq!(app.get(&path, &app.admin).await.expect(200), serde_json::json!([]));
 
     let done = app
