@@ -1037,13 +1037,19 @@ fn test_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>, stages: &[Sta
             .zip(PART1_WEIGHTS)
             .map(|(l, w)| Column::new(l.text(lang), w))
             .collect();
+        let unsigned: Vec<String> = pages
+            .iter()
+            .filter(|p| p.client.is_none() || p.ours.is_none())
+            .map(|p| p.number.to_string())
+            .collect();
+        if !unsigned.is_empty() {
+            missing.push(format!(
+                "{}: not signed by both parties yet: page {}",
+                plan.title,
+                unsigned.join(", ")
+            ));
+        }
         for page in pages {
-            if page.client.is_none() || page.ours.is_none() {
-                missing.push(format!(
-                    "{}: page {} is not signed by both parties",
-                    plan.title, page.number
-                ));
-            }
             blocks.push(Block::PageHeading(format!(
                 "{} {}（{}）",
                 Label::Part1.text(lang),
