@@ -67,6 +67,11 @@ impl Page<'_> {
     pub fn label(&self, lang: Lang) -> String {
         page_label(self.number, lang)
     }
+
+    /// The stage its items test (a page never spans two).
+    pub fn stage(&self) -> Option<Stage> {
+        self.items.first().and_then(|(i, _)| Stage::parse(&i.stage).ok())
+    }
 }
 
 /// "第一部分 测试内容 第 3 页", or the certificate's title for page 0.
@@ -250,11 +255,7 @@ impl PlanData {
         self.pages()
             .iter()
             .map(|p| {
-                let stage = p
-                    .items
-                    .first()
-                    .and_then(|(i, _)| Stage::parse(&i.stage).ok())
-                    .map_or("", |s| Label::stage(s).text(lang));
+                let stage = p.stage().map_or("", |s| Label::stage(s).text(lang));
                 vec![
                     Label::PageNo.fill(lang, &[&p.number.to_string()]),
                     stage.into(),
@@ -366,11 +367,7 @@ pub async fn records(db: &impl ConnectionTrait, project: &project::Model, lang: 
             .iter()
             .map(|p| TestPageData {
                 number: p.number,
-                stage: p
-                    .items
-                    .first()
-                    .and_then(|(i, _)| Stage::parse(&i.stage).ok())
-                    .unwrap_or(Stage::System),
+                stage: p.stage().unwrap_or(Stage::System),
                 rows: p.items.iter().map(|(i, n)| printed_row(i, n, lang)).collect(),
                 client: signed(p.client),
                 ours: signed(p.ours),
@@ -466,10 +463,12 @@ pub async fn list(db: &DatabaseConnection, actor: &Actor, project_id: i32) -> Ap
         .await?)
 }
 
-/// Refuses a change that altered a signed page (or the signed certificate): called inside the
-/// transaction after the change, so a refusal rolls it back.
-async fn signed_content_unchanged(db: &impl ConnectionTrait, project: &project::Model, plan_id: i32) -> AppResult<()> {
+/// The plan as a change inside the transaction left it, or why the change is refused: a page that
+/// no longer fits its printed sheet, or a signed page (or the signed certificate) whose content
+/// changed. Called before committing, so a refusal rolls the change back.
+async fn checked(db: &impl ConnectionTrait, project: &project::Model, plan_id: i32) -> AppResult<PlanData> {
     let data = load(db, project.clone(), plan_id).await?;
+    data.fits_printed_pages()?;
     let mut changed: Vec<String> = Vec::new();
     for s in &data.signatures {
         if data.content_sha256(s.page).as_deref() != Some(s.content_sha256.as_str()) {
@@ -484,7 +483,7 @@ async fn signed_content_unchanged(db: &impl ConnectionTrait, project: &project::
         }
     }
     if changed.is_empty() {
-        Ok(())
+        Ok(data)
     } else {
         Err(AppError::Conflict(format!(
             "{} {} signed: void its signatures with a reason before changing what it says",
@@ -799,8 +798,7 @@ pub async fn record_result(
     item.recorded_by = Set(actor.id);
     item.recorded_at = Set(Some(now));
     let item = item.update(&txn).await?;
-    load(&txn, project.clone(), plan_id).await?.fits_printed_pages()?;
-    signed_content_unchanged(&txn, &project, plan_id).await?;
+    checked(&txn, &project, plan_id).await?;
     arrival::start_task(&txn, actor, project_id, FUNCTIONAL_TEST, now).await?;
     txn.commit().await?;
     Ok(item)
@@ -857,7 +855,7 @@ fn apply(item: &mut test_item::ActiveModel, patch: ItemPatch, data: &PlanData) -
 }
 
 /// Renumbers positions 1.. in page order and closes gaps in page numbers, then checks that no
-/// page grew past what one printed page holds.
+/// page grew past the items one printed page holds (its lines are checked by [`checked`]).
 async fn settle_layout(db: &impl ConnectionTrait, project: &project::Model, plan_id: i32) -> AppResult<()> {
     let data = load(db, project.clone(), plan_id).await?;
     let mut page_map: HashMap<i32, i32> = HashMap::new();
@@ -881,7 +879,7 @@ async fn settle_layout(db: &impl ConnectionTrait, project: &project::Model, plan
             "page {page} would hold {n} items; one printed page holds at most {MAX_ITEMS_PER_PAGE}"
         )));
     }
-    load(db, project.clone(), plan_id).await?.fits_printed_pages()
+    Ok(())
 }
 
 pub async fn update_item(
@@ -900,7 +898,7 @@ pub async fn update_item(
     apply(&mut item, patch, &data)?;
     item.update(&txn).await?;
     settle_layout(&txn, &project, plan_id).await?;
-    signed_content_unchanged(&txn, &project, plan_id).await?;
+    let data = checked(&txn, &project, plan_id).await?;
     event(
         &txn,
         actor,
@@ -911,7 +909,6 @@ pub async fn update_item(
         now,
     )
     .await?;
-    let data = load(&txn, project, plan_id).await?;
     txn.commit().await?;
     Ok(data)
 }
@@ -943,7 +940,7 @@ pub async fn add_item(
     let item = item.insert(&txn).await?;
     // Ties with the item it follows: the id order puts the new one after it.
     settle_layout(&txn, &project, plan_id).await?;
-    signed_content_unchanged(&txn, &project, plan_id).await?;
+    let data = checked(&txn, &project, plan_id).await?;
     event(
         &txn,
         actor,
@@ -954,7 +951,6 @@ pub async fn add_item(
         now,
     )
     .await?;
-    let data = load(&txn, project, plan_id).await?;
     txn.commit().await?;
     Ok(data)
 }
@@ -972,7 +968,7 @@ pub async fn delete_item(
     let item = item_of(&txn, plan_id, item_id).await?;
     test_item::Entity::delete_by_id(item.id).exec(&txn).await?;
     settle_layout(&txn, &project, plan_id).await?;
-    signed_content_unchanged(&txn, &project, plan_id).await?;
+    let data = checked(&txn, &project, plan_id).await?;
     event(
         &txn,
         actor,
@@ -983,7 +979,6 @@ pub async fn delete_item(
         now,
     )
     .await?;
-    let data = load(&txn, project, plan_id).await?;
     txn.commit().await?;
     Ok(data)
 }
@@ -1016,7 +1011,7 @@ pub async fn paginate(
     let mut plan: test_plan::ActiveModel = data.plan.into();
     plan.items_per_page = Set(per_page as i32);
     plan.update(&txn).await?;
-    signed_content_unchanged(&txn, &project, plan_id).await?;
+    let data = checked(&txn, &project, plan_id).await?;
     event(
         &txn,
         actor,
@@ -1027,7 +1022,6 @@ pub async fn paginate(
         now,
     )
     .await?;
-    let data = load(&txn, project, plan_id).await?;
     txn.commit().await?;
     Ok(data)
 }
