@@ -1,7 +1,7 @@
 //! Importing equipment lists: parse (off the async threads), preview, then commit a new version in
 //! one transaction.
 use chrono::{DateTime, Utc};
-use std::{collections::HashMap, ops::ControlFlow};
+use std::{collections::HashMap, ops::ControlFlow, sync::Arc};
 
 use entity::{
     change_notice, client_contact, equipment_decision, equipment_item, equipment_list, project_member, task, user,
@@ -78,7 +78,6 @@ pub async fn import(
     let kind = ListKind::parse(&req.kind)?;
     let mapping = parse_mapping(&req.mapping)?;
     access::project(db, actor, project_id, Need::Manage).await?;
-    let sha = sha256_hex(&req.bytes);
     let ImportRequest {
         file_name,
         bytes,
@@ -106,8 +105,10 @@ pub async fn import(
     // inserted in one transaction that a problem anywhere in the file rolls back.
     let (sender, mut chunks) = tokio::sync::mpsc::channel::<(String, u32, Vec<ParsedItem>)>(2);
     let name = file_name.clone();
+    let bytes = Arc::new(bytes);
+    let file = Arc::clone(&bytes);
     let parser = tokio::task::spawn_blocking(move || -> Result<ParsedList, AppError> {
-        let mut book = grid::Workbook::open(&bytes, &name).map_err(|e| invalid(e.to_string()))?;
+        let mut book = grid::Workbook::open(&file, &name).map_err(|e| invalid(e.to_string()))?;
         let mut take = |head: &ParsedList, items: Vec<ParsedItem>| {
             match sender.blocking_send((head.sheet.clone(), head.header_row, items)) {
                 Ok(()) => ControlFlow::Continue(()),
@@ -120,6 +121,9 @@ pub async fn import(
         };
         stream_list(&mut book, sheet.as_deref(), &mapping, &exclude_rows, sink).map_err(invalid)
     });
+    // While the parser opens the file and reads up to its first chunk.
+    let sha = sha256_hex(&bytes);
+    drop(bytes);
     let txn = begin_write(db).await?;
     let version = latest(&txn, project_id, kind).await?.map_or(1, |l| l.version + 1);
     let mut list: Option<equipment_list::Model> = None;
