@@ -38,7 +38,7 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
 }
 
 /// How often the SQLite write-ahead log is copied back into the database file.
-pub const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
 /// Copies the SQLite write-ahead log into the database file in the background. Left to SQLite,
 /// the commit that takes the log past 1,000 pages does it before answering: a 100,000-row import
