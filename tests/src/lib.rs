@@ -61,6 +61,16 @@ impl Reply {
         assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text);
         self.body
     }
+
+    /// Asserts the status of a refusal and that its message names `what` (what to fix); returns
+    /// the JSON body.
+    #[track_caller]
+    pub fn refused(self, status: u16, what: &str) -> Value {
+        let body = self.expect(status);
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(message.contains(what), "the message does not name '{what}': {body}");
+        body
+    }
 }
 
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
