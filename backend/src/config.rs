@@ -43,7 +43,11 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// A directory whose plans/ and calendars/ files replace or add to the built-in ones.
     pub templates_dir: Option<PathBuf>,
-    /// Failed logins allowed per account within `login_window_minutes`.
+    /// Failed logins allowed for one account from one client address within `login_window_minutes`:
+    /// the limit an attacker at one address meets, which leaves the owner elsewhere alone.
+    pub login_max_failures_per_pair: u64,
+    /// Failed logins allowed per account from all addresses together (a ceiling against guessing
+    /// spread over many addresses).
     pub login_max_failures_per_account: u64,
     /// Failed logins allowed per client address within `login_window_minutes`.
     pub login_max_failures_per_address: u64,
@@ -78,6 +82,9 @@ pub struct Settings {
     /// Fonts of the forms (East Asian body and title, Latin) and their language.
     pub form_fonts: Fonts,
     pub forms_lang: Lang,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are believed; from any other
+    /// peer those headers are ignored and the peer's own address is the client's.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for Settings {
@@ -91,7 +98,8 @@ impl Default for Settings {
             token_ttl_hours: 12,
             public_url: None,
             templates_dir: None,
-            login_max_failures_per_account: 5,
+            login_max_failures_per_pair: 5,
+            login_max_failures_per_account: 50,
             login_max_failures_per_address: 30,
             login_window_minutes: 15,
             signing_link_days: 7,
@@ -110,6 +118,7 @@ impl Default for Settings {
             company_logo: None,
             form_fonts: Fonts::default(),
             forms_lang: Lang::Zh,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -129,6 +138,7 @@ struct FileSettings {
     token_ttl_hours: Option<i64>,
     public_url: Option<String>,
     templates_dir: Option<PathBuf>,
+    login_max_failures_per_pair: Option<u64>,
     login_max_failures_per_account: Option<u64>,
     login_max_failures_per_address: Option<u64>,
     login_window_minutes: Option<i64>,
@@ -142,6 +152,7 @@ struct FileSettings {
     reminder_hour: Option<u32>,
     background_jobs: Option<bool>,
     upload_max_mb: Option<u64>,
+    trusted_proxies: Option<Vec<String>>,
     company: Option<CompanyFile>,
     forms: Option<FormsFile>,
 }
@@ -217,6 +228,9 @@ impl Settings {
             .or(file.public_url)
             .map(|u| u.trim_end_matches('/').to_string());
         s.templates_dir = var("JIAOFU_TEMPLATES_DIR").map(PathBuf::from).or(file.templates_dir);
+        if let Some(v) = file.login_max_failures_per_pair {
+            s.login_max_failures_per_pair = v;
+        }
         if let Some(v) = file.login_max_failures_per_account {
             s.login_max_failures_per_account = v;
         }
@@ -266,6 +280,16 @@ impl Settings {
             s.background_jobs = !matches!(v.as_str(), "0" | "false" | "no" | "off");
         } else if let Some(v) = file.background_jobs {
             s.background_jobs = v;
+        }
+        let proxies = match var("JIAOFU_TRUSTED_PROXIES") {
+            Some(v) => Some(v.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()),
+            None => file.trusted_proxies,
+        };
+        if let Some(list) = proxies {
+            s.trusted_proxies = list
+                .iter()
+                .map(|p| parse_network(p))
+                .collect::<anyhow::Result<_>>()?;
         }
         let company = file.company.unwrap_or_default();
         if let Some(v) = var("JIAOFU_COMPANY_NAME").or(company.name) {
@@ -318,6 +342,13 @@ impl Settings {
             .clone()
             .unwrap_or_else(|| format!("http://{}", self.listen))
     }
+}
+
+/// An address (`10.0.0.2`, `::1`) or a network (`10.0.0.0/8`).
+fn parse_network(text: &str) -> anyhow::Result<ipnet::IpNet> {
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| anyhow::anyhow!("trusted_proxies: '{text}' is not an address or a network such as 10.0.0.0/8"))
 }
 
 fn parse_var(value: Option<String>, name: &str) -> anyhow::Result<Option<i64>> {

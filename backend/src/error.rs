@@ -16,8 +16,12 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// Over a rate limit (429); try again after so many seconds.
     #[error("{message}")]
-    TooManyRequests { message: String },
+    TooManyRequests { message: String, retry_after_secs: u64 },
+    /// The server is saturated for this kind of work (503); try again after so many seconds.
+    #[error("{message}")]
+    Busy { message: String, retry_after_secs: u64 },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -51,7 +55,7 @@ impl From<DbErr> for AppError {
 #[derive(Debug, Object)]
 pub struct ErrorBody {
     /// Machine-readable kind: bad_request, unauthorized, forbidden, not_found, conflict, invalid,
-    /// too_many_requests, internal.
+    /// too_many_requests, busy, internal, method_not_allowed, payload_too_large, unsupported_media_type.
     pub code: String,
     /// What went wrong and what to fix, for people.
     pub message: String,
@@ -90,12 +94,25 @@ pub enum ApiError {
     /// A value is not acceptable; `field` names it.
     #[oai(status = 422)]
     Invalid(Json<ErrorBody>),
-    /// Too many attempts; wait and try again.
+    /// Too many attempts; wait as long as `Retry-After` says and try again.
     #[oai(status = 429)]
-    TooManyRequests(Json<ErrorBody>),
+    TooManyRequests(
+        Json<ErrorBody>,
+        /// Seconds until the limit's window ends.
+        #[oai(header = "Retry-After")]
+        u64,
+    ),
     /// The server failed; the cause is in its log.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
+    /// The server is busy with this kind of work (password checks); try again after `Retry-After`.
+    #[oai(status = 503)]
+    Busy(
+        Json<ErrorBody>,
+        /// Seconds to wait.
+        #[oai(header = "Retry-After")]
+        u64,
+    ),
 }
 
 impl From<AppError> for ApiError {
@@ -106,9 +123,14 @@ impl From<AppError> for ApiError {
             AppError::Forbidden(m) => ApiError::Forbidden(ErrorBody::new("forbidden", m, None)),
             AppError::NotFound(m) => ApiError::NotFound(ErrorBody::new("not_found", m, None)),
             AppError::Conflict(m) => ApiError::Conflict(ErrorBody::new("conflict", m, None)),
-            AppError::TooManyRequests { message } => {
-                ApiError::TooManyRequests(ErrorBody::new("too_many_requests", message, None))
-            }
+            AppError::TooManyRequests {
+                message,
+                retry_after_secs,
+            } => ApiError::TooManyRequests(ErrorBody::new("too_many_requests", message, None), retry_after_secs),
+            AppError::Busy {
+                message,
+                retry_after_secs,
+            } => ApiError::Busy(ErrorBody::new("busy", message, None), retry_after_secs),
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "request failed");
                 ApiError::Internal(ErrorBody::new(

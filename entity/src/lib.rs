@@ -27,5 +27,6 @@ pub mod task;
 pub mod test_item;
 pub mod test_plan;
 pub mod test_procedure;
+pub mod throttle_counter;
 pub mod user;
 pub mod work_log;

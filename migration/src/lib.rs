@@ -10,6 +10,7 @@ mod m20261125_000006_equipment;
 mod m20261125_000007_arrival;
 mod m20261125_000008_documents;
 mod m20261125_000009_test_plans;
+mod m20261130_000010_throttle;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_arrival::Migration),
             Box::new(m20261125_000008_documents::Migration),
             Box::new(m20261125_000009_test_plans::Migration),
+            Box::new(m20261130_000010_throttle::Migration),
         ]
     }
 }

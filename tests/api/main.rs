@@ -6,6 +6,7 @@ mod dashboard;
 mod documents;
 mod equipment;
 mod forms;
+mod hardening;
 mod mail;
 mod openapi;
 mod projects;

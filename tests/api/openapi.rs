@@ -53,9 +53,12 @@ async fn the_docs_and_health_checks_are_served() {
     assert_eq!((health.status.as_u16(), health.text.as_str()), (200, "ok"));
     let ready = app.request(Method::GET, "/readyz", None, None).await;
     assert_eq!((ready.status.as_u16(), ready.text.as_str()), (200, "ready"));
-    let unknown = app.request(Method::GET, "/api/nothing-here", None, None).await;
+    let unknown = app.get("/api/nothing-here", &app.admin).await;
     assert_eq!(unknown.status, 404);
     assert_eq!(unknown.body["code"], "not_found");
+    // Without a token nothing under /api is told apart, not even what does not exist.
+    let anonymous = app.request(Method::GET, "/api/nothing-here", None, None).await;
+    assert_eq!(anonymous.status, 401);
 }
 
 #[tokio::test]

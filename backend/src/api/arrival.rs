@@ -2,7 +2,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{deviation, inspection, received_unit, shipment};
 use poem_openapi::{Multipart, Object, OpenApi, param::Path, payload::Json, types::multipart::Upload};
 
-use super::{ApiTags, BearerAuth, actor, instant};
+use super::{ApiTags, BearerAuth, actor, instant, middleware::checked_text};
 use crate::{
     domain::types::optional_date as date,
     error::{ApiResult, AppError},
@@ -542,7 +542,7 @@ impl ArrivalApi {
     ) -> ApiResult<Json<ShipmentDto>> {
         let me = actor(&self.state, &auth).await?;
         access::project(&self.state.db, &me, id.0, Need::UpdateTasks).await?;
-        let file_name = form.file.file_name().unwrap_or("serials.xlsx").to_string();
+        let file_name = checked_text("file", form.file.file_name().unwrap_or("serials.xlsx").to_string())?;
         let bytes = form
             .file
             .into_vec()

@@ -59,11 +59,7 @@ impl AuthApi {
     /// account and per client address; past the limit the answer is 429 until the window passes.
     #[oai(path = "/auth/login", method = "post", operation_id = "login")]
     async fn login(&self, req: &Request, body: Json<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
-        let address = req
-            .remote_addr()
-            .as_socket_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
+        let address = super::middleware::ClientIp::of(req).text();
         let issued = auth::login(
             &self.state.db,
             &self.state.settings,

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
     param::{Path, Query},
-    payload::{Attachment, AttachmentType, Json},
+    payload::{Binary, Json},
 };
 
 use super::{ApiTags, BearerAuth, actor};
@@ -209,12 +209,41 @@ enum IssueResponse {
 enum DocxResponse {
     /// The .docx. `X-Document-Status` says `issued` or `draft`; a draft lists what is missing
     /// in `X-Document-Missing` (URL-encoded, separated by `; `).
-    #[oai(status = 200)]
+    #[oai(
+        status = 200,
+        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )]
     Ok(
-        Attachment<Vec<u8>>,
+        Binary<Vec<u8>>,
+        /// `attachment` with the file's name, in ASCII and (RFC 6266 `filename*`) in UTF-8.
+        #[oai(header = "Content-Disposition")]
+        String,
         #[oai(header = "X-Document-Status")] String,
         #[oai(header = "X-Document-Missing")] String,
     ),
+}
+
+/// `attachment` naming the file as RFC 6266 says: an ASCII `filename` for old clients (other
+/// characters as `_`) and the real name, percent-encoded UTF-8, as `filename*`.
+fn content_disposition(file_name: &str) -> String {
+    let ascii: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = file_name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
 /// Percent-encodes what is not safe in a header value.
@@ -298,9 +327,8 @@ impl DocumentsApi {
         let doc = documents::download(&self.state.db, &me, &house, id.0, key, version.0).await?;
         let status = if doc.issued.is_some() { "issued" } else { "draft" };
         Ok(DocxResponse::Ok(
-            Attachment::new(doc.bytes)
-                .attachment_type(AttachmentType::Attachment)
-                .filename(doc.file_name),
+            Binary(doc.bytes),
+            content_disposition(&doc.file_name),
             status.into(),
             header_safe(&doc.missing.join("; ")),
         ))

@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use entity::{equipment_item, equipment_list};
 use poem_openapi::{Multipart, Object, OpenApi, param::Path, payload::Json, types::multipart::Upload};
 
-use super::{ApiTags, BearerAuth, actor};
+use super::{ApiTags, BearerAuth, actor, middleware::checked_text};
 use crate::{
     error::{ApiResult, AppError},
     import::grid::column_name,
@@ -298,7 +298,9 @@ impl EquipmentApi {
         form: ImportForm,
     ) -> ApiResult<Json<ImportResult>> {
         let me = actor(&self.state, &auth).await?;
-        let file_name = form.file.file_name().unwrap_or("upload.xlsx").to_string();
+        let file_name = checked_text("file", form.file.file_name().unwrap_or("upload.xlsx").to_string())?;
+        let kind = checked_text("kind", form.kind)?;
+        let sheet = form.sheet.map(|s| checked_text("sheet", s)).transpose()?;
         if form.file.size() as u64 > self.state.settings.upload_max_bytes {
             return Err(AppError::invalid("file", "file: larger than the upload limit").into());
         }
@@ -307,7 +309,9 @@ impl EquipmentApi {
             .into_vec()
             .await
             .map_err(|e| AppError::invalid("file", format!("file: {e}")))?;
-        let mapping = match form.mapping.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        let mapping = form.mapping.map(|m| checked_text("mapping", m)).transpose()?;
+        let exclude = form.exclude_rows.map(|r| checked_text("exclude_rows", r)).transpose()?;
+        let mapping = match mapping.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
             Some(m) => serde_json::from_str::<std::collections::BTreeMap<String, String>>(m)
                 .map_err(|_| {
                     AppError::invalid("mapping", "mapping: expected a JSON object such as {\"model\": \"C\"}")
@@ -316,7 +320,7 @@ impl EquipmentApi {
                 .collect(),
             None => Vec::new(),
         };
-        let exclude_rows = match form.exclude_rows.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        let exclude_rows = match exclude.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
             Some(rows) => rows
                 .split([',', ' '])
                 .filter(|r| !r.is_empty())
@@ -333,10 +337,10 @@ impl EquipmentApi {
             &me,
             id.0,
             ImportRequest {
-                kind: form.kind,
+                kind,
                 file_name,
                 bytes,
-                sheet: form.sheet,
+                sheet,
                 mapping,
                 dry_run: form.dry_run.unwrap_or(false),
                 exclude_rows,

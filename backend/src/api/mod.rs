@@ -5,6 +5,7 @@ mod dashboard;
 mod documents;
 mod equipment;
 mod installation;
+pub mod middleware;
 mod outbox;
 mod plans;
 mod projects;
@@ -20,6 +21,7 @@ use poem_openapi::{ApiResponse, OpenApiService, SecurityScheme, Tags, auth::Bear
 use crate::{
     error::{ApiError, AppError, render_poem_error},
     service::{Actor, auth as auth_service},
+    api::middleware::Session,
     state::AppState,
 };
 
@@ -53,8 +55,8 @@ pub enum ApiTags {
 
 /// A token from `POST /api/auth/login`, sent as `Authorization: Bearer <token>`.
 #[derive(SecurityScheme)]
-#[oai(ty = "bearer")]
-pub struct BearerAuth(Bearer);
+#[oai(ty = "bearer", checker = "session_of")]
+pub struct BearerAuth(Session);
 
 impl BearerAuth {
     pub fn token(&self) -> &str {
@@ -62,9 +64,27 @@ impl BearerAuth {
     }
 }
 
+/// The session the middleware found for the request (it checks every token before the body is
+/// read); looked up here only for a request that did not pass through it.
+async fn session_of(req: &poem::Request, bearer: Bearer) -> poem::Result<Session> {
+    if let Some(session) = req.extensions().get::<Session>() {
+        return Ok(session.clone());
+    }
+    let state = req
+        .data::<AppState>()
+        .ok_or_else(|| poem::Error::from_status(poem::http::StatusCode::SERVICE_UNAVAILABLE))?;
+    let actor = auth_service::authenticate(&state.db, &bearer.token, Utc::now())
+        .await
+        .map_err(|e| poem::Error::from_response(poem::IntoResponse::into_response(ApiError::from(e))))?;
+    Ok(Session {
+        actor,
+        token: bearer.token,
+    })
+}
+
 /// The caller behind a bearer token.
-pub async fn actor(state: &AppState, auth: &BearerAuth) -> Result<Actor, ApiError> {
-    Ok(auth_service::authenticate(&state.db, auth.token(), Utc::now()).await?)
+pub async fn actor(_state: &AppState, auth: &BearerAuth) -> Result<Actor, ApiError> {
+    Ok(auth.0.actor.clone())
 }
 
 /// An empty success.
@@ -79,7 +99,7 @@ pub enum NoContent {
 /// browser (at most 500 characters of it).
 pub fn evidence(req: &poem::Request) -> crate::service::test_plans::Evidence {
     crate::service::test_plans::Evidence {
-        ip_address: req.remote_addr().as_socket_addr().map(|a| a.ip().to_string()),
+        ip_address: middleware::ClientIp::of(req).0.map(|ip| ip.to_string()),
         user_agent: req
             .headers()
             .get("user-agent")
@@ -141,93 +161,12 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/feeds/:token/calendar.ics", poem::get(public::calendar_feed))
         .at("/verify/:code", poem::get(public::verify))
         .at("/sign/:token", poem::get(public::signing_page).post(public::sign))
-        .around(limit_body)
-        .data(state)
+        .around(middleware::text_rule)
+        .around(middleware::limit_body)
+        .around(middleware::authenticate_first)
+        .around(middleware::client_address)
         .catch_all_error(render_poem_error)
-        .around(access_log)
-}
-
-/// Bodies larger than this are refused (uploads have their own, configurable, limit).
-const MAX_JSON_BODY: usize = 1024 * 1024;
-
-/// Refuses oversized request bodies with 413 before anything parses them, whether or not the client
-/// sent Content-Length.
-async fn limit_body<E: Endpoint>(next: E, mut req: poem::Request) -> poem::Result<poem::Response> {
-    use poem::http::{Method, StatusCode};
-    if matches!(
-        *req.method(),
-        Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS
-    ) {
-        return next.call(req).await.map(poem::IntoResponse::into_response);
-    }
-    let upload_limit = req
-        .data::<AppState>()
-        .map_or(20 * 1024 * 1024, |s| s.settings.upload_max_bytes as usize);
-    let is_upload = req.uri().path().ends_with("/equipment-lists");
-    // Multipart framing adds a little to the file itself.
-    let limit = if is_upload {
-        upload_limit + 64 * 1024
-    } else {
-        MAX_JSON_BODY
-    };
-    let too_large = || {
-        let what = if is_upload {
-            format!("uploads are limited to {} MB", upload_limit / (1024 * 1024))
-        } else {
-            "request bodies are limited to 1 MB".into()
-        };
-        poem::Error::from_string(
-            format!("the request is too large: {what}"),
-            StatusCode::PAYLOAD_TOO_LARGE,
-        )
-    };
-    if let Some(len) = req
-        .headers()
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        && len > limit
-    {
-        return Err(too_large());
-    }
-    let body = req.take_body().into_bytes_limit(limit).await.map_err(|_| too_large())?;
-    req.set_body(body);
-    next.call(req).await.map(poem::IntoResponse::into_response)
-}
-
-/// One log line per request: method, path with secrets masked, status and duration. Query strings
-/// are left out, and the secret of a calendar-feed URL never reaches the log.
-async fn access_log<E: Endpoint>(next: E, req: poem::Request) -> poem::Result<poem::Response> {
-    let method = req.method().clone();
-    let path = mask_secrets(req.uri().path());
-    let started = std::time::Instant::now();
-    let result = next.call(req).await.map(poem::IntoResponse::into_response);
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
-    match &result {
-        Ok(resp) => tracing::info!(%method, path, status = resp.status().as_u16(), ms, "request"),
-        Err(err) => tracing::info!(%method, path, status = err.status().as_u16(), ms, "request"),
-    }
-    result
-}
-
-fn mask_secrets(path: &str) -> String {
-    match path.strip_prefix("/feeds/") {
-        Some(rest) => match rest.split_once('/') {
-            Some((_, tail)) => format!("/feeds/***/{tail}"),
-            None => "/feeds/***".into(),
-        },
-        None => path.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn feed_secrets_are_masked_in_logged_paths() {
-        assert_eq!(
-            super::mask_secrets("/feeds/0123abcd/calendar.ics"),
-            "/feeds/***/calendar.ics"
-        );
-        assert_eq!(super::mask_secrets("/api/projects/1"), "/api/projects/1");
-    }
+        .around(middleware::security_headers)
+        .data(state)
+        .around(middleware::access_log)
 }

@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use super::schedule::render_projects_calendar;
 use crate::{
-    error::ApiError,
-    service::{documents, feeds, signing, test_plans},
+    error::{ApiError, AppError},
+    service::{documents, feeds, signing, test_plans, throttle},
     state::AppState,
 };
 
@@ -67,7 +67,7 @@ fn escape(text: &str) -> String {
 /// version, issue date and file hash — nothing of its content) or a signature on a test-plan page
 /// (who signed it and when, on both sides, and whether the page still says what was signed). No login.
 #[handler]
-pub async fn verify(state: Data<&AppState>, Path(code): Path<String>) -> Response {
+pub async fn verify(state: Data<&AppState>, req: &poem::Request, Path(code): Path<String>) -> Response {
     let page = |status: StatusCode, body: String| {
         let html = format!(
             "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>文件验证</title></head><body>{body}</body></html>"
@@ -84,8 +84,30 @@ pub async fn verify(state: Data<&AppState>, Path(code): Path<String>) -> Respons
             "<h1>暂时无法验证，请稍后再试。</h1>".into(),
         )
     };
+    // Codes are short enough to guess: each lookup counts against the address's budget of failed
+    // attempts (shared with logins and signing links), and a code that exists gives it back.
+    let budget = throttle::address(&state.settings, &super::middleware::ClientIp::of(req).text());
+    match throttle::take(&state.db, &budget, "failed verifications", Utc::now()).await {
+        Ok(()) => {}
+        Err(AppError::TooManyRequests { retry_after_secs, .. }) => {
+            return page(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "<h1>文件验证：尝试次数过多</h1><p>请 {} 分钟后再试。</p>",
+                    retry_after_secs.div_ceil(60)
+                ),
+            )
+            .with_header("Retry-After", retry_after_secs.to_string())
+            .into_response();
+        }
+        Err(e) => return failed(e),
+    }
+    let found = || throttle::give_back(&state.db, &budget.key);
     match documents::verify(&state.db, &code).await {
         Ok((doc, project)) => {
+            if let Err(e) = found().await {
+                return failed(e);
+            }
             return page(
                 StatusCode::OK,
                 format!(
@@ -105,7 +127,10 @@ pub async fn verify(state: Data<&AppState>, Path(code): Path<String>) -> Respons
         Err(e) => return failed(e),
     }
     match test_plans::check_signature(&state.db, &code).await {
-        Ok(check) => page(StatusCode::OK, signature_html(&check, state.settings.house().lang)),
+        Ok(check) => match found().await {
+            Ok(()) => page(StatusCode::OK, signature_html(&check, state.settings.house().lang)),
+            Err(e) => failed(e),
+        },
         Err(crate::error::AppError::NotFound(_)) => page(
             StatusCode::NOT_FOUND,
             "<h1>文件验证：未找到</h1><p>没有文件或签字使用此验证码。请核对纸面文件上的验证码。</p>".into(),
@@ -206,13 +231,15 @@ fn link_error(state: &AppState, e: signing::LinkError, view: Option<&signing::Si
         ),
         LinkError::Gone(m) => signing_html(state, StatusCode::GONE, None, action, Some(&m)),
         LinkError::Closed(m) => signing_html(state, StatusCode::CONFLICT, None, action, Some(&m)),
-        LinkError::TooMany => signing_html(
+        LinkError::TooMany(retry_after_secs) => signing_html(
             state,
             StatusCode::TOO_MANY_REQUESTS,
             None,
             action,
-            Some("尝试次数过多，请稍后再试。"),
-        ),
+            Some(&format!("尝试次数过多，请 {} 分钟后再试。", retry_after_secs.div_ceil(60))),
+        )
+        .with_header("Retry-After", retry_after_secs.to_string())
+        .into_response(),
         LinkError::Invalid(m) => signing_html(state, StatusCode::UNPROCESSABLE_ENTITY, view, action, Some(&m)),
         LinkError::Conflict(m) => signing_html(state, StatusCode::CONFLICT, None, action, Some(&m)),
         LinkError::Internal(e) => {

@@ -151,11 +151,11 @@ impl Pen<'_> {
     }
 
     fn run(&self, text: &str, size: usize) -> Run {
-        Run::new().add_text(text).fonts(self.body()).size(size)
+        text_run(text).fonts(self.body()).size(size)
     }
 
     fn bold(&self, text: &str, size: usize) -> Run {
-        Run::new().add_text(text).fonts(self.title()).size(size).bold()
+        text_run(text).fonts(self.title()).size(size).bold()
     }
 
     fn field(&self, instr: InstrText) -> Run {
@@ -178,10 +178,7 @@ impl Pen<'_> {
                 self.run(line, SMALL_SIZE)
             };
             if i > 0 {
-                run = Run::new()
-                    .fonts(self.body())
-                    .add_break(BreakType::TextWrapping)
-                    .add_text(line)
+                run = with_text(Run::new().fonts(self.body()).add_break(BreakType::TextWrapping), line)
                     .size(SMALL_SIZE);
                 if bold {
                     run = run.bold();
@@ -194,6 +191,45 @@ impl Pen<'_> {
             .width(width as usize, WidthType::Dxa)
             .vertical_align(VAlignType::Center)
     }
+}
+
+/// Checks that every XML part of a .docx parses, so a broken file is never registered as issued.
+pub fn check_well_formed(docx: &[u8]) -> Result<(), String> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).map_err(|e| format!("not a zip: {e}"))?;
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(|e| format!("part {i}: {e}"))?;
+        let name = part.name().map_err(|e| format!("part {i}: {e}"))?.to_string();
+        if !(name.ends_with(".xml") || name.ends_with(".rels")) {
+            continue;
+        }
+        let mut xml = Vec::new();
+        part.read_to_end(&mut xml).map_err(|e| format!("{name}: {e}"))?;
+        let text = std::str::from_utf8(&xml).map_err(|e| format!("{name}: not UTF-8: {e}"))?;
+        if let Some(c) = text.chars().find(|c| !crate::domain::text::is_xml_char(*c)) {
+            return Err(format!("{name}: holds U+{:04X}, which XML forbids", u32::from(c)));
+        }
+        let mut reader = quick_xml::Reader::from_str(text);
+        reader.config_mut().check_end_names = true;
+        loop {
+            match reader.read_event() {
+                Ok(quick_xml::events::Event::Eof) => break,
+                Ok(_) => {}
+                Err(e) => return Err(format!("{name}: not well-formed at byte {}: {e}", reader.buffer_position())),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Where text enters a run: characters XML 1.0 forbids are left out, so whatever was stored, the
+/// file stays well-formed (one such character makes Word refuse the whole document).
+fn with_text(run: Run, text: &str) -> Run {
+    run.add_text(crate::domain::text::xml_safe(text))
+}
+
+fn text_run(text: &str) -> Run {
+    with_text(Run::new(), text)
 }
 
 /// Column widths in twips from weights, summing exactly to `total`.
@@ -499,8 +535,7 @@ fn header(pen: &Pen<'_>, house: &House, meta: &Meta, text_width: u32) -> Header 
                 .y_align("center")
                 .frame_width(text_width)
                 .add_run(
-                    Run::new()
-                        .add_text(Label::Draft.text(house.lang))
+                    text_run(Label::Draft.text(house.lang))
                         .fonts(pen.title())
                         .size(200)
                         .color("C8C8C8"),
@@ -652,6 +687,55 @@ mod tests {
             "the item table's heading repeats"
         );
         assert_eq!(xml.matches("<w:cantSplit />").count(), 1 + 51 + 1);
+    }
+
+    #[test]
+    fn no_character_that_xml_forbids_reaches_the_file() {
+        let mut hostile: String = (0u32..0x20).filter_map(char::from_u32).collect();
+        hostile.push_str("\u{FFFE}\u{FFFF}");
+        // What a lone surrogate escape (\uD800) becomes once decoded into a Rust string.
+        hostile.push_str(&String::from_utf16_lossy(&[0xD800]));
+        let mut form = sample(3);
+        form.meta.title = format!("清单{hostile}");
+        form.blocks.push(Block::Heading(hostile.clone()));
+        form.blocks.push(Block::Paragraph(hostile.clone()));
+        form.blocks.push(Block::Fields(vec![(hostile.clone(), hostile.clone())]));
+        form.blocks.push(Block::Table {
+            columns: vec![Column::new(hostile.clone(), 1)],
+            rows: vec![Row::Cells(vec![format!("a{hostile}\nb{hostile}")]), Row::Span(hostile.clone())],
+        });
+        form.blocks.push(Block::Signatures(vec![Party {
+            side: hostile.clone(),
+            name: hostile.clone(),
+            signed_by: Some(hostile.clone()),
+            signed_on: Some(hostile.clone()),
+            seal: false,
+            details: vec![hostile.clone()],
+            verify_code: Some(hostile.clone()),
+        }]));
+        let house = House {
+            letterhead: Letterhead {
+                company: hostile.clone(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let docx = render(&form, &house).expect("renders");
+        check_well_formed(&docx).expect("every part is well-formed XML");
+        let xml = part(&docx, "word/document.xml");
+        assert!(xml.contains("清单"), "the rest of the text is kept");
+    }
+
+    #[test]
+    fn a_part_with_a_forbidden_character_is_reported() {
+        let mut out = std::io::Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut out);
+        zip.start_file("word/document.xml", zip::write::SimpleFileOptions::default())
+            .expect("part");
+        std::io::Write::write_all(&mut zip, "<w:t>a\u{1}b</w:t>".as_bytes()).expect("written");
+        zip.finish().expect("zip");
+        let err = check_well_formed(out.get_ref()).expect_err("refused");
+        assert!(err.contains("U+0001"), "{err}");
     }
 
     #[test]

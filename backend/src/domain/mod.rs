@@ -5,4 +5,5 @@ pub mod plan;
 pub mod reconcile;
 pub mod schedule;
 pub mod test_plan;
+pub mod text;
 pub mod types;

@@ -41,7 +41,7 @@ impl Cell<'_> {
     pub fn text(&self) -> String {
         match self {
             Cell::Empty => String::new(),
-            Cell::Text(t) => t.trim().to_string(),
+            Cell::Text(t) => crate::domain::text::cleaned(t.trim()).into_owned(),
             Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
             Cell::Number(n) => n.to_string(),
             Cell::Date(d) if d.time() == chrono::NaiveTime::MIN => d.date().to_string(),

@@ -8,13 +8,10 @@ use argon2::{
 };
 use chrono::{DateTime, Duration, Utc};
 use entity::{auth_token, login_attempt, user};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 
-use super::{Actor, to_hex};
+use super::{Actor, throttle, to_hex};
 use crate::{
     config::Settings,
     domain::types::Role,
@@ -69,30 +66,50 @@ pub fn check_password_strength(password: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Argon2id hash; runs on the blocking pool because it is deliberately slow.
+/// Password hashes at once: about 19 MB of memory each (Argon2id's defaults) and one core's
+/// worth of work, so no more than there are cores. Others queue for a short while, then get 503.
+static HASH_SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
+/// How long a login waits for a free slot before the server says it is busy.
+const HASH_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs `work` (a password hash or check) on the blocking pool once a slot is free.
+async fn with_hash_slot<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    let _slot = tokio::time::timeout(HASH_QUEUE_WAIT, HASH_SLOTS.acquire())
+        .await
+        .map_err(|_| AppError::Busy {
+            message: "the server is checking too many passwords at once; try again in a few seconds".into(),
+            retry_after_secs: HASH_QUEUE_WAIT.as_secs(),
+        })?
+        .map_err(|e| anyhow::anyhow!("the password-hashing slots are closed: {e}"))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("password hashing task failed: {e}")))
+}
+
+/// Argon2id hash, deliberately slow: off the runtime, behind the hashing bound.
 pub async fn hash_password(password: &str) -> AppResult<String> {
     let password = password.to_string();
-    tokio::task::spawn_blocking(move || {
+    with_hash_slot(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
             .map_err(|e| anyhow::anyhow!("failed to hash a password: {e}"))
     })
-    .await
-    .map_err(|e| anyhow::anyhow!("password hashing task failed: {e}"))?
+    .await?
     .map_err(AppError::Internal)
 }
 
-pub async fn verify_password(hash: &str, password: &str) -> bool {
+pub async fn verify_password(hash: &str, password: &str) -> AppResult<bool> {
     let (hash, password) = (hash.to_string(), password.to_string());
-    tokio::task::spawn_blocking(move || {
+    with_hash_slot(move || {
         PasswordHash::new(&hash)
             .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
             .unwrap_or(false)
     })
     .await
-    .unwrap_or(false)
 }
 
 pub struct IssuedToken {
@@ -100,8 +117,11 @@ pub struct IssuedToken {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Checks the password and issues a token. Failed attempts are counted per account (since its
-/// last successful login) and per client address within the configured window.
+/// Checks the password and issues a token. Every attempt first counts itself, atomically, against
+/// three budgets within the window — the client address, the account from that address, and the
+/// account from anywhere (a higher ceiling) — and is refused with 429 past any of them before the
+/// password is hashed. A login that succeeds gives its attempts back, so only failures use up a
+/// budget. Someone guessing from one address locks out that pair only; the owner elsewhere logs in.
 pub async fn login(
     db: &DatabaseConnection,
     settings: &Settings,
@@ -111,31 +131,22 @@ pub async fn login(
     now: DateTime<Utc>,
 ) -> AppResult<IssuedToken> {
     let username = username.trim().to_lowercase();
-    let window_start = now - Duration::minutes(settings.login_window_minutes);
-    login_attempt::Entity::delete_many()
-        .filter(login_attempt::Column::At.lt(now - Duration::days(1)))
-        .exec(db)
-        .await?;
-
-    let last_success = login_attempt::Entity::find()
-        .filter(login_attempt::Column::Username.eq(&username))
-        .filter(login_attempt::Column::Succeeded.eq(true))
-        .order_by_desc(login_attempt::Column::At)
-        .one(db)
-        .await?
-        .map(|a| a.at);
-    let account_since = last_success.map_or(window_start, |s| s.max(window_start));
-    let account_failures = failures(db, login_attempt::Column::Username.eq(&username), account_since).await?;
-    let address_failures = failures(db, login_attempt::Column::Address.eq(address), window_start).await?;
-    if account_failures >= settings.login_max_failures_per_account
-        || address_failures >= settings.login_max_failures_per_address
-    {
-        return Err(AppError::TooManyRequests {
-            message: format!(
-                "too many failed logins; wait {} minutes and try again",
-                settings.login_window_minutes
-            ),
-        });
+    let window = settings.login_window_minutes;
+    let budgets = [
+        throttle::address(settings, address),
+        throttle::Limit::new(
+            format!("login-pair:{username}|{address}"),
+            settings.login_max_failures_per_pair,
+            window,
+        ),
+        throttle::Limit::new(
+            format!("login-account:{username}"),
+            settings.login_max_failures_per_account,
+            window,
+        ),
+    ];
+    for budget in &budgets {
+        throttle::take(db, budget, "failed logins", now).await?;
     }
 
     let found = user::Entity::find()
@@ -143,11 +154,11 @@ pub async fn login(
         .one(db)
         .await?;
     let verified = match &found {
-        Some(u) => verify_password(&u.password_hash, password).await,
+        Some(u) => verify_password(&u.password_hash, password).await?,
         None => {
             // Spend the same time as a real check so timing does not reveal which names exist.
             let (_, dummy) = new_secret();
-            let _ = hash_password(&dummy).await;
+            hash_password(&dummy).await?;
             false
         }
     };
@@ -161,6 +172,9 @@ pub async fn login(
         }
     };
     record_attempt(db, &username, address, true, now).await?;
+    throttle::give_back(db, &budgets[0].key).await?;
+    throttle::clear(db, &budgets[1].key).await?;
+    throttle::clear(db, &budgets[2].key).await?;
 
     let (token, token_hash) = new_secret();
     let expires_at = now + Duration::hours(settings.token_ttl_hours);
@@ -176,19 +190,7 @@ pub async fn login(
     Ok(IssuedToken { token, expires_at })
 }
 
-async fn failures(
-    db: &DatabaseConnection,
-    who: sea_orm::sea_query::SimpleExpr,
-    since: DateTime<Utc>,
-) -> AppResult<u64> {
-    Ok(login_attempt::Entity::find()
-        .filter(who)
-        .filter(login_attempt::Column::Succeeded.eq(false))
-        .filter(login_attempt::Column::At.gt(since))
-        .count(db)
-        .await?)
-}
-
+/// Keeps the record of a login (who, from where, whether it worked); pruned after 90 days.
 async fn record_attempt(
     db: &DatabaseConnection,
     username: &str,

@@ -15,6 +15,7 @@ pub mod projects;
 pub mod schedule;
 pub mod signing;
 pub mod test_plans;
+pub mod throttle;
 pub mod users;
 
 use crate::domain::types::Role;

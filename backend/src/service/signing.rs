@@ -3,7 +3,7 @@
 //! link has 256 random bits; only its hash is stored; it is bound to the signer and the pages,
 //! expires, signs once, can be revoked, and is replaced in each reminder.
 use chrono::{DateTime, Duration, Utc};
-use entity::{audit_event, login_attempt, signing_request};
+use entity::{audit_event, signing_request};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder,
@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{
-    Actor, access,
+    Actor, access, throttle,
     access::Need,
     audit::{self, Event},
     auth::{hash_secret, new_secret},
@@ -36,8 +36,6 @@ const REMIND_EVERY_DAYS: i64 = 2;
 const MAX_REMINDERS: i32 = 5;
 /// An on-site link is for the meeting at hand.
 const ON_SITE_MINUTES: i64 = 30;
-/// Failed attempts on signing links are counted per address under this name.
-const ATTEMPTS_KEY: &str = "signing-link";
 
 pub struct RequestInput {
     pub pages: Vec<i32>,
@@ -260,8 +258,8 @@ pub enum LinkError {
     Gone(String),
     /// Signed or declined already: 409.
     Closed(String),
-    /// Too many failed attempts from this address: 429.
-    TooMany,
+    /// Too many failed attempts from this address: 429, retry after so many seconds.
+    TooMany(u64),
     /// Input to fix on the form: 422, the form shown again.
     Invalid(String),
     /// The pages changed or cannot be signed any more: 409.
@@ -307,36 +305,6 @@ pub struct SigningView {
     pub open: bool,
 }
 
-async fn too_many_failures(
-    db: &DatabaseConnection,
-    state: &AppState,
-    address: &str,
-    now: DateTime<Utc>,
-) -> AppResult<bool> {
-    let since = now - Duration::minutes(state.settings.login_window_minutes);
-    let failures = login_attempt::Entity::find()
-        .filter(login_attempt::Column::Username.eq(ATTEMPTS_KEY))
-        .filter(login_attempt::Column::Address.eq(address))
-        .filter(login_attempt::Column::Succeeded.eq(false))
-        .filter(login_attempt::Column::At.gt(since))
-        .count(db)
-        .await?;
-    Ok(failures >= state.settings.login_max_failures_per_address)
-}
-
-async fn record_failure(db: &DatabaseConnection, address: &str, now: DateTime<Utc>) -> AppResult<()> {
-    login_attempt::ActiveModel {
-        username: Set(ATTEMPTS_KEY.into()),
-        address: Set(address.into()),
-        succeeded: Set(false),
-        at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(())
-}
-
 /// The open request for `token`, or why there is none. Logs the first sight of an expired link.
 async fn find(
     state: &AppState,
@@ -345,17 +313,20 @@ async fn find(
     now: DateTime<Utc>,
 ) -> Result<signing_request::Model, LinkError> {
     let db = &state.db;
-    if too_many_failures(db, state, address, now).await? {
-        return Err(LinkError::TooMany);
+    // Every opening counts against the address's budget; a link that exists gives it back.
+    let budget = throttle::address(&state.settings, address);
+    match throttle::take(db, &budget, "failed attempts from this address", now).await {
+        Err(AppError::TooManyRequests { retry_after_secs, .. }) => return Err(LinkError::TooMany(retry_after_secs)),
+        other => other?,
     }
     let Some(request) = signing_request::Entity::find()
         .filter(signing_request::Column::TokenHash.eq(hash_secret(token.trim())))
         .one(db)
         .await?
     else {
-        record_failure(db, address, now).await?;
         return Err(LinkError::Unknown);
     };
+    throttle::give_back(db, &budget.key).await?;
     if request.used_at.is_some() {
         return Err(LinkError::Closed(
             "这些页面已经通过此链接签字，链接不能再次使用。".into(),
@@ -504,7 +475,12 @@ pub async fn sign(state: &AppState, token: &str, form: SignForm, now: DateTime<U
         return Err(LinkError::Invalid("请勾选同意声明后再签字。".into()));
     }
     if !same_name(&form.typed_name, &request.signer_name) {
-        record_failure(&state.db, &address, now).await?;
+        // A wrong name counts as a failed attempt from this address.
+        let budget = throttle::address(&state.settings, &address);
+        match throttle::take(&state.db, &budget, "failed attempts from this address", now).await {
+            Ok(()) | Err(AppError::TooManyRequests { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
         return Err(LinkError::Invalid(format!(
             "输入的姓名与签字人（{}）不一致。",
             request.signer_name

@@ -1,0 +1,406 @@
+//! What every request passes through before a handler sees it, outermost first: the access log
+//! (secrets masked), security headers, the client's address (behind trusted proxies), the bearer
+//! token checked before any body is read, body limits chosen by content type, and the one rule for
+//! text in paths, queries and bodies.
+use std::net::IpAddr;
+
+use chrono::Utc;
+use poem::{
+    Endpoint, IntoResponse, Request, Response,
+    http::{HeaderValue, Method, StatusCode, header},
+};
+
+use crate::{
+    domain::text,
+    error::{AppError, ApiError},
+    service::{Actor, auth},
+    state::AppState,
+};
+
+/// The client's address as the service believes it: the peer, or, when the peer is a trusted
+/// proxy, the address that proxy says it forwarded for. Rate limits, the audit log and signature
+/// evidence all use this.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl ClientIp {
+    /// The address of `req` (set by the middleware; the peer's when it did not run).
+    pub fn of(req: &Request) -> Self {
+        req.extensions()
+            .get::<ClientIp>()
+            .copied()
+            .unwrap_or_else(|| ClientIp(peer_ip(req)))
+    }
+
+    /// As text for logs and evidence; `unknown` when there is no address (a Unix socket).
+    pub fn text(&self) -> String {
+        self.0.map_or_else(|| "unknown".into(), |ip| ip.to_string())
+    }
+}
+
+fn peer_ip(req: &Request) -> Option<IpAddr> {
+    req.remote_addr().as_socket_addr().map(|a| a.ip().to_canonical())
+}
+
+/// The client of a request arriving from `peer`: walking the forwarding chain from the nearest hop
+/// outward, the first address that is not a trusted proxy. Headers from an untrusted peer are
+/// ignored — anyone can send them.
+pub fn client_ip(peer: Option<IpAddr>, headers: &poem::http::HeaderMap, trusted: &[ipnet::IpNet]) -> Option<IpAddr> {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    let peer = peer?;
+    if !is_trusted(&peer) {
+        return Some(peer);
+    }
+    let chain = forwarded_chain(headers);
+    let mut client = peer;
+    for hop in chain.iter().rev() {
+        client = *hop;
+        if !is_trusted(hop) {
+            break;
+        }
+    }
+    Some(client)
+}
+
+/// The addresses a request was forwarded for, first client first: from `Forwarded` (RFC 7239)
+/// when present, else `X-Forwarded-For`. Entries that are not addresses (obfuscated names,
+/// `unknown`) end the chain there.
+fn forwarded_chain(headers: &poem::http::HeaderMap) -> Vec<IpAddr> {
+    let values = |name| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect::<Vec<_>>()
+    };
+    let forwarded = values("forwarded");
+    let entries: Vec<String> = if forwarded.is_empty() {
+        values("x-forwarded-for").into_iter().map(str::to_string).collect()
+    } else {
+        forwarded
+            .iter()
+            .filter_map(|element| {
+                element.split(';').find_map(|pair| {
+                    let (k, v) = pair.trim().split_once('=')?;
+                    k.eq_ignore_ascii_case("for").then(|| v.trim().trim_matches('"').to_string())
+                })
+            })
+            .collect()
+    };
+    let mut chain = Vec::new();
+    for entry in entries.iter().rev() {
+        match parse_node(entry) {
+            Some(ip) => chain.push(ip),
+            None => break,
+        }
+    }
+    chain.reverse();
+    chain
+}
+
+/// `192.0.2.1`, `192.0.2.1:4711`, `[2001:db8::1]:4711` or `2001:db8::1`.
+fn parse_node(node: &str) -> Option<IpAddr> {
+    if let Ok(ip) = node.parse::<IpAddr>() {
+        return Some(ip.to_canonical());
+    }
+    if let Some(rest) = node.strip_prefix('[') {
+        return rest.split_once(']')?.0.parse::<IpAddr>().ok().map(|ip| ip.to_canonical());
+    }
+    node.rsplit_once(':')?.0.parse::<IpAddr>().ok().map(|ip| ip.to_canonical())
+}
+
+pub async fn client_address<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+    let trusted = req
+        .data::<AppState>()
+        .map(|s| s.settings.trusted_proxies.clone())
+        .unwrap_or_default();
+    let ip = client_ip(peer_ip(&req), req.headers(), &trusted);
+    req.extensions_mut().insert(ClientIp(ip));
+    next.call(req).await.map(IntoResponse::into_response)
+}
+
+/// The caller of an API request, found once by the middleware and handed to the security scheme.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub actor: Actor,
+    pub token: String,
+}
+
+/// `/api` paths that need no token: logging in and the API's own documentation.
+fn is_public_api(path: &str) -> bool {
+    path == "/api/auth/login" || path == "/api/openapi.json" || path == "/api/docs" || path.starts_with("/api/docs/")
+}
+
+fn bearer_token(req: &Request) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// Checks the bearer token of every non-public `/api` request before anything reads its body: a
+/// request without a valid token is answered 401 at once, whatever it carries (a 20 MB upload costs
+/// the server nothing). The session found is passed on, so the token is looked up once.
+pub async fn authenticate_first<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+    let path = req.uri().path();
+    if path.starts_with("/api/") && !is_public_api(path) {
+        let Some(state) = req.data::<AppState>().cloned() else {
+            return Err(poem::Error::from_string("the service is not ready", StatusCode::SERVICE_UNAVAILABLE));
+        };
+        let Some(token) = bearer_token(&req).map(str::to_string) else {
+            return Err(poem::Error::from_status(StatusCode::UNAUTHORIZED));
+        };
+        let actor = auth::authenticate(&state.db, &token, Utc::now())
+            .await
+            .map_err(|e| poem::Error::from_response(ApiError::from(e).into_response()))?;
+        req.extensions_mut().insert(Session { actor, token });
+    }
+    next.call(req).await.map(IntoResponse::into_response)
+}
+
+/// JSON and form bodies larger than this are refused.
+const MAX_JSON_BODY: usize = 1024 * 1024;
+/// Multipart framing adds a little to the file itself.
+const MULTIPART_OVERHEAD: usize = 64 * 1024;
+
+/// Refuses oversized request bodies with 413 before anything parses them, whether or not the
+/// client sent Content-Length. The limit follows the content type: `multipart/form-data` (every
+/// upload, present and future) gets the upload limit, everything else 1 MB.
+pub async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.call(req).await.map(IntoResponse::into_response);
+    }
+    let upload_limit = req
+        .data::<AppState>()
+        .map_or(20 * 1024 * 1024, |s| s.settings.upload_max_bytes as usize);
+    let is_upload = content_type(&req).starts_with("multipart/form-data");
+    let limit = if is_upload {
+        upload_limit + MULTIPART_OVERHEAD
+    } else {
+        MAX_JSON_BODY
+    };
+    let too_large = || {
+        let what = if is_upload {
+            format!("uploads are limited to {} MB", upload_limit / (1024 * 1024))
+        } else {
+            "request bodies are limited to 1 MB".into()
+        };
+        poem::Error::from_string(
+            format!("the request is too large: {what}"),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        )
+    };
+    if let Some(len) = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        && len > limit
+    {
+        return Err(too_large());
+    }
+    let body = req.take_body().into_bytes_limit(limit).await.map_err(|_| too_large())?;
+    req.set_body(body);
+    next.call(req).await.map(IntoResponse::into_response)
+}
+
+fn content_type(req: &Request) -> String {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// The one rule for text (`domain::text`) at the edge, for every route at once: a control
+/// character in a path segment answers 404 (nothing is named so); in a query parameter or a field
+/// of a JSON or form body, 422 naming the parameter or field (`items[2].note`). Multipart text
+/// fields are checked where they are read (`checked_text`).
+pub async fn text_rule<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+    let path = req.uri().path();
+    for segment in path.split('/') {
+        let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+        if text::first_forbidden(&decoded).is_some() {
+            return Err(poem::Error::from_status(StatusCode::NOT_FOUND));
+        }
+    }
+    if let Some(query) = req.uri().query() {
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            if let Some((at, c)) = text::first_forbidden(&name).or_else(|| text::first_forbidden(&value)) {
+                return Err(invalid(&name, at, c));
+            }
+        }
+    }
+    let kind = content_type(&req);
+    let is_json = kind.starts_with("application/json");
+    let is_form = kind.starts_with("application/x-www-form-urlencoded");
+    if is_json || is_form {
+        let body = req.take_body().into_bytes().await?;
+        let refused = if is_json {
+            serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| first_forbidden_in_json(&v, String::new()))
+        } else {
+            form_urlencoded::parse(&body).find_map(|(name, value)| {
+                text::first_forbidden(&value).map(|(at, c)| (name.into_owned(), at, c))
+            })
+        };
+        if let Some((field, at, c)) = refused {
+            return Err(invalid(&field, at, c));
+        }
+        req.set_body(body);
+    }
+    next.call(req).await.map(IntoResponse::into_response)
+}
+
+fn invalid(field: &str, at: usize, c: char) -> poem::Error {
+    let field = text::xml_safe(field).chars().filter(|c| text::is_allowed(*c)).collect::<String>();
+    let refusal = AppError::invalid(field.clone(), text::refusal(&field, at, c));
+    poem::Error::from_response(ApiError::from(refusal).into_response())
+}
+
+/// The first string (or key) in a JSON document that breaks the text rule, with its path.
+fn first_forbidden_in_json(value: &serde_json::Value, path: String) -> Option<(String, usize, char)> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => text::first_forbidden(s).map(|(at, c)| (path, at, c)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| first_forbidden_in_json(v, format!("{path}[{i}]"))),
+        Value::Object(fields) => fields.iter().find_map(|(k, v)| {
+            let here = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+            match text::first_forbidden(k) {
+                Some((at, c)) => Some((here, at, c)),
+                None => first_forbidden_in_json(v, here),
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// A text field of a multipart form, under the same rule as JSON fields.
+pub fn checked_text(field: &str, value: String) -> Result<String, AppError> {
+    match text::first_forbidden(&value) {
+        Some((at, c)) => Err(AppError::invalid(field, text::refusal(field, at, c))),
+        None => Ok(value),
+    }
+}
+
+/// Headers that protect every response: no MIME sniffing, no framing (a signing page inside
+/// someone else's frame could have a signature clicked through), no referrer (links carry
+/// tokens), a content security policy, and HSTS when the service is reached over https.
+pub async fn security_headers<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let is_swagger = req.uri().path().starts_with("/api/docs");
+    let hsts = req
+        .data::<AppState>()
+        .and_then(|s| s.settings.public_url.as_deref())
+        .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"));
+    let mut resp = next.call(req).await?.into_response();
+    let headers = resp.headers_mut();
+    let mut set = |name: &'static str, value: &'static str| {
+        headers.insert(name, HeaderValue::from_static(value));
+    };
+    set("x-content-type-options", "nosniff");
+    set("x-frame-options", "DENY");
+    set("referrer-policy", "no-referrer");
+    set("cross-origin-opener-policy", "same-origin");
+    set(
+        "content-security-policy",
+        if is_swagger {
+            // Swagger UI is one page of inline script and style.
+            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+        } else {
+            "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        },
+    );
+    if hsts {
+        set("strict-transport-security", "max-age=31536000; includeSubDomains");
+    }
+    Ok(resp)
+}
+
+/// One log line per request: method, path with secrets masked, status and duration. Query strings
+/// are left out.
+pub async fn access_log<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let method = req.method().clone();
+    let path = mask_secrets(req.uri().path());
+    let started = std::time::Instant::now();
+    let result = next.call(req).await.map(IntoResponse::into_response);
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    match &result {
+        Ok(resp) => tracing::info!(%method, path, status = resp.status().as_u16(), ms, "request"),
+        Err(err) => tracing::info!(%method, path, status = err.status().as_u16(), ms, "request"),
+    }
+    result
+}
+
+/// A path fit for a log: every segment that could be a secret becomes `***` — a run of letters,
+/// digits, `-` and `_` of 32 characters or more, or of 20 or more mixing letters and digits, as
+/// every token this service mints is (signing links, calendar feeds, and any link added later).
+/// Ids, form names and verification codes stay readable.
+pub fn mask_secrets(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+            let token_like = decoded
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            let mixed = decoded.chars().any(|c| c.is_ascii_digit()) && decoded.chars().any(|c| c.is_ascii_alphabetic());
+            let looks_secret = token_like && (decoded.len() >= 32 || (decoded.len() >= 20 && mixed));
+            if looks_secret { "***" } else { segment }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_masked_in_logged_paths_whatever_the_route() {
+        let token = "285ecbae".repeat(8);
+        assert_eq!(mask_secrets(&format!("/sign/{token}")), "/sign/***");
+        assert_eq!(mask_secrets(&format!("/feeds/{token}/calendar.ics")), "/feeds/***/calendar.ics");
+        assert_eq!(mask_secrets(&format!("/anything/new/{token}")), "/anything/new/***");
+        assert_eq!(mask_secrets("/api/projects/1/documents/functional-test.docx"), "/api/projects/1/documents/functional-test.docx");
+        assert_eq!(mask_secrets("/verify/K7QF-9M2X"), "/verify/K7QF-9M2X");
+        assert_eq!(
+            mask_secrets("/api/projects/1/documents/pre-acceptance-certificate/issue"),
+            "/api/projects/1/documents/pre-acceptance-certificate/issue"
+        );
+        assert_eq!(mask_secrets("/sign/Zm9vYmFyYmF6cXV4MTIzNDU2"), "/sign/***");
+    }
+
+    fn headers(pairs: &[(&str, &str)]) -> poem::http::HeaderMap {
+        let mut map = poem::http::HeaderMap::new();
+        for (k, v) in pairs {
+            map.append(
+                poem::http::HeaderName::from_bytes(k.as_bytes()).expect("name"),
+                HeaderValue::from_str(v).expect("value"),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().expect("net")];
+        let ip = |s: &str| Some(s.parse::<IpAddr>().expect("ip"));
+        let xff = headers(&[("x-forwarded-for", "203.0.113.9, 10.0.0.5")]);
+        assert_eq!(client_ip(ip("10.0.0.2"), &xff, &trusted), ip("203.0.113.9"));
+        assert_eq!(client_ip(ip("198.51.100.1"), &xff, &trusted), ip("198.51.100.1"), "untrusted peer");
+        let spoofed = headers(&[("x-forwarded-for", "1.1.1.1, 203.0.113.9")]);
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &spoofed, &trusted),
+            ip("203.0.113.9"),
+            "what the client wrote itself before the proxy is not believed"
+        );
+        let rfc = headers(&[("forwarded", "for=\"[2001:db8::7]:4711\";proto=https, for=10.0.0.9")]);
+        assert_eq!(client_ip(ip("10.0.0.2"), &rfc, &trusted), ip("2001:db8::7"));
+        assert_eq!(client_ip(ip("10.0.0.2"), &headers(&[]), &trusted), ip("10.0.0.2"));
+    }
+}
