@@ -60,6 +60,7 @@ pub struct ErrorBody {
     /// What went wrong and what to fix, for people.
     pub message: String,
     /// The request field at fault, when there is one.
+    #[oai(nullable)]
     pub field: Option<String>,
 }
 
@@ -91,6 +92,12 @@ pub enum ApiError {
     /// Conflicts with the current state (a duplicate code, a task already done).
     #[oai(status = 409)]
     Conflict(Json<ErrorBody>),
+    /// The body is larger than allowed: 1 MB for JSON, the upload limit for files.
+    #[oai(status = 413)]
+    PayloadTooLarge(Json<ErrorBody>),
+    /// The body is not of the type the operation takes (JSON, or a multipart form for uploads).
+    #[oai(status = 415)]
+    UnsupportedMediaType(Json<ErrorBody>),
     /// A value is not acceptable; `field` names it.
     #[oai(status = 422)]
     Invalid(Json<ErrorBody>),

@@ -34,18 +34,25 @@ struct ShipmentDto {
     /// Who dispatched it: our purchaser or the supplier.
     dispatched_by: String,
     /// Carrier or courier.
+    #[oai(nullable)]
     carrier: Option<String>,
     /// Day of dispatch.
+    #[oai(nullable)]
     dispatched_on: Option<NaiveDate>,
     /// Expected arrival on site.
+    #[oai(nullable)]
     expected_on: Option<NaiveDate>,
     /// Actual arrival on site.
+    #[oai(nullable)]
     arrived_on: Option<NaiveDate>,
     /// Who signed the 设备签收单 on site.
+    #[oai(nullable)]
     received_by: Option<String>,
     /// When the 设备签收单 was signed.
+    #[oai(nullable)]
     receipt_signed_at: Option<DateTime<Utc>>,
     /// Free text.
+    #[oai(nullable)]
     note: Option<String>,
     /// The units it brought (in the shipment's detail; empty in lists).
     units: Vec<UnitDto>,
@@ -79,6 +86,7 @@ struct UnitDto {
     /// The baseline item.
     item_id: i32,
     /// Serial number, for serial-numbered equipment.
+    #[oai(nullable)]
     serial: Option<String>,
     /// 1 for a serial-numbered unit.
     quantity: f64,
@@ -104,12 +112,16 @@ struct NewShipment {
     /// Who dispatched it.
     dispatched_by: String,
     /// Carrier or courier.
+    #[oai(nullable)]
     carrier: Option<String>,
     /// Day of dispatch, YYYY-MM-DD.
+    #[oai(nullable)]
     dispatched_on: Option<String>,
     /// Expected arrival, YYYY-MM-DD.
+    #[oai(nullable)]
     expected_on: Option<String>,
     /// Free text.
+    #[oai(nullable)]
     note: Option<String>,
 }
 
@@ -117,14 +129,19 @@ struct NewShipment {
 #[derive(Object)]
 struct ShipmentChange {
     /// Carrier or courier.
+    #[oai(nullable)]
     carrier: Option<String>,
     /// Day of dispatch, YYYY-MM-DD.
+    #[oai(nullable)]
     dispatched_on: Option<String>,
     /// Expected arrival, YYYY-MM-DD.
+    #[oai(nullable)]
     expected_on: Option<String>,
     /// Actual arrival on site, YYYY-MM-DD (not in the future).
+    #[oai(nullable)]
     arrived_on: Option<String>,
     /// Free text.
+    #[oai(nullable)]
     note: Option<String>,
 }
 
@@ -134,10 +151,13 @@ struct UnitLineInput {
     /// The baseline item (GET …/arrival lists them).
     item_id: i32,
     /// Serial numbers, one unit each.
+    #[oai(nullable)]
     serials: Option<Vec<String>>,
     /// Serial numbers pasted as text: one per line, or separated by commas, semicolons, 、 or spaces.
+    #[oai(nullable)]
     serials_text: Option<String>,
     /// For equipment without serial numbers.
+    #[oai(nullable)]
     quantity: Option<f64>,
 }
 
@@ -161,6 +181,7 @@ struct ReceiptInput {
     /// The receiver's name as signed.
     received_by: String,
     /// When it was signed (RFC 3339); defaults to now.
+    #[oai(nullable)]
     signed_at: Option<String>,
 }
 
@@ -176,6 +197,7 @@ struct CheckDto {
     /// 通电测试: pass, fail or na.
     power_on: String,
     /// What was seen; required when a check fails.
+    #[oai(nullable)]
     note: Option<String>,
 }
 
@@ -185,8 +207,10 @@ struct NewInspection {
     /// self (our self-check) or client (organised by the client, after our self-check passed).
     round: String,
     /// The client's witness; required for the client's round.
+    #[oai(nullable)]
     witness: Option<String>,
     /// When it took place (RFC 3339); defaults to now.
+    #[oai(nullable)]
     inspected_at: Option<String>,
     /// The items inspected.
     items: Vec<CheckDto>,
@@ -208,14 +232,18 @@ struct InspectionDto {
     /// 通电测试: pass, fail or na.
     power_on: String,
     /// What was seen.
+    #[oai(nullable)]
     note: Option<String>,
     /// Our inspector (user id).
+    #[oai(nullable)]
     inspector_id: Option<i32>,
     /// The client's witness.
+    #[oai(nullable)]
     witness: Option<String>,
     /// When it took place.
     inspected_at: DateTime<Utc>,
     /// The deviation this inspection opened, if a check failed.
+    #[oai(nullable)]
     deviation_id: Option<i32>,
 }
 
@@ -251,14 +279,18 @@ struct DeviationDto {
     /// open or closed.
     status: String,
     /// replace, return or concession.
+    #[oai(nullable)]
     resolution: Option<String>,
     /// How it was settled.
+    #[oai(nullable)]
     resolution_note: Option<String>,
     /// Who accepted a concession for the client.
+    #[oai(nullable)]
     client_approver: Option<String>,
     /// When it was opened.
     opened_at: DateTime<Utc>,
     /// When it was closed.
+    #[oai(nullable)]
     closed_at: Option<DateTime<Utc>>,
 }
 
@@ -287,6 +319,7 @@ struct CloseDeviation {
     /// What was done.
     note: String,
     /// For a concession: the client's person who accepted it.
+    #[oai(nullable)]
     client_approver: Option<String>,
 }
 
@@ -296,16 +329,21 @@ struct ItemArrivalDto {
     /// The baseline item's id.
     item_id: i32,
     /// 序号.
+    #[oai(nullable)]
     seq: Option<String>,
     /// From its category row.
+    #[oai(nullable)]
     category: Option<String>,
     /// 设备名称.
     name: String,
     /// 型号.
+    #[oai(nullable)]
     model: Option<String>,
     /// 单位.
+    #[oai(nullable)]
     unit: Option<String>,
     /// Quantity in the baseline.
+    #[oai(nullable)]
     quantity: Option<f64>,
     /// A service line (no brand, no model, unit 项): nothing arrives, nothing is inspected.
     service: bool,

@@ -39,8 +39,10 @@ struct LoginResponse {
 #[derive(Object)]
 struct UpdateMe {
     /// Name shown on forms and in e-mails.
+    #[oai(nullable)]
     display_name: Option<String>,
     /// Deadline reminders: daily, weekly (one digest on Mondays) or off.
+    #[oai(nullable)]
     reminder_frequency: Option<String>,
 }
 

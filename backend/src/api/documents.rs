@@ -44,6 +44,7 @@ struct IssuedDto {
     /// SHA-256 of the content it prints.
     data_sha256: String,
     /// Who issued it.
+    #[oai(nullable)]
     issued_by: Option<i32>,
     /// When it was issued.
     issued_at: DateTime<Utc>,
@@ -82,6 +83,7 @@ struct FormDto {
     /// What the data still lacks; empty when ready.
     missing: Vec<String>,
     /// The latest issued version, if any.
+    #[oai(nullable)]
     latest: Option<IssuedDto>,
     /// Whether the latest issued version still prints what the data says now.
     latest_is_current: bool,
@@ -105,12 +107,16 @@ struct CopyDto {
     /// How many copies.
     copies: i32,
     /// Anything worth noting.
+    #[oai(nullable)]
     note: Option<String>,
     /// Who recorded the entry.
+    #[oai(nullable)]
     recorded_by: Option<i32>,
     /// Set when the copy was reported lost.
+    #[oai(nullable)]
     lost_reported_at: Option<DateTime<Utc>>,
     /// How and when the copy was lost.
+    #[oai(nullable)]
     lost_note: Option<String>,
 }
 
@@ -136,12 +142,14 @@ struct CopyRequest {
     /// To whom the copies were handed.
     recipient: String,
     /// When (default: now).
+    #[oai(nullable)]
     handed_at: Option<DateTime<Utc>>,
     /// How: 当面, 邮寄, 电子邮件 …
     method: String,
     /// How many copies (1–1000).
     copies: i32,
     /// Anything worth noting.
+    #[oai(nullable)]
     note: Option<String>,
 }
 
@@ -162,8 +170,10 @@ struct WorkLogDto {
     /// What was done.
     work_done: String,
     /// Problems found or left open.
+    #[oai(nullable)]
     problems: Option<String>,
     /// Who recorded it.
+    #[oai(nullable)]
     recorded_by: Option<i32>,
     /// When it was recorded.
     recorded_at: DateTime<Utc>,
@@ -192,6 +202,7 @@ struct WorkLogRequest {
     /// What was done.
     work_done: String,
     /// Problems found or left open.
+    #[oai(nullable)]
     problems: Option<String>,
 }
 

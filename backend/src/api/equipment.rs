@@ -57,6 +57,7 @@ struct ProblemDto {
     /// Row of the sheet, from 1.
     row: u32,
     /// Column letters, when one cell is at fault.
+    #[oai(nullable)]
     column: Option<String>,
     /// What is wrong and what to fix.
     message: String,
@@ -68,30 +69,42 @@ struct ItemDto {
     /// Row of the source sheet.
     row: u32,
     /// From the category row above it, e.g. 庭审录音录像系统.
+    #[oai(nullable)]
     category: Option<String>,
     /// 序号 as written.
+    #[oai(nullable)]
     seq: Option<String>,
     /// 设备名称.
     name: String,
     /// 品牌.
+    #[oai(nullable)]
     brand: Option<String>,
     /// 型号.
+    #[oai(nullable)]
     model: Option<String>,
     /// 规格参数.
+    #[oai(nullable)]
     spec: Option<String>,
     /// 数量.
+    #[oai(nullable)]
     quantity: Option<f64>,
     /// 单位.
+    #[oai(nullable)]
     unit: Option<String>,
     /// 单价.
+    #[oai(nullable)]
     unit_price: Option<f64>,
     /// 金额.
+    #[oai(nullable)]
     amount: Option<f64>,
     /// 产地.
+    #[oai(nullable)]
     origin: Option<String>,
     /// 质保期.
+    #[oai(nullable)]
     warranty: Option<String>,
     /// 备注.
+    #[oai(nullable)]
     remark: Option<String>,
 }
 
@@ -140,12 +153,15 @@ struct ListDto {
     /// The header row found.
     header_row: i32,
     /// Who imported it.
+    #[oai(nullable)]
     imported_by: Option<i32>,
     /// When.
     imported_at: DateTime<Utc>,
     /// When this 审定版 was approved as the baseline for arrival.
+    #[oai(nullable)]
     approved_at: Option<DateTime<Utc>>,
     /// Who approved it.
+    #[oai(nullable)]
     approved_by: Option<i32>,
 }
 
@@ -186,6 +202,7 @@ struct ImportResult {
     /// 小计 / 合计 rows left out.
     skipped_total_rows: u32,
     /// The new version; absent for a dry run.
+    #[oai(nullable)]
     list: Option<ListDto>,
 }
 
@@ -206,18 +223,25 @@ struct DifferenceDto {
     /// In Chinese, e.g. 数量不一致.
     label: String,
     /// The item on the contract list, when there is one.
+    #[oai(nullable)]
     contract_item: Option<ItemDto>,
     /// The item on the purchase order, when there is one.
+    #[oai(nullable)]
     order_item: Option<ItemDto>,
     /// The contract list's value.
+    #[oai(nullable)]
     contract_value: Option<String>,
     /// The purchase order's value.
+    #[oai(nullable)]
     order_value: Option<String>,
     /// Names this difference when recording a decision (reconciliation only).
+    #[oai(nullable)]
     key: Option<String>,
     /// The PM's reason, once recorded.
+    #[oai(nullable)]
     reason: Option<String>,
     /// The PM's decision, once recorded.
+    #[oai(nullable)]
     decision: Option<String>,
 }
 

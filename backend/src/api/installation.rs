@@ -35,14 +35,18 @@ struct InstallationDto {
     /// The baseline item.
     item_id: i32,
     /// The item's category.
+    #[oai(nullable)]
     category: Option<String>,
     /// 序号 of the item.
+    #[oai(nullable)]
     seq: Option<String>,
     /// 设备名称.
     name: String,
     /// 型号.
+    #[oai(nullable)]
     model: Option<String>,
     /// Serial number of the unit installed.
+    #[oai(nullable)]
     serial: Option<String>,
     /// Quantity installed here (1 for a unit).
     quantity: f64,
@@ -51,20 +55,27 @@ struct InstallationDto {
     /// 安装日期.
     installed_on: NaiveDate,
     /// The engineer's user id.
+    #[oai(nullable)]
     engineer_id: Option<i32>,
     /// The engineer's name.
+    #[oai(nullable)]
     engineer: Option<String>,
     /// IP address.
+    #[oai(nullable)]
     ip_address: Option<String>,
     /// Firmware version.
+    #[oai(nullable)]
     firmware: Option<String>,
     /// Configuration notes.
+    #[oai(nullable)]
     config_notes: Option<String>,
     /// pending, pass or fail.
     commissioning: String,
     /// What commissioning showed.
+    #[oai(nullable)]
     commissioning_note: Option<String>,
     /// Day of commissioning.
+    #[oai(nullable)]
     commissioned_on: Option<NaiveDate>,
     /// Last change.
     updated_at: DateTime<Utc>,
@@ -75,28 +86,40 @@ struct InstallationDto {
 #[derive(Object)]
 struct InstallationBody {
     /// The baseline item (create only).
+    #[oai(nullable)]
     item_id: Option<i32>,
     /// Serial number of the unit installed, for items that arrived with serials (create only).
+    #[oai(nullable)]
     serial: Option<String>,
     /// For items without serials; defaults to all that arrived and is not yet installed (create only).
+    #[oai(nullable)]
     quantity: Option<f64>,
     /// 安装位置, e.g. 第一审判庭 机柜 A 第 12U.
+    #[oai(nullable)]
     location: Option<String>,
     /// 安装日期, YYYY-MM-DD.
+    #[oai(nullable)]
     installed_on: Option<String>,
     /// The engineer (a project member); defaults to the caller.
+    #[oai(nullable)]
     engineer_id: Option<i32>,
     /// IPv4 or IPv6 address.
+    #[oai(nullable)]
     ip_address: Option<String>,
     /// Firmware version.
+    #[oai(nullable)]
     firmware: Option<String>,
     /// Configuration notes.
+    #[oai(nullable)]
     config_notes: Option<String>,
     /// pending, pass or fail (fail needs commissioning_note).
+    #[oai(nullable)]
     commissioning: Option<String>,
     /// What commissioning showed.
+    #[oai(nullable)]
     commissioning_note: Option<String>,
     /// Day of commissioning, YYYY-MM-DD; defaults to today when a result is given.
+    #[oai(nullable)]
     commissioned_on: Option<String>,
 }
 

@@ -261,7 +261,7 @@ fn invalid(field: &str, at: usize, c: char) -> poem::Error {
     poem::Error::from_response(ApiError::from(refusal).into_response())
 }
 
-/// The first string (or key) in a JSON document that breaks the text rule, with its path.
+/// The first string in a JSON document that breaks the text rule, with its path.
 fn first_forbidden_in_json(value: &serde_json::Value, path: String) -> Option<(String, usize, char)> {
     use serde_json::Value;
     match value {
@@ -272,10 +272,7 @@ fn first_forbidden_in_json(value: &serde_json::Value, path: String) -> Option<(S
             .find_map(|(i, v)| first_forbidden_in_json(v, format!("{path}[{i}]"))),
         Value::Object(fields) => fields.iter().find_map(|(k, v)| {
             let here = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
-            match text::first_forbidden(k) {
-                Some((at, c)) => Some((here, at, c)),
-                None => first_forbidden_in_json(v, here),
-            }
+            first_forbidden_in_json(v, here)
         }),
         _ => None,
     }
@@ -318,6 +315,62 @@ pub async fn security_headers<E: Endpoint>(next: E, req: Request) -> poem::Resul
     );
     if hsts {
         set("strict-transport-security", "max-age=31536000; includeSubDomains");
+    }
+    Ok(resp)
+}
+
+/// The methods each route answers, from the OpenAPI document (and the few routes outside it), so
+/// that a 405 says in `Allow` what would have worked, as RFC 9110 asks.
+#[derive(Clone, Default)]
+pub struct Routes(std::sync::Arc<Vec<(Vec<String>, String)>>);
+
+impl Routes {
+    /// Routes of `spec` (served under `base`) and `extra` routes written as `/sign/{token}`.
+    pub fn new(spec: &serde_json::Value, base: &str, extra: &[(&str, &str)]) -> Self {
+        let split = |path: &str| path.split('/').map(str::to_string).collect::<Vec<_>>();
+        let mut routes: Vec<(Vec<String>, String)> = spec["paths"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(path, ops)| {
+                let mut methods: Vec<String> = ops
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(m, _)| m.to_ascii_uppercase())
+                    .collect();
+                methods.sort();
+                (split(&format!("{base}{path}")), methods.join(", "))
+            })
+            .collect();
+        routes.extend(extra.iter().map(|(path, methods)| (split(path), methods.to_string())));
+        Self(std::sync::Arc::new(routes))
+    }
+
+    fn allowed(&self, path: &str) -> Option<&str> {
+        let segments: Vec<&str> = path.split('/').collect();
+        self.0
+            .iter()
+            .find(|(route, _)| {
+                route.len() == segments.len()
+                    && route
+                        .iter()
+                        .zip(&segments)
+                        .all(|(r, s)| r == s || (r.starts_with('{') && r.ends_with('}') && !s.is_empty()))
+            })
+            .map(|(_, methods)| methods.as_str())
+    }
+}
+
+/// Adds `Allow` to every 405.
+pub async fn allow_on_405<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let path = req.uri().path().to_string();
+    let routes = req.data::<Routes>().cloned().unwrap_or_default();
+    let mut resp = next.call(req).await?.into_response();
+    if resp.status() == StatusCode::METHOD_NOT_ALLOWED
+        && let Some(value) = routes.allowed(&path).and_then(|m| HeaderValue::from_str(m).ok())
+    {
+        resp.headers_mut().insert(header::ALLOW, value);
     }
     Ok(resp)
 }

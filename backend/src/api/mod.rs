@@ -150,6 +150,17 @@ pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, (
 /// The whole HTTP application.
 pub fn app(state: AppState) -> impl Endpoint {
     let api = openapi(&state);
+    let routes = middleware::Routes::new(
+        &serde_json::from_str(&api.spec()).unwrap_or_default(),
+        "/api",
+        &[
+            ("/healthz", "GET"),
+            ("/readyz", "GET"),
+            ("/feeds/{token}/calendar.ics", "GET"),
+            ("/verify/{code}", "GET"),
+            ("/sign/{token}", "GET, POST"),
+        ],
+    );
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     Route::new()
@@ -166,7 +177,9 @@ pub fn app(state: AppState) -> impl Endpoint {
         .around(middleware::authenticate_first)
         .around(middleware::client_address)
         .catch_all_error(render_poem_error)
+        .around(middleware::allow_on_405)
         .around(middleware::security_headers)
         .data(state)
+        .data(routes)
         .around(middleware::access_log)
 }

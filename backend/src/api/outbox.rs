@@ -40,10 +40,12 @@ struct OutboxMessage {
     /// Kind of message, e.g. reminder_digest.
     kind: String,
     /// The project it concerns, if one.
+    #[oai(nullable)]
     project_id: Option<i32>,
     /// Recipient address.
     to_address: String,
     /// Recipient name.
+    #[oai(nullable)]
     to_name: Option<String>,
     /// Subject line.
     subject: String,
@@ -56,14 +58,18 @@ struct OutboxMessage {
     /// Transient failures are retried until then.
     retry_until: DateTime<Utc>,
     /// The server's last reply or the last error.
+    #[oai(nullable)]
     last_error: Option<String>,
     /// When it was queued.
     created_at: DateTime<Utc>,
     /// When the server accepted it.
+    #[oai(nullable)]
     sent_at: Option<DateTime<Utc>>,
     /// Plain-text body (only when one message is fetched).
+    #[oai(nullable)]
     body_text: Option<String>,
     /// HTML body (only when one message is fetched).
+    #[oai(nullable)]
     body_html: Option<String>,
 }
 

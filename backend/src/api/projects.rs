@@ -73,6 +73,7 @@ pub struct ProjectDto {
     /// The date every deadline counts from.
     pub contract_signed_on: NaiveDate,
     /// Contractual delivery date; the warranty starts on it.
+    #[oai(nullable)]
     pub delivery_due_on: Option<NaiveDate>,
     /// active, delivered, in_warranty or closed.
     pub status: String,
@@ -129,6 +130,7 @@ struct ProjectListItem {
     /// Open tasks past their due day.
     overdue_tasks: u32,
     /// The earliest due date among open tasks.
+    #[oai(nullable)]
     next_due_on: Option<NaiveDate>,
 }
 
@@ -156,6 +158,7 @@ struct MemberDto {
     /// Name shown on forms, e.g. 张伟.
     display_name: String,
     /// E-mail address.
+    #[oai(nullable)]
     email: Option<String>,
     /// pm (项目主管) or engineer (工程师).
     role: String,
@@ -182,8 +185,10 @@ struct ContactDto {
     /// Name shown to people.
     name: String,
     /// E-mail address.
+    #[oai(nullable)]
     email: Option<String>,
     /// Telephone number.
+    #[oai(nullable)]
     phone: Option<String>,
     /// e.g. 甲方项目负责人, 甲方测试工程师, 签字代表.
     role: String,
@@ -211,10 +216,13 @@ struct CreateProject {
     /// The client organisation (甲方).
     client_name: String,
     /// Where the system is installed.
+    #[oai(nullable)]
     site_address: Option<String>,
     /// Region, e.g. 浙江杭州 (used for filters and statistics).
+    #[oai(nullable)]
     region: Option<String>,
     /// Project category, e.g. 政法系统集成.
+    #[oai(nullable)]
     category: Option<String>,
     /// Codes or Chinese names: digital_courtroom/数字法庭, surveillance_alarm/联网监控报警,
     /// video_conference/视频会议, public_address/音响扩声, other/其他.
@@ -223,12 +231,16 @@ struct CreateProject {
     /// YYYY-MM-DD.
     contract_signed_on: String,
     /// YYYY-MM-DD, not before the signing date.
+    #[oai(nullable)]
     delivery_due_on: Option<String>,
     /// Plan code (GET /api/plans); `default` when absent.
+    #[oai(nullable)]
     plan: Option<String>,
     /// IANA time zone; the server's default (Asia/Shanghai) when absent.
+    #[oai(nullable)]
     timezone: Option<String>,
     /// active (default), delivered, in_warranty or closed.
+    #[oai(nullable)]
     status: Option<String>,
 }
 
@@ -237,24 +249,33 @@ struct CreateProject {
 #[derive(Object)]
 struct UpdateProject {
     /// Name shown to people.
+    #[oai(nullable)]
     name: Option<String>,
     /// The client organisation (甲方).
+    #[oai(nullable)]
     client_name: Option<String>,
     /// Where the system is installed.
+    #[oai(nullable)]
     site_address: Option<String>,
     /// Region, e.g. 浙江杭州 (used for filters and statistics).
+    #[oai(nullable)]
     region: Option<String>,
     /// Project category, e.g. 政法系统集成.
+    #[oai(nullable)]
     category: Option<String>,
     /// System type codes or Chinese names.
+    #[oai(nullable)]
     system_types: Option<Vec<String>>,
     /// YYYY-MM-DD.
+    #[oai(nullable)]
     contract_signed_on: Option<String>,
     /// YYYY-MM-DD; null clears it.
     delivery_due_on: MaybeUndefined<String>,
     /// not_started, in_progress or done.
+    #[oai(nullable)]
     status: Option<String>,
     /// IANA time zone in which deadlines end at midnight.
+    #[oai(nullable)]
     timezone: Option<String>,
 }
 
@@ -275,12 +296,14 @@ struct UpdateMember {
 #[derive(Object)]
 struct SaveContact {
     /// Name shown to people.
+    #[oai(nullable)]
     name: Option<String>,
     /// Null clears it.
     email: MaybeUndefined<String>,
     /// Null clears it.
     phone: MaybeUndefined<String>,
     /// e.g. 甲方项目负责人, 甲方测试工程师, 签字代表.
+    #[oai(nullable)]
     role: Option<String>,
 }
 
@@ -313,20 +336,26 @@ struct HistoryEntry {
     /// Who made the change (系统 for the system itself).
     actor: String,
     /// Account that made the change; absent for the system.
+    #[oai(nullable)]
     actor_id: Option<i32>,
     /// project, member, contact, phase, task, ...
     entity: String,
     /// Identifier of the changed record.
+    #[oai(nullable)]
     entity_id: Option<i32>,
     /// created, updated, added, removed, started, completed, reopened, overridden, replanned, ...
     action: String,
     /// The changed field, when one field changed.
+    #[oai(nullable)]
     field: Option<String>,
     /// Value before the change.
+    #[oai(nullable)]
     old_value: Option<String>,
     /// Value after the change.
+    #[oai(nullable)]
     new_value: Option<String>,
     /// Why, when a reason was given.
+    #[oai(nullable)]
     reason: Option<String>,
 }
 

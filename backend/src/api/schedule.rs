@@ -73,6 +73,7 @@ struct PhaseDto {
     /// The due date is overridden for this project.
     overridden: bool,
     /// Why the due date was overridden.
+    #[oai(nullable)]
     override_reason: Option<String>,
     /// not_started, in_progress or done (derived from the tasks).
     status: String,
@@ -106,20 +107,26 @@ pub struct TaskDto {
     /// The due date is overridden for this project.
     overridden: bool,
     /// Why the due date was overridden.
+    #[oai(nullable)]
     override_reason: Option<String>,
     /// The task waits on the client.
     waits_on_client: bool,
     /// User id of who does the task; reminders go to them, else to the project's PMs.
+    #[oai(nullable)]
     assignee_id: Option<i32>,
     /// not_started, in_progress or done.
     status: String,
     /// Actual start.
+    #[oai(nullable)]
     started_at: Option<DateTime<Utc>>,
     /// Actual finish.
+    #[oai(nullable)]
     finished_at: Option<DateTime<Utc>>,
     /// User id of who completed it.
+    #[oai(nullable)]
     completed_by: Option<i32>,
     /// Note kept with the task.
+    #[oai(nullable)]
     note: Option<String>,
     /// Links to the records that completed the task, when the system completed it.
     evidence: Vec<EvidenceDto>,
@@ -208,20 +215,24 @@ fn phase_dto(p: phase::Model, tasks: Vec<TaskDto>, now: DateTime<Utc>, tz: Tz) -
 #[derive(Object)]
 struct TaskProgress {
     /// What was done, or why (kept in the task and its history). Required to reopen.
+    #[oai(nullable)]
     note: Option<String>,
     /// When it actually happened (RFC 3339); now when absent.
+    #[oai(nullable)]
     at: Option<String>,
 }
 
 #[derive(Object)]
 struct Assignment {
     /// A member of the project; null unassigns the task.
+    #[oai(nullable)]
     user_id: Option<i32>,
 }
 
 #[derive(Object)]
 struct DueOverride {
     /// The new due date, YYYY-MM-DD; null removes the override and restores the planned date.
+    #[oai(nullable)]
     due_on: Option<String>,
     /// Why the date changes; kept in the history.
     reason: String,

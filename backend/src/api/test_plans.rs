@@ -48,8 +48,10 @@ struct NewTestPlanRequest {
     /// Template codes, e.g. ["digital_courtroom", "public_address"]; items are merged stage by stage.
     templates: Vec<String>,
     /// Defaults to the templates' names.
+    #[oai(nullable)]
     title: Option<String>,
     /// Items per printed page of Part 1 (1–8); defaults to the first template's.
+    #[oai(nullable)]
     items_per_page: Option<i32>,
 }
 
@@ -74,8 +76,10 @@ struct TestSignatureDto {
     /// Who signed.
     signer_name: String,
     /// Their e-mail address.
+    #[oai(nullable)]
     signer_email: Option<String>,
     /// Their role.
+    #[oai(nullable)]
     signer_role: Option<String>,
     /// in_app, email_link or on_site.
     method: String,
@@ -84,8 +88,10 @@ struct TestSignatureDto {
     /// When, in the project's time zone.
     signed_local: String,
     /// The client address it came from.
+    #[oai(nullable)]
     ip_address: Option<String>,
     /// The browser it came from.
+    #[oai(nullable)]
     user_agent: Option<String>,
     /// SHA-256 of the canonical content signed.
     content_sha256: String,
@@ -126,24 +132,32 @@ struct TestItemDto {
     /// 线路测试 …
     stage_label: String,
     /// Within 设备测试: 外观, 配置 or 功能.
+    #[oai(nullable)]
     aspect: Option<String>,
     /// What is tested.
     name: String,
     /// The Part 2 module that says how.
+    #[oai(nullable)]
     module: Option<String>,
     /// Expected result with its criterion.
     expected: String,
     /// Actual result.
+    #[oai(nullable)]
     actual: Option<String>,
     /// Passed or not; absent until recorded.
+    #[oai(nullable)]
     passed: Option<bool>,
     /// 说明: a measured value.
+    #[oai(nullable)]
     note: Option<String>,
     /// 备注: anomalies.
+    #[oai(nullable)]
     remark: Option<String>,
     /// Who recorded the result.
+    #[oai(nullable)]
     recorded_by: Option<i32>,
     /// When.
+    #[oai(nullable)]
     recorded_at: Option<DateTime<Utc>>,
 }
 
@@ -179,6 +193,7 @@ struct TestProcedureDto {
 #[derive(Object)]
 struct TestCertificateDto {
     /// When it was issued; absent until every page is signed by both and a PM issues it.
+    #[oai(nullable)]
     issued_at: Option<DateTime<Utc>>,
     /// Its signatures (sign it as page 0).
     signatures: Vec<TestSignatureDto>,
@@ -198,18 +213,25 @@ struct TestPlanDto {
     /// Items per printed page.
     items_per_page: i32,
     /// Our designated engineers.
+    #[oai(nullable)]
     our_engineers: Option<String>,
     /// When we confirmed the test conditions.
+    #[oai(nullable)]
     our_conditions_at: Option<DateTime<Utc>>,
     /// The client's designated engineers.
+    #[oai(nullable)]
     client_engineers: Option<String>,
     /// When the client confirmed the test conditions.
+    #[oai(nullable)]
     client_conditions_at: Option<DateTime<Utc>>,
     /// Who confirmed for the client.
+    #[oai(nullable)]
     client_conditions_by: Option<String>,
     /// The client's designated signer.
+    #[oai(nullable)]
     client_signer_name: Option<String>,
     /// Their e-mail address.
+    #[oai(nullable)]
     client_signer_email: Option<String>,
     /// Part 1.
     pages: Vec<TestPageDto>,
@@ -317,6 +339,7 @@ struct TestPlanSummaryDto {
     /// Template codes.
     templates: Vec<String>,
     /// When the 预验收证书 was issued.
+    #[oai(nullable)]
     certificate_issued_at: Option<DateTime<Utc>>,
     /// When it was made.
     created_at: DateTime<Utc>,
@@ -330,10 +353,13 @@ struct TestConditionsRequest {
     /// The side's designated engineers, e.g. 李明、赵磊.
     engineers: String,
     /// For the client: who confirmed.
+    #[oai(nullable)]
     confirmed_by: Option<String>,
     /// For the client: its designated signer.
+    #[oai(nullable)]
     signer_name: Option<String>,
     /// For the client: the signer's e-mail address (signing links go there).
+    #[oai(nullable)]
     signer_email: Option<String>,
 }
 
@@ -345,8 +371,10 @@ struct TestResultRequest {
     /// Whether it gave the expected result.
     passed: bool,
     /// 说明: a measured value.
+    #[oai(nullable)]
     note: Option<String>,
     /// 备注: anomalies (required when it failed).
+    #[oai(nullable)]
     remark: Option<String>,
 }
 
@@ -354,18 +382,25 @@ struct TestResultRequest {
 #[derive(Object)]
 struct TestItemRequest {
     /// line, device, network or system.
+    #[oai(nullable)]
     stage: Option<String>,
     /// Within 设备测试: 外观, 配置 or 功能.
+    #[oai(nullable)]
     aspect: Option<String>,
     /// What is tested.
+    #[oai(nullable)]
     name: Option<String>,
     /// The Part 2 module code.
+    #[oai(nullable)]
     module: Option<String>,
     /// Expected result with its criterion.
+    #[oai(nullable)]
     expected: Option<String>,
     /// Move it to this page.
+    #[oai(nullable)]
     page: Option<i32>,
     /// Order key within the plan (items are renumbered after a move).
+    #[oai(nullable)]
     position: Option<i32>,
 }
 
@@ -387,6 +422,7 @@ impl From<TestItemRequest> for ItemPatch {
 #[derive(Object)]
 struct TestPaginateRequest {
     /// Items per printed page (1–8); defaults to the plan's.
+    #[oai(nullable)]
     items_per_page: Option<i32>,
 }
 
@@ -403,12 +439,16 @@ struct NewSigningRequest {
     /// Page numbers; 0 for the 预验收证书.
     pages: Vec<i32>,
     /// Defaults to the plan's designated client signer.
+    #[oai(nullable)]
     signer_name: Option<String>,
     /// Defaults to the designated signer's address.
+    #[oai(nullable)]
     signer_email: Option<String>,
     /// e.g. 甲方签字代表.
+    #[oai(nullable)]
     signer_role: Option<String>,
     /// true: a 30-minute link for a tablet on site, returned here and not e-mailed.
+    #[oai(nullable)]
     on_site: Option<bool>,
 }
 
@@ -428,18 +468,24 @@ struct SigningRequestDto {
     /// When the link stops working.
     expires_at: DateTime<Utc>,
     /// First opened.
+    #[oai(nullable)]
     opened_at: Option<DateTime<Utc>>,
     /// Signed.
+    #[oai(nullable)]
     used_at: Option<DateTime<Utc>>,
     /// Declined.
+    #[oai(nullable)]
     declined_at: Option<DateTime<Utc>>,
     /// Why.
+    #[oai(nullable)]
     decline_reason: Option<String>,
     /// Revoked.
+    #[oai(nullable)]
     revoked_at: Option<DateTime<Utc>>,
     /// Reminders sent so far (every 2 days, 5 at most).
     reminders_sent: i32,
     /// The link, only in the answer that creates an on-site request.
+    #[oai(nullable)]
     link: Option<String>,
 }
 
@@ -469,8 +515,10 @@ struct AuditChainDto {
     /// Whether every entry matches its hash and follows the one before.
     valid: bool,
     /// The first entry that does not.
+    #[oai(nullable)]
     broken_at: Option<i64>,
     /// What is wrong with it.
+    #[oai(nullable)]
     problem: Option<String>,
 }
 

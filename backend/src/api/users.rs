@@ -37,6 +37,7 @@ pub struct UserDto {
     /// Name shown on forms, e.g. 张伟.
     pub display_name: String,
     /// E-mail address.
+    #[oai(nullable)]
     pub email: Option<String>,
     /// admin, manager, engineer or viewer.
     pub role: String,
@@ -68,8 +69,10 @@ struct CreateUser {
     /// 2–40 letters, digits, '.', '_' or '-'; stored in lower case.
     username: String,
     /// Name shown on forms, e.g. 张工; defaults to the username.
+    #[oai(nullable)]
     display_name: Option<String>,
     /// E-mail address for notifications.
+    #[oai(nullable)]
     email: Option<String>,
     /// admin, manager, engineer or viewer.
     role: String,
@@ -80,14 +83,18 @@ struct CreateUser {
 #[derive(Object)]
 struct UpdateUser {
     /// Name shown on forms, e.g. 张伟.
+    #[oai(nullable)]
     display_name: Option<String>,
     /// Null clears it.
     email: MaybeUndefined<String>,
     /// admin, manager, engineer or viewer.
+    #[oai(nullable)]
     role: Option<String>,
     /// A disabled account cannot log in; its sessions end at once.
+    #[oai(nullable)]
     disabled: Option<bool>,
     /// Deadline reminders: daily, weekly (Mondays) or off.
+    #[oai(nullable)]
     reminder_frequency: Option<String>,
 }
 

@@ -31,6 +31,7 @@ pub struct PlanDefinition {
     pub day_basis: DayBasis,
     /// Code of the holiday calendar (e.g. `cn`); required when day_basis is `working`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[oai(nullable)]
     pub calendar: Option<String>,
     /// Phases in order.
     pub phases: Vec<PhaseDefinition>,
@@ -138,6 +139,7 @@ pub struct TaskDefinition {
     pub name: String,
     /// Days after contract signing by which the task is due; defaults to its phase's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[oai(nullable)]
     pub offset_days: Option<u32>,
     /// The task waits on the client, whose contact is reminded too.
     #[serde(default)]
