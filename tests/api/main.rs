@@ -11,5 +11,6 @@ mod mail;
 mod openapi;
 mod projects;
 mod reminders;
+mod roles;
 mod schedule;
 mod test_plans;

@@ -212,6 +212,16 @@ async fn tasks_start_complete_and_reopen_and_a_phase_is_done_when_its_tasks_are(
         .iter()
         .map(|t| t["id"].as_i64().expect("id"))
         .collect();
+    // The PM gives the arrival tasks to the engineer, who then moves them himself.
+    for t in &arrival {
+        app.put(
+            &format!("/api/projects/{id}/tasks/{t}/assignee"),
+            &app.admin,
+            json!({"user_id": eng_id}),
+        )
+        .await
+        .expect(200);
+    }
 
     let started = app
         .post(

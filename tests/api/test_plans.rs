@@ -26,11 +26,12 @@ async fn project_with_engineer(app: &TestApp, code: &str) -> (i64, String) {
     (id, li_token)
 }
 
-/// Both sides confirm the test conditions; the client names 周文涛 as its signer.
-async fn confirm_conditions(app: &TestApp, base: &str, li_token: &str) {
+/// Both sides confirm the test conditions (the PM records them, naming 李明 and 赵磊 for our
+/// side); the client names 周文涛 as its signer.
+async fn confirm_conditions(app: &TestApp, base: &str) {
     app.post(
         &format!("{base}/conditions"),
-        li_token,
+        &app.admin,
         json!({"party": "ours", "engineers": "李明、赵磊"}),
     )
     .await
@@ -177,7 +178,7 @@ async fn a_courtroom_plan_is_tested_signed_page_by_page_by_both_parties_and_cert
     )
     .await
     .expect(409);
-    confirm_conditions(&app, &base, &li_token).await;
+    confirm_conditions(&app, &base).await;
 
     // Page 1 with one failure: it cannot be signed, and the answer names the item.
     let mut plan = pass_page(&app, &base, &li_token, &plan, 1).await;
@@ -775,7 +776,7 @@ async fn items_are_edited_until_signed_a_client_can_decline_a_revoked_link_is_go
         .expect(422);
 
     // A result too long to print on its page is refused with what to do.
-    confirm_conditions(&app, &base, &li_token).await;
+    confirm_conditions(&app, &base).await;
     let first = page(&plan, 1)["items"][0]["id"].clone();
     app.put(
         &format!("{base}/items/{first}/result"),

@@ -579,7 +579,7 @@ impl ArrivalApi {
         form: SerialsForm,
     ) -> ApiResult<Json<ShipmentDto>> {
         let me = actor(&self.state, &auth).await?;
-        access::project(&self.state.db, &me, id.0, Need::UpdateTasks).await?;
+        access::project(&self.state.db, &me, id.0, Need::RecordWork).await?;
         let file_name = checked_text("file", form.file.file_name().unwrap_or("serials.xlsx").to_string())?;
         let bytes = form
             .file

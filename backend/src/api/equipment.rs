@@ -322,6 +322,7 @@ impl EquipmentApi {
         form: ImportForm,
     ) -> ApiResult<Json<ImportResult>> {
         let me = actor(&self.state, &auth).await?;
+        equipment::may_import(&self.state.db, &me, id.0).await?;
         let file_name = checked_text("file", form.file.file_name().unwrap_or("upload.xlsx").to_string())?;
         let kind = checked_text("kind", form.kind)?;
         let sheet = form.sheet.map(|s| checked_text("sheet", s)).transpose()?;

@@ -1,7 +1,9 @@
-//! Who may see and change which project.
+//! Who may see and change which project: the role matrix (README, Roles), enforced here and only
+//! here — every use case asks `project` with what it needs, or one of the checks below.
 //! Admins: everything. Viewers: read every project. Managers: read and manage the projects they are
-//! members of, and create projects. Engineers: read the projects they are members of and update
-//! their tasks. A project the caller cannot see answers 404, not 403.
+//! members of, and create projects. Engineers: read the projects they are members of, record the
+//! work on site, and move the tasks assigned to them. A project the caller cannot see answers 404,
+//! a project action the role does not allow 403.
 use entity::{project, project_member};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
@@ -13,8 +15,14 @@ use crate::{
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Need {
+    /// See the project and everything in it.
     Read,
-    UpdateTasks,
+    /// Record what happens on site: units received and their serial numbers, receipts, arrival
+    /// inspections and deviations, installation and commissioning, test results and our signature
+    /// on a page, signing requests to the client, the work log, a lost copy. Engineers and PMs.
+    RecordWork,
+    /// Decide for the project: its fields, people and dates, equipment lists and their decisions,
+    /// shipments, test plans and their conditions, the certificate, issuing documents. PMs.
     Manage,
 }
 
@@ -74,6 +82,18 @@ pub async fn visible_projects(db: &impl ConnectionTrait, actor: &Actor) -> AppRe
                 .await?,
         )),
     }
+}
+
+/// Moving a task by hand (start, complete, reopen): an engineer only moves a task assigned to them;
+/// PMs and administrators any task. (Tasks that complete themselves from recorded work do not ask.)
+pub fn may_act_on_task(actor: &Actor, task: &entity::task::Model) -> AppResult<()> {
+    if actor.role == Role::Engineer && (actor.id.is_none() || task.assignee_id != actor.id) {
+        return Err(AppError::Forbidden(format!(
+            "task '{}' is not assigned to you; its PM moves it or assigns it to you",
+            task.name
+        )));
+    }
+    Ok(())
 }
 
 /// Creating projects is for managers and admins.

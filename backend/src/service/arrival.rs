@@ -110,7 +110,7 @@ pub async fn create_shipment(
         ));
     }
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::UpdateTasks).await?;
+    access::project(&txn, actor, project_id, Need::Manage).await?;
     baseline(&txn, project_id).await?;
     let saved = shipment::ActiveModel {
         project_id: Set(project_id),
@@ -191,7 +191,7 @@ pub async fn update_shipment(
     now: DateTime<Utc>,
 ) -> AppResult<shipment::Model> {
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::UpdateTasks).await?;
+    access::project(&txn, actor, project_id, Need::Manage).await?;
     let old = shipment_of(&txn, project_id, id).await?;
     if old.receipt_signed_at.is_some() && patch.arrived_on.is_some_and(|d| Some(d) != old.arrived_on) {
         return Err(AppError::Conflict(format!(
@@ -288,7 +288,7 @@ pub async fn receive(
         return Err(AppError::invalid("lines", "lines: name at least one item that arrived"));
     }
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::UpdateTasks).await?;
+    access::project(&txn, actor, project_id, Need::RecordWork).await?;
     let ship = shipment_of(&txn, project_id, shipment_id).await?;
     if ship.arrived_on.is_none() {
         return Err(AppError::Conflict(format!(
@@ -536,7 +536,7 @@ pub async fn sign_receipt(
         return Err(AppError::invalid("signed_at", "signed_at: cannot be in the future"));
     }
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::UpdateTasks).await?;
+    access::project(&txn, actor, project_id, Need::RecordWork).await?;
     let ship = shipment_of(&txn, project_id, shipment_id).await?;
     if ship.receipt_signed_at.is_some() {
         return Err(AppError::Conflict(format!(
@@ -612,6 +612,9 @@ pub async fn inspect(
     input: InspectionInput,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<(inspection::Model, Option<deviation::Model>)>> {
+    // Access first: a caller who may not do this learns nothing from validation.
+    let txn = begin_write(db).await?;
+    access::project(&txn, actor, project_id, Need::RecordWork).await?;
     let round = InspectionRound::parse(&input.round)?;
     let witness = optional_text("witness", input.witness.as_deref(), 100)?;
     if round == InspectionRound::Client && witness.is_none() {
@@ -630,8 +633,6 @@ pub async fn inspect(
     if input.items.is_empty() {
         return Err(AppError::invalid("items", "items: name at least one item inspected"));
     }
-    let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::UpdateTasks).await?;
     let status = status(&txn, project_id).await?;
     let mut out = Vec::new();
     let mut changes = Vec::new();
@@ -767,6 +768,9 @@ pub async fn close_deviation(
     input: CloseInput,
     now: DateTime<Utc>,
 ) -> AppResult<deviation::Model> {
+    // Access first: a caller who may not do this learns nothing from validation.
+    let txn = begin_write(db).await?;
+    access::project(&txn, actor, project_id, Need::RecordWork).await?;
     let resolution = Resolution::parse(&input.resolution)?;
     let note = required_text("note", &input.note, 2000)?;
     let approver = optional_text("client_approver", input.client_approver.as_deref(), 100)?;
@@ -776,8 +780,6 @@ pub async fn close_deviation(
             "client_approver: a concession needs the name of the client's person who accepted it",
         ));
     }
-    let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::UpdateTasks).await?;
     let d = deviation::Entity::find_by_id(id)
         .one(&txn)
         .await?

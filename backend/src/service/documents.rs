@@ -710,7 +710,7 @@ pub async fn report_lost(
     note: &str,
     now: DateTime<Utc>,
 ) -> AppResult<document_copy::Model> {
-    access::project(db, actor, project_id, Need::UpdateTasks).await?;
+    access::project(db, actor, project_id, Need::RecordWork).await?;
     issued_of(db, project_id, document_id).await?;
     if note.trim().is_empty() {
         return Err(AppError::invalid("note", "note: say how and when the copy was lost"));
@@ -774,7 +774,7 @@ pub async fn add_work_log(
     input: WorkLogInput,
     now: DateTime<Utc>,
 ) -> AppResult<work_log::Model> {
-    access::project(db, actor, project_id, Need::UpdateTasks).await?;
+    access::project(db, actor, project_id, Need::RecordWork).await?;
     let work_date = NaiveDate::parse_from_str(input.work_date.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::invalid("work_date", "work_date: a date as YYYY-MM-DD"))?;
     let people = input.people.trim();

@@ -68,6 +68,11 @@ fn parse_mapping(pairs: &[(String, String)]) -> AppResult<Vec<(Field, usize)>> {
         .collect()
 }
 
+/// Whether the actor may import lists into the project: asked before an upload's fields are read.
+pub async fn may_import(db: &impl ConnectionTrait, actor: &Actor, project_id: i32) -> AppResult<()> {
+    access::project(db, actor, project_id, Need::Manage).await.map(|_| ())
+}
+
 pub async fn import(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -75,9 +80,9 @@ pub async fn import(
     req: ImportRequest,
     now: DateTime<Utc>,
 ) -> AppResult<ImportOutcome> {
+    may_import(db, actor, project_id).await?;
     let kind = ListKind::parse(&req.kind)?;
     let mapping = parse_mapping(&req.mapping)?;
-    access::project(db, actor, project_id, Need::Manage).await?;
     let ImportRequest {
         file_name,
         bytes,

@@ -108,6 +108,9 @@ pub async fn create(
     input: InstallationInput,
     now: DateTime<Utc>,
 ) -> AppResult<installation::Model> {
+    // Access first: a caller who may not do this learns nothing from validation.
+    let txn = begin_write(db).await?;
+    access::project(&txn, actor, project_id, Need::RecordWork).await?;
     let item_id = input
         .item_id
         .ok_or_else(|| AppError::invalid("item_id", "item_id: required"))?;
@@ -132,8 +135,6 @@ pub async fn create(
         now.date_naive(),
     )?
     .unwrap_or(Commissioning::Pending);
-    let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::UpdateTasks).await?;
     let engineer_id = match (input.engineer_id, actor.id) {
         (Some(id), _) => {
             check_engineer(&txn, project_id, id).await?;
@@ -267,7 +268,7 @@ pub async fn update(
         ));
     }
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::UpdateTasks).await?;
+    access::project(&txn, actor, project_id, Need::RecordWork).await?;
     let old = installation::Entity::find_by_id(id)
         .one(&txn)
         .await?

@@ -554,9 +554,10 @@ pub async fn add_member(
     role: &str,
     now: DateTime<Utc>,
 ) -> AppResult<project_member::Model> {
-    let role = MemberRole::parse(role)?;
+    // Access first: a caller who may not do this learns nothing from validation.
     let txn = begin_write(db).await?;
     access::project(&txn, actor, project_id, Need::Manage).await?;
+    let role = MemberRole::parse(role)?;
     let user = user::Entity::find_by_id(user_id)
         .one(&txn)
         .await?
@@ -605,9 +606,10 @@ pub async fn update_member(
     role: &str,
     now: DateTime<Utc>,
 ) -> AppResult<project_member::Model> {
-    let role = MemberRole::parse(role)?;
+    // Access first: a caller who may not do this learns nothing from validation.
     let txn = begin_write(db).await?;
     access::project(&txn, actor, project_id, Need::Manage).await?;
+    let role = MemberRole::parse(role)?;
     let member = member_of(&txn, project_id, member_id).await?;
     let mut log = Vec::new();
     let base = Change::new(Some(project_id), "member", Some(member_id), "updated");

@@ -66,8 +66,9 @@ pub async fn act_on_task(
         ));
     }
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::UpdateTasks).await?;
+    access::project(&txn, actor, project_id, Need::RecordWork).await?;
     let task = task_of(&txn, project_id, task_id).await?;
+    access::may_act_on_task(actor, &task)?;
     let updated = apply_task_action(&txn, actor, task, action, note, at, now).await?;
     txn.commit().await?;
     Ok(updated)

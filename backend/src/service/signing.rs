@@ -142,7 +142,7 @@ pub async fn request(
     now: DateTime<Utc>,
 ) -> AppResult<(signing_request::Model, String)> {
     let db = &state.db;
-    let project = access::project(db, actor, project_id, Need::UpdateTasks).await?;
+    let project = access::project(db, actor, project_id, Need::RecordWork).await?;
     let mut pages = input.pages;
     pages.sort_unstable();
     pages.dedup();
@@ -230,7 +230,7 @@ pub async fn revoke(
     request_id: i32,
     now: DateTime<Utc>,
 ) -> AppResult<signing_request::Model> {
-    access::project(db, actor, project_id, Need::UpdateTasks).await?;
+    access::project(db, actor, project_id, Need::RecordWork).await?;
     let txn = begin_write(db).await?;
     let request = signing_request::Entity::find_by_id(request_id)
         .filter(signing_request::Column::ProjectId.eq(project_id))

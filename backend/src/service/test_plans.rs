@@ -692,7 +692,7 @@ pub async fn confirm_conditions(
     input: Conditions,
     now: DateTime<Utc>,
 ) -> AppResult<PlanData> {
-    let project = access::project(db, actor, project_id, Need::UpdateTasks).await?;
+    let project = access::project(db, actor, project_id, Need::Manage).await?;
     let party = SignParty::parse(&input.party)?;
     let engineers = input.engineers.trim();
     if engineers.is_empty() {
@@ -771,7 +771,7 @@ pub async fn record_result(
     input: ResultInput,
     now: DateTime<Utc>,
 ) -> AppResult<test_item::Model> {
-    let project = access::project(db, actor, project_id, Need::UpdateTasks).await?;
+    let project = access::project(db, actor, project_id, Need::RecordWork).await?;
     let actual = input.actual.trim();
     if actual.is_empty() {
         return Err(AppError::invalid("actual", "actual: what the test actually showed"));
@@ -1140,7 +1140,7 @@ pub async fn sign_in_app(
     evidence: Evidence,
     now: DateTime<Utc>,
 ) -> AppResult<PlanData> {
-    let project = access::project(db, actor, project_id, Need::UpdateTasks).await?;
+    let project = access::project(db, actor, project_id, Need::RecordWork).await?;
     let member = match actor.id {
         Some(uid) => project_member::Entity::find()
             .filter(project_member::Column::ProjectId.eq(project_id))

@@ -1,0 +1,343 @@
+//! The role matrix of the README, walked operation by operation through the OpenAPI document: for
+//! every operation and every role, a request shaped as the document says (path, query, body) either
+//! passes the access check (any answer but 403) or is refused with 403, exactly as the matrix says.
+use jiaofu_tests::{TestApp, spawn_app};
+use reqwest::Method;
+use serde_json::{Map, Value, json};
+
+/// Who may call an operation (README, Roles).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum May {
+    /// Any signed-in account: its own profile, the project list, plans and templates.
+    Anyone,
+    /// Administrators only: accounts, plans, the outbox, the audit chain.
+    Admin,
+    /// Administrators and managers.
+    CreateProject,
+    /// Members of the project (every project for admins and viewers).
+    Read,
+    /// The project's engineers and PMs: work recorded on site.
+    RecordWork,
+    /// Engineers only for tasks assigned to them; PMs any task.
+    MoveOwnTask,
+    /// Our signature on a test page: the project's own engineers and PMs, nobody else (an
+    /// administrator who is not on the team included).
+    SignAsMember,
+    /// The project's PMs (and admins).
+    Manage,
+}
+
+/// Every operation of the API and who may call it; an operation missing here fails the test.
+const MATRIX: &[(&str, May)] = &[
+    ("logout", May::Anyone),
+    ("me", May::Anyone),
+    ("update_me", May::Anyone),
+    ("rotate_calendar_feed", May::Anyone),
+    ("revoke_calendar_feed", May::Anyone),
+    ("dashboard", May::Anyone),
+    ("list_projects", May::Anyone),
+    ("list_plans", May::Anyone),
+    ("get_plan", May::Anyone),
+    ("list_test_plan_templates", May::Anyone),
+    ("verify_audit_chain", May::Anyone),
+    ("list_outbox", May::Admin),
+    ("get_outbox_message", May::Admin),
+    ("cancel_outbox_message", May::Admin),
+    ("retry_outbox_message", May::Admin),
+    ("create_plan", May::Admin),
+    ("create_user", May::Admin),
+    ("list_users", May::Admin),
+    ("update_user", May::Admin),
+    ("create_project", May::CreateProject),
+    ("get_project", May::Read),
+    ("arrival_status", May::Read),
+    ("project_calendar", May::Read),
+    ("list_contacts", May::Read),
+    ("list_deviations", May::Read),
+    ("get_deviation", May::Read),
+    ("list_documents", May::Read),
+    ("download_document", May::Read),
+    ("list_equipment_lists", May::Read),
+    ("reconcile_equipment", May::Read),
+    ("get_equipment_list", May::Read),
+    ("diff_equipment_lists", May::Read),
+    ("project_history", May::Read),
+    ("list_inspections", May::Read),
+    ("list_installations", May::Read),
+    ("list_members", May::Read),
+    ("document_register", May::Read),
+    ("list_copies", May::Read),
+    ("get_schedule", May::Read),
+    ("list_shipments", May::Read),
+    ("get_shipment", May::Read),
+    ("list_test_plans", May::Read),
+    ("get_test_plan", May::Read),
+    ("list_signing_requests", May::Read),
+    ("list_work_log", May::Read),
+    ("close_deviation", May::RecordWork),
+    ("record_inspection", May::RecordWork),
+    ("create_installation", May::RecordWork),
+    ("update_installation", May::RecordWork),
+    ("report_copy_lost", May::RecordWork),
+    ("sign_receipt", May::RecordWork),
+    ("receive_units", May::RecordWork),
+    ("import_units", May::RecordWork),
+    ("record_test_result", May::RecordWork),
+    ("sign_test_page", May::SignAsMember),
+    ("request_client_signature", May::RecordWork),
+    ("revoke_signing_request", May::RecordWork),
+    ("add_work_log", May::RecordWork),
+    ("start_task", May::MoveOwnTask),
+    ("complete_task", May::MoveOwnTask),
+    ("reopen_task", May::MoveOwnTask),
+    ("update_project", May::Manage),
+    ("add_contact", May::Manage),
+    ("update_contact", May::Manage),
+    ("remove_contact", May::Manage),
+    ("add_member", May::Manage),
+    ("update_member", May::Manage),
+    ("remove_member", May::Manage),
+    ("override_phase_due", May::Manage),
+    ("override_task_due", May::Manage),
+    ("assign_task", May::Manage),
+    ("issue_document", May::Manage),
+    ("record_copy", May::Manage),
+    ("import_equipment_list", May::Manage),
+    ("issue_change_notice", May::Manage),
+    ("decide_equipment_difference", May::Manage),
+    ("approve_equipment_list", May::Manage),
+    ("create_shipment", May::Manage),
+    ("update_shipment", May::Manage),
+    ("create_test_plan", May::Manage),
+    ("add_test_item", May::Manage),
+    ("update_test_item", May::Manage),
+    ("delete_test_item", May::Manage),
+    ("paginate_test_plan", May::Manage),
+    ("confirm_test_conditions", May::Manage),
+    ("issue_pre_acceptance_certificate", May::Manage),
+    ("void_test_page", May::Manage),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Role {
+    Admin,
+    Manager,
+    Engineer,
+    Viewer,
+}
+
+/// Whether `role`, a member of the project (admins and viewers see every project), may call an
+/// operation; tasks are walked unassigned.
+fn allowed(may: May, role: Role) -> bool {
+    match (may, role) {
+        (May::SignAsMember, r) => matches!(r, Role::Manager | Role::Engineer),
+        (_, Role::Admin) => true,
+        (May::Anyone | May::Read, _) => true,
+        (May::CreateProject | May::Manage | May::MoveOwnTask, Role::Manager) => true,
+        (May::RecordWork, Role::Manager | Role::Engineer) => true,
+        _ => false,
+    }
+}
+
+/// A JSON value of the shape `schema` asks for (required fields only), with placeholder values.
+fn example(spec: &Value, schema: &Value, name: &str) -> Value {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let key = reference.rsplit('/').next().unwrap_or_default();
+        return example(spec, &spec["components"]["schemas"][key], name);
+    }
+    if let Some(all) = schema["allOf"].as_array() {
+        return all.first().map_or(Value::Null, |s| example(spec, s, name));
+    }
+    if let Some(first) = schema["enum"].as_array().and_then(|e| e.first()) {
+        return first.clone();
+    }
+    match schema["type"].as_str().unwrap_or("object") {
+        "object" => {
+            let mut out = Map::new();
+            for field in schema["required"].as_array().into_iter().flatten() {
+                let field = field.as_str().unwrap_or_default();
+                out.insert(field.into(), example(spec, &schema["properties"][field], field));
+            }
+            Value::Object(out)
+        }
+        "array" => json!([example(spec, &schema["items"], name)]),
+        "integer" | "number" => json!(999_999),
+        "boolean" => json!(false),
+        _ => match schema["format"].as_str() {
+            Some("date") => json!("2026-11-20"),
+            Some("date-time") => json!("2026-11-20T09:00:00+08:00"),
+            _ => json!(format!("{name}-x")),
+        },
+    }
+}
+
+struct Caller {
+    role: Role,
+    token: String,
+}
+
+/// The project every role is a member of, and an unassigned task of it.
+struct Ids {
+    project: i64,
+    task: i64,
+}
+
+async fn call(app: &TestApp, spec: &Value, path: &str, method: &str, op: &Value, ids: &Ids, token: &str) -> u16 {
+    let concrete: String = path
+        .split('/')
+        .enumerate()
+        .map(|(i, s)| match s {
+            // The project every role is a member of; anything else is a record that does not exist.
+            "{id}" if path.starts_with("/projects/") && i == 2 => ids.project.to_string(),
+            "{task_id}" => ids.task.to_string(),
+            "{code}" => "default".to_string(),
+            "{file}" => "work-log.docx".to_string(),
+            "{form}" => "work-log".to_string(),
+            s if s.starts_with('{') => "999999".to_string(),
+            s => s.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("/");
+    let mut query = Vec::new();
+    for p in op["parameters"].as_array().into_iter().flatten() {
+        if p["in"] == "query" && p["required"] == true {
+            let v = example(spec, &p["schema"], p["name"].as_str().unwrap_or_default());
+            query.push((p["name"].as_str().unwrap_or_default().to_string(), v.as_str().map_or(v.to_string(), str::to_string)));
+        }
+    }
+    let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+    let mut req = app
+        .client
+        .request(method, app.url(&format!("/api{concrete}")))
+        .bearer_auth(token)
+        .query(&query);
+    let content = &op["requestBody"]["content"];
+    let schema_of = |kind: &str| {
+        content
+            .as_object()
+            .and_then(|c| c.iter().find(|(k, _)| k.starts_with(kind)))
+            .map(|(_, c)| &c["schema"])
+    };
+    if let Some(schema) = schema_of("application/json") {
+        req = req.json(&example(spec, schema, "body"));
+    } else if let Some(schema) = schema_of("multipart/form-data") {
+        let mut form = reqwest::multipart::Form::new();
+        let schema = example(spec, schema, "form");
+        for (k, v) in schema.as_object().into_iter().flatten() {
+            form = if k == "file" {
+                form.part("file", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x.csv"))
+            } else {
+                form.text(k.clone(), v.as_str().map_or(v.to_string(), str::to_string))
+            };
+        }
+        req = req.multipart(form);
+    }
+    req.send().await.expect("sent").status().as_u16()
+}
+
+#[tokio::test]
+async fn every_operation_answers_each_role_as_the_role_matrix_says() {
+    let app = spawn_app().await;
+    let project = app.project("P-ROLES", "2026-11-02").await["id"].as_i64().expect("id");
+    let mut callers = vec![Caller {
+        role: Role::Admin,
+        token: app.admin.clone(),
+    }];
+    for (name, role, account, member) in [
+        ("wang.pm", Role::Manager, "manager", Some("pm")),
+        ("li.eng", Role::Engineer, "engineer", Some("engineer")),
+        ("zhao.view", Role::Viewer, "viewer", None),
+    ] {
+        let (id, token) = app.user(name, account).await;
+        if let Some(member) = member {
+            app.post(
+                &format!("/api/projects/{project}/members"),
+                &app.admin,
+                json!({"user_id": id, "role": member}),
+            )
+            .await
+            .expect(200);
+        }
+        callers.push(Caller { role, token });
+    }
+    let spec = app.get("/api/openapi.json", &app.admin).await.expect(200);
+    let schedule = app.get(&format!("/api/projects/{project}/schedule"), &app.admin).await.expect(200);
+    let ids = Ids {
+        project,
+        task: schedule["phases"][0]["tasks"][0]["id"].as_i64().expect("a task"),
+    };
+
+    let mut wrong = Vec::new();
+    let mut walked = 0;
+    // The least privileged first, so that what the others change cannot hide a refusal.
+    for caller in callers.iter().rev() {
+        for (path, ops) in spec["paths"].as_object().expect("paths") {
+            for (method, op) in ops.as_object().expect("operations") {
+                let id = op["operationId"].as_str().expect("id");
+                if id == "login" || id == "logout" {
+                    continue; // no token / ends the session the walk uses (tests/api/auth.rs)
+                }
+                let Some((_, may)) = MATRIX.iter().find(|(o, _)| *o == id) else {
+                    wrong.push(format!("{id}: not in the role matrix"));
+                    continue;
+                };
+                let status = call(&app, &spec, path, method, op, &ids, &caller.token).await;
+                walked += 1;
+                let expected = allowed(*may, caller.role);
+                if status == 500 || (status == 403) == expected {
+                    wrong.push(format!(
+                        "{:?} {} {path} ({id}, {may:?}): {status}, expected {}",
+                        caller.role,
+                        method.to_uppercase(),
+                        if expected { "anything but 403" } else { "403" }
+                    ));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} of {walked} calls disagree with the matrix:\n{}", wrong.len(), wrong.join("\n"));
+    assert_eq!(walked, 4 * (MATRIX.len() - 1));
+}
+
+#[tokio::test]
+async fn an_engineer_moves_the_tasks_assigned_to_them_and_no_other() {
+    let app = spawn_app().await;
+    let project = app.project("P-TASK", "2026-11-02").await["id"].as_i64().expect("id");
+    let (li, token) = app.user("li.eng", "engineer").await;
+    app.post(
+        &format!("/api/projects/{project}/members"),
+        &app.admin,
+        json!({"user_id": li, "role": "engineer"}),
+    )
+    .await
+    .expect(200);
+    let schedule = app.get(&format!("/api/projects/{project}/schedule"), &token).await.expect(200);
+    let tasks: Vec<i64> = schedule["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .flat_map(|p| p["tasks"].as_array().expect("tasks").iter().map(|t| t["id"].as_i64().expect("id")))
+        .collect();
+    let (mine, theirs) = (tasks[1], tasks[2]);
+    app.put(
+        &format!("/api/projects/{project}/tasks/{mine}/assignee"),
+        &app.admin,
+        json!({"user_id": li}),
+    )
+    .await
+    .expect(200);
+    app.post(&format!("/api/projects/{project}/tasks/{mine}/start"), &token, json!({}))
+        .await
+        .expect(200);
+    app.post(&format!("/api/projects/{project}/tasks/{theirs}/start"), &token, json!({}))
+        .await
+        .refused(403, "not assigned to you");
+    // Shipments and test conditions are the PM's.
+    app.post(
+        &format!("/api/projects/{project}/shipments"),
+        &token,
+        json!({"reference": "SH-1", "dispatched_by": "王强"}),
+    )
+    .await
+    .expect(403);
+}
