@@ -85,6 +85,8 @@ pub struct Settings {
     /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are believed; from any other
     /// peer those headers are ignored and the peer's own address is the client's.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The bearer token a Prometheus scraper sends to `/metrics`; without it there is no `/metrics`.
+    pub metrics_token: Option<Secret<String>>,
 }
 
 impl Default for Settings {
@@ -119,6 +121,7 @@ impl Default for Settings {
             form_fonts: Fonts::default(),
             forms_lang: Lang::Zh,
             trusted_proxies: Vec::new(),
+            metrics_token: None,
         }
     }
 }
@@ -153,6 +156,7 @@ struct FileSettings {
     background_jobs: Option<bool>,
     upload_max_mb: Option<u64>,
     trusted_proxies: Option<Vec<String>>,
+    metrics_token: Option<String>,
     company: Option<CompanyFile>,
     forms: Option<FormsFile>,
 }
@@ -282,15 +286,18 @@ impl Settings {
             s.background_jobs = v;
         }
         let proxies = match var("JIAOFU_TRUSTED_PROXIES") {
-            Some(v) => Some(v.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()),
+            Some(v) => Some(
+                v.split(',')
+                    .map(|p| p.trim().to_string())
+                    .filter(|p| !p.is_empty())
+                    .collect(),
+            ),
             None => file.trusted_proxies,
         };
         if let Some(list) = proxies {
-            s.trusted_proxies = list
-                .iter()
-                .map(|p| parse_network(p))
-                .collect::<anyhow::Result<_>>()?;
+            s.trusted_proxies = list.iter().map(|p| parse_network(p)).collect::<anyhow::Result<_>>()?;
         }
+        s.metrics_token = var("JIAOFU_METRICS_TOKEN").or(file.metrics_token).map(Secret::new);
         let company = file.company.unwrap_or_default();
         if let Some(v) = var("JIAOFU_COMPANY_NAME").or(company.name) {
             s.company_name = v;

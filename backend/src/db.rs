@@ -37,6 +37,33 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     Ok(db)
 }
 
+/// Copies a live SQLite database to `target` (which must not exist) while it keeps serving:
+/// `VACUUM INTO` reads one consistent snapshot — every transaction committed before it began, none
+/// after — and writes a compact, self-contained database file (no write-ahead log beside it). The
+/// copy is written under a temporary name and renamed when complete. Returns its size in bytes.
+pub async fn backup_sqlite(db: &DatabaseConnection, target: &Path) -> anyhow::Result<u64> {
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Sqlite {
+        anyhow::bail!(
+            "jiaofu backup copies SQLite databases; for PostgreSQL use pg_dump, e.g. pg_dump -Fc -f jiaofu.dump <database URL>"
+        );
+    }
+    if target.exists() {
+        anyhow::bail!("{} exists already; name a new file", target.display());
+    }
+    let name = target
+        .file_name()
+        .with_context(|| format!("{} names no file", target.display()))?
+        .to_string_lossy();
+    let partial = target.with_file_name(format!(".{name}.partial"));
+    let _ = std::fs::remove_file(&partial);
+    let quoted = partial.to_string_lossy().replace('\'', "''");
+    db.execute_unprepared(&format!("VACUUM INTO '{quoted}'"))
+        .await
+        .with_context(|| format!("failed to copy the database to {}", partial.display()))?;
+    std::fs::rename(&partial, target).with_context(|| format!("failed to move the copy to {}", target.display()))?;
+    Ok(std::fs::metadata(target)?.len())
+}
+
 /// How often the SQLite write-ahead log is copied back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 

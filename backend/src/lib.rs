@@ -8,6 +8,7 @@ pub mod email;
 pub mod error;
 pub mod import;
 pub mod jobs;
+pub mod metrics;
 pub mod service;
 pub mod startup;
 pub mod state;

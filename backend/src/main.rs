@@ -47,6 +47,12 @@ enum Command {
     /// The signing audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Copy the live SQLite database to FILE, consistently, while the service keeps running
+    /// (for PostgreSQL, use pg_dump).
+    Backup {
+        /// The copy to write; must not exist yet.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -161,6 +167,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 Some(problem) => anyhow::bail!("audit chain broken after {} entries: {problem}", report.entries),
             }
+        }
+        Command::Backup { file } => {
+            let db = jiaofu::db::connect(settings.database_url.expose()).await?;
+            let started = std::time::Instant::now();
+            let bytes = jiaofu::db::backup_sqlite(&db, &file).await?;
+            println!(
+                "backed up to {} ({:.1} MB in {:.1} s)",
+                file.display(),
+                bytes as f64 / 1_048_576.0,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
         }
         Command::Demo => {
             let state = prepare(settings).await?;

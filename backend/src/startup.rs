@@ -61,6 +61,7 @@ impl Application {
         if self.state.settings.background_jobs {
             crate::jobs::delivery::spawn(self.state.clone(), self.state.mailer.clone());
             crate::jobs::reminders::spawn(self.state.clone());
+            crate::jobs::maintenance::spawn(self.state.clone());
         }
         let app = api::app(self.state);
         Server::new_with_acceptor(self.acceptor)

@@ -407,3 +407,192 @@ async fn audit_verify_checks_the_chain_and_fails_on_an_altered_log() {
         "{said}"
     );
 }
+
+/// Resident memory of a process, from /proc (Linux), in bytes.
+fn rss_bytes(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+async fn token(base: &str, username: &str, password: &str) -> String {
+    let reply: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    reply["token"].as_str().expect("token").to_string()
+}
+
+#[tokio::test]
+async fn a_backup_taken_while_ten_clients_write_is_intact_and_holds_every_write_acknowledged_before_it() {
+    let db = TestDatabase::create().await.expect("database");
+    if !db.url.starts_with("sqlite:") {
+        // PostgreSQL has pg_dump: the command says so rather than copying anything.
+        let out = jiaofu(&db)
+            .args(["backup", &db.dir.join("copy.db").display().to_string()])
+            .output()
+            .expect("runs");
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+        return;
+    }
+    let server = serve(&db);
+    let password = password_in(&server.printed).expect("admin password");
+    let token = token(&server.base, "admin", &password).await;
+
+    // Ten clients create projects as fast as they are answered; each write is acknowledged when
+    // its 200 arrives.
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(std::time::Instant, String)>::new()));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for client in 0..10 {
+        let (base, token) = (server.base.clone(), token.clone());
+        let (acknowledged, stop) = (acknowledged.clone(), stop.clone());
+        writers.push(tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let code = format!("BK-{client}-{n}");
+                let status = http
+                    .post(format!("{base}/api/projects"))
+                    .bearer_auth(&token)
+                    .json(&json!({"code": code, "name": "备份测试项目", "client_name": "某法院", "contract_signed_on": "2026-11-02"}))
+                    .send()
+                    .await
+                    .expect("write")
+                    .status();
+                assert_eq!(status, 200);
+                acknowledged
+                    .lock()
+                    .expect("lock")
+                    .push((std::time::Instant::now(), code));
+                n += 1;
+            }
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let copy = db.dir.join("backup").join("jiaofu-copy.db");
+    std::fs::create_dir_all(copy.parent().expect("dir")).expect("dir");
+    let began = std::time::Instant::now();
+    let out = jiaofu(&db)
+        .args(["backup", &copy.display().to_string()])
+        .output()
+        .expect("backup runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in writers {
+        w.await.expect("writer");
+    }
+    let before: Vec<String> = acknowledged
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter(|(at, _)| *at < began)
+        .map(|(_, code)| code.clone())
+        .collect();
+    let after = acknowledged.lock().expect("lock").len() - before.len();
+    assert!(
+        before.len() >= 10 && after > 0,
+        "writes before ({}) and during ({after}) the backup",
+        before.len()
+    );
+
+    let copy_db = sea_orm::Database::connect(format!("sqlite://{}?mode=ro", copy.display()))
+        .await
+        .expect("the copy opens");
+    use sea_orm::ConnectionTrait;
+    let check = copy_db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Sqlite,
+            "PRAGMA integrity_check",
+        ))
+        .await
+        .expect("checked")
+        .expect("a row");
+    assert_eq!(check.try_get_by_index::<String>(0).expect("text"), "ok");
+    let codes: std::collections::HashSet<String> = copy_db
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Sqlite,
+            "SELECT code FROM projects",
+        ))
+        .await
+        .expect("read")
+        .iter()
+        .map(|r| r.try_get::<String>("", "code").expect("code"))
+        .collect();
+    let missing: Vec<&String> = before.iter().filter(|c| !codes.contains(*c)).collect();
+    assert!(
+        missing.is_empty(),
+        "acknowledged before the backup but not in it: {missing:?}"
+    );
+    // Each project's schedule came with it, whole.
+    let orphans = copy_db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Sqlite,
+            "SELECT COUNT(*) FROM projects p WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.project_id = p.id)",
+        ))
+        .await
+        .expect("read")
+        .expect("row");
+    assert_eq!(orphans.try_get_by_index::<i64>(0).expect("count"), 0);
+    let again = jiaofu(&db)
+        .args(["backup", &copy.display().to_string()])
+        .output()
+        .expect("runs");
+    assert!(!again.status.success(), "an existing file is never overwritten");
+}
+
+#[tokio::test]
+async fn twenty_unauthenticated_20_mb_uploads_cost_the_server_less_than_20_mb() {
+    let db = TestDatabase::create().await.expect("database");
+    let server = serve(&db);
+    let pid = server.child.id();
+    let http = reqwest::Client::new();
+    // Warm up: the allocator and the connection pool reach their working size.
+    for _ in 0..20 {
+        let _ = http.get(format!("{}/api/projects", server.base)).send().await;
+    }
+    let before = rss_bytes(pid);
+    let body = bytes::Bytes::from(vec![b'x'; 20 * 1024 * 1024]);
+    let mut sends = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (http, base, body) = (http.clone(), server.base.clone(), body.clone());
+        sends.spawn(async move {
+            http.post(format!("{base}/api/projects/1/equipment-lists"))
+                .header("content-type", "multipart/form-data; boundary=x")
+                .body(body)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        });
+    }
+    let mut answered = 0;
+    while let Some(result) = sends.join_next().await {
+        // The server may answer and close while the client still writes: either way, no 2xx.
+        match result.expect("task") {
+            Ok(status) => {
+                assert_eq!(status, 401);
+                answered += 1;
+            }
+            Err(e) => assert!(e.is_request() || e.is_body(), "{e}"),
+        }
+    }
+    let grown = rss_bytes(pid).saturating_sub(before);
+    assert!(answered > 0, "some uploads were answered 401");
+    assert!(
+        grown < 20 * 1024 * 1024,
+        "the server grew by {} MB",
+        grown / 1024 / 1024
+    );
+}

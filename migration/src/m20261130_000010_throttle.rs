@@ -32,7 +32,12 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .drop_index(Index::drop().name("idx_auth_tokens_expires_at").table(AuthTokens::Table).to_owned())
+            .drop_index(
+                Index::drop()
+                    .name("idx_auth_tokens_expires_at")
+                    .table(AuthTokens::Table)
+                    .to_owned(),
+            )
             .await?;
         manager
             .drop_table(Table::drop().table(ThrottleCounters::Table).to_owned())

@@ -83,7 +83,9 @@ async fn control_characters_in_any_text_field_are_refused_with_the_field_named()
     .refused(422, "reference");
     // In a query: 422 naming the parameter; in a path: nothing is named so.
     app.get("/api/projects?q=%00", &app.admin).await.refused(422, "q");
-    app.get("/api/outbox?status=%01", &app.admin).await.refused(422, "status");
+    app.get("/api/outbox?status=%01", &app.admin)
+        .await
+        .refused(422, "status");
     let verify = app.client.get(app.url("/verify/ab%00cd")).send().await.expect("sent");
     assert_eq!(verify.status(), 404);
     app.get("/api/projects/1%00/documents", &app.admin).await.expect(404);
@@ -136,7 +138,10 @@ async fn forms_of_a_project_whose_stored_name_holds_control_characters_stay_well
     let id = app.get("/api/projects", &app.admin).await.expect(200)["items"][0]["id"]
         .as_i64()
         .expect("id");
-    let forms = app.get(&format!("/api/projects/{id}/documents"), &app.admin).await.expect(200);
+    let forms = app
+        .get(&format!("/api/projects/{id}/documents"), &app.admin)
+        .await
+        .expect(200);
     let forms = forms.as_array().expect("forms");
     assert_eq!(forms.len(), 16);
     for form in forms {
@@ -164,7 +169,10 @@ async fn fifty_parallel_wrong_passwords_are_checked_no_more_than_the_limit_and_t
     let checked = statuses.iter().filter(|s| **s == 401).count();
     let limited = statuses.iter().filter(|s| **s == 429).count();
     assert_eq!(checked + limited, 50, "{statuses:?}");
-    assert!(checked <= 5, "{checked} passwords were checked against a limit of 5: {statuses:?}");
+    assert!(
+        checked <= 5,
+        "{checked} passwords were checked against a limit of 5: {statuses:?}"
+    );
 
     // The attacker's address gets 429 with Retry-After, even with the right password…
     let refused = login_from(&app, "203.0.113.66", "admin", jiaofu_tests::ADMIN_PASSWORD).await;
@@ -187,7 +195,7 @@ async fn fifty_parallel_wrong_passwords_are_checked_no_more_than_the_limit_and_t
         ),
     )
     .await
-        .expect("query");
+    .expect("query");
     let addresses: Vec<String> = rows
         .iter()
         .map(|r| r.try_get::<String>("", "address").expect("address"))
@@ -228,7 +236,10 @@ async fn an_attacker_from_one_address_cannot_lock_the_administrator_out() {
         let from = format!("198.51.100.{n}");
         assert_eq!(login_from(&direct, &from, "admin", "guess").await.status(), 401);
     }
-    assert_eq!(login_from(&direct, "198.51.100.99", "admin", "guess").await.status(), 429);
+    assert_eq!(
+        login_from(&direct, "198.51.100.99", "admin", "guess").await.status(),
+        429
+    );
 }
 
 #[tokio::test]
@@ -292,10 +303,20 @@ async fn responses_carry_security_headers_and_word_files_their_type_and_name() {
     let resp = app.client.get(app.url("/sign/0123")).send().await.expect("sent");
     let h = resp.headers();
     assert_eq!(h["x-frame-options"], "DENY");
-    assert!(h["content-security-policy"].to_str().expect("csp").contains("frame-ancestors 'none'"));
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .expect("csp")
+            .contains("frame-ancestors 'none'")
+    );
     assert_eq!(h["referrer-policy"], "no-referrer");
     assert_eq!(h["x-content-type-options"], "nosniff");
-    assert!(h["strict-transport-security"].to_str().expect("hsts").contains("max-age="));
+    assert!(
+        h["strict-transport-security"]
+            .to_str()
+            .expect("hsts")
+            .contains("max-age=")
+    );
     let api = app.client.get(app.url("/api/projects")).send().await.expect("sent");
     assert_eq!(api.status(), 401);
     assert_eq!(api.headers()["x-content-type-options"], "nosniff");
@@ -318,7 +339,10 @@ async fn responses_carry_security_headers_and_word_files_their_type_and_name() {
         docx.headers()["content-type"],
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     );
-    let disposition = docx.headers()["content-disposition"].to_str().expect("ascii").to_string();
+    let disposition = docx.headers()["content-disposition"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
     assert!(disposition.starts_with("attachment; filename=\""), "{disposition}");
     assert!(
         disposition.contains("filename*=UTF-8''") && disposition.contains("%E8%8D%89%E7%A8%BF"),
@@ -346,7 +370,11 @@ async fn guessing_verification_codes_is_rate_limited_per_address() {
     let limited = verify("ZZZZ-9999".into(), "203.0.113.66").await;
     assert_eq!(limited.status(), 429);
     assert!(limited.headers().contains_key("retry-after"));
-    assert_eq!(verify("ZZZZ-0000".into(), "198.51.100.7").await.status(), 404, "another address is not limited");
+    assert_eq!(
+        verify("ZZZZ-0000".into(), "198.51.100.7").await.status(),
+        404,
+        "another address is not limited"
+    );
 }
 
 /// An on-site signing link of a plan whose first page passed, as the project's engineer.
@@ -358,9 +386,13 @@ async fn on_site_link(app: &TestApp) -> (String, String) {
         .await
         .expect(200);
     let base = format!("{base}/{}", plan["id"]);
-    app.post(&format!("{base}/conditions"), &app.admin, json!({"party": "ours", "engineers": "李明"}))
-        .await
-        .expect(200);
+    app.post(
+        &format!("{base}/conditions"),
+        &app.admin,
+        json!({"party": "ours", "engineers": "李明"}),
+    )
+    .await
+    .expect(200);
     app.post(
         &format!("{base}/conditions"),
         &app.admin,
@@ -396,11 +428,24 @@ async fn on_site_link(app: &TestApp) -> (String, String) {
 #[tokio::test]
 async fn a_signing_flow_leaves_no_secret_in_the_log_and_records_the_clients_address() {
     let app = behind_a_proxy().await;
-    let feed = app.post("/api/auth/me/calendar-feed", &app.admin, json!({})).await.expect(200);
+    let feed = app
+        .post("/api/auth/me/calendar-feed", &app.admin, json!({}))
+        .await
+        .expect(200);
     let feed_url = feed["url"].as_str().expect("url").to_string();
-    let feed_token = feed_url.split("/feeds/").nth(1).and_then(|t| t.split('/').next()).expect("token");
+    let feed_token = feed_url
+        .split("/feeds/")
+        .nth(1)
+        .and_then(|t| t.split('/').next())
+        .expect("token");
     let feed_path = &feed_url[feed_url.find("/feeds/").expect("path")..];
-    app.client.get(app.url(feed_path)).send().await.expect("feed").error_for_status().expect("200");
+    app.client
+        .get(app.url(feed_path))
+        .send()
+        .await
+        .expect("feed")
+        .error_for_status()
+        .expect("200");
 
     let (link, token) = on_site_link(&app).await;
     let page = app
@@ -418,7 +463,10 @@ async fn a_signing_flow_leaves_no_secret_in_the_log_and_records_the_clients_addr
         .skip(1)
         .filter_map(|s| {
             let (name, rest) = s.split_once('"')?;
-            Some((name.to_string(), rest.split("value=\"").nth(1)?.split('"').next()?.to_string()))
+            Some((
+                name.to_string(),
+                rest.split("value=\"").nth(1)?.split('"').next()?.to_string(),
+            ))
         })
         .collect();
     fields.extend([
@@ -445,7 +493,7 @@ async fn a_signing_flow_leaves_no_secret_in_the_log_and_records_the_clients_addr
         ),
     )
     .await
-        .expect("query");
+    .expect("query");
     let ips: Vec<Option<String>> = rows.iter().map(|r| r.try_get("", "ip_address").expect("ip")).collect();
     assert_eq!(ips, [Some("203.0.113.20".to_string())]);
 
@@ -454,4 +502,3 @@ async fn a_signing_flow_leaves_no_secret_in_the_log_and_records_the_clients_addr
     assert!(!log.contains(&token), "the signing token is in the log");
     assert!(!log.contains(feed_token), "the feed token is in the log");
 }
-

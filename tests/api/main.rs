@@ -9,6 +9,7 @@ mod forms;
 mod hardening;
 mod mail;
 mod openapi;
+mod operations;
 mod projects;
 mod reminders;
 mod roles;

@@ -202,7 +202,10 @@ async fn call(app: &TestApp, spec: &Value, path: &str, method: &str, op: &Value,
     for p in op["parameters"].as_array().into_iter().flatten() {
         if p["in"] == "query" && p["required"] == true {
             let v = example(spec, &p["schema"], p["name"].as_str().unwrap_or_default());
-            query.push((p["name"].as_str().unwrap_or_default().to_string(), v.as_str().map_or(v.to_string(), str::to_string)));
+            query.push((
+                p["name"].as_str().unwrap_or_default().to_string(),
+                v.as_str().map_or(v.to_string(), str::to_string),
+            ));
         }
     }
     let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
@@ -225,7 +228,10 @@ async fn call(app: &TestApp, spec: &Value, path: &str, method: &str, op: &Value,
         let schema = example(spec, schema, "form");
         for (k, v) in schema.as_object().into_iter().flatten() {
             form = if k == "file" {
-                form.part("file", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x.csv"))
+                form.part(
+                    "file",
+                    reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x.csv"),
+                )
             } else {
                 form.text(k.clone(), v.as_str().map_or(v.to_string(), str::to_string))
             };
@@ -261,7 +267,10 @@ async fn every_operation_answers_each_role_as_the_role_matrix_says() {
         callers.push(Caller { role, token });
     }
     let spec = app.get("/api/openapi.json", &app.admin).await.expect(200);
-    let schedule = app.get(&format!("/api/projects/{project}/schedule"), &app.admin).await.expect(200);
+    let schedule = app
+        .get(&format!("/api/projects/{project}/schedule"), &app.admin)
+        .await
+        .expect(200);
     let ids = Ids {
         project,
         task: schedule["phases"][0]["tasks"][0]["id"].as_i64().expect("a task"),
@@ -295,7 +304,12 @@ async fn every_operation_answers_each_role_as_the_role_matrix_says() {
             }
         }
     }
-    assert!(wrong.is_empty(), "{} of {walked} calls disagree with the matrix:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} of {walked} calls disagree with the matrix:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
     assert_eq!(walked, 4 * (MATRIX.len() - 1));
 }
 
@@ -311,12 +325,21 @@ async fn an_engineer_moves_the_tasks_assigned_to_them_and_no_other() {
     )
     .await
     .expect(200);
-    let schedule = app.get(&format!("/api/projects/{project}/schedule"), &token).await.expect(200);
+    let schedule = app
+        .get(&format!("/api/projects/{project}/schedule"), &token)
+        .await
+        .expect(200);
     let tasks: Vec<i64> = schedule["phases"]
         .as_array()
         .expect("phases")
         .iter()
-        .flat_map(|p| p["tasks"].as_array().expect("tasks").iter().map(|t| t["id"].as_i64().expect("id")))
+        .flat_map(|p| {
+            p["tasks"]
+                .as_array()
+                .expect("tasks")
+                .iter()
+                .map(|t| t["id"].as_i64().expect("id"))
+        })
         .collect();
     let (mine, theirs) = (tasks[1], tasks[2]);
     app.put(
@@ -326,12 +349,20 @@ async fn an_engineer_moves_the_tasks_assigned_to_them_and_no_other() {
     )
     .await
     .expect(200);
-    app.post(&format!("/api/projects/{project}/tasks/{mine}/start"), &token, json!({}))
-        .await
-        .expect(200);
-    app.post(&format!("/api/projects/{project}/tasks/{theirs}/start"), &token, json!({}))
-        .await
-        .refused(403, "not assigned to you");
+    app.post(
+        &format!("/api/projects/{project}/tasks/{mine}/start"),
+        &token,
+        json!({}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("/api/projects/{project}/tasks/{theirs}/start"),
+        &token,
+        json!({}),
+    )
+    .await
+    .refused(403, "not assigned to you");
     // Shipments and test conditions are the PM's.
     app.post(
         &format!("/api/projects/{project}/shipments"),

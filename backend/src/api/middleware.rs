@@ -12,7 +12,7 @@ use poem::{
 
 use crate::{
     domain::text,
-    error::{AppError, ApiError},
+    error::{ApiError, AppError},
     service::{Actor, auth},
     state::AppState,
 };
@@ -84,7 +84,8 @@ fn forwarded_chain(headers: &poem::http::HeaderMap) -> Vec<IpAddr> {
             .filter_map(|element| {
                 element.split(';').find_map(|pair| {
                     let (k, v) = pair.trim().split_once('=')?;
-                    k.eq_ignore_ascii_case("for").then(|| v.trim().trim_matches('"').to_string())
+                    k.eq_ignore_ascii_case("for")
+                        .then(|| v.trim().trim_matches('"').to_string())
                 })
             })
             .collect()
@@ -106,9 +107,18 @@ fn parse_node(node: &str) -> Option<IpAddr> {
         return Some(ip.to_canonical());
     }
     if let Some(rest) = node.strip_prefix('[') {
-        return rest.split_once(']')?.0.parse::<IpAddr>().ok().map(|ip| ip.to_canonical());
+        return rest
+            .split_once(']')?
+            .0
+            .parse::<IpAddr>()
+            .ok()
+            .map(|ip| ip.to_canonical());
     }
-    node.rsplit_once(':')?.0.parse::<IpAddr>().ok().map(|ip| ip.to_canonical())
+    node.rsplit_once(':')?
+        .0
+        .parse::<IpAddr>()
+        .ok()
+        .map(|ip| ip.to_canonical())
 }
 
 pub async fn client_address<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
@@ -146,7 +156,10 @@ pub async fn authenticate_first<E: Endpoint>(next: E, mut req: Request) -> poem:
     let path = req.uri().path();
     if path.starts_with("/api/") && !is_public_api(path) {
         let Some(state) = req.data::<AppState>().cloned() else {
-            return Err(poem::Error::from_string("the service is not ready", StatusCode::SERVICE_UNAVAILABLE));
+            return Err(poem::Error::from_string(
+                "the service is not ready",
+                StatusCode::SERVICE_UNAVAILABLE,
+            ));
         };
         let Some(token) = bearer_token(&req).map(str::to_string) else {
             return Err(poem::Error::from_status(StatusCode::UNAUTHORIZED));
@@ -243,9 +256,8 @@ pub async fn text_rule<E: Endpoint>(next: E, mut req: Request) -> poem::Result<R
                 .ok()
                 .and_then(|v| first_forbidden_in_json(&v, String::new()))
         } else {
-            form_urlencoded::parse(&body).find_map(|(name, value)| {
-                text::first_forbidden(&value).map(|(at, c)| (name.into_owned(), at, c))
-            })
+            form_urlencoded::parse(&body)
+                .find_map(|(name, value)| text::first_forbidden(&value).map(|(at, c)| (name.into_owned(), at, c)))
         };
         if let Some((field, at, c)) = refused {
             return Err(invalid(&field, at, c));
@@ -256,7 +268,10 @@ pub async fn text_rule<E: Endpoint>(next: E, mut req: Request) -> poem::Result<R
 }
 
 fn invalid(field: &str, at: usize, c: char) -> poem::Error {
-    let field = text::xml_safe(field).chars().filter(|c| text::is_allowed(*c)).collect::<String>();
+    let field = text::xml_safe(field)
+        .chars()
+        .filter(|c| text::is_allowed(*c))
+        .collect::<String>();
     let refusal = AppError::invalid(field.clone(), text::refusal(&field, at, c));
     poem::Error::from_response(ApiError::from(refusal).into_response())
 }
@@ -271,7 +286,11 @@ fn first_forbidden_in_json(value: &serde_json::Value, path: String) -> Option<(S
             .enumerate()
             .find_map(|(i, v)| first_forbidden_in_json(v, format!("{path}[{i}]"))),
         Value::Object(fields) => fields.iter().find_map(|(k, v)| {
-            let here = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+            let here = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
             first_forbidden_in_json(v, here)
         }),
         _ => None,
@@ -417,9 +436,15 @@ mod tests {
     fn secrets_are_masked_in_logged_paths_whatever_the_route() {
         let token = "285ecbae".repeat(8);
         assert_eq!(mask_secrets(&format!("/sign/{token}")), "/sign/***");
-        assert_eq!(mask_secrets(&format!("/feeds/{token}/calendar.ics")), "/feeds/***/calendar.ics");
+        assert_eq!(
+            mask_secrets(&format!("/feeds/{token}/calendar.ics")),
+            "/feeds/***/calendar.ics"
+        );
         assert_eq!(mask_secrets(&format!("/anything/new/{token}")), "/anything/new/***");
-        assert_eq!(mask_secrets("/api/projects/1/documents/functional-test.docx"), "/api/projects/1/documents/functional-test.docx");
+        assert_eq!(
+            mask_secrets("/api/projects/1/documents/functional-test.docx"),
+            "/api/projects/1/documents/functional-test.docx"
+        );
         assert_eq!(mask_secrets("/verify/K7QF-9M2X"), "/verify/K7QF-9M2X");
         assert_eq!(
             mask_secrets("/api/projects/1/documents/pre-acceptance-certificate/issue"),
@@ -445,7 +470,11 @@ mod tests {
         let ip = |s: &str| Some(s.parse::<IpAddr>().expect("ip"));
         let xff = headers(&[("x-forwarded-for", "203.0.113.9, 10.0.0.5")]);
         assert_eq!(client_ip(ip("10.0.0.2"), &xff, &trusted), ip("203.0.113.9"));
-        assert_eq!(client_ip(ip("198.51.100.1"), &xff, &trusted), ip("198.51.100.1"), "untrusted peer");
+        assert_eq!(
+            client_ip(ip("198.51.100.1"), &xff, &trusted),
+            ip("198.51.100.1"),
+            "untrusted peer"
+        );
         let spoofed = headers(&[("x-forwarded-for", "1.1.1.1, 203.0.113.9")]);
         assert_eq!(
             client_ip(ip("10.0.0.2"), &spoofed, &trusted),

@@ -19,9 +19,9 @@ use poem::{Endpoint, EndpointExt, Route};
 use poem_openapi::{ApiResponse, OpenApiService, SecurityScheme, Tags, auth::Bearer};
 
 use crate::{
+    api::middleware::Session,
     error::{ApiError, AppError, render_poem_error},
     service::{Actor, auth as auth_service},
-    api::middleware::Session,
     state::AppState,
 };
 
@@ -159,8 +159,10 @@ pub fn app(state: AppState) -> impl Endpoint {
             ("/feeds/{token}/calendar.ics", "GET"),
             ("/verify/{code}", "GET"),
             ("/sign/{token}", "GET, POST"),
+            ("/metrics", "GET"),
         ],
     );
+    crate::metrics::handle();
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     Route::new()
@@ -172,14 +174,22 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/feeds/:token/calendar.ics", poem::get(public::calendar_feed))
         .at("/verify/:code", poem::get(public::verify))
         .at("/sign/:token", poem::get(public::signing_page).post(public::sign))
+        .at("/metrics", poem::get(crate::metrics::serve))
+        // Innermost first. Boxing between layers keeps the nested types small enough to compile.
         .around(middleware::text_rule)
         .around(middleware::limit_body)
+        .boxed()
         .around(middleware::authenticate_first)
         .around(middleware::client_address)
+        .boxed()
+        .around(crate::metrics::track)
         .catch_all_error(render_poem_error)
+        .boxed()
         .around(middleware::allow_on_405)
         .around(middleware::security_headers)
+        .boxed()
         .data(state)
         .data(routes)
         .around(middleware::access_log)
+        .boxed()
 }

@@ -236,7 +236,10 @@ fn link_error(state: &AppState, e: signing::LinkError, view: Option<&signing::Si
             StatusCode::TOO_MANY_REQUESTS,
             None,
             action,
-            Some(&format!("尝试次数过多，请 {} 分钟后再试。", retry_after_secs.div_ceil(60))),
+            Some(&format!(
+                "尝试次数过多，请 {} 分钟后再试。",
+                retry_after_secs.div_ceil(60)
+            )),
         )
         .with_header("Retry-After", retry_after_secs.to_string())
         .into_response(),

@@ -178,8 +178,8 @@ impl Pen<'_> {
                 self.run(line, SMALL_SIZE)
             };
             if i > 0 {
-                run = with_text(Run::new().fonts(self.body()).add_break(BreakType::TextWrapping), line)
-                    .size(SMALL_SIZE);
+                run =
+                    with_text(Run::new().fonts(self.body()).add_break(BreakType::TextWrapping), line).size(SMALL_SIZE);
                 if bold {
                     run = run.bold();
                 }
@@ -215,7 +215,12 @@ pub fn check_well_formed(docx: &[u8]) -> Result<(), String> {
             match reader.read_event() {
                 Ok(quick_xml::events::Event::Eof) => break,
                 Ok(_) => {}
-                Err(e) => return Err(format!("{name}: not well-formed at byte {}: {e}", reader.buffer_position())),
+                Err(e) => {
+                    return Err(format!(
+                        "{name}: not well-formed at byte {}: {e}",
+                        reader.buffer_position()
+                    ));
+                }
             }
         }
     }
@@ -699,10 +704,14 @@ mod tests {
         form.meta.title = format!("清单{hostile}");
         form.blocks.push(Block::Heading(hostile.clone()));
         form.blocks.push(Block::Paragraph(hostile.clone()));
-        form.blocks.push(Block::Fields(vec![(hostile.clone(), hostile.clone())]));
+        form.blocks
+            .push(Block::Fields(vec![(hostile.clone(), hostile.clone())]));
         form.blocks.push(Block::Table {
             columns: vec![Column::new(hostile.clone(), 1)],
-            rows: vec![Row::Cells(vec![format!("a{hostile}\nb{hostile}")]), Row::Span(hostile.clone())],
+            rows: vec![
+                Row::Cells(vec![format!("a{hostile}\nb{hostile}")]),
+                Row::Span(hostile.clone()),
+            ],
         });
         form.blocks.push(Block::Signatures(vec![Party {
             side: hostile.clone(),

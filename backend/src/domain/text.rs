@@ -66,7 +66,10 @@ mod tests {
         for c in ['\t', '\n', '\r', ' ', '设', 'é', '\u{FFFD}', '\u{1F600}'] {
             assert!(is_allowed(c), "{c:?} is allowed");
         }
-        for v in (0u32..0x20).filter(|v| ![9, 10, 13].contains(v)).chain([0x7F, 0x85, 0x9F, 0xFDD0, 0xFFFE, 0xFFFF, 0x1FFFF, 0x10FFFF]) {
+        for v in (0u32..0x20)
+            .filter(|v| ![9, 10, 13].contains(v))
+            .chain([0x7F, 0x85, 0x9F, 0xFDD0, 0xFFFE, 0xFFFF, 0x1FFFF, 0x10FFFF])
+        {
             let c = char::from_u32(v).expect("a scalar value");
             assert!(!is_allowed(c), "U+{v:04X} is refused");
         }
@@ -78,7 +81,10 @@ mod tests {
     fn xml_safe_leaves_out_what_xml_forbids_and_nothing_else() {
         assert_eq!(xml_safe("a\u{1}b\u{B}c\u{FFFE}d\u{FFFF}\u{0}e\tf\n"), "abcde\tf\n");
         assert!(matches!(xml_safe("数字法庭"), std::borrow::Cow::Borrowed(_)));
-        assert_eq!(cleaned("摄像机\u{0}\u{B}\u{85}\u{FDD0}\u{10FFFF}\t１２"), "摄像机\t１２");
+        assert_eq!(
+            cleaned("摄像机\u{0}\u{B}\u{85}\u{FDD0}\u{10FFFF}\t１２"),
+            "摄像机\t１２"
+        );
         assert!(matches!(cleaned("ＡＢ摄像机 12台"), std::borrow::Cow::Borrowed(_)));
     }
 }

@@ -128,7 +128,9 @@ pub fn spawn(state: AppState, mailer: Mailer) {
     let every = StdDuration::from_secs(state.settings.mail_poll_secs);
     tokio::spawn(async move {
         loop {
-            if let Err(e) = run_once(&state, &mailer, &owner, Utc::now()).await {
+            let round = run_once(&state, &mailer, &owner, Utc::now()).await;
+            crate::metrics::job_run("delivery", round.is_ok());
+            if let Err(e) = round {
                 tracing::error!(error = %e, "mail delivery round failed");
             }
             tokio::time::sleep(every).await;

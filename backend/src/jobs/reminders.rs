@@ -431,12 +431,16 @@ fn render(env: &minijinja::Environment<'_>, base: &str, digest: &ReminderDigest)
 pub fn spawn(state: AppState) {
     tokio::spawn(async move {
         loop {
-            match run_once(&state, Utc::now()).await {
+            let round = run_once(&state, Utc::now()).await;
+            crate::metrics::job_run("reminders", round.is_ok());
+            match round {
                 Ok(r) if r.digests > 0 => tracing::info!(digests = r.digests, items = r.items, "reminders queued"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "reminder job failed"),
             }
-            match crate::service::signing::remind(&state, Utc::now()).await {
+            let signing = crate::service::signing::remind(&state, Utc::now()).await;
+            crate::metrics::job_run("signing_reminders", signing.is_ok());
+            match signing {
                 Ok(n) if n > 0 => tracing::info!(reminders = n, "signing reminders queued"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "signing reminders failed"),

@@ -8,7 +8,9 @@ use argon2::{
 };
 use chrono::{DateTime, Duration, Utc};
 use entity::{auth_token, login_attempt, user};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+};
 use sha2::{Digest, Sha256};
 
 use super::{Actor, throttle, to_hex};

@@ -559,9 +559,8 @@ pub async fn issue(
         landscape: false,
     };
     let bytes = render(kind, house, prepared.blocks, meta).await?;
-    documents::engine::check_well_formed(&bytes).map_err(|e| {
-        AppError::Internal(anyhow::anyhow!("{} rendered a file Word would refuse: {e}", kind.key()))
-    })?;
+    documents::engine::check_well_formed(&bytes)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{} rendered a file Word would refuse: {e}", kind.key())))?;
     let doc = issued_document::ActiveModel {
         project_id: Set(project_id),
         form: Set(kind.key().into()),

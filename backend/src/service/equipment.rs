@@ -80,6 +80,19 @@ pub async fn import(
     req: ImportRequest,
     now: DateTime<Utc>,
 ) -> AppResult<ImportOutcome> {
+    let (started, dry_run) = (std::time::Instant::now(), req.dry_run);
+    let outcome = import_list(db, actor, project_id, req, now).await;
+    crate::metrics::import_took(dry_run, started.elapsed().as_secs_f64());
+    outcome
+}
+
+async fn import_list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    project_id: i32,
+    req: ImportRequest,
+    now: DateTime<Utc>,
+) -> AppResult<ImportOutcome> {
     may_import(db, actor, project_id).await?;
     let kind = ListKind::parse(&req.kind)?;
     let mapping = parse_mapping(&req.mapping)?;

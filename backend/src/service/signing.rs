@@ -12,12 +12,13 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{
-    Actor, access, throttle,
+    Actor, access,
     access::Need,
     audit::{self, Event},
     auth::{hash_secret, new_secret},
     projects::timezone_of,
     test_plans::{self, CERTIFICATE, Evidence, NewSignature, PlanData, page_label, printed_row, signed_text},
+    throttle,
 };
 use crate::{
     db::begin_write,
