@@ -6,6 +6,7 @@
 //! 1. 100 different accounts from 100 addresses (behind a trusted proxy): every login needs a hash;
 //! 2. 100 wrong passwords for one account from one address: the rate limit refuses all but 5
 //!    before hashing.
+//!
 //! Reported: peak resident memory (VmHWM) before and after each flood, statuses, and wall time.
 use std::{
     io::{BufRead, BufReader},

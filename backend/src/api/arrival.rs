@@ -2,7 +2,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{deviation, inspection, received_unit, shipment};
 use poem_openapi::{Multipart, Object, OpenApi, param::Path, payload::Json, types::multipart::Upload};
 
+use super::types::{DateText, DeviationStatus, InstantText, OneOf};
 use super::{ApiTags, BearerAuth, actor, instant, middleware::checked_text};
+use crate::domain::types as kinds;
 use crate::{
     domain::types::optional_date as date,
     error::{ApiResult, AppError},
@@ -116,10 +118,10 @@ struct NewShipment {
     carrier: Option<String>,
     /// Day of dispatch, YYYY-MM-DD.
     #[oai(nullable)]
-    dispatched_on: Option<String>,
+    dispatched_on: Option<DateText>,
     /// Expected arrival, YYYY-MM-DD.
     #[oai(nullable)]
-    expected_on: Option<String>,
+    expected_on: Option<DateText>,
     /// Free text.
     #[oai(nullable)]
     note: Option<String>,
@@ -133,13 +135,13 @@ struct ShipmentChange {
     carrier: Option<String>,
     /// Day of dispatch, YYYY-MM-DD.
     #[oai(nullable)]
-    dispatched_on: Option<String>,
+    dispatched_on: Option<DateText>,
     /// Expected arrival, YYYY-MM-DD.
     #[oai(nullable)]
-    expected_on: Option<String>,
+    expected_on: Option<DateText>,
     /// Actual arrival on site, YYYY-MM-DD (not in the future).
     #[oai(nullable)]
-    arrived_on: Option<String>,
+    arrived_on: Option<DateText>,
     /// Free text.
     #[oai(nullable)]
     note: Option<String>,
@@ -182,7 +184,7 @@ struct ReceiptInput {
     received_by: String,
     /// When it was signed (RFC 3339); defaults to now.
     #[oai(nullable)]
-    signed_at: Option<String>,
+    signed_at: Option<InstantText>,
 }
 
 /// One item's three arrival checks.
@@ -191,11 +193,11 @@ struct CheckDto {
     /// The baseline item.
     item_id: i32,
     /// 随机资料检验: pass, fail or na.
-    documents: String,
+    documents: OneOf<kinds::CheckResult>,
     /// 外观检验: pass, fail or na.
-    appearance: String,
+    appearance: OneOf<kinds::CheckResult>,
     /// 通电测试: pass, fail or na.
-    power_on: String,
+    power_on: OneOf<kinds::CheckResult>,
     /// What was seen; required when a check fails.
     #[oai(nullable)]
     note: Option<String>,
@@ -205,13 +207,13 @@ struct CheckDto {
 #[derive(Object)]
 struct NewInspection {
     /// self (our self-check) or client (organised by the client, after our self-check passed).
-    round: String,
+    round: OneOf<kinds::InspectionRound>,
     /// The client's witness; required for the client's round.
     #[oai(nullable)]
     witness: Option<String>,
     /// When it took place (RFC 3339); defaults to now.
     #[oai(nullable)]
-    inspected_at: Option<String>,
+    inspected_at: Option<InstantText>,
     /// The items inspected.
     items: Vec<CheckDto>,
 }
@@ -224,13 +226,13 @@ struct InspectionDto {
     /// The baseline item.
     item_id: i32,
     /// self or client.
-    round: String,
+    round: OneOf<kinds::InspectionRound>,
     /// 随机资料检验: pass, fail or na.
-    documents: String,
+    documents: OneOf<kinds::CheckResult>,
     /// 外观检验: pass, fail or na.
-    appearance: String,
+    appearance: OneOf<kinds::CheckResult>,
     /// 通电测试: pass, fail or na.
-    power_on: String,
+    power_on: OneOf<kinds::CheckResult>,
     /// What was seen.
     #[oai(nullable)]
     note: Option<String>,
@@ -252,10 +254,10 @@ impl InspectionDto {
         Self {
             id: i.id,
             item_id: i.item_id,
-            round: i.round.clone(),
-            documents: i.documents.clone(),
-            appearance: i.appearance.clone(),
-            power_on: i.power_on.clone(),
+            round: i.round.clone().into(),
+            documents: i.documents.clone().into(),
+            appearance: i.appearance.clone().into(),
+            power_on: i.power_on.clone().into(),
             note: i.note.clone(),
             inspector_id: i.inspector_id,
             witness: i.witness.clone(),
@@ -277,10 +279,10 @@ struct DeviationDto {
     /// What failed.
     description: String,
     /// open or closed.
-    status: String,
+    status: OneOf<DeviationStatus>,
     /// replace, return or concession.
     #[oai(nullable)]
-    resolution: Option<String>,
+    resolution: Option<OneOf<kinds::Resolution>>,
     /// How it was settled.
     #[oai(nullable)]
     resolution_note: Option<String>,
@@ -301,8 +303,8 @@ impl From<&deviation::Model> for DeviationDto {
             item_id: d.item_id,
             inspection_id: d.inspection_id,
             description: d.description.clone(),
-            status: d.status.clone(),
-            resolution: d.resolution.clone(),
+            status: d.status.clone().into(),
+            resolution: d.resolution.clone().map(Into::into),
             resolution_note: d.resolution_note.clone(),
             client_approver: d.client_approver.clone(),
             opened_at: d.opened_at,
@@ -315,7 +317,7 @@ impl From<&deviation::Model> for DeviationDto {
 #[derive(Object)]
 struct CloseDeviation {
     /// replace (a new unit, inspected again), return, or concession (accepted as it is).
-    resolution: String,
+    resolution: OneOf<kinds::Resolution>,
     /// What was done.
     note: String,
     /// For a concession: the client's person who accepted it.
@@ -445,8 +447,8 @@ impl ArrivalApi {
             reference: b.reference,
             dispatched_by: b.dispatched_by,
             carrier: b.carrier,
-            dispatched_on: date("dispatched_on", b.dispatched_on.as_deref())?,
-            expected_on: date("expected_on", b.expected_on.as_deref())?,
+            dispatched_on: date("dispatched_on", b.dispatched_on.as_deref().map(String::as_str))?,
+            expected_on: date("expected_on", b.expected_on.as_deref().map(String::as_str))?,
             note: b.note,
         };
         let s = arrival::create_shipment(&self.state.db, &me, id.0, input, Utc::now()).await?;
@@ -509,9 +511,9 @@ impl ArrivalApi {
         let b = body.0;
         let patch = ShipmentPatch {
             carrier: b.carrier,
-            dispatched_on: date("dispatched_on", b.dispatched_on.as_deref())?,
-            expected_on: date("expected_on", b.expected_on.as_deref())?,
-            arrived_on: date("arrived_on", b.arrived_on.as_deref())?,
+            dispatched_on: date("dispatched_on", b.dispatched_on.as_deref().map(String::as_str))?,
+            expected_on: date("expected_on", b.expected_on.as_deref().map(String::as_str))?,
+            arrived_on: date("arrived_on", b.arrived_on.as_deref().map(String::as_str))?,
             note: b.note,
         };
         arrival::update_shipment(&self.state.db, &me, id.0, shipment_id.0, patch, Utc::now()).await?;
@@ -657,7 +659,7 @@ impl ArrivalApi {
             None => None,
         };
         let input = InspectionInput {
-            round: b.round,
+            round: b.round.into(),
             witness: b.witness,
             inspected_at,
             items: b
@@ -665,9 +667,9 @@ impl ArrivalApi {
                 .into_iter()
                 .map(|c| CheckInput {
                     item_id: c.item_id,
-                    documents: c.documents,
-                    appearance: c.appearance,
-                    power_on: c.power_on,
+                    documents: c.documents.into(),
+                    appearance: c.appearance.into(),
+                    power_on: c.power_on.into(),
                     note: c.note,
                 })
                 .collect(),
@@ -770,7 +772,7 @@ impl ArrivalApi {
         let me = actor(&self.state, &auth).await?;
         let b = body.0;
         let input = CloseInput {
-            resolution: b.resolution,
+            resolution: b.resolution.into(),
             note: b.note,
             client_approver: b.client_approver,
         };

@@ -2,7 +2,9 @@ use chrono::{DateTime, Utc};
 use poem::Request;
 use poem_openapi::{Object, OpenApi, payload::Json};
 
+use super::types::OneOf;
 use super::{ApiTags, BearerAuth, NoContent, actor, users::UserDto};
+use crate::domain::types as kinds;
 use crate::{
     error::ApiResult,
     service::{auth, feeds, users},
@@ -43,7 +45,7 @@ struct UpdateMe {
     display_name: Option<String>,
     /// Deadline reminders: daily, weekly (one digest on Mondays) or off.
     #[oai(nullable)]
-    reminder_frequency: Option<String>,
+    reminder_frequency: Option<OneOf<kinds::ReminderFrequency>>,
 }
 
 #[derive(Object)]
@@ -106,7 +108,7 @@ impl AuthApi {
         let id = me.id.unwrap_or_default();
         let changes = users::UserChanges {
             display_name: body.0.display_name,
-            reminder_frequency: body.0.reminder_frequency,
+            reminder_frequency: body.0.reminder_frequency.map(Into::into),
             ..Default::default()
         };
         Ok(Json(

@@ -3,7 +3,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
 
+use super::types::{InstantText, OneOf};
 use super::{ApiTags, BearerAuth, actor, instant};
+use crate::domain::types as kinds;
 use crate::{error::ApiResult, service::dashboard, state::AppState};
 
 pub struct DashboardApi {
@@ -54,7 +56,7 @@ struct DueItem {
     /// Task name, e.g. 设备清单确定.
     task_name: String,
     /// The task status: not_started or in_progress.
-    status: String,
+    status: OneOf<kinds::TaskStatus>,
     /// The due date that counts (override, else planned).
     due_on: NaiveDate,
     /// Days from today (project time zone) to the due day; negative when past.
@@ -91,10 +93,10 @@ impl DashboardApi {
         #[oai(default = "default_horizon", validator(maximum(value = "90")))]
         horizon_days: Query<u32>,
         /// Compute for this instant (RFC 3339); now when absent.
-        as_of: Query<Option<String>>,
+        as_of: Query<Option<InstantText>>,
     ) -> ApiResult<Json<Dashboard>> {
         let me = actor(&self.state, &auth).await?;
-        let now = instant("as_of", as_of.0.as_deref())?;
+        let now = instant("as_of", as_of.0.as_deref().map(String::as_str))?;
         let horizon = horizon_days.0;
         let mut overall = Counts::default();
         let mut phases: BTreeMap<(i32, String), PhaseCounts> = BTreeMap::new();
@@ -127,7 +129,7 @@ impl DashboardApi {
                 task_id: item.task.id,
                 task_code: item.task.code,
                 task_name: item.task.name,
-                status: item.task.status,
+                status: item.task.status.into(),
                 due_on: item.due_on,
                 days_left: item.state.days_left,
                 overdue,

@@ -7,6 +7,7 @@ use poem_openapi::{
     payload::{Binary, Json},
 };
 
+use super::types::{DateText, OneOf, Readiness};
 use super::{ApiTags, BearerAuth, actor};
 use crate::{
     error::{ApiResult, AppError},
@@ -79,7 +80,7 @@ struct FormDto {
     /// 设备进场检验记录 …
     title: String,
     /// `ready` (complete: can be issued) or `draft` (see `missing`).
-    readiness: String,
+    readiness: OneOf<Readiness>,
     /// What the data still lacks; empty when ready.
     missing: Vec<String>,
     /// The latest issued version, if any.
@@ -196,7 +197,7 @@ impl From<entity::work_log::Model> for WorkLogDto {
 #[derive(Object)]
 struct WorkLogRequest {
     /// YYYY-MM-DD.
-    work_date: String,
+    work_date: DateText,
     /// Who was on site, as written on the form.
     people: String,
     /// What was done.
@@ -500,7 +501,7 @@ impl DocumentsApi {
             &me,
             id.0,
             WorkLogInput {
-                work_date: b.work_date,
+                work_date: b.work_date.into(),
                 people: b.people,
                 work_done: b.work_done,
                 problems: b.problems,

@@ -2,7 +2,9 @@ use chrono::{DateTime, Utc};
 use entity::{equipment_item, equipment_list};
 use poem_openapi::{Multipart, Object, OpenApi, param::Path, payload::Json, types::multipart::Upload};
 
+use super::types::OneOf;
 use super::{ApiTags, BearerAuth, actor, middleware::checked_text};
+use crate::domain::types as kinds;
 use crate::{
     error::{ApiResult, AppError},
     import::grid::column_name,
@@ -27,7 +29,7 @@ impl EquipmentApi {
 #[derive(Multipart)]
 struct ImportForm {
     /// contract (协议设备清单), purchase_order (设备订购单) or approved (分项设备清单审定版).
-    kind: String,
+    kind: OneOf<kinds::ListKind>,
     /// The spreadsheet: .xlsx, .xlsm, .xls, .ods, or .csv in UTF-8 or GBK.
     file: Upload,
     /// The sheet to read; by default the one whose header is found.
@@ -141,7 +143,7 @@ struct ListDto {
     /// Identifier.
     id: i32,
     /// contract, purchase_order or approved.
-    kind: String,
+    kind: OneOf<kinds::ListKind>,
     /// 1 for the first import of this kind, then 2, 3, ...
     version: i32,
     /// The uploaded file's name.
@@ -169,7 +171,7 @@ impl From<&equipment_list::Model> for ListDto {
     fn from(l: &equipment_list::Model) -> Self {
         Self {
             id: l.id,
-            kind: l.kind.clone(),
+            kind: l.kind.clone().into(),
             version: l.version,
             file_name: l.file_name.clone(),
             file_sha256: l.file_sha256.clone(),
@@ -324,7 +326,7 @@ impl EquipmentApi {
         let me = actor(&self.state, &auth).await?;
         equipment::may_import(&self.state.db, &me, id.0).await?;
         let file_name = checked_text("file", form.file.file_name().unwrap_or("upload.xlsx").to_string())?;
-        let kind = checked_text("kind", form.kind)?;
+        let kind = checked_text("kind", form.kind.into())?;
         let sheet = form.sheet.map(|s| checked_text("sheet", s)).transpose()?;
         if form.file.size() as u64 > self.state.settings.upload_max_bytes {
             return Err(AppError::invalid("file", "file: larger than the upload limit").into());

@@ -4,7 +4,9 @@ use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 
+use super::types::{DateText, OneOf};
 use super::{ApiTags, BearerAuth, actor};
+use crate::domain::types as kinds;
 use crate::{
     domain::types::optional_date,
     error::ApiResult,
@@ -70,7 +72,7 @@ struct InstallationDto {
     #[oai(nullable)]
     config_notes: Option<String>,
     /// pending, pass or fail.
-    commissioning: String,
+    commissioning: OneOf<kinds::Commissioning>,
     /// What commissioning showed.
     #[oai(nullable)]
     commissioning_note: Option<String>,
@@ -99,7 +101,7 @@ struct InstallationBody {
     location: Option<String>,
     /// 安装日期, YYYY-MM-DD.
     #[oai(nullable)]
-    installed_on: Option<String>,
+    installed_on: Option<DateText>,
     /// The engineer (a project member); defaults to the caller.
     #[oai(nullable)]
     engineer_id: Option<i32>,
@@ -114,13 +116,13 @@ struct InstallationBody {
     config_notes: Option<String>,
     /// pending, pass or fail (fail needs commissioning_note).
     #[oai(nullable)]
-    commissioning: Option<String>,
+    commissioning: Option<OneOf<kinds::Commissioning>>,
     /// What commissioning showed.
     #[oai(nullable)]
     commissioning_note: Option<String>,
     /// Day of commissioning, YYYY-MM-DD; defaults to today when a result is given.
     #[oai(nullable)]
-    commissioned_on: Option<String>,
+    commissioned_on: Option<DateText>,
 }
 
 impl InstallationBody {
@@ -130,14 +132,14 @@ impl InstallationBody {
             serial: self.serial,
             quantity: self.quantity,
             location: self.location,
-            installed_on: optional_date("installed_on", self.installed_on.as_deref())?,
+            installed_on: optional_date("installed_on", self.installed_on.as_deref().map(String::as_str))?,
             engineer_id: self.engineer_id,
             ip_address: self.ip_address,
             firmware: self.firmware,
             config_notes: self.config_notes,
-            commissioning: self.commissioning,
+            commissioning: self.commissioning.map(Into::into),
             commissioning_note: self.commissioning_note,
-            commissioned_on: optional_date("commissioned_on", self.commissioned_on.as_deref())?,
+            commissioned_on: optional_date("commissioned_on", self.commissioned_on.as_deref().map(String::as_str))?,
         })
     }
 }
@@ -262,7 +264,7 @@ impl InstallationApi {
                     ip_address: r.ip_address,
                     firmware: r.firmware,
                     config_notes: r.config_notes,
-                    commissioning: r.commissioning,
+                    commissioning: r.commissioning.into(),
                     commissioning_note: r.commissioning_note,
                     commissioned_on: r.commissioned_on,
                     updated_at: r.updated_at,

@@ -12,6 +12,7 @@ mod projects;
 mod public;
 mod schedule;
 mod test_plans;
+pub mod types;
 mod users;
 
 use chrono::{DateTime, Utc};

@@ -6,6 +6,7 @@ use poem_openapi::{
     payload::Json,
 };
 
+use super::types::{OneOf, OutboxStatus};
 use super::{ApiTags, BearerAuth, actor};
 use crate::{
     email::outbox::{self, OutboxFilter},
@@ -50,7 +51,7 @@ struct OutboxMessage {
     /// Subject line.
     subject: String,
     /// queued, sending, sent, failed or cancelled.
-    status: String,
+    status: OneOf<OutboxStatus>,
     /// Delivery attempts so far.
     attempts: i32,
     /// When the worker will try (again).
@@ -83,7 +84,7 @@ impl OutboxMessage {
             to_address: m.to_address,
             to_name: m.to_name,
             subject: m.subject,
-            status: m.status,
+            status: m.status.into(),
             attempts: m.attempts,
             next_attempt_at: m.next_attempt_at,
             retry_until: m.retry_until,
@@ -114,7 +115,7 @@ impl OutboxApi {
         &self,
         auth: BearerAuth,
         /// queued, sending, sent, failed or cancelled.
-        status: Query<Option<String>>,
+        status: Query<Option<OneOf<OutboxStatus>>>,
         /// Kind of message, e.g. reminder_digest.
         kind: Query<Option<String>>,
         /// Recipient address.
@@ -133,7 +134,7 @@ impl OutboxApi {
     ) -> ApiResult<Json<OutboxPage>> {
         self.admin(&auth).await?;
         let filter = OutboxFilter {
-            status: status.0,
+            status: status.0.map(Into::into),
             kind: kind.0,
             to: to.0,
             project_id: project_id.0,

@@ -9,7 +9,9 @@ use poem_openapi::{
     types::MaybeUndefined,
 };
 
+use super::types::{DateText, OneOf};
 use super::{ApiTags, BearerAuth, NoContent, actor};
+use crate::domain::types as kinds;
 use crate::{
     error::ApiResult,
     service::{
@@ -69,14 +71,14 @@ pub struct ProjectDto {
     pub category: String,
     /// digital_courtroom (数字法庭), surveillance_alarm (联网监控报警), video_conference (视频会议),
     /// public_address (音响扩声), other.
-    pub system_types: Vec<String>,
+    pub system_types: Vec<OneOf<kinds::SystemType>>,
     /// The date every deadline counts from.
     pub contract_signed_on: NaiveDate,
     /// Contractual delivery date; the warranty starts on it.
     #[oai(nullable)]
     pub delivery_due_on: Option<NaiveDate>,
     /// active, delivered, in_warranty or closed.
-    pub status: String,
+    pub status: OneOf<kinds::ProjectStatus>,
     /// IANA time zone in which deadlines end at midnight.
     pub timezone: String,
     /// Code of the plan the schedule was made from.
@@ -90,7 +92,7 @@ pub struct ProjectDto {
 impl ProjectDto {
     pub fn new(p: project::Model, plan: String) -> Self {
         Self {
-            system_types: projects::system_types(&p),
+            system_types: (projects::system_types(&p)).into_iter().map(Into::into).collect(),
             id: p.id,
             code: p.code,
             name: p.name,
@@ -100,7 +102,7 @@ impl ProjectDto {
             category: p.category,
             contract_signed_on: p.contract_signed_on,
             delivery_due_on: p.delivery_due_on,
-            status: p.status,
+            status: p.status.into(),
             timezone: p.timezone,
             plan,
             created_at: p.created_at,
@@ -161,7 +163,7 @@ struct MemberDto {
     #[oai(nullable)]
     email: Option<String>,
     /// pm (项目主管) or engineer (工程师).
-    role: String,
+    role: OneOf<kinds::MemberRole>,
 }
 
 impl From<(project_member::Model, user::Model)> for MemberDto {
@@ -172,7 +174,7 @@ impl From<(project_member::Model, user::Model)> for MemberDto {
             username: u.username,
             display_name: u.display_name,
             email: u.email,
-            role: m.role,
+            role: m.role.into(),
         }
     }
 }
@@ -227,12 +229,12 @@ struct CreateProject {
     /// Codes or Chinese names: digital_courtroom/数字法庭, surveillance_alarm/联网监控报警,
     /// video_conference/视频会议, public_address/音响扩声, other/其他.
     #[oai(default)]
-    system_types: Vec<String>,
+    system_types: Vec<OneOf<kinds::SystemType>>,
     /// YYYY-MM-DD.
-    contract_signed_on: String,
+    contract_signed_on: DateText,
     /// YYYY-MM-DD, not before the signing date.
     #[oai(nullable)]
-    delivery_due_on: Option<String>,
+    delivery_due_on: Option<DateText>,
     /// Plan code (GET /api/plans); `default` when absent.
     #[oai(nullable)]
     plan: Option<String>,
@@ -241,7 +243,7 @@ struct CreateProject {
     timezone: Option<String>,
     /// active (default), delivered, in_warranty or closed.
     #[oai(nullable)]
-    status: Option<String>,
+    status: Option<OneOf<kinds::ProjectStatus>>,
 }
 
 /// Fields to change; absent fields stay. Changing `contract_signed_on` moves every due date that is
@@ -265,15 +267,16 @@ struct UpdateProject {
     category: Option<String>,
     /// System type codes or Chinese names.
     #[oai(nullable)]
-    system_types: Option<Vec<String>>,
+    system_types: Option<Vec<OneOf<kinds::SystemType>>>,
     /// YYYY-MM-DD.
     #[oai(nullable)]
-    contract_signed_on: Option<String>,
+    contract_signed_on: Option<DateText>,
     /// YYYY-MM-DD; null clears it.
+    #[oai(nullable)]
     delivery_due_on: MaybeUndefined<String>,
     /// not_started, in_progress or done.
     #[oai(nullable)]
-    status: Option<String>,
+    status: Option<OneOf<kinds::ProjectStatus>>,
     /// IANA time zone in which deadlines end at midnight.
     #[oai(nullable)]
     timezone: Option<String>,
@@ -284,13 +287,13 @@ struct AddMember {
     /// Identifier of the user account.
     user_id: i32,
     /// pm (项目主管) or engineer (工程师).
-    role: String,
+    role: OneOf<kinds::MemberRole>,
 }
 
 #[derive(Object)]
 struct UpdateMember {
     /// pm or engineer.
-    role: String,
+    role: OneOf<kinds::MemberRole>,
 }
 
 #[derive(Object)]
@@ -299,8 +302,10 @@ struct SaveContact {
     #[oai(nullable)]
     name: Option<String>,
     /// Null clears it.
+    #[oai(nullable)]
     email: MaybeUndefined<String>,
     /// Null clears it.
+    #[oai(nullable)]
     phone: MaybeUndefined<String>,
     /// e.g. 甲方项目负责人, 甲方测试工程师, 签字代表.
     #[oai(nullable)]
@@ -398,12 +403,12 @@ impl ProjectsApi {
                 site_address: b.site_address,
                 region: b.region,
                 category: b.category,
-                system_types: b.system_types,
-                contract_signed_on: b.contract_signed_on,
-                delivery_due_on: b.delivery_due_on,
+                system_types: b.system_types.into_iter().map(Into::into).collect(),
+                contract_signed_on: b.contract_signed_on.into(),
+                delivery_due_on: b.delivery_due_on.map(Into::into),
                 plan: b.plan,
                 timezone: b.timezone,
-                status: b.status,
+                status: b.status.map(Into::into),
             },
             Utc::now(),
         )
@@ -420,11 +425,11 @@ impl ProjectsApi {
         &self,
         auth: BearerAuth,
         /// active, delivered, in_warranty or closed.
-        status: Query<Option<String>>,
+        status: Query<Option<OneOf<kinds::ProjectStatus>>>,
         /// Exact region.
         region: Query<Option<String>>,
         /// A system type code or Chinese name.
-        system_type: Query<Option<String>>,
+        system_type: Query<Option<OneOf<kinds::SystemType>>>,
         /// true: only projects with an overdue task; false: only those without.
         overdue: Query<Option<bool>>,
         /// Only projects with an open task due within this many days (and not yet overdue).
@@ -443,9 +448,9 @@ impl ProjectsApi {
     ) -> ApiResult<Json<ProjectPage>> {
         let me = actor(&self.state, &auth).await?;
         let filter = ProjectFilter {
-            status: status.0,
+            status: status.0.map(Into::into),
             region: region.0,
-            system_type: system_type.0,
+            system_type: system_type.0.map(Into::into),
             overdue: overdue.0,
             due_within_days: due_within_days.0,
             q: q.0,
@@ -510,10 +515,10 @@ impl ProjectsApi {
                 site_address: b.site_address,
                 region: b.region,
                 category: b.category,
-                system_types: b.system_types,
-                contract_signed_on: b.contract_signed_on,
+                system_types: b.system_types.map(|v| v.into_iter().map(Into::into).collect()),
+                contract_signed_on: b.contract_signed_on.map(Into::into),
                 delivery_due_on: maybe(b.delivery_due_on),
-                status: b.status,
+                status: b.status.map(Into::into),
                 timezone: b.timezone,
             },
             Utc::now(),

@@ -8,7 +8,9 @@ use poem_openapi::{
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use super::types::{DateText, InstantText, OneOf};
 use super::{ApiTags, BearerAuth, actor, instant};
+use crate::domain::types as kinds;
 use crate::{
     domain::{
         ics::{DeadlineEvent, render_calendar},
@@ -76,7 +78,7 @@ struct PhaseDto {
     #[oai(nullable)]
     override_reason: Option<String>,
     /// not_started, in_progress or done (derived from the tasks).
-    status: String,
+    status: OneOf<kinds::TaskStatus>,
     /// Not done after the end of the due day in the project's time zone.
     overdue: bool,
     /// Days from today to the due day; negative when past.
@@ -115,7 +117,7 @@ pub struct TaskDto {
     #[oai(nullable)]
     assignee_id: Option<i32>,
     /// not_started, in_progress or done.
-    status: String,
+    status: OneOf<kinds::TaskStatus>,
     /// Actual start.
     #[oai(nullable)]
     started_at: Option<DateTime<Utc>>,
@@ -162,7 +164,7 @@ impl TaskDto {
             override_reason: t.override_reason,
             waits_on_client: t.waits_on_client,
             assignee_id: t.assignee_id,
-            status: t.status,
+            status: t.status.into(),
             started_at: t.started_at,
             finished_at: t.finished_at,
             completed_by: t.completed_by,
@@ -185,10 +187,13 @@ impl TaskDto {
 }
 
 fn phase_dto(p: phase::Model, tasks: Vec<TaskDto>, now: DateTime<Utc>, tz: Tz) -> PhaseDto {
-    let done = tasks.iter().all(|t| t.status == TaskStatus::Done.as_str());
+    let done = tasks.iter().all(|t| t.status.as_str() == TaskStatus::Done.as_str());
     let status = if done {
         TaskStatus::Done
-    } else if tasks.iter().any(|t| t.status != TaskStatus::NotStarted.as_str()) {
+    } else if tasks
+        .iter()
+        .any(|t| t.status.as_str() != TaskStatus::NotStarted.as_str())
+    {
         TaskStatus::InProgress
     } else {
         TaskStatus::NotStarted
@@ -233,7 +238,7 @@ struct Assignment {
 struct DueOverride {
     /// The new due date, YYYY-MM-DD; null removes the override and restores the planned date.
     #[oai(nullable)]
-    due_on: Option<String>,
+    due_on: Option<DateText>,
     /// Why the date changes; kept in the history.
     reason: String,
 }
@@ -257,10 +262,10 @@ impl ScheduleApi {
         /// Project id.
         id: Path<i32>,
         /// Compute overdue and days left for this instant (RFC 3339); now when absent.
-        as_of: Query<Option<String>>,
+        as_of: Query<Option<InstantText>>,
     ) -> ApiResult<Json<ScheduleDto>> {
         let me = actor(&self.state, &auth).await?;
-        let now = instant("as_of", as_of.0.as_deref())?;
+        let now = instant("as_of", as_of.0.as_deref().map(String::as_str))?;
         let project = access::project(&self.state.db, &me, id.0, Need::Read).await?;
         let tz = timezone_of(&project);
         let (phases, tasks) = schedule::load(&self.state.db, project.id).await?;

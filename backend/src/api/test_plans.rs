@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use poem::Request;
 use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
 
+use super::types::{OneOf, PageState};
 use super::{ApiTags, BearerAuth, actor};
+use crate::domain::types as kinds;
 use crate::{
     documents::{Label, Lang},
     domain::types::Stage,
@@ -72,7 +74,7 @@ struct TestSignatureDto {
     /// Identifier.
     id: i32,
     /// ours (乙方) or client (甲方).
-    party: String,
+    party: OneOf<kinds::SignParty>,
     /// Who signed.
     signer_name: String,
     /// Their e-mail address.
@@ -82,7 +84,7 @@ struct TestSignatureDto {
     #[oai(nullable)]
     signer_role: Option<String>,
     /// in_app, email_link or on_site.
-    method: String,
+    method: OneOf<kinds::SignMethod>,
     /// When (UTC).
     signed_at: DateTime<Utc>,
     /// When, in the project's time zone.
@@ -103,11 +105,11 @@ impl From<&entity::signature::Model> for TestSignatureDto {
     fn from(s: &entity::signature::Model) -> Self {
         Self {
             id: s.id,
-            party: s.party.clone(),
+            party: s.party.clone().into(),
             signer_name: s.signer_name.clone(),
             signer_email: s.signer_email.clone(),
             signer_role: s.signer_role.clone(),
-            method: s.method.clone(),
+            method: s.method.clone().into(),
             signed_at: s.signed_at,
             signed_local: s.signed_local.clone(),
             ip_address: s.ip_address.clone(),
@@ -128,7 +130,7 @@ struct TestItemDto {
     /// Page of Part 1.
     page: i32,
     /// line, device, network or system.
-    stage: String,
+    stage: OneOf<kinds::Stage>,
     /// 线路测试 …
     stage_label: String,
     /// Within 设备测试: 外观, 配置 or 功能.
@@ -167,7 +169,7 @@ struct TestPageDto {
     /// Page number from 1.
     number: i32,
     /// open (items block it), ready, signed_by_us, signed_by_client or signed.
-    state: String,
+    state: OneOf<PageState>,
     /// SHA-256 of the page's canonical content: what a signature covers.
     content_sha256: String,
     /// What keeps it from being signed.
@@ -274,7 +276,7 @@ fn plan_dto(data: &PlanData) -> TestPlanDto {
                         id: i.id,
                         number: number.clone(),
                         page: i.page,
-                        stage: i.stage.clone(),
+                        stage: i.stage.clone().into(),
                         stage_label: Stage::parse(&i.stage)
                             .map_or("", |s| Label::stage(s).text(Lang::Zh))
                             .into(),
@@ -349,7 +351,7 @@ struct TestPlanSummaryDto {
 #[derive(Object)]
 struct TestConditionsRequest {
     /// ours or client.
-    party: String,
+    party: OneOf<kinds::SignParty>,
     /// The side's designated engineers, e.g. 李明、赵磊.
     engineers: String,
     /// For the client: who confirmed.
@@ -383,7 +385,7 @@ struct TestResultRequest {
 struct TestItemRequest {
     /// line, device, network or system.
     #[oai(nullable)]
-    stage: Option<String>,
+    stage: Option<OneOf<kinds::Stage>>,
     /// Within 设备测试: 外观, 配置 or 功能.
     #[oai(nullable)]
     aspect: Option<String>,
@@ -407,7 +409,7 @@ struct TestItemRequest {
 impl From<TestItemRequest> for ItemPatch {
     fn from(r: TestItemRequest) -> Self {
         ItemPatch {
-            stage: r.stage,
+            stage: r.stage.map(Into::into),
             aspect: r.aspect.map(Some),
             name: r.name,
             module: r.module.map(Some),
@@ -464,7 +466,7 @@ struct SigningRequestDto {
     /// Where the link went.
     signer_email: String,
     /// email_link or on_site.
-    method: String,
+    method: OneOf<kinds::SignMethod>,
     /// When the link stops working.
     expires_at: DateTime<Utc>,
     /// First opened.
@@ -495,7 +497,7 @@ fn request_dto(r: &entity::signing_request::Model, link: Option<String>) -> Sign
         pages: serde_json::from_str(&r.pages).unwrap_or_default(),
         signer_name: r.signer_name.clone(),
         signer_email: r.signer_email.clone(),
-        method: r.method.clone(),
+        method: r.method.clone().into(),
         expires_at: r.expires_at,
         opened_at: r.opened_at,
         used_at: r.used_at,
@@ -639,7 +641,7 @@ impl TestPlansApi {
         let me = actor(&self.state, &auth).await?;
         let b = body.0;
         let input = Conditions {
-            party: b.party,
+            party: b.party.into(),
             engineers: b.engineers,
             confirmed_by: b.confirmed_by,
             signer_name: b.signer_name,

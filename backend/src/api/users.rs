@@ -2,7 +2,9 @@ use chrono::{DateTime, Utc};
 use entity::user;
 use poem_openapi::{Object, OpenApi, param::Path, payload::Json, types::MaybeUndefined};
 
+use super::types::OneOf;
 use super::{ApiTags, BearerAuth, actor};
+use crate::domain::types as kinds;
 use crate::{
     error::{ApiResult, AppError},
     service::{Actor, users},
@@ -40,11 +42,11 @@ pub struct UserDto {
     #[oai(nullable)]
     pub email: Option<String>,
     /// admin, manager, engineer or viewer.
-    pub role: String,
+    pub role: OneOf<kinds::Role>,
     /// A disabled account cannot log in.
     pub disabled: bool,
     /// Deadline reminders: daily, weekly (Mondays) or off.
-    pub reminder_frequency: String,
+    pub reminder_frequency: OneOf<kinds::ReminderFrequency>,
     /// When it was created (UTC).
     pub created_at: DateTime<Utc>,
 }
@@ -56,9 +58,9 @@ impl From<user::Model> for UserDto {
             username: u.username,
             display_name: u.display_name,
             email: u.email,
-            role: u.role,
+            role: u.role.into(),
             disabled: u.disabled,
-            reminder_frequency: u.reminder_frequency,
+            reminder_frequency: u.reminder_frequency.into(),
             created_at: u.created_at,
         }
     }
@@ -75,7 +77,7 @@ struct CreateUser {
     #[oai(nullable)]
     email: Option<String>,
     /// admin, manager, engineer or viewer.
-    role: String,
+    role: OneOf<kinds::Role>,
     /// At least 10 characters.
     password: String,
 }
@@ -86,16 +88,17 @@ struct UpdateUser {
     #[oai(nullable)]
     display_name: Option<String>,
     /// Null clears it.
+    #[oai(nullable)]
     email: MaybeUndefined<String>,
     /// admin, manager, engineer or viewer.
     #[oai(nullable)]
-    role: Option<String>,
+    role: Option<OneOf<kinds::Role>>,
     /// A disabled account cannot log in; its sessions end at once.
     #[oai(nullable)]
     disabled: Option<bool>,
     /// Deadline reminders: daily, weekly (Mondays) or off.
     #[oai(nullable)]
-    reminder_frequency: Option<String>,
+    reminder_frequency: Option<OneOf<kinds::ReminderFrequency>>,
 }
 
 #[OpenApi(tag = "ApiTags::Users")]
@@ -121,7 +124,7 @@ impl UsersApi {
                 username: b.username,
                 display_name: b.display_name,
                 email: b.email,
-                role: b.role,
+                role: b.role.into(),
                 password: b.password,
             },
             Utc::now(),
@@ -155,9 +158,9 @@ impl UsersApi {
             users::UserChanges {
                 display_name: b.display_name,
                 email,
-                role: b.role,
+                role: b.role.map(Into::into),
                 disabled: b.disabled,
-                reminder_frequency: b.reminder_frequency,
+                reminder_frequency: b.reminder_frequency.map(Into::into),
             },
             Utc::now(),
         )
