@@ -76,14 +76,17 @@ fn password_in(lines: &[String]) -> Option<String> {
         .find_map(|l| l.trim().strip_prefix("password: ").map(str::to_string))
 }
 
-async fn login(base: &str, username: &str, password: &str) -> reqwest::StatusCode {
+async fn login_reply(base: &str, username: &str, password: &str) -> reqwest::Response {
     reqwest::Client::new()
         .post(format!("{base}/api/auth/login"))
         .json(&json!({"username": username, "password": password}))
         .send()
         .await
         .expect("login request")
-        .status()
+}
+
+async fn login(base: &str, username: &str, password: &str) -> reqwest::StatusCode {
+    login_reply(base, username, password).await.status()
 }
 
 #[test]
@@ -421,15 +424,7 @@ fn rss_bytes(pid: u32) -> u64 {
 }
 
 async fn token(base: &str, username: &str, password: &str) -> String {
-    let reply: serde_json::Value = reqwest::Client::new()
-        .post(format!("{base}/api/auth/login"))
-        .json(&json!({"username": username, "password": password}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("json");
+    let reply: serde_json::Value = login_reply(base, username, password).await.json().await.expect("json");
     reply["token"].as_str().expect("token").to_string()
 }
 
@@ -512,22 +507,19 @@ async fn a_backup_taken_while_ten_clients_write_is_intact_and_holds_every_write_
         .await
         .expect("the copy opens");
     use sea_orm::ConnectionTrait;
-    let check = copy_db
-        .query_one_raw(sea_orm::Statement::from_string(
-            sea_orm::DatabaseBackend::Sqlite,
-            "PRAGMA integrity_check",
-        ))
+    let rows = |sql: &'static str| {
+        let copy_db = &copy_db;
+        async move {
+            copy_db
+                .query_all_raw(sea_orm::Statement::from_string(sea_orm::DatabaseBackend::Sqlite, sql))
+                .await
+                .expect(sql)
+        }
+    };
+    let check = rows("PRAGMA integrity_check").await;
+    assert_eq!(check[0].try_get_by_index::<String>(0).expect("text"), "ok");
+    let codes: std::collections::HashSet<String> = rows("SELECT code FROM projects")
         .await
-        .expect("checked")
-        .expect("a row");
-    assert_eq!(check.try_get_by_index::<String>(0).expect("text"), "ok");
-    let codes: std::collections::HashSet<String> = copy_db
-        .query_all_raw(sea_orm::Statement::from_string(
-            sea_orm::DatabaseBackend::Sqlite,
-            "SELECT code FROM projects",
-        ))
-        .await
-        .expect("read")
         .iter()
         .map(|r| r.try_get::<String>("", "code").expect("code"))
         .collect();
@@ -537,15 +529,10 @@ async fn a_backup_taken_while_ten_clients_write_is_intact_and_holds_every_write_
         "acknowledged before the backup but not in it: {missing:?}"
     );
     // Each project's schedule came with it, whole.
-    let orphans = copy_db
-        .query_one_raw(sea_orm::Statement::from_string(
-            sea_orm::DatabaseBackend::Sqlite,
-            "SELECT COUNT(*) FROM projects p WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.project_id = p.id)",
-        ))
-        .await
-        .expect("read")
-        .expect("row");
-    assert_eq!(orphans.try_get_by_index::<i64>(0).expect("count"), 0);
+    let orphans =
+        rows("SELECT COUNT(*) FROM projects p WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.project_id = p.id)")
+            .await;
+    assert_eq!(orphans[0].try_get_by_index::<i64>(0).expect("count"), 0);
     let again = jiaofu(&db)
         .args(["backup", &copy.display().to_string()])
         .output()

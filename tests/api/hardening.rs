@@ -4,8 +4,10 @@
 //! before the token is checked, security headers, client addresses behind a trusted proxy, and
 //! verification codes that cannot be guessed at speed.
 use jiaofu_tests::{TestApp, spawn_app, spawn_app_with};
+
+use crate::test_plans;
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// Characters nobody types on purpose: each one is refused wherever text is taken.
 const HOSTILE: [&str; 5] = ["\u{0}", "\u{1}", "\u{B}", "\u{1F}", "\u{FFFE}"];
@@ -386,37 +388,15 @@ async fn on_site_link(app: &TestApp) -> (String, String) {
         .await
         .expect(200);
     let base = format!("{base}/{}", plan["id"]);
-    app.post(
-        &format!("{base}/conditions"),
-        &app.admin,
-        json!({"party": "ours", "engineers": "李明"}),
-    )
-    .await
-    .expect(200);
-    app.post(
-        &format!("{base}/conditions"),
-        &app.admin,
-        json!({"party": "client", "engineers": "刘芳", "confirmed_by": "陈志刚",
-               "signer_name": "周文涛", "signer_email": "zhou.wentao@court.example.cn"}),
-    )
-    .await
-    .expect(200);
+    test_plans::confirm_conditions(app, &base).await;
     let plan = app.get(&base, &app.admin).await.expect(200);
-    let first: &Value = &plan["pages"][0];
-    for item in first["items"].as_array().expect("items") {
-        app.put(
-            &format!("{base}/items/{}/result", item["id"]),
-            &app.admin,
-            json!({"actual": "符合预期", "passed": true}),
-        )
-        .await
-        .expect(200);
-    }
+    let first = plan["pages"][0]["number"].as_i64().expect("page");
+    test_plans::pass_page(app, &base, &app.admin, &plan, first).await;
     let request = app
         .post(
             &format!("{base}/signing-requests"),
             &app.admin,
-            json!({"pages": [first["number"]], "on_site": true}),
+            json!({"pages": [first], "on_site": true}),
         )
         .await
         .expect(200);
@@ -458,17 +438,7 @@ async fn a_signing_flow_leaves_no_secret_in_the_log_and_records_the_clients_addr
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["referrer-policy"], "no-referrer");
     let html = page.text().await.expect("html");
-    let mut fields: Vec<(String, String)> = html
-        .split("<input type=\"hidden\" name=\"")
-        .skip(1)
-        .filter_map(|s| {
-            let (name, rest) = s.split_once('"')?;
-            Some((
-                name.to_string(),
-                rest.split("value=\"").nth(1)?.split('"').next()?.to_string(),
-            ))
-        })
-        .collect();
+    let mut fields = test_plans::hidden_hashes(&html);
     fields.extend([
         ("action".into(), "sign".into()),
         ("consent".into(), "yes".into()),

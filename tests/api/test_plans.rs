@@ -28,7 +28,7 @@ async fn project_with_engineer(app: &TestApp, code: &str) -> (i64, String) {
 
 /// Both sides confirm the test conditions (the PM records them, naming 李明 and 赵磊 for our
 /// side); the client names 周文涛 as its signer.
-async fn confirm_conditions(app: &TestApp, base: &str) {
+pub(crate) async fn confirm_conditions(app: &TestApp, base: &str) {
     app.post(
         &format!("{base}/conditions"),
         &app.admin,
@@ -55,7 +55,7 @@ fn page(plan: &Value, n: i64) -> &Value {
 }
 
 /// Records a pass for every item of `page` not recorded yet.
-async fn pass_page(app: &TestApp, base: &str, token: &str, plan: &Value, n: i64) -> Value {
+pub(crate) async fn pass_page(app: &TestApp, base: &str, token: &str, plan: &Value, n: i64) -> Value {
     let mut latest = plan.clone();
     for item in page(plan, n)["items"].as_array().expect("items") {
         if item["passed"] == true {
@@ -99,7 +99,7 @@ async fn form(app: &TestApp, path: &str, fields: &[(String, String)]) -> (u16, S
 }
 
 /// The hidden content hashes the signing page carries, to post back with the signature.
-fn hidden_hashes(html: &str) -> Vec<(String, String)> {
+pub(crate) fn hidden_hashes(html: &str) -> Vec<(String, String)> {
     html.split("<input type=\"hidden\" name=\"")
         .skip(1)
         .filter_map(|s| {
