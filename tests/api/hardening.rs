@@ -101,6 +101,22 @@ async fn control_characters_in_any_text_field_are_refused_with_the_field_named()
     )
     .await
     .refused(422, "kind");
+    // A form posted from a page gets a page back, naming the field.
+    let page = app
+        .client
+        .post(app.url("/sign/0123456789abcdef"))
+        .form(&[("typed_name", "周\u{1}文涛")])
+        .send()
+        .await
+        .expect("posted");
+    assert_eq!(page.status(), 422);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/html")
+    );
+    assert!(page.text().await.expect("html").contains("typed_name"));
     // Nothing was written by any of them.
     let projects = app.get("/api/projects", &app.admin).await.expect(200);
     assert_eq!(projects["items"].as_array().expect("items").len(), 1);
