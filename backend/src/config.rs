@@ -85,6 +85,8 @@ pub struct Settings {
     /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are believed; from any other
     /// peer those headers are ignored and the peer's own address is the client's.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The header those proxies write the client's address in; the other is never believed.
+    pub forwarded_header: crate::api::middleware::ForwardedHeader,
     /// The bearer token a Prometheus scraper sends to `/metrics`; without it there is no `/metrics`.
     pub metrics_token: Option<Secret<String>>,
 }
@@ -121,6 +123,7 @@ impl Default for Settings {
             form_fonts: Fonts::default(),
             forms_lang: Lang::Zh,
             trusted_proxies: Vec::new(),
+            forwarded_header: Default::default(),
             metrics_token: None,
         }
     }
@@ -156,6 +159,7 @@ struct FileSettings {
     background_jobs: Option<bool>,
     upload_max_mb: Option<u64>,
     trusted_proxies: Option<Vec<String>>,
+    forwarded_header: Option<String>,
     metrics_token: Option<String>,
     company: Option<CompanyFile>,
     forms: Option<FormsFile>,
@@ -296,6 +300,10 @@ impl Settings {
         };
         if let Some(list) = proxies {
             s.trusted_proxies = list.iter().map(|p| parse_network(p)).collect::<anyhow::Result<_>>()?;
+        }
+        if let Some(v) = var("JIAOFU_FORWARDED_HEADER").or(file.forwarded_header) {
+            s.forwarded_header = crate::api::middleware::ForwardedHeader::parse(&v)
+                .ok_or_else(|| anyhow::anyhow!("forwarded_header: '{v}' is not x-forwarded-for or forwarded"))?;
         }
         s.metrics_token = var("JIAOFU_METRICS_TOKEN").or(file.metrics_token).map(Secret::new);
         let company = file.company.unwrap_or_default();

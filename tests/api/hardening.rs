@@ -101,6 +101,17 @@ async fn control_characters_in_any_text_field_are_refused_with_the_field_named()
     )
     .await
     .refused(422, "kind");
+    // Any JSON type poem would parse (`application/*+json`) is held to the rule as well.
+    let vendor_json = app
+        .client
+        .patch(app.url("/api/auth/me"))
+        .bearer_auth(&app.admin)
+        .header("content-type", "application/vnd.jiaofu+json")
+        .body(r#"{"display_name": "管\u0000理员"}"#)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(vendor_json.status(), 422);
     // A form posted from a page gets a page back, naming the field.
     let page = app
         .client
@@ -241,6 +252,27 @@ async fn an_attacker_from_one_address_cannot_lock_the_administrator_out() {
         assert_eq!(login_from(&app, "203.0.113.66", "admin", "guess").await.status(), 401);
     }
     assert_eq!(login_from(&app, "203.0.113.66", "admin", "guess").await.status(), 429);
+    // A `Forwarded` header of the client's own, passed through by a proxy that writes
+    // X-Forwarded-For, does not make it someone else.
+    let disguised = app
+        .client
+        .post(app.url("/api/auth/login"))
+        .header("x-forwarded-for", "203.0.113.66")
+        .header("forwarded", "for=198.51.100.200")
+        .json(&json!({"username": "admin", "password": "guess"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(disguised.status(), 429);
+    // An absurd name is refused before it is counted or hashed.
+    app.request(
+        Method::POST,
+        "/api/auth/login",
+        None,
+        Some(json!({"username": "a".repeat(5000), "password": "x"})),
+    )
+    .await
+    .refused(422, "username");
     assert_eq!(
         login_from(&app, "198.51.100.7", "admin", jiaofu_tests::ADMIN_PASSWORD)
             .await
@@ -308,6 +340,28 @@ async fn every_multipart_upload_gets_the_upload_limit_and_json_keeps_its_own() {
         )
         .await;
     assert_ne!(reply.status, 413, "{}", reply.text);
+    // Outside the API nobody has signed in: 1 MB, whatever the type or the method.
+    let big = vec![b'x'; 3 * 1024 * 1024];
+    for (method, path, kind) in [
+        (
+            Method::POST,
+            "/sign/0123456789abcdef",
+            "multipart/form-data; boundary=x",
+        ),
+        (Method::GET, "/healthz", "application/json"),
+    ] {
+        let sent = app
+            .client
+            .request(method.clone(), app.url(path))
+            .header("content-type", kind)
+            .body(big.clone())
+            .send()
+            .await;
+        match sent {
+            Ok(r) => assert_eq!(r.status(), 413, "{method} {path}"),
+            Err(e) => assert!(e.is_request() || e.is_body(), "{e}"),
+        }
+    }
     // A 2 MB JSON body is not.
     let note = "字".repeat(700_000);
     app.patch(&format!("/api/projects/{id}"), &app.admin, json!({"name": note}))

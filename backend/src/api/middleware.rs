@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use chrono::Utc;
 use poem::{
     Endpoint, IntoResponse, Request, Response,
-    http::{HeaderValue, Method, StatusCode, header},
+    http::{HeaderValue, StatusCode, header},
 };
 
 use crate::{
@@ -44,14 +44,20 @@ fn peer_ip(req: &Request) -> Option<IpAddr> {
 
 /// The client of a request arriving from `peer`: walking the forwarding chain from the nearest hop
 /// outward, the first address that is not a trusted proxy. Headers from an untrusted peer are
-/// ignored — anyone can send them.
-pub fn client_ip(peer: Option<IpAddr>, headers: &poem::http::HeaderMap, trusted: &[ipnet::IpNet]) -> Option<IpAddr> {
+/// ignored — anyone can send them — and only the one header the proxies are configured to write is
+/// read: a proxy that sets `X-Forwarded-For` passes a client's own `Forwarded` through untouched.
+pub fn client_ip(
+    peer: Option<IpAddr>,
+    headers: &poem::http::HeaderMap,
+    trusted: &[ipnet::IpNet],
+    header: ForwardedHeader,
+) -> Option<IpAddr> {
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
     let peer = peer?;
     if !is_trusted(&peer) {
         return Some(peer);
     }
-    let chain = forwarded_chain(headers);
+    let chain = forwarded_chain(headers, header);
     let mut client = peer;
     for hop in chain.iter().rev() {
         client = *hop;
@@ -62,10 +68,29 @@ pub fn client_ip(peer: Option<IpAddr>, headers: &poem::http::HeaderMap, trusted:
     Some(client)
 }
 
-/// The addresses a request was forwarded for, first client first: from `Forwarded` (RFC 7239)
-/// when present, else `X-Forwarded-For`. Entries that are not addresses (obfuscated names,
-/// `unknown`) end the chain there.
-fn forwarded_chain(headers: &poem::http::HeaderMap) -> Vec<IpAddr> {
+/// Which header trusted proxies write the client's address in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ForwardedHeader {
+    /// `X-Forwarded-For: client, proxy1` (nginx's `$proxy_add_x_forwarded_for`, most proxies).
+    #[default]
+    XForwardedFor,
+    /// RFC 7239 `Forwarded: for=client;proto=https, for=proxy1`.
+    Forwarded,
+}
+
+impl ForwardedHeader {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "x-forwarded-for" => Some(Self::XForwardedFor),
+            "forwarded" => Some(Self::Forwarded),
+            _ => None,
+        }
+    }
+}
+
+/// The addresses a request was forwarded for, first client first, from the one configured header.
+/// Entries that are not addresses (obfuscated names, `unknown`) end the chain there.
+fn forwarded_chain(headers: &poem::http::HeaderMap, header: ForwardedHeader) -> Vec<IpAddr> {
     let values = |name| {
         headers
             .get_all(name)
@@ -75,11 +100,9 @@ fn forwarded_chain(headers: &poem::http::HeaderMap) -> Vec<IpAddr> {
             .map(str::trim)
             .collect::<Vec<_>>()
     };
-    let forwarded = values("forwarded");
-    let entries: Vec<String> = if forwarded.is_empty() {
-        values("x-forwarded-for").into_iter().map(str::to_string).collect()
-    } else {
-        forwarded
+    let entries: Vec<String> = match header {
+        ForwardedHeader::XForwardedFor => values("x-forwarded-for").into_iter().map(str::to_string).collect(),
+        ForwardedHeader::Forwarded => values("forwarded")
             .iter()
             .filter_map(|element| {
                 element.split(';').find_map(|pair| {
@@ -88,7 +111,7 @@ fn forwarded_chain(headers: &poem::http::HeaderMap) -> Vec<IpAddr> {
                         .then(|| v.trim().trim_matches('"').to_string())
                 })
             })
-            .collect()
+            .collect(),
     };
     let mut chain = Vec::new();
     for entry in entries.iter().rev() {
@@ -122,11 +145,11 @@ fn parse_node(node: &str) -> Option<IpAddr> {
 }
 
 pub async fn client_address<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
-    let trusted = req
+    let (trusted, header) = req
         .data::<AppState>()
-        .map(|s| s.settings.trusted_proxies.clone())
+        .map(|s| (s.settings.trusted_proxies.clone(), s.settings.forwarded_header))
         .unwrap_or_default();
-    let ip = client_ip(peer_ip(&req), req.headers(), &trusted);
+    let ip = client_ip(peer_ip(&req), req.headers(), &trusted, header);
     req.extensions_mut().insert(ClientIp(ip));
     next.call(req).await.map(IntoResponse::into_response)
 }
@@ -178,16 +201,16 @@ const MAX_JSON_BODY: usize = 1024 * 1024;
 const MULTIPART_OVERHEAD: usize = 64 * 1024;
 
 /// Refuses oversized request bodies with 413 before anything parses them, whether or not the
-/// client sent Content-Length. The limit follows the content type: `multipart/form-data` (every
-/// upload, present and future) gets the upload limit, everything else 1 MB.
+/// client sent Content-Length, whatever the method. The limit follows the content type:
+/// `multipart/form-data` under `/api` (every upload, present and future) gets the upload limit,
+/// everything else 1 MB.
 pub async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        return next.call(req).await.map(IntoResponse::into_response);
-    }
     let upload_limit = req
         .data::<AppState>()
         .map_or(20 * 1024 * 1024, |s| s.settings.upload_max_bytes as usize);
-    let is_upload = content_type(&req).starts_with("multipart/form-data");
+    // Uploads are API operations, whose token was checked before this; elsewhere (a signing
+    // page, a path that does not exist) nobody signed in, and 1 MB is plenty.
+    let is_upload = req.uri().path().starts_with("/api/") && content_type(&req).starts_with("multipart/form-data");
     let limit = if is_upload {
         upload_limit + MULTIPART_OVERHEAD
     } else {
@@ -246,9 +269,7 @@ pub async fn text_rule<E: Endpoint>(next: E, mut req: Request) -> poem::Result<R
             }
         }
     }
-    let kind = content_type(&req);
-    let is_json = kind.starts_with("application/json");
-    let is_form = kind.starts_with("application/x-www-form-urlencoded");
+    let (is_json, is_form) = body_kind(&content_type(&req));
     if is_json || is_form {
         let body = req.take_body().into_bytes().await?;
         let refused = if is_json {
@@ -269,6 +290,19 @@ pub async fn text_rule<E: Endpoint>(next: E, mut req: Request) -> poem::Result<R
         req.set_body(body);
     }
     next.call(req).await.map(IntoResponse::into_response)
+}
+
+/// Whether a content type is JSON or a URL-encoded form, by the same test poem-openapi uses to
+/// accept a body (`application/json`, `application/*+json`, and likewise for forms), so that no
+/// body the handlers parse escapes the rule.
+fn body_kind(content_type: &str) -> (bool, bool) {
+    match content_type.parse::<mime::Mime>() {
+        Ok(m) if m.type_() == "application" => {
+            let is = |name: &str| m.subtype() == name || m.suffix().is_some_and(|s| s == name);
+            (is("json"), is("x-www-form-urlencoded"))
+        }
+        _ => (false, false),
+    }
 }
 
 fn invalid(field: &str, at: usize, c: char) -> poem::Error {
@@ -382,6 +416,10 @@ impl Routes {
                     .flatten()
                     .map(|(m, _)| m.to_ascii_uppercase())
                     .collect();
+                // poem answers HEAD wherever it answers GET.
+                if methods.iter().any(|m| m == "GET") {
+                    methods.push("HEAD".into());
+                }
                 methods.sort();
                 (split(&format!("{base}{path}")), methods.join(", "))
             })
@@ -441,11 +479,14 @@ pub fn mask_secrets(path: &str) -> String {
     path.split('/')
         .map(|segment| {
             let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
-            let token_like = decoded
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-            let mixed = decoded.chars().any(|c| c.is_ascii_digit()) && decoded.chars().any(|c| c.is_ascii_alphabetic());
-            let looks_secret = token_like && (decoded.len() >= 32 || (decoded.len() >= 20 && mixed));
+            // Any run of token characters inside the segment counts: `/sign/<token>%20` still
+            // opens the link (it is trimmed) and must not reach the log either.
+            let looks_secret = decoded
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .any(|run| {
+                    let mixed = run.chars().any(|c| c.is_ascii_digit()) && run.chars().any(|c| c.is_ascii_alphabetic());
+                    run.len() >= 32 || (run.len() >= 20 && mixed)
+                });
             if looks_secret { "***" } else { segment }
         })
         .collect::<Vec<_>>()
@@ -475,6 +516,8 @@ mod tests {
             "/api/projects/1/documents/pre-acceptance-certificate/issue"
         );
         assert_eq!(mask_secrets("/sign/Zm9vYmFyYmF6cXV4MTIzNDU2"), "/sign/***");
+        assert_eq!(mask_secrets(&format!("/sign/{token}%20")), "/sign/***");
+        assert_eq!(mask_secrets(&format!("/sign/{token})")), "/sign/***");
     }
 
     fn headers(pairs: &[(&str, &str)]) -> poem::http::HeaderMap {
@@ -490,23 +533,37 @@ mod tests {
 
     #[test]
     fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        use ForwardedHeader::{Forwarded, XForwardedFor};
         let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().expect("net")];
         let ip = |s: &str| Some(s.parse::<IpAddr>().expect("ip"));
         let xff = headers(&[("x-forwarded-for", "203.0.113.9, 10.0.0.5")]);
-        assert_eq!(client_ip(ip("10.0.0.2"), &xff, &trusted), ip("203.0.113.9"));
         assert_eq!(
-            client_ip(ip("198.51.100.1"), &xff, &trusted),
+            client_ip(ip("10.0.0.2"), &xff, &trusted, XForwardedFor),
+            ip("203.0.113.9")
+        );
+        assert_eq!(
+            client_ip(ip("198.51.100.1"), &xff, &trusted, XForwardedFor),
             ip("198.51.100.1"),
             "untrusted peer"
         );
         let spoofed = headers(&[("x-forwarded-for", "1.1.1.1, 203.0.113.9")]);
         assert_eq!(
-            client_ip(ip("10.0.0.2"), &spoofed, &trusted),
+            client_ip(ip("10.0.0.2"), &spoofed, &trusted, XForwardedFor),
             ip("203.0.113.9"),
             "what the client wrote itself before the proxy is not believed"
         );
         let rfc = headers(&[("forwarded", "for=\"[2001:db8::7]:4711\";proto=https, for=10.0.0.9")]);
-        assert_eq!(client_ip(ip("10.0.0.2"), &rfc, &trusted), ip("2001:db8::7"));
-        assert_eq!(client_ip(ip("10.0.0.2"), &headers(&[]), &trusted), ip("10.0.0.2"));
+        assert_eq!(client_ip(ip("10.0.0.2"), &rfc, &trusted, Forwarded), ip("2001:db8::7"));
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &headers(&[]), &trusted, XForwardedFor),
+            ip("10.0.0.2")
+        );
+        // A client's own `Forwarded` header passed through by a proxy that writes X-Forwarded-For
+        // is not believed.
+        let both = headers(&[("forwarded", "for=1.2.3.4"), ("x-forwarded-for", "203.0.113.9")]);
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &both, &trusted, XForwardedFor),
+            ip("203.0.113.9")
+        );
     }
 }

@@ -21,6 +21,9 @@ use crate::{
 };
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
+/// No account name is longer (they are made by `users::create`); a longer one is refused before
+/// it is counted or hashed.
+pub const MAX_USERNAME_CHARS: usize = 100;
 
 /// A fresh secret of 256 random bits from the operating system's CSPRNG, as hex, and its hash.
 pub fn new_secret() -> (String, String) {
@@ -70,24 +73,31 @@ pub fn check_password_strength(password: &str) -> AppResult<()> {
 
 /// Password hashes at once: about 19 MB of memory each (Argon2id's defaults) and one core's
 /// worth of work, so no more than there are cores. Others queue for a short while, then get 503.
-static HASH_SLOTS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
-    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+static HASH_SLOTS: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> = std::sync::LazyLock::new(|| {
+    std::sync::Arc::new(tokio::sync::Semaphore::new(
+        std::thread::available_parallelism().map_or(2, |n| n.get()),
+    ))
 });
 /// How long a login waits for a free slot before the server says it is busy.
 const HASH_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Runs `work` (a password hash or check) on the blocking pool once a slot is free.
+/// Runs `work` (a password hash or check) on the blocking pool once a slot is free. The slot goes
+/// with the work, not the request: a client that disconnects does not free it while its hash runs.
 async fn with_hash_slot<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
-    let _slot = tokio::time::timeout(HASH_QUEUE_WAIT, HASH_SLOTS.acquire())
+    let slot = tokio::time::timeout(HASH_QUEUE_WAIT, HASH_SLOTS.clone().acquire_owned())
         .await
         .map_err(|_| AppError::Busy {
             message: "the server is checking too many passwords at once; try again in a few seconds".into(),
             retry_after_secs: HASH_QUEUE_WAIT.as_secs(),
         })?
         .map_err(|e| anyhow::anyhow!("the password-hashing slots are closed: {e}"))?;
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("password hashing task failed: {e}")))
+    tokio::task::spawn_blocking(move || {
+        let done = work();
+        drop(slot);
+        done
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("password hashing task failed: {e}")))
 }
 
 /// Argon2id hash, deliberately slow: off the runtime, behind the hashing bound.
@@ -133,6 +143,12 @@ pub async fn login(
     now: DateTime<Utc>,
 ) -> AppResult<IssuedToken> {
     let username = username.trim().to_lowercase();
+    if username.chars().count() > MAX_USERNAME_CHARS {
+        return Err(AppError::invalid(
+            "username",
+            format!("username: at most {MAX_USERNAME_CHARS} characters"),
+        ));
+    }
     let window = settings.login_window_minutes;
     let budgets = [
         throttle::address(settings, address),

@@ -57,6 +57,11 @@ pub async fn act_on_task(
     TaskUpdate { action, note, at }: TaskUpdate,
     now: DateTime<Utc>,
 ) -> AppResult<task::Model> {
+    // Access first: a caller who may not do this learns nothing from validation.
+    let txn = begin_write(db).await?;
+    access::project(&txn, actor, project_id, Need::RecordWork).await?;
+    let task = task_of(&txn, project_id, task_id).await?;
+    access::may_act_on_task(actor, &task)?;
     let note = optional_text("note", note.as_deref(), 2000)?;
     let at = at.unwrap_or(now);
     if at > now {
@@ -65,10 +70,6 @@ pub async fn act_on_task(
             "at: the work cannot have happened in the future",
         ));
     }
-    let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::RecordWork).await?;
-    let task = task_of(&txn, project_id, task_id).await?;
-    access::may_act_on_task(actor, &task)?;
     let updated = apply_task_action(&txn, actor, task, action, note, at, now).await?;
     txn.commit().await?;
     Ok(updated)
