@@ -542,3 +542,31 @@ async fn a_signing_flow_leaves_no_secret_in_the_log_and_records_the_clients_addr
     assert!(!log.contains(&token), "the signing token is in the log");
     assert!(!log.contains(feed_token), "the feed token is in the log");
 }
+
+#[tokio::test]
+async fn a_page_far_past_the_last_is_empty_or_refused_never_a_crash() {
+    let app = spawn_app().await;
+    app.project("P-PAGE", "2026-11-02").await;
+    for list in ["/api/projects", "/api/outbox"] {
+        let far = app
+            .get(&format!("{list}?page=1000000&per_page=200"), &app.admin)
+            .await
+            .expect(200);
+        assert_eq!(far["items"].as_array().map(Vec::len), Some(0), "{list}");
+        // Found by schemathesis: a page this large overflowed the offset and took the request down.
+        app.get(&format!("{list}?page=18446744073709551615&per_page=200"), &app.admin)
+            .await
+            .expect(400);
+        app.get(&format!("{list}?page=0"), &app.admin).await.expect(400);
+    }
+    let id = app.get("/api/projects", &app.admin).await.expect(200)["items"][0]["id"].clone();
+    app.get(&format!("/api/projects/{id}/history?offset=1000000000"), &app.admin)
+        .await
+        .expect(200);
+    app.get(
+        &format!("/api/projects/{id}/history?offset=18446744073709551615"),
+        &app.admin,
+    )
+    .await
+    .expect(400);
+}

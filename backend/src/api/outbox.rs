@@ -122,8 +122,11 @@ impl OutboxApi {
         to: Query<Option<String>>,
         /// Project id.
         project_id: Query<Option<i32>>,
-        /// 1-based page number.
-        #[oai(default = "default_page")]
+        /// 1-based page number, at most 1,000,000.
+        #[oai(
+            default = "default_page",
+            validator(minimum(value = "1"), maximum(value = "1000000"))
+        )]
         page: Query<u64>,
         /// Messages per page, 1–200.
         #[oai(

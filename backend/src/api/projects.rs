@@ -436,8 +436,11 @@ impl ProjectsApi {
         due_within_days: Query<Option<u32>>,
         /// Text to find in code, name, client or site address.
         q: Query<Option<String>>,
-        /// 1-based page number.
-        #[oai(default = "default_page")]
+        /// 1-based page number, at most 1,000,000.
+        #[oai(
+            default = "default_page",
+            validator(minimum(value = "1"), maximum(value = "1000000"))
+        )]
         page: Query<u64>,
         /// Projects per page, 1–200.
         #[oai(
@@ -542,8 +545,8 @@ impl ProjectsApi {
             validator(minimum(value = "1"), maximum(value = "1000"))
         )]
         limit: Query<u64>,
-        /// Entries to skip.
-        #[oai(default)]
+        /// Entries to skip, at most 1,000,000,000.
+        #[oai(default, validator(maximum(value = "1000000000")))]
         offset: Query<u64>,
     ) -> ApiResult<Json<Vec<HistoryEntry>>> {
         let me = actor(&self.state, &auth).await?;

@@ -187,7 +187,7 @@ pub async fn list(db: &impl ConnectionTrait, f: OutboxFilter) -> AppResult<(Vec<
     let rows = query
         .order_by_desc(outbox::Column::Id)
         .limit(f.per_page)
-        .offset((f.page.max(1) - 1) * f.per_page)
+        .offset((f.page.max(1) - 1).saturating_mul(f.per_page))
         .all(db)
         .await?;
     Ok((rows, total))

@@ -493,7 +493,7 @@ pub async fn list(
     let total = out.len() as u64;
     let page = out
         .into_iter()
-        .skip(((Ord::max(filter.page, 1) - 1) * filter.per_page) as usize)
+        .skip(((Ord::max(filter.page, 1) - 1).saturating_mul(filter.per_page)) as usize)
         .take(filter.per_page as usize)
         .collect();
     Ok((page, total))
