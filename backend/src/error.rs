@@ -62,6 +62,10 @@ pub struct ErrorBody {
     /// The request field at fault, when there is one.
     #[oai(nullable)]
     pub field: Option<String>,
+    /// The request's id (also in `X-Request-Id`) when the server failed: quote it when reporting
+    /// the problem; the log has the cause under it.
+    #[oai(nullable)]
+    pub request_id: Option<String>,
 }
 
 impl ErrorBody {
@@ -70,6 +74,17 @@ impl ErrorBody {
             code: code.into(),
             message: message.into(),
             field,
+            request_id: None,
+        })
+    }
+
+    /// The body of a 500: says the server failed and quotes the request's id.
+    pub fn internal() -> Json<Self> {
+        Json(Self {
+            code: "internal".into(),
+            message: "the server failed to handle this request; the cause is in its log under the request id".into(),
+            field: None,
+            request_id: crate::api::middleware::request_id(),
         })
     }
 }
@@ -139,12 +154,8 @@ impl From<AppError> for ApiError {
                 retry_after_secs,
             } => ApiError::Busy(ErrorBody::new("busy", message, None), retry_after_secs),
             AppError::Internal(e) => {
-                tracing::error!(error = ?e, "request failed");
-                ApiError::Internal(ErrorBody::new(
-                    "internal",
-                    "the server failed to handle this request; the cause is in its log",
-                    None,
-                ))
+                tracing::error!(error = %format_args!("{e:#}"), "request failed");
+                ApiError::Internal(ErrorBody::internal())
             }
         }
     }
@@ -170,16 +181,16 @@ pub async fn render_poem_error(err: poem::Error) -> poem::Response {
         s if s.is_server_error() => "internal",
         _ => "bad_request",
     };
+    if status.is_server_error() {
+        tracing::error!(error = %err, "request failed");
+        return (status, ErrorBody::internal()).into_response();
+    }
     let message = match status {
         StatusCode::UNAUTHORIZED => {
             "authentication required: send 'Authorization: Bearer <token>' from POST /api/auth/login".to_string()
         }
         StatusCode::NOT_FOUND => "no such resource".to_string(),
         StatusCode::PAYLOAD_TOO_LARGE => err.to_string(),
-        s if s.is_server_error() => {
-            tracing::error!(error = %err, "request failed");
-            "the server failed to handle this request; the cause is in its log".to_string()
-        }
         _ => err.to_string(),
     };
     let body = ErrorBody::new(code, message, None);

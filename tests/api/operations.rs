@@ -171,3 +171,39 @@ async fn pruning_removes_expired_tokens_old_login_records_and_spent_counters_and
     // The administrator's own session survived.
     app.get("/api/auth/me", &app.admin).await.expect(200);
 }
+
+#[tokio::test]
+async fn a_server_error_quotes_its_request_id_and_the_log_has_the_cause_under_that_id() {
+    let app = spawn_app_with(|_| {}).await;
+    let id = app.project("P-500", "2026-11-02").await["id"].as_i64().expect("id");
+    // Something the service cannot work around: its table is gone.
+    sea_orm::ConnectionTrait::execute_unprepared(&app.state.db, "DROP TABLE work_logs")
+        .await
+        .expect("dropped");
+    let resp = app
+        .client
+        .get(app.url(&format!("/api/projects/{id}/work-log")))
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), 500);
+    let header = resp.headers()["x-request-id"].to_str().expect("ascii").to_string();
+    let body: serde_json::Value = resp.json().await.expect("json");
+    assert_eq!(body["code"], "internal");
+    assert_eq!(body["request_id"], header.as_str(), "{body}");
+    assert!(
+        !body["message"].as_str().unwrap_or_default().contains("work_logs"),
+        "the cause stays in the log"
+    );
+    let log = jiaofu_tests::logs();
+    let line = log
+        .lines()
+        .find(|l| l.contains(&header) && l.contains("request failed"))
+        .unwrap_or_else(|| panic!("no error line for request {header}"));
+    assert!(line.contains("work_logs"), "the cause is logged: {line}");
+    assert!(line.contains("user=admin"), "and whose request it was: {line}");
+    // Every answer names its request.
+    let ok = app.client.get(app.url("/healthz")).send().await.expect("sent");
+    assert_eq!(ok.headers()["x-request-id"].len(), 16);
+}

@@ -76,7 +76,7 @@ impl Reply {
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 
 /// Everything logged by the servers this test binary started, at the service's default level
-/// (`info`), as text: what an operator's log file would hold.
+/// (`info`), as text: what an operator's log file would hold. `TEST_LOG=1` also prints it.
 pub fn logs() -> String {
     String::from_utf8_lossy(&LOG.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
 }
@@ -88,6 +88,10 @@ struct LogWriter;
 impl std::io::Write for LogWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         LOG.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
+        // TEST_LOG=1 shows the servers' log as the tests run, too.
+        if std::env::var_os("TEST_LOG").is_some_and(|v| v == "1") {
+            std::io::Write::write_all(&mut std::io::stderr(), buf)?;
+        }
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {

@@ -1,5 +1,5 @@
-//! What every request passes through before a handler sees it, outermost first: the access log
-//! (secrets masked), security headers, the client's address (behind trusted proxies), the bearer
+//! What every request passes through before a handler sees it, outermost first: its id, span and
+//! log line (secrets masked), security headers, the client's address (behind trusted proxies), the bearer
 //! token checked before any body is read, body limits chosen by content type, and the one rule for
 //! text in paths, queries and bodies.
 use std::net::IpAddr;
@@ -190,6 +190,7 @@ pub async fn authenticate_first<E: Endpoint>(next: E, mut req: Request) -> poem:
         let actor = auth::authenticate(&state.db, &token, Utc::now())
             .await
             .map_err(|e| poem::Error::from_response(ApiError::from(e).into_response()))?;
+        tracing::Span::current().record("user", tracing::field::display(&actor.username));
         req.extensions_mut().insert(Session { actor, token });
     }
     next.call(req).await.map(IntoResponse::into_response)
@@ -456,19 +457,39 @@ pub async fn allow_on_405<E: Endpoint>(next: E, req: Request) -> poem::Result<Re
     Ok(resp)
 }
 
-/// One log line per request: method, path with secrets masked, status and duration. Query strings
-/// are left out.
-pub async fn access_log<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
-    let method = req.method().clone();
-    let path = mask_secrets(req.uri().path());
+tokio::task_local! {
+    /// The id of the request being served, for error bodies deep below the middleware.
+    static REQUEST_ID: String;
+}
+
+/// The id of the request this code runs for, if it runs for one.
+pub fn request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// Gives every request an id (16 random hex digits), a span carrying it with the method, the path
+/// (secrets masked) and — once the token is checked — the user, so every line logged while serving
+/// it says whose request it was; answers with `X-Request-Id`, and a 500's body quotes it so a user
+/// can name the request that failed. One log line per request: status and duration.
+pub async fn request_span<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    use tracing::Instrument;
+    let id = crate::service::auth::new_secret().0[..16].to_string();
+    let span = tracing::info_span!(
+        "request",
+        id = %id,
+        method = %req.method(),
+        path = %mask_secrets(req.uri().path()),
+        user = tracing::field::Empty,
+    );
     let started = std::time::Instant::now();
-    let result = next.call(req).await.map(IntoResponse::into_response);
+    let served = REQUEST_ID.scope(id.clone(), next.call(req).instrument(span.clone()));
+    let mut resp = served.await.map(IntoResponse::into_response)?;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
-    match &result {
-        Ok(resp) => tracing::info!(%method, path, status = resp.status().as_u16(), ms, "request"),
-        Err(err) => tracing::info!(%method, path, status = err.status().as_u16(), ms, "request"),
+    span.in_scope(|| tracing::info!(status = resp.status().as_u16(), ms, "request"));
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-request-id", value);
     }
-    result
+    Ok(resp)
 }
 
 /// A path fit for a log: every segment that could be a secret becomes `***` — a run of letters,

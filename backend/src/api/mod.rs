@@ -191,6 +191,6 @@ pub fn app(state: AppState) -> impl Endpoint {
         .boxed()
         .data(state)
         .data(routes)
-        .around(middleware::access_log)
+        .around(middleware::request_span)
         .boxed()
 }

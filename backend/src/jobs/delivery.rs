@@ -131,7 +131,7 @@ pub fn spawn(state: AppState, mailer: Mailer) {
             let round = run_once(&state, &mailer, &owner, Utc::now()).await;
             crate::metrics::job_run("delivery", round.is_ok());
             if let Err(e) = round {
-                tracing::error!(error = %e, "mail delivery round failed");
+                tracing::error!(error = %format_args!("{e:#}"), "mail delivery round failed");
             }
             tokio::time::sleep(every).await;
         }

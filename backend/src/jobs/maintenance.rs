@@ -52,7 +52,7 @@ pub fn spawn(state: AppState) {
                     "expired records pruned"
                 ),
                 Ok(_) => {}
-                Err(e) => tracing::error!(error = ?e, "pruning failed"),
+                Err(e) => tracing::error!(error = %format_args!("{e:#}"), "pruning failed"),
             }
             tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
         }

@@ -436,14 +436,14 @@ pub fn spawn(state: AppState) {
             match round {
                 Ok(r) if r.digests > 0 => tracing::info!(digests = r.digests, items = r.items, "reminders queued"),
                 Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "reminder job failed"),
+                Err(e) => tracing::error!(error = %format_args!("{e:#}"), "reminder job failed"),
             }
             let signing = crate::service::signing::remind(&state, Utc::now()).await;
             crate::metrics::job_run("signing_reminders", signing.is_ok());
             match signing {
                 Ok(n) if n > 0 => tracing::info!(reminders = n, "signing reminders queued"),
                 Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "signing reminders failed"),
+                Err(e) => tracing::error!(error = %format_args!("{e:#}"), "signing reminders failed"),
             }
             tokio::time::sleep(std::time::Duration::from_secs(300)).await;
         }
