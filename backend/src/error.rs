@@ -46,6 +46,10 @@ impl From<DbErr> for AppError {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
                 AppError::Conflict("this would duplicate an existing record".into())
             }
+            // A record removed meanwhile, or one others still refer to: the state, not the server.
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => AppError::Conflict(
+                "this refers to a record that does not exist (any more), or others still refer to it".into(),
+            ),
             _ => AppError::Internal(anyhow::Error::new(err).context("database error")),
         }
     }

@@ -207,3 +207,24 @@ async fn a_server_error_quotes_its_request_id_and_the_log_has_the_cause_under_th
     let ok = app.client.get(app.url("/healthz")).send().await.expect("sent");
     assert_eq!(ok.headers()["x-request-id"].len(), 16);
 }
+
+#[tokio::test]
+async fn a_foreign_key_violation_is_a_conflict_not_a_server_error() {
+    let app = spawn_app_with(|_| {}).await;
+    // As if the project had been removed between a check and the write.
+    let refused = entity::work_log::ActiveModel {
+        project_id: Set(999_999),
+        work_date: Set(chrono::NaiveDate::from_ymd_opt(2026, 11, 20).expect("date")),
+        people: Set("李明".into()),
+        work_done: Set("调试".into()),
+        recorded_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&app.state.db)
+    .await
+    .expect_err("the database refuses it");
+    match jiaofu::error::AppError::from(refused) {
+        jiaofu::error::AppError::Conflict(m) => assert!(m.contains("refers to"), "{m}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}

@@ -268,9 +268,17 @@ pub enum LinkError {
     Internal(AppError),
 }
 
+/// An error from deeper down keeps its kind on the signing page: a conflict stays a 409, a value to
+/// fix a 422 shown on the form; only the server's own failures are 500s.
 impl From<AppError> for LinkError {
     fn from(e: AppError) -> Self {
-        LinkError::Internal(e)
+        match e {
+            AppError::Invalid { message, .. } => LinkError::Invalid(message),
+            AppError::Conflict(m) | AppError::Forbidden(m) => LinkError::Conflict(m),
+            AppError::NotFound(_) | AppError::Unauthorized(_) => LinkError::Unknown,
+            AppError::TooManyRequests { retry_after_secs, .. } => LinkError::TooMany(retry_after_secs),
+            e @ (AppError::Busy { .. } | AppError::Internal(_)) => LinkError::Internal(e),
+        }
     }
 }
 
@@ -603,4 +611,36 @@ pub async fn remind(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
         sent += 1;
     }
     Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_from_below_keep_their_kind_on_the_signing_page() {
+        assert!(matches!(
+            LinkError::from(AppError::Conflict("page 2 changed".into())),
+            LinkError::Conflict(m) if m == "page 2 changed"
+        ));
+        assert!(matches!(
+            LinkError::from(AppError::invalid("typed_name", "typed_name: required")),
+            LinkError::Invalid(_)
+        ));
+        assert!(matches!(
+            LinkError::from(AppError::not_found("no plan 3")),
+            LinkError::Unknown
+        ));
+        assert!(matches!(
+            LinkError::from(AppError::TooManyRequests {
+                message: "too many".into(),
+                retry_after_secs: 60
+            }),
+            LinkError::TooMany(60)
+        ));
+        assert!(matches!(
+            LinkError::from(AppError::Internal(anyhow::anyhow!("disk full"))),
+            LinkError::Internal(_)
+        ));
+    }
 }
