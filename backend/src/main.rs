@@ -138,7 +138,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Mail(MailCommand::Test { address }) => {
             let state = prepare(settings).await?;
             let message = jiaofu::email::messages::test_message(
-                &state.templates.email,
+                &state.templates.env,
                 &state.settings.mail_from,
                 &address,
                 Utc::now(),

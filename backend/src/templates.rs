@@ -26,7 +26,11 @@ const BUILTIN_TEST_PLANS: &[(&str, &str)] = &[
         include_str!("../../templates/test-plans/public_address.toml"),
     ),
 ];
-const BUILTIN_PAGES: &[(&str, &str)] = &[("sign.html", include_str!("../../templates/pages/sign.html"))];
+const BUILTIN_PAGES: &[(&str, &str)] = &[
+    ("sign.html", include_str!("../../templates/pages/sign.html")),
+    ("verify.html", include_str!("../../templates/pages/verify.html")),
+    ("message.html", include_str!("../../templates/pages/message.html")),
+];
 const BUILTIN_EMAIL: &[(&str, &str)] = &[
     (
         "change_notice.subject.txt",
@@ -81,6 +85,16 @@ pub struct Templates {
     pub test_plans: Vec<TestPlanTemplate>,
     /// Server-rendered pages (minijinja), such as the client's signing page.
     pub pages: BTreeMap<String, String>,
+    /// E-mails and pages compiled once, at start: every render goes through it, and `.html`
+    /// templates escape every variable.
+    pub env: minijinja::Environment<'static>,
+}
+
+impl Templates {
+    /// Renders the e-mail or page template `name` with `ctx`.
+    pub fn render(&self, name: &str, ctx: &minijinja::Value) -> anyhow::Result<String> {
+        crate::email::messages::render(&self.env, name, ctx)
+    }
 }
 
 impl Templates {
@@ -105,8 +119,6 @@ impl Templates {
                 .map_err(|e| anyhow::anyhow!("plan template '{}': {e}", plan.code))?;
         }
         let email = files(BUILTIN_EMAIL, dir.map(|d| d.join("email")).as_deref(), &["txt", "html"])?;
-        // Fail at start, not at the first reminder, when a template does not parse.
-        crate::email::messages::environment(&email).context("an e-mail template is not valid")?;
         let test_plans = files(
             BUILTIN_TEST_PLANS,
             dir.map(|d| d.join("test-plans")).as_deref(),
@@ -118,13 +130,19 @@ impl Templates {
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
         let pages = files(BUILTIN_PAGES, dir.map(|d| d.join("pages")).as_deref(), &["html"])?;
-        crate::email::messages::environment(&pages).context("a page template is not valid")?;
+        if let Some(name) = pages.keys().find(|n| email.contains_key(*n)) {
+            anyhow::bail!("the page template {name} has the name of an e-mail template; rename it");
+        }
+        // Fail at start, not at the first reminder, when a template does not parse.
+        let env = crate::email::messages::environment(email.iter().chain(pages.iter()))
+            .context("a template of e-mails or pages is not valid")?;
         Ok(Self {
             plans,
             calendars,
             email,
             test_plans,
             pages,
+            env,
         })
     }
 }

@@ -95,7 +95,7 @@ async fn main() -> anyhow::Result<()> {
     let mailer = Mailer::from_settings(&state.settings)?;
     if let SendOutcome::Transient(e) | SendOutcome::Permanent(e) = mailer
         .send(
-            messages::test_message(&state.templates.email, &from, "warmup@example.com", now)
+            messages::test_message(&state.templates.env, &from, "warmup@example.com", now)
                 .map_err(anyhow::Error::msg)?,
             StdDuration::from_secs(5),
         )

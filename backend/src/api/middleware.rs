@@ -283,7 +283,8 @@ pub async fn text_rule<E: Endpoint>(next: E, mut req: Request) -> poem::Result<R
         };
         if let Some((field, at, c)) = refused {
             return Err(if is_form {
-                invalid_form(&field, at, c)
+                let templates = req.data::<AppState>().map(|s| s.templates.as_ref());
+                invalid_form(templates, &field, at, c)
             } else {
                 invalid(&field, at, c)
             });
@@ -315,24 +316,26 @@ fn invalid(field: &str, at: usize, c: char) -> poem::Error {
     poem::Error::from_response(ApiError::from(refusal).into_response())
 }
 
-/// The same refusal for a form posted from a page (the signing page), as a page: 422 saying which
-/// field holds what, and to go back and correct it.
-fn invalid_form(field: &str, at: usize, c: char) -> poem::Error {
-    // Field names of our forms are plain; anything else is left out rather than escaped.
-    let field: String = field
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || "_-.[]".contains(*c))
-        .collect();
-    let html = format!(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>输入有误</title></head><body><h1>输入有误</h1><p>“{field}”第 {} 个字符是不可见的控制字符（U+{:04X}），请返回上一页删除后重新提交。</p></body></html>",
-        at + 1,
-        u32::from(c)
-    );
-    poem::Error::from_response(
-        (StatusCode::UNPROCESSABLE_ENTITY, html)
-            .with_content_type("text/html; charset=utf-8")
-            .into_response(),
-    )
+/// The same refusal for a form posted from a page (the signing page), as a page
+/// (templates/pages/message.html): 422 saying which field holds what, and to go back and correct it.
+fn invalid_form(templates: Option<&crate::templates::Templates>, field: &str, at: usize, c: char) -> poem::Error {
+    let ctx = minijinja::context! {
+        title => "输入有误",
+        message => format!(
+            "“{field}”第 {} 个字符是不可见的控制字符（U+{:04X}），请返回上一页删除后重新提交。",
+            at + 1,
+            u32::from(c)
+        ),
+    };
+    let page = templates.map(|t| t.render("message.html", &ctx));
+    match page {
+        Some(Ok(html)) => poem::Error::from_response(
+            (StatusCode::UNPROCESSABLE_ENTITY, html)
+                .with_content_type("text/html; charset=utf-8")
+                .into_response(),
+        ),
+        _ => invalid(field, at, c),
+    }
 }
 
 /// The first string in a JSON document that breaks the text rule, with its path.

@@ -55,34 +55,28 @@ pub async fn calendar_feed(
         .into_response())
 }
 
-/// Escapes text for HTML.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// What a verification code stands for: an issued document (its title, project, number,
 /// version, issue date and file hash — nothing of its content) or a signature on a test-plan page
-/// (who signed it and when, on both sides, and whether the page still says what was signed). No login.
+/// (who signed it and when, on both sides, and whether the page still says what was signed). No
+/// login. Rendered from templates/pages/verify.html.
 #[handler]
 pub async fn verify(state: Data<&AppState>, req: &poem::Request, Path(code): Path<String>) -> Response {
-    let page = |status: StatusCode, body: String| {
-        let html = format!(
-            "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>文件验证</title></head><body>{body}</body></html>"
-        );
-        (status, html)
+    let page = |status: StatusCode, ctx: minijinja::Value| match state.templates.render("verify.html", &ctx) {
+        Ok(html) => (status, html)
             .with_content_type("text/html; charset=utf-8")
             .with_header("Cache-Control", "no-store")
-            .into_response()
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %format_args!("{e:#}"), "the verification page does not render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "文件验证暂时无法显示，请稍后再试。").into_response()
+        }
     };
-    let failed = |e: crate::error::AppError| {
-        tracing::error!(error = ?e, "verification failed");
-        page(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "<h1>暂时无法验证，请稍后再试。</h1>".into(),
-        )
+    let message = |status: StatusCode, title: &str, message: &str| {
+        page(status, minijinja::context! { title => title, message => message })
+    };
+    let failed = |e: AppError| {
+        tracing::error!(error = %format_args!("{e:#}"), "verification failed");
+        message(StatusCode::INTERNAL_SERVER_ERROR, "暂时无法验证", "请稍后再试。")
     };
     // Codes are short enough to guess: each lookup counts against the address's budget of failed
     // attempts (shared with logins and signing links), and a code that exists gives it back.
@@ -90,12 +84,10 @@ pub async fn verify(state: Data<&AppState>, req: &poem::Request, Path(code): Pat
     match throttle::take(&state.db, &budget, "failed verifications", Utc::now()).await {
         Ok(()) => {}
         Err(AppError::TooManyRequests { retry_after_secs, .. }) => {
-            return page(
+            return message(
                 StatusCode::TOO_MANY_REQUESTS,
-                format!(
-                    "<h1>文件验证：尝试次数过多</h1><p>请 {} 分钟后再试。</p>",
-                    retry_after_secs.div_ceil(60)
-                ),
+                "尝试次数过多",
+                &format!("请 {} 分钟后再试。", retry_after_secs.div_ceil(60)),
             )
             .with_header("Retry-After", retry_after_secs.to_string())
             .into_response();
@@ -108,87 +100,82 @@ pub async fn verify(state: Data<&AppState>, req: &poem::Request, Path(code): Pat
             if let Err(e) = found().await {
                 return failed(e);
             }
-            return page(
-                StatusCode::OK,
-                format!(
-                    "<h1>文件验证：有效</h1><dl><dt>验证码</dt><dd>{}</dd><dt>文件名称</dt><dd>{}</dd><dt>项目</dt><dd>{} {}</dd><dt>文件编号</dt><dd>{}</dd><dt>版本</dt><dd>V{}</dd><dt>签发日期</dt><dd>{}</dd><dt>SHA-256</dt><dd><code>{}</code></dd></dl>",
-                    escape(&doc.verify_code),
-                    escape(&doc.title),
-                    escape(&project.code),
-                    escape(&project.name),
-                    escape(&doc.number),
-                    doc.version,
-                    doc.issued_at.date_naive(),
-                    escape(&doc.file_sha256)
-                ),
-            );
+            let document = minijinja::context! {
+                verify_code => doc.verify_code,
+                title => doc.title,
+                project_code => project.code,
+                project_name => project.name,
+                number => doc.number,
+                version => doc.version,
+                issued_on => doc.issued_at.date_naive().to_string(),
+                file_sha256 => doc.file_sha256,
+            };
+            return page(StatusCode::OK, minijinja::context! { document => document });
         }
-        Err(crate::error::AppError::NotFound(_)) => {}
+        Err(AppError::NotFound(_)) => {}
         Err(e) => return failed(e),
     }
     match test_plans::check_signature(&state.db, &code).await {
         Ok(check) => match found().await {
-            Ok(()) => page(StatusCode::OK, signature_html(&check, state.settings.house().lang)),
+            Ok(()) => page(
+                StatusCode::OK,
+                minijinja::context! { signature => signature_view(&check, state.settings.house().lang) },
+            ),
             Err(e) => failed(e),
         },
-        Err(crate::error::AppError::NotFound(_)) => page(
+        Err(AppError::NotFound(_)) => message(
             StatusCode::NOT_FOUND,
-            "<h1>文件验证：未找到</h1><p>没有文件或签字使用此验证码。请核对纸面文件上的验证码。</p>".into(),
+            "未找到",
+            "没有文件或签字使用此验证码。请核对纸面文件上的验证码。",
         ),
         Err(e) => failed(e),
     }
 }
 
-fn signature_html(check: &test_plans::SignatureCheck, lang: crate::documents::Lang) -> String {
+/// A signature's check as the verification page shows it.
+fn signature_view(check: &test_plans::SignatureCheck, lang: crate::documents::Lang) -> minijinja::Value {
     let s = &check.signature;
-    let (title, verdict) = if s.voided_at.is_some() {
-        (
-            "签字验证：已作废",
-            format!(
-                "此签字已于 {} 作废，原因：{}。",
-                s.voided_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-                escape(s.void_reason.as_deref().unwrap_or_default())
-            ),
-        )
+    let verdict = if s.voided_at.is_some() {
+        "已作废"
     } else if check.content_matches {
-        ("签字验证：有效", "该页内容与签字时一致。".to_string())
+        "有效"
     } else {
-        ("签字验证：内容已变更", "该页内容与签字时不一致。".to_string())
+        "内容已变更"
     };
-    let party = |p: &str| match p {
-        "client" => "甲方",
-        _ => "乙方",
-    };
+    let party = |p: &str| if p == "client" { "甲方" } else { "乙方" };
     let method = |m: &str| match m {
         "email_link" => "邮件链接",
         "on_site" => "现场签字",
         _ => "系统内签字",
     };
-    let rows: String = check
+    let signers: Vec<minijinja::Value> = check
         .in_force
         .iter()
         .map(|x| {
-            format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}（UTC {}）</td><td>{}</td></tr>",
-                party(&x.party),
-                escape(&x.signer_name),
-                escape(x.signer_role.as_deref().unwrap_or_default()),
-                method(&x.method),
-                escape(&x.signed_local),
-                x.signed_at.to_rfc3339(),
-                escape(&x.verify_code)
-            )
+            minijinja::context! {
+                party => party(&x.party),
+                name => x.signer_name,
+                role => x.signer_role.clone().unwrap_or_default(),
+                method => method(&x.method),
+                local_time => x.signed_local,
+                utc => x.signed_at.to_rfc3339(),
+                verify_code => x.verify_code,
+            }
         })
         .collect();
-    format!(
-        "<h1>{title}</h1><p>{verdict}</p><dl><dt>验证码</dt><dd>{}</dd><dt>项目</dt><dd>{} {}</dd><dt>测试方案</dt><dd>{}</dd><dt>页</dt><dd>{}</dd><dt>签字内容 SHA-256</dt><dd><code>{}</code></dd></dl><table border=\"1\"><tr><th>签字方</th><th>签字人</th><th>职务</th><th>方式</th><th>时间</th><th>验证码</th></tr>{rows}</table>",
-        escape(&s.verify_code),
-        escape(&check.project.code),
-        escape(&check.project.name),
-        escape(&check.plan_title),
-        escape(&test_plans::page_label(check.page, lang)),
-        escape(&s.content_sha256),
-    )
+    minijinja::context! {
+        verdict => verdict,
+        voided_at => s.voided_at.map(|t| t.to_rfc3339()),
+        void_reason => s.void_reason.clone().unwrap_or_default(),
+        content_matches => check.content_matches,
+        verify_code => s.verify_code,
+        project_code => check.project.code,
+        project_name => check.project.name,
+        plan_title => check.plan_title,
+        page => test_plans::page_label(check.page, lang),
+        content_sha256 => s.content_sha256,
+        signers => signers,
+    }
 }
 
 /// Renders the signing page (templates/pages/sign.html) for a view, or a message alone.
@@ -199,13 +186,13 @@ fn signing_html(
     action: &str,
     message: Option<&str>,
 ) -> Response {
-    let rendered = crate::email::messages::environment(&state.templates.pages).and_then(|env| {
-        let ctx = match view {
-            Some(v) => minijinja::context! { action => action, message => message, ..minijinja::Value::from_serialize(v) },
-            None => minijinja::context! { plan_title => "签字", pages => Vec::<()>::new(), open => false, message => message },
-        };
-        crate::email::messages::render(&env, "sign.html", &ctx)
-    });
+    let ctx = match view {
+        Some(v) => minijinja::context! { action => action, message => message, ..minijinja::Value::from_serialize(v) },
+        None => {
+            minijinja::context! { plan_title => "签字", pages => Vec::<()>::new(), open => false, message => message }
+        }
+    };
+    let rendered = state.templates.render("sign.html", &ctx);
     match rendered {
         Ok(html) => (status, html)
             .with_content_type("text/html; charset=utf-8")

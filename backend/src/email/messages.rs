@@ -3,15 +3,17 @@ use lettre::{
     Message,
     message::{Mailbox, MultiPart, SinglePart, header::ContentType},
 };
-use std::collections::BTreeMap;
 
 use anyhow::Context;
 use minijinja::Environment;
 
 use super::outbox;
 
-/// The e-mail templates (templates/email/, see `Templates`); `.html` templates escape every variable.
-pub fn environment(sources: &BTreeMap<String, String>) -> anyhow::Result<Environment<'static>> {
+/// An environment of the given templates (e-mails and pages, see `Templates`, which builds the
+/// one the service uses at start); `.html` templates escape every variable.
+pub fn environment<'a>(
+    sources: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> anyhow::Result<Environment<'static>> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".html") {
@@ -24,7 +26,7 @@ pub fn environment(sources: &BTreeMap<String, String>) -> anyhow::Result<Environ
     env.set_lstrip_blocks(true);
     for (name, source) in sources {
         env.add_template_owned(name.clone(), source.clone())
-            .with_context(|| format!("e-mail template {name}"))?;
+            .with_context(|| format!("template {name}"))?;
     }
     Ok(env)
 }
@@ -68,12 +70,11 @@ pub fn to_message(row: &entity::outbox::Model, from: &str) -> Result<Message, St
 
 /// A test message, sent directly (not through the outbox) by `jiaofu mail test`.
 pub fn test_message(
-    templates: &BTreeMap<String, String>,
+    env: &Environment<'static>,
     from: &str,
     to: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Message, String> {
-    let env = environment(templates).map_err(|e| e.to_string())?;
     let ctx = minijinja::context! { sent_at => now.to_rfc3339(), to => to };
     let row = entity::outbox::Model {
         id: 0,
@@ -82,8 +83,8 @@ pub fn test_message(
         project_id: None,
         to_address: to.into(),
         to_name: None,
-        subject: render(&env, "test.subject.txt", &ctx).map_err(|e| e.to_string())?,
-        body_text: render(&env, "test.txt", &ctx).map_err(|e| e.to_string())?,
+        subject: render(env, "test.subject.txt", &ctx).map_err(|e| e.to_string())?,
+        body_text: render(env, "test.txt", &ctx).map_err(|e| e.to_string())?,
         body_html: None,
         status: outbox::QUEUED.into(),
         attempts: 0,

@@ -354,13 +354,13 @@ pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> AppResult<Reminde
     if digests.is_empty() {
         return Ok(ReminderReport::default());
     }
-    let env = messages::environment(&state.templates.email)?;
+    let env = &state.templates.env;
     let base = state.settings.base_url();
     let horizon = Duration::hours(state.settings.mail_retry_horizon_hours);
     let txn = begin_write(&state.db).await?;
     let mut report = ReminderReport::default();
     for digest in &digests {
-        let email = render(&env, &base, digest)?;
+        let email = render(env, &base, digest)?;
         let Some(outbox_id) = outbox::enqueue(&txn, email, horizon, now).await? else {
             continue;
         };

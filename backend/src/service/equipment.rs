@@ -685,7 +685,7 @@ pub async fn issue_change_notice(
     }
     recipients.sort();
     recipients.dedup_by(|a, b| a.0 == b.0);
-    let env = crate::email::messages::environment(&state.templates.email)?;
+    let env = &state.templates.env;
     let horizon = chrono::Duration::hours(state.settings.mail_retry_horizon_hours);
     for (email, name) in &recipients {
         let ctx = minijinja::context! {
@@ -699,7 +699,7 @@ pub async fn issue_change_notice(
             issued_by => actor.name,
             issued_on => now.with_timezone(&super::projects::timezone_of(&project)).date_naive().to_string(),
         };
-        let render = |name: &str| crate::email::messages::render(&env, name, &ctx);
+        let render = |name: &str| crate::email::messages::render(env, name, &ctx);
         crate::email::outbox::enqueue(
             &txn,
             crate::email::outbox::NewEmail {

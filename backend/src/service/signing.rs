@@ -92,7 +92,7 @@ async fn enqueue_email(
     requested_by: &str,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let env = messages::environment(&state.templates.email)?;
+    let env = &state.templates.env;
     let pages: Vec<serde_json::Value> = pages_of(request)
         .into_iter()
         .map(|p| {
@@ -112,7 +112,7 @@ async fn enqueue_email(
         requested_by => requested_by,
         reminder => request.reminders_sent > 0,
     };
-    let render = |name: &str| messages::render(&env, name, &ctx);
+    let render = |name: &str| messages::render(env, name, &ctx);
     outbox::enqueue(
         db,
         outbox::NewEmail {
