@@ -43,9 +43,10 @@ impl AppError {
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
         match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => {
-                AppError::Conflict("this would duplicate an existing record".into())
-            }
+            Some(SqlErr::UniqueConstraintViolation(_)) => AppError::Conflict(match unique_columns(&err) {
+                Some(columns) => format!("{columns}: another record has this value already"),
+                None => "this would duplicate an existing record".into(),
+            }),
             // A record removed meanwhile, or one others still refer to: the state, not the server.
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => AppError::Conflict(
                 "this refers to a record that does not exist (any more), or others still refer to it".into(),
@@ -53,6 +54,30 @@ impl From<DbErr> for AppError {
             _ => AppError::Internal(anyhow::Error::new(err).context("database error")),
         }
     }
+}
+
+/// The columns a unique violation is about: SQLite says `UNIQUE constraint failed: projects.code`,
+/// PostgreSQL's detail `Key (code)=(ZJFY-1) already exists.`
+fn unique_columns(err: &DbErr) -> Option<String> {
+    use std::ops::Deref;
+    let (DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e)) | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e))) = err else {
+        return None;
+    };
+    let sea_orm::sqlx::Error::Database(db) = e.deref() else {
+        return None;
+    };
+    if let Some(pg) = db.try_downcast_ref::<sea_orm::sqlx::postgres::PgDatabaseError>() {
+        let columns = pg.detail()?.strip_prefix("Key (")?.split(")=").next()?;
+        return Some(columns.to_string());
+    }
+    let columns = db.message().strip_prefix("UNIQUE constraint failed: ")?;
+    Some(
+        columns
+            .split(',')
+            .map(|c| c.trim().rsplit('.').next().unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
 }
 
 /// The body of every error response.

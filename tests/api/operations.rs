@@ -228,3 +228,27 @@ async fn a_foreign_key_violation_is_a_conflict_not_a_server_error() {
         other => panic!("expected a conflict, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_unique_violation_is_a_conflict_that_names_the_column() {
+    let app = spawn_app_with(|_| {}).await;
+    let user_id = app.get("/api/auth/me", &app.admin).await.expect(200)["id"]
+        .as_i64()
+        .expect("id") as i32;
+    let token = |at| entity::auth_token::ActiveModel {
+        user_id: Set(user_id),
+        token_hash: Set("the-same-hash".into()),
+        created_at: Set(at),
+        expires_at: Set(at + Duration::hours(1)),
+        ..Default::default()
+    };
+    token(Utc::now()).insert(&app.state.db).await.expect("the first");
+    let refused = token(Utc::now())
+        .insert(&app.state.db)
+        .await
+        .expect_err("the database refuses a second");
+    match jiaofu::error::AppError::from(refused) {
+        jiaofu::error::AppError::Conflict(m) => assert!(m.starts_with("token_hash:"), "{m}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
