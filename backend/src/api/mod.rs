@@ -143,7 +143,7 @@ pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, (
         .description(
             "交付 jiaofu: delivery of systems-integration contracts from signature to the end of warranty. \
              Every operation except login requires `Authorization: Bearer <token>`. Errors are \
-             `{code, message, field?}`.",
+             `{code, message, field?, request_id?}`; every answer carries `X-Request-Id`.",
         )
         .server("/api")
 }
