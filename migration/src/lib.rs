@@ -11,6 +11,7 @@ mod m20261125_000007_arrival;
 mod m20261125_000008_documents;
 mod m20261125_000009_test_plans;
 mod m20261130_000010_throttle;
+mod m20261130_000011_indexes;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_documents::Migration),
             Box::new(m20261125_000009_test_plans::Migration),
             Box::new(m20261130_000010_throttle::Migration),
+            Box::new(m20261130_000011_indexes::Migration),
         ]
     }
 }

@@ -252,3 +252,31 @@ async fn a_unique_violation_is_a_conflict_that_names_the_column() {
         other => panic!("expected a conflict, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn the_queries_that_run_most_have_their_indexes_on_both_databases() {
+    let app = spawn_app_with(|_| {}).await;
+    let backend = sea_orm::ConnectionTrait::get_database_backend(&app.state.db);
+    let sql = if backend == sea_orm::DatabaseBackend::Postgres {
+        "SELECT indexname AS name FROM pg_indexes"
+    } else {
+        "SELECT name FROM sqlite_master WHERE type = 'index'"
+    };
+    let names: Vec<String> =
+        sea_orm::ConnectionTrait::query_all_raw(&app.state.db, sea_orm::Statement::from_string(backend, sql))
+            .await
+            .expect("indexes")
+            .iter()
+            .map(|r| r.try_get::<String>("", "name").expect("name"))
+            .collect();
+    for index in [
+        "idx_test_items_plan",
+        "idx_signatures_plan",
+        "idx_signing_requests_plan",
+        "idx_audit_events_subject",
+        "idx_project_members_user",
+        "idx_auth_tokens_expires_at",
+    ] {
+        assert!(names.iter().any(|n| n == index), "{index} is missing: {names:?}");
+    }
+}
