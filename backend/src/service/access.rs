@@ -27,6 +27,7 @@ pub enum Need {
 }
 
 /// The project, if the actor may do `need` on it.
+#[tracing::instrument(skip_all)]
 pub async fn project(db: &impl ConnectionTrait, actor: &Actor, id: i32, need: Need) -> AppResult<project::Model> {
     let not_found = || AppError::not_found(format!("no project {id}"));
     let project = project::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
@@ -68,6 +69,7 @@ async fn is_member(db: &impl ConnectionTrait, actor: &Actor, project_id: i32) ->
 }
 
 /// The ids of the projects the actor can see; `None` means all.
+#[tracing::instrument(skip_all)]
 pub async fn visible_projects(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Option<Vec<i32>>> {
     match (actor.role, actor.id) {
         (Role::Admin | Role::Viewer, _) => Ok(None),

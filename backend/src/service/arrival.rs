@@ -54,6 +54,7 @@ impl Baseline {
 }
 
 /// The latest approved itemised list of the project, or a 409 saying how to get one.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn baseline(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Baseline> {
     let list = equipment_list::Entity::find()
         .filter(equipment_list::Column::ProjectId.eq(project_id))
@@ -73,6 +74,7 @@ pub async fn baseline(db: &impl ConnectionTrait, project_id: i32) -> AppResult<B
 }
 
 /// Whether arrival records exist, so that the baseline they were recorded against stays put.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn has_records(db: &impl ConnectionTrait, project_id: i32) -> AppResult<bool> {
     Ok(received_unit::Entity::find()
         .filter(received_unit::Column::ProjectId.eq(project_id))
@@ -90,6 +92,7 @@ pub struct ShipmentInput {
     pub note: Option<String>,
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn create_shipment(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -148,6 +151,7 @@ pub async fn create_shipment(
     Ok(saved)
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn shipments(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<shipment::Model>> {
     Ok(shipment::Entity::find()
         .filter(shipment::Column::ProjectId.eq(project_id))
@@ -156,6 +160,7 @@ pub async fn shipments(db: &impl ConnectionTrait, project_id: i32) -> AppResult<
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn shipment_of(db: &impl ConnectionTrait, project_id: i32, id: i32) -> AppResult<shipment::Model> {
     shipment::Entity::find_by_id(id)
         .one(db)
@@ -164,6 +169,7 @@ pub async fn shipment_of(db: &impl ConnectionTrait, project_id: i32, id: i32) ->
         .ok_or_else(|| AppError::not_found(format!("no shipment {id} on project {project_id}")))
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn units(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<received_unit::Model>> {
     Ok(received_unit::Entity::find()
         .filter(received_unit::Column::ProjectId.eq(project_id))
@@ -182,6 +188,7 @@ pub struct ShipmentPatch {
     pub note: Option<String>,
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn update_shipment(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -276,6 +283,7 @@ pub fn split_serials(text: &str) -> Vec<String> {
 }
 
 /// Records what a shipment brought, all lines or none.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn receive(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -521,6 +529,7 @@ pub fn serial_lines(sheets: &[grid::Sheet], items: &[equipment_item::Model]) -> 
 }
 
 /// The 设备签收单: the receiver signs for what the shipment brought.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn sign_receipt(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -605,6 +614,7 @@ pub fn results(i: &inspection::Model) -> [(&'static str, &str); 3] {
 }
 
 /// Records an inspection of one or more items, all or none; each failed item opens a deviation.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn inspect(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -735,6 +745,7 @@ fn bad_result(field: &str, value: &str) -> AppError {
     AppError::invalid(field, format!("{field}: '{value}' is not one of pass, fail, na"))
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn inspections(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<inspection::Model>> {
     Ok(inspection::Entity::find()
         .filter(inspection::Column::ProjectId.eq(project_id))
@@ -743,6 +754,7 @@ pub async fn inspections(db: &impl ConnectionTrait, project_id: i32) -> AppResul
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn deviations(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<deviation::Model>> {
     Ok(deviation::Entity::find()
         .filter(deviation::Column::ProjectId.eq(project_id))
@@ -760,6 +772,7 @@ pub struct CloseInput {
 
 /// Closes a deviation. A replaced or returned item is inspected again; a concession accepted by the
 /// client lets the failed inspection stand as accepted.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn close_deviation(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -918,6 +931,7 @@ fn round_state(latest: Option<&inspection::Model>, deviations: &[deviation::Mode
 }
 
 /// Every baseline item with what arrived and how its inspections stand.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn status(db: &impl ConnectionTrait, project_id: i32) -> AppResult<ArrivalStatus> {
     let baseline = baseline(db, project_id).await?;
     let units = units(db, project_id).await?;
@@ -975,6 +989,7 @@ async fn open_task(txn: &DatabaseTransaction, project_id: i32, code: &str) -> Ap
 }
 
 /// Starts the task `code` when the first record of its work arrives.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn start_task(
     txn: &DatabaseTransaction,
     actor: &Actor,
@@ -992,6 +1007,7 @@ pub async fn start_task(
 }
 
 /// Completes the task `code` (if open) on the system's word, with its evidence.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn complete_with_evidence(
     txn: &DatabaseTransaction,
     actor: &Actor,

@@ -41,6 +41,7 @@ fn hash_of(e: &Hashed<'_>) -> String {
 /// Appends `event` within the caller's transaction. On PostgreSQL a transaction-scoped advisory
 /// lock serialises writers so two entries never follow the same predecessor; SQLite write
 /// transactions are serialised already.
+#[tracing::instrument(skip_all)]
 pub async fn append(db: &impl ConnectionTrait, actor: &Actor, event: Event, now: DateTime<Utc>) -> AppResult<()> {
     if db.get_database_backend() == DatabaseBackend::Postgres {
         db.execute_raw(Statement::from_string(
@@ -97,6 +98,7 @@ pub struct ChainReport {
 }
 
 /// Recomputes every entry's hash in order and checks each links to the one before.
+#[tracing::instrument(skip_all)]
 pub async fn verify(db: &impl ConnectionTrait) -> AppResult<ChainReport> {
     let mut prev = GENESIS.to_string();
     let mut entries = 0;

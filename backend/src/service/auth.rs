@@ -101,6 +101,7 @@ async fn with_hash_slot<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'st
 }
 
 /// Argon2id hash, deliberately slow: off the runtime, behind the hashing bound.
+#[tracing::instrument(skip_all)]
 pub async fn hash_password(password: &str) -> AppResult<String> {
     let password = password.to_string();
     with_hash_slot(move || {
@@ -114,6 +115,7 @@ pub async fn hash_password(password: &str) -> AppResult<String> {
     .map_err(AppError::Internal)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn verify_password(hash: &str, password: &str) -> AppResult<bool> {
     let (hash, password) = (hash.to_string(), password.to_string());
     with_hash_slot(move || {
@@ -134,6 +136,7 @@ pub struct IssuedToken {
 /// account from anywhere (a higher ceiling) — and is refused with 429 past any of them before the
 /// password is hashed. A login that succeeds gives its attempts back, so only failures use up a
 /// budget. Someone guessing from one address locks out that pair only; the owner elsewhere logs in.
+#[tracing::instrument(skip_all)]
 pub async fn login(
     db: &DatabaseConnection,
     settings: &Settings,
@@ -229,6 +232,7 @@ async fn record_attempt(
 }
 
 /// The actor behind a bearer token, if the token is known, unexpired and its user enabled.
+#[tracing::instrument(skip_all)]
 pub async fn authenticate(db: &impl ConnectionTrait, token: &str, now: DateTime<Utc>) -> AppResult<Actor> {
     let unauthorized = || AppError::Unauthorized("the token is unknown or expired: log in again".into());
     let found = auth_token::Entity::find()
@@ -254,6 +258,7 @@ pub fn actor_of(user: &user::Model) -> AppResult<Actor> {
     })
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn logout(db: &impl ConnectionTrait, token: &str) -> AppResult<()> {
     auth_token::Entity::delete_many()
         .filter(auth_token::Column::TokenHash.eq(hash_secret(token)))

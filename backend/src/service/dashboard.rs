@@ -23,6 +23,7 @@ pub struct OpenItem {
 }
 
 /// Every open task of the visible active projects, earliest deadline first.
+#[tracing::instrument(skip_all)]
 pub async fn open_items(db: &DatabaseConnection, actor: &Actor, now: DateTime<Utc>) -> AppResult<Vec<OpenItem>> {
     let mut cond = Condition::all().add(project::Column::Status.eq(ProjectStatus::Active.as_str()));
     if let Some(ids) = access::visible_projects(db, actor).await? {

@@ -68,6 +68,7 @@ fn err(e: AppError) -> anyhow::Error {
 }
 
 /// Creates the demo project (once per day) and returns a summary to print.
+#[tracing::instrument(skip_all)]
 pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<String> {
     let db = &state.db;
     let tz: Tz = state.settings.timezone;

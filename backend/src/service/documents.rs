@@ -80,6 +80,7 @@ fn list_data(list: &entity::equipment_list::Model, items: &[entity::equipment_it
 }
 
 /// Everything the forms print about a project.
+#[tracing::instrument(skip_all)]
 pub async fn dossier(db: &impl ConnectionTrait, house: &House, project: &project::Model) -> AppResult<Dossier> {
     let id = project.id;
     let names = names(db).await?;
@@ -395,6 +396,7 @@ async fn latest_issued(
 }
 
 /// Every form of the project with its readiness and latest issued version.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn forms(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -457,6 +459,7 @@ async fn render(kind: FormKind, house: &House, blocks: Vec<documents::Block>, me
 
 /// The form as a file: a given issued version; else the latest issued one while it still prints
 /// what the data says; else a draft made now (marked 草稿, without number).
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn download(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -518,6 +521,7 @@ pub(crate) fn verify_code() -> String {
 
 /// Enters the form in the register: a new version when what it prints changed since the latest,
 /// else the latest again (`false`). A form with missing data cannot be issued.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn issue(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -593,6 +597,7 @@ pub async fn issue(
 }
 
 /// The register of a project: every issued version, newest first (without the files).
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn register(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -640,6 +645,7 @@ pub struct CopyInput {
 }
 
 /// Records copies of an issued document handed out.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn record_copy(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -684,6 +690,7 @@ pub async fn record_copy(
 }
 
 /// The distribution log of an issued document.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn copies(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -700,6 +707,7 @@ pub async fn copies(
 }
 
 /// Reports a handed-out copy lost (once).
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn report_lost(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -729,6 +737,7 @@ pub async fn report_lost(
 }
 
 /// The issued document with a verification code, and its project (no login needed).
+#[tracing::instrument(skip_all)]
 pub async fn verify(db: &DatabaseConnection, code: &str) -> AppResult<(issued_document::Model, project::Model)> {
     let code = code.trim().to_uppercase();
     let doc = issued_document::Entity::find()
@@ -751,6 +760,7 @@ pub struct WorkLogInput {
 }
 
 /// The 工作记录单 entries of a project, for a reader of it.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn work_log(db: &DatabaseConnection, actor: &Actor, project_id: i32) -> AppResult<Vec<work_log::Model>> {
     access::project(db, actor, project_id, Need::Read).await?;
     work_logs(db, project_id).await
@@ -766,6 +776,7 @@ async fn work_logs(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<
 }
 
 /// Adds a day's entry to the 工作记录单.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn add_work_log(
     db: &impl ConnectionTrait,
     actor: &Actor,

@@ -69,10 +69,12 @@ fn parse_mapping(pairs: &[(String, String)]) -> AppResult<Vec<(Field, usize)>> {
 }
 
 /// Whether the actor may import lists into the project: asked before an upload's fields are read.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn may_import(db: &impl ConnectionTrait, actor: &Actor, project_id: i32) -> AppResult<()> {
     access::project(db, actor, project_id, Need::Manage).await.map(|_| ())
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn import(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -310,6 +312,7 @@ async fn insert_items(
     Ok(position)
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn lists(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<equipment_list::Model>> {
     Ok(equipment_list::Entity::find()
         .filter(equipment_list::Column::ProjectId.eq(project_id))
@@ -319,6 +322,7 @@ pub async fn lists(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<
         .await?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn items(db: &impl ConnectionTrait, list_id: i32) -> AppResult<Vec<equipment_item::Model>> {
     Ok(equipment_item::Entity::find()
         .filter(equipment_item::Column::ListId.eq(list_id))
@@ -327,6 +331,7 @@ pub async fn items(db: &impl ConnectionTrait, list_id: i32) -> AppResult<Vec<equ
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn list_of(db: &impl ConnectionTrait, project_id: i32, list_id: i32) -> AppResult<equipment_list::Model> {
     equipment_list::Entity::find_by_id(list_id)
         .one(db)
@@ -336,6 +341,7 @@ pub async fn list_of(db: &impl ConnectionTrait, project_id: i32, list_id: i32) -
 }
 
 /// The latest version of a kind.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn latest(
     db: &impl ConnectionTrait,
     project_id: i32,
@@ -417,6 +423,7 @@ impl Reconciliation {
 }
 
 /// The latest purchase order against the latest contract list.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn reconciliation(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Reconciliation> {
     let missing =
         |what: ListKind| AppError::Conflict(format!("import a {} ({}) first", what.label_zh(), what.as_str()));
@@ -452,6 +459,7 @@ pub async fn reconciliation(db: &impl ConnectionTrait, project_id: i32) -> AppRe
 
 /// What changed from version `from` to version `to` (both of one project): removed lines appear as
 /// missing, added ones as extra.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn diff(
     db: &impl ConnectionTrait,
     project_id: i32,
@@ -470,6 +478,7 @@ pub async fn diff(
 
 /// Approves an imported 分项设备清单审定版: it becomes the baseline for arrival, and the task
 /// 设备清单确定 (equipment-list) is completed, in one transaction.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn approve(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -527,6 +536,7 @@ pub async fn approve(
 }
 
 /// Records the PM's reason and decision on one difference of the current reconciliation.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn decide(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -590,6 +600,7 @@ pub async fn decide(
 /// Issues the 设备清单变更通知 for the current reconciliation: every difference must carry a
 /// reason and a decision. The notice and one e-mail per recipient (the project's PMs and the
 /// client's contacts) are written in one transaction.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn issue_change_notice(
     state: &crate::state::AppState,
     actor: &Actor,

@@ -6,6 +6,7 @@ use super::{Actor, auth};
 use crate::error::{AppError, AppResult};
 
 /// Issues a new feed secret for the actor; any earlier feed URL stops working.
+#[tracing::instrument(skip_all)]
 pub async fn rotate(db: &DatabaseConnection, actor: &Actor) -> AppResult<String> {
     let user_id = actor
         .id
@@ -18,6 +19,7 @@ pub async fn rotate(db: &DatabaseConnection, actor: &Actor) -> AppResult<String>
     Ok(token)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn revoke(db: &DatabaseConnection, actor: &Actor) -> AppResult<()> {
     let user_id = actor
         .id
@@ -30,6 +32,7 @@ pub async fn revoke(db: &DatabaseConnection, actor: &Actor) -> AppResult<()> {
 }
 
 /// The actor whose feed secret this is.
+#[tracing::instrument(skip_all)]
 pub async fn actor_for_feed(db: &DatabaseConnection, token: &str) -> AppResult<Actor> {
     let user = user::Entity::find()
         .filter(user::Column::FeedTokenHash.eq(auth::hash_secret(token)))

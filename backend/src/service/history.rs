@@ -46,6 +46,7 @@ impl Change {
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn record(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -74,6 +75,7 @@ pub async fn record(
 }
 
 /// A project's history, newest first.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn list(
     db: &impl ConnectionTrait,
     project_id: i32,

@@ -43,6 +43,7 @@ pub struct InstallationInput {
     pub commissioned_on: Option<NaiveDate>,
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn list(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<installation::Model>> {
     Ok(installation::Entity::find()
         .filter(installation::Column::ProjectId.eq(project_id))
@@ -101,6 +102,7 @@ fn commissioning(
     Ok(Some(c))
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -253,6 +255,7 @@ pub async fn create(
 }
 
 /// Changes the location, configuration or commissioning result of an installation record.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,

@@ -15,6 +15,7 @@ use crate::{
 };
 
 /// Inserts or refreshes the shipped plans. Projects keep the schedule they were created with.
+#[tracing::instrument(skip_all)]
 pub async fn sync_builtin(db: &DatabaseConnection, templates: &Templates, now: DateTime<Utc>) -> AppResult<()> {
     let txn = begin_write(db).await?;
     for def in &templates.plans {
@@ -46,10 +47,12 @@ pub async fn sync_builtin(db: &DatabaseConnection, templates: &Templates, now: D
     Ok(())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn find(db: &impl ConnectionTrait, code: &str) -> AppResult<Option<plan::Model>> {
     Ok(plan::Entity::find().filter(plan::Column::Code.eq(code)).one(db).await?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<plan::Model>> {
     Ok(plan::Entity::find().order_by_asc(plan::Column::Code).all(db).await?)
 }
@@ -59,6 +62,7 @@ pub fn definition(model: &plan::Model) -> AppResult<PlanDefinition> {
         .map_err(|e| AppError::Internal(anyhow::anyhow!("plan {} is stored corrupt: {e}", model.code)))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
     templates: &Templates,

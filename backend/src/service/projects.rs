@@ -114,6 +114,7 @@ pub fn plan_calendar<'a>(templates: &'a Templates, def: &PlanDefinition) -> AppR
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
     templates: &Templates,
@@ -299,6 +300,7 @@ async fn replan(txn: &DatabaseTransaction, templates: &Templates, project: &proj
     Ok(log)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn update(
     db: &DatabaseConnection,
     templates: &Templates,
@@ -405,6 +407,7 @@ pub struct ProjectSummary {
     pub next_due_on: Option<NaiveDate>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -499,6 +502,7 @@ pub async fn list(
     Ok((page, total))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn plan_of(db: &impl ConnectionTrait, project: &project::Model) -> AppResult<plan::Model> {
     plan::Entity::find_by_id(project.plan_id)
         .one(db)
@@ -524,6 +528,7 @@ async fn insert_member(
     .await?)
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn members(
     db: &impl ConnectionTrait,
     project_id: i32,
@@ -546,6 +551,7 @@ pub async fn members(
         .collect())
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn add_member(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -598,6 +604,7 @@ async fn member_of(txn: &DatabaseTransaction, project_id: i32, member_id: i32) -
         .ok_or_else(|| AppError::not_found(format!("no member {member_id} on project {project_id}")))
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn update_member(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -622,6 +629,7 @@ pub async fn update_member(
     Ok(updated)
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn remove_member(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -666,6 +674,7 @@ pub struct ContactInput {
     pub role: Option<String>,
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn contacts(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<client_contact::Model>> {
     Ok(client_contact::Entity::find()
         .filter(client_contact::Column::ProjectId.eq(project_id))
@@ -681,6 +690,7 @@ fn contact_email(v: Option<&str>) -> AppResult<Option<String>> {
         .transpose()
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn save_contact(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -779,6 +789,7 @@ pub async fn save_contact(
     Ok(saved)
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn remove_contact(
     db: &DatabaseConnection,
     actor: &Actor,

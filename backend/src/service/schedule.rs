@@ -17,6 +17,7 @@ use crate::{
     error::{AppError, AppResult},
 };
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn load(db: &impl ConnectionTrait, project_id: i32) -> AppResult<(Vec<phase::Model>, Vec<task::Model>)> {
     let phases = phase::Entity::find()
         .filter(phase::Column::ProjectId.eq(project_id))
@@ -49,6 +50,7 @@ pub struct TaskUpdate {
 }
 
 /// Moves a task along not_started → in_progress → done, or back from done.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn act_on_task(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -76,6 +78,7 @@ pub async fn act_on_task(
 }
 
 /// Moves `task` inside the caller's transaction (access already checked) and records it.
+#[tracing::instrument(skip_all)]
 pub async fn apply_task_action(
     txn: &DatabaseTransaction,
     actor: &Actor,
@@ -158,6 +161,7 @@ async fn task_of(db: &impl ConnectionTrait, project_id: i32, task_id: i32) -> Ap
 }
 
 /// Assigns a task to a member of the project (`None` unassigns it). Managers.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn assign(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -204,6 +208,7 @@ pub enum Deadline {
 
 /// Sets (`due_on = Some`) or clears (`None`) the override of a phase's or task's due date.
 /// A reason is required either way and kept in the history.
+#[tracing::instrument(skip_all)]
 pub async fn override_due(
     db: &DatabaseConnection,
     actor: &Actor,

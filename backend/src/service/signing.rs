@@ -134,6 +134,7 @@ async fn enqueue_email(
 
 /// Asks the client's signer to sign `pages` (page 0: the 预验收证书): one e-mail with one link,
 /// or an on-site link returned to the caller. Returns the request and its link.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn request(
     state: &AppState,
     actor: &Actor,
@@ -208,6 +209,7 @@ pub async fn request(
     Ok((request, format!("/sign/{token}")))
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn list(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -223,6 +225,7 @@ pub async fn list(
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn revoke(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -435,6 +438,7 @@ async fn plan_of(db: &impl ConnectionTrait, request: &signing_request::Model) ->
 }
 
 /// The pages behind a link, as the signer sees them; the first opening is logged.
+#[tracing::instrument(skip_all)]
 pub async fn open(state: &AppState, token: &str, address: &str, now: DateTime<Utc>) -> Result<SigningView, LinkError> {
     let request = find(state, token, address, now).await?;
     let data = plan_of(&state.db, &request).await?;
@@ -477,6 +481,7 @@ fn same_name(a: &str, b: &str) -> bool {
 }
 
 /// Signs every page of the request for the client, all or none.
+#[tracing::instrument(skip_all)]
 pub async fn sign(state: &AppState, token: &str, form: SignForm, now: DateTime<Utc>) -> Result<SigningView, LinkError> {
     let address = form.evidence.ip_address.clone().unwrap_or_default();
     let request = find(state, token, &address, now).await?;
@@ -539,6 +544,7 @@ pub async fn sign(state: &AppState, token: &str, form: SignForm, now: DateTime<U
 }
 
 /// The signer declines, saying why; the request closes.
+#[tracing::instrument(skip_all)]
 pub async fn decline(
     state: &AppState,
     token: &str,
@@ -574,6 +580,7 @@ pub async fn decline(
 /// Re-sends open e-mailed requests every two days, five times at most; each reminder carries a
 /// fresh link (only hashes are stored, so the old link cannot be re-sent) and the old one stops
 /// working. Returns how many reminders were queued.
+#[tracing::instrument(skip_all)]
 pub async fn remind(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
     let db = &state.db;
     let due = signing_request::Entity::find()

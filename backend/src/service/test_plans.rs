@@ -307,6 +307,7 @@ impl PlanData {
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn load(db: &impl ConnectionTrait, project: project::Model, plan_id: i32) -> AppResult<PlanData> {
     let plan = test_plan::Entity::find_by_id(plan_id)
         .filter(test_plan::Column::ProjectId.eq(project.id))
@@ -341,6 +342,7 @@ pub async fn load(db: &impl ConnectionTrait, project: project::Model, plan_id: i
 }
 
 /// Every plan of the project as its Word records print it.
+#[tracing::instrument(skip_all)]
 pub async fn records(db: &impl ConnectionTrait, project: &project::Model, lang: Lang) -> AppResult<Vec<TestPlanData>> {
     let plans = test_plan::Entity::find()
         .filter(test_plan::Column::ProjectId.eq(project.id))
@@ -418,6 +420,7 @@ pub struct SignatureCheck {
 
 /// The signature carrying `code` (printed under it on the page), with whether the page still says
 /// what was signed. No login.
+#[tracing::instrument(skip_all)]
 pub async fn check_signature(db: &DatabaseConnection, code: &str) -> AppResult<SignatureCheck> {
     let code = code.trim().to_uppercase();
     let not_found = || AppError::not_found("no signature carries this verification code");
@@ -449,11 +452,13 @@ pub async fn check_signature(db: &DatabaseConnection, code: &str) -> AppResult<S
 }
 
 /// The plan, for a reader of the project.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn get(db: &DatabaseConnection, actor: &Actor, project_id: i32, plan_id: i32) -> AppResult<PlanData> {
     let project = access::project(db, actor, project_id, Need::Read).await?;
     load(db, project, plan_id).await
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn list(db: &DatabaseConnection, actor: &Actor, project_id: i32) -> AppResult<Vec<test_plan::Model>> {
     access::project(db, actor, project_id, Need::Read).await?;
     Ok(test_plan::Entity::find()
@@ -548,6 +553,7 @@ fn items_per_page(value: Option<i32>, default: usize) -> AppResult<usize> {
 
 /// Makes the project's plan from one or more templates: their items merged stage by stage, their
 /// Part 2 modules one after the other, paginated.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn create(
     db: &DatabaseConnection,
     templates: &Templates,
@@ -684,6 +690,7 @@ pub struct Conditions {
     pub signer_email: Option<String>,
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn confirm_conditions(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -762,6 +769,7 @@ pub struct ResultInput {
     pub remark: Option<String>,
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn record_result(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -882,6 +890,7 @@ async fn settle_layout(db: &impl ConnectionTrait, project: &project::Model, plan
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn update_item(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -913,6 +922,7 @@ pub async fn update_item(
     Ok(data)
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn add_item(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -955,6 +965,7 @@ pub async fn add_item(
     Ok(data)
 }
 
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn delete_item(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -984,6 +995,7 @@ pub async fn delete_item(
 }
 
 /// Lays Part 1 out again: a new page at every stage and after `items_per_page` items.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn paginate(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -1131,6 +1143,7 @@ pub(crate) async fn store_signature(
 }
 
 /// Our side signs a page (or the certificate) in the app: an engineer or PM of the project.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn sign_in_app(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -1190,6 +1203,7 @@ pub async fn sign_in_app(
 
 /// Voids every signature on a page (both parties) with a reason; both sign again afterwards.
 /// Voiding a page voids the 预验收证书 too, since it vouches for every page.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn void(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -1243,6 +1257,7 @@ pub async fn void(
 }
 
 /// Issues the 预验收证书 once every page is signed by both parties.
+#[tracing::instrument(skip_all, fields(project_id = project_id))]
 pub async fn issue_certificate(
     db: &DatabaseConnection,
     actor: &Actor,

@@ -41,6 +41,7 @@ pub fn address(settings: &Settings, address: &str) -> Limit {
 
 /// Counts one attempt against `limit`. Past the limit the answer is 429 with the seconds until the
 /// window ends (the attempt is still counted, so hammering does not reopen the window early).
+#[tracing::instrument(skip_all)]
 pub async fn take(db: &impl ConnectionTrait, limit: &Limit, what: &str, now: DateTime<Utc>) -> AppResult<()> {
     let backend = db.get_database_backend();
     let now_s = now.timestamp();
@@ -76,6 +77,7 @@ pub async fn take(db: &impl ConnectionTrait, limit: &Limit, what: &str, now: Dat
 
 /// Gives one attempt back (a login that succeeded, a link that was good): only failures should
 /// use up a budget that honest traffic shares.
+#[tracing::instrument(skip_all)]
 pub async fn give_back(db: &impl ConnectionTrait, key: &str) -> AppResult<()> {
     let backend = db.get_database_backend();
     let sql = numbered(
@@ -88,6 +90,7 @@ pub async fn give_back(db: &impl ConnectionTrait, key: &str) -> AppResult<()> {
 }
 
 /// Forgets a counter (an account's failures once its owner logged in).
+#[tracing::instrument(skip_all)]
 pub async fn clear(db: &impl ConnectionTrait, key: &str) -> AppResult<()> {
     let backend = db.get_database_backend();
     let sql = numbered(backend, "DELETE FROM throttle_counters WHERE key = $1");
@@ -97,6 +100,7 @@ pub async fn clear(db: &impl ConnectionTrait, key: &str) -> AppResult<()> {
 }
 
 /// Deletes counters whose window ended before `before`; returns how many.
+#[tracing::instrument(skip_all)]
 pub async fn prune(db: &impl ConnectionTrait, before: DateTime<Utc>, longest_window_secs: i64) -> AppResult<u64> {
     let backend = db.get_database_backend();
     let sql = numbered(backend, "DELETE FROM throttle_counters WHERE window_start < $1");

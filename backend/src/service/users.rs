@@ -52,6 +52,7 @@ fn parse_email(value: Option<&str>) -> AppResult<Option<String>> {
         .transpose()
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -99,6 +100,7 @@ pub async fn create(
     Ok(created)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> AppResult<Option<user::Model>> {
     Ok(user::Entity::find()
         .filter(user::Column::Username.eq(username.trim().to_lowercase()))
@@ -106,6 +108,7 @@ pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> AppR
         .await?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<user::Model>> {
     Ok(user::Entity::find()
         .order_by_asc(user::Column::Username)
@@ -113,6 +116,7 @@ pub async fn list(db: &impl ConnectionTrait) -> AppResult<Vec<user::Model>> {
         .await?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn get(db: &impl ConnectionTrait, id: i32) -> AppResult<user::Model> {
     user::Entity::find_by_id(id)
         .one(db)
@@ -120,6 +124,7 @@ pub async fn get(db: &impl ConnectionTrait, id: i32) -> AppResult<user::Model> {
         .ok_or_else(|| AppError::not_found(format!("no user {id}")))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -184,6 +189,7 @@ pub async fn update(
 
 /// Sets a new password (generated when `password` is None) and ends the user's sessions.
 /// Returns the password that was set.
+#[tracing::instrument(skip_all)]
 pub async fn reset_password(
     db: &DatabaseConnection,
     username: &str,
@@ -217,6 +223,7 @@ pub async fn reset_password(
 }
 
 /// On a database without users, creates `admin` with a random password and returns it.
+#[tracing::instrument(skip_all)]
 pub async fn ensure_initial_admin(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<Option<String>> {
     if user::Entity::find().count(db).await? > 0 {
         return Ok(None);
