@@ -17,16 +17,7 @@ use std::{
 use jiaofu_tests::TestDatabase;
 use serde_json::json;
 
-fn status_kb(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix(field))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
-}
+use jiaofu_tests::process_memory_kb as status_kb;
 
 async fn flood(base: &str, logins: Vec<(String, String, String)>) -> (std::collections::BTreeMap<u16, usize>, f64) {
     let http = reqwest::Client::new();

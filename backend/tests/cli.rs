@@ -411,16 +411,9 @@ async fn audit_verify_checks_the_chain_and_fails_on_an_altered_log() {
     );
 }
 
-/// Resident memory of a process, from /proc (Linux), in bytes.
+/// Resident memory of a process, in bytes.
 fn rss_bytes(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        })
-        .map_or(0, |kb| kb * 1024)
+    jiaofu_tests::process_memory_kb(pid, "VmRSS:") * 1024
 }
 
 async fn token(base: &str, username: &str, password: &str) -> String {

@@ -73,6 +73,19 @@ impl Reply {
     }
 }
 
+/// A memory figure of a running process (`VmRSS:` resident now, `VmHWM:` peak) from /proc, in
+/// kilobytes; 0 when it cannot be read (not Linux, the process is gone).
+pub fn process_memory_kb(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix(field))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 
 /// Everything logged by the servers this test binary started, at the service's default level

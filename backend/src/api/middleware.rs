@@ -476,7 +476,7 @@ pub fn request_id() -> Option<String> {
 /// can name the request that failed. One log line per request: status and duration.
 pub async fn request_span<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
     use tracing::Instrument;
-    let id = crate::service::auth::new_secret().0[..16].to_string();
+    let id = crate::service::auth::random_hex(8);
     let span = tracing::info_span!(
         "request",
         id = %id,

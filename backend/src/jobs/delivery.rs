@@ -24,8 +24,7 @@ pub struct DeliveryReport {
 
 /// A name for this worker that is unique across processes and hosts.
 pub fn worker_name() -> String {
-    let (secret, _) = crate::service::auth::new_secret();
-    format!("worker-{}-{}", std::process::id(), &secret[..8])
+    format!("worker-{}-{}", std::process::id(), crate::service::auth::random_hex(4))
 }
 
 /// Messages in flight at once; matches the SMTP connection pool.

@@ -29,7 +29,7 @@ pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> AppResult<PruneRe
         .exec(db)
         .await?
         .rows_affected;
-    let window_secs = state.settings.login_window_minutes.max(1) * 60;
+    let window_secs = throttle::window_secs(state.settings.login_window_minutes);
     let counters = throttle::prune(db, now, window_secs).await?;
     Ok(PruneReport {
         tokens,

@@ -25,11 +25,16 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 /// it is counted or hashed.
 pub const MAX_USERNAME_CHARS: usize = 100;
 
-/// A fresh secret of 256 random bits from the operating system's CSPRNG, as hex, and its hash.
+/// `bytes` random bytes from the operating system's CSPRNG, as hex.
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    OsRng.fill_bytes(&mut buf);
+    to_hex(&buf)
+}
+
+/// A fresh secret of 256 random bits, as hex, and its hash.
 pub fn new_secret() -> (String, String) {
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    let token = to_hex(&bytes);
+    let token = random_hex(32);
     let hash = hash_secret(&token);
     (token, hash)
 }

@@ -24,9 +24,14 @@ impl Limit {
         Self {
             key: key.into(),
             max,
-            window_secs: window_minutes.max(1) * 60,
+            window_secs: window_secs(window_minutes),
         }
     }
+}
+
+/// A window of `minutes` (at least one) in seconds.
+pub fn window_secs(minutes: i64) -> i64 {
+    minutes.max(1) * 60
 }
 
 /// The budget of failed attempts of one client address, shared by logins, signing links and
