@@ -110,6 +110,13 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
 
 /// Begins a transaction that will write. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so
 /// two writers queue on the busy timeout instead of failing when a read turns into a write.
+/// The database answers a trivial query (readiness).
+pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
+    use sea_orm::ConnectionTrait;
+    let probe = sea_orm::Statement::from_string(db.get_database_backend(), "SELECT 1");
+    db.execute_raw(probe).await.map(|_| ())
+}
+
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     db.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),

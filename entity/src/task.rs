@@ -14,6 +14,10 @@ pub struct Model {
     pub planned_due_on: Date,
     pub override_due_on: Option<Date>,
     pub override_reason: Option<String>,
+    /// The day that counts (the override, else the planned day), stored for SQL.
+    pub due_on: Date,
+    /// The instant `due_on` ends in the project's time zone: overdue from then on.
+    pub due_at: DateTimeUtc,
     /// The task waits on the client (their contact is reminded too).
     pub waits_on_client: bool,
     /// The user who does the task; reminders go to them, else to the project's PMs.
@@ -29,6 +33,37 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::project::Entity",
+        from = "Column::ProjectId",
+        to = "super::project::Column::Id"
+    )]
+    Project,
+    #[sea_orm(
+        belongs_to = "super::phase::Entity",
+        from = "Column::PhaseId",
+        to = "super::phase::Column::Id"
+    )]
+    Phase,
+    #[sea_orm(
+        belongs_to = "super::user::Entity",
+        from = "Column::AssigneeId",
+        to = "super::user::Column::Id"
+    )]
+    Assignee,
+}
+
+impl Related<super::project::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Project.def()
+    }
+}
+
+impl Related<super::phase::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Phase.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -12,6 +12,7 @@ mod m20261125_000008_documents;
 mod m20261125_000009_test_plans;
 mod m20261130_000010_throttle;
 mod m20261130_000011_indexes;
+mod m20261130_000012_deadlines;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000009_test_plans::Migration),
             Box::new(m20261130_000010_throttle::Migration),
             Box::new(m20261130_000011_indexes::Migration),
+            Box::new(m20261130_000012_deadlines::Migration),
         ]
     }
 }

@@ -1,5 +1,3 @@
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use poem_openapi::{Object, OpenApi, param::Query, payload::Json};
 
@@ -21,9 +19,18 @@ impl DashboardApi {
 #[derive(Object, Default, Clone)]
 struct Counts {
     /// Open tasks past their due day.
-    overdue: u32,
+    overdue: u64,
     /// Open tasks due within the horizon (today included), not yet overdue.
-    due_soon: u32,
+    due_soon: u64,
+}
+
+impl From<dashboard::Counts> for Counts {
+    fn from(c: dashboard::Counts) -> Self {
+        Self {
+            overdue: c.overdue,
+            due_soon: c.due_soon,
+        }
+    }
 }
 
 #[derive(Object)]
@@ -75,7 +82,13 @@ struct Dashboard {
     overall: Counts,
     /// Per phase, in plan order.
     phases: Vec<PhaseCounts>,
-    /// The tasks themselves, earliest deadline first.
+    /// How many tasks are overdue or due soon in all (`items` holds one page of them).
+    total_items: u64,
+    /// The page of items returned, 1-based.
+    page: u64,
+    /// Items per page.
+    per_page: u64,
+    /// The tasks themselves, the most urgent (earliest deadline) first.
     items: Vec<DueItem>,
 }
 
@@ -84,7 +97,8 @@ impl DashboardApi {
     /// Deadlines across my projects
     ///
     /// Overdue tasks and tasks due within the horizon (default 7 days) of the active projects the
-    /// caller can see, counted per phase and overall, with the items themselves.
+    /// caller can see, counted per phase and overall, with one page of the items themselves, the
+    /// most urgent first.
     #[oai(path = "/dashboard", method = "get", operation_id = "dashboard")]
     async fn get(
         &self,
@@ -94,57 +108,68 @@ impl DashboardApi {
         horizon_days: Query<u32>,
         /// Compute for this instant (RFC 3339); now when absent.
         as_of: Query<Option<InstantText>>,
+        /// 1-based page of items, at most 1,000,000.
+        #[oai(
+            default = "default_page",
+            validator(minimum(value = "1"), maximum(value = "1000000"))
+        )]
+        page: Query<u64>,
+        /// Items per page, 1–200.
+        #[oai(
+            default = "default_per_page",
+            validator(minimum(value = "1"), maximum(value = "200"))
+        )]
+        per_page: Query<u64>,
     ) -> ApiResult<Json<Dashboard>> {
         let me = actor(&self.state, &auth).await?;
         let now = instant("as_of", as_of.0.as_deref().map(String::as_str))?;
-        let horizon = horizon_days.0;
-        let mut overall = Counts::default();
-        let mut phases: BTreeMap<(i32, String), PhaseCounts> = BTreeMap::new();
-        let mut items = Vec::new();
-        for item in dashboard::open_items(&self.state.db, &me, now).await? {
-            let overdue = item.state.overdue;
-            if !overdue && item.state.days_left > i64::from(horizon) {
-                continue;
-            }
-            let entry = phases
-                .entry((item.phase.seq, item.phase.code.clone()))
-                .or_insert_with(|| PhaseCounts {
-                    phase_code: item.phase.code.clone(),
-                    phase_name: item.phase.name.clone(),
-                    counts: Counts::default(),
-                });
-            if overdue {
-                overall.overdue += 1;
-                entry.counts.overdue += 1;
-            } else {
-                overall.due_soon += 1;
-                entry.counts.due_soon += 1;
-            }
-            items.push(DueItem {
-                project_id: item.project.id,
-                project_code: item.project.code,
-                project_name: item.project.name,
-                phase_code: item.phase.code,
-                phase_name: item.phase.name,
-                task_id: item.task.id,
-                task_code: item.task.code,
-                task_name: item.task.name,
-                status: item.task.status.into(),
-                due_on: item.due_on,
-                days_left: item.state.days_left,
-                overdue,
-            });
-        }
+        let d = dashboard::dashboard(&self.state.db, &me, now, horizon_days.0, page.0, per_page.0).await?;
         Ok(Json(Dashboard {
-            as_of: now,
-            horizon_days: horizon,
-            overall,
-            phases: phases.into_values().collect(),
-            items,
+            as_of: d.as_of,
+            horizon_days: d.horizon_days,
+            overall: d.overall.into(),
+            phases: d
+                .phases
+                .into_iter()
+                .map(|p| PhaseCounts {
+                    phase_code: p.phase_code,
+                    phase_name: p.phase_name,
+                    counts: p.counts.into(),
+                })
+                .collect(),
+            total_items: d.total_items,
+            page: d.page,
+            per_page: d.per_page,
+            items: d
+                .items
+                .into_iter()
+                .map(|i| DueItem {
+                    project_id: i.project_id,
+                    project_code: i.project_code,
+                    project_name: i.project_name,
+                    phase_code: i.phase_code,
+                    phase_name: i.phase_name,
+                    task_id: i.task_id,
+                    task_code: i.task_code,
+                    task_name: i.task_name,
+                    status: i.status.into(),
+                    due_on: i.due_on,
+                    days_left: i.days_left,
+                    overdue: i.overdue,
+                })
+                .collect(),
         }))
     }
 }
 
 fn default_horizon() -> u32 {
     7
+}
+
+fn default_page() -> u64 {
+    1
+}
+
+fn default_per_page() -> u64 {
+    50
 }

@@ -5,10 +5,8 @@ use poem::{
     http::StatusCode,
     web::{Data, Path, Query},
 };
-use sea_orm::ConnectionTrait;
 use serde::Deserialize;
 
-use super::schedule::render_projects_calendar;
 use crate::{
     error::{ApiError, AppError},
     service::{documents, feeds, signing, test_plans, throttle},
@@ -24,8 +22,7 @@ pub fn healthz() -> &'static str {
 /// The database answers.
 #[handler]
 pub async fn readyz(state: Data<&AppState>) -> Response {
-    let probe = sea_orm::Statement::from_string(state.db.get_database_backend(), "SELECT 1");
-    match state.db.execute_raw(probe).await {
+    match crate::db::ping(&state.db).await {
         Ok(_) => "ready".into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
@@ -48,7 +45,14 @@ pub async fn calendar_feed(
     Query(params): Query<FeedParams>,
 ) -> Result<Response, ApiError> {
     let actor = feeds::actor_for_feed(&state.db, &token).await?;
-    let ics = render_projects_calendar(&state, &actor, params.project, Utc::now()).await?;
+    let ics = feeds::calendar(
+        &state.db,
+        &state.settings.base_url(),
+        &actor,
+        params.project,
+        Utc::now(),
+    )
+    .await?;
     Ok(ics
         .with_content_type("text/calendar; charset=utf-8")
         .with_header("Cache-Control", "private, max-age=300")

@@ -6,22 +6,20 @@ use poem_openapi::{
     param::{Path, Query},
     payload::{Json, PlainText},
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::types::{DateText, InstantText, OneOf};
 use super::{ApiTags, BearerAuth, actor, instant};
 use crate::domain::types as kinds;
 use crate::{
     domain::{
-        ics::{DeadlineEvent, render_calendar},
         schedule::{due_state, effective_due, local_today},
         types::{TaskStatus, parse_date},
     },
-    error::{ApiResult, AppResult},
+    error::ApiResult,
     service::{
-        Actor,
         access::{self, Need},
         arrival::Evidence,
+        feeds,
         projects::timezone_of,
         schedule::{self, Deadline, TaskAction, TaskUpdate},
     },
@@ -435,7 +433,14 @@ impl ScheduleApi {
         id: Path<i32>,
     ) -> ApiResult<IcsResponse> {
         let me = actor(&self.state, &auth).await?;
-        let ics = render_projects_calendar(&self.state, &me, Some(id.0), Utc::now()).await?;
+        let ics = feeds::calendar(
+            &self.state.db,
+            &self.state.settings.base_url(),
+            &me,
+            Some(id.0),
+            Utc::now(),
+        )
+        .await?;
         Ok(IcsResponse::Ok(PlainText(ics)))
     }
 }
@@ -482,52 +487,4 @@ impl ScheduleApi {
         schedule::override_due(&self.state.db, &me, &project, target, due_on, &body.reason, Utc::now()).await?;
         Ok(project)
     }
-}
-
-/// iCalendar of the task deadlines of one project, or of every project the actor can see.
-pub async fn render_projects_calendar(
-    state: &AppState,
-    actor: &Actor,
-    only: Option<i32>,
-    now: DateTime<Utc>,
-) -> AppResult<String> {
-    let db = &state.db;
-    let projects: Vec<project::Model> = match only {
-        Some(id) => vec![access::project(db, actor, id, Need::Read).await?],
-        None => {
-            let mut q = project::Entity::find().order_by_asc(project::Column::Code);
-            if let Some(ids) = access::visible_projects(db, actor).await? {
-                q = q.filter(project::Column::Id.is_in(ids));
-            }
-            q.all(db).await?
-        }
-    };
-    let base = state.settings.base_url();
-    let mut events = Vec::new();
-    for p in &projects {
-        let (phases, tasks) = schedule::load(db, p.id).await?;
-        for t in tasks {
-            let phase = phases
-                .iter()
-                .find(|ph| ph.id == t.phase_id)
-                .map(|ph| ph.name.as_str())
-                .unwrap_or_default();
-            let done = t.status == TaskStatus::Done.as_str();
-            events.push(DeadlineEvent {
-                uid: format!("task-{}@jiaofu", t.id),
-                due_on: effective_due(t.planned_due_on, t.override_due_on),
-                summary: format!("{}{} · {} 截止", if done { "✓ " } else { "" }, p.code, t.name),
-                description: format!("{}（{}）\n阶段：{}\n任务：{}", p.name, p.client_name, phase, t.name),
-                url: Some(format!("{base}/api/projects/{}/schedule", p.id)),
-                done,
-            });
-        }
-    }
-    let name = match (only, projects.first()) {
-        (Some(_), Some(p)) => format!("{} {} 交付计划", p.code, p.name),
-        _ => format!("交付计划 · {}", actor.name),
-    };
-    let tasks_total = events.len();
-    tracing::debug!(tasks_total, "rendered calendar");
-    Ok(render_calendar(&name, &events, now))
 }

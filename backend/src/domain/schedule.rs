@@ -1,10 +1,19 @@
 //! Deadline arithmetic in a project's time zone.
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// The date a deadline falls on: an override wins over the planned date.
 pub fn effective_due(planned: NaiveDate, overridden: Option<NaiveDate>) -> NaiveDate {
     overridden.unwrap_or(planned)
+}
+
+/// The instant a deadline passes: the end of its day in `tz` (the next day's first moment).
+pub fn deadline(due: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    let next = due.succ_opt().unwrap_or(due).and_time(NaiveTime::MIN);
+    tz.from_local_datetime(&next)
+        .earliest()
+        .unwrap_or_else(|| next.and_utc().with_timezone(&tz))
+        .to_utc()
 }
 
 /// The calendar day it is at `now` in `tz`.
@@ -64,5 +73,15 @@ mod tests {
             !due_state(due, true, at("2026-03-20T00:00:00Z"), tz).overdue,
             "done is never overdue"
         );
+    }
+
+    #[test]
+    fn a_deadline_is_the_first_moment_of_the_next_day_in_the_zone() {
+        let due: NaiveDate = "2026-03-09".parse().expect("date");
+        assert_eq!(deadline(due, chrono_tz::Asia::Shanghai), at("2026-03-09T16:00:00Z"));
+        assert_eq!(deadline(due, chrono_tz::UTC), at("2026-03-10T00:00:00Z"));
+        // The day before Berlin moves its clocks on: midnight is still at +01:00.
+        let eve: NaiveDate = "2026-03-28".parse().expect("date");
+        assert_eq!(deadline(eve, chrono_tz::Europe::Berlin), at("2026-03-28T23:00:00Z"));
     }
 }

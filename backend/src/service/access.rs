@@ -5,7 +5,10 @@
 //! work on site, and move the tasks assigned to them. A project the caller cannot see answers 404,
 //! a project action the role does not allow 403.
 use entity::{project, project_member};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
+    sea_query::{Expr, Query, SimpleExpr},
+};
 
 use super::Actor;
 use crate::{
@@ -68,21 +71,20 @@ async fn is_member(db: &impl ConnectionTrait, actor: &Actor, project_id: i32) ->
         .is_some())
 }
 
-/// The ids of the projects the actor can see; `None` means all.
-#[tracing::instrument(skip_all)]
-pub async fn visible_projects(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Option<Vec<i32>>> {
+/// The projects the actor can see, as a condition on `projects.id`; `None` means all.
+pub fn visible_projects(actor: &Actor) -> Option<SimpleExpr> {
     match (actor.role, actor.id) {
-        (Role::Admin | Role::Viewer, _) => Ok(None),
-        (_, None) => Ok(Some(Vec::new())),
-        (_, Some(user_id)) => Ok(Some(
-            project_member::Entity::find()
-                .select_only()
-                .column(project_member::Column::ProjectId)
-                .filter(project_member::Column::UserId.eq(user_id))
-                .into_tuple::<i32>()
-                .all(db)
-                .await?,
-        )),
+        (Role::Admin | Role::Viewer, _) => None,
+        (_, None) => Some(project::Column::Id.is_in(Vec::<i32>::new())),
+        (_, Some(user_id)) => Some(
+            Expr::col((project::Entity, project::Column::Id)).in_subquery(
+                Query::select()
+                    .column(project_member::Column::ProjectId)
+                    .from(project_member::Entity)
+                    .and_where(project_member::Column::UserId.eq(user_id))
+                    .to_owned(),
+            ),
+        ),
     }
 }
 

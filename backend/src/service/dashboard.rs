@@ -1,70 +1,166 @@
-//! Open deadlines across the projects a user can see.
-use std::collections::HashMap;
-
+//! Open deadlines across the projects a user can see: counted in SQL over the stored deadlines,
+//! with one page of the tasks themselves, most urgent first.
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{phase, project, task};
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    Condition, DatabaseConnection, EntityTrait, ExprTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, RelationTrait, sea_query::Expr,
+};
 
-use super::{Actor, access, projects::timezone_of};
+use super::{Actor, access, projects::zone, schedule};
 use crate::{
-    domain::{
-        schedule::{DueState, due_state, effective_due},
-        types::{ProjectStatus, TaskStatus},
-    },
+    domain::{schedule::due_state, types::ProjectStatus},
     error::AppResult,
 };
 
-pub struct OpenItem {
-    pub project: project::Model,
-    pub phase: phase::Model,
-    pub task: task::Model,
-    pub due_on: NaiveDate,
-    pub state: DueState,
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Open tasks past their due day.
+    pub overdue: u64,
+    /// Open tasks due within the horizon (today included), not yet overdue.
+    pub due_soon: u64,
 }
 
-/// Every open task of the visible active projects, earliest deadline first.
+pub struct PhaseCounts {
+    pub phase_code: String,
+    pub phase_name: String,
+    pub counts: Counts,
+}
+
+/// An open task that is overdue or due soon.
+#[derive(FromQueryResult)]
+pub struct DueItem {
+    pub project_id: i32,
+    pub project_code: String,
+    pub project_name: String,
+    #[sea_orm(skip)]
+    pub days_left: i64,
+    #[sea_orm(skip)]
+    pub overdue: bool,
+    pub project_timezone: String,
+    pub phase_code: String,
+    pub phase_name: String,
+    pub task_id: i32,
+    pub task_code: String,
+    pub task_name: String,
+    pub status: String,
+    pub due_on: NaiveDate,
+}
+
+pub struct Dashboard {
+    pub as_of: DateTime<Utc>,
+    pub horizon_days: u32,
+    pub overall: Counts,
+    /// Per phase, in plan order.
+    pub phases: Vec<PhaseCounts>,
+    /// All overdue and due-soon tasks; `items` is one page of them.
+    pub total_items: u64,
+    pub page: u64,
+    pub per_page: u64,
+    /// Earliest deadline first.
+    pub items: Vec<DueItem>,
+}
+
+#[derive(FromQueryResult)]
+struct PhaseRow {
+    phase_code: String,
+    phase_name: String,
+    overdue: i64,
+    due_soon: i64,
+}
+
+/// The open tasks of the visible active projects that are overdue or due within `horizon_days`
+/// days at `now`: counted overall and per phase, and page `page` of them.
 #[tracing::instrument(skip_all)]
-pub async fn open_items(db: &DatabaseConnection, actor: &Actor, now: DateTime<Utc>) -> AppResult<Vec<OpenItem>> {
-    let mut cond = Condition::all().add(project::Column::Status.eq(ProjectStatus::Active.as_str()));
-    if let Some(ids) = access::visible_projects(db, actor).await? {
-        cond = cond.add(project::Column::Id.is_in(ids));
+pub async fn dashboard(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    horizon_days: u32,
+    page: u64,
+    per_page: u64,
+) -> AppResult<Dashboard> {
+    let mut scope = Condition::all()
+        .add(Expr::col((project::Entity, project::Column::Status)).eq(ProjectStatus::Active.as_str()))
+        .add(schedule::open_task())
+        .add(Expr::col((task::Entity, task::Column::DueAt)).lte(schedule::horizon_end(now, horizon_days)));
+    if let Some(visible) = access::visible_projects(actor) {
+        scope = scope.add(visible);
     }
-    let projects: HashMap<i32, project::Model> = project::Entity::find()
-        .filter(cond)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    let ids: Vec<i32> = projects.keys().copied().collect();
-    let phases: HashMap<i32, phase::Model> = phase::Entity::find()
-        .filter(phase::Column::ProjectId.is_in(ids.clone()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    let tasks = task::Entity::find()
-        .filter(task::Column::ProjectId.is_in(ids))
-        .filter(task::Column::Status.ne(TaskStatus::Done.as_str()))
+    let in_scope = || {
+        task::Entity::find()
+            .select_only()
+            .join(JoinType::InnerJoin, task::Relation::Project.def())
+            .join(JoinType::InnerJoin, task::Relation::Phase.def())
+            .filter(scope.clone())
+    };
+    let is_overdue = || Expr::col((task::Entity, task::Column::DueAt)).lte(now);
+    let rows = in_scope()
+        .column_as(Expr::col((phase::Entity, phase::Column::Code)), "phase_code")
+        .column_as(Expr::col((phase::Entity, phase::Column::Name)).min(), "phase_name")
+        .column_as(Expr::expr(Expr::case(is_overdue(), 1).finally(0)).sum(), "overdue")
+        .column_as(Expr::expr(Expr::case(is_overdue(), 0).finally(1)).sum(), "due_soon")
+        .group_by(Expr::col((phase::Entity, phase::Column::Seq)))
+        .group_by(Expr::col((phase::Entity, phase::Column::Code)))
+        .order_by_asc(Expr::col((phase::Entity, phase::Column::Seq)))
+        .order_by_asc(Expr::col((phase::Entity, phase::Column::Code)))
+        .into_model::<PhaseRow>()
         .all(db)
         .await?;
-    let mut items: Vec<OpenItem> = tasks
+    let mut overall = Counts::default();
+    let phases = rows
         .into_iter()
-        .filter_map(|t| {
-            let project = projects.get(&t.project_id)?.clone();
-            let phase = phases.get(&t.phase_id)?.clone();
-            let due_on = effective_due(t.planned_due_on, t.override_due_on);
-            let state = due_state(due_on, false, now, timezone_of(&project));
-            Some(OpenItem {
-                project,
-                phase,
-                task: t,
-                due_on,
-                state,
-            })
+        .map(|r| {
+            let counts = Counts {
+                overdue: r.overdue as u64,
+                due_soon: r.due_soon as u64,
+            };
+            overall.overdue += counts.overdue;
+            overall.due_soon += counts.due_soon;
+            PhaseCounts {
+                phase_code: r.phase_code,
+                phase_name: r.phase_name,
+                counts,
+            }
         })
         .collect();
-    items.sort_by(|a, b| (a.due_on, &a.project.code, a.task.seq).cmp(&(b.due_on, &b.project.code, b.task.seq)));
-    Ok(items)
+    let page = Ord::max(page, 1);
+    let mut items = in_scope()
+        .column_as(Expr::col((project::Entity, project::Column::Id)), "project_id")
+        .column_as(Expr::col((project::Entity, project::Column::Code)), "project_code")
+        .column_as(Expr::col((project::Entity, project::Column::Name)), "project_name")
+        .column_as(
+            Expr::col((project::Entity, project::Column::Timezone)),
+            "project_timezone",
+        )
+        .column_as(Expr::col((phase::Entity, phase::Column::Code)), "phase_code")
+        .column_as(Expr::col((phase::Entity, phase::Column::Name)), "phase_name")
+        .column_as(Expr::col((task::Entity, task::Column::Id)), "task_id")
+        .column_as(Expr::col((task::Entity, task::Column::Code)), "task_code")
+        .column_as(Expr::col((task::Entity, task::Column::Name)), "task_name")
+        .column_as(Expr::col((task::Entity, task::Column::Status)), "status")
+        .column_as(Expr::col((task::Entity, task::Column::DueOn)), "due_on")
+        .order_by_asc(Expr::col((task::Entity, task::Column::DueAt)))
+        .order_by_asc(Expr::col((project::Entity, project::Column::Code)))
+        .order_by_asc(Expr::col((task::Entity, task::Column::Seq)))
+        .offset((page - 1).saturating_mul(per_page))
+        .limit(per_page)
+        .into_model::<DueItem>()
+        .all(db)
+        .await?;
+    for item in &mut items {
+        let state = due_state(item.due_on, false, now, zone(&item.project_timezone));
+        item.days_left = state.days_left;
+        item.overdue = state.overdue;
+    }
+    Ok(Dashboard {
+        as_of: now,
+        horizon_days,
+        total_items: overall.overdue + overall.due_soon,
+        overall,
+        phases,
+        page,
+        per_page,
+        items,
+    })
 }

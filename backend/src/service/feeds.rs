@@ -1,9 +1,24 @@
-//! Secret calendar-feed URLs, so calendar clients that cannot send a bearer token can subscribe.
-use entity::user;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+//! Calendar feeds of task deadlines, and the secret feed URLs through which calendar clients that
+//! cannot send a bearer token subscribe.
+use chrono::{DateTime, Utc};
+use entity::{project, user};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
 
-use super::{Actor, auth};
-use crate::error::{AppError, AppResult};
+use super::{
+    Actor,
+    access::{self, Need},
+    auth, schedule,
+};
+use crate::{
+    domain::{
+        ics::{DeadlineEvent, render_calendar},
+        schedule::effective_due,
+        types::TaskStatus,
+    },
+    error::{AppError, AppResult},
+};
 
 /// Issues a new feed secret for the actor; any earlier feed URL stops working.
 #[tracing::instrument(skip_all)]
@@ -41,4 +56,52 @@ pub async fn actor_for_feed(db: &DatabaseConnection, token: &str) -> AppResult<A
         .filter(|u| !u.disabled)
         .ok_or_else(|| AppError::not_found("no such calendar feed; it may have been revoked"))?;
     auth::actor_of(&user)
+}
+
+/// iCalendar of the task deadlines of one project, or of every project the actor can see.
+#[tracing::instrument(skip_all)]
+pub async fn calendar(
+    db: &DatabaseConnection,
+    base_url: &str,
+    actor: &Actor,
+    only: Option<i32>,
+    now: DateTime<Utc>,
+) -> AppResult<String> {
+    let projects: Vec<project::Model> = match only {
+        Some(id) => vec![access::project(db, actor, id, Need::Read).await?],
+        None => {
+            let mut q = project::Entity::find().order_by_asc(project::Column::Code);
+            if let Some(visible) = access::visible_projects(actor) {
+                q = q.filter(visible);
+            }
+            q.all(db).await?
+        }
+    };
+    let mut events = Vec::new();
+    for p in &projects {
+        let (phases, tasks) = schedule::load(db, p.id).await?;
+        for t in tasks {
+            let phase = phases
+                .iter()
+                .find(|ph| ph.id == t.phase_id)
+                .map(|ph| ph.name.as_str())
+                .unwrap_or_default();
+            let done = t.status == TaskStatus::Done.as_str();
+            events.push(DeadlineEvent {
+                uid: format!("task-{}@jiaofu", t.id),
+                due_on: effective_due(t.planned_due_on, t.override_due_on),
+                summary: format!("{}{} · {} 截止", if done { "✓ " } else { "" }, p.code, t.name),
+                description: format!("{}（{}）\n阶段：{}\n任务：{}", p.name, p.client_name, phase, t.name),
+                url: Some(format!("{base_url}/api/projects/{}/schedule", p.id)),
+                done,
+            });
+        }
+    }
+    let name = match (only, projects.first()) {
+        (Some(_), Some(p)) => format!("{} {} 交付计划", p.code, p.name),
+        _ => format!("交付计划 · {}", actor.name),
+    };
+    let tasks_total = events.len();
+    tracing::debug!(tasks_total, "rendered calendar");
+    Ok(render_calendar(&name, &events, now))
 }

@@ -8,22 +8,21 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, ExprTrait,
-    QueryFilter, QueryOrder,
-    sea_query::{Expr, Func, LikeExpr},
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, Func, LikeExpr, Query},
 };
 
 use super::{
     Actor,
     access::{self, Need},
     history::{self, Change},
-    plans,
+    plans, schedule,
 };
 use crate::{
     db::begin_write,
     domain::{
         calendar::HolidayCalendar,
         plan::{PlanDefinition, due_date},
-        schedule::{DueState, due_state, effective_due},
         types::{
             EmailAddress, MemberRole, ProjectCode, ProjectStatus, Role, SystemType, TaskStatus, optional_date,
             optional_text, parse_date, required_text,
@@ -88,7 +87,12 @@ fn parse_timezone(value: &str) -> AppResult<Tz> {
 }
 
 pub fn timezone_of(model: &project::Model) -> Tz {
-    model.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+    zone(&model.timezone)
+}
+
+/// A stored zone name (checked when saved; Shanghai should one ever not parse).
+pub fn zone(name: &str) -> Tz {
+    name.parse().unwrap_or(chrono_tz::Asia::Shanghai)
 }
 
 fn check_delivery(signed: NaiveDate, delivery: Option<NaiveDate>) -> AppResult<()> {
@@ -180,6 +184,7 @@ pub async fn create(
     .insert(&txn)
     .await?;
     instantiate_schedule(&txn, &created, &def, calendar).await?;
+    schedule::restamp_deadlines(&txn, &created).await?;
     let mut log = vec![
         Change::new(Some(created.id), "project", Some(created.id), "created")
             .field("code", None, Some(code))
@@ -383,6 +388,9 @@ pub async fn update(
     if signed != current.contract_signed_on {
         log.extend(replan(&txn, templates, &updated).await?);
     }
+    if signed != current.contract_signed_on || updated.timezone != current.timezone {
+        schedule::restamp_deadlines(&txn, &updated).await?;
+    }
     history::record(&txn, actor, now, log).await?;
     txn.commit().await?;
     Ok(updated)
@@ -415,8 +423,8 @@ pub async fn list(
     now: DateTime<Utc>,
 ) -> AppResult<(Vec<ProjectSummary>, u64)> {
     let mut cond = Condition::all();
-    if let Some(ids) = access::visible_projects(db, actor).await? {
-        cond = cond.add(project::Column::Id.is_in(ids));
+    if let Some(visible) = access::visible_projects(actor) {
+        cond = cond.add(visible);
     }
     if let Some(s) = filter.status.as_deref() {
         cond = cond.add(project::Column::Status.eq(ProjectStatus::parse(s)?.as_str()));
@@ -445,61 +453,82 @@ pub async fn list(
                 .add(like(project::Column::SiteAddress)),
         );
     }
-    let system_type = filter.system_type.as_deref().map(SystemType::parse_any).transpose()?;
-    let projects = project::Entity::find()
-        .filter(cond)
+    if let Some(t) = filter.system_type.as_deref().map(SystemType::parse_any).transpose()? {
+        // A JSON array of codes; a code is plain lower-case ASCII, so it matches only itself.
+        cond = cond.add(project::Column::SystemTypes.like(format!("%\"{}\"%", t.as_str())));
+    }
+    let open_task = |when: Expr| {
+        Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(task::Entity)
+                .and_where(
+                    Expr::col((task::Entity, task::Column::ProjectId)).equals((project::Entity, project::Column::Id)),
+                )
+                .and_where(schedule::open_task())
+                .and_where(when)
+                .to_owned(),
+        )
+    };
+    let overdue = || Expr::col((task::Entity, task::Column::DueAt)).lte(now);
+    match filter.overdue {
+        Some(true) => cond = cond.add(open_task(overdue())),
+        Some(false) => cond = cond.add(open_task(overdue()).not()),
+        None => {}
+    }
+    if let Some(n) = filter.due_within_days {
+        let due = Expr::col((task::Entity, task::Column::DueAt));
+        cond = cond.add(open_task(
+            due.clone().gt(now).and(due.lte(schedule::horizon_end(now, n))),
+        ));
+    }
+    let query = project::Entity::find().filter(cond);
+    let total = query.clone().count(db).await?;
+    let page = query
         .order_by_asc(project::Column::Code)
+        .offset((Ord::max(filter.page, 1) - 1).saturating_mul(filter.per_page))
+        .limit(filter.per_page)
         .all(db)
         .await?;
-    let ids: Vec<i32> = projects.iter().map(|p| p.id).collect();
-    let mut open: HashMap<i32, Vec<task::Model>> = HashMap::new();
-    for t in task::Entity::find()
-        .filter(task::Column::ProjectId.is_in(ids))
-        .filter(task::Column::Status.ne(TaskStatus::Done.as_str()))
+    let mut counts: HashMap<i32, OpenCounts> = task::Entity::find()
+        .select_only()
+        .column(task::Column::ProjectId)
+        .column_as(task::Column::Id.count(), "open_tasks")
+        .column_as(
+            Expr::expr(Expr::case(task::Column::DueAt.lte(now), 1).finally(0)).sum(),
+            "overdue_tasks",
+        )
+        .column_as(task::Column::DueOn.min(), "next_due_on")
+        .filter(task::Column::ProjectId.is_in(page.iter().map(|p| p.id)))
+        .filter(schedule::open_task())
+        .group_by(task::Column::ProjectId)
+        .into_model::<OpenCounts>()
         .all(db)
         .await?
-    {
-        open.entry(t.project_id).or_default().push(t);
-    }
-    let mut out = Vec::new();
-    for p in projects {
-        if let Some(t) = system_type
-            && !system_types(&p).iter().any(|s| s == t.as_str())
-        {
-            continue;
-        }
-        let tz = timezone_of(&p);
-        let tasks = open.remove(&p.id).unwrap_or_default();
-        let states: Vec<(NaiveDate, DueState)> = tasks
-            .iter()
-            .map(|t| {
-                let due = effective_due(t.planned_due_on, t.override_due_on);
-                (due, due_state(due, false, now, tz))
-            })
-            .collect();
-        let overdue_tasks = states.iter().filter(|(_, s)| s.overdue).count() as u32;
-        if filter.overdue == Some(true) && overdue_tasks == 0 || filter.overdue == Some(false) && overdue_tasks > 0 {
-            continue;
-        }
-        if let Some(n) = filter.due_within_days
-            && !states.iter().any(|(_, s)| !s.overdue && s.days_left <= i64::from(n))
-        {
-            continue;
-        }
-        out.push(ProjectSummary {
-            open_tasks: tasks.len() as u32,
-            overdue_tasks,
-            next_due_on: states.iter().map(|(d, _)| *d).min(),
-            project: p,
-        });
-    }
-    let total = out.len() as u64;
-    let page = out
         .into_iter()
-        .skip(((Ord::max(filter.page, 1) - 1).saturating_mul(filter.per_page)) as usize)
-        .take(filter.per_page as usize)
+        .map(|c| (c.project_id, c))
         .collect();
-    Ok((page, total))
+    let items = page
+        .into_iter()
+        .map(|project| {
+            let c = counts.remove(&project.id);
+            ProjectSummary {
+                open_tasks: c.as_ref().map_or(0, |c| c.open_tasks as u32),
+                overdue_tasks: c.as_ref().map_or(0, |c| c.overdue_tasks as u32),
+                next_due_on: c.and_then(|c| c.next_due_on),
+                project,
+            }
+        })
+        .collect();
+    Ok((items, total))
+}
+
+#[derive(FromQueryResult)]
+struct OpenCounts {
+    project_id: i32,
+    open_tasks: i64,
+    overdue_tasks: i64,
+    next_due_on: Option<NaiveDate>,
 }
 
 #[tracing::instrument(skip_all)]

@@ -13,7 +13,10 @@ use super::{
 };
 use crate::{
     db::begin_write,
-    domain::types::{TaskStatus, optional_text, required_text},
+    domain::{
+        schedule::{deadline, effective_due},
+        types::{TaskStatus, optional_text, required_text},
+    },
     error::{AppError, AppResult},
 };
 
@@ -209,6 +212,44 @@ pub enum Deadline {
 /// Sets (`due_on = Some`) or clears (`None`) the override of a phase's or task's due date.
 /// A reason is required either way and kept in the history.
 #[tracing::instrument(skip_all)]
+/// A task still to do (its deadline counts).
+pub fn open_task() -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::ExprTrait;
+    sea_orm::sea_query::Expr::col((task::Entity, task::Column::Status))
+        .is_in([TaskStatus::NotStarted.as_str(), TaskStatus::InProgress.as_str()])
+}
+
+/// The last deadline instant that is due within `days` days of today (today counts as day 0): a
+/// task's day ends at its `due_at`, and the `days`-th day after today ends within the next
+/// `days + 1` days of `now` (exactly, except within the hour a zone moves its clocks).
+pub fn horizon_end(now: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+    now + chrono::Duration::days(i64::from(days) + 1)
+}
+
+/// Stores each task's deadline — the day that counts and the instant it ends in the project's zone —
+/// after anything that may move it: a new schedule, a new signing date, an override, a new zone.
+/// Every such change calls this, so the stored deadline is never stale.
+pub async fn restamp_deadlines(txn: &impl ConnectionTrait, project: &project::Model) -> AppResult<()> {
+    let tz = super::projects::timezone_of(project);
+    for t in task::Entity::find()
+        .filter(task::Column::ProjectId.eq(project.id))
+        .all(txn)
+        .await?
+    {
+        let due_on = effective_due(t.planned_due_on, t.override_due_on);
+        let due_at = deadline(due_on, tz);
+        if (t.due_on, t.due_at) != (due_on, due_at) {
+            task::Entity::update_many()
+                .col_expr(task::Column::DueOn, due_on.into())
+                .col_expr(task::Column::DueAt, due_at.into())
+                .filter(task::Column::Id.eq(t.id))
+                .exec(txn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 pub async fn override_due(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -264,6 +305,7 @@ pub async fn override_due(
             Change::new(Some(project.id), "task", Some(id), action).field("due_on", show(old), show(new))
         }
     };
+    restamp_deadlines(&txn, project).await?;
     history::record(&txn, actor, now, vec![change.reason(Some(reason))]).await?;
     txn.commit().await?;
     Ok(())
