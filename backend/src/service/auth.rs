@@ -240,17 +240,15 @@ async fn record_attempt(
 #[tracing::instrument(skip_all)]
 pub async fn authenticate(db: &impl ConnectionTrait, token: &str, now: DateTime<Utc>) -> AppResult<Actor> {
     let unauthorized = || AppError::Unauthorized("the token is unknown or expired: log in again".into());
-    let found = auth_token::Entity::find()
+    // One indexed lookup per request: the token's unique hash, joined to its user.
+    let (_, user) = auth_token::Entity::find()
         .filter(auth_token::Column::TokenHash.eq(hash_secret(token)))
+        .filter(auth_token::Column::ExpiresAt.gt(now))
+        .find_also_related(user::Entity)
         .one(db)
         .await?
-        .filter(|t| t.expires_at > now)
         .ok_or_else(unauthorized)?;
-    let user = user::Entity::find_by_id(found.user_id)
-        .one(db)
-        .await?
-        .filter(|u| !u.disabled)
-        .ok_or_else(unauthorized)?;
+    let user = user.filter(|u| !u.disabled).ok_or_else(unauthorized)?;
     actor_of(&user)
 }
 

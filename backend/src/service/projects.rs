@@ -23,6 +23,7 @@ use crate::{
     domain::{
         calendar::HolidayCalendar,
         plan::{PlanDefinition, due_date},
+        schedule::deadline,
         types::{
             EmailAddress, MemberRole, ProjectCode, ProjectStatus, Role, SystemType, TaskStatus, optional_date,
             optional_text, parse_date, required_text,
@@ -184,7 +185,6 @@ pub async fn create(
     .insert(&txn)
     .await?;
     instantiate_schedule(&txn, &created, &def, calendar).await?;
-    schedule::restamp_deadlines(&txn, &created).await?;
     let mut log = vec![
         Change::new(Some(created.id), "project", Some(created.id), "created")
             .field("code", None, Some(code))
@@ -210,6 +210,7 @@ async fn instantiate_schedule(
     calendar: Option<&HolidayCalendar>,
 ) -> AppResult<()> {
     let signed = project.contract_signed_on;
+    let tz = timezone_of(project);
     for (i, p) in def.phases.iter().enumerate() {
         let phase = phase::ActiveModel {
             project_id: Set(project.id),
@@ -226,6 +227,7 @@ async fn instantiate_schedule(
         .await?;
         let tasks = p.tasks.iter().enumerate().map(|(j, t)| {
             let offset = t.offset_days.unwrap_or(p.offset_days);
+            let planned = due_date(signed, offset, def.day_basis, calendar);
             task::ActiveModel {
                 project_id: Set(project.id),
                 phase_id: Set(phase.id),
@@ -233,9 +235,11 @@ async fn instantiate_schedule(
                 code: Set(t.code.clone()),
                 name: Set(t.name.clone()),
                 offset_days: Set(offset as i32),
-                planned_due_on: Set(due_date(signed, offset, def.day_basis, calendar)),
+                planned_due_on: Set(planned),
                 override_due_on: Set(None),
                 override_reason: Set(None),
+                due_on: Set(planned),
+                due_at: Set(deadline(planned, tz)),
                 waits_on_client: Set(t.waits_on_client),
                 assignee_id: Set(None),
                 status: Set(TaskStatus::NotStarted.as_str().into()),

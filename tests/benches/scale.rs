@@ -1,0 +1,248 @@
+//! Lists at scale (`cargo bench -p jiaofu-tests --bench scale`): 10,000 projects with their
+//! schedules (the default plan, signed over the last 120 days, all active and nothing done — so
+//! most tasks are overdue, the heaviest dashboard there can be), 20 PMs with 500 projects each.
+//!
+//! Reported, side by side in one run, through HTTP against the real application:
+//! - `GET /api/dashboard` and `GET /api/projects?page=1`: p50/p99 over 200 requests and body size,
+//!   as the administrator (all 10,000 projects) and as a PM (their 500);
+//! - authenticated `GET /api/projects/{id}/schedule` per second against a bare poem hello-world
+//!   endpoint served by this same binary on the same runtime, with the same client and concurrency.
+//!
+//! Targets (issue 15): dashboard and list p99 < 50 ms and < 100 kB; schedule reads ≥ 10 % of
+//! hello world. `JIAOFU_BENCH_PROJECTS` changes the number of projects; `JIAOFU_BENCH_SAVE_DB=FILE`
+//! keeps a copy of the SQLite database for `EXPLAIN QUERY PLAN`.
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{Days, Utc};
+use jiaofu::{
+    config::{Secret, Settings},
+    service::{Actor, projects, users},
+    startup::prepare,
+};
+use jiaofu_tests::TestDatabase;
+use poem::{
+    Route, Server,
+    listener::{Acceptor, Listener, TcpListener},
+};
+use serde_json::{Value, json};
+
+const PMS: usize = 20;
+const PASSWORD: &str = "bench-password-123";
+
+fn n() -> usize {
+    std::env::var("JIAOFU_BENCH_PROJECTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
+}
+
+fn fail(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+/// Serves `app` on an ephemeral port of 127.0.0.1; returns its base URL.
+async fn serve(app: impl poem::Endpoint + 'static) -> anyhow::Result<String> {
+    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await?;
+    let port = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().map(|s| s.port()))
+        .ok_or_else(|| anyhow::anyhow!("no port"))?;
+    tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
+    Ok(format!("http://127.0.0.1:{port}"))
+}
+
+async fn login(http: &reqwest::Client, base: &str, username: &str) -> anyhow::Result<String> {
+    let body: Value = http
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({"username": username, "password": PASSWORD}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    body["token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("no token"))
+}
+
+/// p50 and p99 in milliseconds and the body size of 200 sequential requests.
+async fn latency(http: &reqwest::Client, url: &str, token: &str) -> anyhow::Result<(f64, f64, usize)> {
+    let mut times = Vec::new();
+    let mut size = 0;
+    for _ in 0..200 {
+        let started = Instant::now();
+        let body = http
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await?
+            .error_for_status()?
+            .bytes()
+            .await?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        size = body.len();
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((times[99], times[197], size))
+}
+
+/// Requests per second that `clients` concurrent keep-alive clients get from `urls` (taken in
+/// turn) over `seconds`.
+async fn throughput(urls: Vec<String>, token: Option<String>, clients: usize, seconds: u64) -> f64 {
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + StdDuration::from_secs(seconds);
+    let mut set = tokio::task::JoinSet::new();
+    for c in 0..clients {
+        let (http, urls, token) = (http.clone(), urls.clone(), token.clone());
+        set.spawn(async move {
+            let mut done = 0u64;
+            let mut i = c;
+            while Instant::now() < deadline {
+                let mut req = http.get(&urls[i % urls.len()]);
+                if let Some(t) = &token {
+                    req = req.bearer_auth(t);
+                }
+                match req.send().await {
+                    Ok(r) if r.status().is_success() => {
+                        if r.bytes().await.is_ok() {
+                            done += 1;
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            done
+        });
+    }
+    let mut total = 0;
+    while let Some(done) = set.join_next().await {
+        total += done.unwrap_or(0);
+    }
+    total as f64 / seconds as f64
+}
+
+#[poem::handler]
+fn hello_world() -> &'static str {
+    "hello world"
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let n = n();
+    let db = TestDatabase::create().await?;
+    let settings = Settings {
+        database_url: Secret::new(db.url.clone()),
+        data_dir: db.dir.clone(),
+        background_jobs: false,
+        ..Settings::default()
+    };
+    let state = prepare(settings).await?;
+    let now = Utc::now();
+    let system = Actor::system();
+    let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+
+    let setup = Instant::now();
+    let account = |username: String, role: &str| users::NewUser {
+        display_name: Some(username.clone()),
+        email: Some(format!("{username}@example.com")),
+        username,
+        role: role.into(),
+        password: PASSWORD.into(),
+    };
+    users::create(&state.db, &system, account("admin1".into(), "admin"), now)
+        .await
+        .map_err(fail)?;
+    let mut pm_ids = Vec::new();
+    for i in 0..PMS {
+        let u = users::create(&state.db, &system, account(format!("pm{i}"), "manager"), now)
+            .await
+            .map_err(fail)?;
+        pm_ids.push(u.id);
+    }
+    let mut project_ids = Vec::new();
+    for i in 0..n {
+        let signed = today - Days::new((i % 120) as u64);
+        let p = projects::create(
+            &state.db,
+            &state.templates,
+            state.settings.timezone,
+            &system,
+            projects::NewProject {
+                code: format!("BENCH-{i:05}"),
+                name: format!("第 {i} 号法院数字法庭项目"),
+                client_name: "某法院".into(),
+                site_address: None,
+                region: None,
+                category: None,
+                system_types: vec!["数字法庭".into()],
+                contract_signed_on: signed.to_string(),
+                delivery_due_on: None,
+                plan: None,
+                timezone: None,
+                status: None,
+            },
+            now,
+        )
+        .await
+        .map_err(fail)?;
+        projects::add_member(&state.db, &system, p.id, pm_ids[i % PMS], "pm", now)
+            .await
+            .map_err(fail)?;
+        project_ids.push(p.id);
+    }
+    eprintln!(
+        "set-up: {n} projects with their schedules in {:.1} s",
+        setup.elapsed().as_secs_f64()
+    );
+
+    if let Ok(copy) = std::env::var("JIAOFU_BENCH_SAVE_DB") {
+        std::fs::copy(db.dir.join("jiaofu.db"), copy)?;
+    }
+    let base = serve(jiaofu::api::app(state.clone())).await?;
+    let hello = serve(Route::new().at("/hello", poem::get(hello_world))).await?;
+    let http = reqwest::Client::new();
+    let admin = login(&http, &base, "admin1").await?;
+    let pm = login(&http, &base, "pm0").await?;
+
+    let kind = if db.url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!("## {n} projects on {kind}");
+    println!("| request | caller | p50 ms | p99 ms | body |");
+    println!("|---|---|---:|---:|---:|");
+    for (label, path) in [
+        ("GET /api/dashboard", "/api/dashboard"),
+        ("GET /api/projects?page=1", "/api/projects?page=1"),
+    ] {
+        for (who, token) in [("admin (all)", &admin), ("PM (500)", &pm)] {
+            let (p50, p99, size) = latency(&http, &format!("{base}{path}"), token).await?;
+            println!(
+                "| {label} | {who} | {p50:.1} | {p99:.1} | {:.1} kB |",
+                size as f64 / 1000.0
+            );
+        }
+    }
+    let schedules: Vec<String> = project_ids
+        .iter()
+        .step_by(Ord::max(n / 100, 1))
+        .map(|id| format!("{base}/api/projects/{id}/schedule"))
+        .collect();
+    let clients = 32;
+    let seconds = 5;
+    let bare = throughput(vec![format!("{hello}/hello")], None, clients, seconds).await;
+    let reads = throughput(schedules, Some(admin.clone()), clients, seconds).await;
+    println!();
+    println!("| endpoint ({clients} clients, {seconds} s) | requests/s |");
+    println!("|---|---:|");
+    println!("| bare poem hello world | {bare:.0} |");
+    println!(
+        "| authenticated GET /api/projects/{{id}}/schedule | {reads:.0} ({:.1} % of hello world) |",
+        reads / bare * 100.0
+    );
+    Ok(())
+}
