@@ -3,14 +3,14 @@ use entity::{deviation, inspection, received_unit, shipment};
 use poem_openapi::{Multipart, Object, OpenApi, param::Path, payload::Json, types::multipart::Upload};
 
 use super::types::{DateText, DeviationStatus, InstantText, OneOf};
-use super::{ApiTags, BearerAuth, actor, instant, middleware::checked_text};
+use super::{ApiTags, BearerAuth, grant, instant, middleware::checked_text};
 use crate::domain::types as kinds;
 use crate::{
     domain::types::optional_date as date,
     error::{ApiResult, AppError},
     import::grid,
     service::{
-        access::{self, Need},
+        access::{Granted, Manage, MayRead, Read, RecordWork},
         arrival::{self, CheckInput, CloseInput, InspectionInput, ShipmentInput, ShipmentPatch, UnitLine},
     },
     state::AppState,
@@ -395,9 +395,8 @@ impl ArrivalApi {
         /// Project id.
         id: Path<i32>,
     ) -> ApiResult<Json<ArrivalDto>> {
-        let me = actor(&self.state, &auth).await?;
-        access::project(&self.state.db, &me, id.0, Need::Read).await?;
-        let st = arrival::status(&self.state.db, id.0).await?;
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
+        let st = arrival::status(&self.state.db, &p).await?;
         let complete = st.all_received() && st.all_accepted();
         let items: Vec<ItemArrivalDto> = st
             .items
@@ -441,7 +440,7 @@ impl ArrivalApi {
         id: Path<i32>,
         body: Json<NewShipment>,
     ) -> ApiResult<Json<ShipmentDto>> {
-        let me = actor(&self.state, &auth).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
         let b = body.0;
         let input = ShipmentInput {
             reference: b.reference,
@@ -451,7 +450,7 @@ impl ArrivalApi {
             expected_on: date("expected_on", b.expected_on.as_deref().map(String::as_str))?,
             note: b.note,
         };
-        let s = arrival::create_shipment(&self.state.db, &me, id.0, input, Utc::now()).await?;
+        let s = arrival::create_shipment(&self.state.db, &p, input, Utc::now()).await?;
         Ok(Json(ShipmentDto::new(s, Vec::new())))
     }
 
@@ -463,9 +462,8 @@ impl ArrivalApi {
         /// Project id.
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<ShipmentDto>>> {
-        let me = actor(&self.state, &auth).await?;
-        access::project(&self.state.db, &me, id.0, Need::Read).await?;
-        let list = arrival::shipments(&self.state.db, id.0).await?;
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
+        let list = arrival::shipments(&self.state.db, &p).await?;
         Ok(Json(
             list.into_iter().map(|s| ShipmentDto::new(s, Vec::new())).collect(),
         ))
@@ -485,9 +483,8 @@ impl ArrivalApi {
         /// Shipment id.
         shipment_id: Path<i32>,
     ) -> ApiResult<Json<ShipmentDto>> {
-        let me = actor(&self.state, &auth).await?;
-        access::project(&self.state.db, &me, id.0, Need::Read).await?;
-        self.detail(id.0, shipment_id.0).await
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
+        self.detail(&p, shipment_id.0).await
     }
 
     /// Change a shipment
@@ -507,7 +504,7 @@ impl ArrivalApi {
         shipment_id: Path<i32>,
         body: Json<ShipmentChange>,
     ) -> ApiResult<Json<ShipmentDto>> {
-        let me = actor(&self.state, &auth).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
         let b = body.0;
         let patch = ShipmentPatch {
             carrier: b.carrier,
@@ -516,8 +513,8 @@ impl ArrivalApi {
             arrived_on: date("arrived_on", b.arrived_on.as_deref().map(String::as_str))?,
             note: b.note,
         };
-        arrival::update_shipment(&self.state.db, &me, id.0, shipment_id.0, patch, Utc::now()).await?;
-        self.detail(id.0, shipment_id.0).await
+        arrival::update_shipment(&self.state.db, &p, shipment_id.0, patch, Utc::now()).await?;
+        self.detail(&p, shipment_id.0).await
     }
 
     /// Record the units a shipment brought
@@ -538,7 +535,7 @@ impl ArrivalApi {
         shipment_id: Path<i32>,
         body: Json<ReceiveInput>,
     ) -> ApiResult<Json<ShipmentDto>> {
-        let me = actor(&self.state, &auth).await?;
+        let p = grant::<RecordWork>(&self.state, &auth, id.0).await?;
         let lines = body
             .0
             .lines
@@ -558,8 +555,8 @@ impl ArrivalApi {
                 }
             })
             .collect();
-        arrival::receive(&self.state.db, &me, id.0, shipment_id.0, lines, Utc::now()).await?;
-        self.detail(id.0, shipment_id.0).await
+        arrival::receive(&self.state.db, &p, shipment_id.0, lines, Utc::now()).await?;
+        self.detail(&p, shipment_id.0).await
     }
 
     /// Import serial numbers from a spreadsheet
@@ -580,8 +577,7 @@ impl ArrivalApi {
         shipment_id: Path<i32>,
         form: SerialsForm,
     ) -> ApiResult<Json<ShipmentDto>> {
-        let me = actor(&self.state, &auth).await?;
-        access::project(&self.state.db, &me, id.0, Need::RecordWork).await?;
+        let p = grant::<RecordWork>(&self.state, &auth, id.0).await?;
         let file_name = checked_text("file", form.file.file_name().unwrap_or("serials.xlsx").to_string())?;
         let bytes = form
             .file
@@ -592,10 +588,10 @@ impl ArrivalApi {
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("the import task failed: {e}")))?
             .map_err(|e| AppError::invalid("file", format!("file: {e}")))?;
-        let base = arrival::baseline(&self.state.db, id.0).await?;
+        let base = arrival::baseline(&self.state.db, &p).await?;
         let lines = arrival::serial_lines(&sheets, &base.items)?;
-        arrival::receive(&self.state.db, &me, id.0, shipment_id.0, lines, Utc::now()).await?;
-        self.detail(id.0, shipment_id.0).await
+        arrival::receive(&self.state.db, &p, shipment_id.0, lines, Utc::now()).await?;
+        self.detail(&p, shipment_id.0).await
     }
 
     /// Sign the 设备签收单
@@ -616,23 +612,14 @@ impl ArrivalApi {
         shipment_id: Path<i32>,
         body: Json<ReceiptInput>,
     ) -> ApiResult<Json<ShipmentDto>> {
-        let me = actor(&self.state, &auth).await?;
+        let p = grant::<RecordWork>(&self.state, &auth, id.0).await?;
         let signed_at = match body.signed_at.as_deref() {
             Some(v) => Some(instant("signed_at", Some(v))?),
             None => None,
         };
         let now = Utc::now();
-        arrival::sign_receipt(
-            &self.state.db,
-            &me,
-            id.0,
-            shipment_id.0,
-            &body.received_by,
-            signed_at,
-            now,
-        )
-        .await?;
-        self.detail(id.0, shipment_id.0).await
+        arrival::sign_receipt(&self.state.db, &p, shipment_id.0, &body.received_by, signed_at, now).await?;
+        self.detail(&p, shipment_id.0).await
     }
 
     /// Record an arrival inspection
@@ -652,7 +639,7 @@ impl ArrivalApi {
         id: Path<i32>,
         body: Json<NewInspection>,
     ) -> ApiResult<Json<Vec<InspectionDto>>> {
-        let me = actor(&self.state, &auth).await?;
+        let p = grant::<RecordWork>(&self.state, &auth, id.0).await?;
         let b = body.0;
         let inspected_at = match b.inspected_at.as_deref() {
             Some(v) => Some(instant("inspected_at", Some(v))?),
@@ -674,7 +661,7 @@ impl ArrivalApi {
                 })
                 .collect(),
         };
-        let saved = arrival::inspect(&self.state.db, &me, id.0, input, Utc::now()).await?;
+        let saved = arrival::inspect(&self.state.db, &p, input, Utc::now()).await?;
         Ok(Json(
             saved
                 .iter()
@@ -697,10 +684,9 @@ impl ArrivalApi {
         /// Project id.
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<InspectionDto>>> {
-        let me = actor(&self.state, &auth).await?;
-        access::project(&self.state.db, &me, id.0, Need::Read).await?;
-        let list = arrival::inspections(&self.state.db, id.0).await?;
-        let devs = arrival::deviations(&self.state.db, id.0).await?;
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
+        let list = arrival::inspections(&self.state.db, &p).await?;
+        let devs = arrival::deviations(&self.state.db, &p).await?;
         Ok(Json(
             list.iter()
                 .map(|i| InspectionDto::new(i, devs.iter().find(|d| d.inspection_id == i.id).map(|d| d.id)))
@@ -716,10 +702,9 @@ impl ArrivalApi {
         /// Project id.
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<DeviationDto>>> {
-        let me = actor(&self.state, &auth).await?;
-        access::project(&self.state.db, &me, id.0, Need::Read).await?;
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
         Ok(Json(
-            arrival::deviations(&self.state.db, id.0)
+            arrival::deviations(&self.state.db, &p)
                 .await?
                 .iter()
                 .map(DeviationDto::from)
@@ -741,9 +726,8 @@ impl ArrivalApi {
         /// Deviation id.
         deviation_id: Path<i32>,
     ) -> ApiResult<Json<DeviationDto>> {
-        let me = actor(&self.state, &auth).await?;
-        access::project(&self.state.db, &me, id.0, Need::Read).await?;
-        let all = arrival::deviations(&self.state.db, id.0).await?;
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
+        let all = arrival::deviations(&self.state.db, &p).await?;
         let d = all
             .iter()
             .find(|d| d.id == deviation_id.0)
@@ -769,22 +753,22 @@ impl ArrivalApi {
         deviation_id: Path<i32>,
         body: Json<CloseDeviation>,
     ) -> ApiResult<Json<DeviationDto>> {
-        let me = actor(&self.state, &auth).await?;
+        let p = grant::<RecordWork>(&self.state, &auth, id.0).await?;
         let b = body.0;
         let input = CloseInput {
             resolution: b.resolution.into(),
             note: b.note,
             client_approver: b.client_approver,
         };
-        let d = arrival::close_deviation(&self.state.db, &me, id.0, deviation_id.0, input, Utc::now()).await?;
+        let d = arrival::close_deviation(&self.state.db, &p, deviation_id.0, input, Utc::now()).await?;
         Ok(Json(DeviationDto::from(&d)))
     }
 }
 
 impl ArrivalApi {
-    async fn detail(&self, project_id: i32, shipment_id: i32) -> ApiResult<Json<ShipmentDto>> {
-        let s = arrival::shipment_of(&self.state.db, project_id, shipment_id).await?;
-        let units = arrival::units(&self.state.db, project_id).await?;
+    async fn detail(&self, p: &Granted<impl MayRead>, shipment_id: i32) -> ApiResult<Json<ShipmentDto>> {
+        let s = arrival::shipment_of(&self.state.db, &p, shipment_id).await?;
+        let units = arrival::units(&self.state.db, &p).await?;
         let units = units
             .iter()
             .filter(|u| u.shipment_id == shipment_id)

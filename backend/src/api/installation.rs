@@ -1,19 +1,15 @@
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::user;
 use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use std::collections::HashMap;
 
 use super::types::{DateText, OneOf};
-use super::{ApiTags, BearerAuth, actor};
+use super::{ApiTags, BearerAuth, grant};
 use crate::domain::types as kinds;
 use crate::{
     domain::types::optional_date,
     error::ApiResult,
     service::{
-        access::{self, Need},
-        arrival,
-        installation::{self, InstallationInput},
+        access::{Granted, MayRead, Read, RecordWork},
+        installation::{self, InstallationInput, InstallationRow},
     },
     state::AppState,
 };
@@ -161,9 +157,9 @@ impl InstallationApi {
         /// Project id.
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<InstallationDto>>> {
-        let me = actor(&self.state, &auth).await?;
-        access::project(&self.state.db, &me, id.0, Need::Read).await?;
-        Ok(Json(self.rows(id.0, None).await?))
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
+        let rows = installation::rows(&self.state.db, &p, None).await?;
+        Ok(Json(rows.into_iter().map(Into::into).collect()))
     }
 
     /// Record an installation
@@ -183,9 +179,9 @@ impl InstallationApi {
         id: Path<i32>,
         body: Json<InstallationBody>,
     ) -> ApiResult<Json<InstallationDto>> {
-        let me = actor(&self.state, &auth).await?;
-        let saved = installation::create(&self.state.db, &me, id.0, body.0.into_input()?, Utc::now()).await?;
-        self.one(id.0, saved.id).await
+        let p = grant::<RecordWork>(&self.state, &auth, id.0).await?;
+        let saved = installation::create(&self.state.db, &p, body.0.into_input()?, Utc::now()).await?;
+        self.one(&p, saved.id).await
     }
 
     /// Change an installation record
@@ -205,74 +201,46 @@ impl InstallationApi {
         installation_id: Path<i32>,
         body: Json<InstallationBody>,
     ) -> ApiResult<Json<InstallationDto>> {
-        let me = actor(&self.state, &auth).await?;
+        let p = grant::<RecordWork>(&self.state, &auth, id.0).await?;
         let input = body.0.into_input()?;
-        let saved = installation::update(&self.state.db, &me, id.0, installation_id.0, input, Utc::now()).await?;
-        self.one(id.0, saved.id).await
+        let saved = installation::update(&self.state.db, &p, installation_id.0, input, Utc::now()).await?;
+        self.one(&p, saved.id).await
     }
 }
 
 impl InstallationApi {
-    async fn one(&self, project_id: i32, id: i32) -> ApiResult<Json<InstallationDto>> {
-        let rows = self.rows(project_id, Some(id)).await?;
-        let row = rows.into_iter().next().ok_or_else(|| {
-            crate::error::AppError::not_found(format!("no installation {id} on project {project_id}"))
-        })?;
-        Ok(Json(row))
+    async fn one(&self, p: &Granted<impl MayRead>, id: i32) -> ApiResult<Json<InstallationDto>> {
+        let rows = installation::rows(&self.state.db, p, Some(id)).await?;
+        let row = rows
+            .into_iter()
+            .next()
+            .ok_or_else(|| crate::error::AppError::not_found(format!("no installation {id} on project {}", p.id())))?;
+        Ok(Json(row.into()))
     }
+}
 
-    /// Installation records joined with their items, units and engineers, in baseline order.
-    async fn rows(&self, project_id: i32, only: Option<i32>) -> ApiResult<Vec<InstallationDto>> {
-        let db = &self.state.db;
-        let records: Vec<entity::installation::Model> = installation::list(db, project_id)
-            .await?
-            .into_iter()
-            .filter(|r| only.is_none_or(|id| r.id == id))
-            .collect();
-        let base = arrival::baseline(db, project_id).await?;
-        let units = arrival::units(db, project_id).await?;
-        let ids: Vec<i32> = records.iter().filter_map(|r| r.engineer_id).collect();
-        let names: HashMap<i32, String> = user::Entity::find()
-            .filter(user::Column::Id.is_in(ids))
-            .all(db)
-            .await
-            .map_err(crate::error::AppError::from)?
-            .into_iter()
-            .map(|u| (u.id, u.display_name))
-            .collect();
-        let mut rows: Vec<(i32, InstallationDto)> = records
-            .into_iter()
-            .map(|r| {
-                let item = base.items.iter().find(|i| i.id == r.item_id);
-                let position = item.map_or(i32::MAX, |i| i.position);
-                let dto = InstallationDto {
-                    id: r.id,
-                    item_id: r.item_id,
-                    category: item.and_then(|i| i.category.clone()),
-                    seq: item.and_then(|i| i.seq.clone()),
-                    name: item.map(|i| i.name.clone()).unwrap_or_default(),
-                    model: item.and_then(|i| i.model.clone()),
-                    serial: r
-                        .unit_id
-                        .and_then(|u| units.iter().find(|x| x.id == u))
-                        .and_then(|u| u.serial.clone()),
-                    quantity: r.quantity,
-                    location: r.location,
-                    installed_on: r.installed_on,
-                    engineer: r.engineer_id.and_then(|e| names.get(&e).cloned()),
-                    engineer_id: r.engineer_id,
-                    ip_address: r.ip_address,
-                    firmware: r.firmware,
-                    config_notes: r.config_notes,
-                    commissioning: r.commissioning.into(),
-                    commissioning_note: r.commissioning_note,
-                    commissioned_on: r.commissioned_on,
-                    updated_at: r.updated_at,
-                };
-                (position, dto)
-            })
-            .collect();
-        rows.sort_by_key(|(p, d)| (*p, d.id));
-        Ok(rows.into_iter().map(|(_, d)| d).collect())
+impl From<InstallationRow> for InstallationDto {
+    fn from(r: InstallationRow) -> Self {
+        Self {
+            id: r.id,
+            item_id: r.item_id,
+            category: r.category,
+            seq: r.seq,
+            name: r.name,
+            model: r.model,
+            serial: r.serial,
+            quantity: r.quantity,
+            location: r.location,
+            installed_on: r.installed_on,
+            engineer: r.engineer,
+            engineer_id: r.engineer_id,
+            ip_address: r.ip_address,
+            firmware: r.firmware,
+            config_notes: r.config_notes,
+            commissioning: r.commissioning.into(),
+            commissioning_note: r.commissioning_note,
+            commissioned_on: r.commissioned_on,
+            updated_at: r.updated_at,
+        }
     }
 }

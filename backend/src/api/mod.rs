@@ -22,7 +22,11 @@ use poem_openapi::{ApiResponse, OpenApiService, SecurityScheme, Tags, auth::Bear
 use crate::{
     api::middleware::Session,
     error::{ApiError, AppError, render_poem_error},
-    service::{Actor, auth as auth_service},
+    service::{
+        Actor,
+        access::{self, Granted, MayRead},
+        auth as auth_service,
+    },
     state::AppState,
 };
 
@@ -86,6 +90,12 @@ async fn session_of(req: &poem::Request, bearer: Bearer) -> poem::Result<Session
 /// The caller behind a bearer token.
 pub async fn actor(_state: &AppState, auth: &BearerAuth) -> Result<Actor, ApiError> {
     Ok(auth.0.actor.clone())
+}
+
+/// The caller's grant of `L` on project `id` (404 when they may not see it, 403 when their role
+/// does not allow `L`): what every project-scoped use case takes.
+pub async fn grant<L: MayRead>(state: &AppState, auth: &BearerAuth, id: i32) -> Result<Granted<L>, ApiError> {
+    Ok(access::grant(&state.db, &auth.0.actor, id).await?)
 }
 
 /// An empty success.

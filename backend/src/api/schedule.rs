@@ -18,8 +18,8 @@ use crate::{
     error::ApiResult,
     service::{
         access::{self, Need},
-        arrival::Evidence,
         feeds,
+        milestones::Evidence,
         projects::timezone_of,
         schedule::{self, Deadline, TaskAction, TaskUpdate},
     },

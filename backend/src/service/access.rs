@@ -4,6 +4,8 @@
 //! members of, and create projects. Engineers: read the projects they are members of, record the
 //! work on site, and move the tasks assigned to them. A project the caller cannot see answers 404,
 //! a project action the role does not allow 403.
+use std::marker::PhantomData;
+
 use entity::{project, project_member};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
@@ -27,6 +29,96 @@ pub enum Need {
     /// Decide for the project: its fields, people and dates, equipment lists and their decisions,
     /// shipments, test plans and their conditions, the certificate, issuing documents. PMs.
     Manage,
+}
+
+/// What a grant allows; each level includes the ones below it (Manage ⊇ RecordWork ⊇ Read).
+pub trait MayRead {
+    const NEED: Need;
+}
+/// Recording work on site (and reading).
+pub trait MayRecordWork: MayRead {}
+/// Managing the project (and recording work, and reading).
+pub trait MayManage: MayRecordWork {}
+
+/// Level markers for [`Granted`].
+#[derive(Debug, Clone, Copy)]
+pub struct Read;
+#[derive(Debug, Clone, Copy)]
+pub struct RecordWork;
+#[derive(Debug, Clone, Copy)]
+pub struct Manage;
+
+impl MayRead for Read {
+    const NEED: Need = Need::Read;
+}
+impl MayRead for RecordWork {
+    const NEED: Need = Need::RecordWork;
+}
+impl MayRecordWork for RecordWork {}
+impl MayRead for Manage {
+    const NEED: Need = Need::Manage;
+}
+impl MayRecordWork for Manage {}
+impl MayManage for Manage {}
+
+/// Proof that an actor may do `L` on a project. The only way to get one is [`grant`], and every
+/// project-scoped use case takes one instead of a project id — so a caller (an API handler, a
+/// page) cannot reach a project's data without the check.
+#[derive(Debug, Clone)]
+pub struct Granted<L> {
+    project: project::Model,
+    actor: Actor,
+    _level: PhantomData<L>,
+}
+
+/// Reading a project.
+pub type ReadAccess = Granted<Read>;
+/// Recording work on a project.
+pub type WorkAccess = Granted<RecordWork>;
+/// Managing a project.
+pub type ManageAccess = Granted<Manage>;
+
+impl<L> Granted<L> {
+    pub fn project(&self) -> &project::Model {
+        &self.project
+    }
+
+    pub fn id(&self) -> i32 {
+        self.project.id
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// The same grant after the project row changed (the caller changed it under this grant).
+    pub fn with_project(self, project: project::Model) -> Self {
+        Self { project, ..self }
+    }
+}
+
+impl<L: MayRead> Granted<L> {
+    /// A grant for a use case that established the right another way: the holder of a signing
+    /// link, or a use case still checking with [`project`] inside its own transaction. Only the
+    /// services can make one this way; the HTTP layer and the pages go through [`grant`].
+    pub(in crate::service) fn vouched(project: project::Model, actor: &Actor) -> Self {
+        Self {
+            project,
+            actor: actor.clone(),
+            _level: PhantomData,
+        }
+    }
+}
+
+/// The project for `L`, if the actor may: 404 when they may not see it, 403 when they may see it
+/// but their role does not allow `L`.
+pub async fn grant<L: MayRead>(db: &impl ConnectionTrait, actor: &Actor, id: i32) -> AppResult<Granted<L>> {
+    let project = project(db, actor, id, L::NEED).await?;
+    Ok(Granted {
+        project,
+        actor: actor.clone(),
+        _level: PhantomData,
+    })
 }
 
 /// The project, if the actor may do `need` on it.

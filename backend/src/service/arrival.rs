@@ -5,23 +5,22 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{HashMap, HashSet};
 
-use entity::{deviation, equipment_item, equipment_list, inspection, received_unit, shipment, task};
+use entity::{deviation, equipment_item, equipment_list, inspection, received_unit, shipment};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 use super::{
-    Actor,
-    access::{self, Need},
+    access::{Granted, MayManage, MayRead, MayRecordWork},
     history::{self, Change},
-    schedule::{self, TaskAction},
+    milestones::{self, Evidence, Milestone},
 };
 use crate::{
     db::begin_write,
     domain::{
         reconcile::normalise,
-        types::{CheckResult, InspectionRound, ListKind, Resolution, TaskStatus, optional_text, required_text},
+        types::{CheckResult, InspectionRound, ListKind, Resolution, optional_text, required_text},
     },
     error::{AppError, AppResult},
     import::grid,
@@ -54,8 +53,9 @@ impl Baseline {
 }
 
 /// The latest approved itemised list of the project, or a 409 saying how to get one.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn baseline(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Baseline> {
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn baseline(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> AppResult<Baseline> {
+    let project_id = p.id();
     let list = equipment_list::Entity::find()
         .filter(equipment_list::Column::ProjectId.eq(project_id))
         .filter(equipment_list::Column::Kind.eq(ListKind::Approved.as_str()))
@@ -74,8 +74,9 @@ pub async fn baseline(db: &impl ConnectionTrait, project_id: i32) -> AppResult<B
 }
 
 /// Whether arrival records exist, so that the baseline they were recorded against stays put.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn has_records(db: &impl ConnectionTrait, project_id: i32) -> AppResult<bool> {
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn has_records(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> AppResult<bool> {
+    let project_id = p.id();
     Ok(received_unit::Entity::find()
         .filter(received_unit::Column::ProjectId.eq(project_id))
         .count(db)
@@ -92,14 +93,14 @@ pub struct ShipmentInput {
     pub note: Option<String>,
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn create_shipment(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     input: ShipmentInput,
     now: DateTime<Utc>,
 ) -> AppResult<shipment::Model> {
+    let (actor, project_id) = (p.actor(), p.id());
     let reference = required_text("reference", &input.reference, 100)?;
     let dispatched_by = required_text("dispatched_by", &input.dispatched_by, 200)?;
     let carrier = optional_text("carrier", input.carrier.as_deref(), 200)?;
@@ -113,8 +114,7 @@ pub async fn create_shipment(
         ));
     }
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::Manage).await?;
-    baseline(&txn, project_id).await?;
+    baseline(&txn, p).await?;
     let saved = shipment::ActiveModel {
         project_id: Set(project_id),
         reference: Set(reference.clone()),
@@ -133,7 +133,7 @@ pub async fn create_shipment(
     }
     .insert(&txn)
     .await?;
-    start_task(&txn, actor, project_id, "order-and-ship", now).await?;
+    milestones::start(&txn, p, Milestone::OrderAndShip, now).await?;
     history::record(
         &txn,
         actor,
@@ -151,8 +151,9 @@ pub async fn create_shipment(
     Ok(saved)
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn shipments(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<shipment::Model>> {
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn shipments(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> AppResult<Vec<shipment::Model>> {
+    let project_id = p.id();
     Ok(shipment::Entity::find()
         .filter(shipment::Column::ProjectId.eq(project_id))
         .order_by_asc(shipment::Column::Id)
@@ -160,8 +161,9 @@ pub async fn shipments(db: &impl ConnectionTrait, project_id: i32) -> AppResult<
         .await?)
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn shipment_of(db: &impl ConnectionTrait, project_id: i32, id: i32) -> AppResult<shipment::Model> {
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn shipment_of(db: &impl ConnectionTrait, p: &Granted<impl MayRead>, id: i32) -> AppResult<shipment::Model> {
+    let project_id = p.id();
     shipment::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -169,8 +171,9 @@ pub async fn shipment_of(db: &impl ConnectionTrait, project_id: i32, id: i32) ->
         .ok_or_else(|| AppError::not_found(format!("no shipment {id} on project {project_id}")))
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn units(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<received_unit::Model>> {
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn units(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> AppResult<Vec<received_unit::Model>> {
+    let project_id = p.id();
     Ok(received_unit::Entity::find()
         .filter(received_unit::Column::ProjectId.eq(project_id))
         .order_by_asc(received_unit::Column::Id)
@@ -188,18 +191,17 @@ pub struct ShipmentPatch {
     pub note: Option<String>,
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn update_shipment(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     id: i32,
     patch: ShipmentPatch,
     now: DateTime<Utc>,
 ) -> AppResult<shipment::Model> {
+    let (actor, project_id) = (p.actor(), p.id());
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::Manage).await?;
-    let old = shipment_of(&txn, project_id, id).await?;
+    let old = shipment_of(&txn, p, id).await?;
     if old.receipt_signed_at.is_some() && patch.arrived_on.is_some_and(|d| Some(d) != old.arrived_on) {
         return Err(AppError::Conflict(format!(
             "shipment {id}: its 设备签收单 is signed; the arrival date can no longer change"
@@ -283,21 +285,20 @@ pub fn split_serials(text: &str) -> Vec<String> {
 }
 
 /// Records what a shipment brought, all lines or none.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn receive(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayRecordWork>,
     shipment_id: i32,
     lines: Vec<UnitLine>,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<received_unit::Model>> {
+    let (actor, project_id) = (p.actor(), p.id());
     if lines.is_empty() {
         return Err(AppError::invalid("lines", "lines: name at least one item that arrived"));
     }
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::RecordWork).await?;
-    let ship = shipment_of(&txn, project_id, shipment_id).await?;
+    let ship = shipment_of(&txn, p, shipment_id).await?;
     if ship.arrived_on.is_none() {
         return Err(AppError::Conflict(format!(
             "shipment {shipment_id} ({}) has not arrived: set its arrived_on first",
@@ -310,8 +311,8 @@ pub async fn receive(
             ship.reference
         )));
     }
-    let base = baseline(&txn, project_id).await?;
-    let existing = units(&txn, project_id).await?;
+    let base = baseline(&txn, p).await?;
+    let existing = units(&txn, p).await?;
     let mut received: HashMap<i32, f64> = HashMap::new();
     let mut serials: HashSet<(i32, String)> = HashSet::new();
     for u in &existing {
@@ -411,8 +412,8 @@ pub async fn receive(
         ],
     )
     .await?;
-    start_task(&txn, actor, project_id, "goods-received", now).await?;
-    settle_tasks(&txn, actor, project_id, now).await?;
+    milestones::start(&txn, p, Milestone::GoodsReceived, now).await?;
+    settle_tasks(&txn, p, now).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -529,24 +530,23 @@ pub fn serial_lines(sheets: &[grid::Sheet], items: &[equipment_item::Model]) -> 
 }
 
 /// The 设备签收单: the receiver signs for what the shipment brought.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn sign_receipt(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayRecordWork>,
     shipment_id: i32,
     received_by: &str,
     signed_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> AppResult<shipment::Model> {
+    let (actor, project_id) = (p.actor(), p.id());
     let received_by = required_text("received_by", received_by, 100)?;
     let signed_at = signed_at.unwrap_or(now);
     if signed_at > now {
         return Err(AppError::invalid("signed_at", "signed_at: cannot be in the future"));
     }
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::RecordWork).await?;
-    let ship = shipment_of(&txn, project_id, shipment_id).await?;
+    let ship = shipment_of(&txn, p, shipment_id).await?;
     if ship.receipt_signed_at.is_some() {
         return Err(AppError::Conflict(format!(
             "shipment {shipment_id}: its 设备签收单 was signed by {} already",
@@ -580,7 +580,7 @@ pub async fn sign_receipt(
         ],
     )
     .await?;
-    settle_tasks(&txn, actor, project_id, now).await?;
+    settle_tasks(&txn, p, now).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -614,17 +614,16 @@ pub fn results(i: &inspection::Model) -> [(&'static str, &str); 3] {
 }
 
 /// Records an inspection of one or more items, all or none; each failed item opens a deviation.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn inspect(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayRecordWork>,
     input: InspectionInput,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<(inspection::Model, Option<deviation::Model>)>> {
+    let (actor, project_id) = (p.actor(), p.id());
     // Access first: a caller who may not do this learns nothing from validation.
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::RecordWork).await?;
     let round = InspectionRound::parse(&input.round)?;
     let witness = optional_text("witness", input.witness.as_deref(), 100)?;
     if round == InspectionRound::Client && witness.is_none() {
@@ -643,7 +642,7 @@ pub async fn inspect(
     if input.items.is_empty() {
         return Err(AppError::invalid("items", "items: name at least one item inspected"));
     }
-    let status = status(&txn, project_id).await?;
+    let status = status(&txn, p).await?;
     let mut out = Vec::new();
     let mut changes = Vec::new();
     for check in input.items {
@@ -735,8 +734,8 @@ pub async fn inspect(
         out.push((saved, opened));
     }
     history::record(&txn, actor, now, changes).await?;
-    start_task(&txn, actor, project_id, "arrival-inspection", now).await?;
-    settle_tasks(&txn, actor, project_id, now).await?;
+    milestones::start(&txn, p, Milestone::ArrivalInspection, now).await?;
+    settle_tasks(&txn, p, now).await?;
     txn.commit().await?;
     Ok(out)
 }
@@ -745,8 +744,9 @@ fn bad_result(field: &str, value: &str) -> AppError {
     AppError::invalid(field, format!("{field}: '{value}' is not one of pass, fail, na"))
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn inspections(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<inspection::Model>> {
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn inspections(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> AppResult<Vec<inspection::Model>> {
+    let project_id = p.id();
     Ok(inspection::Entity::find()
         .filter(inspection::Column::ProjectId.eq(project_id))
         .order_by_asc(inspection::Column::Id)
@@ -754,8 +754,9 @@ pub async fn inspections(db: &impl ConnectionTrait, project_id: i32) -> AppResul
         .await?)
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn deviations(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<deviation::Model>> {
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn deviations(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> AppResult<Vec<deviation::Model>> {
+    let project_id = p.id();
     Ok(deviation::Entity::find()
         .filter(deviation::Column::ProjectId.eq(project_id))
         .order_by_asc(deviation::Column::Id)
@@ -772,18 +773,17 @@ pub struct CloseInput {
 
 /// Closes a deviation. A replaced or returned item is inspected again; a concession accepted by the
 /// client lets the failed inspection stand as accepted.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn close_deviation(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayRecordWork>,
     id: i32,
     input: CloseInput,
     now: DateTime<Utc>,
 ) -> AppResult<deviation::Model> {
+    let (actor, project_id) = (p.actor(), p.id());
     // Access first: a caller who may not do this learns nothing from validation.
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::RecordWork).await?;
     let resolution = Resolution::parse(&input.resolution)?;
     let note = required_text("note", &input.note, 2000)?;
     let approver = optional_text("client_approver", input.client_approver.as_deref(), 100)?;
@@ -820,7 +820,7 @@ pub async fn close_deviation(
         ],
     )
     .await?;
-    settle_tasks(&txn, actor, project_id, now).await?;
+    settle_tasks(&txn, p, now).await?;
     txn.commit().await?;
     Ok(saved)
 }
@@ -931,12 +931,12 @@ fn round_state(latest: Option<&inspection::Model>, deviations: &[deviation::Mode
 }
 
 /// Every baseline item with what arrived and how its inspections stand.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn status(db: &impl ConnectionTrait, project_id: i32) -> AppResult<ArrivalStatus> {
-    let baseline = baseline(db, project_id).await?;
-    let units = units(db, project_id).await?;
-    let inspections = inspections(db, project_id).await?;
-    let deviations = deviations(db, project_id).await?;
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn status(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> AppResult<ArrivalStatus> {
+    let baseline = baseline(db, p).await?;
+    let units = units(db, p).await?;
+    let inspections = inspections(db, p).await?;
+    let deviations = deviations(db, p).await?;
     let items = baseline
         .items
         .iter()
@@ -965,73 +965,18 @@ pub async fn status(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Arr
     Ok(ArrivalStatus {
         baseline,
         items,
-        shipments: shipments(db, project_id).await?,
+        shipments: shipments(db, p).await?,
         units,
         inspections,
         deviations,
     })
 }
 
-/// A link from a task to the record that completed it.
-#[derive(serde::Serialize, serde::Deserialize, Debug, Clone)]
-pub struct Evidence {
-    pub label: String,
-    pub href: String,
-}
-
-async fn open_task(txn: &DatabaseTransaction, project_id: i32, code: &str) -> AppResult<Option<task::Model>> {
-    Ok(task::Entity::find()
-        .filter(task::Column::ProjectId.eq(project_id))
-        .filter(task::Column::Code.eq(code))
-        .one(txn)
-        .await?
-        .filter(|t| t.status != TaskStatus::Done.as_str()))
-}
-
-/// Starts the task `code` when the first record of its work arrives.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn start_task(
-    txn: &DatabaseTransaction,
-    actor: &Actor,
-    project_id: i32,
-    code: &str,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    if let Some(t) = open_task(txn, project_id, code)
-        .await?
-        .filter(|t| t.status == TaskStatus::NotStarted.as_str())
-    {
-        schedule::apply_task_action(txn, actor, t, TaskAction::Start, None, now, now).await?;
-    }
-    Ok(())
-}
-
-/// Completes the task `code` (if open) on the system's word, with its evidence.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn complete_with_evidence(
-    txn: &DatabaseTransaction,
-    actor: &Actor,
-    project_id: i32,
-    code: &str,
-    note: String,
-    evidence: Vec<Evidence>,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    let Some(t) = open_task(txn, project_id, code).await? else {
-        return Ok(());
-    };
-    let done = schedule::apply_task_action(txn, actor, t, TaskAction::Complete, Some(note), now, now).await?;
-    let json = serde_json::to_string(&evidence).map_err(|e| anyhow::anyhow!("evidence: {e}"))?;
-    let mut m: task::ActiveModel = done.into();
-    m.evidence = Set(Some(json));
-    m.update(txn).await?;
-    Ok(())
-}
-
 /// Completes the arrival tasks whose condition now holds: 设备订购与发货 and 设备到货签收 once every
 /// baseline item arrived on signed receipts; 设备到货检验 once every item also passed both rounds.
-async fn settle_tasks(txn: &DatabaseTransaction, actor: &Actor, project_id: i32, now: DateTime<Utc>) -> AppResult<()> {
-    let st = status(txn, project_id).await?;
+async fn settle_tasks(txn: &DatabaseTransaction, p: &Granted<impl MayRecordWork>, now: DateTime<Utc>) -> AppResult<()> {
+    let project_id = p.id();
+    let st = status(txn, p).await?;
     if !st.all_received() {
         return Ok(());
     }
@@ -1054,8 +999,8 @@ async fn settle_tasks(txn: &DatabaseTransaction, actor: &Actor, project_id: i32,
         "系统自动完成：审定版 v{} 的 {n} 项设备全部到货并签收",
         st.baseline.list.version
     );
-    for code in ["order-and-ship", "goods-received"] {
-        complete_with_evidence(txn, actor, project_id, code, note.clone(), receipts.clone(), now).await?;
+    for m in [Milestone::OrderAndShip, Milestone::GoodsReceived] {
+        milestones::complete(txn, p, m, note.clone(), receipts.clone(), now).await?;
     }
     if st.all_accepted() {
         let mut evidence = vec![Evidence {
@@ -1067,7 +1012,7 @@ async fn settle_tasks(txn: &DatabaseTransaction, actor: &Actor, project_id: i32,
             href: format!("/api/projects/{project_id}/deviations/{}", d.id),
         }));
         let note = format!("系统自动完成：{n} 项设备全部到货并检验合格");
-        complete_with_evidence(txn, actor, project_id, "arrival-inspection", note, evidence, now).await?;
+        milestones::complete(txn, p, Milestone::ArrivalInspection, note, evidence, now).await?;
     }
     Ok(())
 }

@@ -224,6 +224,7 @@ async fn delivery(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let db = &state.db;
+    let p = super::access::grant::<super::access::Manage>(db, system, pid).await?;
     let day = |n: u64| signed + Days::new(n);
     let (_, tasks) = schedule::load(db, pid).await?;
     for (code, n) in [
@@ -278,7 +279,7 @@ async fn delivery(
     }
 
     // 设备到货: two shipments, serial numbers for the units that have them, signed receipts.
-    let base = arrival::baseline(db, pid).await?;
+    let base = arrival::baseline(db, &p).await?;
     let item = |name: &str| {
         base.items
             .iter()
@@ -304,8 +305,7 @@ async fn delivery(
     for (reference, by, arrived, names) in shipments {
         let s = arrival::create_shipment(
             db,
-            system,
-            pid,
+            &p,
             arrival::ShipmentInput {
                 reference: reference.into(),
                 dispatched_by: by.into(),
@@ -321,7 +321,7 @@ async fn delivery(
             arrived_on: Some(arrived),
             ..Default::default()
         };
-        arrival::update_shipment(db, system, pid, s.id, patch, now).await?;
+        arrival::update_shipment(db, &p, s.id, patch, now).await?;
         let lines = names
             .iter()
             .filter_map(|n| base.items.iter().find(|i| i.name == *n))
@@ -348,8 +348,8 @@ async fn delivery(
                 },
             })
             .collect();
-        arrival::receive(db, system, pid, s.id, lines, now).await?;
-        arrival::sign_receipt(db, system, pid, s.id, "陈志刚", Some(at(arrived, tz)), now).await?;
+        arrival::receive(db, &p, s.id, lines, now).await?;
+        arrival::sign_receipt(db, &p, s.id, "陈志刚", Some(at(arrived, tz)), now).await?;
     }
 
     // 到货检验: our self-check finds a scratched screen; it is replaced and passes; then the court's.
@@ -382,14 +382,14 @@ async fn delivery(
             })
             .collect(),
     };
-    let recorded = arrival::inspect(db, system, pid, own, now).await?;
+    let recorded = arrival::inspect(db, &p, own, now).await?;
     if let Some(d) = recorded.iter().find_map(|(_, d)| d.as_ref()) {
         let close = arrival::CloseInput {
             resolution: "replace".into(),
             note: "三星厂家更换新屏，序列号 QM55R-0A7781".into(),
             client_approver: None,
         };
-        arrival::close_deviation(db, system, pid, d.id, close, now).await?;
+        arrival::close_deviation(db, &p, d.id, close, now).await?;
     }
     let again = arrival::InspectionInput {
         round: "self".into(),
@@ -397,14 +397,14 @@ async fn delivery(
         inspected_at: Some(at(day(13), tz)),
         items: vec![check(monitor, "pass", None)],
     };
-    arrival::inspect(db, system, pid, again, now).await?;
+    arrival::inspect(db, &p, again, now).await?;
     let client = arrival::InspectionInput {
         round: "client".into(),
         witness: Some("刘芳".into()),
         inspected_at: Some(at(day(14), tz)),
         items: goods.iter().map(|&id| check(id, "pass", None)).collect(),
     };
-    arrival::inspect(db, system, pid, client, now).await?;
+    arrival::inspect(db, &p, client, now).await?;
 
     // 工程安装: every goods line installed (unit by unit where there are serial numbers) and
     // commissioned; the functional tests are next.
@@ -482,7 +482,7 @@ async fn delivery(
             firmware: "",
         },
     ];
-    let units = arrival::units(db, pid).await?;
+    let units = arrival::units(db, &p).await?;
     for site in installs {
         let id = item(site.item);
         for (n, unit) in units.iter().filter(|u| u.item_id == id).enumerate() {
@@ -500,7 +500,7 @@ async fn delivery(
                 commissioned_on: Some(day(20)),
                 ..Default::default()
             };
-            installation::create(db, system, pid, input, now).await?;
+            installation::create(db, &p, input, now).await?;
         }
     }
 

@@ -3,9 +3,7 @@
 use chrono::{DateTime, Utc};
 use std::{collections::HashMap, ops::ControlFlow, sync::Arc};
 
-use entity::{
-    change_notice, client_contact, equipment_decision, equipment_item, equipment_list, project_member, task, user,
-};
+use entity::{change_notice, client_contact, equipment_decision, equipment_item, equipment_list, project_member, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder,
@@ -16,13 +14,13 @@ use super::{
     access::{self, Need},
     auth::sha256_hex,
     history::{self, Change},
-    schedule::{self, TaskAction},
+    milestones::{self, Milestone},
 };
 use crate::{
     db::begin_write,
     domain::{
         reconcile::{Difference, Line, normalise, reconcile},
-        types::{ListKind, TaskStatus, required_text},
+        types::{ListKind, required_text},
     },
     error::{AppError, AppResult},
     import::{Field, ItemSink, ParsedItem, ParsedList, grid, parse_list, stream_list},
@@ -487,7 +485,7 @@ pub async fn approve(
     now: DateTime<Utc>,
 ) -> AppResult<equipment_list::Model> {
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::Manage).await?;
+    let p = access::grant::<access::Manage>(&txn, actor, project_id).await?;
     let list = list_of(&txn, project_id, list_id).await?;
     if list.kind != ListKind::Approved.as_str() {
         return Err(AppError::Conflict(format!(
@@ -499,7 +497,7 @@ pub async fn approve(
     if list.approved_at.is_some() {
         return Err(AppError::Conflict(format!("list {list_id} is approved already")));
     }
-    if super::arrival::has_records(&txn, project_id).await? {
+    if super::arrival::has_records(&txn, &p).await? {
         return Err(AppError::Conflict(format!(
             "arrivals are recorded against the approved baseline; list {list_id} cannot replace it"
         )));
@@ -509,15 +507,8 @@ pub async fn approve(
     m.approved_at = Set(Some(now));
     m.approved_by = Set(actor.id);
     let approved = m.update(&txn).await?;
-    let task = task::Entity::find()
-        .filter(task::Column::ProjectId.eq(project_id))
-        .filter(task::Column::Code.eq("equipment-list"))
-        .one(&txn)
-        .await?;
-    if let Some(task) = task.filter(|t| t.status != TaskStatus::Done.as_str()) {
-        let note = format!("{} v{version} 已审定", ListKind::Approved.label_zh());
-        schedule::apply_task_action(&txn, actor, task, TaskAction::Complete, Some(note), now, now).await?;
-    }
+    let note = format!("{} v{version} 已审定", ListKind::Approved.label_zh());
+    milestones::complete(&txn, &p, Milestone::EquipmentList, note, Vec::new(), now).await?;
     history::record(
         &txn,
         actor,

@@ -5,17 +5,18 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use std::net::IpAddr;
 
-use entity::{installation, project_member, received_unit};
+use entity::{installation, project_member, received_unit, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter, QueryOrder,
 };
+use std::collections::HashMap;
 
 use super::{
-    Actor,
-    access::{self, Need},
-    arrival::{self, Evidence, complete_with_evidence, start_task},
+    access::{Granted, MayRead, MayRecordWork},
+    arrival,
     history::{self, Change},
+    milestones::{self, Evidence, Milestone},
 };
 use crate::{
     db::begin_write,
@@ -43,8 +44,9 @@ pub struct InstallationInput {
     pub commissioned_on: Option<NaiveDate>,
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn list(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<installation::Model>> {
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn list(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> AppResult<Vec<installation::Model>> {
+    let project_id = p.id();
     Ok(installation::Entity::find()
         .filter(installation::Column::ProjectId.eq(project_id))
         .order_by_asc(installation::Column::Id)
@@ -102,17 +104,16 @@ fn commissioning(
     Ok(Some(c))
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn create(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayRecordWork>,
     input: InstallationInput,
     now: DateTime<Utc>,
 ) -> AppResult<installation::Model> {
+    let (actor, project_id) = (p.actor(), p.id());
     // Access first: a caller who may not do this learns nothing from validation.
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::RecordWork).await?;
     let item_id = input
         .item_id
         .ok_or_else(|| AppError::invalid("item_id", "item_id: required"))?;
@@ -146,7 +147,7 @@ pub async fn create(
         (None, Some(me)) => check_engineer(&txn, project_id, me).await.ok().map(|_| me),
         (None, None) => None,
     };
-    let st = arrival::status(&txn, project_id).await?;
+    let st = arrival::status(&txn, p).await?;
     let item = st.item(item_id)?;
     if item.service {
         return Err(AppError::invalid(
@@ -157,7 +158,7 @@ pub async fn create(
             ),
         ));
     }
-    let existing = list(&txn, project_id).await?;
+    let existing = list(&txn, p).await?;
     let installed: f64 = existing
         .iter()
         .filter(|i| i.item_id == item_id)
@@ -245,25 +246,25 @@ pub async fn create(
         ],
     )
     .await?;
-    start_task(&txn, actor, project_id, "installation", now).await?;
+    milestones::start(&txn, p, Milestone::Installation, now).await?;
     if result != Commissioning::Pending {
-        start_task(&txn, actor, project_id, "commissioning", now).await?;
+        milestones::start(&txn, p, Milestone::Commissioning, now).await?;
     }
-    settle_tasks(&txn, actor, project_id, now).await?;
+    settle_tasks(&txn, p, now).await?;
     txn.commit().await?;
     Ok(saved)
 }
 
 /// Changes the location, configuration or commissioning result of an installation record.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn update(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayRecordWork>,
     id: i32,
     input: InstallationInput,
     now: DateTime<Utc>,
 ) -> AppResult<installation::Model> {
+    let (actor, project_id) = (p.actor(), p.id());
     if input.item_id.is_some() || input.serial.is_some() || input.quantity.is_some() {
         return Err(AppError::invalid(
             "item_id",
@@ -271,7 +272,6 @@ pub async fn update(
         ));
     }
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::RecordWork).await?;
     let old = installation::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -343,7 +343,7 @@ pub async fn update(
         );
         m.commissioning = Set(c.as_str().into());
         if c != Commissioning::Pending {
-            start_task(&txn, actor, project_id, "commissioning", now).await?;
+            milestones::start(&txn, p, Milestone::Commissioning, now).await?;
         }
         m.commissioned_on = Set(Some(input.commissioned_on.unwrap_or(now.date_naive())));
     }
@@ -351,14 +351,15 @@ pub async fn update(
     m.updated_at = Set(now);
     let saved = m.update(&txn).await?;
     history::record(&txn, actor, now, changes).await?;
-    settle_tasks(&txn, actor, project_id, now).await?;
+    settle_tasks(&txn, p, now).await?;
     txn.commit().await?;
     Ok(saved)
 }
 
-async fn settle_tasks(txn: &DatabaseTransaction, actor: &Actor, project_id: i32, now: DateTime<Utc>) -> AppResult<()> {
-    let st = arrival::status(txn, project_id).await?;
-    let records = list(txn, project_id).await?;
+async fn settle_tasks(txn: &DatabaseTransaction, p: &Granted<impl MayRecordWork>, now: DateTime<Utc>) -> AppResult<()> {
+    let project_id = p.id();
+    let st = arrival::status(txn, p).await?;
+    let records = list(txn, p).await?;
     let all_installed = st.items.iter().filter(|s| !s.service).all(|s| {
         let installed: f64 = records
             .iter()
@@ -377,10 +378,92 @@ async fn settle_tasks(txn: &DatabaseTransaction, actor: &Actor, project_id: i32,
         href: format!("/api/projects/{project_id}/installations"),
     }];
     let note = format!("系统自动完成：{n} 项设备全部安装");
-    complete_with_evidence(txn, actor, project_id, "installation", note, evidence.clone(), now).await?;
+    milestones::complete(txn, p, Milestone::Installation, note, evidence.clone(), now).await?;
     if records.iter().all(|r| r.commissioning == Commissioning::Pass.as_str()) {
         let note = format!("系统自动完成：{} 条安装记录全部调试合格", records.len());
-        complete_with_evidence(txn, actor, project_id, "commissioning", note, evidence, now).await?;
+        milestones::complete(txn, p, Milestone::Commissioning, note, evidence, now).await?;
     }
     Ok(())
+}
+
+/// An installation record as a list shows it: with its item, unit serial and engineer's name.
+pub struct InstallationRow {
+    pub id: i32,
+    pub item_id: i32,
+    pub category: Option<String>,
+    pub seq: Option<String>,
+    pub name: String,
+    pub model: Option<String>,
+    pub serial: Option<String>,
+    pub quantity: f64,
+    pub location: String,
+    pub installed_on: NaiveDate,
+    pub engineer_id: Option<i32>,
+    pub engineer: Option<String>,
+    pub ip_address: Option<String>,
+    pub firmware: Option<String>,
+    pub config_notes: Option<String>,
+    /// pending, passed or failed.
+    pub commissioning: String,
+    pub commissioning_note: Option<String>,
+    pub commissioned_on: Option<NaiveDate>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Installation records joined with their items, units and engineers, in baseline order.
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn rows(
+    db: &impl ConnectionTrait,
+    p: &Granted<impl MayRead>,
+    only: Option<i32>,
+) -> AppResult<Vec<InstallationRow>> {
+    let records: Vec<installation::Model> = list(db, p)
+        .await?
+        .into_iter()
+        .filter(|r| only.is_none_or(|id| r.id == id))
+        .collect();
+    let base = arrival::baseline(db, p).await?;
+    let units = arrival::units(db, p).await?;
+    let ids: Vec<i32> = records.iter().filter_map(|r| r.engineer_id).collect();
+    let names: HashMap<i32, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    let mut rows: Vec<(i32, InstallationRow)> = records
+        .into_iter()
+        .map(|r| {
+            let item = base.items.iter().find(|i| i.id == r.item_id);
+            let position = item.map_or(i32::MAX, |i| i.position);
+            let dto = InstallationRow {
+                id: r.id,
+                item_id: r.item_id,
+                category: item.and_then(|i| i.category.clone()),
+                seq: item.and_then(|i| i.seq.clone()),
+                name: item.map(|i| i.name.clone()).unwrap_or_default(),
+                model: item.and_then(|i| i.model.clone()),
+                serial: r
+                    .unit_id
+                    .and_then(|u| units.iter().find(|x| x.id == u))
+                    .and_then(|u| u.serial.clone()),
+                quantity: r.quantity,
+                location: r.location,
+                installed_on: r.installed_on,
+                engineer: r.engineer_id.and_then(|e| names.get(&e).cloned()),
+                engineer_id: r.engineer_id,
+                ip_address: r.ip_address,
+                firmware: r.firmware,
+                config_notes: r.config_notes,
+                commissioning: r.commissioning,
+                commissioning_note: r.commissioning_note,
+                commissioned_on: r.commissioned_on,
+                updated_at: r.updated_at,
+            };
+            (position, dto)
+        })
+        .collect();
+    rows.sort_by_key(|(p, d)| (*p, d.id));
+    Ok(rows.into_iter().map(|(_, d)| d).collect())
 }

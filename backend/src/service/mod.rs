@@ -10,6 +10,7 @@ pub mod equipment;
 pub mod feeds;
 pub mod history;
 pub mod installation;
+pub mod milestones;
 pub mod plans;
 pub mod projects;
 pub mod schedule;

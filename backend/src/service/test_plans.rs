@@ -15,10 +15,10 @@ use serde_json::json;
 
 use super::{
     Actor, access,
-    access::Need,
-    arrival,
+    access::{Need, WorkAccess},
     audit::{self, Event},
     auth::sha256_hex,
+    milestones::{self, Milestone},
     projects::timezone_of,
 };
 use crate::{
@@ -38,7 +38,6 @@ use crate::{
 /// The page number the 预验收证书 is signed as.
 pub const CERTIFICATE: i32 = 0;
 /// The installation phase's task the plan carries out.
-const FUNCTIONAL_TEST: &str = "functional-test";
 
 /// A test plan with everything on it.
 #[derive(Debug, Clone)]
@@ -807,7 +806,8 @@ pub async fn record_result(
     item.recorded_at = Set(Some(now));
     let item = item.update(&txn).await?;
     checked(&txn, &project, plan_id).await?;
-    arrival::start_task(&txn, actor, project_id, FUNCTIONAL_TEST, now).await?;
+    let p = WorkAccess::vouched(project, actor);
+    milestones::start(&txn, &p, Milestone::FunctionalTest, now).await?;
     txn.commit().await?;
     Ok(item)
 }
@@ -1310,7 +1310,7 @@ pub(crate) async fn complete_when_certified(
     {
         return Ok(());
     }
-    let evidence = vec![arrival::Evidence {
+    let evidence = vec![milestones::Evidence {
         label: format!("{} 预验收证书", data.plan.title),
         href: format!("/api/projects/{}/test-plans/{}", data.project.id, data.plan.id),
     }];
@@ -1318,5 +1318,6 @@ pub(crate) async fn complete_when_certified(
         "预验收证书 signed by both parties ({} pages)",
         data.page_numbers().len()
     );
-    arrival::complete_with_evidence(txn, actor, data.project.id, FUNCTIONAL_TEST, note, evidence, now).await
+    let p = WorkAccess::vouched(data.project.clone(), actor);
+    milestones::complete(txn, &p, Milestone::FunctionalTest, note, evidence, now).await
 }
