@@ -19,6 +19,9 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     service::plans::sync_builtin(&db, &templates, Utc::now())
         .await
         .map_err(|e| anyhow::anyhow!("failed to install the shipped plans: {e}"))?;
+    service::plans::report_missing_milestones(&db)
+        .await
+        .map_err(|e| anyhow::anyhow!("failed to read the plans: {e}"))?;
     Ok(AppState {
         db,
         mailer,

@@ -284,3 +284,62 @@ async fn tasks_start_complete_and_reopen_and_a_phase_is_done_when_its_tasks_are(
     .await
     .expect(403);
 }
+
+#[tokio::test]
+async fn a_plan_without_a_milestone_task_is_reported_at_start_and_when_added() {
+    // A shipped-plan directory with a plan that has no 设备到货签收 (goods-received) task.
+    let dir = std::env::temp_dir().join(format!("jiaofu-plans-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("plans")).expect("plans dir");
+    std::fs::write(
+        dir.join("plans/lean.toml"),
+        r#"code = "lean"
+name = "精简计划"
+day_basis = "calendar"
+
+[[phases]]
+code = "p1"
+name = "前期准备"
+offset_days = 7
+tasks = [{ code = "equipment-list", name = "设备清单确定" }]
+"#,
+    )
+    .expect("plan file");
+    let templates = dir.clone();
+    let app = jiaofu_tests::spawn_app_with(move |s| s.templates_dir = Some(templates)).await;
+    let log = jiaofu_tests::logs();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("WARN") && l.contains("plan 'lean' has no task 'goods-received'")),
+        "the start-up log names the plan and the task:\n{log}"
+    );
+
+    let added = app
+        .post(
+            "/api/plans",
+            &app.admin,
+            json!({
+                "code": "no-arrival",
+                "name": "无到货计划",
+                "day_basis": "calendar",
+                "phases": [{"code": "p1", "name": "前期准备", "offset_days": 7,
+                            "tasks": [{"code": "t1", "name": "协议签定"}]}]
+            }),
+        )
+        .await
+        .expect(200);
+    let warnings: Vec<&str> = added["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter_map(|w| w.as_str())
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("'goods-received'") && w.contains("no-arrival")),
+        "{warnings:?}"
+    );
+    let shipped = app.get("/api/plans/default", &app.admin).await.expect(200);
+    assert_eq!(shipped["warnings"], json!([]), "the shipped plan has every milestone");
+    let _ = std::fs::remove_dir_all(dir);
+}

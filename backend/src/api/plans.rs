@@ -32,13 +32,18 @@ struct PlanDto {
     created_at: DateTime<Utc>,
     /// Phases, tasks and offsets.
     definition: PlanDefinition,
+    /// What the plan lacks: each milestone task (e.g. goods-received) it has no task for, which
+    /// therefore will not start or complete itself from recorded work. Empty when complete.
+    warnings: Vec<String>,
 }
 
 impl TryFrom<entity::plan::Model> for PlanDto {
     type Error = AppError;
     fn try_from(m: entity::plan::Model) -> Result<Self, AppError> {
+        let definition = plans::definition(&m)?;
         Ok(Self {
-            definition: plans::definition(&m)?,
+            warnings: crate::service::milestones::missing_in(&definition),
+            definition,
             code: m.code,
             name: m.name,
             builtin: m.builtin,

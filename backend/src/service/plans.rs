@@ -47,6 +47,17 @@ pub async fn sync_builtin(db: &DatabaseConnection, templates: &Templates, now: D
     Ok(())
 }
 
+/// Logs a warning for each plan that lacks a milestone task (see `milestones`).
+#[tracing::instrument(skip_all)]
+pub async fn report_missing_milestones(db: &impl ConnectionTrait) -> AppResult<()> {
+    for model in list(db).await? {
+        for warning in super::milestones::missing_in(&definition(&model)?) {
+            tracing::warn!(plan = %model.code, "{warning}");
+        }
+    }
+    Ok(())
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn find(db: &impl ConnectionTrait, code: &str) -> AppResult<Option<plan::Model>> {
     Ok(plan::Entity::find().filter(plan::Column::Code.eq(code)).one(db).await?)
