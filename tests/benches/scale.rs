@@ -104,13 +104,11 @@ async fn throughput(urls: Vec<String>, token: Option<String>, clients: usize, se
                 if let Some(t) = &token {
                     req = req.bearer_auth(t);
                 }
-                match req.send().await {
-                    Ok(r) if r.status().is_success() => {
-                        if r.bytes().await.is_ok() {
-                            done += 1;
-                        }
-                    }
-                    _ => {}
+                if let Ok(r) = req.send().await
+                    && r.status().is_success()
+                    && r.bytes().await.is_ok()
+                {
+                    done += 1;
                 }
                 i += 1;
             }

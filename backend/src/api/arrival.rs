@@ -767,8 +767,8 @@ impl ArrivalApi {
 
 impl ArrivalApi {
     async fn detail(&self, p: &Granted<impl MayRead>, shipment_id: i32) -> ApiResult<Json<ShipmentDto>> {
-        let s = arrival::shipment_of(&self.state.db, &p, shipment_id).await?;
-        let units = arrival::units(&self.state.db, &p).await?;
+        let s = arrival::shipment_of(&self.state.db, p, shipment_id).await?;
+        let units = arrival::units(&self.state.db, p).await?;
         let units = units
             .iter()
             .filter(|u| u.shipment_id == shipment_id)

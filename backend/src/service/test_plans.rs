@@ -37,7 +37,6 @@ use crate::{
 
 /// The page number the 预验收证书 is signed as.
 pub const CERTIFICATE: i32 = 0;
-/// The installation phase's task the plan carries out.
 
 /// A test plan with everything on it.
 #[derive(Debug, Clone)]
