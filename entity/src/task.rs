@@ -7,6 +7,11 @@ pub struct Model {
     pub id: i32,
     pub project_id: i32,
     pub phase_id: i32,
+    /// The phase's code, copied (it never changes) so that open deadlines count per phase without a join.
+    pub phase_code: String,
+    /// Whether the project is active (in delivery), kept by `projects::update`: only then do its
+    /// open tasks count as deadlines.
+    pub project_active: bool,
     pub seq: i32,
     pub code: String,
     pub name: String,

@@ -13,6 +13,7 @@ mod m20261125_000009_test_plans;
 mod m20261130_000010_throttle;
 mod m20261130_000011_indexes;
 mod m20261130_000012_deadlines;
+mod m20261130_000013_open_deadlines;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_throttle::Migration),
             Box::new(m20261130_000011_indexes::Migration),
             Box::new(m20261130_000012_deadlines::Migration),
+            Box::new(m20261130_000013_open_deadlines::Migration),
         ]
     }
 }

@@ -372,3 +372,79 @@ async fn an_engineer_moves_the_tasks_assigned_to_them_and_no_other() {
     .await
     .expect(403);
 }
+
+/// Walks every operation under `/projects/{id}` with `token`; returns the calls whose status is
+/// not `expected`, and how many were walked. `writes_only` skips reads.
+async fn walk_project_operations(
+    app: &TestApp,
+    spec: &Value,
+    ids: &Ids,
+    token: &str,
+    writes_only: bool,
+    expected: u16,
+) -> (Vec<String>, usize) {
+    let mut wrong = Vec::new();
+    let mut walked = 0;
+    for (path, ops) in spec["paths"].as_object().expect("paths") {
+        if !path.starts_with("/projects/{id}") {
+            continue;
+        }
+        for (method, op) in ops.as_object().expect("operations") {
+            if writes_only && method == "get" {
+                continue;
+            }
+            let status = call(app, spec, path, method, op, ids, token).await;
+            walked += 1;
+            if status != expected {
+                wrong.push(format!(
+                    "{} {path} ({}): {status}",
+                    method.to_uppercase(),
+                    op["operationId"].as_str().unwrap_or_default()
+                ));
+            }
+        }
+    }
+    (wrong, walked)
+}
+
+#[tokio::test]
+async fn every_project_operation_is_not_found_for_whoever_is_not_on_the_project_and_forbidden_to_a_viewer_who_writes() {
+    let app = spawn_app().await;
+    let project = app.project("P-WALK", "2026-11-02").await["id"].as_i64().expect("id");
+    let spec = app.get("/api/openapi.json", &app.admin).await.expect(200);
+    let schedule = app
+        .get(&format!("/api/projects/{project}/schedule"), &app.admin)
+        .await
+        .expect(200);
+    let ids = Ids {
+        project,
+        task: schedule["phases"][0]["tasks"][0]["id"].as_i64().expect("a task"),
+    };
+    let mut report = Vec::new();
+    // A manager and an engineer of another project: the project does not exist for them.
+    let other = app.project("P-OTHER", "2026-11-02").await["id"].as_i64().expect("id");
+    for (name, account, member) in [("qian.pm", "manager", "pm"), ("sun.eng", "engineer", "engineer")] {
+        let (id, token) = app.user(name, account).await;
+        app.post(
+            &format!("/api/projects/{other}/members"),
+            &app.admin,
+            json!({"user_id": id, "role": member}),
+        )
+        .await
+        .expect(200);
+        let (wrong, walked) = walk_project_operations(&app, &spec, &ids, &token, false, 404).await;
+        assert!(walked > 50, "only {walked} project operations walked");
+        report.extend(wrong.into_iter().map(|w| format!("{account} (not a member): {w}")));
+    }
+    // A viewer reads every project and changes none.
+    let (_, viewer) = app.user("zhou.view", "viewer").await;
+    let (wrong, walked) = walk_project_operations(&app, &spec, &ids, &viewer, true, 403).await;
+    assert!(walked > 30, "only {walked} project writes walked");
+    report.extend(wrong.into_iter().map(|w| format!("viewer: {w}")));
+    assert!(
+        report.is_empty(),
+        "{} calls answered otherwise:\n{}",
+        report.len(),
+        report.join("\n")
+    );
+}

@@ -1,5 +1,7 @@
 //! The project's forms as Word documents, the document register and its distribution log, and
 //! the work log.
+use super::grant;
+use crate::service::access::{Manage, Read, RecordWork};
 use chrono::{DateTime, NaiveDate, Utc};
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
@@ -8,7 +10,7 @@ use poem_openapi::{
 };
 
 use super::types::{DateText, OneOf, Readiness};
-use super::{ApiTags, BearerAuth, actor};
+use super::{ApiTags, BearerAuth};
 use crate::{
     error::{ApiResult, AppError},
     service::documents::{self, CopyInput, WorkLogInput},
@@ -283,9 +285,9 @@ impl DocumentsApi {
         /// Project id.
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<FormDto>>> {
-        let me = actor(&self.state, &auth).await?;
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
         let house = self.state.settings.house();
-        let forms = documents::forms(&self.state.db, &me, &house, id.0).await?;
+        let forms = documents::forms(&self.state.db, &p, &house).await?;
         Ok(Json(
             forms
                 .iter()
@@ -330,13 +332,13 @@ impl DocumentsApi {
         /// An issued version.
         version: Query<Option<i32>>,
     ) -> ApiResult<DocxResponse> {
-        let me = actor(&self.state, &auth).await?;
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
         let key = file
             .0
             .strip_suffix(".docx")
             .ok_or_else(|| AppError::not_found(format!("'{}': ask for <form>.docx", file.0)))?;
         let house = self.state.settings.house();
-        let doc = documents::download(&self.state.db, &me, &house, id.0, key, version.0).await?;
+        let doc = documents::download(&self.state.db, &p, &house, key, version.0).await?;
         let status = if doc.issued.is_some() { "issued" } else { "draft" };
         Ok(DocxResponse::Ok(
             Binary(doc.bytes),
@@ -364,9 +366,9 @@ impl DocumentsApi {
         /// The form's key, e.g. inspection-record.
         form: Path<String>,
     ) -> ApiResult<IssueResponse> {
-        let me = actor(&self.state, &auth).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
         let house = self.state.settings.house();
-        let (doc, created) = documents::issue(&self.state.db, &me, &house, id.0, &form.0, Utc::now()).await?;
+        let (doc, created) = documents::issue(&self.state.db, &p, &house, &form.0, Utc::now()).await?;
         let dto = issued_dto(id.0, &doc);
         Ok(if created {
             IssueResponse::Created(Json(dto))
@@ -385,8 +387,8 @@ impl DocumentsApi {
         /// Project id.
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<IssuedDto>>> {
-        let me = actor(&self.state, &auth).await?;
-        let docs = documents::register(&self.state.db, &me, id.0).await?;
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
+        let docs = documents::register(&self.state.db, &p).await?;
         Ok(Json(docs.iter().map(|d| issued_dto(id.0, d)).collect()))
     }
 
@@ -407,12 +409,11 @@ impl DocumentsApi {
         did: Path<i32>,
         body: Json<CopyRequest>,
     ) -> ApiResult<Json<CopyDto>> {
-        let me = actor(&self.state, &auth).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
         let b = body.0;
         let copy = documents::record_copy(
             &self.state.db,
-            &me,
-            id.0,
+            &p,
             did.0,
             CopyInput {
                 recipient: b.recipient,
@@ -441,8 +442,8 @@ impl DocumentsApi {
         /// Issued document id (from the register).
         did: Path<i32>,
     ) -> ApiResult<Json<Vec<CopyDto>>> {
-        let me = actor(&self.state, &auth).await?;
-        let copies = documents::copies(&self.state.db, &me, id.0, did.0).await?;
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
+        let copies = documents::copies(&self.state.db, &p, did.0).await?;
         Ok(Json(copies.into_iter().map(CopyDto::from).collect()))
     }
 
@@ -465,8 +466,8 @@ impl DocumentsApi {
         cid: Path<i32>,
         body: Json<LostRequest>,
     ) -> ApiResult<Json<CopyDto>> {
-        let me = actor(&self.state, &auth).await?;
-        let copy = documents::report_lost(&self.state.db, &me, id.0, did.0, cid.0, &body.0.note, Utc::now()).await?;
+        let p = grant::<RecordWork>(&self.state, &auth, id.0).await?;
+        let copy = documents::report_lost(&self.state.db, &p, did.0, cid.0, &body.0.note, Utc::now()).await?;
         Ok(Json(copy.into()))
     }
 
@@ -478,8 +479,8 @@ impl DocumentsApi {
         /// Project id.
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<WorkLogDto>>> {
-        let me = actor(&self.state, &auth).await?;
-        let logs = documents::work_log(&self.state.db, &me, id.0).await?;
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
+        let logs = documents::work_log(&self.state.db, &p).await?;
         Ok(Json(logs.into_iter().map(WorkLogDto::from).collect()))
     }
 
@@ -494,12 +495,11 @@ impl DocumentsApi {
         id: Path<i32>,
         body: Json<WorkLogRequest>,
     ) -> ApiResult<Json<WorkLogDto>> {
-        let me = actor(&self.state, &auth).await?;
+        let p = grant::<RecordWork>(&self.state, &auth, id.0).await?;
         let b = body.0;
         let log = documents::add_work_log(
             &self.state.db,
-            &me,
-            id.0,
+            &p,
             WorkLogInput {
                 work_date: b.work_date.into(),
                 people: b.people,

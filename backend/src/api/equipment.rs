@@ -1,17 +1,16 @@
+use super::grant;
+use crate::service::access::{Manage, Read};
 use chrono::{DateTime, Utc};
 use entity::{equipment_item, equipment_list};
 use poem_openapi::{Multipart, Object, OpenApi, param::Path, payload::Json, types::multipart::Upload};
 
 use super::types::OneOf;
-use super::{ApiTags, BearerAuth, actor, middleware::checked_text};
+use super::{ApiTags, BearerAuth, middleware::checked_text};
 use crate::domain::types as kinds;
 use crate::{
     error::{ApiResult, AppError},
     import::grid::column_name,
-    service::{
-        access::{self, Need},
-        equipment::{self, ImportRequest},
-    },
+    service::equipment::{self, ImportRequest},
     state::AppState,
 };
 
@@ -323,8 +322,8 @@ impl EquipmentApi {
         id: Path<i32>,
         form: ImportForm,
     ) -> ApiResult<Json<ImportResult>> {
-        let me = actor(&self.state, &auth).await?;
-        equipment::may_import(&self.state.db, &me, id.0).await?;
+        // Access first: the upload's fields are read only for someone who may import.
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
         let file_name = checked_text("file", form.file.file_name().unwrap_or("upload.xlsx").to_string())?;
         let kind = checked_text("kind", form.kind.into())?;
         let sheet = form.sheet.map(|s| checked_text("sheet", s)).transpose()?;
@@ -361,8 +360,7 @@ impl EquipmentApi {
         };
         let outcome = equipment::import(
             &self.state.db,
-            &me,
-            id.0,
+            &p,
             ImportRequest {
                 kind,
                 file_name,
@@ -418,10 +416,9 @@ impl EquipmentApi {
         /// Project id.
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<ListDto>>> {
-        let me = actor(&self.state, &auth).await?;
-        access::project(&self.state.db, &me, id.0, Need::Read).await?;
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
         Ok(Json(
-            equipment::lists(&self.state.db, id.0)
+            equipment::lists(&self.state.db, &p)
                 .await?
                 .iter()
                 .map(ListDto::from)
@@ -445,9 +442,8 @@ impl EquipmentApi {
         /// Project id.
         id: Path<i32>,
     ) -> ApiResult<Json<ReconciliationDto>> {
-        let me = actor(&self.state, &auth).await?;
-        access::project(&self.state.db, &me, id.0, Need::Read).await?;
-        let r = equipment::reconciliation(&self.state.db, id.0).await?;
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
+        let r = equipment::reconciliation(&self.state.db, &p).await?;
         let differences = r
             .differences
             .iter()
@@ -489,9 +485,8 @@ impl EquipmentApi {
         /// The later list.
         to: Path<i32>,
     ) -> ApiResult<Json<Vec<DifferenceDto>>> {
-        let me = actor(&self.state, &auth).await?;
-        access::project(&self.state.db, &me, id.0, Need::Read).await?;
-        let (from_items, to_items, differences) = equipment::diff(&self.state.db, id.0, list_id.0, to.0).await?;
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
+        let (from_items, to_items, differences) = equipment::diff(&self.state.db, &p, list_id.0, to.0).await?;
         Ok(Json(
             differences
                 .iter()
@@ -515,17 +510,8 @@ impl EquipmentApi {
         id: Path<i32>,
         body: Json<DecisionInput>,
     ) -> ApiResult<crate::api::NoContent> {
-        let me = actor(&self.state, &auth).await?;
-        equipment::decide(
-            &self.state.db,
-            &me,
-            id.0,
-            &body.key,
-            &body.reason,
-            &body.decision,
-            Utc::now(),
-        )
-        .await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
+        equipment::decide(&self.state.db, &p, &body.key, &body.reason, &body.decision, Utc::now()).await?;
         Ok(crate::api::NoContent::Done)
     }
 
@@ -544,8 +530,8 @@ impl EquipmentApi {
         /// Project id.
         id: Path<i32>,
     ) -> ApiResult<Json<ChangeNoticeDto>> {
-        let me = actor(&self.state, &auth).await?;
-        let (notice, recipients) = equipment::issue_change_notice(&self.state, &me, id.0, Utc::now()).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
+        let (notice, recipients) = equipment::issue_change_notice(&self.state, &p, Utc::now()).await?;
         Ok(Json(ChangeNoticeDto {
             id: notice.id,
             number: notice.number,
@@ -570,8 +556,8 @@ impl EquipmentApi {
         /// Equipment list id (kind approved).
         list_id: Path<i32>,
     ) -> ApiResult<Json<ListDto>> {
-        let me = actor(&self.state, &auth).await?;
-        let list = equipment::approve(&self.state.db, &me, id.0, list_id.0, Utc::now()).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
+        let list = equipment::approve(&self.state.db, &p, list_id.0, Utc::now()).await?;
         Ok(Json((&list).into()))
     }
 
@@ -589,10 +575,9 @@ impl EquipmentApi {
         /// Equipment list id.
         list_id: Path<i32>,
     ) -> ApiResult<Json<ListWithItems>> {
-        let me = actor(&self.state, &auth).await?;
-        access::project(&self.state.db, &me, id.0, Need::Read).await?;
-        let list = equipment::list_of(&self.state.db, id.0, list_id.0).await?;
-        let items = equipment::items(&self.state.db, list.id).await?;
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
+        let list = equipment::list_of(&self.state.db, &p, list_id.0).await?;
+        let items = equipment::items(&self.state.db, &list).await?;
         Ok(Json(ListWithItems {
             list: (&list).into(),
             items: items.iter().map(ItemDto::from).collect(),

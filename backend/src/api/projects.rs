@@ -1,5 +1,7 @@
 use std::collections::HashMap;
 
+use super::grant;
+use crate::service::access::{Granted, Manage, MayRead, Read};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{client_contact, history, project, project_member, user};
 use poem_openapi::{
@@ -15,7 +17,6 @@ use crate::domain::types as kinds;
 use crate::{
     error::ApiResult,
     service::{
-        access::{self, Need},
         history as history_service, plans,
         projects::{self, ContactInput, NewProject, ProjectChanges, ProjectFilter},
     },
@@ -39,13 +40,13 @@ impl ProjectsApi {
             .collect())
     }
 
-    async fn detail(&self, project: project::Model) -> ApiResult<Json<ProjectDetail>> {
+    async fn detail(&self, p: &Granted<impl MayRead>) -> ApiResult<Json<ProjectDetail>> {
         let db = &self.state.db;
-        let members = projects::members(db, project.id).await?;
-        let contacts = projects::contacts(db, project.id).await?;
-        let plan = projects::plan_of(db, &project).await?;
+        let members = projects::members(db, p).await?;
+        let contacts = projects::contacts(db, p).await?;
+        let plan = projects::plan_of(db, p.project()).await?;
         Ok(Json(ProjectDetail {
-            project: ProjectDto::new(project, plan.code),
+            project: ProjectDto::new(p.project().clone(), plan.code),
             members: members.into_iter().map(MemberDto::from).collect(),
             contacts: contacts.into_iter().map(ContactDto::from).collect(),
         }))
@@ -413,7 +414,7 @@ impl ProjectsApi {
             Utc::now(),
         )
         .await?;
-        self.detail(created).await
+        self.detail(&grant::<Read>(&self.state, &auth, created.id).await?).await
     }
 
     /// List projects
@@ -491,9 +492,7 @@ impl ProjectsApi {
         /// Project id.
         id: Path<i32>,
     ) -> ApiResult<Json<ProjectDetail>> {
-        let me = actor(&self.state, &auth).await?;
-        let project = access::project(&self.state.db, &me, id.0, Need::Read).await?;
-        self.detail(project).await
+        self.detail(&grant::<Read>(&self.state, &auth, id.0).await?).await
     }
 
     /// Change a project
@@ -505,13 +504,12 @@ impl ProjectsApi {
         id: Path<i32>,
         body: Json<UpdateProject>,
     ) -> ApiResult<Json<ProjectDetail>> {
-        let me = actor(&self.state, &auth).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
         let b = body.0;
         let updated = projects::update(
             &self.state.db,
             &self.state.templates,
-            &me,
-            id.0,
+            &p,
             ProjectChanges {
                 name: b.name,
                 client_name: b.client_name,
@@ -527,7 +525,7 @@ impl ProjectsApi {
             Utc::now(),
         )
         .await?;
-        self.detail(updated).await
+        self.detail(&p.with_project(updated)).await
     }
 
     /// Project history
@@ -549,9 +547,8 @@ impl ProjectsApi {
         #[oai(default, validator(maximum(value = "1000000000")))]
         offset: Query<u64>,
     ) -> ApiResult<Json<Vec<HistoryEntry>>> {
-        let me = actor(&self.state, &auth).await?;
-        access::project(&self.state.db, &me, id.0, Need::Read).await?;
-        let rows = history_service::list(&self.state.db, id.0, limit.0, offset.0).await?;
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
+        let rows = history_service::list(&self.state.db, &p, limit.0, offset.0).await?;
         Ok(Json(rows.into_iter().map(Into::into).collect()))
     }
 
@@ -563,10 +560,9 @@ impl ProjectsApi {
         /// Project id.
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<MemberDto>>> {
-        let me = actor(&self.state, &auth).await?;
-        access::project(&self.state.db, &me, id.0, Need::Read).await?;
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
         Ok(Json(
-            projects::members(&self.state.db, id.0)
+            projects::members(&self.state.db, &p)
                 .await?
                 .into_iter()
                 .map(Into::into)
@@ -583,8 +579,8 @@ impl ProjectsApi {
         id: Path<i32>,
         body: Json<AddMember>,
     ) -> ApiResult<Json<MemberDto>> {
-        let me = actor(&self.state, &auth).await?;
-        let m = projects::add_member(&self.state.db, &me, id.0, body.user_id, &body.role, Utc::now()).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
+        let m = projects::add_member(&self.state.db, &p, body.user_id, &body.role, Utc::now()).await?;
         self.member_dto(m).await
     }
 
@@ -603,8 +599,8 @@ impl ProjectsApi {
         member_id: Path<i32>,
         body: Json<UpdateMember>,
     ) -> ApiResult<Json<MemberDto>> {
-        let me = actor(&self.state, &auth).await?;
-        let m = projects::update_member(&self.state.db, &me, id.0, member_id.0, &body.role, Utc::now()).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
+        let m = projects::update_member(&self.state.db, &p, member_id.0, &body.role, Utc::now()).await?;
         self.member_dto(m).await
     }
 
@@ -622,8 +618,8 @@ impl ProjectsApi {
         /// Member id (from the project's members).
         member_id: Path<i32>,
     ) -> ApiResult<NoContent> {
-        let me = actor(&self.state, &auth).await?;
-        projects::remove_member(&self.state.db, &me, id.0, member_id.0, Utc::now()).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
+        projects::remove_member(&self.state.db, &p, member_id.0, Utc::now()).await?;
         Ok(NoContent::Done)
     }
 
@@ -635,10 +631,9 @@ impl ProjectsApi {
         /// Project id.
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<ContactDto>>> {
-        let me = actor(&self.state, &auth).await?;
-        access::project(&self.state.db, &me, id.0, Need::Read).await?;
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
         Ok(Json(
-            projects::contacts(&self.state.db, id.0)
+            projects::contacts(&self.state.db, &p)
                 .await?
                 .into_iter()
                 .map(Into::into)
@@ -655,8 +650,8 @@ impl ProjectsApi {
         id: Path<i32>,
         body: Json<SaveContact>,
     ) -> ApiResult<Json<ContactDto>> {
-        let me = actor(&self.state, &auth).await?;
-        let c = projects::save_contact(&self.state.db, &me, id.0, None, body.0.into(), Utc::now()).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
+        let c = projects::save_contact(&self.state.db, &p, None, body.0.into(), Utc::now()).await?;
         Ok(Json(c.into()))
     }
 
@@ -675,9 +670,8 @@ impl ProjectsApi {
         contact_id: Path<i32>,
         body: Json<SaveContact>,
     ) -> ApiResult<Json<ContactDto>> {
-        let me = actor(&self.state, &auth).await?;
-        let c =
-            projects::save_contact(&self.state.db, &me, id.0, Some(contact_id.0), body.0.into(), Utc::now()).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
+        let c = projects::save_contact(&self.state.db, &p, Some(contact_id.0), body.0.into(), Utc::now()).await?;
         Ok(Json(c.into()))
     }
 
@@ -695,8 +689,8 @@ impl ProjectsApi {
         /// Contact id.
         contact_id: Path<i32>,
     ) -> ApiResult<NoContent> {
-        let me = actor(&self.state, &auth).await?;
-        projects::remove_contact(&self.state.db, &me, id.0, contact_id.0, Utc::now()).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
+        projects::remove_contact(&self.state.db, &p, contact_id.0, Utc::now()).await?;
         Ok(NoContent::Done)
     }
 }

@@ -1,6 +1,8 @@
+use super::grant;
+use crate::service::access::{Granted, Manage, Read, RecordWork};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use entity::{phase, project, task};
+use entity::{phase, task};
 use poem_openapi::{
     ApiResponse, Object, OpenApi,
     param::{Path, Query},
@@ -17,7 +19,6 @@ use crate::{
     },
     error::ApiResult,
     service::{
-        access::{self, Need},
         feeds,
         milestones::Evidence,
         projects::timezone_of,
@@ -262,27 +263,28 @@ impl ScheduleApi {
         /// Compute overdue and days left for this instant (RFC 3339); now when absent.
         as_of: Query<Option<InstantText>>,
     ) -> ApiResult<Json<ScheduleDto>> {
-        let me = actor(&self.state, &auth).await?;
         let now = instant("as_of", as_of.0.as_deref().map(String::as_str))?;
-        let project = access::project(&self.state.db, &me, id.0, Need::Read).await?;
-        let tz = timezone_of(&project);
-        let (phases, tasks) = schedule::load(&self.state.db, project.id).await?;
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
+        let tz = timezone_of(p.project());
+        let (phases, tasks) = schedule::load(&self.state.db, &p).await?;
         let mut tasks: Vec<TaskDto> = tasks.into_iter().map(|t| TaskDto::new(t, now, tz)).collect();
         let phases = phases
             .into_iter()
-            .map(|p| {
-                let (mine, rest): (Vec<_>, Vec<_>) =
-                    std::mem::take(&mut tasks).into_iter().partition(|t| t.phase_id == p.id);
+            .map(|phase| {
+                let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut tasks)
+                    .into_iter()
+                    .partition(|t| t.phase_id == phase.id);
                 tasks = rest;
-                phase_dto(p, mine, now, tz)
+                phase_dto(phase, mine, now, tz)
             })
             .collect();
+        let project = p.project();
         Ok(Json(ScheduleDto {
             project_id: project.id,
             contract_signed_on: project.contract_signed_on,
             as_of: now,
             today: local_today(now, tz),
-            timezone: project.timezone,
+            timezone: project.timezone.clone(),
             phases,
         }))
     }
@@ -360,11 +362,10 @@ impl ScheduleApi {
         task_id: Path<i32>,
         body: Json<Assignment>,
     ) -> ApiResult<Json<TaskDto>> {
-        let me = actor(&self.state, &auth).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
         let now = Utc::now();
-        let task = schedule::assign(&self.state.db, &me, id.0, task_id.0, body.0.user_id, now).await?;
-        let project = access::project(&self.state.db, &me, id.0, Need::Read).await?;
-        Ok(Json(TaskDto::new(task, now, timezone_of(&project))))
+        let task = schedule::assign(&self.state.db, &p, task_id.0, body.0.user_id, now).await?;
+        Ok(Json(TaskDto::new(task, now, timezone_of(p.project()))))
     }
 
     /// Override a task's due date
@@ -384,15 +385,15 @@ impl ScheduleApi {
         task_id: Path<i32>,
         body: Json<DueOverride>,
     ) -> ApiResult<Json<TaskDto>> {
-        let project = self
+        let p = self
             .override_due(&auth, id.0, Deadline::Task(task_id.0), body.0)
             .await?;
-        let (_, tasks) = schedule::load(&self.state.db, project.id).await?;
+        let (_, tasks) = schedule::load(&self.state.db, &p).await?;
         let task = tasks
             .into_iter()
             .find(|t| t.id == task_id.0)
             .ok_or_else(|| crate::error::AppError::not_found(format!("no task {}", task_id.0)))?;
-        Ok(Json(TaskDto::new(task, Utc::now(), timezone_of(&project))))
+        Ok(Json(TaskDto::new(task, Utc::now(), timezone_of(p.project()))))
     }
 
     /// Override a phase's due date
@@ -454,13 +455,12 @@ impl ScheduleApi {
         action: TaskAction,
         body: TaskProgress,
     ) -> ApiResult<Json<TaskDto>> {
-        let me = actor(&self.state, &auth).await?;
+        let p = grant::<RecordWork>(&self.state, &auth, project_id).await?;
         let at = body.at.as_deref().map(|a| instant("at", Some(a))).transpose()?;
         let now = Utc::now();
         let task = schedule::act_on_task(
             &self.state.db,
-            &me,
-            project_id,
+            &p,
             task_id,
             TaskUpdate {
                 action,
@@ -470,8 +470,7 @@ impl ScheduleApi {
             now,
         )
         .await?;
-        let project = access::project(&self.state.db, &me, project_id, Need::Read).await?;
-        Ok(Json(TaskDto::new(task, now, timezone_of(&project))))
+        Ok(Json(TaskDto::new(task, now, timezone_of(p.project()))))
     }
 
     async fn override_due(
@@ -480,11 +479,10 @@ impl ScheduleApi {
         project_id: i32,
         target: Deadline,
         body: DueOverride,
-    ) -> ApiResult<project::Model> {
-        let me = actor(&self.state, auth).await?;
+    ) -> ApiResult<Granted<Manage>> {
+        let p = grant::<Manage>(&self.state, auth, project_id).await?;
         let due_on = body.due_on.as_deref().map(|d| parse_date("due_on", d)).transpose()?;
-        let project = access::project(&self.state.db, &me, project_id, Need::Manage).await?;
-        schedule::override_due(&self.state.db, &me, &project, target, due_on, &body.reason, Utc::now()).await?;
-        Ok(project)
+        schedule::override_due(&self.state.db, &p, target, due_on, &body.reason, Utc::now()).await?;
+        Ok(p)
     }
 }

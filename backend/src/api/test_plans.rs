@@ -1,5 +1,7 @@
 //! Functional test plans: templates, the project's plan, results item by item, per-page dual
 //! sign-off, the client's signing requests, the 预验收证书, and the audit chain check.
+use super::grant;
+use crate::service::access::{Manage, Read, RecordWork};
 use chrono::{DateTime, Utc};
 use poem::Request;
 use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
@@ -566,14 +568,14 @@ impl TestPlansApi {
         id: Path<i32>,
         body: Json<NewTestPlanRequest>,
     ) -> ApiResult<Json<TestPlanDto>> {
-        let me = actor(&self.state, &auth).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
         let b = body.0;
         let input = NewPlan {
             templates: b.templates,
             title: b.title,
             items_per_page: b.items_per_page,
         };
-        let data = test_plans::create(&self.state.db, &self.state.templates, &me, id.0, input, Utc::now()).await?;
+        let data = test_plans::create(&self.state.db, &self.state.templates, &p, input, Utc::now()).await?;
         Ok(Json(plan_dto(&data)))
     }
 
@@ -585,8 +587,8 @@ impl TestPlansApi {
         /// Project id.
         id: Path<i32>,
     ) -> ApiResult<Json<Vec<TestPlanSummaryDto>>> {
-        let me = actor(&self.state, &auth).await?;
-        let plans = test_plans::list(&self.state.db, &me, id.0).await?;
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
+        let plans = test_plans::list(&self.state.db, &p).await?;
         Ok(Json(
             plans
                 .into_iter()
@@ -615,8 +617,8 @@ impl TestPlansApi {
         /// Test plan id.
         plan: Path<i32>,
     ) -> ApiResult<Json<TestPlanDto>> {
-        let me = actor(&self.state, &auth).await?;
-        let data = test_plans::get(&self.state.db, &me, id.0, plan.0).await?;
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
+        let data = test_plans::get(&self.state.db, &p, plan.0).await?;
         Ok(Json(plan_dto(&data)))
     }
 
@@ -638,7 +640,7 @@ impl TestPlansApi {
         plan: Path<i32>,
         body: Json<TestConditionsRequest>,
     ) -> ApiResult<Json<TestPlanDto>> {
-        let me = actor(&self.state, &auth).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
         let b = body.0;
         let input = Conditions {
             party: b.party.into(),
@@ -647,7 +649,7 @@ impl TestPlansApi {
             signer_name: b.signer_name,
             signer_email: b.signer_email,
         };
-        let data = test_plans::confirm_conditions(&self.state.db, &me, id.0, plan.0, input, Utc::now()).await?;
+        let data = test_plans::confirm_conditions(&self.state.db, &p, plan.0, input, Utc::now()).await?;
         Ok(Json(plan_dto(&data)))
     }
 
@@ -671,7 +673,8 @@ impl TestPlansApi {
         item: Path<i32>,
         body: Json<TestResultRequest>,
     ) -> ApiResult<Json<TestPlanDto>> {
-        let me = actor(&self.state, &auth).await?;
+        let _me = actor(&self.state, &auth).await?;
+        let p = grant::<RecordWork>(&self.state, &auth, id.0).await?;
         let b = body.0;
         let input = ResultInput {
             actual: b.actual,
@@ -679,8 +682,8 @@ impl TestPlansApi {
             note: b.note,
             remark: b.remark,
         };
-        test_plans::record_result(&self.state.db, &me, id.0, plan.0, item.0, input, Utc::now()).await?;
-        let data = test_plans::get(&self.state.db, &me, id.0, plan.0).await?;
+        test_plans::record_result(&self.state.db, &p, plan.0, item.0, input, Utc::now()).await?;
+        let data = test_plans::get(&self.state.db, &p, plan.0).await?;
         Ok(Json(plan_dto(&data)))
     }
 
@@ -699,8 +702,8 @@ impl TestPlansApi {
         plan: Path<i32>,
         body: Json<TestItemRequest>,
     ) -> ApiResult<Json<TestPlanDto>> {
-        let me = actor(&self.state, &auth).await?;
-        let data = test_plans::add_item(&self.state.db, &me, id.0, plan.0, body.0.into(), Utc::now()).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
+        let data = test_plans::add_item(&self.state.db, &p, plan.0, body.0.into(), Utc::now()).await?;
         Ok(Json(plan_dto(&data)))
     }
 
@@ -721,9 +724,8 @@ impl TestPlansApi {
         item: Path<i32>,
         body: Json<TestItemRequest>,
     ) -> ApiResult<Json<TestPlanDto>> {
-        let me = actor(&self.state, &auth).await?;
-        let data =
-            test_plans::update_item(&self.state.db, &me, id.0, plan.0, item.0, body.0.into(), Utc::now()).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
+        let data = test_plans::update_item(&self.state.db, &p, plan.0, item.0, body.0.into(), Utc::now()).await?;
         Ok(Json(plan_dto(&data)))
     }
 
@@ -743,8 +745,8 @@ impl TestPlansApi {
         /// Item id.
         item: Path<i32>,
     ) -> ApiResult<Json<TestPlanDto>> {
-        let me = actor(&self.state, &auth).await?;
-        let data = test_plans::delete_item(&self.state.db, &me, id.0, plan.0, item.0, Utc::now()).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
+        let data = test_plans::delete_item(&self.state.db, &p, plan.0, item.0, Utc::now()).await?;
         Ok(Json(plan_dto(&data)))
     }
 
@@ -763,8 +765,8 @@ impl TestPlansApi {
         plan: Path<i32>,
         body: Json<TestPaginateRequest>,
     ) -> ApiResult<Json<TestPlanDto>> {
-        let me = actor(&self.state, &auth).await?;
-        let data = test_plans::paginate(&self.state.db, &me, id.0, plan.0, body.0.items_per_page, Utc::now()).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
+        let data = test_plans::paginate(&self.state.db, &p, plan.0, body.0.items_per_page, Utc::now()).await?;
         Ok(Json(plan_dto(&data)))
     }
 
@@ -788,17 +790,9 @@ impl TestPlansApi {
         /// Page number; 0 for the 预验收证书.
         page: Path<i32>,
     ) -> ApiResult<Json<TestPlanDto>> {
-        let me = actor(&self.state, &auth).await?;
-        let data = test_plans::sign_in_app(
-            &self.state.db,
-            &me,
-            id.0,
-            plan.0,
-            page.0,
-            super::evidence(req),
-            Utc::now(),
-        )
-        .await?;
+        let p = grant::<RecordWork>(&self.state, &auth, id.0).await?;
+        let data =
+            test_plans::sign_in_app(&self.state.db, &p, plan.0, page.0, super::evidence(req), Utc::now()).await?;
         Ok(Json(plan_dto(&data)))
     }
 
@@ -822,8 +816,8 @@ impl TestPlansApi {
         page: Path<i32>,
         body: Json<TestVoidRequest>,
     ) -> ApiResult<Json<TestPlanDto>> {
-        let me = actor(&self.state, &auth).await?;
-        let data = test_plans::void(&self.state.db, &me, id.0, plan.0, page.0, &body.0.reason, Utc::now()).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
+        let data = test_plans::void(&self.state.db, &p, plan.0, page.0, &body.0.reason, Utc::now()).await?;
         Ok(Json(plan_dto(&data)))
     }
 
@@ -844,8 +838,8 @@ impl TestPlansApi {
         /// Test plan id.
         plan: Path<i32>,
     ) -> ApiResult<Json<TestPlanDto>> {
-        let me = actor(&self.state, &auth).await?;
-        let data = test_plans::issue_certificate(&self.state.db, &me, id.0, plan.0, Utc::now()).await?;
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
+        let data = test_plans::issue_certificate(&self.state.db, &p, plan.0, Utc::now()).await?;
         Ok(Json(plan_dto(&data)))
     }
 
@@ -867,7 +861,7 @@ impl TestPlansApi {
         plan: Path<i32>,
         body: Json<NewSigningRequest>,
     ) -> ApiResult<Json<SigningRequestDto>> {
-        let me = actor(&self.state, &auth).await?;
+        let p = grant::<RecordWork>(&self.state, &auth, id.0).await?;
         let b = body.0;
         let on_site = b.on_site.unwrap_or(false);
         let input = RequestInput {
@@ -877,7 +871,7 @@ impl TestPlansApi {
             signer_role: b.signer_role,
             on_site,
         };
-        let (request, link) = signing::request(&self.state, &me, id.0, plan.0, input, Utc::now()).await?;
+        let (request, link) = signing::request(&self.state, &p, plan.0, input, Utc::now()).await?;
         Ok(Json(request_dto(&request, on_site.then_some(link))))
     }
 
@@ -895,8 +889,8 @@ impl TestPlansApi {
         /// Test plan id.
         plan: Path<i32>,
     ) -> ApiResult<Json<Vec<SigningRequestDto>>> {
-        let me = actor(&self.state, &auth).await?;
-        let list = signing::list(&self.state.db, &me, id.0, plan.0).await?;
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
+        let list = signing::list(&self.state.db, &p, plan.0).await?;
         Ok(Json(list.iter().map(|r| request_dto(r, None)).collect()))
     }
 
@@ -916,8 +910,8 @@ impl TestPlansApi {
         /// Signing request id.
         request: Path<i32>,
     ) -> ApiResult<Json<SigningRequestDto>> {
-        let me = actor(&self.state, &auth).await?;
-        let r = signing::revoke(&self.state.db, &me, id.0, plan.0, request.0, Utc::now()).await?;
+        let p = grant::<RecordWork>(&self.state, &auth, id.0).await?;
+        let r = signing::revoke(&self.state.db, &p, plan.0, request.0, Utc::now()).await?;
         Ok(Json(request_dto(&r, None)))
     }
 

@@ -1,5 +1,7 @@
 //! Who may see and change which project: the role matrix (README, Roles), enforced here and only
-//! here — every use case asks `project` with what it needs, or one of the checks below.
+//! here. Every project-scoped use case takes a [`Granted`] value, which only [`grant`] (one
+//! project) and [`readable`] (every project the actor sees) make — so forgetting the check does
+//! not compile.
 //! Admins: everything. Viewers: read every project. Managers: read and manage the projects they are
 //! members of, and create projects. Engineers: read the projects they are members of, record the
 //! work on site, and move the tasks assigned to them. A project the caller cannot see answers 404,
@@ -8,8 +10,8 @@ use std::marker::PhantomData;
 
 use entity::{project, project_member};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
-    sea_query::{Expr, Query, SimpleExpr},
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    sea_query::{Expr, IntoColumnRef, Query, SimpleExpr},
 };
 
 use super::Actor;
@@ -99,8 +101,8 @@ impl<L> Granted<L> {
 
 impl<L: MayRead> Granted<L> {
     /// A grant for a use case that established the right another way: the holder of a signing
-    /// link, or a use case still checking with [`project`] inside its own transaction. Only the
-    /// services can make one this way; the HTTP layer and the pages go through [`grant`].
+    /// link, whose signature completes a milestone. Only the services can make one this way; the
+    /// HTTP layer and the pages go through [`grant`].
     pub(in crate::service) fn vouched(project: project::Model, actor: &Actor) -> Self {
         Self {
             project,
@@ -121,55 +123,58 @@ pub async fn grant<L: MayRead>(db: &impl ConnectionTrait, actor: &Actor, id: i32
     })
 }
 
-/// The project, if the actor may do `need` on it.
-#[tracing::instrument(skip_all)]
-pub async fn project(db: &impl ConnectionTrait, actor: &Actor, id: i32, need: Need) -> AppResult<project::Model> {
-    let not_found = || AppError::not_found(format!("no project {id}"));
-    let project = project::Entity::find_by_id(id).one(db).await?.ok_or_else(not_found)?;
-    let allowed = match actor.role {
-        Role::Admin => true,
-        Role::Viewer => {
-            if need != Need::Read {
-                return Err(AppError::Forbidden("viewers can only read".into()));
-            }
-            true
-        }
-        Role::Manager | Role::Engineer => {
-            if !is_member(db, actor, id).await? {
-                return Err(not_found());
-            }
-            match (actor.role, need) {
-                (Role::Engineer, Need::Manage) => {
-                    return Err(AppError::Forbidden(
-                        "engineers update tasks; managing a project needs the manager role".into(),
-                    ));
-                }
-                _ => true,
-            }
-        }
-    };
-    if allowed { Ok(project) } else { Err(not_found()) }
+/// Every project the actor can see, by code.
+pub async fn readable(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Vec<ReadAccess>> {
+    let mut find = project::Entity::find().order_by_asc(project::Column::Code);
+    if let Some(visible) = visible_projects(actor) {
+        find = find.filter(visible);
+    }
+    Ok(find
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|project| Granted {
+            project,
+            actor: actor.clone(),
+            _level: PhantomData,
+        })
+        .collect())
 }
 
-async fn is_member(db: &impl ConnectionTrait, actor: &Actor, project_id: i32) -> AppResult<bool> {
-    let Some(user_id) = actor.id else {
-        return Ok(false);
-    };
-    Ok(project_member::Entity::find()
-        .filter(project_member::Column::ProjectId.eq(project_id))
-        .filter(project_member::Column::UserId.eq(user_id))
+/// The project, if the actor may do `need` on it: one query (the row, on the condition that the
+/// actor can see it), then the role's rule.
+#[tracing::instrument(skip_all)]
+async fn project(db: &impl ConnectionTrait, actor: &Actor, id: i32, need: Need) -> AppResult<project::Model> {
+    let mut find = project::Entity::find_by_id(id);
+    if let Some(visible) = visible_projects(actor) {
+        find = find.filter(visible);
+    }
+    let project = find
         .one(db)
         .await?
-        .is_some())
+        .ok_or_else(|| AppError::not_found(format!("no project {id}")))?;
+    match (actor.role, need) {
+        (_, Need::Read) | (Role::Admin, _) | (Role::Manager, _) | (Role::Engineer, Need::RecordWork) => Ok(project),
+        (Role::Viewer, _) => Err(AppError::Forbidden("viewers can only read".into())),
+        (Role::Engineer, Need::Manage) => Err(AppError::Forbidden(
+            "engineers update tasks; managing a project needs the manager role".into(),
+        )),
+    }
 }
 
 /// The projects the actor can see, as a condition on `projects.id`; `None` means all.
 pub fn visible_projects(actor: &Actor) -> Option<SimpleExpr> {
+    visible_through(actor, (project::Entity, project::Column::Id))
+}
+
+/// The same condition on another column holding a project id (e.g. `tasks.project_id`, which
+/// spares a join).
+pub fn visible_through(actor: &Actor, project_id: impl IntoColumnRef) -> Option<SimpleExpr> {
     match (actor.role, actor.id) {
         (Role::Admin | Role::Viewer, _) => None,
-        (_, None) => Some(project::Column::Id.is_in(Vec::<i32>::new())),
+        (_, None) => Some(Expr::col(project_id).is_in(Vec::<i32>::new())),
         (_, Some(user_id)) => Some(
-            Expr::col((project::Entity, project::Column::Id)).in_subquery(
+            Expr::col(project_id).in_subquery(
                 Query::select()
                     .column(project_member::Column::ProjectId)
                     .from(project_member::Entity)

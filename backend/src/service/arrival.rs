@@ -69,7 +69,7 @@ pub async fn baseline(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> A
                 ListKind::Approved.label_zh()
             ))
         })?;
-    let items = super::equipment::items(db, list.id).await?;
+    let items = super::equipment::items(db, &list).await?;
     Ok(Baseline { list, items })
 }
 

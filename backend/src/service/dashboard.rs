@@ -1,17 +1,16 @@
 //! Open deadlines across the projects a user can see: counted in SQL over the stored deadlines,
 //! with one page of the tasks themselves, most urgent first.
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{phase, project, task};
 use sea_orm::{
-    Condition, DatabaseConnection, EntityTrait, ExprTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder,
-    QuerySelect, RelationTrait, sea_query::Expr,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, ExprTrait, FromQueryResult, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait, sea_query::Expr,
 };
 
 use super::{Actor, access, projects::zone, schedule};
-use crate::{
-    domain::{schedule::due_state, types::ProjectStatus},
-    error::AppResult,
-};
+use crate::{domain::schedule::due_state, error::AppResult};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -64,13 +63,15 @@ pub struct Dashboard {
 #[derive(FromQueryResult)]
 struct PhaseRow {
     phase_code: String,
-    phase_name: String,
+    /// Any one phase with that code, for its name and position.
+    sample_phase: i32,
     overdue: i64,
     due_soon: i64,
 }
 
 /// The open tasks of the visible active projects that are overdue or due within `horizon_days`
-/// days at `now`: counted overall and per phase, and page `page` of them.
+/// days at `now`: counted overall and per phase, and page `page` of them. The counts read only
+/// the tasks table, through the partial index of counting tasks by phase.
 #[tracing::instrument(skip_all)]
 pub async fn dashboard(
     db: &DatabaseConnection,
@@ -80,35 +81,37 @@ pub async fn dashboard(
     page: u64,
     per_page: u64,
 ) -> AppResult<Dashboard> {
+    let due_at = || Expr::col((task::Entity, task::Column::DueAt));
     let mut scope = Condition::all()
-        .add(Expr::col((project::Entity, project::Column::Status)).eq(ProjectStatus::Active.as_str()))
-        .add(schedule::open_task())
-        .add(Expr::col((task::Entity, task::Column::DueAt)).lte(schedule::horizon_end(now, horizon_days)));
-    if let Some(visible) = access::visible_projects(actor) {
+        .add(schedule::counting_task())
+        .add(due_at().lte(schedule::horizon_end(now, horizon_days)));
+    if let Some(visible) = access::visible_through(actor, (task::Entity, task::Column::ProjectId)) {
         scope = scope.add(visible);
     }
-    let in_scope = || {
-        task::Entity::find()
-            .select_only()
-            .join(JoinType::InnerJoin, task::Relation::Project.def())
-            .join(JoinType::InnerJoin, task::Relation::Phase.def())
-            .filter(scope.clone())
-    };
-    let is_overdue = || Expr::col((task::Entity, task::Column::DueAt)).lte(now);
-    let rows = in_scope()
-        .column_as(Expr::col((phase::Entity, phase::Column::Code)), "phase_code")
-        .column_as(Expr::col((phase::Entity, phase::Column::Name)).min(), "phase_name")
-        .column_as(Expr::expr(Expr::case(is_overdue(), 1).finally(0)).sum(), "overdue")
-        .column_as(Expr::expr(Expr::case(is_overdue(), 0).finally(1)).sum(), "due_soon")
-        .group_by(Expr::col((phase::Entity, phase::Column::Seq)))
-        .group_by(Expr::col((phase::Entity, phase::Column::Code)))
-        .order_by_asc(Expr::col((phase::Entity, phase::Column::Seq)))
-        .order_by_asc(Expr::col((phase::Entity, phase::Column::Code)))
+    let phase_code = || Expr::col((task::Entity, task::Column::PhaseCode));
+    let rows = task::Entity::find()
+        .select_only()
+        .filter(scope.clone())
+        .column_as(phase_code(), "phase_code")
+        .column_as(Expr::col((task::Entity, task::Column::PhaseId)).min(), "sample_phase")
+        .column_as(Expr::expr(Expr::case(due_at().lte(now), 1).finally(0)).sum(), "overdue")
+        .column_as(
+            Expr::expr(Expr::case(due_at().lte(now), 0).finally(1)).sum(),
+            "due_soon",
+        )
+        .group_by(phase_code())
         .into_model::<PhaseRow>()
         .all(db)
         .await?;
+    let samples: HashMap<i32, phase::Model> = phase::Entity::find()
+        .filter(phase::Column::Id.is_in(rows.iter().map(|r| r.sample_phase)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
     let mut overall = Counts::default();
-    let phases = rows
+    let mut phases: Vec<(i32, PhaseCounts)> = rows
         .into_iter()
         .map(|r| {
             let counts = Counts {
@@ -117,13 +120,24 @@ pub async fn dashboard(
             };
             overall.overdue += counts.overdue;
             overall.due_soon += counts.due_soon;
-            PhaseCounts {
+            let sample = samples.get(&r.sample_phase);
+            let phase = PhaseCounts {
+                phase_name: sample.map_or_else(|| r.phase_code.clone(), |p| p.name.clone()),
                 phase_code: r.phase_code,
-                phase_name: r.phase_name,
                 counts,
-            }
+            };
+            (sample.map_or(i32::MAX, |p| p.seq), phase)
         })
         .collect();
+    phases.sort_by(|(a, x), (b, y)| (a, &x.phase_code).cmp(&(b, &y.phase_code)));
+    let phases = phases.into_iter().map(|(_, p)| p).collect();
+    let in_scope = || {
+        task::Entity::find()
+            .select_only()
+            .join(JoinType::InnerJoin, task::Relation::Project.def())
+            .join(JoinType::InnerJoin, task::Relation::Phase.def())
+            .filter(scope.clone())
+    };
     let page = Ord::max(page, 1);
     let mut items = in_scope()
         .column_as(Expr::col((project::Entity, project::Column::Id)), "project_id")

@@ -138,13 +138,16 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
         }
         Err(e) => return Err(err(e)),
     };
+    let granted = super::access::grant::<super::access::Manage>(db, &system, project.id)
+        .await
+        .map_err(err)?;
     for (user_id, role) in &ids {
-        projects::add_member(db, &system, project.id, *user_id, role, now)
+        projects::add_member(db, &granted, *user_id, role, now)
             .await
             .map_err(err)?;
     }
     // Engineers do the site work; their reminders go to them instead of the PM.
-    let (_, tasks) = super::schedule::load(db, project.id).await.map_err(err)?;
+    let (_, tasks) = super::schedule::load(db, &granted).await.map_err(err)?;
     for (code, engineer) in [
         ("site-survey", 1),
         ("installation", 1),
@@ -152,7 +155,7 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
         ("functional-test", 1),
     ] {
         if let Some(t) = tasks.iter().find(|t| t.code == code) {
-            super::schedule::assign(db, &system, project.id, t.id, Some(ids[engineer].0), now)
+            super::schedule::assign(db, &granted, t.id, Some(ids[engineer].0), now)
                 .await
                 .map_err(err)?;
         }
@@ -160,8 +163,7 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
     for (name, email, phone, role) in CONTACTS {
         projects::save_contact(
             db,
-            &system,
-            project.id,
+            &granted,
             None,
             projects::ContactInput {
                 name: Some((*name).into()),
@@ -226,7 +228,7 @@ async fn delivery(
     let db = &state.db;
     let p = super::access::grant::<super::access::Manage>(db, system, pid).await?;
     let day = |n: u64| signed + Days::new(n);
-    let (_, tasks) = schedule::load(db, pid).await?;
+    let (_, tasks) = schedule::load(db, &p).await?;
     for (code, n) in [
         ("contract-signed", 0),
         ("team-established", 1),
@@ -241,7 +243,7 @@ async fn delivery(
                 note: None,
                 at: Some(at(day(n), tz)),
             };
-            schedule::act_on_task(db, system, pid, t.id, update, now).await?;
+            schedule::act_on_task(db, &p, t.id, update, now).await?;
         }
     }
 
@@ -249,9 +251,9 @@ async fn delivery(
     // notified, and the itemised list approved as the baseline.
     let contract = include_bytes!("../../../templates/demo/contract-list.csv");
     let order = include_bytes!("../../../templates/demo/purchase-order.csv");
-    equipment::import(db, system, pid, upload("contract", "协议设备清单.csv", contract), now).await?;
-    equipment::import(db, system, pid, upload("purchase_order", "设备订购单.csv", order), now).await?;
-    let r = equipment::reconciliation(db, pid).await?;
+    equipment::import(db, &p, upload("contract", "协议设备清单.csv", contract), now).await?;
+    equipment::import(db, &p, upload("purchase_order", "设备订购单.csv", order), now).await?;
+    let r = equipment::reconciliation(db, &p).await?;
     for d in &r.differences {
         let (reason, decision) = match d.kind.as_str() {
             "quantity" => ("2 只由法院现有设备利旧", "按订购单 30 只执行，甲方确认"),
@@ -263,19 +265,12 @@ async fn delivery(
             "extra" => ("机房无 UPS，断电时庭审录像中断", "增购 2 台，甲方确认"),
             _ => ("规格调整", "按订购单执行"),
         };
-        equipment::decide(db, system, pid, &r.key(d), reason, decision, now).await?;
+        equipment::decide(db, &p, &r.key(d), reason, decision, now).await?;
     }
-    equipment::issue_change_notice(state, system, pid, now).await?;
-    let approved = equipment::import(
-        db,
-        system,
-        pid,
-        upload("approved", "分项设备清单审定版.csv", order),
-        now,
-    )
-    .await?;
+    equipment::issue_change_notice(state, &p, now).await?;
+    let approved = equipment::import(db, &p, upload("approved", "分项设备清单审定版.csv", order), now).await?;
     if let Some(list) = approved.committed {
-        equipment::approve(db, system, pid, list.id, now).await?;
+        equipment::approve(db, &p, list.id, now).await?;
     }
 
     // 设备到货: two shipments, serial numbers for the units that have them, signed receipts.
@@ -538,7 +533,7 @@ async fn delivery(
             work_done: work_done.into(),
             problems: problems.map(str::to_string),
         };
-        documents::add_work_log(db, system, pid, entry, now).await?;
+        documents::add_work_log(db, &p, entry, now).await?;
     }
     Ok(())
 }
@@ -546,11 +541,11 @@ async fn delivery(
 /// The courtroom plan with its PA system, the test conditions confirmed by both sides: the
 /// engineers can record results from here.
 async fn functional_test(state: &AppState, system: &Actor, pid: i32, now: DateTime<Utc>) -> Result<(), AppError> {
+    let p = super::access::grant::<super::access::Manage>(&state.db, system, pid).await?;
     let plan = test_plans::create(
         &state.db,
         &state.templates,
-        system,
-        pid,
+        &p,
         test_plans::NewPlan {
             templates: vec!["digital_courtroom".into(), "public_address".into()],
             title: None,
@@ -562,8 +557,7 @@ async fn functional_test(state: &AppState, system: &Actor, pid: i32, now: DateTi
     for (party, engineers, signer) in [("ours", "李明、赵磊", None), ("client", "刘芳", Some(CONTACTS[2]))] {
         test_plans::confirm_conditions(
             &state.db,
-            system,
-            pid,
+            &p,
             plan.plan.id,
             test_plans::Conditions {
                 party: party.into(),

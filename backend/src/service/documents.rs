@@ -1,6 +1,7 @@
 //! The project's forms as Word documents: gathering their data, drafts, the document register
 //! (issue, versions, hashes, the file as issued), the distribution log, verification by code,
 //! and the work log the 工作记录单 prints.
+use super::access::{Granted, MayManage, MayRead, MayRecordWork};
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -22,8 +23,6 @@ use crate::{
     domain::types::{CheckResult, Commissioning, ListKind, MemberRole, Resolution, TaskStatus},
     error::{AppError, AppResult},
     service::{
-        Actor, access,
-        access::Need,
         arrival,
         auth::sha256_hex,
         equipment,
@@ -81,10 +80,8 @@ fn list_data(list: &entity::equipment_list::Model, items: &[entity::equipment_it
 
 /// Everything the forms print about a project.
 #[tracing::instrument(skip_all)]
-pub async fn dossier(db: &impl ConnectionTrait, house: &House, project: &project::Model) -> AppResult<Dossier> {
-    let id = project.id;
-    // The dossier is read for a caller who was granted the project (every caller below checks).
-    let p = access::ReadAccess::vouched(project.clone(), &Actor::system());
+pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl MayRead>) -> AppResult<Dossier> {
+    let (id, project) = (p.id(), p.project());
     let names = names(db).await?;
     let name_of = |uid: Option<i32>| uid.and_then(|u| names.get(&u).cloned()).unwrap_or_default();
     let mut d = Dossier {
@@ -100,7 +97,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, project: &project
         },
         ..Dossier::default()
     };
-    d.team = projects::members(db, id)
+    d.team = projects::members(db, p)
         .await?
         .into_iter()
         .map(|(m, u)| Person {
@@ -108,7 +105,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, project: &project
             role: MemberRole::parse(&m.role).map_or(m.role.clone(), |r| r.label_zh().to_string()),
         })
         .collect();
-    d.contacts = projects::contacts(db, id)
+    d.contacts = projects::contacts(db, p)
         .await?
         .into_iter()
         .map(|c| Person {
@@ -116,7 +113,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, project: &project
             role: c.role,
         })
         .collect();
-    let (phases, tasks) = schedule::load(db, id).await?;
+    let (phases, tasks) = schedule::load(db, p).await?;
     let status = |s: &str| match TaskStatus::parse(s) {
         Ok(TaskStatus::Done) => "已完成",
         Ok(TaskStatus::InProgress) => "进行中",
@@ -151,8 +148,8 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, project: &project
         })
         .collect();
     for kind in [ListKind::Contract, ListKind::PurchaseOrder, ListKind::Approved] {
-        if let Some(list) = equipment::latest(db, id, kind).await? {
-            let data = list_data(&list, &equipment::items(db, list.id).await?);
+        if let Some(list) = equipment::latest(db, &p, kind).await? {
+            let data = list_data(&list, &equipment::items(db, &list).await?);
             match kind {
                 ListKind::Contract => d.contract_list = Some(data),
                 ListKind::PurchaseOrder => d.purchase_order = Some(data),
@@ -161,7 +158,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, project: &project
         }
     }
     if d.contract_list.is_some() && d.purchase_order.is_some() {
-        let r = equipment::reconciliation(db, id).await?;
+        let r = equipment::reconciliation(db, &p).await?;
         let notice = change_notice::Entity::find()
             .filter(change_notice::Column::ProjectId.eq(id))
             .order_by_desc(change_notice::Column::IssuedAt)
@@ -398,15 +395,10 @@ async fn latest_issued(
 }
 
 /// Every form of the project with its readiness and latest issued version.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn forms(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    house: &House,
-    project_id: i32,
-) -> AppResult<Vec<FormStatus>> {
-    let project = access::project(db, actor, project_id, Need::Read).await?;
-    let dossier = dossier(db, house, &project).await?;
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn forms(db: &DatabaseConnection, p: &Granted<impl MayRead>, house: &House) -> AppResult<Vec<FormStatus>> {
+    let (_project, project_id) = (p.project(), p.id());
+    let dossier = dossier(db, house, p).await?;
     let mut out = Vec::new();
     for kind in FormKind::ALL {
         out.push(FormStatus {
@@ -461,17 +453,16 @@ async fn render(kind: FormKind, house: &House, blocks: Vec<documents::Block>, me
 
 /// The form as a file: a given issued version; else the latest issued one while it still prints
 /// what the data says; else a draft made now (marked 草稿, without number).
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn download(
     db: &DatabaseConnection,
-    actor: &Actor,
+    p: &Granted<impl MayRead>,
     house: &House,
-    project_id: i32,
     key: &str,
     version: Option<i32>,
 ) -> AppResult<Download> {
     let kind = parse_form(key)?;
-    let project = access::project(db, actor, project_id, Need::Read).await?;
+    let (project, project_id) = (p.project(), p.id());
     if let Some(v) = version {
         let doc = issued_document::Entity::find()
             .filter(issued_document::Column::ProjectId.eq(project_id))
@@ -482,7 +473,7 @@ pub async fn download(
             .ok_or_else(|| AppError::not_found(format!("{} has no issued version {v}", kind.key())))?;
         return Ok(Download::issued(doc));
     }
-    let dossier = dossier(db, house, &project).await?;
+    let dossier = dossier(db, house, p).await?;
     let status = FormStatus {
         current: current(kind, &dossier, house)?,
         latest: latest_issued(db, project_id, kind).await?,
@@ -523,18 +514,17 @@ pub(crate) fn verify_code() -> String {
 
 /// Enters the form in the register: a new version when what it prints changed since the latest,
 /// else the latest again (`false`). A form with missing data cannot be issued.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn issue(
     db: &DatabaseConnection,
-    actor: &Actor,
+    p: &Granted<impl MayManage>,
     house: &House,
-    project_id: i32,
     key: &str,
     now: DateTime<Utc>,
 ) -> AppResult<(issued_document::Model, bool)> {
     let kind = parse_form(key)?;
-    let project = access::project(db, actor, project_id, Need::Manage).await?;
-    let dossier = dossier(db, house, &project).await?;
+    let (actor, project, project_id) = (p.actor(), p.project(), p.id());
+    let dossier = dossier(db, house, p).await?;
     let Current {
         prepared, data_sha256, ..
     } = current(kind, &dossier, house)?;
@@ -599,13 +589,10 @@ pub async fn issue(
 }
 
 /// The register of a project: every issued version, newest first (without the files).
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn register(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
-) -> AppResult<Vec<issued_document::Model>> {
-    access::project(db, actor, project_id, Need::Read).await?;
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn register(db: &DatabaseConnection, p: &Granted<impl MayRead>) -> AppResult<Vec<issued_document::Model>> {
+    let project_id = p.id();
+
     Ok(issued_document::Entity::find()
         .select_only()
         .columns([
@@ -647,16 +634,16 @@ pub struct CopyInput {
 }
 
 /// Records copies of an issued document handed out.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn record_copy(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     document_id: i32,
     input: CopyInput,
     now: DateTime<Utc>,
 ) -> AppResult<document_copy::Model> {
-    access::project(db, actor, project_id, Need::Manage).await?;
+    let (actor, project_id) = (p.actor(), p.id());
+
     issued_of(db, project_id, document_id).await?;
     let recipient = input.recipient.trim();
     if recipient.is_empty() {
@@ -692,14 +679,14 @@ pub async fn record_copy(
 }
 
 /// The distribution log of an issued document.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn copies(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayRead>,
     document_id: i32,
 ) -> AppResult<Vec<document_copy::Model>> {
-    access::project(db, actor, project_id, Need::Read).await?;
+    let project_id = p.id();
+
     issued_of(db, project_id, document_id).await?;
     Ok(document_copy::Entity::find()
         .filter(document_copy::Column::DocumentId.eq(document_id))
@@ -709,17 +696,17 @@ pub async fn copies(
 }
 
 /// Reports a handed-out copy lost (once).
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn report_lost(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayRecordWork>,
     document_id: i32,
     copy_id: i32,
     note: &str,
     now: DateTime<Utc>,
 ) -> AppResult<document_copy::Model> {
-    access::project(db, actor, project_id, Need::RecordWork).await?;
+    let project_id = p.id();
+
     issued_of(db, project_id, document_id).await?;
     if note.trim().is_empty() {
         return Err(AppError::invalid("note", "note: say how and when the copy was lost"));
@@ -762,10 +749,9 @@ pub struct WorkLogInput {
 }
 
 /// The 工作记录单 entries of a project, for a reader of it.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn work_log(db: &DatabaseConnection, actor: &Actor, project_id: i32) -> AppResult<Vec<work_log::Model>> {
-    access::project(db, actor, project_id, Need::Read).await?;
-    work_logs(db, project_id).await
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn work_log(db: &DatabaseConnection, p: &Granted<impl MayRead>) -> AppResult<Vec<work_log::Model>> {
+    work_logs(db, p.id()).await
 }
 
 async fn work_logs(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<work_log::Model>> {
@@ -778,15 +764,15 @@ async fn work_logs(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<
 }
 
 /// Adds a day's entry to the 工作记录单.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn add_work_log(
     db: &impl ConnectionTrait,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayRecordWork>,
     input: WorkLogInput,
     now: DateTime<Utc>,
 ) -> AppResult<work_log::Model> {
-    access::project(db, actor, project_id, Need::RecordWork).await?;
+    let (actor, project_id) = (p.actor(), p.id());
+
     let work_date = NaiveDate::parse_from_str(input.work_date.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::invalid("work_date", "work_date: a date as YYYY-MM-DD"))?;
     let people = input.people.trim();

@@ -1,5 +1,6 @@
 //! Importing equipment lists: parse (off the async threads), preview, then commit a new version in
 //! one transaction.
+use super::access::{Granted, MayManage, MayRead};
 use chrono::{DateTime, Utc};
 use std::{collections::HashMap, ops::ControlFlow, sync::Arc};
 
@@ -10,8 +11,6 @@ use sea_orm::{
 };
 
 use super::{
-    Actor,
-    access::{self, Need},
     auth::sha256_hex,
     history::{self, Change},
     milestones::{self, Milestone},
@@ -66,34 +65,26 @@ fn parse_mapping(pairs: &[(String, String)]) -> AppResult<Vec<(Field, usize)>> {
         .collect()
 }
 
-/// Whether the actor may import lists into the project: asked before an upload's fields are read.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn may_import(db: &impl ConnectionTrait, actor: &Actor, project_id: i32) -> AppResult<()> {
-    access::project(db, actor, project_id, Need::Manage).await.map(|_| ())
-}
-
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn import(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     req: ImportRequest,
     now: DateTime<Utc>,
 ) -> AppResult<ImportOutcome> {
     let (started, dry_run) = (std::time::Instant::now(), req.dry_run);
-    let outcome = import_list(db, actor, project_id, req, now).await;
+    let outcome = import_list(db, p, req, now).await;
     crate::metrics::import_took(dry_run, started.elapsed().as_secs_f64());
     outcome
 }
 
 async fn import_list(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     req: ImportRequest,
     now: DateTime<Utc>,
 ) -> AppResult<ImportOutcome> {
-    may_import(db, actor, project_id).await?;
+    let (actor, project_id) = (p.actor(), p.id());
     let kind = ListKind::parse(&req.kind)?;
     let mapping = parse_mapping(&req.mapping)?;
     let ImportRequest {
@@ -143,7 +134,7 @@ async fn import_list(
     let sha = sha256_hex(&bytes);
     drop(bytes);
     let txn = begin_write(db).await?;
-    let version = latest(&txn, project_id, kind).await?.map_or(1, |l| l.version + 1);
+    let version = latest(&txn, p, kind).await?.map_or(1, |l| l.version + 1);
     let mut list: Option<equipment_list::Model> = None;
     let mut inserted = 0;
     while let Some((sheet, header_row, items)) = chunks.recv().await {
@@ -310,10 +301,10 @@ async fn insert_items(
     Ok(position)
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn lists(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<equipment_list::Model>> {
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn lists(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> AppResult<Vec<equipment_list::Model>> {
     Ok(equipment_list::Entity::find()
-        .filter(equipment_list::Column::ProjectId.eq(project_id))
+        .filter(equipment_list::Column::ProjectId.eq(p.id()))
         .order_by_asc(equipment_list::Column::Kind)
         .order_by_asc(equipment_list::Column::Version)
         .all(db)
@@ -321,16 +312,22 @@ pub async fn lists(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn items(db: &impl ConnectionTrait, list_id: i32) -> AppResult<Vec<equipment_item::Model>> {
+/// The lines of a list (obtained through a grant: [`list_of`], [`latest`], [`lists`]).
+pub async fn items(db: &impl ConnectionTrait, list: &equipment_list::Model) -> AppResult<Vec<equipment_item::Model>> {
     Ok(equipment_item::Entity::find()
-        .filter(equipment_item::Column::ListId.eq(list_id))
+        .filter(equipment_item::Column::ListId.eq(list.id))
         .order_by_asc(equipment_item::Column::Position)
         .all(db)
         .await?)
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn list_of(db: &impl ConnectionTrait, project_id: i32, list_id: i32) -> AppResult<equipment_list::Model> {
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn list_of(
+    db: &impl ConnectionTrait,
+    p: &Granted<impl MayRead>,
+    list_id: i32,
+) -> AppResult<equipment_list::Model> {
+    let project_id = p.id();
     equipment_list::Entity::find_by_id(list_id)
         .one(db)
         .await?
@@ -339,14 +336,14 @@ pub async fn list_of(db: &impl ConnectionTrait, project_id: i32, list_id: i32) -
 }
 
 /// The latest version of a kind.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn latest(
     db: &impl ConnectionTrait,
-    project_id: i32,
+    p: &Granted<impl MayRead>,
     kind: ListKind,
 ) -> AppResult<Option<equipment_list::Model>> {
     Ok(equipment_list::Entity::find()
-        .filter(equipment_list::Column::ProjectId.eq(project_id))
+        .filter(equipment_list::Column::ProjectId.eq(p.id()))
         .filter(equipment_list::Column::Kind.eq(kind.as_str()))
         .order_by_desc(equipment_list::Column::Version)
         .one(db)
@@ -421,18 +418,18 @@ impl Reconciliation {
 }
 
 /// The latest purchase order against the latest contract list.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn reconciliation(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Reconciliation> {
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn reconciliation(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> AppResult<Reconciliation> {
     let missing =
         |what: ListKind| AppError::Conflict(format!("import a {} ({}) first", what.label_zh(), what.as_str()));
-    let contract = latest(db, project_id, ListKind::Contract)
+    let contract = latest(db, p, ListKind::Contract)
         .await?
         .ok_or_else(|| missing(ListKind::Contract))?;
-    let order = latest(db, project_id, ListKind::PurchaseOrder)
+    let order = latest(db, p, ListKind::PurchaseOrder)
         .await?
         .ok_or_else(|| missing(ListKind::PurchaseOrder))?;
-    let contract_items = items(db, contract.id).await?;
-    let order_items = items(db, order.id).await?;
+    let contract_items = items(db, &contract).await?;
+    let order_items = items(db, &order).await?;
     let differences = reconcile(
         &contract_items.iter().map(line).collect::<Vec<_>>(),
         &order_items.iter().map(line).collect::<Vec<_>>(),
@@ -457,16 +454,16 @@ pub async fn reconciliation(db: &impl ConnectionTrait, project_id: i32) -> AppRe
 
 /// What changed from version `from` to version `to` (both of one project): removed lines appear as
 /// missing, added ones as extra.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn diff(
     db: &impl ConnectionTrait,
-    project_id: i32,
+    p: &Granted<impl MayRead>,
     from: i32,
     to: i32,
 ) -> AppResult<(Vec<equipment_item::Model>, Vec<equipment_item::Model>, Vec<Difference>)> {
-    let older = list_of(db, project_id, from).await?;
-    let newer = list_of(db, project_id, to).await?;
-    let (a, b) = (items(db, older.id).await?, items(db, newer.id).await?);
+    let older = list_of(db, p, from).await?;
+    let newer = list_of(db, p, to).await?;
+    let (a, b) = (items(db, &older).await?, items(db, &newer).await?);
     let differences = reconcile(
         &a.iter().map(line).collect::<Vec<_>>(),
         &b.iter().map(line).collect::<Vec<_>>(),
@@ -476,17 +473,16 @@ pub async fn diff(
 
 /// Approves an imported 分项设备清单审定版: it becomes the baseline for arrival, and the task
 /// 设备清单确定 (equipment-list) is completed, in one transaction.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn approve(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     list_id: i32,
     now: DateTime<Utc>,
 ) -> AppResult<equipment_list::Model> {
+    let (actor, project_id) = (p.actor(), p.id());
     let txn = begin_write(db).await?;
-    let p = access::grant::<access::Manage>(&txn, actor, project_id).await?;
-    let list = list_of(&txn, project_id, list_id).await?;
+    let list = list_of(&txn, p, list_id).await?;
     if list.kind != ListKind::Approved.as_str() {
         return Err(AppError::Conflict(format!(
             "only a {} (kind approved) can be approved; list {list_id} is a {}",
@@ -527,21 +523,20 @@ pub async fn approve(
 }
 
 /// Records the PM's reason and decision on one difference of the current reconciliation.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn decide(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     key: &str,
     reason: &str,
     decision: &str,
     now: DateTime<Utc>,
 ) -> AppResult<equipment_decision::Model> {
+    let (actor, project_id) = (p.actor(), p.id());
     let reason = required_text("reason", reason, 1000)?;
     let decision = required_text("decision", decision, 1000)?;
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::Manage).await?;
-    let r = reconciliation(&txn, project_id).await?;
+    let r = reconciliation(&txn, p).await?;
     if !r.differences.iter().any(|d| r.key(d) == key) {
         return Err(AppError::invalid(
             "key",
@@ -591,17 +586,17 @@ pub async fn decide(
 /// Issues the 设备清单变更通知 for the current reconciliation: every difference must carry a
 /// reason and a decision. The notice and one e-mail per recipient (the project's PMs and the
 /// client's contacts) are written in one transaction.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn issue_change_notice(
     state: &crate::state::AppState,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     now: DateTime<Utc>,
 ) -> AppResult<(change_notice::Model, usize)> {
+    let (actor, project_id) = (p.actor(), p.id());
     let db = &state.db;
     let txn = begin_write(db).await?;
-    let project = access::project(&txn, actor, project_id, Need::Manage).await?;
-    let r = reconciliation(&txn, project_id).await?;
+    let project = p.project().clone();
+    let r = reconciliation(&txn, p).await?;
     if r.differences.is_empty() {
         return Err(AppError::Conflict(
             "the purchase order matches the contract list: there is nothing to notify".into(),

@@ -1,14 +1,12 @@
 //! Calendar feeds of task deadlines, and the secret feed URLs through which calendar clients that
 //! cannot send a bearer token subscribe.
 use chrono::{DateTime, Utc};
-use entity::{project, user};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-};
+use entity::user;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::{
     Actor,
-    access::{self, Need},
+    access::{self},
     auth, schedule,
 };
 use crate::{
@@ -67,19 +65,14 @@ pub async fn calendar(
     only: Option<i32>,
     now: DateTime<Utc>,
 ) -> AppResult<String> {
-    let projects: Vec<project::Model> = match only {
-        Some(id) => vec![access::project(db, actor, id, Need::Read).await?],
-        None => {
-            let mut q = project::Entity::find().order_by_asc(project::Column::Code);
-            if let Some(visible) = access::visible_projects(actor) {
-                q = q.filter(visible);
-            }
-            q.all(db).await?
-        }
+    let projects = match only {
+        Some(id) => vec![access::grant::<access::Read>(db, actor, id).await?],
+        None => access::readable(db, actor).await?,
     };
     let mut events = Vec::new();
-    for p in &projects {
-        let (phases, tasks) = schedule::load(db, p.id).await?;
+    for granted in &projects {
+        let p = granted.project();
+        let (phases, tasks) = schedule::load(db, granted).await?;
         for t in tasks {
             let phase = phases
                 .iter()
@@ -98,7 +91,7 @@ pub async fn calendar(
         }
     }
     let name = match (only, projects.first()) {
-        (Some(_), Some(p)) => format!("{} {} 交付计划", p.code, p.name),
+        (Some(_), Some(p)) => format!("{} {} 交付计划", p.project().code, p.project().name),
         _ => format!("交付计划 · {}", actor.name),
     };
     let tasks_total = events.len();

@@ -1,4 +1,5 @@
 //! The append-only change history that every capability writes to.
+use super::access::{Granted, MayRead};
 use chrono::{DateTime, Utc};
 use entity::history;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -75,15 +76,15 @@ pub async fn record(
 }
 
 /// A project's history, newest first.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn list(
     db: &impl ConnectionTrait,
-    project_id: i32,
+    p: &Granted<impl MayRead>,
     limit: u64,
     offset: u64,
 ) -> AppResult<Vec<history::Model>> {
     Ok(history::Entity::find()
-        .filter(history::Column::ProjectId.eq(project_id))
+        .filter(history::Column::ProjectId.eq(p.id()))
         .order_by_desc(history::Column::Id)
         .limit(limit)
         .offset(offset)

@@ -1,4 +1,5 @@
 //! Projects, their schedule instantiation, our members and the client's contacts.
+use super::access::{Granted, MayManage, MayRead};
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -14,7 +15,7 @@ use sea_orm::{
 
 use super::{
     Actor,
-    access::{self, Need},
+    access::{self},
     history::{self, Change},
     plans, schedule,
 };
@@ -231,6 +232,8 @@ async fn instantiate_schedule(
             task::ActiveModel {
                 project_id: Set(project.id),
                 phase_id: Set(phase.id),
+                phase_code: Set(p.code.clone()),
+                project_active: Set(project.status == ProjectStatus::Active.as_str()),
                 seq: Set(j as i32 + 1),
                 code: Set(t.code.clone()),
                 name: Set(t.name.clone()),
@@ -309,17 +312,21 @@ async fn replan(txn: &DatabaseTransaction, templates: &Templates, project: &proj
     Ok(log)
 }
 
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn update(
     db: &DatabaseConnection,
     templates: &Templates,
-    actor: &Actor,
-    id: i32,
+    p: &Granted<impl MayManage>,
     changes: ProjectChanges,
     now: DateTime<Utc>,
 ) -> AppResult<project::Model> {
+    let (actor, id) = (p.actor(), p.id());
     let txn = begin_write(db).await?;
-    let current = access::project(&txn, actor, id, Need::Manage).await?;
+    // The row as it is now, under the write lock: the changes are recorded against it.
+    let current = project::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no project {id}")))?;
     let base = Change::new(Some(id), "project", Some(id), "updated");
     let mut log = Vec::new();
     let mut m: project::ActiveModel = current.clone().into();
@@ -394,6 +401,16 @@ pub async fn update(
     }
     if signed != current.contract_signed_on || updated.timezone != current.timezone {
         schedule::restamp_deadlines(&txn, &updated).await?;
+    }
+    if updated.status != current.status {
+        task::Entity::update_many()
+            .col_expr(
+                task::Column::ProjectActive,
+                (updated.status == ProjectStatus::Active.as_str()).into(),
+            )
+            .filter(task::Column::ProjectId.eq(updated.id))
+            .exec(&txn)
+            .await?;
     }
     history::record(&txn, actor, now, log).await?;
     txn.commit().await?;
@@ -561,11 +578,12 @@ async fn insert_member(
     .await?)
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn members(
     db: &impl ConnectionTrait,
-    project_id: i32,
+    p: &Granted<impl MayRead>,
 ) -> AppResult<Vec<(project_member::Model, user::Model)>> {
+    let project_id = p.id();
     let rows = project_member::Entity::find()
         .filter(project_member::Column::ProjectId.eq(project_id))
         .order_by_asc(project_member::Column::Id)
@@ -584,18 +602,17 @@ pub async fn members(
         .collect())
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn add_member(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     user_id: i32,
     role: &str,
     now: DateTime<Utc>,
 ) -> AppResult<project_member::Model> {
+    let (actor, project_id) = (p.actor(), p.id());
     // Access first: a caller who may not do this learns nothing from validation.
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::Manage).await?;
     let role = MemberRole::parse(role)?;
     let user = user::Entity::find_by_id(user_id)
         .one(&txn)
@@ -637,18 +654,17 @@ async fn member_of(txn: &DatabaseTransaction, project_id: i32, member_id: i32) -
         .ok_or_else(|| AppError::not_found(format!("no member {member_id} on project {project_id}")))
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn update_member(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     member_id: i32,
     role: &str,
     now: DateTime<Utc>,
 ) -> AppResult<project_member::Model> {
+    let (actor, project_id) = (p.actor(), p.id());
     // Access first: a caller who may not do this learns nothing from validation.
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::Manage).await?;
     let role = MemberRole::parse(role)?;
     let member = member_of(&txn, project_id, member_id).await?;
     let mut log = Vec::new();
@@ -662,16 +678,15 @@ pub async fn update_member(
     Ok(updated)
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn remove_member(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     member_id: i32,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    let (actor, project_id) = (p.actor(), p.id());
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::Manage).await?;
     let member = member_of(&txn, project_id, member_id).await?;
     project_member::Entity::delete_by_id(member_id).exec(&txn).await?;
     // Their tasks go back to the PMs.
@@ -707,8 +722,9 @@ pub struct ContactInput {
     pub role: Option<String>,
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn contacts(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<client_contact::Model>> {
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn contacts(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> AppResult<Vec<client_contact::Model>> {
+    let project_id = p.id();
     Ok(client_contact::Entity::find()
         .filter(client_contact::Column::ProjectId.eq(project_id))
         .order_by_asc(client_contact::Column::Id)
@@ -723,17 +739,16 @@ fn contact_email(v: Option<&str>) -> AppResult<Option<String>> {
         .transpose()
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn save_contact(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     contact_id: Option<i32>,
     input: ContactInput,
     now: DateTime<Utc>,
 ) -> AppResult<client_contact::Model> {
+    let (actor, project_id) = (p.actor(), p.id());
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::Manage).await?;
     let current = match contact_id {
         Some(id) => Some(
             client_contact::Entity::find_by_id(id)
@@ -822,16 +837,15 @@ pub async fn save_contact(
     Ok(saved)
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn remove_contact(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     contact_id: i32,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    let (actor, project_id) = (p.actor(), p.id());
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::Manage).await?;
     let contact = client_contact::Entity::find_by_id(contact_id)
         .one(&txn)
         .await?

@@ -1,4 +1,5 @@
 //! Working a project's schedule: task progress and due-date overrides.
+use super::access::{Granted, MayManage, MayRead, MayRecordWork};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{phase, project, project_member, task};
 use sea_orm::{
@@ -8,7 +9,7 @@ use sea_orm::{
 
 use super::{
     Actor,
-    access::{self, Need},
+    access::{self},
     history::{self, Change},
 };
 use crate::{
@@ -20,19 +21,28 @@ use crate::{
     error::{AppError, AppResult},
 };
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn load(db: &impl ConnectionTrait, project_id: i32) -> AppResult<(Vec<phase::Model>, Vec<task::Model>)> {
-    let phases = phase::Entity::find()
-        .filter(phase::Column::ProjectId.eq(project_id))
+/// A project's phases in plan order and their tasks in order, in one query (every phase has tasks:
+/// plans are checked for it).
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn load(
+    db: &impl ConnectionTrait,
+    p: &Granted<impl MayRead>,
+) -> AppResult<(Vec<phase::Model>, Vec<task::Model>)> {
+    let rows = task::Entity::find()
+        .find_also_related(phase::Entity)
+        .filter(task::Column::ProjectId.eq(p.id()))
         .order_by_asc(phase::Column::Seq)
-        .all(db)
-        .await?;
-    let tasks = task::Entity::find()
-        .filter(task::Column::ProjectId.eq(project_id))
-        .order_by_asc(task::Column::PhaseId)
         .order_by_asc(task::Column::Seq)
         .all(db)
         .await?;
+    let mut phases: Vec<phase::Model> = Vec::new();
+    let mut tasks = Vec::with_capacity(rows.len());
+    for (task, phase) in rows {
+        if let Some(phase) = phase.filter(|p| phases.last().is_none_or(|last| last.id != p.id)) {
+            phases.push(phase);
+        }
+        tasks.push(task);
+    }
     Ok((phases, tasks))
 }
 
@@ -53,18 +63,17 @@ pub struct TaskUpdate {
 }
 
 /// Moves a task along not_started → in_progress → done, or back from done.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn act_on_task(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayRecordWork>,
     task_id: i32,
     TaskUpdate { action, note, at }: TaskUpdate,
     now: DateTime<Utc>,
 ) -> AppResult<task::Model> {
+    let (actor, project_id) = (p.actor(), p.id());
     // Access first: a caller who may not do this learns nothing from validation.
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::RecordWork).await?;
     let task = task_of(&txn, project_id, task_id).await?;
     access::may_act_on_task(actor, &task)?;
     let note = optional_text("note", note.as_deref(), 2000)?;
@@ -164,17 +173,16 @@ async fn task_of(db: &impl ConnectionTrait, project_id: i32, task_id: i32) -> Ap
 }
 
 /// Assigns a task to a member of the project (`None` unassigns it). Managers.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn assign(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     task_id: i32,
     user_id: Option<i32>,
     now: DateTime<Utc>,
 ) -> AppResult<task::Model> {
+    let (actor, project_id) = (p.actor(), p.id());
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project_id, Need::Manage).await?;
     let task = task_of(&txn, project_id, task_id).await?;
     if let Some(uid) = user_id {
         let member = project_member::Entity::find()
@@ -219,6 +227,16 @@ pub fn open_task() -> sea_orm::sea_query::SimpleExpr {
         .is_in([TaskStatus::NotStarted.as_str(), TaskStatus::InProgress.as_str()])
 }
 
+/// A task whose deadline counts: open, in an active project. Written out literally, as the partial
+/// indexes of migration 000013 are (SQLite matches a partial index only to literal terms).
+pub fn counting_task() -> sea_orm::sea_query::SimpleExpr {
+    sea_orm::sea_query::Expr::cust(format!(
+        "\"tasks\".\"status\" IN ('{}', '{}') AND \"tasks\".\"project_active\"",
+        TaskStatus::NotStarted.as_str(),
+        TaskStatus::InProgress.as_str()
+    ))
+}
+
 /// The last deadline instant that is due within `days` days of today (today counts as day 0): a
 /// task's day ends at its `due_at`, and the `days`-th day after today ends within the next
 /// `days + 1` days of `now` (exactly, except within the hour a zone moves its clocks).
@@ -252,13 +270,13 @@ pub async fn restamp_deadlines(txn: &impl ConnectionTrait, project: &project::Mo
 
 pub async fn override_due(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project: &project::Model,
+    p: &Granted<impl MayManage>,
     target: Deadline,
     due_on: Option<NaiveDate>,
     reason: &str,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    let (actor, project) = (p.actor(), p.project());
     let reason = required_text("reason", reason, 500)?;
     if let Some(d) = due_on
         && d < project.contract_signed_on
@@ -277,7 +295,6 @@ pub async fn override_due(
         "override_cleared"
     };
     let txn = begin_write(db).await?;
-    access::project(&txn, actor, project.id, Need::Manage).await?;
     let show = |d: Option<NaiveDate>| d.map(|d| d.to_string());
     let change = match target {
         Deadline::Phase(id) => {

@@ -2,6 +2,7 @@
 //! signer and goes out as one e-mail with a link (or opens on a tablet on site). The token in the
 //! link has 256 random bits; only its hash is stored; it is bound to the signer and the pages,
 //! expires, signs once, can be revoked, and is replaced in each reminder.
+use super::access::{Granted, MayRead, MayRecordWork};
 use chrono::{DateTime, Duration, Utc};
 use entity::{audit_event, signing_request};
 use sea_orm::{
@@ -12,8 +13,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{
-    Actor, access,
-    access::Need,
+    Actor,
     audit::{self, Event},
     auth::{hash_secret, new_secret},
     projects::timezone_of,
@@ -134,17 +134,17 @@ async fn enqueue_email(
 
 /// Asks the client's signer to sign `pages` (page 0: the 预验收证书): one e-mail with one link,
 /// or an on-site link returned to the caller. Returns the request and its link.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn request(
     state: &AppState,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayRecordWork>,
     plan_id: i32,
     input: RequestInput,
     now: DateTime<Utc>,
 ) -> AppResult<(signing_request::Model, String)> {
+    let (actor, project_id) = (p.actor(), p.id());
     let db = &state.db;
-    let project = access::project(db, actor, project_id, Need::RecordWork).await?;
+    let project = p.project().clone();
     let mut pages = input.pages;
     pages.sort_unstable();
     pages.dedup();
@@ -209,14 +209,14 @@ pub async fn request(
     Ok((request, format!("/sign/{token}")))
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn list(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayRead>,
     plan_id: i32,
 ) -> AppResult<Vec<signing_request::Model>> {
-    access::project(db, actor, project_id, Need::Read).await?;
+    let project_id = p.id();
+
     Ok(signing_request::Entity::find()
         .filter(signing_request::Column::ProjectId.eq(project_id))
         .filter(signing_request::Column::PlanId.eq(plan_id))
@@ -225,16 +225,16 @@ pub async fn list(
         .await?)
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn revoke(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayRecordWork>,
     plan_id: i32,
     request_id: i32,
     now: DateTime<Utc>,
 ) -> AppResult<signing_request::Model> {
-    access::project(db, actor, project_id, Need::RecordWork).await?;
+    let (actor, project_id) = (p.actor(), p.id());
+
     let txn = begin_write(db).await?;
     let request = signing_request::Entity::find_by_id(request_id)
         .filter(signing_request::Column::ProjectId.eq(project_id))

@@ -2,6 +2,7 @@
 //! each Part 1 page signed by both parties once every item on it passed, and the 预验收证书.
 //! A signature covers the SHA-256 of its page's canonical content; any change that would alter a
 //! signed page is refused until its signatures are voided with a reason.
+use super::access::{Granted, MayManage, MayRead, MayRecordWork};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -14,8 +15,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{
-    Actor, access,
-    access::{Need, WorkAccess},
+    Actor,
+    access::WorkAccess,
     audit::{self, Event},
     auth::sha256_hex,
     milestones::{self, Milestone},
@@ -450,17 +451,15 @@ pub async fn check_signature(db: &DatabaseConnection, code: &str) -> AppResult<S
 }
 
 /// The plan, for a reader of the project.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn get(db: &DatabaseConnection, actor: &Actor, project_id: i32, plan_id: i32) -> AppResult<PlanData> {
-    let project = access::project(db, actor, project_id, Need::Read).await?;
-    load(db, project, plan_id).await
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn get(db: &DatabaseConnection, p: &Granted<impl MayRead>, plan_id: i32) -> AppResult<PlanData> {
+    load(db, p.project().clone(), plan_id).await
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
-pub async fn list(db: &DatabaseConnection, actor: &Actor, project_id: i32) -> AppResult<Vec<test_plan::Model>> {
-    access::project(db, actor, project_id, Need::Read).await?;
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn list(db: &DatabaseConnection, p: &Granted<impl MayRead>) -> AppResult<Vec<test_plan::Model>> {
     Ok(test_plan::Entity::find()
-        .filter(test_plan::Column::ProjectId.eq(project_id))
+        .filter(test_plan::Column::ProjectId.eq(p.id()))
         .order_by_asc(test_plan::Column::Id)
         .all(db)
         .await?)
@@ -551,16 +550,17 @@ fn items_per_page(value: Option<i32>, default: usize) -> AppResult<usize> {
 
 /// Makes the project's plan from one or more templates: their items merged stage by stage, their
 /// Part 2 modules one after the other, paginated.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn create(
     db: &DatabaseConnection,
     templates: &Templates,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     input: NewPlan,
     now: DateTime<Utc>,
 ) -> AppResult<PlanData> {
-    let project = access::project(db, actor, project_id, Need::Manage).await?;
+    let (actor, project_id) = (p.actor(), p.id());
+
+    let project = p.project().clone();
     if input.templates.is_empty() {
         return Err(AppError::invalid(
             "templates",
@@ -688,16 +688,17 @@ pub struct Conditions {
     pub signer_email: Option<String>,
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn confirm_conditions(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     plan_id: i32,
     input: Conditions,
     now: DateTime<Utc>,
 ) -> AppResult<PlanData> {
-    let project = access::project(db, actor, project_id, Need::Manage).await?;
+    let (actor, project_id) = (p.actor(), p.id());
+
+    let project = p.project().clone();
     let party = SignParty::parse(&input.party)?;
     let engineers = input.engineers.trim();
     if engineers.is_empty() {
@@ -767,17 +768,18 @@ pub struct ResultInput {
     pub remark: Option<String>,
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn record_result(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayRecordWork>,
     plan_id: i32,
     item_id: i32,
     input: ResultInput,
     now: DateTime<Utc>,
 ) -> AppResult<test_item::Model> {
-    let project = access::project(db, actor, project_id, Need::RecordWork).await?;
+    let actor = p.actor();
+
+    let project = p.project().clone();
     let actual = input.actual.trim();
     if actual.is_empty() {
         return Err(AppError::invalid("actual", "actual: what the test actually showed"));
@@ -805,8 +807,7 @@ pub async fn record_result(
     item.recorded_at = Set(Some(now));
     let item = item.update(&txn).await?;
     checked(&txn, &project, plan_id).await?;
-    let p = WorkAccess::vouched(project, actor);
-    milestones::start(&txn, &p, Milestone::FunctionalTest, now).await?;
+    milestones::start(&txn, p, Milestone::FunctionalTest, now).await?;
     txn.commit().await?;
     Ok(item)
 }
@@ -889,17 +890,18 @@ async fn settle_layout(db: &impl ConnectionTrait, project: &project::Model, plan
     Ok(())
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn update_item(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     plan_id: i32,
     item_id: i32,
     patch: ItemPatch,
     now: DateTime<Utc>,
 ) -> AppResult<PlanData> {
-    let project = access::project(db, actor, project_id, Need::Manage).await?;
+    let (actor, project_id) = (p.actor(), p.id());
+
+    let project = p.project().clone();
     let txn = begin_write(db).await?;
     let data = load(&txn, project.clone(), plan_id).await?;
     let mut item: test_item::ActiveModel = item_of(&txn, plan_id, item_id).await?.into();
@@ -921,16 +923,17 @@ pub async fn update_item(
     Ok(data)
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn add_item(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     plan_id: i32,
     patch: ItemPatch,
     now: DateTime<Utc>,
 ) -> AppResult<PlanData> {
-    let project = access::project(db, actor, project_id, Need::Manage).await?;
+    let (actor, project_id) = (p.actor(), p.id());
+
+    let project = p.project().clone();
     if patch.stage.is_none() || patch.name.is_none() || patch.expected.is_none() {
         return Err(AppError::invalid("stage", "a new item needs stage, name and expected"));
     }
@@ -964,16 +967,17 @@ pub async fn add_item(
     Ok(data)
 }
 
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn delete_item(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     plan_id: i32,
     item_id: i32,
     now: DateTime<Utc>,
 ) -> AppResult<PlanData> {
-    let project = access::project(db, actor, project_id, Need::Manage).await?;
+    let (actor, project_id) = (p.actor(), p.id());
+
+    let project = p.project().clone();
     let txn = begin_write(db).await?;
     let item = item_of(&txn, plan_id, item_id).await?;
     test_item::Entity::delete_by_id(item.id).exec(&txn).await?;
@@ -994,16 +998,17 @@ pub async fn delete_item(
 }
 
 /// Lays Part 1 out again: a new page at every stage and after `items_per_page` items.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn paginate(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     plan_id: i32,
     per_page: Option<i32>,
     now: DateTime<Utc>,
 ) -> AppResult<PlanData> {
-    let project = access::project(db, actor, project_id, Need::Manage).await?;
+    let (actor, project_id) = (p.actor(), p.id());
+
+    let project = p.project().clone();
     let txn = begin_write(db).await?;
     let data = load(&txn, project.clone(), plan_id).await?;
     let per_page = items_per_page(per_page, data.plan.items_per_page as usize)?;
@@ -1142,17 +1147,18 @@ pub(crate) async fn store_signature(
 }
 
 /// Our side signs a page (or the certificate) in the app: an engineer or PM of the project.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn sign_in_app(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayRecordWork>,
     plan_id: i32,
     page: i32,
     evidence: Evidence,
     now: DateTime<Utc>,
 ) -> AppResult<PlanData> {
-    let project = access::project(db, actor, project_id, Need::RecordWork).await?;
+    let (actor, project_id) = (p.actor(), p.id());
+
+    let project = p.project().clone();
     let member = match actor.id {
         Some(uid) => project_member::Entity::find()
             .filter(project_member::Column::ProjectId.eq(project_id))
@@ -1202,17 +1208,18 @@ pub async fn sign_in_app(
 
 /// Voids every signature on a page (both parties) with a reason; both sign again afterwards.
 /// Voiding a page voids the 预验收证书 too, since it vouches for every page.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn void(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     plan_id: i32,
     page: i32,
     reason: &str,
     now: DateTime<Utc>,
 ) -> AppResult<PlanData> {
-    let project = access::project(db, actor, project_id, Need::Manage).await?;
+    let (actor, project_id) = (p.actor(), p.id());
+
+    let project = p.project().clone();
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(AppError::invalid("reason", "reason: say why the signatures are voided"));
@@ -1256,15 +1263,16 @@ pub async fn void(
 }
 
 /// Issues the 预验收证书 once every page is signed by both parties.
-#[tracing::instrument(skip_all, fields(project_id = project_id))]
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn issue_certificate(
     db: &DatabaseConnection,
-    actor: &Actor,
-    project_id: i32,
+    p: &Granted<impl MayManage>,
     plan_id: i32,
     now: DateTime<Utc>,
 ) -> AppResult<PlanData> {
-    let project = access::project(db, actor, project_id, Need::Manage).await?;
+    let (actor, project_id) = (p.actor(), p.id());
+
+    let project = p.project().clone();
     let txn = begin_write(db).await?;
     let data = load(&txn, project.clone(), plan_id).await?;
     if data.plan.certificate_issued_at.is_some() {
