@@ -62,6 +62,17 @@ async fn the_dashboard_counts_overdue_and_due_soon_per_phase_with_the_items() {
     );
     assert_eq!(late["items"].as_array().expect("items").len(), 18);
 
+    // Only active projects' deadlines count: set delivered, the project leaves; active again, back.
+    let late_url = "/api/dashboard?as_of=2026-03-20T10:00:00%2B08:00";
+    for (status, overdue, items) in [("delivered", 0, 0), ("active", 9, 18)] {
+        app.patch(&format!("/api/projects/{id}"), &app.admin, json!({"status": status}))
+            .await
+            .expect(200);
+        let now = app.get(late_url, &app.admin).await.expect(200);
+        assert_eq!(now["overall"]["overdue"], overdue, "{status}");
+        assert_eq!(now["items"].as_array().expect("items").len(), items, "{status}");
+    }
+
     let bad = app.get("/api/dashboard?as_of=yesterday", &app.admin).await.expect(422);
     assert_eq!(bad["field"], "as_of");
 }
