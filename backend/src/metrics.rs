@@ -1,6 +1,7 @@
 //! Prometheus metrics (`/metrics`, text format): requests by operation and status with latency
 //! histograms, job runs, import durations, and the outbox as it stands at scrape time. Recorded
 //! with the `metrics` facade; `metrics-exporter-prometheus` renders them.
+use crate::domain::types::OutboxStatus;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
@@ -96,12 +97,12 @@ async fn outbox_gauges(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<St
         "# HELP jiaofu_outbox_messages Messages in the outbox by status.\n# TYPE jiaofu_outbox_messages gauge\n",
     );
     let mut oldest_queued = None;
-    for status in ["queued", "sending", "sent", "failed", "cancelled"] {
+    for &status in OutboxStatus::ALL {
         let row = rows
             .iter()
-            .find(|r| r.try_get::<String>("", "status").is_ok_and(|s| s == status));
+            .find(|r| r.try_get::<String>("", "status").is_ok_and(|s| s == status.as_str()));
         let n: i64 = row.and_then(|r| r.try_get("", "n").ok()).unwrap_or(0);
-        if status == "queued" {
+        if status == OutboxStatus::Queued {
             oldest_queued = row.and_then(|r| r.try_get::<DateTime<Utc>>("", "oldest").ok());
         }
         out.push_str(&format!("jiaofu_outbox_messages{{status=\"{status}\"}} {n}\n"));

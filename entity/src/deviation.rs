@@ -11,9 +11,9 @@ pub struct Model {
     pub inspection_id: i32,
     pub description: String,
     /// open or closed.
-    pub status: String,
+    pub status: crate::enums::DeviationStatus,
     /// replace, return or concession.
-    pub resolution: Option<String>,
+    pub resolution: Option<crate::enums::Resolution>,
     pub resolution_note: Option<String>,
     pub client_approver: Option<String>,
     pub opened_by: Option<i32>,

@@ -8,7 +8,7 @@ pub struct Model {
     pub id: i32,
     pub project_id: i32,
     /// contract, purchase_order or approved.
-    pub kind: String,
+    pub kind: crate::enums::ListKind,
     /// 1 for the first import of this kind, then 2, 3, ...
     pub version: i32,
     pub file_name: String,

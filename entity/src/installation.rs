@@ -17,7 +17,7 @@ pub struct Model {
     pub firmware: Option<String>,
     pub config_notes: Option<String>,
     /// pending, pass or fail.
-    pub commissioning: String,
+    pub commissioning: crate::enums::Commissioning,
     pub commissioning_note: Option<String>,
     pub commissioned_on: Option<Date>,
     pub created_by: Option<i32>,

@@ -5,6 +5,7 @@ pub mod change_notice;
 pub mod client_contact;
 pub mod deviation;
 pub mod document_copy;
+pub mod enums;
 pub mod equipment_decision;
 pub mod equipment_item;
 pub mod equipment_list;

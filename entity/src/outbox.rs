@@ -16,7 +16,7 @@ pub struct Model {
     pub body_text: String,
     pub body_html: Option<String>,
     /// queued, sending, sent, failed or cancelled.
-    pub status: String,
+    pub status: crate::enums::OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     /// Transient failures are retried until this instant.

@@ -17,7 +17,7 @@ pub struct Model {
     pub contract_signed_on: Date,
     pub delivery_due_on: Option<Date>,
     /// active, delivered, in_warranty or closed.
-    pub status: String,
+    pub status: crate::enums::ProjectStatus,
     /// IANA time zone in which the project's days end (deadlines, overdue).
     pub timezone: String,
     pub plan_id: i32,

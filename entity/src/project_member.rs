@@ -8,7 +8,7 @@ pub struct Model {
     pub project_id: i32,
     pub user_id: i32,
     /// pm (项目主管) or engineer (工程师).
-    pub role: String,
+    pub role: crate::enums::MemberRole,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

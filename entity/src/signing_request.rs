@@ -13,7 +13,7 @@ pub struct Model {
     pub signer_email: String,
     pub signer_role: Option<String>,
     pub pages: String,
-    pub method: String,
+    pub method: crate::enums::SignMethod,
     pub token_hash: String,
     pub expires_at: DateTimeUtc,
     pub opened_at: Option<DateTimeUtc>,

@@ -28,7 +28,7 @@ pub struct Model {
     /// The user who does the task; reminders go to them, else to the project's PMs.
     pub assignee_id: Option<i32>,
     /// not_started, in_progress or done.
-    pub status: String,
+    pub status: crate::enums::TaskStatus,
     pub started_at: Option<DateTimeUtc>,
     pub finished_at: Option<DateTimeUtc>,
     pub completed_by: Option<i32>,

@@ -9,7 +9,7 @@ pub struct Model {
     pub plan_id: i32,
     pub page: i32,
     pub position: i32,
-    pub stage: String,
+    pub stage: crate::enums::Stage,
     pub aspect: Option<String>,
     pub name: String,
     pub module: Option<String>,

@@ -11,10 +11,10 @@ pub struct Model {
     pub email: Option<String>,
     pub password_hash: String,
     /// admin, manager, engineer or viewer.
-    pub role: String,
+    pub role: crate::enums::Role,
     pub disabled: bool,
     /// daily, weekly or off.
-    pub reminder_frequency: String,
+    pub reminder_frequency: crate::enums::ReminderFrequency,
     /// SHA-256 of the secret in the user's calendar feed URL.
     pub feed_token_hash: Option<String>,
     pub created_at: DateTimeUtc,

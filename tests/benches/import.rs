@@ -9,7 +9,7 @@ use chrono::Utc;
 use jiaofu::{
     config::{Secret, Settings},
     import::{Workbook, parse_list},
-    service::{Actor, equipment, projects},
+    service::{Actor, access, equipment, projects},
     startup::prepare,
 };
 use jiaofu_tests::TestDatabase;
@@ -131,10 +131,12 @@ async fn import_only(path: &str) -> anyhow::Result<()> {
     .map_err(fail)?;
     let baseline = peak_rss_kb().unwrap_or(0);
     let import = Instant::now();
+    let granted = access::grant::<access::Manage>(&state.db, &system, project.id)
+        .await
+        .map_err(fail)?;
     let outcome = equipment::import(
         &state.db,
-        &system,
-        project.id,
+        &granted,
         equipment::ImportRequest {
             kind: "contract".into(),
             file_name: "equipment-100k.xlsx".into(),

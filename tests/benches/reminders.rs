@@ -6,7 +6,7 @@ use chrono::{Days, Utc};
 use jiaofu::{
     config::{Secret, Settings},
     jobs::reminders,
-    service::{Actor, projects, users},
+    service::{Actor, access, projects, users},
     startup::prepare,
 };
 use jiaofu_tests::TestDatabase;
@@ -77,13 +77,15 @@ async fn main() -> anyhow::Result<()> {
         )
         .await
         .map_err(fail)?;
-        projects::add_member(&state.db, &system, p.id, pm_ids[i % PMS], "pm", now)
+        let granted = access::grant::<access::Manage>(&state.db, &system, p.id)
+            .await
+            .map_err(fail)?;
+        projects::add_member(&state.db, &granted, pm_ids[i % PMS], "pm", now)
             .await
             .map_err(fail)?;
         projects::save_contact(
             &state.db,
-            &system,
-            p.id,
+            &granted,
             None,
             projects::ContactInput {
                 name: Some("陈志刚".into()),

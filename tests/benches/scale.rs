@@ -16,7 +16,7 @@ use std::time::{Duration as StdDuration, Instant};
 use chrono::{Days, Utc};
 use jiaofu::{
     config::{Secret, Settings},
-    service::{Actor, projects, users},
+    service::{Actor, access, projects, users},
     startup::prepare,
 };
 use jiaofu_tests::TestDatabase;
@@ -186,7 +186,10 @@ async fn main() -> anyhow::Result<()> {
         )
         .await
         .map_err(fail)?;
-        projects::add_member(&state.db, &system, p.id, pm_ids[i % PMS], "pm", now)
+        let granted = access::grant::<access::Manage>(&state.db, &system, p.id)
+            .await
+            .map_err(fail)?;
+        projects::add_member(&state.db, &granted, pm_ids[i % PMS], "pm", now)
             .await
             .map_err(fail)?;
         project_ids.push(p.id);

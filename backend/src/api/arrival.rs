@@ -2,9 +2,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{deviation, inspection, received_unit, shipment};
 use poem_openapi::{Multipart, Object, OpenApi, param::Path, payload::Json, types::multipart::Upload};
 
-use super::types::{DateText, DeviationStatus, InstantText, OneOf};
+use super::types::{DateText, InstantText, OneOf};
 use super::{ApiTags, BearerAuth, grant, instant, middleware::checked_text};
 use crate::domain::types as kinds;
+use crate::domain::types::DeviationStatus;
 use crate::{
     domain::types::optional_date as date,
     error::{ApiResult, AppError},
@@ -423,7 +424,11 @@ impl ArrivalApi {
             baseline_version: st.baseline.list.version,
             arrived: st.items.iter().filter(|s| s.arrived()).count() as u32,
             accepted: st.items.iter().filter(|s| s.accepted()).count() as u32,
-            open_deviations: st.deviations.iter().filter(|d| d.status == "open").count() as u32,
+            open_deviations: st
+                .deviations
+                .iter()
+                .filter(|d| d.status == DeviationStatus::Open)
+                .count() as u32,
             complete,
             items,
         }))

@@ -6,8 +6,9 @@ use poem_openapi::{
     payload::Json,
 };
 
-use super::types::{OneOf, OutboxStatus};
+use super::types::OneOf;
 use super::{ApiTags, BearerAuth, actor};
+use crate::domain::types::OutboxStatus;
 use crate::{
     email::outbox::{self, OutboxFilter},
     error::{ApiResult, AppError},

@@ -157,10 +157,10 @@ fn signature_view(check: &test_plans::SignatureCheck, lang: crate::documents::La
         .iter()
         .map(|x| {
             minijinja::context! {
-                party => party(&x.party),
+                party => party(x.party.as_str()),
                 name => x.signer_name,
                 role => x.signer_role.clone().unwrap_or_default(),
-                method => method(&x.method),
+                method => method(x.method.as_str()),
                 local_time => x.signed_local,
                 utc => x.signed_at.to_rfc3339(),
                 verify_code => x.verify_code,

@@ -14,7 +14,7 @@ use super::{ApiTags, BearerAuth, actor, instant};
 use crate::domain::types as kinds;
 use crate::{
     domain::{
-        schedule::{due_state, effective_due, local_today},
+        schedule::{due_state, effective_due, local_today, phase_status},
         types::{TaskStatus, parse_date},
     },
     error::ApiResult,
@@ -149,7 +149,7 @@ pub struct EvidenceDto {
 impl TaskDto {
     fn new(t: task::Model, now: DateTime<Utc>, tz: Tz) -> Self {
         let due_on = effective_due(t.planned_due_on, t.override_due_on);
-        let state = due_state(due_on, t.status == TaskStatus::Done.as_str(), now, tz);
+        let state = due_state(due_on, t.status == TaskStatus::Done, now, tz);
         Self {
             id: t.id,
             phase_id: t.phase_id,
@@ -185,20 +185,10 @@ impl TaskDto {
     }
 }
 
-fn phase_dto(p: phase::Model, tasks: Vec<TaskDto>, now: DateTime<Utc>, tz: Tz) -> PhaseDto {
-    let done = tasks.iter().all(|t| t.status.as_str() == TaskStatus::Done.as_str());
-    let status = if done {
-        TaskStatus::Done
-    } else if tasks
-        .iter()
-        .any(|t| t.status.as_str() != TaskStatus::NotStarted.as_str())
-    {
-        TaskStatus::InProgress
-    } else {
-        TaskStatus::NotStarted
-    };
+fn phase_dto(p: phase::Model, tasks: Vec<task::Model>, now: DateTime<Utc>, tz: Tz) -> PhaseDto {
+    let status = phase_status(tasks.iter().map(|t| t.status));
     let due_on = effective_due(p.planned_due_on, p.override_due_on);
-    let state = due_state(due_on, done, now, tz);
+    let state = due_state(due_on, status == TaskStatus::Done, now, tz);
     PhaseDto {
         id: p.id,
         seq: p.seq,
@@ -209,10 +199,10 @@ fn phase_dto(p: phase::Model, tasks: Vec<TaskDto>, now: DateTime<Utc>, tz: Tz) -
         due_on,
         overridden: p.override_due_on.is_some(),
         override_reason: p.override_reason,
-        status: status.as_str().into(),
+        status: status.into(),
         overdue: state.overdue,
         days_left: state.days_left,
-        tasks,
+        tasks: tasks.into_iter().map(|t| TaskDto::new(t, now, tz)).collect(),
     }
 }
 
@@ -267,7 +257,7 @@ impl ScheduleApi {
         let p = grant::<Read>(&self.state, &auth, id.0).await?;
         let tz = timezone_of(p.project());
         let (phases, tasks) = schedule::load(&self.state.db, &p).await?;
-        let mut tasks: Vec<TaskDto> = tasks.into_iter().map(|t| TaskDto::new(t, now, tz)).collect();
+        let mut tasks = tasks;
         let phases = phases
             .into_iter()
             .map(|phase| {

@@ -46,6 +46,8 @@ domain_choices!(
     Resolution,
     Commissioning,
     TaskStatus,
+    DeviationStatus,
+    OutboxStatus,
 );
 
 /// Declares a set of values that has no domain enum (states shown in answers).
@@ -63,8 +65,6 @@ macro_rules! listed_choices {
 }
 
 listed_choices!(
-    OutboxStatus => ["queued", "sending", "sent", "failed", "cancelled"],
-    DeviationStatus => ["open", "closed"],
     Readiness => ["ready", "draft"],
     PageState => ["open", "ready", "signed_by_us", "signed_by_client", "signed"],
 );
@@ -101,6 +101,13 @@ impl<E> From<OneOf<E>> for String {
 impl<F> From<FormattedText<F>> for String {
     fn from(v: FormattedText<F>) -> String {
         v.0
+    }
+}
+
+/// A stored value as the answer shows it.
+impl<E: Choices + std::fmt::Display> From<E> for OneOf<E> {
+    fn from(v: E) -> Self {
+        Self(v.to_string(), PhantomData)
     }
 }
 

@@ -2,7 +2,23 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use super::types::TaskStatus;
+
 /// The date a deadline falls on: an override wins over the planned date.
+/// A phase's status from its tasks': done when all are, started when any is.
+pub fn phase_status(tasks: impl IntoIterator<Item = TaskStatus>) -> TaskStatus {
+    let (mut all_done, mut any_started) = (true, false);
+    for t in tasks {
+        all_done &= t == TaskStatus::Done;
+        any_started |= t != TaskStatus::NotStarted;
+    }
+    match (all_done, any_started) {
+        (true, _) => TaskStatus::Done,
+        (false, true) => TaskStatus::InProgress,
+        (false, false) => TaskStatus::NotStarted,
+    }
+}
+
 pub fn effective_due(planned: NaiveDate, overridden: Option<NaiveDate>) -> NaiveDate {
     overridden.unwrap_or(planned)
 }

@@ -5,17 +5,6 @@ use serde::{Deserialize, Serialize};
 pub use super::types::Stage;
 use super::types::SystemType;
 
-impl Stage {
-    pub fn order(self) -> u8 {
-        match self {
-            Stage::Line => 1,
-            Stage::Device => 2,
-            Stage::Network => 3,
-            Stage::System => 4,
-        }
-    }
-}
-
 /// A Part 2 module: a numbered procedure Part 1 items refer to.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Module {

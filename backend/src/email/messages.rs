@@ -7,8 +7,6 @@ use lettre::{
 use anyhow::Context;
 use minijinja::Environment;
 
-use super::outbox;
-
 /// An environment of the given templates (e-mails and pages, see `Templates`, which builds the
 /// one the service uses at start); `.html` templates escape every variable.
 pub fn environment<'a>(
@@ -86,7 +84,7 @@ pub fn test_message(
         subject: render(env, "test.subject.txt", &ctx).map_err(|e| e.to_string())?,
         body_text: render(env, "test.txt", &ctx).map_err(|e| e.to_string())?,
         body_html: None,
-        status: outbox::QUEUED.into(),
+        status: crate::domain::types::OutboxStatus::Queued,
         attempts: 0,
         next_attempt_at: now,
         retry_until: now,

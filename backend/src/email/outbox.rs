@@ -7,13 +7,8 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Statement, TryInsertResult,
 };
 
+pub use crate::domain::types::OutboxStatus;
 use crate::error::{AppError, AppResult};
-
-pub const QUEUED: &str = "queued";
-pub const SENDING: &str = "sending";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
-pub const CANCELLED: &str = "cancelled";
 
 /// A message to enqueue.
 #[derive(Debug, Clone)]
@@ -45,7 +40,7 @@ pub async fn enqueue(
         subject: Set(email.subject),
         body_text: Set(email.text),
         body_html: Set(email.html),
-        status: Set(QUEUED.into()),
+        status: Set(OutboxStatus::Queued),
         attempts: Set(0),
         next_attempt_at: Set(now),
         retry_until: Set(now + retry_horizon),
@@ -128,7 +123,7 @@ pub async fn settle(
     db: &impl ConnectionTrait,
     id: i64,
     owner: &str,
-    status: &str,
+    status: OutboxStatus,
     next_attempt_at: Option<DateTime<Utc>>,
     note: Option<String>,
     now: DateTime<Utc>,
@@ -141,13 +136,13 @@ pub async fn settle(
     if let Some(at) = next_attempt_at {
         update = update.col_expr(outbox::Column::NextAttemptAt, at.into());
     }
-    if status == SENT {
+    if status == OutboxStatus::Sent {
         update = update.col_expr(outbox::Column::SentAt, Some(now).into());
     }
     update
         .filter(outbox::Column::Id.eq(id))
         .filter(outbox::Column::LeaseOwner.eq(owner))
-        .filter(outbox::Column::Status.eq(SENDING))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Sending))
         .exec(db)
         .await?;
     Ok(())
@@ -165,13 +160,7 @@ pub struct OutboxFilter {
 pub async fn list(db: &impl ConnectionTrait, f: OutboxFilter) -> AppResult<(Vec<outbox::Model>, u64)> {
     let mut cond = Condition::all();
     if let Some(s) = f.status.as_deref() {
-        if ![QUEUED, SENDING, SENT, FAILED, CANCELLED].contains(&s) {
-            return Err(AppError::invalid(
-                "status",
-                format!("status: '{s}' is not one of queued, sending, sent, failed, cancelled"),
-            ));
-        }
-        cond = cond.add(outbox::Column::Status.eq(s));
+        cond = cond.add(outbox::Column::Status.eq(OutboxStatus::parse(s)?));
     }
     if let Some(k) = f.kind {
         cond = cond.add(outbox::Column::Kind.eq(k));
@@ -208,14 +197,14 @@ pub async fn retry(
     now: DateTime<Utc>,
 ) -> AppResult<outbox::Model> {
     let row = get(db, id).await?;
-    if row.status != FAILED && row.status != CANCELLED {
+    if row.status != OutboxStatus::Failed && row.status != OutboxStatus::Cancelled {
         return Err(AppError::Conflict(format!(
             "message {id} is {}; only failed or cancelled messages are retried",
             row.status
         )));
     }
     let mut m: outbox::ActiveModel = row.into();
-    m.status = Set(QUEUED.into());
+    m.status = Set(OutboxStatus::Queued);
     m.next_attempt_at = Set(now);
     m.retry_until = Set(now + retry_horizon);
     Ok(sea_orm::ActiveModelTrait::update(m, db).await?)
@@ -224,9 +213,9 @@ pub async fn retry(
 /// Cancels a message that has not gone out yet (not one a worker holds right now).
 pub async fn cancel(db: &impl ConnectionTrait, id: i64) -> AppResult<outbox::Model> {
     let done = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, CANCELLED.into())
+        .col_expr(outbox::Column::Status, OutboxStatus::Cancelled.into())
         .filter(outbox::Column::Id.eq(id))
-        .filter(outbox::Column::Status.eq(QUEUED))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Queued))
         .exec(db)
         .await?;
     let row = get(db, id).await?;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::{
     email::{
         Mailer, SendOutcome, messages,
-        outbox::{self, FAILED, QUEUED, SENT},
+        outbox::{self, OutboxStatus},
     },
     error::AppResult,
     state::AppState,
@@ -87,12 +87,12 @@ async fn deliver_one(
     let db = &state.db;
     Ok(match outcome {
         SendOutcome::Accepted(reply) => {
-            outbox::settle(db, row.id, owner, SENT, None, Some(reply), now).await?;
+            outbox::settle(db, row.id, owner, OutboxStatus::Sent, None, Some(reply), now).await?;
             Settled::Sent
         }
         SendOutcome::Permanent(why) => {
             tracing::warn!(id = row.id, kind = %row.kind, error = %why, "message failed permanently");
-            outbox::settle(db, row.id, owner, FAILED, None, Some(why), now).await?;
+            outbox::settle(db, row.id, owner, OutboxStatus::Failed, None, Some(why), now).await?;
             Settled::Failed
         }
         SendOutcome::Transient(why) => {
@@ -100,11 +100,11 @@ async fn deliver_one(
             if next > row.retry_until {
                 let why = format!("gave up after {} attempts: {why}", row.attempts);
                 tracing::warn!(id = row.id, error = %why, "message failed");
-                outbox::settle(db, row.id, owner, FAILED, None, Some(why), now).await?;
+                outbox::settle(db, row.id, owner, OutboxStatus::Failed, None, Some(why), now).await?;
                 Settled::Failed
             } else {
                 tracing::info!(id = row.id, attempt = row.attempts, error = %why, retry_at = %next, "delivery will be retried");
-                outbox::settle(db, row.id, owner, QUEUED, Some(next), Some(why), now).await?;
+                outbox::settle(db, row.id, owner, OutboxStatus::Queued, Some(next), Some(why), now).await?;
                 Settled::Retried
             }
         }

@@ -71,7 +71,7 @@ struct Recipient {
     address: String,
     name: String,
     /// daily, weekly or off (contacts: daily).
-    frequency: String,
+    frequency: ReminderFrequency,
 }
 
 /// The reminder day of `now` in `tz`: reminders for a day go out from `hour` o'clock local.
@@ -84,7 +84,7 @@ pub async fn plan(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Reminde
     let db = &state.db;
     let hour = state.settings.reminder_hour;
     let projects: HashMap<i32, project::Model> = project::Entity::find()
-        .filter(project::Column::Status.eq(ProjectStatus::Active.as_str()))
+        .filter(project::Column::Status.eq(ProjectStatus::Active))
         .all(db)
         .await?
         .into_iter()
@@ -120,7 +120,7 @@ pub async fn plan(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Reminde
         )
         .add(task::Column::OverrideDueOn.between(from, to));
     let tasks = task::Entity::find()
-        .filter(task::Column::Status.ne(TaskStatus::Done.as_str()))
+        .filter(task::Column::Status.ne(TaskStatus::Done))
         .filter(in_window)
         .all(db)
         .await?;
@@ -136,7 +136,7 @@ pub async fn plan(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Reminde
         Query::select()
             .column(project::Column::Id)
             .from(project::Entity)
-            .and_where(project::Column::Status.eq(ProjectStatus::Active.as_str()))
+            .and_where(project::Column::Status.eq(ProjectStatus::Active))
             .to_owned()
     };
     let phases: HashMap<i32, String> = phase::Entity::find()
@@ -165,12 +165,12 @@ pub async fn plan(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Reminde
         u.email.clone().map(|address| Recipient {
             address,
             name: u.display_name.clone(),
-            frequency: u.reminder_frequency.clone(),
+            frequency: u.reminder_frequency,
         })
     };
     let admins: Vec<Recipient> = users
         .values()
-        .filter(|u| u.role == Role::Admin.as_str())
+        .filter(|u| u.role == Role::Admin)
         .filter_map(as_recipient)
         .collect();
 
@@ -180,7 +180,7 @@ pub async fn plan(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Reminde
     let mut managers: HashMap<i32, Vec<Recipient>> = HashMap::new();
     for pid in projects.keys() {
         let mine: Vec<&project_member::Model> = members.iter().filter(|m| m.project_id == *pid).collect();
-        let pms: Vec<&&project_member::Model> = mine.iter().filter(|m| m.role == MemberRole::Pm.as_str()).collect();
+        let pms: Vec<&&project_member::Model> = mine.iter().filter(|m| m.role == MemberRole::Pm).collect();
         let chosen: Vec<&project_member::Model> = if pms.is_empty() {
             mine.clone()
         } else {
@@ -197,7 +197,7 @@ pub async fn plan(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Reminde
         let mgrs: Vec<Recipient> = mine
             .iter()
             .filter_map(|m| users.get(&m.user_id))
-            .filter(|u| u.role == Role::Manager.as_str())
+            .filter(|u| u.role == Role::Manager)
             .filter_map(as_recipient)
             .collect();
         managers.insert(
@@ -228,7 +228,7 @@ pub async fn plan(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Reminde
         Some(Recipient {
             address: lead.email.clone()?,
             name: lead.name.clone(),
-            frequency: "daily".into(),
+            frequency: ReminderFrequency::Daily,
         })
     };
 
@@ -288,7 +288,7 @@ pub async fn plan(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Reminde
         };
         people.extend(client.as_ref());
         for r in people {
-            match ReminderFrequency::parse(&r.frequency).unwrap_or(ReminderFrequency::Daily) {
+            match r.frequency {
                 ReminderFrequency::Off => {}
                 ReminderFrequency::Weekly => {
                     // Mondays: everything overdue (within the policy) or due within the week.
@@ -315,7 +315,7 @@ pub async fn plan(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Reminde
             // Weekly readers see overdue items in their Monday digest; escalations are daily news.
             for r in managers[&t.project_id]
                 .iter()
-                .filter(|r| r.frequency == ReminderFrequency::Daily.as_str())
+                .filter(|r| r.frequency == ReminderFrequency::Daily)
             {
                 add(r, kind, false);
             }

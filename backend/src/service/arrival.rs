@@ -2,6 +2,7 @@
 //! serial numbers, the 设备签收单 signed by the receiver, arrival inspections (our self-check, then
 //! the client's, witnessed) and the deviations failed checks open. The phase's tasks complete
 //! themselves, with links to the records, once every baseline item has arrived and passed.
+use crate::domain::types::DeviationStatus;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{HashMap, HashSet};
 
@@ -58,7 +59,7 @@ pub async fn baseline(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> A
     let project_id = p.id();
     let list = equipment_list::Entity::find()
         .filter(equipment_list::Column::ProjectId.eq(project_id))
-        .filter(equipment_list::Column::Kind.eq(ListKind::Approved.as_str()))
+        .filter(equipment_list::Column::Kind.eq(ListKind::Approved))
         .filter(equipment_list::Column::ApprovedAt.is_not_null())
         .order_by_desc(equipment_list::Column::Version)
         .one(db)
@@ -717,7 +718,7 @@ pub async fn inspect(
                     failed.join("、"),
                     note.unwrap_or_default()
                 )),
-                status: Set("open".into()),
+                status: Set(DeviationStatus::Open),
                 opened_by: Set(actor.id),
                 opened_at: Set(now),
                 ..Default::default()
@@ -798,12 +799,12 @@ pub async fn close_deviation(
         .await?
         .filter(|d| d.project_id == project_id)
         .ok_or_else(|| AppError::not_found(format!("no deviation {id} on project {project_id}")))?;
-    if d.status == "closed" {
+    if d.status == DeviationStatus::Closed {
         return Err(AppError::Conflict(format!("deviation {id} is closed already")));
     }
     let mut m: deviation::ActiveModel = d.into();
-    m.status = Set("closed".into());
-    m.resolution = Set(Some(resolution.as_str().into()));
+    m.status = Set(DeviationStatus::Closed);
+    m.resolution = Set(Some(resolution));
     m.resolution_note = Set(Some(note.clone()));
     m.client_approver = Set(approver);
     m.closed_by = Set(actor.id);
@@ -919,9 +920,7 @@ fn round_state(latest: Option<&inspection::Model>, deviations: &[deviation::Mode
         return RoundState::Passed;
     }
     let conceded = deviations.iter().any(|d| {
-        d.inspection_id == i.id
-            && d.status == "closed"
-            && d.resolution.as_deref() == Some(Resolution::Concession.as_str())
+        d.inspection_id == i.id && d.status == DeviationStatus::Closed && d.resolution == Some(Resolution::Concession)
     });
     if conceded {
         RoundState::Conceded
@@ -957,7 +956,7 @@ pub async fn status(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> App
                 client: round_state(latest(InspectionRound::Client), &deviations),
                 open_deviations: deviations
                     .iter()
-                    .filter(|d| d.item_id == item.id && d.status == "open")
+                    .filter(|d| d.item_id == item.id && d.status == DeviationStatus::Open)
                     .count(),
             }
         })

@@ -16,7 +16,6 @@ use sha2::{Digest, Sha256};
 use super::{Actor, throttle, to_hex};
 use crate::{
     config::Settings,
-    domain::types::Role,
     error::{AppError, AppResult},
 };
 
@@ -257,7 +256,7 @@ pub fn actor_of(user: &user::Model) -> AppResult<Actor> {
         id: Some(user.id),
         username: user.username.clone(),
         name: user.display_name.clone(),
-        role: Role::parse(&user.role).map_err(|_| anyhow::anyhow!("user {} has an unknown role", user.id))?,
+        role: user.role,
     })
 }
 

@@ -10,7 +10,10 @@ use sea_orm::{
 };
 
 use super::{Actor, access, projects::zone, schedule};
-use crate::{domain::schedule::due_state, error::AppResult};
+use crate::{
+    domain::{schedule::due_state, types::TaskStatus},
+    error::AppResult,
+};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -42,7 +45,7 @@ pub struct DueItem {
     pub task_id: i32,
     pub task_code: String,
     pub task_name: String,
-    pub status: String,
+    pub status: TaskStatus,
     pub due_on: NaiveDate,
 }
 

@@ -20,7 +20,10 @@ use crate::{
             PhaseLine, ProjectFacts, ReceiptLine, ShipmentData, TaskLine, WorkLogLine,
         },
     },
-    domain::types::{CheckResult, Commissioning, ListKind, MemberRole, Resolution, TaskStatus},
+    domain::{
+        schedule::phase_status,
+        types::{CheckResult, Commissioning, ListKind, TaskStatus},
+    },
     error::{AppError, AppResult},
     service::{
         arrival,
@@ -102,7 +105,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
         .into_iter()
         .map(|(m, u)| Person {
             name: u.display_name,
-            role: MemberRole::parse(&m.role).map_or(m.role.clone(), |r| r.label_zh().to_string()),
+            role: m.role.label_zh().to_string(),
         })
         .collect();
     d.contacts = projects::contacts(db, p)
@@ -114,22 +117,16 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
         })
         .collect();
     let (phases, tasks) = schedule::load(db, p).await?;
-    let status = |s: &str| match TaskStatus::parse(s) {
-        Ok(TaskStatus::Done) => "已完成",
-        Ok(TaskStatus::InProgress) => "进行中",
-        _ => "未开始",
+    let status = |s: TaskStatus| match s {
+        TaskStatus::Done => "已完成",
+        TaskStatus::InProgress => "进行中",
+        TaskStatus::NotStarted => "未开始",
     };
     d.phases = phases
         .iter()
         .map(|p| {
             let mine: Vec<_> = tasks.iter().filter(|t| t.phase_id == p.id).collect();
-            let phase_status = if mine.iter().all(|t| t.status == TaskStatus::Done.as_str()) {
-                "已完成"
-            } else if mine.iter().any(|t| t.status != TaskStatus::NotStarted.as_str()) {
-                "进行中"
-            } else {
-                "未开始"
-            };
+            let phase_status = status(phase_status(mine.iter().map(|t| t.status)));
             PhaseLine {
                 name: p.name.clone(),
                 due_on: p.override_due_on.unwrap_or(p.planned_due_on).to_string(),
@@ -139,7 +136,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
                     .map(|t| TaskLine {
                         name: t.name.clone(),
                         due_on: t.override_due_on.unwrap_or(t.planned_due_on).to_string(),
-                        status: status(&t.status).into(),
+                        status: status(t.status).into(),
                         owner: name_of(t.assignee_id),
                         finished_on: day(t.finished_at),
                     })
@@ -276,12 +273,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
                     .iter()
                     .filter(|x| x.item_id == s.item.id)
                     .map(|x| {
-                        let how = x
-                            .resolution
-                            .as_deref()
-                            .and_then(|r| Resolution::parse(r).ok())
-                            .map(|r| r.label_zh())
-                            .unwrap_or("未关闭");
+                        let how = x.resolution.map(|r| r.label_zh()).unwrap_or("未关闭");
                         format!("{}（{how}）", x.description)
                     })
                     .collect(),
@@ -309,7 +301,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
                     .and_then(|u| status.units.iter().find(|x| x.id == u))
                     .and_then(|u| u.serial.clone())
                     .unwrap_or_default();
-                let commissioning = Commissioning::parse(&r.commissioning).unwrap_or(Commissioning::Pending);
+                let commissioning = r.commissioning;
                 InstallationLine {
                     seq,
                     name,

@@ -19,7 +19,7 @@ use crate::{
     db::begin_write,
     domain::{
         reconcile::{Difference, Line, normalise, reconcile},
-        types::{ListKind, required_text},
+        types::{ListKind, MemberRole, required_text},
     },
     error::{AppError, AppResult},
     import::{Field, ItemSink, ParsedItem, ParsedList, grid, parse_list, stream_list},
@@ -143,7 +143,7 @@ async fn import_list(
             None => {
                 let l = equipment_list::ActiveModel {
                     project_id: Set(project_id),
-                    kind: Set(kind.as_str().into()),
+                    kind: Set(kind),
                     version: Set(version),
                     file_name: Set(file_name.clone()),
                     file_sha256: Set(sha.clone()),
@@ -344,7 +344,7 @@ pub async fn latest(
 ) -> AppResult<Option<equipment_list::Model>> {
     Ok(equipment_list::Entity::find()
         .filter(equipment_list::Column::ProjectId.eq(p.id()))
-        .filter(equipment_list::Column::Kind.eq(kind.as_str()))
+        .filter(equipment_list::Column::Kind.eq(kind))
         .order_by_desc(equipment_list::Column::Version)
         .one(db)
         .await?)
@@ -483,11 +483,11 @@ pub async fn approve(
     let (actor, project_id) = (p.actor(), p.id());
     let txn = begin_write(db).await?;
     let list = list_of(&txn, p, list_id).await?;
-    if list.kind != ListKind::Approved.as_str() {
+    if list.kind != ListKind::Approved {
         return Err(AppError::Conflict(format!(
             "only a {} (kind approved) can be approved; list {list_id} is a {}",
             ListKind::Approved.label_zh(),
-            ListKind::parse(&list.kind).map(|k| k.label_zh()).unwrap_or("list")
+            list.kind.label_zh()
         )));
     }
     if list.approved_at.is_some() {
@@ -658,7 +658,7 @@ pub async fn issue_change_notice(
     let mut recipients: Vec<(String, String)> = Vec::new();
     let pms = project_member::Entity::find()
         .filter(project_member::Column::ProjectId.eq(project_id))
-        .filter(project_member::Column::Role.eq("pm"))
+        .filter(project_member::Column::Role.eq(MemberRole::Pm))
         .all(&txn)
         .await?;
     for m in pms {

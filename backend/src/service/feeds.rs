@@ -79,7 +79,7 @@ pub async fn calendar(
                 .find(|ph| ph.id == t.phase_id)
                 .map(|ph| ph.name.as_str())
                 .unwrap_or_default();
-            let done = t.status == TaskStatus::Done.as_str();
+            let done = t.status == TaskStatus::Done;
             events.push(DeadlineEvent {
                 uid: format!("task-{}@jiaofu", t.id),
                 due_on: effective_due(t.planned_due_on, t.override_due_on),

@@ -223,7 +223,7 @@ pub async fn create(
         ip_address: Set(ip_address),
         firmware: Set(firmware),
         config_notes: Set(config_notes),
-        commissioning: Set(result.as_str().into()),
+        commissioning: Set(result),
         commissioning_note: Set(commissioning_note),
         commissioned_on: Set(input
             .commissioned_on
@@ -334,14 +334,8 @@ pub async fn update(
         input.commissioned_on,
         now.date_naive(),
     )? {
-        history::diff(
-            &mut changes,
-            &base,
-            "commissioning",
-            &old.commissioning,
-            &c.as_str().to_string(),
-        );
-        m.commissioning = Set(c.as_str().into());
+        history::diff(&mut changes, &base, "commissioning", &old.commissioning, &c);
+        m.commissioning = Set(c);
         if c != Commissioning::Pending {
             milestones::start(&txn, p, Milestone::Commissioning, now).await?;
         }
@@ -379,7 +373,7 @@ async fn settle_tasks(txn: &DatabaseTransaction, p: &Granted<impl MayRecordWork>
     }];
     let note = format!("系统自动完成：{n} 项设备全部安装");
     milestones::complete(txn, p, Milestone::Installation, note, evidence.clone(), now).await?;
-    if records.iter().all(|r| r.commissioning == Commissioning::Pass.as_str()) {
+    if records.iter().all(|r| r.commissioning == Commissioning::Pass) {
         let note = format!("系统自动完成：{} 条安装记录全部调试合格", records.len());
         milestones::complete(txn, p, Milestone::Commissioning, note, evidence, now).await?;
     }
@@ -403,8 +397,7 @@ pub struct InstallationRow {
     pub ip_address: Option<String>,
     pub firmware: Option<String>,
     pub config_notes: Option<String>,
-    /// pending, passed or failed.
-    pub commissioning: String,
+    pub commissioning: Commissioning,
     pub commissioning_note: Option<String>,
     pub commissioned_on: Option<NaiveDate>,
     pub updated_at: DateTime<Utc>,

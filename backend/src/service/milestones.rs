@@ -95,7 +95,7 @@ async fn task_of(txn: &DatabaseTransaction, project_id: i32, m: Milestone) -> Ap
             "the project's plan has no task for this milestone; it is not moved"
         );
     }
-    Ok(found.filter(|t| t.status != TaskStatus::Done.as_str()))
+    Ok(found.filter(|t| t.status != TaskStatus::Done))
 }
 
 /// Starts the milestone's task when the first record of its work arrives.
@@ -108,7 +108,7 @@ pub async fn start(
 ) -> AppResult<()> {
     if let Some(t) = task_of(txn, p.id(), m)
         .await?
-        .filter(|t| t.status == TaskStatus::NotStarted.as_str())
+        .filter(|t| t.status == TaskStatus::NotStarted)
     {
         schedule::apply_task_action(txn, p.actor(), t, TaskAction::Start, None, now, now).await?;
     }

@@ -176,7 +176,7 @@ pub async fn create(
         system_types: Set(serde_json::to_string(&system_types).map_err(anyhow::Error::from)?),
         contract_signed_on: Set(signed),
         delivery_due_on: Set(delivery),
-        status: Set(status.as_str().into()),
+        status: Set(status),
         timezone: Set(tz.name().into()),
         plan_id: Set(plan.id),
         created_at: Set(now),
@@ -233,7 +233,7 @@ async fn instantiate_schedule(
                 project_id: Set(project.id),
                 phase_id: Set(phase.id),
                 phase_code: Set(p.code.clone()),
-                project_active: Set(project.status == ProjectStatus::Active.as_str()),
+                project_active: Set(project.status == ProjectStatus::Active),
                 seq: Set(j as i32 + 1),
                 code: Set(t.code.clone()),
                 name: Set(t.name.clone()),
@@ -245,7 +245,7 @@ async fn instantiate_schedule(
                 due_at: Set(deadline(planned, tz)),
                 waits_on_client: Set(t.waits_on_client),
                 assignee_id: Set(None),
-                status: Set(TaskStatus::NotStarted.as_str().into()),
+                status: Set(TaskStatus::NotStarted),
                 started_at: Set(None),
                 finished_at: Set(None),
                 completed_by: Set(None),
@@ -354,7 +354,7 @@ pub async fn update(
         m.system_types = Set(json);
     }
     if let Some(status) = changes.status {
-        let status = ProjectStatus::parse(&status)?.as_str().to_string();
+        let status = ProjectStatus::parse(&status)?;
         history::diff(&mut log, &base, "status", &current.status, &status);
         m.status = Set(status);
     }
@@ -406,7 +406,7 @@ pub async fn update(
         task::Entity::update_many()
             .col_expr(
                 task::Column::ProjectActive,
-                (updated.status == ProjectStatus::Active.as_str()).into(),
+                (updated.status == ProjectStatus::Active).into(),
             )
             .filter(task::Column::ProjectId.eq(updated.id))
             .exec(&txn)
@@ -448,7 +448,7 @@ pub async fn list(
         cond = cond.add(visible);
     }
     if let Some(s) = filter.status.as_deref() {
-        cond = cond.add(project::Column::Status.eq(ProjectStatus::parse(s)?.as_str()));
+        cond = cond.add(project::Column::Status.eq(ProjectStatus::parse(s)?));
     }
     if let Some(r) = filter.region.as_deref().filter(|r| !r.trim().is_empty()) {
         cond = cond.add(project::Column::Region.eq(r.trim()));
@@ -571,7 +571,7 @@ async fn insert_member(
     Ok(project_member::ActiveModel {
         project_id: Set(project_id),
         user_id: Set(user_id),
-        role: Set(role.as_str().into()),
+        role: Set(role),
         ..Default::default()
     }
     .insert(txn)
@@ -669,9 +669,9 @@ pub async fn update_member(
     let member = member_of(&txn, project_id, member_id).await?;
     let mut log = Vec::new();
     let base = Change::new(Some(project_id), "member", Some(member_id), "updated");
-    history::diff(&mut log, &base, "role", &member.role, &role.as_str().to_string());
+    history::diff(&mut log, &base, "role", &member.role, &role);
     let mut m: project_member::ActiveModel = member.into();
-    m.role = Set(role.as_str().into());
+    m.role = Set(role);
     let updated = m.update(&txn).await?;
     history::record(&txn, actor, now, log).await?;
     txn.commit().await?;

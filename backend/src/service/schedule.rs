@@ -101,7 +101,7 @@ pub async fn apply_task_action(
     now: DateTime<Utc>,
 ) -> AppResult<task::Model> {
     let (project_id, task_id) = (task.project_id, task.id);
-    let status = TaskStatus::parse(&task.status)?;
+    let status = task.status;
     let base = Change::new(
         Some(project_id),
         "task",
@@ -152,7 +152,7 @@ pub async fn apply_task_action(
     if let Some(n) = &note {
         m.note = Set(Some(n.clone()));
     }
-    m.status = Set(new_status.as_str().into());
+    m.status = Set(new_status);
     let updated = m.update(txn).await?;
     history::record(
         txn,
@@ -224,7 +224,7 @@ pub enum Deadline {
 pub fn open_task() -> sea_orm::sea_query::SimpleExpr {
     use sea_orm::ExprTrait;
     sea_orm::sea_query::Expr::col((task::Entity, task::Column::Status))
-        .is_in([TaskStatus::NotStarted.as_str(), TaskStatus::InProgress.as_str()])
+        .is_in([TaskStatus::NotStarted, TaskStatus::InProgress])
 }
 
 /// A task whose deadline counts: open, in an active project. Written out literally, as the partial

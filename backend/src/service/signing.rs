@@ -187,7 +187,7 @@ pub async fn request(
         signer_email: Set(signer_email),
         signer_role: Set(text(input.signer_role).or(Some("甲方签字代表".into()))),
         pages: Set(serde_json::to_string(&pages).map_err(|e| anyhow::anyhow!("pages: {e}"))?),
-        method: Set(method.as_str().into()),
+        method: Set(method),
         token_hash: Set(token_hash),
         expires_at: Set(expires_at),
         reminders_sent: Set(0),
@@ -388,7 +388,7 @@ fn view(data: &PlanData, request: &signing_request::Model, open: bool, house: &H
                 let ours = data
                     .signatures
                     .iter()
-                    .find(|s| s.page == CERTIFICATE && s.party == SignParty::Ours.as_str());
+                    .find(|s| s.page == CERTIFICATE && s.party == SignParty::Ours);
                 return PageView {
                     number: n,
                     label: page_label(n, lang),
@@ -527,7 +527,7 @@ pub async fn sign(state: &AppState, token: &str, form: SignForm, now: DateTime<U
                 signer_role: request.signer_role.clone(),
                 user_id: None,
                 request_id: Some(request.id),
-                method: SignMethod::parse(&request.method).unwrap_or(SignMethod::EmailLink),
+                method: request.method,
                 evidence: &form.evidence,
             },
             now,
@@ -584,7 +584,7 @@ pub async fn decline(
 pub async fn remind(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
     let db = &state.db;
     let due = signing_request::Entity::find()
-        .filter(signing_request::Column::Method.eq(SignMethod::EmailLink.as_str()))
+        .filter(signing_request::Column::Method.eq(SignMethod::EmailLink))
         .filter(signing_request::Column::UsedAt.is_null())
         .filter(signing_request::Column::DeclinedAt.is_null())
         .filter(signing_request::Column::RevokedAt.is_null())

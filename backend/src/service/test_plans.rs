@@ -69,7 +69,7 @@ impl Page<'_> {
 
     /// The stage its items test (a page never spans two).
     pub fn stage(&self) -> Option<Stage> {
-        self.items.first().and_then(|(i, _)| Stage::parse(&i.stage).ok())
+        self.items.first().map(|(i, _)| i.stage)
     }
 }
 
@@ -107,7 +107,7 @@ struct ItemContent<'a> {
 
 /// An item's Part 1 row exactly as the document prints it and the signing page shows it.
 pub fn printed_row(item: &test_item::Model, number: &str, lang: Lang) -> Vec<String> {
-    let stage = Stage::parse(&item.stage).map_or(item.stage.as_str(), |s| Label::stage(s).text(lang));
+    let stage = Label::stage(item.stage).text(lang);
     let verdict = match item.passed {
         Some(true) => Label::Pass.text(lang),
         Some(false) => Label::Fail.text(lang),
@@ -168,7 +168,7 @@ impl PlanData {
             .map(|i| {
                 let n = within.entry(i.stage.as_str()).or_default();
                 *n += 1;
-                let order = Stage::parse(&i.stage).map_or(9, Stage::order);
+                let order = i.stage.order();
                 (i.id, format!("{order}.{n}"))
             })
             .collect()
@@ -181,9 +181,7 @@ impl PlanData {
     }
 
     fn signature(&self, page: i32, party: SignParty) -> Option<&signature::Model> {
-        self.signatures
-            .iter()
-            .find(|s| s.page == page && s.party == party.as_str())
+        self.signatures.iter().find(|s| s.page == page && s.party == party)
     }
 
     /// The canonical content a signature on `page` covers: the project, the plan and every item
@@ -195,7 +193,7 @@ impl PlanData {
             .filter(|i| i.page == page)
             .map(|i| ItemContent {
                 number: numbers.get(&i.id).map_or("", String::as_str),
-                stage: &i.stage,
+                stage: i.stage.as_str(),
                 aspect: i.aspect.as_deref().unwrap_or_default(),
                 name: &i.name,
                 module: i.module.as_deref().unwrap_or_default(),
@@ -603,7 +601,7 @@ pub async fn create(
                 plan_id: 0,
                 page: 0,
                 position: 0,
-                stage: stage.as_str().into(),
+                stage: *stage,
                 aspect: i.aspect.clone(),
                 name: i.name.clone(),
                 module: i.module.clone(),
@@ -654,7 +652,7 @@ pub async fn create(
             plan_id: Set(plan.id),
             page: Set(*page),
             position: Set(n as i32 + 1),
-            stage: Set(stage.as_str().into()),
+            stage: Set(*stage),
             aspect: Set(i.aspect.clone()),
             name: Set(i.name.clone()),
             module: Set(i.module.clone()),
@@ -826,7 +824,7 @@ pub struct ItemPatch {
 
 fn apply(item: &mut test_item::ActiveModel, patch: ItemPatch, data: &PlanData) -> AppResult<()> {
     if let Some(stage) = patch.stage {
-        item.stage = Set(Stage::parse(&stage)?.as_str().into());
+        item.stage = Set(Stage::parse(&stage)?);
     }
     if let Some(aspect) = patch.aspect {
         item.aspect = Set(text(aspect));
@@ -941,7 +939,7 @@ pub async fn add_item(
     let data = load(&txn, project.clone(), plan_id).await?;
     // By default at the end of the last page of its stage (or on a new last page).
     let stage = patch.stage.clone().unwrap_or_default();
-    let last_of_stage = data.items.iter().rev().find(|i| i.stage == stage.trim());
+    let last_of_stage = data.items.iter().rev().find(|i| i.stage.as_str() == stage.trim());
     let mut item = test_item::ActiveModel {
         plan_id: Set(plan_id),
         page: Set(last_of_stage.map_or_else(|| data.items.last().map_or(1, |i| i.page + 1), |i| i.page)),
@@ -1013,11 +1011,8 @@ pub async fn paginate(
     let data = load(&txn, project.clone(), plan_id).await?;
     let per_page = items_per_page(per_page, data.plan.items_per_page as usize)?;
     let mut items = data.items.clone();
-    items.sort_by_key(|i| (Stage::parse(&i.stage).map_or(9, Stage::order), i.page, i.position, i.id));
-    let layout: Vec<(Stage, usize)> = items
-        .iter()
-        .map(|i| (Stage::parse(&i.stage).unwrap_or(Stage::System), item_lines(i)))
-        .collect();
+    items.sort_by_key(|i| (i.stage.order(), i.page, i.position, i.id));
+    let layout: Vec<(Stage, usize)> = items.iter().map(|i| (i.stage, item_lines(i))).collect();
     for ((n, item), page) in items.into_iter().enumerate().zip(rules::paginate(&layout, per_page)) {
         let mut row: test_item::ActiveModel = item.into();
         row.page = Set(page);
@@ -1115,13 +1110,13 @@ pub(crate) async fn store_signature(
         project_id: Set(data.project.id),
         plan_id: Set(data.plan.id),
         page: Set(s.page),
-        party: Set(s.party.as_str().into()),
+        party: Set(s.party),
         signer_name: Set(s.signer_name.clone()),
         signer_email: Set(s.signer_email),
         signer_role: Set(s.signer_role),
         user_id: Set(s.user_id),
         request_id: Set(s.request_id),
-        method: Set(s.method.as_str().into()),
+        method: Set(s.method),
         signed_at: Set(now),
         signed_local: Set(local),
         ip_address: Set(s.evidence.ip_address.clone()),
@@ -1191,7 +1186,7 @@ pub async fn sign_in_app(
             party: SignParty::Ours,
             signer_name: actor.name.clone(),
             signer_email,
-            signer_role: Some(role),
+            signer_role: Some(role.as_str().to_string()),
             user_id: actor.id,
             request_id: None,
             method: SignMethod::InApp,

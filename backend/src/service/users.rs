@@ -76,9 +76,9 @@ pub async fn create(
         display_name: Set(display_name),
         email: Set(email),
         password_hash: Set(password_hash),
-        role: Set(role.as_str().into()),
+        role: Set(role),
         disabled: Set(false),
-        reminder_frequency: Set(ReminderFrequency::Daily.as_str().into()),
+        reminder_frequency: Set(ReminderFrequency::Daily),
         feed_token_hash: Set(None),
         created_at: Set(now),
         ..Default::default()
@@ -160,11 +160,11 @@ pub async fn update(
                 "you cannot take the admin role from yourself".into(),
             ));
         }
-        history::diff(&mut log, &base, "role", &current.role, &role.as_str().to_string());
-        model.role = Set(role.as_str().into());
+        history::diff(&mut log, &base, "role", &current.role, &role);
+        model.role = Set(role);
     }
     if let Some(f) = changes.reminder_frequency {
-        let f = ReminderFrequency::parse(&f)?.as_str().to_string();
+        let f = ReminderFrequency::parse(&f)?;
         history::diff(&mut log, &base, "reminder_frequency", &current.reminder_frequency, &f);
         model.reminder_frequency = Set(f);
     }

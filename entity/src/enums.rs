@@ -1,0 +1,323 @@
+//! The closed sets of values the database stores as text, typed: an entity's column holds the
+//! enum, so a value outside the set cannot be written, and comparisons are between variants.
+use sea_orm::entity::prelude::*;
+
+/// Why a text is not one of a closed set of values: the field it was given for and a message that
+/// lists the choices. The application turns it into a 422 naming the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownValue {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for UnknownValue {}
+
+/// Declares a closed set of values stored as text: a sea-orm string-backed active enum (columns of
+/// this type read and write the variant's text; no database enum type, no data migration), with a
+/// parser that lists the choices.
+macro_rules! stored_enum {
+    ($(#[$meta:meta])* $name:ident, $field:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+        #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+        pub enum $name { $(#[sea_orm(string_value = $text)] $variant),+ }
+
+        closed_set!($name, $field { $($variant => $text),+ });
+    };
+}
+
+/// What every closed set has: its values, its text, a parser naming the field, JSON and display.
+macro_rules! closed_set {
+    ($name:ident, $field:literal { $($variant:ident => $text:literal),+ }) => {
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(value: &str) -> Result<Self, UnknownValue> {
+                match value.trim() {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(UnknownValue {
+                        field: $field,
+                        message: format!(
+                            "{}: '{}' is not one of {}",
+                            $field,
+                            other,
+                            [$($text),+].join(", ")
+                        ),
+                    }),
+                }
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+stored_enum!(
+    /// What an account may do across the service.
+    Role, "role" {
+        Admin => "admin",
+        Manager => "manager",
+        Engineer => "engineer",
+        Viewer => "viewer",
+    }
+);
+
+stored_enum!(
+    /// Where a project stands in its life.
+    ProjectStatus, "status" {
+        Active => "active",
+        Delivered => "delivered",
+        InWarranty => "in_warranty",
+        Closed => "closed",
+    }
+);
+
+stored_enum!(
+    /// Kinds of system a project delivers.
+    SystemType, "system_types" {
+        DigitalCourtroom => "digital_courtroom",
+        SurveillanceAlarm => "surveillance_alarm",
+        VideoConference => "video_conference",
+        PublicAddress => "public_address",
+        Other => "other",
+    }
+);
+
+stored_enum!(
+    /// A stage of the functional test, in the order they run; the 预验收证书 closes them.
+    Stage, "stage" {
+        Line => "line",
+        Device => "device",
+        Network => "network",
+        System => "system",
+    }
+);
+
+stored_enum!(
+    /// Who signs: our side (乙方) or the client (甲方).
+    SignParty, "party" {
+        Ours => "ours",
+        Client => "client",
+    }
+);
+
+stored_enum!(
+    /// How a signature was given.
+    SignMethod, "method" {
+        InApp => "in_app",
+        EmailLink => "email_link",
+        OnSite => "on_site",
+    }
+);
+
+stored_enum!(
+    /// Our people's role on a project.
+    MemberRole, "role" {
+        Pm => "pm",
+        Engineer => "engineer",
+    }
+);
+
+stored_enum!(
+    /// How often a user gets deadline reminders.
+    ReminderFrequency, "reminder_frequency" {
+        Daily => "daily",
+        Weekly => "weekly",
+        Off => "off",
+    }
+);
+
+stored_enum!(
+    /// Which equipment list a file is.
+    ListKind, "kind" {
+        Contract => "contract",
+        PurchaseOrder => "purchase_order",
+        Approved => "approved",
+    }
+);
+
+impl ListKind {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ListKind::Contract => "协议设备清单",
+            ListKind::PurchaseOrder => "设备订购单",
+            ListKind::Approved => "分项设备清单审定版",
+        }
+    }
+}
+
+/// Who organised an arrival inspection: our self-check first, then the client's. Not an active
+/// enum: the stored text `self` would be a Rust keyword in the identifiers sea-orm's derive makes
+/// from each value, so `inspections.round` stays text, parsed at the edges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InspectionRound {
+    Own,
+    Client,
+}
+
+closed_set!(InspectionRound, "round" { Own => "self", Client => "client" });
+
+stored_enum!(
+    /// The result of one arrival check.
+    CheckResult, "result" {
+        Pass => "pass",
+        Fail => "fail",
+        NotApplicable => "na",
+    }
+);
+
+stored_enum!(
+    /// How a deviation from a failed inspection was settled.
+    Resolution, "resolution" {
+        Replace => "replace",
+        Return => "return",
+        Concession => "concession",
+    }
+);
+
+stored_enum!(
+    /// The commissioning result of an installed item.
+    Commissioning, "commissioning" {
+        Pending => "pending",
+        Pass => "pass",
+        Fail => "fail",
+    }
+);
+
+impl InspectionRound {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            InspectionRound::Own => "自检",
+            InspectionRound::Client => "甲方组织检验",
+        }
+    }
+}
+
+impl Resolution {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Resolution::Replace => "更换",
+            Resolution::Return => "退货",
+            Resolution::Concession => "让步接收",
+        }
+    }
+}
+
+stored_enum!(
+    TaskStatus, "status" {
+        NotStarted => "not_started",
+        InProgress => "in_progress",
+        Done => "done",
+    }
+);
+
+impl SystemType {
+    /// The Chinese name used on forms.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            SystemType::DigitalCourtroom => "数字法庭",
+            SystemType::SurveillanceAlarm => "联网监控报警",
+            SystemType::VideoConference => "视频会议",
+            SystemType::PublicAddress => "音响扩声",
+            SystemType::Other => "其他",
+        }
+    }
+
+    /// Accepts the code or the Chinese name.
+    pub fn parse_any(value: &str) -> Result<Self, UnknownValue> {
+        let v = value.trim();
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|t| t.label_zh() == v)
+            .map_or_else(|| Self::parse(v), Ok)
+    }
+}
+
+impl MemberRole {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            MemberRole::Pm => "项目主管",
+            MemberRole::Engineer => "工程师",
+        }
+    }
+}
+
+stored_enum!(
+    /// Whether a deviation found at arrival is still open.
+    DeviationStatus, "status" {
+        Open => "open",
+        Closed => "closed",
+    }
+);
+
+stored_enum!(
+    /// Where an e-mail stands in the outbox.
+    OutboxStatus, "status" {
+        Queued => "queued",
+        Sending => "sending",
+        Sent => "sent",
+        Failed => "failed",
+        Cancelled => "cancelled",
+    }
+);
+
+impl Stage {
+    /// Position in the test: lines first, the whole system last.
+    pub fn order(self) -> u8 {
+        match self {
+            Stage::Line => 1,
+            Stage::Device => 2,
+            Stage::Network => 3,
+            Stage::System => 4,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn system_types_accept_chinese_names() {
+        assert_eq!(
+            SystemType::parse_any("数字法庭").expect("known"),
+            SystemType::DigitalCourtroom
+        );
+        assert_eq!(
+            SystemType::parse_any("public_address").expect("known"),
+            SystemType::PublicAddress
+        );
+        let err = SystemType::parse_any("卫星").expect_err("unknown");
+        assert!(err.to_string().contains("digital_courtroom"));
+    }
+
+    #[test]
+    fn a_stored_value_is_its_text() {
+        assert_eq!(TaskStatus::InProgress.to_value(), "in_progress");
+        assert_eq!(
+            ListKind::try_from_value(&"purchase_order".to_string()).expect("known"),
+            ListKind::PurchaseOrder
+        );
+    }
+}
