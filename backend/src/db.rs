@@ -114,8 +114,6 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
         .context("failed to apply database migrations")
 }
 
-/// Begins a transaction that will write. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so
-/// two writers queue on the busy timeout instead of failing when a read turns into a write.
 /// The database answers a trivial query (readiness).
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     use sea_orm::ConnectionTrait;
@@ -123,6 +121,8 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.execute_raw(probe).await.map(|_| ())
 }
 
+/// Begins a transaction that will write. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so
+/// two writers queue on the busy timeout instead of failing when a read turns into a write.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     db.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),

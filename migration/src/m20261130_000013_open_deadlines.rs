@@ -1,7 +1,9 @@
 //! Open deadlines counted without a join: each task keeps a copy of its phase's code (fixed once the
 //! schedule is made) and of whether its project is active (kept by the application when the
 //! project's status changes). Two partial indexes hold only the tasks that count — open, in an
-//! active project — one by phase for the dashboard's counts, one by deadline for its items.
+//! active project — one by phase for the dashboard's counts, one by deadline for its items and the
+//! reminder job. They replace `idx_tasks_status_due_at` of migration 000012, which SQLite's planner
+//! preferred to them without statistics.
 use sea_orm::ConnectionTrait;
 use sea_orm_migration::prelude::*;
 
@@ -11,6 +13,8 @@ pub struct Migration;
 /// The condition a task counts under. Queries that want these indexes must say it literally (a
 /// bound parameter does not let SQLite match a partial index): `service::schedule::counting_task`.
 const COUNTING: &str = "status IN ('not_started', 'in_progress') AND project_active";
+
+const REPLACED: &str = "idx_tasks_status_due_at";
 
 const INDEXES: &[(&str, &str)] = &[
     (
@@ -52,10 +56,23 @@ impl MigrationTrait for Migration {
             db.execute_unprepared(&format!("CREATE INDEX {name} ON tasks ({columns}) WHERE {COUNTING}"))
                 .await?;
         }
+        manager
+            .drop_index(Index::drop().name(REPLACED).table(Tasks::Table).to_owned())
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_index(
+                Index::create()
+                    .name(REPLACED)
+                    .table(Tasks::Table)
+                    .col(Tasks::Status)
+                    .col(Tasks::DueAt)
+                    .to_owned(),
+            )
+            .await?;
         for (name, _) in INDEXES {
             manager
                 .drop_index(Index::drop().name(*name).table(Tasks::Table).to_owned())
@@ -75,4 +92,6 @@ enum Tasks {
     Table,
     PhaseCode,
     ProjectActive,
+    Status,
+    DueAt,
 }

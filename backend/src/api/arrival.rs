@@ -593,7 +593,7 @@ impl ArrivalApi {
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("the import task failed: {e}")))?
             .map_err(|e| AppError::invalid("file", format!("file: {e}")))?;
-        let base = arrival::baseline(&self.state.db, &p).await?;
+        let base = crate::service::baseline::current(&self.state.db, &p).await?;
         let lines = arrival::serial_lines(&sheets, &base.items)?;
         arrival::receive(&self.state.db, &p, shipment_id.0, lines, Utc::now()).await?;
         self.detail(&p, shipment_id.0).await

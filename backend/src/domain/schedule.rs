@@ -5,6 +5,11 @@ use chrono_tz::Tz;
 use super::types::TaskStatus;
 
 /// The date a deadline falls on: an override wins over the planned date.
+/// A stored zone name (checked when saved; Shanghai should one ever not parse).
+pub fn zone(name: &str) -> Tz {
+    name.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+}
+
 /// A phase's status from its tasks': done when all are, started when any is.
 pub fn phase_status(tasks: impl IntoIterator<Item = TaskStatus>) -> TaskStatus {
     let (mut all_done, mut any_started) = (true, false);

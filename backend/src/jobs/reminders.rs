@@ -4,11 +4,11 @@
 //! reminders; moving its due date makes new items for the new date.
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Datelike, Days, Duration, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, Datelike, Days, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 use entity::{client_contact, phase, project, project_member, reminder_item, task, user};
 use minijinja::context;
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, sea_query::Query};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::Query};
 use serde::Serialize;
 
 use crate::{
@@ -16,14 +16,14 @@ use crate::{
     domain::{
         plan::{ReminderKind, ReminderPolicy},
         schedule::effective_due,
-        types::{MemberRole, ProjectStatus, ReminderFrequency, Role, TaskStatus},
+        types::{MemberRole, ProjectStatus, ReminderFrequency, Role},
     },
     email::{
         messages,
         outbox::{self, NewEmail},
     },
     error::AppResult,
-    service::{plans, projects::timezone_of},
+    service::{plans, projects::timezone_of, schedule},
     state::AppState,
 };
 
@@ -112,16 +112,12 @@ pub async fn plan(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Reminde
     let today = now.date_naive();
     let from = today - Days::new(u64::from(widest_after) + 2);
     let to = today + Days::new(u64::from(widest_before) + 2);
-    let in_window = Condition::any()
-        .add(
-            Condition::all()
-                .add(task::Column::OverrideDueOn.is_null())
-                .add(task::Column::PlannedDueOn.between(from, to)),
-        )
-        .add(task::Column::OverrideDueOn.between(from, to));
+    // The stored deadline, through the partial index of counting tasks; the two days' slack on each
+    // side covers every zone (the exact day is checked per task below).
+    let midnight = |d: NaiveDate| d.and_time(NaiveTime::MIN).and_utc();
     let tasks = task::Entity::find()
-        .filter(task::Column::Status.ne(TaskStatus::Done))
-        .filter(in_window)
+        .filter(schedule::counting_task())
+        .filter(task::Column::DueAt.between(midnight(from), midnight(to + Days::new(1))))
         .all(db)
         .await?;
     let tasks: Vec<task::Model> = tasks

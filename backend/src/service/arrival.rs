@@ -2,11 +2,10 @@
 //! serial numbers, the 设备签收单 signed by the receiver, arrival inspections (our self-check, then
 //! the client's, witnessed) and the deviations failed checks open. The phase's tasks complete
 //! themselves, with links to the records, once every baseline item has arrived and passed.
-use crate::domain::types::DeviationStatus;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{HashMap, HashSet};
 
-use entity::{deviation, equipment_item, equipment_list, inspection, received_unit, shipment};
+use entity::{deviation, equipment_item, inspection, received_unit, shipment};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -14,6 +13,7 @@ use sea_orm::{
 
 use super::{
     access::{Granted, MayManage, MayRead, MayRecordWork},
+    baseline::{self, Baseline},
     history::{self, Change},
     milestones::{self, Evidence, Milestone},
 };
@@ -21,69 +21,11 @@ use crate::{
     db::begin_write,
     domain::{
         reconcile::normalise,
-        types::{CheckResult, InspectionRound, ListKind, Resolution, optional_text, required_text},
+        types::{CheckResult, DeviationStatus, InspectionRound, Resolution, optional_text, required_text},
     },
     error::{AppError, AppResult},
     import::grid,
 };
-
-/// The approved 分项设备清单审定版 and its items: what arrival is measured against.
-pub struct Baseline {
-    pub list: equipment_list::Model,
-    pub items: Vec<equipment_item::Model>,
-}
-
-impl Baseline {
-    pub fn item(&self, item_id: i32) -> AppResult<&equipment_item::Model> {
-        self.items
-            .iter()
-            .find(|i| i.id == item_id)
-            .ok_or_else(|| self.not_an_item(item_id))
-    }
-
-    fn not_an_item(&self, item_id: i32) -> AppError {
-        AppError::invalid(
-            "item_id",
-            format!(
-                "item_id: {item_id} is not an item of the baseline ({} v{}); GET …/arrival lists them",
-                ListKind::Approved.label_zh(),
-                self.list.version
-            ),
-        )
-    }
-}
-
-/// The latest approved itemised list of the project, or a 409 saying how to get one.
-#[tracing::instrument(skip_all, fields(project_id = p.id()))]
-pub async fn baseline(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> AppResult<Baseline> {
-    let project_id = p.id();
-    let list = equipment_list::Entity::find()
-        .filter(equipment_list::Column::ProjectId.eq(project_id))
-        .filter(equipment_list::Column::Kind.eq(ListKind::Approved))
-        .filter(equipment_list::Column::ApprovedAt.is_not_null())
-        .order_by_desc(equipment_list::Column::Version)
-        .one(db)
-        .await?
-        .ok_or_else(|| {
-            AppError::Conflict(format!(
-                "the project has no approved {} yet: import one (kind approved) and approve it first",
-                ListKind::Approved.label_zh()
-            ))
-        })?;
-    let items = super::equipment::items(db, &list).await?;
-    Ok(Baseline { list, items })
-}
-
-/// Whether arrival records exist, so that the baseline they were recorded against stays put.
-#[tracing::instrument(skip_all, fields(project_id = p.id()))]
-pub async fn has_records(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> AppResult<bool> {
-    let project_id = p.id();
-    Ok(received_unit::Entity::find()
-        .filter(received_unit::Column::ProjectId.eq(project_id))
-        .count(db)
-        .await?
-        > 0)
-}
 
 pub struct ShipmentInput {
     pub reference: String,
@@ -115,7 +57,7 @@ pub async fn create_shipment(
         ));
     }
     let txn = begin_write(db).await?;
-    baseline(&txn, p).await?;
+    baseline::current(&txn, p).await?;
     let saved = shipment::ActiveModel {
         project_id: Set(project_id),
         reference: Set(reference.clone()),
@@ -312,7 +254,7 @@ pub async fn receive(
             ship.reference
         )));
     }
-    let base = baseline(&txn, p).await?;
+    let base = baseline::current(&txn, p).await?;
     let existing = units(&txn, p).await?;
     let mut received: HashMap<i32, f64> = HashMap::new();
     let mut serials: HashSet<(i32, String)> = HashSet::new();
@@ -932,7 +874,7 @@ fn round_state(latest: Option<&inspection::Model>, deviations: &[deviation::Mode
 /// Every baseline item with what arrived and how its inspections stand.
 #[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn status(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> AppResult<ArrivalStatus> {
-    let baseline = baseline(db, p).await?;
+    let baseline = baseline::current(db, p).await?;
     let units = units(db, p).await?;
     let inspections = inspections(db, p).await?;
     let deviations = deviations(db, p).await?;

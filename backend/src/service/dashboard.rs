@@ -6,12 +6,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{phase, project, task};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, ExprTrait, FromQueryResult, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait, sea_query::Expr,
+    QueryOrder, QuerySelect, RelationTrait,
+    sea_query::{Asterisk, Expr},
 };
 
-use super::{Actor, access, projects::zone, schedule};
+use super::{Actor, access, schedule};
 use crate::{
-    domain::{schedule::due_state, types::TaskStatus},
+    domain::{
+        schedule::{due_state, zone},
+        types::TaskStatus,
+    },
     error::AppResult,
 };
 
@@ -69,7 +73,7 @@ struct PhaseRow {
     /// Any one phase with that code, for its name and position.
     sample_phase: i32,
     overdue: i64,
-    due_soon: i64,
+    total: i64,
 }
 
 /// The open tasks of the visible active projects that are overdue or due within `horizon_days`
@@ -98,10 +102,7 @@ pub async fn dashboard(
         .column_as(phase_code(), "phase_code")
         .column_as(Expr::col((task::Entity, task::Column::PhaseId)).min(), "sample_phase")
         .column_as(Expr::expr(Expr::case(due_at().lte(now), 1).finally(0)).sum(), "overdue")
-        .column_as(
-            Expr::expr(Expr::case(due_at().lte(now), 0).finally(1)).sum(),
-            "due_soon",
-        )
+        .column_as(Expr::col(Asterisk).count(), "total")
         .group_by(phase_code())
         .into_model::<PhaseRow>()
         .all(db)
@@ -119,7 +120,7 @@ pub async fn dashboard(
         .map(|r| {
             let counts = Counts {
                 overdue: r.overdue as u64,
-                due_soon: r.due_soon as u64,
+                due_soon: (r.total - r.overdue) as u64,
             };
             overall.overdue += counts.overdue;
             overall.due_soon += counts.due_soon;

@@ -274,7 +274,7 @@ async fn delivery(
     }
 
     // 设备到货: two shipments, serial numbers for the units that have them, signed receipts.
-    let base = arrival::baseline(db, &p).await?;
+    let base = super::baseline::current(db, &p).await?;
     let item = |name: &str| {
         base.items
             .iter()

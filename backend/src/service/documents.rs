@@ -490,20 +490,6 @@ pub async fn download(
     })
 }
 
-/// A short code from the operating system's CSPRNG, in an alphabet without look-alikes:
-/// 8 characters (40 bits), printed as XXXX-XXXX.
-pub(crate) fn verify_code() -> String {
-    use argon2::password_hash::rand_core::{OsRng, RngCore};
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-    let mut bytes = [0u8; 8];
-    OsRng.fill_bytes(&mut bytes);
-    let chars: String = bytes
-        .iter()
-        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
-        .collect();
-    format!("{}-{}", &chars[..4], &chars[4..])
-}
-
 /// Enters the form in the register: a new version when what it prints changed since the latest,
 /// else the latest again (`false`). A form with missing data cannot be issued.
 #[tracing::instrument(skip_all, fields(project_id = p.id()))]
@@ -537,7 +523,7 @@ pub async fn issue(
         Some(l) => l.number.clone(),
         None => format!("{}-{}-01", project.code, kind.code()),
     };
-    let code = verify_code();
+    let code = crate::documents::verify_code();
     let meta = Meta {
         title: kind.title(house.lang).into(),
         number: Some(number.clone()),
@@ -793,13 +779,13 @@ pub async fn add_work_log(
 mod tests {
     #[test]
     fn verification_codes_are_two_groups_of_four_from_the_alphabet() {
-        let a = super::verify_code();
+        let a = crate::documents::verify_code();
         assert_eq!(a.len(), 9);
         assert_eq!(&a[4..5], "-");
         assert!(
             a.chars()
                 .all(|c| c == '-' || "23456789ABCDEFGHJKLMNPQRSTUVWXYZ".contains(c))
         );
-        assert_ne!(a, super::verify_code());
+        assert_ne!(a, crate::documents::verify_code());
     }
 }

@@ -493,7 +493,7 @@ pub async fn approve(
     if list.approved_at.is_some() {
         return Err(AppError::Conflict(format!("list {list_id} is approved already")));
     }
-    if super::arrival::has_records(&txn, &p).await? {
+    if super::baseline::in_use(&txn, &p).await? {
         return Err(AppError::Conflict(format!(
             "arrivals are recorded against the approved baseline; list {list_id} cannot replace it"
         )));

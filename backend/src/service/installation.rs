@@ -415,7 +415,7 @@ pub async fn rows(
         .into_iter()
         .filter(|r| only.is_none_or(|id| r.id == id))
         .collect();
-    let base = arrival::baseline(db, p).await?;
+    let base = super::baseline::current(db, p).await?;
     let units = arrival::units(db, p).await?;
     let ids: Vec<i32> = records.iter().filter_map(|r| r.engineer_id).collect();
     let names: HashMap<i32, String> = user::Entity::find()

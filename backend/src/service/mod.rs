@@ -3,6 +3,7 @@ pub mod access;
 pub mod arrival;
 pub mod audit;
 pub mod auth;
+pub mod baseline;
 pub mod dashboard;
 pub mod demo;
 pub mod documents;

@@ -24,7 +24,7 @@ use crate::{
     domain::{
         calendar::HolidayCalendar,
         plan::{PlanDefinition, due_date},
-        schedule::deadline,
+        schedule::{deadline, zone},
         types::{
             EmailAddress, MemberRole, ProjectCode, ProjectStatus, Role, SystemType, TaskStatus, optional_date,
             optional_text, parse_date, required_text,
@@ -88,13 +88,9 @@ fn parse_timezone(value: &str) -> AppResult<Tz> {
     })
 }
 
+/// The project's time zone, in which its deadlines end.
 pub fn timezone_of(model: &project::Model) -> Tz {
     zone(&model.timezone)
-}
-
-/// A stored zone name (checked when saved; Shanghai should one ever not parse).
-pub fn zone(name: &str) -> Tz {
-    name.parse().unwrap_or(chrono_tz::Asia::Shanghai)
 }
 
 fn check_delivery(signed: NaiveDate, delivery: Option<NaiveDate>) -> AppResult<()> {

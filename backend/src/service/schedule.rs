@@ -15,7 +15,7 @@ use super::{
 use crate::{
     db::begin_write,
     domain::{
-        schedule::{deadline, effective_due},
+        schedule::{deadline, effective_due, zone},
         types::{TaskStatus, optional_text, required_text},
     },
     error::{AppError, AppResult},
@@ -248,7 +248,7 @@ pub fn horizon_end(now: DateTime<Utc>, days: u32) -> DateTime<Utc> {
 /// after anything that may move it: a new schedule, a new signing date, an override, a new zone.
 /// Every such change calls this, so the stored deadline is never stale.
 pub async fn restamp_deadlines(txn: &impl ConnectionTrait, project: &project::Model) -> AppResult<()> {
-    let tz = super::projects::timezone_of(project);
+    let tz = zone(&project.timezone);
     for t in task::Entity::find()
         .filter(task::Column::ProjectId.eq(project.id))
         .all(txn)

@@ -1122,7 +1122,7 @@ pub(crate) async fn store_signature(
         ip_address: Set(s.evidence.ip_address.clone()),
         user_agent: Set(s.evidence.user_agent.clone()),
         content_sha256: Set(content.clone()),
-        verify_code: Set(super::documents::verify_code()),
+        verify_code: Set(crate::documents::verify_code()),
         ..Default::default()
     }
     .insert(db)
