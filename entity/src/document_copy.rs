@@ -18,6 +18,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::issued_document::Entity",
+        from = "Column::DocumentId",
+        to = "super::issued_document::Column::Id"
+    )]
+    Document,
+}
+
+impl Related<super::issued_document::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Document.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -17,6 +17,31 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::project::Entity",
+        from = "Column::ProjectId",
+        to = "super::project::Column::Id"
+    )]
+    Project,
+    #[sea_orm(
+        belongs_to = "super::equipment_list::Entity",
+        from = "Column::ContractListId",
+        to = "super::equipment_list::Column::Id"
+    )]
+    ContractList,
+    #[sea_orm(
+        belongs_to = "super::equipment_list::Entity",
+        from = "Column::OrderListId",
+        to = "super::equipment_list::Column::Id"
+    )]
+    OrderList,
+}
+
+impl Related<super::project::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Project.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -27,6 +27,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::equipment_list::Entity",
+        from = "Column::ListId",
+        to = "super::equipment_list::Column::Id"
+    )]
+    List,
+}
+
+impl Related<super::equipment_list::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::List.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -26,6 +26,55 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::project::Entity",
+        from = "Column::ProjectId",
+        to = "super::project::Column::Id"
+    )]
+    Project,
+    #[sea_orm(
+        belongs_to = "super::equipment_item::Entity",
+        from = "Column::ItemId",
+        to = "super::equipment_item::Column::Id"
+    )]
+    Item,
+    #[sea_orm(
+        belongs_to = "super::received_unit::Entity",
+        from = "Column::UnitId",
+        to = "super::received_unit::Column::Id"
+    )]
+    Unit,
+    #[sea_orm(
+        belongs_to = "super::user::Entity",
+        from = "Column::EngineerId",
+        to = "super::user::Column::Id"
+    )]
+    Engineer,
+}
+
+impl Related<super::project::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Project.def()
+    }
+}
+
+impl Related<super::equipment_item::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Item.def()
+    }
+}
+
+impl Related<super::received_unit::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Unit.def()
+    }
+}
+
+impl Related<super::user::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Engineer.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

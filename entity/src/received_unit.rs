@@ -16,6 +16,43 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::project::Entity",
+        from = "Column::ProjectId",
+        to = "super::project::Column::Id"
+    )]
+    Project,
+    #[sea_orm(
+        belongs_to = "super::shipment::Entity",
+        from = "Column::ShipmentId",
+        to = "super::shipment::Column::Id"
+    )]
+    Shipment,
+    #[sea_orm(
+        belongs_to = "super::equipment_item::Entity",
+        from = "Column::ItemId",
+        to = "super::equipment_item::Column::Id"
+    )]
+    Item,
+}
+
+impl Related<super::project::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Project.def()
+    }
+}
+
+impl Related<super::shipment::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Shipment.def()
+    }
+}
+
+impl Related<super::equipment_item::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Item.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

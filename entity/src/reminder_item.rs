@@ -15,6 +15,31 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::task::Entity",
+        from = "Column::TaskId",
+        to = "super::task::Column::Id"
+    )]
+    Task,
+    #[sea_orm(
+        belongs_to = "super::outbox::Entity",
+        from = "Column::OutboxId",
+        to = "super::outbox::Column::Id"
+    )]
+    Outbox,
+}
+
+impl Related<super::task::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Task.def()
+    }
+}
+
+impl Related<super::outbox::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Outbox.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -23,6 +23,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::test_plan::Entity",
+        from = "Column::PlanId",
+        to = "super::test_plan::Column::Id"
+    )]
+    Plan,
+}
+
+impl Related<super::test_plan::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Plan.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -170,7 +170,7 @@ impl From<&equipment_list::Model> for ListDto {
     fn from(l: &equipment_list::Model) -> Self {
         Self {
             id: l.id,
-            kind: l.kind.clone().into(),
+            kind: l.kind.into(),
             version: l.version,
             file_name: l.file_name.clone(),
             file_sha256: l.file_sha256.clone(),

@@ -106,11 +106,11 @@ impl From<&entity::signature::Model> for TestSignatureDto {
     fn from(s: &entity::signature::Model) -> Self {
         Self {
             id: s.id,
-            party: s.party.clone().into(),
+            party: s.party.into(),
             signer_name: s.signer_name.clone(),
             signer_email: s.signer_email.clone(),
             signer_role: s.signer_role.clone(),
-            method: s.method.clone().into(),
+            method: s.method.into(),
             signed_at: s.signed_at,
             signed_local: s.signed_local.clone(),
             ip_address: s.ip_address.clone(),
@@ -277,7 +277,7 @@ fn plan_dto(data: &PlanData) -> TestPlanDto {
                         id: i.id,
                         number: number.clone(),
                         page: i.page,
-                        stage: i.stage.clone().into(),
+                        stage: i.stage.into(),
                         stage_label: Ok::<_, ()>(i.stage)
                             .map_or("", |s| Label::stage(s).text(Lang::Zh))
                             .into(),
@@ -498,7 +498,7 @@ fn request_dto(r: &entity::signing_request::Model, link: Option<String>) -> Sign
         pages: serde_json::from_str(&r.pages).unwrap_or_default(),
         signer_name: r.signer_name.clone(),
         signer_email: r.signer_email.clone(),
-        method: r.method.clone().into(),
+        method: r.method.into(),
         expires_at: r.expires_at,
         opened_at: r.opened_at,
         used_at: r.used_at,

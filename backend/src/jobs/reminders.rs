@@ -204,7 +204,7 @@ pub async fn plan(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Reminde
                     .map(|r| Recipient {
                         address: r.address.clone(),
                         name: r.name.clone(),
-                        frequency: r.frequency.clone(),
+                        frequency: r.frequency,
                     })
                     .collect()
             } else {

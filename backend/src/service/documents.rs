@@ -145,7 +145,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
         })
         .collect();
     for kind in [ListKind::Contract, ListKind::PurchaseOrder, ListKind::Approved] {
-        if let Some(list) = equipment::latest(db, &p, kind).await? {
+        if let Some(list) = equipment::latest(db, p, kind).await? {
             let data = list_data(&list, &equipment::items(db, &list).await?);
             match kind {
                 ListKind::Contract => d.contract_list = Some(data),
@@ -155,7 +155,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
         }
     }
     if d.contract_list.is_some() && d.purchase_order.is_some() {
-        let r = equipment::reconciliation(db, &p).await?;
+        let r = equipment::reconciliation(db, p).await?;
         let notice = change_notice::Entity::find()
             .filter(change_notice::Column::ProjectId.eq(id))
             .order_by_desc(change_notice::Column::IssuedAt)
@@ -181,7 +181,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
         });
     }
     if d.approved_list.as_ref().is_some_and(|l| l.approved_on.is_some()) {
-        let status = arrival::status(db, &p).await?;
+        let status = arrival::status(db, p).await?;
         let item_label = |item_id: i32| {
             status
                 .baseline
@@ -280,7 +280,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
                 accepted: s.accepted(),
             })
             .collect();
-        let records = installation::list(db, &p).await?;
+        let records = installation::list(db, p).await?;
         let mut installed: HashMap<i32, f64> = HashMap::new();
         for r in &records {
             *installed.entry(r.item_id).or_default() += r.quantity;

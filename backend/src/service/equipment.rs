@@ -493,7 +493,7 @@ pub async fn approve(
     if list.approved_at.is_some() {
         return Err(AppError::Conflict(format!("list {list_id} is approved already")));
     }
-    if super::baseline::in_use(&txn, &p).await? {
+    if super::baseline::in_use(&txn, p).await? {
         return Err(AppError::Conflict(format!(
             "arrivals are recorded against the approved baseline; list {list_id} cannot replace it"
         )));
@@ -504,7 +504,7 @@ pub async fn approve(
     m.approved_by = Set(actor.id);
     let approved = m.update(&txn).await?;
     let note = format!("{} v{version} 已审定", ListKind::Approved.label_zh());
-    milestones::complete(&txn, &p, Milestone::EquipmentList, note, Vec::new(), now).await?;
+    milestones::complete(&txn, p, Milestone::EquipmentList, note, Vec::new(), now).await?;
     history::record(
         &txn,
         actor,
