@@ -13,6 +13,7 @@ pub mod service;
 pub mod startup;
 pub mod state;
 pub mod templates;
+pub mod web;
 
 /// mimalloc rather than the system allocator, for every binary built on this crate (the service,
 /// its tests and benches): an import allocates strings on the parser's thread that the database's

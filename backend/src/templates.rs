@@ -30,6 +30,10 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
     ("sign.html", include_str!("../../templates/pages/sign.html")),
     ("verify.html", include_str!("../../templates/pages/verify.html")),
     ("message.html", include_str!("../../templates/pages/message.html")),
+    ("layout.html", include_str!("../../templates/pages/layout.html")),
+    ("login.html", include_str!("../../templates/pages/login.html")),
+    ("error.html", include_str!("../../templates/pages/error.html")),
+    ("dashboard.html", include_str!("../../templates/pages/dashboard.html")),
 ];
 const BUILTIN_EMAIL: &[(&str, &str)] = &[
     (

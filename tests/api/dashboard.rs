@@ -73,6 +73,30 @@ async fn the_dashboard_counts_overdue_and_due_soon_per_phase_with_the_items() {
         assert_eq!(now["items"].as_array().expect("items").len(), items, "{status}");
     }
 
+    // Only mine: the administrator is assigned nothing; a PM assigned one task sees it, with its name.
+    let mine = app.get(&format!("{late_url}&mine=true"), &app.admin).await.expect(200);
+    assert_eq!(mine["overall"]["overdue"], 0);
+    let (pm, pm_token) = app.user("wang.pm", "manager").await;
+    app.post(
+        &format!("/api/projects/{id}/members"),
+        &app.admin,
+        json!({"user_id": pm, "role": "pm"}),
+    )
+    .await
+    .expect(200);
+    let task = late["items"][0]["task_id"].as_i64().expect("a task");
+    app.put(
+        &format!("/api/projects/{id}/tasks/{task}/assignee"),
+        &app.admin,
+        json!({"user_id": pm}),
+    )
+    .await
+    .expect(200);
+    let mine = app.get(&format!("{late_url}&mine=true"), &pm_token).await.expect(200);
+    assert_eq!(mine["items"].as_array().expect("items").len(), 1);
+    assert_eq!(mine["items"][0]["task_id"], task);
+    assert_eq!(mine["items"][0]["assignee_name"], "wang.pm");
+
     let bad = app.get("/api/dashboard?as_of=yesterday", &app.admin).await.expect(422);
     assert_eq!(bad["field"], "as_of");
 }

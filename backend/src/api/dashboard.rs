@@ -70,6 +70,9 @@ struct DueItem {
     days_left: i64,
     /// Not done after the end of the due day in the project's time zone.
     overdue: bool,
+    /// Who does the task, when someone is assigned.
+    #[oai(nullable)]
+    assignee_name: Option<String>,
 }
 
 #[derive(Object)]
@@ -120,10 +123,13 @@ impl DashboardApi {
             validator(minimum(value = "1"), maximum(value = "200"))
         )]
         per_page: Query<u64>,
+        /// Only the tasks assigned to the caller.
+        #[oai(default)]
+        mine: Query<bool>,
     ) -> ApiResult<Json<Dashboard>> {
         let me = actor(&self.state, &auth).await?;
         let now = instant("as_of", as_of.0.as_deref().map(String::as_str))?;
-        let d = dashboard::dashboard(&self.state.db, &me, now, horizon_days.0, page.0, per_page.0).await?;
+        let d = dashboard::dashboard(&self.state.db, &me, now, horizon_days.0, mine.0, page.0, per_page.0).await?;
         Ok(Json(Dashboard {
             as_of: d.as_of,
             horizon_days: d.horizon_days,
@@ -156,6 +162,7 @@ impl DashboardApi {
                     due_on: i.due_on,
                     days_left: i.days_left,
                     overdue: i.overdue,
+                    assignee_name: i.assignee_name,
                 })
                 .collect(),
         }))

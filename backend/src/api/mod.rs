@@ -171,12 +171,15 @@ pub fn app(state: AppState) -> impl Endpoint {
             ("/verify/{code}", "GET"),
             ("/sign/{token}", "GET, POST"),
             ("/metrics", "GET"),
-        ],
+        ]
+        .into_iter()
+        .chain(crate::web::ROUTES.iter().copied())
+        .collect::<Vec<_>>(),
     );
     crate::metrics::handle();
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
-    Route::new()
+    crate::web::mount(Route::new())
         .nest("/api/openapi.json", spec)
         .nest("/api/docs", docs)
         .nest("/api", api)

@@ -19,6 +19,27 @@ impl Lang {
     }
 }
 
+/// A date as Chinese readers write it: 2026年3月9日（周一）.
+pub fn long_date_zh(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    const DAYS: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
+    format!(
+        "{}年{}月{}日（周{}）",
+        d.year(),
+        d.month(),
+        d.day(),
+        DAYS[d.weekday().num_days_from_monday() as usize]
+    )
+}
+
+/// The same for a template: a `YYYY-MM-DD` (or an RFC 3339 instant's date); other text unchanged.
+pub fn long_date_zh_text(value: String) -> String {
+    value
+        .get(..10)
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .map_or(value, long_date_zh)
+}
+
 macro_rules! labels {
     ($($name:ident => $zh:literal, $en:literal;)*) => {
         /// A printed label.

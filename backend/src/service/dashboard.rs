@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{phase, project, task};
+use entity::{phase, project, task, user};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, EntityTrait, ExprTrait, FromQueryResult, JoinType, QueryFilter,
     QueryOrder, QuerySelect, RelationTrait,
@@ -19,7 +19,7 @@ use crate::{
     error::AppResult,
 };
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Counts {
     /// Open tasks past their due day.
     pub overdue: u64,
@@ -27,6 +27,7 @@ pub struct Counts {
     pub due_soon: u64,
 }
 
+#[derive(serde::Serialize)]
 pub struct PhaseCounts {
     pub phase_code: String,
     pub phase_name: String,
@@ -34,7 +35,7 @@ pub struct PhaseCounts {
 }
 
 /// An open task that is overdue or due soon.
-#[derive(FromQueryResult)]
+#[derive(FromQueryResult, serde::Serialize)]
 pub struct DueItem {
     pub project_id: i32,
     pub project_code: String,
@@ -51,8 +52,11 @@ pub struct DueItem {
     pub task_name: String,
     pub status: TaskStatus,
     pub due_on: NaiveDate,
+    /// Who does the task, when someone is assigned.
+    pub assignee_name: Option<String>,
 }
 
+#[derive(serde::Serialize)]
 pub struct Dashboard {
     pub as_of: DateTime<Utc>,
     pub horizon_days: u32,
@@ -77,14 +81,16 @@ struct PhaseRow {
 }
 
 /// The open tasks of the visible active projects that are overdue or due within `horizon_days`
-/// days at `now`: counted overall and per phase, and page `page` of them. The counts read only
-/// the tasks table, through the partial index of counting tasks by phase.
+/// days at `now` (only those assigned to the actor with `only_mine`): counted overall and per
+/// phase, and page `page` of them. The counts read only the tasks table, through the partial index
+/// of counting tasks by phase.
 #[tracing::instrument(skip_all)]
 pub async fn dashboard(
     db: &DatabaseConnection,
     actor: &Actor,
     now: DateTime<Utc>,
     horizon_days: u32,
+    only_mine: bool,
     page: u64,
     per_page: u64,
 ) -> AppResult<Dashboard> {
@@ -94,6 +100,9 @@ pub async fn dashboard(
         .add(due_at().lte(schedule::horizon_end(now, horizon_days)));
     if let Some(visible) = access::visible_through(actor, (task::Entity, task::Column::ProjectId)) {
         scope = scope.add(visible);
+    }
+    if only_mine {
+        scope = scope.add(Expr::col((task::Entity, task::Column::AssigneeId)).eq(actor.id.unwrap_or(0)));
     }
     let phase_code = || Expr::col((task::Entity, task::Column::PhaseCode));
     let rows = task::Entity::find()
@@ -158,6 +167,8 @@ pub async fn dashboard(
         .column_as(Expr::col((task::Entity, task::Column::Name)), "task_name")
         .column_as(Expr::col((task::Entity, task::Column::Status)), "status")
         .column_as(Expr::col((task::Entity, task::Column::DueOn)), "due_on")
+        .column_as(Expr::col((user::Entity, user::Column::DisplayName)), "assignee_name")
+        .join(JoinType::LeftJoin, task::Relation::Assignee.def())
         .order_by_asc(Expr::col((task::Entity, task::Column::DueAt)))
         .order_by_asc(Expr::col((project::Entity, project::Column::Code)))
         .order_by_asc(Expr::col((task::Entity, task::Column::Seq)))

@@ -1,0 +1,120 @@
+//! The pages' session: a cookie holding a token of the same table the API's bearer tokens live in,
+//! so logging out, resetting a password or disabling an account ends web sessions too. The JSON API
+//! never reads the cookie.
+//!
+//! CSRF: every state-changing page request must come from our own origin, as the browser says it
+//! (`Sec-Fetch-Site: same-origin`, or an `Origin` equal to the request's own origin). A request that
+//! carries neither is refused too: every browser in use sends one of them with a POST. The cookie is
+//! also `SameSite=Lax`, so a cross-site form post does not carry it.
+use chrono::Utc;
+use poem::{
+    Request, Response,
+    http::{StatusCode, header},
+    web::cookie::{Cookie, CookieJar, SameSite},
+};
+
+use crate::{
+    service::{Actor, auth},
+    state::AppState,
+};
+
+pub const COOKIE: &str = "jiaofu_session";
+
+/// The signed-in user of a page request, with the session's token.
+pub struct Session {
+    pub actor: Actor,
+    pub token: String,
+}
+
+/// The session the request's cookie names, if it is still valid.
+pub async fn current(state: &AppState, jar: &CookieJar) -> Option<Session> {
+    let token = jar.get(COOKIE)?.value_str().to_string();
+    let actor = auth::authenticate(&state.db, &token, Utc::now()).await.ok()?;
+    Some(Session { actor, token })
+}
+
+/// The session, or a redirect to sign-in that comes back to this page afterwards.
+pub async fn required(state: &AppState, req: &Request, jar: &CookieJar) -> Result<Session, Response> {
+    match current(state, jar).await {
+        Some(s) => Ok(s),
+        None => {
+            let here = req.uri().path_and_query().map_or("/", |p| p.as_str()).to_string();
+            let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
+            Err(see_other(&format!("/login?next={next}")))
+        }
+    }
+}
+
+/// Starts a session: the cookie lives as long as the token.
+pub fn start(jar: &CookieJar, state: &AppState, token: &str, max_age: std::time::Duration) {
+    let mut cookie = Cookie::new_with_str(COOKIE, token);
+    cookie.set_http_only(true);
+    cookie.set_same_site(SameSite::Lax);
+    cookie.set_secure(is_https(state));
+    cookie.set_path("/");
+    cookie.set_max_age(max_age);
+    jar.add(cookie);
+}
+
+/// Ends the session's cookie (the token itself is deleted by the caller).
+pub fn end(jar: &CookieJar, state: &AppState) {
+    let mut cookie = Cookie::new_with_str(COOKIE, "");
+    cookie.set_http_only(true);
+    cookie.set_same_site(SameSite::Lax);
+    cookie.set_secure(is_https(state));
+    cookie.set_path("/");
+    cookie.set_max_age(std::time::Duration::ZERO);
+    jar.add(cookie);
+}
+
+fn is_https(state: &AppState) -> bool {
+    state
+        .settings
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
+}
+
+/// Whether a state-changing request comes from our own pages.
+pub fn same_origin(req: &Request) -> bool {
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return site == "same-origin";
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    origin
+        .split_once("://")
+        .is_some_and(|(_, authority)| !host.is_empty() && authority == host)
+}
+
+/// The refusal of a cross-site state-changing request, if it is one.
+pub fn cross_site_refusal(req: &Request) -> Option<Response> {
+    (!same_origin(req)).then(|| {
+        Response::builder()
+            .status(StatusCode::FORBIDDEN)
+            .content_type("text/plain; charset=utf-8")
+            .body("跨站请求被拒绝：请从 jiaofu 的页面提交。")
+    })
+}
+
+/// A 303 to `location` (after a POST the browser follows with a GET).
+pub fn see_other(location: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, location)
+        .finish()
+}
+
+/// Only our own paths are followed after sign-in (never another site).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
+        _ => "/dashboard".to_string(),
+    }
+}

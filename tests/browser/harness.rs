@@ -1,0 +1,165 @@
+//! A real browser for the page tests: Debian's Chromium, headless, driven through its own
+//! chromedriver (started on a free port per test) with fantoccini. Without the browser the tests
+//! print SKIPPED and pass, unless `JIAOFU_REQUIRE_BROWSER=1` (set by `.ci/run`) makes that a failure.
+//! On a failed step the page's screenshot and HTML are saved under `target/browser-failures/`.
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use jiaofu_tests::TestApp;
+use serde_json::json;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+pub struct Browser {
+    pub client: Client,
+    pub base: String,
+    name: String,
+    driver: Child,
+}
+
+/// A browser window of `width` × `height` on `app`, or `None` (SKIPPED) when Chromium is missing.
+pub async fn open(app: &TestApp, name: &str, width: u32, height: u32) -> Option<Browser> {
+    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+        if std::env::var("JIAOFU_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+            panic!(
+                "JIAOFU_REQUIRE_BROWSER=1 but {CHROMIUM} or {CHROMEDRIVER} is missing (apt install chromium chromium-driver)"
+            );
+        }
+        eprintln!("SKIPPED {name}: no {CHROMIUM} / {CHROMEDRIVER} (apt install chromium chromium-driver)");
+        return None;
+    }
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let driver = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     format!("--window-size={width},{height}"), "--lang=zh-CN"]
+        }
+    });
+    let caps = caps.as_object().cloned().expect("capabilities");
+    let url = format!("http://127.0.0.1:{port}");
+    let mut last = None;
+    for _ in 0..100 {
+        match ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => {
+                return Some(Browser {
+                    client,
+                    base: app.base.clone(),
+                    name: name.to_string(),
+                    driver,
+                });
+            }
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not answer: {last:?}");
+}
+
+impl Browser {
+    pub async fn goto(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .expect("navigates");
+    }
+
+    pub async fn path(&self) -> String {
+        self.client.current_url().await.expect("url").path().to_string()
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) {
+        let field = self.find(css).await;
+        field.clear().await.expect("cleared");
+        field.send_keys(text).await.expect("typed");
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.expect("clicked");
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.expect("text")
+    }
+
+    /// The element, waiting up to 5 s for it (a page after a redirect, an htmx swap).
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        match self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(5))
+            .for_element(Locator::Css(css))
+            .await
+        {
+            Ok(e) => e,
+            Err(e) => self.fail(&format!("no element {css}: {e}")).await,
+        }
+    }
+
+    /// Signs in through the page as `username`.
+    pub async fn sign_in(&self, username: &str, password: &str) {
+        self.goto("/login").await;
+        self.fill("#username", username).await;
+        self.fill("#password", password).await;
+        self.click("form[action='/login'] button[type=submit]").await;
+    }
+
+    /// Saves the screenshot and HTML of the page, then fails with `why`.
+    pub async fn fail(&self, why: &str) -> ! {
+        let dir = failures_dir();
+        let _ = std::fs::create_dir_all(&dir);
+        if let Ok(png) = self.client.screenshot().await {
+            let _ = std::fs::write(dir.join(format!("{}.png", self.name)), png);
+        }
+        if let Ok(html) = self.client.source().await {
+            let _ = std::fs::write(dir.join(format!("{}.html", self.name)), html);
+        }
+        panic!("{}: {why} (screenshot and HTML in {})", self.name, dir.display());
+    }
+
+    /// Saves a screenshot of the page as `file` (the README's pictures).
+    pub async fn screenshot(&self, file: &Path) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::write(file, png).expect("screenshot saved");
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// With `JIAOFU_SCREENSHOTS=DIR`, saves the page as `DIR/NAME.png` (the README's pictures:
+/// `JIAOFU_SCREENSHOTS=docs/screenshots cargo test -p jiaofu-tests --test browser`).
+pub async fn keep_screenshot(browser: &Browser, name: &str) {
+    if let Ok(dir) = std::env::var("JIAOFU_SCREENSHOTS") {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir);
+        std::fs::create_dir_all(&dir).expect("screenshot directory");
+        browser.screenshot(&dir.join(format!("{name}.png"))).await;
+    }
+}
+
+fn failures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/browser-failures")
+}

@@ -1,0 +1,69 @@
+//! The pages in a real browser, each test a sentence about a user.
+mod harness;
+
+use jiaofu_tests::spawn_app;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_pm_signs_in_and_sees_the_overdue_task_on_the_dashboard() {
+    let app = spawn_app().await;
+    let (pm, _) = app.user("wang.pm", "manager").await;
+    let project = app.project("ZJFY-2026-031", "2026-01-05").await["id"]
+        .as_i64()
+        .expect("id");
+    app.post(
+        &format!("/api/projects/{project}/members"),
+        &app.admin,
+        json!({"user_id": pm, "role": "pm"}),
+    )
+    .await
+    .expect(200);
+    let Some(browser) = harness::open(&app, "pm_dashboard", 1280, 900).await else {
+        return;
+    };
+
+    browser.goto("/").await;
+    if browser.path().await != "/login" {
+        browser.fail("a visitor is not sent to sign in").await;
+    }
+    browser.sign_in("wang.pm", "wang.pm-password-123").await;
+    browser.find("#due-items").await;
+    if browser.path().await != "/dashboard" {
+        browser.fail("signing in does not land on 工作台").await;
+    }
+    let overdue: u64 = browser.text("#overdue-count").await.parse().unwrap_or(0);
+    if overdue == 0 {
+        browser.fail("no overdue task counted").await;
+    }
+    let items = browser.text("#due-items").await;
+    if !(items.contains("ZJFY-2026-031") && items.contains("逾期")) {
+        browser.fail("the overdue task is not listed").await;
+    }
+    harness::keep_screenshot(&browser, "dashboard").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_answered_on_the_sign_in_page_and_a_cross_site_post_is_refused() {
+    let app = spawn_app().await;
+    let Some(browser) = harness::open(&app, "wrong_password", 390, 800).await else {
+        return;
+    };
+    browser.sign_in("admin", "not-the-password").await;
+    let error = browser.text("#login-error").await;
+    if !error.contains("用户名或密码不正确") {
+        browser.fail(&format!("the sign-in page says '{error}'")).await;
+    }
+    browser.close().await;
+
+    // A form on another site posting to our sign-out (or anything else) is refused.
+    let cross = app
+        .client
+        .post(app.url("/logout"))
+        .header("Origin", "https://evil.example")
+        .header("Sec-Fetch-Site", "cross-site")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(cross.status().as_u16(), 403);
+}
