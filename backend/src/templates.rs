@@ -34,6 +34,7 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
     ("login.html", include_str!("../../templates/pages/login.html")),
     ("error.html", include_str!("../../templates/pages/error.html")),
     ("dashboard.html", include_str!("../../templates/pages/dashboard.html")),
+    ("projects.html", include_str!("../../templates/pages/projects.html")),
 ];
 const BUILTIN_EMAIL: &[(&str, &str)] = &[
     (

@@ -282,6 +282,27 @@ stored_enum!(
     }
 );
 
+impl ProjectStatus {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ProjectStatus::Active => "交付中",
+            ProjectStatus::Delivered => "已交付",
+            ProjectStatus::InWarranty => "质保期",
+            ProjectStatus::Closed => "已关闭",
+        }
+    }
+}
+
+impl TaskStatus {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            TaskStatus::NotStarted => "未开始",
+            TaskStatus::InProgress => "进行中",
+            TaskStatus::Done => "已完成",
+        }
+    }
+}
+
 impl Stage {
     /// Position in the test: lines first, the whole system last.
     pub fn order(self) -> u8 {

@@ -67,3 +67,56 @@ async fn a_wrong_password_is_answered_on_the_sign_in_page_and_a_cross_site_post_
         .expect("sent");
     assert_eq!(cross.status().as_u16(), 403);
 }
+
+#[tokio::test]
+async fn a_pm_finds_a_project_by_part_of_its_client_and_is_told_next_to_the_field_when_a_filter_is_wrong() {
+    let app = spawn_app().await;
+    let (pm, _) = app.user("wang.pm", "manager").await;
+    for (code, client) in [
+        ("ZJFY-2026-040", "杭州市中级人民法院"),
+        ("ZJFY-2026-041", "宁波市海曙区人民法院"),
+    ] {
+        let id = app
+            .post(
+                "/api/projects",
+                &app.admin,
+                json!({"code": code, "name": "数字法庭建设项目", "client_name": client, "contract_signed_on": "2026-11-02"}),
+            )
+            .await
+            .expect(200)["id"]
+            .as_i64()
+            .expect("id");
+        app.post(
+            &format!("/api/projects/{id}/members"),
+            &app.admin,
+            json!({"user_id": pm, "role": "pm"}),
+        )
+        .await
+        .expect(200);
+    }
+    let Some(browser) = harness::open(&app, "project_search", 768, 1000).await else {
+        return;
+    };
+    browser.sign_in("wang.pm", "wang.pm-password-123").await;
+    browser.find("#due-items, .empty").await;
+    browser.goto("/projects").await;
+    if !browser.text("#project-count").await.contains('2') {
+        browser.fail("the PM does not see both projects").await;
+    }
+    browser.fill("#q", "海曙").await;
+    browser.click("#project-filters button[type=submit]").await;
+    let listed = browser.text("#projects").await;
+    if !(listed.contains("ZJFY-2026-041") && !listed.contains("ZJFY-2026-040")) {
+        browser.fail(&format!("searching 海曙 lists: {listed}")).await;
+    }
+    browser.fill("#due_within_days", "abc").await;
+    browser.click("#project-filters button[type=submit]").await;
+    let message = browser.text("#due-error").await;
+    if !message.contains("天数") {
+        browser
+            .fail("the wrong number of days is not explained next to its field")
+            .await;
+    }
+    harness::keep_screenshot(&browser, "projects").await;
+    browser.close().await;
+}

@@ -117,11 +117,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
         })
         .collect();
     let (phases, tasks) = schedule::load(db, p).await?;
-    let status = |s: TaskStatus| match s {
-        TaskStatus::Done => "已完成",
-        TaskStatus::InProgress => "进行中",
-        TaskStatus::NotStarted => "未开始",
-    };
+    let status = TaskStatus::label_zh;
     d.phases = phases
         .iter()
         .map(|p| {

@@ -17,8 +17,9 @@ use session::{Session, cross_site_refusal, see_other};
 
 use crate::{
     api::middleware::ClientIp,
+    domain::types::{ProjectStatus, Role, SystemType},
     error::AppError,
-    service::{auth, dashboard},
+    service::{auth, dashboard, projects},
     state::AppState,
 };
 
@@ -30,6 +31,7 @@ pub fn mount(route: Route) -> Route {
         .at("/login", get(login_page).post(login).with(cookies()))
         .at("/logout", poem::post(logout).with(cookies()))
         .at("/dashboard", get(dashboard_page).with(cookies()))
+        .at("/projects", get(projects_page).with(cookies()))
         .at("/static/:file", get(asset))
 }
 
@@ -39,6 +41,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/login", "GET, POST"),
     ("/logout", "POST"),
     ("/dashboard", "GET"),
+    ("/projects", "GET"),
     ("/static/{file}", "GET"),
 ];
 
@@ -199,6 +202,163 @@ async fn dashboard_page(
             )
         }
     }
+}
+
+#[derive(Deserialize, serde::Serialize, Default)]
+struct ProjectQuery {
+    q: Option<String>,
+    status: Option<String>,
+    region: Option<String>,
+    system_type: Option<String>,
+    /// "overdue", "on_time" or empty.
+    late: Option<String>,
+    due_within_days: Option<String>,
+    page: Option<u64>,
+}
+
+const PROJECTS_PER_PAGE: u64 = 25;
+
+#[handler]
+async fn projects_page(
+    state: Data<&AppState>,
+    req: &Request,
+    jar: &CookieJar,
+    Query(q): Query<ProjectQuery>,
+) -> Response {
+    let me = match session::required(&state, req, jar).await {
+        Ok(s) => s,
+        Err(to_login) => return to_login,
+    };
+    let blank = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let page = q.page.unwrap_or(1).max(1);
+    let mut errors = std::collections::BTreeMap::new();
+    let due_within_days = match blank(&q.due_within_days).map(|d| d.parse::<u32>()) {
+        Some(Ok(d)) if d <= 365 => Some(d),
+        Some(_) => {
+            errors.insert("due_within_days", "请填写 0–365 之间的天数");
+            None
+        }
+        None => None,
+    };
+    let filter = projects::ProjectFilter {
+        status: blank(&q.status),
+        region: blank(&q.region),
+        system_type: blank(&q.system_type),
+        overdue: match q.late.as_deref() {
+            Some("overdue") => Some(true),
+            Some("on_time") => Some(false),
+            _ => None,
+        },
+        due_within_days,
+        q: blank(&q.q),
+        page,
+        per_page: PROJECTS_PER_PAGE,
+    };
+    let now = Utc::now();
+    let listed = projects::list(&state.db, &me.actor, filter, now).await;
+    let (rows, total) = match listed {
+        Ok(found) => found,
+        Err(AppError::Invalid { field, message }) => {
+            errors.insert(
+                match field.as_deref() {
+                    Some("status") => "status",
+                    Some("system_type") | Some("system_types") => "system_type",
+                    _ => "q",
+                },
+                "请检查这一项",
+            );
+            tracing::debug!(message, "a project filter was refused");
+            (Vec::new(), 0)
+        }
+        Err(e) => {
+            tracing::error!(error = %format_args!("{e:#}"), "the project list failed");
+            return render(
+                &state,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "error.html",
+                Some(&me),
+                context! { title => "项目", message => "项目列表暂时无法显示，请稍后再试。" },
+            );
+        }
+    };
+    let today = crate::domain::schedule::local_today(now, state.settings.timezone);
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            let p = &r.project;
+            context! {
+                id => p.id,
+                code => p.code,
+                name => p.name,
+                client => p.client_name,
+                region => p.region,
+                status => p.status.as_str(),
+                status_label => p.status.label_zh(),
+                open_tasks => r.open_tasks,
+                overdue_tasks => r.overdue_tasks,
+                next_due_on => r.next_due_on.map(|d| d.to_string()),
+                next_due_in => r.next_due_on.map(|d| (d - today).num_days()),
+            }
+        })
+        .collect();
+    let statuses: Vec<_> = ProjectStatus::ALL
+        .iter()
+        .map(|s| context! { value => s.as_str(), label => s.label_zh() })
+        .collect();
+    let system_types: Vec<_> = SystemType::ALL
+        .iter()
+        .map(|s| context! { value => s.as_str(), label => s.label_zh() })
+        .collect();
+    let pages = total.div_ceil(PROJECTS_PER_PAGE).max(1);
+    let here = |page: u64| {
+        let mut query: Vec<(&str, String)> = Vec::new();
+        for (k, v) in [
+            ("q", &q.q),
+            ("status", &q.status),
+            ("region", &q.region),
+            ("system_type", &q.system_type),
+            ("late", &q.late),
+            ("due_within_days", &q.due_within_days),
+        ] {
+            if let Some(v) = blank(v) {
+                query.push((k, v));
+            }
+        }
+        query.push(("page", page.to_string()));
+        let encoded: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(query)
+            .finish();
+        format!("/projects?{encoded}")
+    };
+    render(
+        &state,
+        if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        },
+        "projects.html",
+        Some(&me),
+        context! {
+            nav => "projects",
+            rows => rows,
+            total => total,
+            page => page,
+            pages => pages,
+            previous => (page > 1).then(|| here(page - 1)),
+            next => (page < pages).then(|| here(page + 1)),
+            query => minijinja::Value::from_serialize(&q),
+            errors => errors,
+            statuses => statuses,
+            system_types => system_types,
+            can_create => matches!(me.actor.role, Role::Admin | Role::Manager),
+        },
+    )
 }
 
 /// Files under `templates/static/`, embedded in the binary: nothing is loaded from elsewhere.
