@@ -35,6 +35,7 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
     ("error.html", include_str!("../../templates/pages/error.html")),
     ("dashboard.html", include_str!("../../templates/pages/dashboard.html")),
     ("projects.html", include_str!("../../templates/pages/projects.html")),
+    ("project.html", include_str!("../../templates/pages/project.html")),
 ];
 const BUILTIN_EMAIL: &[(&str, &str)] = &[
     (

@@ -120,3 +120,85 @@ async fn a_pm_finds_a_project_by_part_of_its_client_and_is_told_next_to_the_fiel
     harness::keep_screenshot(&browser, "projects").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_pm_completes_an_overdue_task_with_a_note_and_it_leaves_the_dashboard() {
+    let app = spawn_app().await;
+    let (pm, _) = app.user("wang.pm", "manager").await;
+    let project = app.project("ZJFY-2026-050", "2026-01-05").await["id"]
+        .as_i64()
+        .expect("id");
+    app.post(
+        &format!("/api/projects/{project}/members"),
+        &app.admin,
+        json!({"user_id": pm, "role": "pm"}),
+    )
+    .await
+    .expect(200);
+    let Some(browser) = harness::open(&app, "complete_task", 1280, 1400).await else {
+        return;
+    };
+    browser.sign_in("wang.pm", "wang.pm-password-123").await;
+    let before: u64 = browser.text("#overdue-count").await.parse().unwrap_or(0);
+    browser.click("#due-items tbody tr:first-child td:nth-child(3) a").await;
+    let row = format!(
+        "{} .task-actions",
+        browser
+            .client
+            .current_url()
+            .await
+            .expect("url")
+            .fragment()
+            .map(|f| format!("#{f}"))
+            .unwrap_or_default()
+    );
+    browser.find("#timeline").await;
+    browser
+        .fill(&format!("{row} input[name=note]"), "合同已签，扫描件已归档")
+        .await;
+    browser.click(&format!("{row} button.complete")).await;
+    let flash = browser.text(".flash").await;
+    if !flash.contains("已完成") {
+        browser
+            .fail(&format!("after completing, the page says '{flash}'"))
+            .await;
+    }
+    browser.goto("/dashboard").await;
+    let after: u64 = browser.text("#overdue-count").await.parse().unwrap_or(0);
+    if after + 1 != before {
+        browser.fail(&format!("overdue went from {before} to {after}")).await;
+    }
+    // Reopening without a reason is answered next to the note.
+    let schedule = app
+        .get(&format!("/api/projects/{project}/schedule"), &app.admin)
+        .await
+        .expect(200);
+    let done = schedule["phases"][0]["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .find(|t| t["status"] == "done")
+        .map(|t| t["id"].as_i64().expect("id"))
+        .expect("a done task");
+    assert_eq!(
+        schedule["phases"][0]["tasks"]
+            .as_array()
+            .expect("tasks")
+            .iter()
+            .find(|t| t["id"] == done)
+            .expect("task")["note"],
+        "合同已签，扫描件已归档"
+    );
+    browser.goto(&format!("/projects/{project}")).await;
+    harness::keep_screenshot(&browser, "project").await;
+    browser
+        .click(&format!("#task-{done} .task-actions button[formaction$='/reopen']"))
+        .await;
+    let error = browser.text(&format!("#task-{done} .field-error")).await;
+    if error.is_empty() {
+        browser
+            .fail("reopening without a note is not explained next to it")
+            .await;
+    }
+    browser.close().await;
+}

@@ -1,7 +1,9 @@
 //! The HTML skin: pages rendered on the server from `templates/pages/`, over the same services and
 //! read models as the JSON API, progressively enhanced with the vendored htmx. Every form works as
 //! a plain POST → 303 → GET without JavaScript.
+mod project;
 mod session;
+mod timeline;
 
 use chrono::Utc;
 use minijinja::context;
@@ -32,6 +34,11 @@ pub fn mount(route: Route) -> Route {
         .at("/logout", poem::post(logout).with(cookies()))
         .at("/dashboard", get(dashboard_page).with(cookies()))
         .at("/projects", get(projects_page).with(cookies()))
+        .at("/projects/:id", get(project::page).with(cookies()))
+        .at(
+            "/projects/:id/tasks/:task_id/:action",
+            poem::post(project::act).with(cookies()),
+        )
         .at("/static/:file", get(asset))
 }
 
@@ -42,6 +49,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/logout", "POST"),
     ("/dashboard", "GET"),
     ("/projects", "GET"),
+    ("/projects/{id}", "GET"),
+    ("/projects/{id}/tasks/{task_id}/{action}", "POST"),
     ("/static/{file}", "GET"),
 ];
 
@@ -65,6 +74,35 @@ fn render(state: &AppState, status: StatusCode, name: &str, me: Option<&Session>
                 .into_response()
         }
     }
+}
+
+/// The page for an error of a use case: what the user can do about it, with its status.
+fn refusal(state: &AppState, me: &Session, e: AppError) -> Response {
+    let (status, title, message) = match &e {
+        AppError::NotFound(_) => (
+            StatusCode::NOT_FOUND,
+            "找不到",
+            "没有这个项目，或您无权查看。".to_string(),
+        ),
+        AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "无权操作", m.clone()),
+        AppError::Invalid { message, .. } => (StatusCode::UNPROCESSABLE_ENTITY, "请检查输入", message.clone()),
+        AppError::Conflict(m) => (StatusCode::CONFLICT, "无法完成", m.clone()),
+        other => {
+            tracing::error!(error = %format_args!("{other:#}"), "a page failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "出错了",
+                "页面暂时无法显示，请稍后再试。".to_string(),
+            )
+        }
+    };
+    render(
+        state,
+        status,
+        "error.html",
+        Some(me),
+        context! { title => title, message => message },
+    )
 }
 
 #[handler]

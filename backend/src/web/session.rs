@@ -75,6 +75,31 @@ fn is_https(state: &AppState) -> bool {
         .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"))
 }
 
+const FLASH: &str = "jiaofu_flash";
+
+/// A message for the next page the user sees (after a redirect).
+pub fn set_flash(jar: &CookieJar, text: &str) {
+    let encoded: String = form_urlencoded::byte_serialize(text.as_bytes()).collect();
+    let mut cookie = Cookie::new_with_str(FLASH, encoded);
+    cookie.set_http_only(true);
+    cookie.set_same_site(SameSite::Lax);
+    cookie.set_path("/");
+    jar.add(cookie);
+}
+
+/// The message left for this page, if any; it is shown once.
+pub fn take_flash(jar: &CookieJar) -> Option<String> {
+    let value = jar.get(FLASH)?.value_str().to_string();
+    let mut spent = Cookie::new_with_str(FLASH, "");
+    spent.set_path("/");
+    spent.set_max_age(std::time::Duration::ZERO);
+    jar.add(spent);
+    let text: String = form_urlencoded::parse(format!("m={value}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())?;
+    (!text.is_empty()).then_some(text)
+}
+
 /// Whether a state-changing request comes from our own pages.
 pub fn same_origin(req: &Request) -> bool {
     let headers = req.headers();
