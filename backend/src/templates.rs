@@ -36,6 +36,10 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
     ("dashboard.html", include_str!("../../templates/pages/dashboard.html")),
     ("projects.html", include_str!("../../templates/pages/projects.html")),
     ("project.html", include_str!("../../templates/pages/project.html")),
+    (
+        "project_new.html",
+        include_str!("../../templates/pages/project_new.html"),
+    ),
 ];
 const BUILTIN_EMAIL: &[(&str, &str)] = &[
     (

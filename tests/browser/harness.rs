@@ -163,3 +163,26 @@ pub async fn keep_screenshot(browser: &Browser, name: &str) {
 fn failures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/browser-failures")
 }
+
+impl Browser {
+    /// Sets a form field's value as a date picker would (typing into one depends on the locale).
+    pub async fn set_value(&self, css: &str, value: &str) {
+        self.find(css).await;
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).value = arguments[1];",
+                vec![json!(css), json!(value)],
+            )
+            .await
+            .expect("value set");
+    }
+
+    /// How many elements match.
+    pub async fn count(&self, css: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .map(|e| e.len())
+            .unwrap_or(0)
+    }
+}

@@ -202,3 +202,53 @@ async fn a_pm_completes_an_overdue_task_with_a_note_and_it_leaves_the_dashboard(
     }
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_pm_creates_a_project_with_a_bad_date_sees_why_next_to_it_and_lands_on_four_phases() {
+    let app = spawn_app().await;
+    app.user("wang.pm", "manager").await;
+    let Some(browser) = harness::open(&app, "create_project", 1280, 1000).await else {
+        return;
+    };
+    browser.sign_in("wang.pm", "wang.pm-password-123").await;
+    browser.find("#overdue-count").await;
+    browser.goto("/projects").await;
+    browser.click("a[href='/projects/new']").await;
+    browser.fill("#code", "ZJFY-2026-060").await;
+    browser.fill("#name", "科技法庭改造项目").await;
+    browser.fill("#client_name", "温州市中级人民法院").await;
+    browser.set_value("#contract_signed_on", "2026-11-02").await;
+    browser.set_value("#delivery_due_on", "2026-10-01").await;
+    browser.click("input[name=system_types][value=digital_courtroom]").await;
+    browser.click("#new-project button[type=submit]").await;
+    let error = browser.text("#delivery_due_on-error").await;
+    if error.is_empty() {
+        browser
+            .fail("the delivery date before the contract is not explained next to it")
+            .await;
+    }
+    harness::keep_screenshot(&browser, "project-new-error").await;
+    // What was typed is still there; fix the date and create.
+    if browser
+        .find("#code")
+        .await
+        .prop("value")
+        .await
+        .ok()
+        .flatten()
+        .as_deref()
+        != Some("ZJFY-2026-060")
+    {
+        browser.fail("the form forgot what was typed").await;
+    }
+    browser.set_value("#delivery_due_on", "2026-12-31").await;
+    browser.click("#new-project button[type=submit]").await;
+    browser.find("#timeline").await;
+    if !browser.path().await.starts_with("/projects/") || browser.count("#timeline g.bar").await != 4 {
+        browser.fail("the new project's page does not show four phases").await;
+    }
+    if !browser.text(".flash").await.contains("ZJFY-2026-060") {
+        browser.fail("no message that the project was created").await;
+    }
+    browser.close().await;
+}

@@ -34,6 +34,10 @@ pub fn mount(route: Route) -> Route {
         .at("/logout", poem::post(logout).with(cookies()))
         .at("/dashboard", get(dashboard_page).with(cookies()))
         .at("/projects", get(projects_page).with(cookies()))
+        .at(
+            "/projects/new",
+            get(project::new_page).post(project::create).with(cookies()),
+        )
         .at("/projects/:id", get(project::page).with(cookies()))
         .at(
             "/projects/:id/tasks/:task_id/:action",
@@ -49,6 +53,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/logout", "POST"),
     ("/dashboard", "GET"),
     ("/projects", "GET"),
+    ("/projects/new", "GET, POST"),
     ("/projects/{id}", "GET"),
     ("/projects/{id}/tasks/{task_id}/{action}", "POST"),
     ("/static/{file}", "GET"),

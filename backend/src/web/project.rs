@@ -13,7 +13,7 @@ use super::{render, session, timeline};
 use crate::{
     domain::{
         schedule::{due_state, local_today, phase_status},
-        types::TaskStatus,
+        types::{SystemType, TaskStatus},
     },
     error::AppError,
     service::{
@@ -236,4 +236,161 @@ pub async fn act(
         }
         Err(e) => super::refusal(&state, &me, e),
     }
+}
+
+/// The form for a new project, with what was typed and the errors next to their fields.
+async fn new_form(
+    state: &AppState,
+    me: &session::Session,
+    values: minijinja::Value,
+    errors: std::collections::BTreeMap<String, String>,
+    status: StatusCode,
+) -> Response {
+    let plans = match crate::service::plans::list(&state.db).await {
+        Ok(plans) => plans,
+        Err(e) => return super::refusal(state, me, e),
+    };
+    let plans: Vec<_> = plans
+        .iter()
+        .map(|p| context! { code => p.code, name => p.name })
+        .collect();
+    let system_types: Vec<_> = SystemType::ALL
+        .iter()
+        .map(|s| context! { value => s.as_str(), label => s.label_zh() })
+        .collect();
+    render(
+        state,
+        status,
+        "project_new.html",
+        Some(me),
+        context! {
+            nav => "projects",
+            crumbs => vec![context! { label => "项目", href => "/projects" }, context! { label => "新建项目" }],
+            plans => plans,
+            system_types => system_types,
+            values => values,
+            errors => errors,
+        },
+    )
+}
+
+#[handler]
+pub async fn new_page(state: Data<&AppState>, req: &Request, jar: &CookieJar) -> Response {
+    let me = match session::required(&state, req, jar).await {
+        Ok(s) => s,
+        Err(to_login) => return to_login,
+    };
+    if let Err(e) = access::can_create_projects(&me.actor) {
+        return super::refusal(&state, &me, e);
+    }
+    let today = local_today(Utc::now(), state.settings.timezone).to_string();
+    new_form(
+        &state,
+        &me,
+        context! { contract_signed_on => today, plan => "default", system_types => Vec::<String>::new() },
+        Default::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[handler]
+pub async fn create(
+    state: Data<&AppState>,
+    req: &Request,
+    jar: &CookieJar,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Some(refused) = session::cross_site_refusal(req) {
+        return refused;
+    }
+    let me = match session::required(&state, req, jar).await {
+        Ok(s) => s,
+        Err(to_login) => return to_login,
+    };
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let optional = |name: &str| Some(field(name)).filter(|v| !v.is_empty());
+    let system_types: Vec<String> = fields
+        .iter()
+        .filter(|(k, _)| k == "system_types")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let input = projects::NewProject {
+        code: field("code"),
+        name: field("name"),
+        client_name: field("client_name"),
+        site_address: optional("site_address"),
+        region: optional("region"),
+        category: None,
+        system_types: system_types.clone(),
+        contract_signed_on: field("contract_signed_on"),
+        delivery_due_on: optional("delivery_due_on"),
+        plan: optional("plan"),
+        timezone: None,
+        status: None,
+    };
+    match projects::create(
+        &state.db,
+        &state.templates,
+        state.settings.timezone,
+        &me.actor,
+        input,
+        Utc::now(),
+    )
+    .await
+    {
+        Ok(created) => {
+            session::set_flash(
+                jar,
+                &format!("项目 {} 已创建，进度计划已按合同签订日期生成。", created.code),
+            );
+            session::see_other(&format!("/projects/{}", created.id))
+        }
+        Err(e) => {
+            let (key, message, status) = match e {
+                AppError::Invalid { field, message } => (
+                    field.unwrap_or_else(|| "form".into()),
+                    message,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ),
+                AppError::Conflict(message) => ("code".to_string(), message, StatusCode::CONFLICT),
+                other => return super::refusal(&state, &me, other),
+            };
+            let values = context! {
+                code => field("code"),
+                name => field("name"),
+                client_name => field("client_name"),
+                site_address => field("site_address"),
+                region => field("region"),
+                contract_signed_on => field("contract_signed_on"),
+                delivery_due_on => field("delivery_due_on"),
+                plan => field("plan"),
+                system_types => system_types,
+            };
+            let errors = std::collections::BTreeMap::from([(key.clone(), project_hint(&key, &message, status))]);
+            new_form(&state, &me, values, errors, status).await
+        }
+    }
+}
+
+/// What to fix in a field of the project form, in Chinese (the service's message is for the API).
+fn project_hint(field: &str, message: &str, status: StatusCode) -> String {
+    let hint = match field {
+        "code" if status == StatusCode::CONFLICT => "这个项目编号已被使用，请换一个。",
+        "code" => "项目编号为 2–40 个字母、数字或 - _ .，例如 ZJFY-2026-018。",
+        "name" => "请填写项目名称（不超过 200 字）。",
+        "client_name" => "请填写甲方名称（不超过 200 字）。",
+        "contract_signed_on" => "请选择合同签订日期。",
+        "delivery_due_on" => "要求交付日期不能早于合同签订日期。",
+        "plan" => "请选择一个交付计划。",
+        "system_types" => "请从列表中选择系统类型。",
+        _ => return message.to_string(),
+    };
+    hint.to_string()
 }
