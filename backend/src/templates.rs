@@ -40,6 +40,10 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
         "project_new.html",
         include_str!("../../templates/pages/project_new.html"),
     ),
+    (
+        "people_options.html",
+        include_str!("../../templates/pages/people_options.html"),
+    ),
 ];
 const BUILTIN_EMAIL: &[(&str, &str)] = &[
     (

@@ -305,3 +305,48 @@ async fn projects_are_filtered_searched_and_paginated() {
     let bad = app.get("/api/projects?status=finished", &app.admin).await.expect(422);
     assert_eq!(bad["field"], "status");
 }
+
+#[tokio::test]
+async fn a_manager_finds_people_by_part_of_their_name_and_adds_one_by_username() {
+    let app = spawn_app().await;
+    let (_, pm) = app.user("wang.pm", "manager").await;
+    let (_, engineer) = app.user("zhao.eng", "engineer").await;
+    app.post(
+        "/api/users",
+        &app.admin,
+        json!({"username": "li.ming", "display_name": "李明", "role": "engineer", "password": "li.ming-password-123", "email": "li@example.com"}),
+    )
+    .await
+    .expect(200);
+    let found = app.get("/api/users/search?q=%E6%9D%8E", &pm).await.expect(200);
+    assert_eq!(found.as_array().expect("list").len(), 1, "{found}");
+    assert_eq!(found[0]["username"], "li.ming");
+    assert_eq!(found[0]["display_name"], "李明");
+    assert!(
+        found[0].get("email").is_none() && found[0].get("role").is_none(),
+        "{found}"
+    );
+    app.get("/api/users/search?q=li", &engineer).await.expect(403);
+
+    let project = app.project("ZJFY-2026-080", "2026-11-20").await["id"]
+        .as_i64()
+        .expect("id");
+    let added = app
+        .post(
+            &format!("/api/projects/{project}/members"),
+            &app.admin,
+            json!({"username": "LI.MING", "role": "engineer"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(added["username"], "li.ming");
+    let unknown = app
+        .post(
+            &format!("/api/projects/{project}/members"),
+            &app.admin,
+            json!({"username": "nobody", "role": "engineer"}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(unknown["field"], "username");
+}

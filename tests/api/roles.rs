@@ -47,6 +47,7 @@ const MATRIX: &[(&str, May)] = &[
     ("create_plan", May::Admin),
     ("create_user", May::Admin),
     ("list_users", May::Admin),
+    ("search_users", May::CreateProject),
     ("update_user", May::Admin),
     ("create_project", May::CreateProject),
     ("get_project", May::Read),

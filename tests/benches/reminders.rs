@@ -80,7 +80,7 @@ async fn main() -> anyhow::Result<()> {
         let granted = access::grant::<access::Manage>(&state.db, &system, p.id)
             .await
             .map_err(fail)?;
-        projects::add_member(&state.db, &granted, pm_ids[i % PMS], "pm", now)
+        projects::add_member(&state.db, &granted, projects::Person::Id(pm_ids[i % PMS]), "pm", now)
             .await
             .map_err(fail)?;
         projects::save_contact(

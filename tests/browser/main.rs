@@ -252,3 +252,63 @@ async fn a_pm_creates_a_project_with_a_bad_date_sees_why_next_to_it_and_lands_on
     }
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_pm_adds_an_engineer_by_typing_part_of_his_name() {
+    let app = spawn_app().await;
+    let (pm, _) = app.user("wang.pm", "manager").await;
+    app.post(
+        "/api/users",
+        &app.admin,
+        json!({"username": "li.ming", "display_name": "李明", "role": "engineer", "password": "li.ming-password-123"}),
+    )
+    .await
+    .expect(200);
+    let project = app.project("ZJFY-2026-070", "2026-11-20").await["id"]
+        .as_i64()
+        .expect("id");
+    app.post(
+        &format!("/api/projects/{project}/members"),
+        &app.admin,
+        json!({"user_id": pm, "role": "pm"}),
+    )
+    .await
+    .expect(200);
+    let Some(browser) = harness::open(&app, "add_member", 1280, 1000).await else {
+        return;
+    };
+    browser.sign_in("wang.pm", "wang.pm-password-123").await;
+    browser.find("#overdue-count").await;
+    browser.goto(&format!("/projects/{project}")).await;
+    browser.fill("#who", "李").await;
+    // The suggestions list offers him as one types.
+    let mut offered = String::new();
+    for _ in 0..20 {
+        offered = browser
+            .client
+            .execute("return document.getElementById('people-options').innerHTML;", vec![])
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        if offered.contains("li.ming") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    if !offered.contains("李明") {
+        browser.fail(&format!("typing 李 offers: {offered}")).await;
+    }
+    browser.click("#add-member button[type=submit]").await;
+    let people = browser.text(".people").await;
+    if !people.contains("李明") || !people.contains("工程师") {
+        browser.fail(&format!("the people are: {people}")).await;
+    }
+    // The engineer is a member through the API too.
+    let members = app
+        .get(&format!("/api/projects/{project}/members"), &app.admin)
+        .await
+        .expect(200);
+    assert!(members.to_string().contains("li.ming"), "{members}");
+    browser.close().await;
+}

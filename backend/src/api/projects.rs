@@ -285,8 +285,12 @@ struct UpdateProject {
 
 #[derive(Object)]
 struct AddMember {
-    /// Identifier of the user account.
-    user_id: i32,
+    /// Identifier of the user account (or give `username`).
+    #[oai(nullable)]
+    user_id: Option<i32>,
+    /// Login name of the user account (or give `user_id`).
+    #[oai(nullable)]
+    username: Option<String>,
     /// pm (项目主管) or engineer (工程师).
     role: OneOf<kinds::MemberRole>,
 }
@@ -580,7 +584,14 @@ impl ProjectsApi {
         body: Json<AddMember>,
     ) -> ApiResult<Json<MemberDto>> {
         let p = grant::<Manage>(&self.state, &auth, id.0).await?;
-        let m = projects::add_member(&self.state.db, &p, body.user_id, &body.role, Utc::now()).await?;
+        let who = match (body.0.user_id, body.0.username.as_deref()) {
+            (Some(id), _) => projects::Person::Id(id),
+            (None, Some(username)) => projects::Person::Username(username),
+            (None, None) => {
+                return Err(crate::error::AppError::invalid("user_id", "user_id: give user_id or username").into());
+            }
+        };
+        let m = projects::add_member(&self.state.db, &p, who, &body.role, Utc::now()).await?;
         self.member_dto(m).await
     }
 

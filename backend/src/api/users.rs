@@ -101,8 +101,44 @@ struct UpdateUser {
     reminder_frequency: Option<OneOf<kinds::ReminderFrequency>>,
 }
 
+/// An account as a manager sees it when adding people.
+#[derive(Object)]
+struct UserRefDto {
+    /// Identifier.
+    id: i32,
+    /// Login name.
+    username: String,
+    /// Name shown to people.
+    display_name: String,
+}
+
 #[OpenApi(tag = "ApiTags::Users")]
 impl UsersApi {
+    /// Find people to add to a project
+    ///
+    /// Managers and administrators. Active accounts whose username or name contains `q` (at most
+    /// 20), with their id, username and name only.
+    #[oai(path = "/users/search", method = "get", operation_id = "search_users")]
+    async fn search(
+        &self,
+        auth: BearerAuth,
+        /// Part of a username or name, e.g. 张 or zhang.
+        q: poem_openapi::param::Query<String>,
+    ) -> ApiResult<Json<Vec<UserRefDto>>> {
+        let me = actor(&self.state, &auth).await?;
+        let found = users::search(&self.state.db, &me, &q.0, 20).await?;
+        Ok(Json(
+            found
+                .into_iter()
+                .map(|u| UserRefDto {
+                    id: u.id,
+                    username: u.username,
+                    display_name: u.display_name,
+                })
+                .collect(),
+        ))
+    }
+
     /// List accounts
     #[oai(path = "/users", method = "get", operation_id = "list_users")]
     async fn list(&self, auth: BearerAuth) -> ApiResult<Json<Vec<UserDto>>> {

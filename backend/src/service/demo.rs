@@ -142,7 +142,7 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
         .await
         .map_err(err)?;
     for (user_id, role) in &ids {
-        projects::add_member(db, &granted, *user_id, role, now)
+        projects::add_member(db, &granted, projects::Person::Id(*user_id), role, now)
             .await
             .map_err(err)?;
     }

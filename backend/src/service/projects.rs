@@ -10,7 +10,7 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, ExprTrait,
     FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::{Expr, Func, LikeExpr, Query},
+    sea_query::{Expr, Query},
 };
 
 use super::{
@@ -47,6 +47,13 @@ pub struct NewProject {
     pub plan: Option<String>,
     pub timezone: Option<String>,
     pub status: Option<String>,
+}
+
+/// Whom to add to a project: an account's id or its username.
+#[derive(Debug, Clone, Copy)]
+pub enum Person<'a> {
+    Id(i32),
+    Username(&'a str),
 }
 
 #[derive(Default)]
@@ -450,18 +457,7 @@ pub async fn list(
         cond = cond.add(project::Column::Region.eq(r.trim()));
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        // Wildcards typed by the user match themselves.
-        let mut escaped = String::new();
-        for c in q.to_lowercase().chars() {
-            if matches!(c, '\\' | '%' | '_') {
-                escaped.push('\\');
-            }
-            escaped.push(c);
-        }
-        let pattern = format!("%{escaped}%");
-        let like = |col: project::Column| {
-            Expr::expr(Func::lower(Expr::col(col))).like(LikeExpr::new(pattern.clone()).escape('\\'))
-        };
+        let like = |col: project::Column| super::contains(col, q);
         cond = cond.add(
             Condition::any()
                 .add(like(project::Column::Code))
@@ -602,7 +598,7 @@ pub async fn members(
 pub async fn add_member(
     db: &DatabaseConnection,
     p: &Granted<impl MayManage>,
-    user_id: i32,
+    who: Person<'_>,
     role: &str,
     now: DateTime<Utc>,
 ) -> AppResult<project_member::Model> {
@@ -610,11 +606,21 @@ pub async fn add_member(
     // Access first: a caller who may not do this learns nothing from validation.
     let txn = begin_write(db).await?;
     let role = MemberRole::parse(role)?;
-    let user = user::Entity::find_by_id(user_id)
-        .one(&txn)
-        .await?
-        .filter(|u| !u.disabled)
-        .ok_or_else(|| AppError::invalid("user_id", format!("user_id: no active user {user_id}")))?;
+    let user = match who {
+        Person::Id(id) => user::Entity::find_by_id(id).one(&txn).await?,
+        Person::Username(name) => {
+            user::Entity::find()
+                .filter(user::Column::Username.eq(name.trim().to_lowercase()))
+                .one(&txn)
+                .await?
+        }
+    }
+    .filter(|u| !u.disabled)
+    .ok_or_else(|| match who {
+        Person::Id(id) => AppError::invalid("user_id", format!("user_id: no active user {id}")),
+        Person::Username(name) => AppError::invalid("username", format!("username: no active user '{name}'")),
+    })?;
+    let user_id = user.id;
     let exists = project_member::Entity::find()
         .filter(project_member::Column::ProjectId.eq(project_id))
         .filter(project_member::Column::UserId.eq(user_id))

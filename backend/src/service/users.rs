@@ -2,8 +2,8 @@
 use chrono::{DateTime, Utc};
 use entity::{auth_token, user};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
 use super::{Actor, auth, history};
@@ -106,6 +106,44 @@ pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> AppR
         .filter(user::Column::Username.eq(username.trim().to_lowercase()))
         .one(db)
         .await?)
+}
+
+/// An account as a manager may see it when adding people: no e-mail, no role.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UserRef {
+    pub id: i32,
+    pub username: String,
+    pub display_name: String,
+}
+
+/// Active accounts whose username or name contains `q` (at most `limit`), for managers and
+/// administrators adding people to a project.
+#[tracing::instrument(skip_all)]
+pub async fn search(db: &impl ConnectionTrait, actor: &Actor, q: &str, limit: u64) -> AppResult<Vec<UserRef>> {
+    super::access::can_create_projects(actor)?;
+    let q = q.trim();
+    if q.is_empty() {
+        return Ok(Vec::new());
+    }
+    let like = |c: user::Column| super::contains(c, q);
+    Ok(user::Entity::find()
+        .filter(user::Column::Disabled.eq(false))
+        .filter(
+            Condition::any()
+                .add(like(user::Column::Username))
+                .add(like(user::Column::DisplayName)),
+        )
+        .order_by_asc(user::Column::Username)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| UserRef {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+        })
+        .collect())
 }
 
 #[tracing::instrument(skip_all)]

@@ -43,6 +43,8 @@ pub fn mount(route: Route) -> Route {
             "/projects/:id/tasks/:task_id/:action",
             poem::post(project::act).with(cookies()),
         )
+        .at("/projects/:id/members", poem::post(project::add_member).with(cookies()))
+        .at("/people/suggest", get(project::suggest).with(cookies()))
         .at("/static/:file", get(asset))
 }
 
@@ -56,6 +58,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/new", "GET, POST"),
     ("/projects/{id}", "GET"),
     ("/projects/{id}/tasks/{task_id}/{action}", "POST"),
+    ("/projects/{id}/members", "POST"),
+    ("/people/suggest", "GET"),
+    ("/projects/{id}/members", "POST"),
+    ("/people/suggest", "GET"),
     ("/static/{file}", "GET"),
 ];
 

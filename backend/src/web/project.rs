@@ -20,6 +20,7 @@ use crate::{
         access::{self, Granted, MayRead, Read, RecordWork},
         projects::{self, timezone_of},
         schedule::{self, TaskAction, TaskUpdate},
+        users,
     },
     state::AppState,
 };
@@ -73,6 +74,9 @@ async fn view(
             .map(|(_, user)| user.display_name.clone())
     };
     let may_work = access::grant::<RecordWork>(&state.db, &me.actor, p.id()).await.is_ok();
+    let can_manage = access::grant::<access::Manage>(&state.db, &me.actor, p.id())
+        .await
+        .is_ok();
     let mut spans = Vec::new();
     let mut phase_rows = Vec::new();
     for phase in &phases {
@@ -168,6 +172,7 @@ async fn view(
         phases => phase_rows,
         people => people,
         contacts => contacts,
+        can_manage => can_manage,
     })
 }
 
@@ -393,4 +398,128 @@ fn project_hint(field: &str, message: &str, status: StatusCode) -> String {
         _ => return message.to_string(),
     };
     hint.to_string()
+}
+
+#[derive(Deserialize)]
+pub struct MemberForm {
+    #[serde(default)]
+    who: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// Adds a person found by username or by part of their name; several or no matches are explained
+/// next to the field.
+#[handler]
+pub async fn add_member(
+    state: Data<&AppState>,
+    req: &Request,
+    jar: &CookieJar,
+    Path(id): Path<i32>,
+    Form(form): Form<MemberForm>,
+) -> Response {
+    if let Some(refused) = session::cross_site_refusal(req) {
+        return refused;
+    }
+    let me = match session::required(&state, req, jar).await {
+        Ok(s) => s,
+        Err(to_login) => return to_login,
+    };
+    let p = match access::grant::<access::Manage>(&state.db, &me.actor, id).await {
+        Ok(p) => p,
+        Err(e) => return super::refusal(&state, &me, e),
+    };
+    let who = form.who.trim();
+    let username = match users::find_by_username(&state.db, who).await {
+        Ok(Some(u)) => Ok(u.username),
+        Ok(None) => match users::search(&state.db, &me.actor, who, 6).await {
+            Ok(found) if found.len() == 1 => Ok(found[0].username.clone()),
+            Ok(found) if found.is_empty() => Err("没有找到这个人，请输入用户名或姓名的一部分。".to_string()),
+            Ok(found) => Err(format!(
+                "找到多人：{}。请输入用户名。",
+                found
+                    .iter()
+                    .map(|u| format!("{}（{}）", u.display_name, u.username))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            )),
+            Err(e) => return super::refusal(&state, &me, e),
+        },
+        Err(e) => return super::refusal(&state, &me, e),
+    };
+    let outcome = match username {
+        Ok(username) => projects::add_member(
+            &state.db,
+            &p,
+            projects::Person::Username(&username),
+            &form.role,
+            Utc::now(),
+        )
+        .await
+        .map_err(|e| match e {
+            AppError::Conflict(_) => Ok("此人已是项目成员。".to_string()),
+            AppError::Invalid { field: Some(f), .. } if f == "role" => Ok("请选择项目角色。".to_string()),
+            AppError::Invalid { message, .. } => Ok(message),
+            other => Err(other),
+        }),
+        Err(message) => Err(Ok(message)),
+    };
+    match outcome {
+        Ok(_) => {
+            session::set_flash(jar, "已添加项目成员。");
+            session::see_other(&format!("/projects/{id}#people"))
+        }
+        Err(Ok(message)) => show_with_member_error(&state, &me, &p, who, message).await,
+        Err(Err(e)) => super::refusal(&state, &me, e),
+    }
+}
+
+async fn show_with_member_error(
+    state: &AppState,
+    me: &session::Session,
+    p: &Granted<access::Manage>,
+    who: &str,
+    message: String,
+) -> Response {
+    match view(state, me, p, None, None).await {
+        Ok(ctx) => render(
+            state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "project.html",
+            Some(me),
+            context! { member_error => message, member_who => who, ..ctx },
+        ),
+        Err(e) => super::refusal(state, me, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Suggest {
+    #[serde(default)]
+    who: String,
+}
+
+/// The people whose username or name contains what was typed, as `<option>`s for the member
+/// field's list (htmx swaps them in as one types).
+#[handler]
+pub async fn suggest(
+    state: Data<&AppState>,
+    req: &Request,
+    jar: &CookieJar,
+    poem::web::Query(q): poem::web::Query<Suggest>,
+) -> Response {
+    let me = match session::required(&state, req, jar).await {
+        Ok(s) => s,
+        Err(to_login) => return to_login,
+    };
+    match users::search(&state.db, &me.actor, &q.who, 10).await {
+        Ok(found) => render(
+            state.0,
+            StatusCode::OK,
+            "people_options.html",
+            Some(&me),
+            context! { people => found },
+        ),
+        Err(e) => super::refusal(&state, &me, e),
+    }
 }
