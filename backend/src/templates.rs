@@ -44,6 +44,10 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
         "people_options.html",
         include_str!("../../templates/pages/people_options.html"),
     ),
+    (
+        "admin_users.html",
+        include_str!("../../templates/pages/admin_users.html"),
+    ),
 ];
 const BUILTIN_EMAIL: &[(&str, &str)] = &[
     (

@@ -312,3 +312,67 @@ async fn a_pm_adds_an_engineer_by_typing_part_of_his_name() {
     assert!(members.to_string().contains("li.ming"), "{members}");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_administrator_adds_a_manager_who_signs_in_with_the_password_shown_once_and_creates_a_project() {
+    let app = spawn_app().await;
+    let Some(browser) = harness::open(&app, "admin_adds_manager", 1280, 1000).await else {
+        return;
+    };
+    browser.sign_in("admin", jiaofu_tests::ADMIN_PASSWORD).await;
+    browser.find("#overdue-count").await;
+    browser.click("nav.main a[href='/admin/users']").await;
+    browser.fill("#username", "zhang.wei").await;
+    browser.fill("#display_name", "张伟").await;
+    browser
+        .client
+        .execute("document.getElementById('role').value = 'manager';", vec![])
+        .await
+        .expect("role chosen");
+    browser.click("#new-user button[type=submit]").await;
+    let notice = browser.text("#notice").await;
+    let Some(password) = notice
+        .split("初始密码：")
+        .nth(1)
+        .and_then(|rest| rest.split('（').next())
+        .map(str::trim)
+        .map(str::to_string)
+    else {
+        browser.fail(&format!("no password in '{notice}'")).await;
+    };
+    harness::keep_screenshot(&browser, "admin-users").await;
+    browser.click("header .who button").await;
+    browser.find("#username").await;
+    browser.sign_in("zhang.wei", &password).await;
+    browser.find("#overdue-count").await;
+    browser.goto("/projects/new").await;
+    browser.fill("#code", "ZJFY-2026-090").await;
+    browser.fill("#name", "诉讼服务中心建设项目").await;
+    browser.fill("#client_name", "湖州市中级人民法院").await;
+    browser.click("#new-project button[type=submit]").await;
+    browser.find("#timeline").await;
+    if !browser.text("h1").await.contains("ZJFY-2026-090") {
+        browser.fail("the manager did not land on the new project").await;
+    }
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_disabled_users_open_page_sends_him_to_sign_in_on_the_next_click() {
+    let app = spawn_app().await;
+    let (li, _) = app.user("li.eng", "engineer").await;
+    let Some(browser) = harness::open(&app, "disabled_user", 390, 844).await else {
+        return;
+    };
+    browser.sign_in("li.eng", "li.eng-password-123").await;
+    browser.find("#overdue-count").await;
+    app.patch(&format!("/api/users/{li}"), &app.admin, json!({"disabled": true}))
+        .await
+        .expect(200);
+    browser.click("nav.main a[href='/projects']").await;
+    browser.find("#username").await;
+    if browser.path().await != "/login" {
+        browser.fail("a disabled user still sees pages").await;
+    }
+    browser.close().await;
+}

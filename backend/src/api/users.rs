@@ -6,7 +6,7 @@ use super::types::OneOf;
 use super::{ApiTags, BearerAuth, actor};
 use crate::domain::types as kinds;
 use crate::{
-    error::{ApiResult, AppError},
+    error::ApiResult,
     service::{Actor, users},
     state::AppState,
 };
@@ -22,9 +22,7 @@ impl UsersApi {
 
     async fn admin(&self, auth: &BearerAuth) -> ApiResult<Actor> {
         let me = actor(&self.state, auth).await?;
-        if !me.is_admin() {
-            return Err(AppError::Forbidden("only administrators manage accounts".into()).into());
-        }
+        crate::service::access::administer(&me)?;
         Ok(me)
     }
 }

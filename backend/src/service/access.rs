@@ -197,6 +197,15 @@ pub fn may_act_on_task(actor: &Actor, task: &entity::task::Model) -> AppResult<(
     Ok(())
 }
 
+/// Accounts are for administrators.
+pub fn administer(actor: &Actor) -> AppResult<()> {
+    if actor.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("only administrators manage accounts".into()))
+    }
+}
+
 /// Creating projects is for managers and admins.
 pub fn can_create_projects(actor: &Actor) -> AppResult<()> {
     match actor.role {

@@ -59,6 +59,7 @@ pub async fn create(
     input: NewUser,
     now: DateTime<Utc>,
 ) -> AppResult<user::Model> {
+    super::access::administer(actor)?;
     let username = parse_username(&input.username)?;
     let display_name =
         optional_text("display_name", input.display_name.as_deref(), 60)?.unwrap_or_else(|| username.clone());
@@ -170,6 +171,7 @@ pub async fn update(
     changes: UserChanges,
     now: DateTime<Utc>,
 ) -> AppResult<user::Model> {
+    super::access::administer(actor)?;
     let txn = begin_write(db).await?;
     let current = get(&txn, id).await?;
     let base = history::Change::new(None, "user", Some(id), "updated");

@@ -1,6 +1,7 @@
 //! The HTML skin: pages rendered on the server from `templates/pages/`, over the same services and
 //! read models as the JSON API, progressively enhanced with the vendored htmx. Every form works as
 //! a plain POST → 303 → GET without JavaScript.
+mod admin;
 mod project;
 mod session;
 mod timeline;
@@ -45,6 +46,15 @@ pub fn mount(route: Route) -> Route {
         )
         .at("/projects/:id/members", poem::post(project::add_member).with(cookies()))
         .at("/people/suggest", get(project::suggest).with(cookies()))
+        .at(
+            "/admin/users",
+            get(admin::users_page).post(admin::create_user).with(cookies()),
+        )
+        .at("/admin/users/:id", poem::post(admin::change_user).with(cookies()))
+        .at(
+            "/admin/users/:id/password",
+            poem::post(admin::reset_password).with(cookies()),
+        )
         .at("/static/:file", get(asset))
 }
 
@@ -60,8 +70,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}/tasks/{task_id}/{action}", "POST"),
     ("/projects/{id}/members", "POST"),
     ("/people/suggest", "GET"),
+    ("/admin/users", "GET, POST"),
+    ("/admin/users/{id}", "POST"),
+    ("/admin/users/{id}/password", "POST"),
     ("/projects/{id}/members", "POST"),
     ("/people/suggest", "GET"),
+    ("/admin/users", "GET, POST"),
+    ("/admin/users/{id}", "POST"),
+    ("/admin/users/{id}/password", "POST"),
     ("/static/{file}", "GET"),
 ];
 

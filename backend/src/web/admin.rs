@@ -1,0 +1,245 @@
+//! Administration: accounts (add with a generated password shown once, role, disable / enable,
+//! reset password) and the plans with their phases.
+use chrono::Utc;
+use minijinja::context;
+use poem::{
+    Request, Response, handler,
+    http::StatusCode,
+    web::{Data, Form, Path, cookie::CookieJar},
+};
+use serde::Deserialize;
+
+use super::{render, session};
+use crate::{
+    domain::types::Role,
+    error::AppError,
+    service::{access, users},
+    state::AppState,
+};
+
+async fn admin(state: &AppState, req: &Request, jar: &CookieJar) -> Result<session::Session, Response> {
+    let me = session::required(state, req, jar).await?;
+    match access::administer(&me.actor) {
+        Ok(()) => Ok(me),
+        Err(e) => Err(super::refusal(state, &me, e)),
+    }
+}
+
+/// The accounts page, with a one-time message (a new password) and errors next to their fields.
+async fn accounts(
+    state: &AppState,
+    me: &session::Session,
+    status: StatusCode,
+    notice: Option<String>,
+    errors: std::collections::BTreeMap<String, String>,
+    values: minijinja::Value,
+) -> Response {
+    let all = match users::list(&state.db).await {
+        Ok(all) => all,
+        Err(e) => return super::refusal(state, me, e),
+    };
+    let rows: Vec<_> = all
+        .iter()
+        .map(|u| {
+            context! {
+                id => u.id,
+                username => u.username,
+                name => u.display_name,
+                email => u.email,
+                role => u.role.as_str(),
+                disabled => u.disabled,
+                is_me => Some(u.id) == me.actor.id,
+            }
+        })
+        .collect();
+    let roles: Vec<_> = Role::ALL
+        .iter()
+        .map(|r| context! { value => r.as_str(), label => role_label(*r) })
+        .collect();
+    render(
+        state,
+        status,
+        "admin_users.html",
+        Some(me),
+        context! { nav => "admin", rows => rows, roles => roles, notice => notice, errors => errors, values => values, flash => None::<String> },
+    )
+}
+
+fn role_label(r: Role) -> &'static str {
+    match r {
+        Role::Admin => "管理员",
+        Role::Manager => "项目主管",
+        Role::Engineer => "工程师",
+        Role::Viewer => "只读",
+    }
+}
+
+#[handler]
+pub async fn users_page(state: Data<&AppState>, req: &Request, jar: &CookieJar) -> Response {
+    let me = match admin(&state, req, jar).await {
+        Ok(me) => me,
+        Err(refused) => return refused,
+    };
+    let flash = session::take_flash(jar);
+    accounts(&state, &me, StatusCode::OK, flash, Default::default(), context! {}).await
+}
+
+#[derive(Deserialize)]
+pub struct NewAccount {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+#[handler]
+pub async fn create_user(
+    state: Data<&AppState>,
+    req: &Request,
+    jar: &CookieJar,
+    Form(f): Form<NewAccount>,
+) -> Response {
+    if let Some(refused) = session::cross_site_refusal(req) {
+        return refused;
+    }
+    let me = match admin(&state, req, jar).await {
+        Ok(me) => me,
+        Err(refused) => return refused,
+    };
+    let password = crate::service::auth::random_password();
+    let input = users::NewUser {
+        username: f.username.clone(),
+        display_name: Some(f.display_name.clone()).filter(|n| !n.trim().is_empty()),
+        email: Some(f.email.clone()).filter(|e| !e.trim().is_empty()),
+        role: f.role.clone(),
+        password: password.clone(),
+    };
+    match users::create(&state.db, &me.actor, input, Utc::now()).await {
+        Ok(created) => {
+            let notice = format!(
+                "账户 {} 已创建。初始密码：{password}（只显示这一次，请当面或电话告知本人，登录后在“我的设置”中修改）",
+                created.username
+            );
+            accounts(
+                &state,
+                &me,
+                StatusCode::OK,
+                Some(notice),
+                Default::default(),
+                context! {},
+            )
+            .await
+        }
+        Err(e) => {
+            let (field, message, status) = match e {
+                AppError::Invalid { field, message } => (
+                    field.unwrap_or_else(|| "username".into()),
+                    message,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ),
+                AppError::Conflict(_) => (
+                    "username".to_string(),
+                    "这个用户名已被使用。".to_string(),
+                    StatusCode::CONFLICT,
+                ),
+                other => return super::refusal(&state, &me, other),
+            };
+            let message = match field.as_str() {
+                "username" if status == StatusCode::UNPROCESSABLE_ENTITY => {
+                    "用户名为 2–40 个字母、数字或 . _ -，例如 zhang.wei。".to_string()
+                }
+                "email" => "请填写有效的电子邮件地址，或留空。".to_string(),
+                "role" => "请选择角色。".to_string(),
+                _ => message,
+            };
+            let values =
+                context! { username => f.username, display_name => f.display_name, email => f.email, role => f.role };
+            accounts(
+                &state,
+                &me,
+                status,
+                None,
+                std::collections::BTreeMap::from([(field, message)]),
+                values,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AccountChange {
+    role: Option<String>,
+    /// "disable" or "enable".
+    state: Option<String>,
+}
+
+#[handler]
+pub async fn change_user(
+    state: Data<&AppState>,
+    req: &Request,
+    jar: &CookieJar,
+    Path(id): Path<i32>,
+    Form(f): Form<AccountChange>,
+) -> Response {
+    if let Some(refused) = session::cross_site_refusal(req) {
+        return refused;
+    }
+    let me = match admin(&state, req, jar).await {
+        Ok(me) => me,
+        Err(refused) => return refused,
+    };
+    let changes = users::UserChanges {
+        role: f.role.clone(),
+        disabled: f.state.as_deref().map(|s| s == "disable"),
+        ..Default::default()
+    };
+    match users::update(&state.db, &me.actor, id, changes, Utc::now()).await {
+        Ok(u) => {
+            let what = match (f.state.as_deref(), u.disabled) {
+                (Some(_), true) => format!("{} 已停用，其登录已全部失效。", u.username),
+                (Some(_), false) => format!("{} 已启用。", u.username),
+                _ => format!("{} 的角色已改为{}。", u.username, role_label(u.role)),
+            };
+            session::set_flash(jar, &what);
+            session::see_other("/admin/users")
+        }
+        Err(e) => super::refusal(&state, &me, e),
+    }
+}
+
+#[handler]
+pub async fn reset_password(state: Data<&AppState>, req: &Request, jar: &CookieJar, Path(id): Path<i32>) -> Response {
+    if let Some(refused) = session::cross_site_refusal(req) {
+        return refused;
+    }
+    let me = match admin(&state, req, jar).await {
+        Ok(me) => me,
+        Err(refused) => return refused,
+    };
+    let outcome = async {
+        let user = users::get(&state.db, id).await?;
+        let password = users::reset_password(&state.db, &user.username, None, Utc::now()).await?;
+        Ok::<_, AppError>((user.username, password))
+    }
+    .await;
+    match outcome {
+        Ok((username, password)) => {
+            let notice = format!("{username} 的新密码：{password}（只显示这一次；其原有登录已全部失效）");
+            accounts(
+                &state,
+                &me,
+                StatusCode::OK,
+                Some(notice),
+                Default::default(),
+                context! {},
+            )
+            .await
+        }
+        Err(e) => super::refusal(&state, &me, e),
+    }
+}
