@@ -171,7 +171,11 @@ pub async fn update(
     changes: UserChanges,
     now: DateTime<Utc>,
 ) -> AppResult<user::Model> {
-    super::access::administer(actor)?;
+    // Users keep their own name, address and reminders; roles and accounts are the administrators'.
+    let own = actor.id == Some(id) && changes.role.is_none() && changes.disabled.is_none();
+    if !own {
+        super::access::administer(actor)?;
+    }
     let txn = begin_write(db).await?;
     let current = get(&txn, id).await?;
     let base = history::Change::new(None, "user", Some(id), "updated");
