@@ -26,6 +26,11 @@ pub struct Browser {
 
 /// A browser window of `width` × `height` on `app`, or `None` (SKIPPED) when Chromium is missing.
 pub async fn open(app: &TestApp, name: &str, width: u32, height: u32) -> Option<Browser> {
+    open_with(app, name, width, height, true).await
+}
+
+/// The same, with JavaScript switched off when `javascript` is false.
+pub async fn open_with(app: &TestApp, name: &str, width: u32, height: u32, javascript: bool) -> Option<Browser> {
     if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
         if std::env::var("JIAOFU_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
             panic!(
@@ -45,13 +50,18 @@ pub async fn open(app: &TestApp, name: &str, width: u32, height: u32) -> Option<
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver starts");
-    let caps = json!({
-        "goog:chromeOptions": {
-            "binary": CHROMIUM,
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     format!("--window-size={width},{height}"), "--lang=zh-CN"]
-        }
-    });
+    let mut args = vec![
+        "--headless=new".to_string(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-dev-shm-usage".into(),
+        format!("--window-size={width},{height}"),
+        "--lang=zh-CN".into(),
+    ];
+    if !javascript {
+        args.push("--blink-settings=scriptEnabled=false".into());
+    }
+    let caps = json!({ "goog:chromeOptions": { "binary": CHROMIUM, "args": args } });
     let caps = caps.as_object().cloned().expect("capabilities");
     let url = format!("http://127.0.0.1:{port}");
     let mut last = None;

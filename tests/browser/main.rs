@@ -376,3 +376,74 @@ async fn a_disabled_users_open_page_sends_him_to_sign_in_on_the_next_click() {
     }
     browser.close().await;
 }
+
+#[tokio::test]
+async fn with_javascript_off_a_pm_still_signs_in_creates_a_project_and_completes_a_task() {
+    let app = spawn_app().await;
+    app.user("wang.pm", "manager").await;
+    let Some(browser) = harness::open_with(&app, "no_javascript", 1280, 1000, false).await else {
+        return;
+    };
+    browser.sign_in("wang.pm", "wang.pm-password-123").await;
+    browser.find("#overdue-count").await;
+    // WebDriver's own scripts still run; the page's (htmx) do not.
+    let htmx = browser
+        .client
+        .execute("return typeof window.htmx;", vec![])
+        .await
+        .expect("probe");
+    assert_eq!(htmx, "undefined", "the page's scripts ran");
+    browser.goto("/projects/new").await;
+    browser.fill("#code", "ZJFY-2026-095").await;
+    browser.fill("#name", "庭审直播系统项目").await;
+    browser.fill("#client_name", "丽水市中级人民法院").await;
+    browser.click("#new-project button[type=submit]").await;
+    browser.find("#timeline").await;
+    browser.click(".phase tbody tr:first-child button.complete").await;
+    if !browser.text(".flash").await.contains("已完成") {
+        browser.fail("completing a task without JavaScript did not work").await;
+    }
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn an_engineer_on_a_phone_starts_the_task_assigned_to_him() {
+    let app = spawn_app().await;
+    let (li, _) = app.user("li.eng", "engineer").await;
+    let project = app.project("ZJFY-2026-099", "2026-11-25").await["id"]
+        .as_i64()
+        .expect("id");
+    app.post(
+        &format!("/api/projects/{project}/members"),
+        &app.admin,
+        json!({"user_id": li, "role": "engineer"}),
+    )
+    .await
+    .expect(200);
+    let schedule = app
+        .get(&format!("/api/projects/{project}/schedule"), &app.admin)
+        .await
+        .expect(200);
+    let task = schedule["phases"][1]["tasks"][0]["id"].as_i64().expect("a task");
+    app.put(
+        &format!("/api/projects/{project}/tasks/{task}/assignee"),
+        &app.admin,
+        json!({"user_id": li}),
+    )
+    .await
+    .expect(200);
+    let Some(browser) = harness::open(&app, "engineer_phone", 390, 844).await else {
+        return;
+    };
+    browser.sign_in("li.eng", "li.eng-password-123").await;
+    browser.find("#overdue-count").await;
+    browser.goto(&format!("/projects/{project}")).await;
+    browser
+        .click(&format!("#task-{task} button[formaction$='/start']"))
+        .await;
+    if !browser.text(".flash").await.contains("已开始") {
+        browser.fail("the engineer could not start his task").await;
+    }
+    harness::keep_screenshot(&browser, "project-phone").await;
+    browser.close().await;
+}

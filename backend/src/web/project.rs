@@ -111,6 +111,8 @@ async fn view(
                     .as_ref()
                     .filter(|(id, _)| *id == t.id)
                     .map(|(_, m)| m.clone());
+                // Engineers move the tasks assigned to them; PMs and administrators any.
+                let may_move = may_work && access::may_act_on_task(&me.actor, t).is_ok();
                 context! {
                     id => t.id,
                     name => t.name,
@@ -125,9 +127,9 @@ async fn view(
                     assignee => name_of(t.assignee_id),
                     waits_on_client => t.waits_on_client,
                     note => t.note,
-                    can_start => may_work && t.status == TaskStatus::NotStarted,
-                    can_complete => may_work && t.status != TaskStatus::Done,
-                    can_reopen => may_work && done,
+                    can_start => may_move && t.status == TaskStatus::NotStarted,
+                    can_complete => may_move && t.status != TaskStatus::Done,
+                    can_reopen => may_move && done,
                     error => error,
                 }
             })
