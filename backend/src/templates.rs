@@ -48,6 +48,7 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
         "admin_users.html",
         include_str!("../../templates/pages/admin_users.html"),
     ),
+    ("settings.html", include_str!("../../templates/pages/settings.html")),
 ];
 const BUILTIN_EMAIL: &[(&str, &str)] = &[
     (

@@ -32,6 +32,7 @@ const MATRIX: &[(&str, May)] = &[
     ("logout", May::Anyone),
     ("me", May::Anyone),
     ("update_me", May::Anyone),
+    ("change_password", May::Anyone),
     ("rotate_calendar_feed", May::Anyone),
     ("revoke_calendar_feed", May::Anyone),
     ("dashboard", May::Anyone),

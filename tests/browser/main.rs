@@ -447,3 +447,74 @@ async fn an_engineer_on_a_phone_starts_the_task_assigned_to_him() {
     harness::keep_screenshot(&browser, "project-phone").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn an_engineer_changes_his_password_chooses_a_weekly_digest_and_subscribes_his_calendar() {
+    let app = spawn_app().await;
+    let (li, _) = app.user("li.eng", "engineer").await;
+    let Some(browser) = harness::open(&app, "settings", 1280, 1000).await else {
+        return;
+    };
+    browser.sign_in("li.eng", "li.eng-password-123").await;
+    browser.find("#overdue-count").await;
+    browser.click("header .who a[href='/me']").await;
+    browser.fill("#current_password", "li.eng-password-123").await;
+    browser.fill("#new_password", "a-new-password-456").await;
+    browser.fill("#new_password_again", "a-different-one-789").await;
+    browser.click("#password-form button[type=submit]").await;
+    if browser.text("#new_password_again-error").await.is_empty() {
+        browser
+            .fail("two different new passwords are not explained next to the second")
+            .await;
+    }
+    browser.fill("#current_password", "li.eng-password-123").await;
+    browser.fill("#new_password", "a-new-password-456").await;
+    browser.fill("#new_password_again", "a-new-password-456").await;
+    browser.click("#password-form button[type=submit]").await;
+    if !browser.text(".flash").await.contains("密码已修改") {
+        browser.fail("the password change is not confirmed").await;
+    }
+    app.client
+        .post(app.url("/api/auth/login"))
+        .json(&json!({"username": "li.eng", "password": "li.eng-password-123"}))
+        .send()
+        .await
+        .map(|r| assert_eq!(r.status().as_u16(), 401, "the old password still works"))
+        .expect("sent");
+    app.login("li.eng", "a-new-password-456").await;
+
+    browser.click("input[name=reminder_frequency][value=weekly]").await;
+    browser.click("#reminder-form button[type=submit]").await;
+    browser.find(".flash").await;
+    let user = app.get("/api/users", &app.admin).await.expect(200);
+    let me = user
+        .as_array()
+        .expect("users")
+        .iter()
+        .find(|u| u["id"] == li)
+        .expect("li");
+    assert_eq!(me["reminder_frequency"], "weekly");
+
+    browser.click("form[action='/me/calendar'] button[value=rotate]").await;
+    let url = browser
+        .find("#feed-url")
+        .await
+        .prop("value")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    // The URL names the configured public address; the test server listens on its own port.
+    let path = url.find("/feeds/").map(|i| &url[i..]).expect("a feed URL");
+    let ics = app
+        .client
+        .get(app.url(path))
+        .send()
+        .await
+        .expect("feed")
+        .text()
+        .await
+        .expect("text");
+    assert!(ics.starts_with("BEGIN:VCALENDAR"), "{url}: {ics}");
+    browser.close().await;
+}

@@ -48,6 +48,15 @@ struct UpdateMe {
     reminder_frequency: Option<OneOf<kinds::ReminderFrequency>>,
 }
 
+/// A new password for your own account.
+#[derive(Object)]
+struct PasswordChange {
+    /// Your current password.
+    current_password: String,
+    /// At least 10 characters.
+    new_password: String,
+}
+
 #[derive(Object)]
 struct CalendarFeed {
     /// Secret iCalendar URL of all your projects' deadlines; add `?project=ID` for one project.
@@ -77,6 +86,26 @@ impl AuthApi {
             token: issued.token,
             expires_at: issued.expires_at,
         }))
+    }
+
+    /// Change my password
+    ///
+    /// Checks the current password (wrong guesses count against the account's login limit); every
+    /// other session of the account ends, this one stays.
+    #[oai(path = "/auth/me/password", method = "post", operation_id = "change_password")]
+    async fn change_password(&self, auth: BearerAuth, body: Json<PasswordChange>) -> ApiResult<NoContent> {
+        let me = actor(&self.state, &auth).await?;
+        users::change_own_password(
+            &self.state.db,
+            &self.state.settings,
+            &me,
+            auth.token(),
+            &body.current_password,
+            &body.new_password,
+            Utc::now(),
+        )
+        .await?;
+        Ok(NoContent::Done)
     }
 
     /// Log out

@@ -288,3 +288,57 @@ pub async fn ensure_initial_admin(db: &DatabaseConnection, now: DateTime<Utc>) -
     .await?;
     Ok(Some(password))
 }
+
+/// A user changes their own password: the current one is checked (wrong guesses count against the
+/// account's login budget), the new one must be strong, and every other session of theirs ends.
+#[tracing::instrument(skip_all)]
+pub async fn change_own_password(
+    db: &DatabaseConnection,
+    settings: &crate::config::Settings,
+    actor: &Actor,
+    keep_token: &str,
+    current: &str,
+    new: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let id = actor
+        .id
+        .ok_or_else(|| AppError::Forbidden("only people change their password".into()))?;
+    let user = get(db, id).await?;
+    let budget = super::throttle::Limit::new(
+        format!("login-account:{}", user.username),
+        settings.login_max_failures_per_account,
+        settings.login_window_minutes,
+    );
+    super::throttle::take(db, &budget, "failed password checks", now).await?;
+    if !auth::verify_password(&user.password_hash, current).await? {
+        return Err(AppError::invalid(
+            "current_password",
+            "current_password: this is not your current password",
+        ));
+    }
+    super::throttle::give_back(db, &budget.key).await?;
+    auth::check_password_strength(new).map_err(|e| match e {
+        AppError::Invalid { message, .. } => AppError::invalid("new_password", message),
+        other => other,
+    })?;
+    let hash = auth::hash_password(new).await?;
+    let txn = begin_write(db).await?;
+    let mut model: user::ActiveModel = user.into();
+    model.password_hash = Set(hash);
+    model.update(&txn).await?;
+    auth_token::Entity::delete_many()
+        .filter(auth_token::Column::UserId.eq(id))
+        .filter(auth_token::Column::TokenHash.ne(auth::hash_secret(keep_token)))
+        .exec(&txn)
+        .await?;
+    history::record(
+        &txn,
+        actor,
+        now,
+        vec![history::Change::new(None, "user", Some(id), "password_changed")],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

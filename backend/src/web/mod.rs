@@ -4,6 +4,7 @@
 mod admin;
 mod project;
 mod session;
+mod settings;
 mod timeline;
 
 use chrono::Utc;
@@ -55,6 +56,10 @@ pub fn mount(route: Route) -> Route {
             "/admin/users/:id/password",
             poem::post(admin::reset_password).with(cookies()),
         )
+        .at("/me", get(settings::show).with(cookies()))
+        .at("/me/password", poem::post(settings::change_password).with(cookies()))
+        .at("/me/reminders", poem::post(settings::reminders).with(cookies()))
+        .at("/me/calendar", poem::post(settings::feed).with(cookies()))
         .at("/static/:file", get(asset))
 }
 
@@ -71,11 +76,19 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}/members", "POST"),
     ("/people/suggest", "GET"),
     ("/admin/users", "GET, POST"),
+    ("/me", "GET"),
+    ("/me/password", "POST"),
+    ("/me/reminders", "POST"),
+    ("/me/calendar", "POST"),
     ("/admin/users/{id}", "POST"),
     ("/admin/users/{id}/password", "POST"),
     ("/projects/{id}/members", "POST"),
     ("/people/suggest", "GET"),
     ("/admin/users", "GET, POST"),
+    ("/me", "GET"),
+    ("/me/password", "POST"),
+    ("/me/reminders", "POST"),
+    ("/me/calendar", "POST"),
     ("/admin/users/{id}", "POST"),
     ("/admin/users/{id}/password", "POST"),
     ("/static/{file}", "GET"),
@@ -432,6 +445,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "htmx-2.0.11.min.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../../templates/static/htmx-2.0.11.min.js"),
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../templates/static/app.js"),
     ),
     (
         "app.css",

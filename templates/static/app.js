@@ -1,0 +1,14 @@
+// jiaofu's own script, beside htmx: a copy button copies the field its data-copy names.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const field = document.querySelector(button.dataset.copy);
+  if (!field) return;
+  field.select();
+  const done = () => { button.textContent = "已复制"; };
+  if (navigator.clipboard) {
+    navigator.clipboard.writeText(field.value).then(done, () => document.execCommand("copy") && done());
+  } else if (document.execCommand("copy")) {
+    done();
+  }
+});
