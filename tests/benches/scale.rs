@@ -88,12 +88,7 @@ async fn latency(http: &reqwest::Client, url: &str, caller: Caller<'_>) -> anyho
             Caller::Api(token) => http.get(url).bearer_auth(token),
             Caller::Page(token) => http.get(url).header("cookie", format!("jiaofu_session={token}")),
         };
-        let body = request
-            .send()
-            .await?
-            .error_for_status()?
-            .bytes()
-            .await?;
+        let body = request.send().await?.error_for_status()?.bytes().await?;
         times.push(started.elapsed().as_secs_f64() * 1000.0);
         size = body.len();
     }

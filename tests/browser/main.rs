@@ -66,6 +66,24 @@ async fn a_wrong_password_is_answered_on_the_sign_in_page_and_a_cross_site_post_
         .await
         .expect("sent");
     assert_eq!(cross.status().as_u16(), 403);
+    // Even with a valid session cookie: a page that creates a project refuses another site's form.
+    let forged = app
+        .client
+        .post(app.url("/projects/new"))
+        .header("cookie", format!("jiaofu_session={}", app.admin))
+        .header("Origin", "https://evil.example")
+        .form(&[
+            ("code", "EVIL-1"),
+            ("name", "x"),
+            ("client_name", "x"),
+            ("contract_signed_on", "2026-11-02"),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(forged.status().as_u16(), 403);
+    let listed = app.get("/api/projects?q=EVIL", &app.admin).await.expect(200);
+    assert_eq!(listed["total"], 0, "{listed}");
 }
 
 #[tokio::test]

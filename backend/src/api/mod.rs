@@ -189,6 +189,8 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/verify/:code", poem::get(public::verify))
         .at("/sign/:token", poem::get(public::signing_page).post(public::sign))
         .at("/metrics", poem::get(crate::metrics::serve))
+        // Pages keep their session in a cookie; the API never reads it.
+        .with(poem::middleware::CookieJarManager::new())
         // Innermost first. Boxing between layers keeps the nested types small enough to compile.
         .around(middleware::text_rule)
         .around(middleware::limit_body)

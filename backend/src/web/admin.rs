@@ -3,7 +3,7 @@
 use chrono::Utc;
 use minijinja::context;
 use poem::{
-    Request, Response, handler,
+    FromRequest, Request, RequestBody, Response, handler,
     http::StatusCode,
     web::{Data, Form, Path, cookie::CookieJar},
 };
@@ -17,11 +17,17 @@ use crate::{
     state::AppState,
 };
 
-async fn admin(state: &AppState, req: &Request, jar: &CookieJar) -> Result<session::Session, Response> {
-    let me = session::required(state, req, jar).await?;
-    match access::administer(&me.actor) {
-        Ok(()) => Ok(me),
-        Err(e) => Err(super::refusal(state, &me, e)),
+/// A signed-in administrator: a handler that takes one is never reached by anyone else.
+pub struct Admin(session::Session);
+
+impl<'a> FromRequest<'a> for Admin {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let me = session::Session::from_request(req, body).await?;
+        match (access::administer(&me.actor), req.data::<AppState>()) {
+            (Ok(()), _) => Ok(Admin(me)),
+            (Err(e), Some(state)) => Err(poem::Error::from_response(super::refusal(state, &me, e))),
+            (Err(_), None) => Err(poem::Error::from_status(StatusCode::FORBIDDEN)),
+        }
     }
 }
 
@@ -75,13 +81,10 @@ fn role_label(r: Role) -> &'static str {
 }
 
 #[handler]
-pub async fn users_page(state: Data<&AppState>, req: &Request, jar: &CookieJar) -> Response {
-    let me = match admin(&state, req, jar).await {
-        Ok(me) => me,
-        Err(refused) => return refused,
-    };
+pub async fn users_page(state: Data<&AppState>, jar: &CookieJar, admin: Admin) -> Response {
+    let me = &admin.0;
     let flash = session::take_flash(jar);
-    accounts(&state, &me, StatusCode::OK, flash, Default::default(), context! {}).await
+    accounts(&state, me, StatusCode::OK, flash, Default::default(), context! {}).await
 }
 
 #[derive(Deserialize)]
@@ -97,19 +100,8 @@ pub struct NewAccount {
 }
 
 #[handler]
-pub async fn create_user(
-    state: Data<&AppState>,
-    req: &Request,
-    jar: &CookieJar,
-    Form(f): Form<NewAccount>,
-) -> Response {
-    if let Some(refused) = session::cross_site_refusal(req) {
-        return refused;
-    }
-    let me = match admin(&state, req, jar).await {
-        Ok(me) => me,
-        Err(refused) => return refused,
-    };
+pub async fn create_user(state: Data<&AppState>, admin: Admin, Form(f): Form<NewAccount>) -> Response {
+    let me = &admin.0;
     let password = crate::service::auth::random_password();
     let input = users::NewUser {
         username: f.username.clone(),
@@ -126,7 +118,7 @@ pub async fn create_user(
             );
             accounts(
                 &state,
-                &me,
+                me,
                 StatusCode::OK,
                 Some(notice),
                 Default::default(),
@@ -146,7 +138,7 @@ pub async fn create_user(
                     "这个用户名已被使用。".to_string(),
                     StatusCode::CONFLICT,
                 ),
-                other => return super::refusal(&state, &me, other),
+                other => return super::refusal(&state, me, other),
             };
             let message = match field.as_str() {
                 "username" if status == StatusCode::UNPROCESSABLE_ENTITY => {
@@ -160,7 +152,7 @@ pub async fn create_user(
                 context! { username => f.username, display_name => f.display_name, email => f.email, role => f.role };
             accounts(
                 &state,
-                &me,
+                me,
                 status,
                 None,
                 std::collections::BTreeMap::from([(field, message)]),
@@ -181,18 +173,12 @@ pub struct AccountChange {
 #[handler]
 pub async fn change_user(
     state: Data<&AppState>,
-    req: &Request,
     jar: &CookieJar,
+    admin: Admin,
     Path(id): Path<i32>,
     Form(f): Form<AccountChange>,
 ) -> Response {
-    if let Some(refused) = session::cross_site_refusal(req) {
-        return refused;
-    }
-    let me = match admin(&state, req, jar).await {
-        Ok(me) => me,
-        Err(refused) => return refused,
-    };
+    let me = &admin.0;
     let changes = users::UserChanges {
         role: f.role.clone(),
         disabled: f.state.as_deref().map(|s| s == "disable"),
@@ -208,19 +194,13 @@ pub async fn change_user(
             session::set_flash(jar, &what);
             session::see_other("/admin/users")
         }
-        Err(e) => super::refusal(&state, &me, e),
+        Err(e) => super::refusal(&state, me, e),
     }
 }
 
 #[handler]
-pub async fn reset_password(state: Data<&AppState>, req: &Request, jar: &CookieJar, Path(id): Path<i32>) -> Response {
-    if let Some(refused) = session::cross_site_refusal(req) {
-        return refused;
-    }
-    let me = match admin(&state, req, jar).await {
-        Ok(me) => me,
-        Err(refused) => return refused,
-    };
+pub async fn reset_password(state: Data<&AppState>, admin: Admin, Path(id): Path<i32>) -> Response {
+    let me = &admin.0;
     let outcome = async {
         let user = users::get(&state.db, id).await?;
         let password = users::reset_password(&state.db, &user.username, None, Utc::now()).await?;
@@ -232,7 +212,7 @@ pub async fn reset_password(state: Data<&AppState>, req: &Request, jar: &CookieJ
             let notice = format!("{username} 的新密码：{password}（只显示这一次；其原有登录已全部失效）");
             accounts(
                 &state,
-                &me,
+                me,
                 StatusCode::OK,
                 Some(notice),
                 Default::default(),
@@ -240,6 +220,6 @@ pub async fn reset_password(state: Data<&AppState>, req: &Request, jar: &CookieJ
             )
             .await
         }
-        Err(e) => super::refusal(&state, &me, e),
+        Err(e) => super::refusal(&state, me, e),
     }
 }

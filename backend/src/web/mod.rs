@@ -10,7 +10,7 @@ mod timeline;
 use chrono::Utc;
 use minijinja::context;
 use poem::{
-    EndpointExt, IntoResponse, Request, Response, Route, get, handler,
+    IntoResponse, Request, Response, Route, get, handler,
     http::{StatusCode, header},
     web::{Data, Form, Path, Query, cookie::CookieJar},
 };
@@ -27,39 +27,27 @@ use crate::{
     state::AppState,
 };
 
-/// Adds the pages' routes to `route` (beside `/api`); pages read and set the session cookie.
+/// Adds the pages' routes to `route` (beside `/api`). Pages read and set cookies: the application
+/// wraps every route in poem's cookie jar (`api::app`).
 pub fn mount(route: Route) -> Route {
-    let cookies = poem::middleware::CookieJarManager::new;
     route
-        .at("/", get(index).with(cookies()))
-        .at("/login", get(login_page).post(login).with(cookies()))
-        .at("/logout", poem::post(logout).with(cookies()))
-        .at("/dashboard", get(dashboard_page).with(cookies()))
-        .at("/projects", get(projects_page).with(cookies()))
-        .at(
-            "/projects/new",
-            get(project::new_page).post(project::create).with(cookies()),
-        )
-        .at("/projects/:id", get(project::page).with(cookies()))
-        .at(
-            "/projects/:id/tasks/:task_id/:action",
-            poem::post(project::act).with(cookies()),
-        )
-        .at("/projects/:id/members", poem::post(project::add_member).with(cookies()))
-        .at("/people/suggest", get(project::suggest).with(cookies()))
-        .at(
-            "/admin/users",
-            get(admin::users_page).post(admin::create_user).with(cookies()),
-        )
-        .at("/admin/users/:id", poem::post(admin::change_user).with(cookies()))
-        .at(
-            "/admin/users/:id/password",
-            poem::post(admin::reset_password).with(cookies()),
-        )
-        .at("/me", get(settings::show).with(cookies()))
-        .at("/me/password", poem::post(settings::change_password).with(cookies()))
-        .at("/me/reminders", poem::post(settings::reminders).with(cookies()))
-        .at("/me/calendar", poem::post(settings::feed).with(cookies()))
+        .at("/", get(index))
+        .at("/login", get(login_page).post(login))
+        .at("/logout", poem::post(logout))
+        .at("/dashboard", get(dashboard_page))
+        .at("/projects", get(projects_page))
+        .at("/projects/new", get(project::new_page).post(project::create))
+        .at("/projects/:id", get(project::page))
+        .at("/projects/:id/tasks/:task_id/:action", poem::post(project::act))
+        .at("/projects/:id/members", poem::post(project::add_member))
+        .at("/people/suggest", get(project::suggest))
+        .at("/admin/users", get(admin::users_page).post(admin::create_user))
+        .at("/admin/users/:id", poem::post(admin::change_user))
+        .at("/admin/users/:id/password", poem::post(admin::reset_password))
+        .at("/me", get(settings::show))
+        .at("/me/password", poem::post(settings::change_password))
+        .at("/me/reminders", poem::post(settings::reminders))
+        .at("/me/calendar", poem::post(settings::feed))
         .at("/static/:file", get(asset))
 }
 
@@ -243,16 +231,7 @@ struct DashboardParams {
 }
 
 #[handler]
-async fn dashboard_page(
-    state: Data<&AppState>,
-    req: &Request,
-    jar: &CookieJar,
-    Query(q): Query<DashboardParams>,
-) -> Response {
-    let me = match session::required(&state, req, jar).await {
-        Ok(s) => s,
-        Err(to_login) => return to_login,
-    };
+async fn dashboard_page(state: Data<&AppState>, me: Session, Query(q): Query<DashboardParams>) -> Response {
     let mine = q.mine.as_deref() == Some("1");
     let now = Utc::now();
     let board = dashboard::dashboard(&state.db, &me.actor, now, 7, mine, q.page.unwrap_or(1).max(1), 50).await;
@@ -297,16 +276,7 @@ struct ProjectQuery {
 const PROJECTS_PER_PAGE: u64 = 25;
 
 #[handler]
-async fn projects_page(
-    state: Data<&AppState>,
-    req: &Request,
-    jar: &CookieJar,
-    Query(q): Query<ProjectQuery>,
-) -> Response {
-    let me = match session::required(&state, req, jar).await {
-        Ok(s) => s,
-        Err(to_login) => return to_login,
-    };
+async fn projects_page(state: Data<&AppState>, me: Session, Query(q): Query<ProjectQuery>) -> Response {
     let blank = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)

@@ -3,13 +3,17 @@
 use chrono::Utc;
 use minijinja::context;
 use poem::{
-    Request, Response, handler,
+    Response, handler,
     http::StatusCode,
     web::{Data, Form, Path, cookie::CookieJar},
 };
 use serde::Deserialize;
 
-use super::{render, session, timeline};
+use super::{
+    render,
+    session::{self, Session},
+    timeline,
+};
 use crate::{
     domain::{
         schedule::{due_state, local_today, phase_status},
@@ -26,11 +30,7 @@ use crate::{
 };
 
 #[handler]
-pub async fn page(state: Data<&AppState>, req: &Request, jar: &CookieJar, Path(id): Path<i32>) -> Response {
-    let me = match session::required(&state, req, jar).await {
-        Ok(s) => s,
-        Err(to_login) => return to_login,
-    };
+pub async fn page(state: Data<&AppState>, jar: &CookieJar, me: Session, Path(id): Path<i32>) -> Response {
     let p = match access::grant::<Read>(&state.db, &me.actor, id).await {
         Ok(p) => p,
         Err(e) => return super::refusal(&state, &me, e),
@@ -187,18 +187,11 @@ pub struct TaskForm {
 #[handler]
 pub async fn act(
     state: Data<&AppState>,
-    req: &Request,
     jar: &CookieJar,
+    me: Session,
     Path((id, task_id, action)): Path<(i32, i32, String)>,
     Form(form): Form<TaskForm>,
 ) -> Response {
-    if let Some(refused) = session::cross_site_refusal(req) {
-        return refused;
-    }
-    let me = match session::required(&state, req, jar).await {
-        Ok(s) => s,
-        Err(to_login) => return to_login,
-    };
     let action = match action.as_str() {
         "start" => TaskAction::Start,
         "complete" => TaskAction::Complete,
@@ -282,11 +275,7 @@ async fn new_form(
 }
 
 #[handler]
-pub async fn new_page(state: Data<&AppState>, req: &Request, jar: &CookieJar) -> Response {
-    let me = match session::required(&state, req, jar).await {
-        Ok(s) => s,
-        Err(to_login) => return to_login,
-    };
+pub async fn new_page(state: Data<&AppState>, me: Session) -> Response {
     if let Err(e) = access::can_create_projects(&me.actor) {
         return super::refusal(&state, &me, e);
     }
@@ -304,17 +293,10 @@ pub async fn new_page(state: Data<&AppState>, req: &Request, jar: &CookieJar) ->
 #[handler]
 pub async fn create(
     state: Data<&AppState>,
-    req: &Request,
     jar: &CookieJar,
+    me: Session,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    if let Some(refused) = session::cross_site_refusal(req) {
-        return refused;
-    }
-    let me = match session::required(&state, req, jar).await {
-        Ok(s) => s,
-        Err(to_login) => return to_login,
-    };
     let field = |name: &str| {
         fields
             .iter()
@@ -415,18 +397,11 @@ pub struct MemberForm {
 #[handler]
 pub async fn add_member(
     state: Data<&AppState>,
-    req: &Request,
     jar: &CookieJar,
+    me: Session,
     Path(id): Path<i32>,
     Form(form): Form<MemberForm>,
 ) -> Response {
-    if let Some(refused) = session::cross_site_refusal(req) {
-        return refused;
-    }
-    let me = match session::required(&state, req, jar).await {
-        Ok(s) => s,
-        Err(to_login) => return to_login,
-    };
     let p = match access::grant::<access::Manage>(&state.db, &me.actor, id).await {
         Ok(p) => p,
         Err(e) => return super::refusal(&state, &me, e),
@@ -504,16 +479,7 @@ pub struct Suggest {
 /// The people whose username or name contains what was typed, as `<option>`s for the member
 /// field's list (htmx swaps them in as one types).
 #[handler]
-pub async fn suggest(
-    state: Data<&AppState>,
-    req: &Request,
-    jar: &CookieJar,
-    poem::web::Query(q): poem::web::Query<Suggest>,
-) -> Response {
-    let me = match session::required(&state, req, jar).await {
-        Ok(s) => s,
-        Err(to_login) => return to_login,
-    };
+pub async fn suggest(state: Data<&AppState>, me: Session, poem::web::Query(q): poem::web::Query<Suggest>) -> Response {
     match users::search(&state.db, &me.actor, &q.who, 10).await {
         Ok(found) => render(
             state.0,

@@ -8,8 +8,8 @@
 //! also `SameSite=Lax`, so a cross-site form post does not carry it.
 use chrono::Utc;
 use poem::{
-    Request, Response,
-    http::{StatusCode, header},
+    FromRequest, Request, RequestBody, Response,
+    http::{Method, StatusCode, header},
     web::cookie::{Cookie, CookieJar, SameSite},
 };
 
@@ -33,14 +33,26 @@ pub async fn current(state: &AppState, jar: &CookieJar) -> Option<Session> {
     Some(Session { actor, token })
 }
 
-/// The session, or a redirect to sign-in that comes back to this page afterwards.
-pub async fn required(state: &AppState, req: &Request, jar: &CookieJar) -> Result<Session, Response> {
-    match current(state, jar).await {
-        Some(s) => Ok(s),
-        None => {
-            let here = req.uri().path_and_query().map_or("/", |p| p.as_str()).to_string();
-            let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
-            Err(see_other(&format!("/login?next={next}")))
+/// A page handler that takes a `Session` gets the signed-in user, or the request never reaches it:
+/// without a valid session the browser is sent to sign in (and back here afterwards); a
+/// state-changing request from another site is refused with 403 before anything else.
+impl<'a> FromRequest<'a> for Session {
+    async fn from_request(req: &'a Request, _body: &mut RequestBody) -> poem::Result<Self> {
+        if !matches!(*req.method(), Method::GET | Method::HEAD)
+            && let Some(refused) = cross_site_refusal(req)
+        {
+            return Err(poem::Error::from_response(refused));
+        }
+        let Some(state) = req.data::<AppState>() else {
+            return Err(poem::Error::from_status(StatusCode::SERVICE_UNAVAILABLE));
+        };
+        match current(state, req.cookie()).await {
+            Some(s) => Ok(s),
+            None => {
+                let here = req.uri().path_and_query().map_or("/", |p| p.as_str());
+                let next: String = form_urlencoded::byte_serialize(here.as_bytes()).collect();
+                Err(poem::Error::from_response(see_other(&format!("/login?next={next}"))))
+            }
         }
     }
 }

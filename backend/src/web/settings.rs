@@ -2,13 +2,16 @@
 use chrono::Utc;
 use minijinja::context;
 use poem::{
-    Request, Response, handler,
+    Response, handler,
     http::StatusCode,
     web::{Data, Form, cookie::CookieJar},
 };
 use serde::Deserialize;
 
-use super::{render, session};
+use super::{
+    render,
+    session::{self, Session},
+};
 use crate::{
     domain::types::ReminderFrequency,
     error::AppError,
@@ -56,11 +59,7 @@ async fn page(
 }
 
 #[handler]
-pub async fn show(state: Data<&AppState>, req: &Request, jar: &CookieJar) -> Response {
-    let me = match session::required(&state, req, jar).await {
-        Ok(s) => s,
-        Err(to_login) => return to_login,
-    };
+pub async fn show(state: Data<&AppState>, jar: &CookieJar, me: Session) -> Response {
     let flash = session::take_flash(jar);
     page(&state, &me, StatusCode::OK, flash, Default::default(), None).await
 }
@@ -78,17 +77,10 @@ pub struct PasswordForm {
 #[handler]
 pub async fn change_password(
     state: Data<&AppState>,
-    req: &Request,
     jar: &CookieJar,
+    me: Session,
     Form(f): Form<PasswordForm>,
 ) -> Response {
-    if let Some(refused) = session::cross_site_refusal(req) {
-        return refused;
-    }
-    let me = match session::required(&state, req, jar).await {
-        Ok(s) => s,
-        Err(to_login) => return to_login,
-    };
     if f.new_password != f.new_password_again {
         let errors = std::collections::BTreeMap::from([("new_password_again", "两次输入的新密码不一致。".to_string())]);
         return page(&state, &me, StatusCode::UNPROCESSABLE_ENTITY, None, errors, None).await;
@@ -134,19 +126,7 @@ pub struct ReminderForm {
 }
 
 #[handler]
-pub async fn reminders(
-    state: Data<&AppState>,
-    req: &Request,
-    jar: &CookieJar,
-    Form(f): Form<ReminderForm>,
-) -> Response {
-    if let Some(refused) = session::cross_site_refusal(req) {
-        return refused;
-    }
-    let me = match session::required(&state, req, jar).await {
-        Ok(s) => s,
-        Err(to_login) => return to_login,
-    };
+pub async fn reminders(state: Data<&AppState>, jar: &CookieJar, me: Session, Form(f): Form<ReminderForm>) -> Response {
     let changes = users::UserChanges {
         reminder_frequency: Some(f.reminder_frequency),
         ..Default::default()
@@ -181,14 +161,7 @@ pub struct FeedForm {
 
 /// Creates (or replaces) the secret calendar URL and shows it once, or revokes it.
 #[handler]
-pub async fn feed(state: Data<&AppState>, req: &Request, jar: &CookieJar, Form(f): Form<FeedForm>) -> Response {
-    if let Some(refused) = session::cross_site_refusal(req) {
-        return refused;
-    }
-    let me = match session::required(&state, req, jar).await {
-        Ok(s) => s,
-        Err(to_login) => return to_login,
-    };
+pub async fn feed(state: Data<&AppState>, jar: &CookieJar, me: Session, Form(f): Form<FeedForm>) -> Response {
     if f.action == "revoke" {
         return match feeds::revoke(&state.db, &me.actor).await {
             Ok(()) => {
