@@ -196,3 +196,22 @@ impl Browser {
             .unwrap_or(0)
     }
 }
+
+impl Browser {
+    /// Waits up to 5 s for the element's text to contain `needle` (a page after a redirect).
+    pub async fn wait_for_text(&self, css: &str, needle: &str) {
+        let mut last = String::new();
+        for _ in 0..50 {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await
+                && let Ok(text) = e.text().await
+            {
+                if text.contains(needle) {
+                    return;
+                }
+                last = text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.fail(&format!("{css} says '{last}', not '{needle}'")).await;
+    }
+}

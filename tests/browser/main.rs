@@ -536,3 +536,54 @@ async fn an_engineer_changes_his_password_chooses_a_weekly_digest_and_subscribes
     assert!(ics.starts_with("BEGIN:VCALENDAR"), "{url}: {ics}");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_pm_moves_a_due_date_with_its_reason_and_assigns_the_task_to_an_engineer() {
+    let app = spawn_app().await;
+    let (pm, _) = app.user("wang.pm", "manager").await;
+    let (li, _) = app.user("li.eng", "engineer").await;
+    let project = app.project("ZJFY-2026-110", "2026-11-20").await["id"]
+        .as_i64()
+        .expect("id");
+    for (user, role) in [(pm, "pm"), (li, "engineer")] {
+        app.post(
+            &format!("/api/projects/{project}/members"),
+            &app.admin,
+            json!({"user_id": user, "role": role}),
+        )
+        .await
+        .expect(200);
+    }
+    let schedule = app
+        .get(&format!("/api/projects/{project}/schedule"), &app.admin)
+        .await
+        .expect(200);
+    let task = schedule["phases"][1]["tasks"][0]["id"].as_i64().expect("a task");
+    let Some(browser) = harness::open(&app, "override_assign", 1280, 1000).await else {
+        return;
+    };
+    browser.sign_in("wang.pm", "wang.pm-password-123").await;
+    browser.find("#overdue-count").await;
+    browser.goto(&format!("/projects/{project}")).await;
+    let row = format!("#task-{task}");
+    browser.click(&format!("{row} details.manage summary")).await;
+    browser.set_value(&format!("#due-{task}"), "2026-12-20").await;
+    browser.fill(&format!("#reason-{task}"), "甲方机房装修延期").await;
+    browser.click(&format!("{row} form.task-due button")).await;
+    browser.wait_for_text(".flash", "截止日期已调整").await;
+    browser.wait_for_text(&row, "甲方机房装修延期").await;
+    browser.click(&format!("{row} details.manage summary")).await;
+    browser.set_value(&format!("#assignee-{task}"), &li.to_string()).await;
+    browser.click(&format!("{row} form.task-assign button")).await;
+    browser.wait_for_text(".flash", "已分配负责人").await;
+    browser.wait_for_text(&row, "li.eng").await;
+    let schedule = app
+        .get(&format!("/api/projects/{project}/schedule"), &app.admin)
+        .await
+        .expect(200);
+    let t = &schedule["phases"][1]["tasks"][0];
+    assert_eq!(t["due_on"], "2026-12-20");
+    assert_eq!(t["override_reason"], "甲方机房装修延期");
+    assert_eq!(t["assignee_id"], li);
+    browser.close().await;
+}

@@ -40,6 +40,8 @@ pub fn mount(route: Route) -> Route {
         .at("/projects/:id", get(project::page))
         .at("/projects/:id/tasks/:task_id/:action", poem::post(project::act))
         .at("/projects/:id/members", poem::post(project::add_member))
+        .at("/projects/:id/tasks/:task_id/due", poem::post(project::override_due))
+        .at("/projects/:id/tasks/:task_id/assignee", poem::post(project::assign))
         .at("/people/suggest", get(project::suggest))
         .at("/admin/users", get(admin::users_page).post(admin::create_user))
         .at("/admin/users/:id", poem::post(admin::change_user))
@@ -62,6 +64,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}", "GET"),
     ("/projects/{id}/tasks/{task_id}/{action}", "POST"),
     ("/projects/{id}/members", "POST"),
+    ("/projects/{id}/tasks/{task_id}/due", "POST"),
+    ("/projects/{id}/tasks/{task_id}/assignee", "POST"),
     ("/people/suggest", "GET"),
     ("/admin/users", "GET, POST"),
     ("/me", "GET"),
@@ -71,6 +75,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/admin/users/{id}", "POST"),
     ("/admin/users/{id}/password", "POST"),
     ("/projects/{id}/members", "POST"),
+    ("/projects/{id}/tasks/{task_id}/due", "POST"),
+    ("/projects/{id}/tasks/{task_id}/assignee", "POST"),
     ("/people/suggest", "GET"),
     ("/admin/users", "GET, POST"),
     ("/me", "GET"),

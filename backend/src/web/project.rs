@@ -125,6 +125,7 @@ async fn view(
                     overdue => st.overdue,
                     days_left => st.days_left,
                     assignee => name_of(t.assignee_id),
+                    assignee_id => t.assignee_id,
                     waits_on_client => t.waits_on_client,
                     note => t.note,
                     can_start => may_move && t.status == TaskStatus::NotStarted,
@@ -146,7 +147,9 @@ async fn view(
     let timeline = timeline::layout(project.contract_signed_on, today, &spans);
     let people: Vec<_> = members
         .iter()
-        .map(|(m, u)| context! { name => u.display_name, username => u.username, role => m.role.label_zh() })
+        .map(
+            |(m, u)| context! { id => u.id, name => u.display_name, username => u.username, role => m.role.label_zh() },
+        )
         .collect();
     let contacts: Vec<_> = contacts
         .iter()
@@ -488,6 +491,132 @@ pub async fn suggest(state: Data<&AppState>, me: Session, poem::web::Query(q): p
             Some(&me),
             context! { people => found },
         ),
+        Err(e) => super::refusal(&state, &me, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DueForm {
+    #[serde(default)]
+    due_on: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// A manager moves a task's due date (or clears the override with an empty date), with a reason.
+#[handler]
+pub async fn override_due(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path((id, task_id)): Path<(i32, i32)>,
+    Form(form): Form<DueForm>,
+) -> Response {
+    let p = match access::grant::<access::Manage>(&state.db, &me.actor, id).await {
+        Ok(p) => p,
+        Err(e) => return super::refusal(&state, &me, e),
+    };
+    let due_on = match form.due_on.trim() {
+        "" => None,
+        d => match chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                let message = "请选择有效的日期。".to_string();
+                return show(
+                    &state,
+                    &me,
+                    &p,
+                    None,
+                    Some((task_id, message)),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+            }
+        },
+    };
+    match schedule::override_due(
+        &state.db,
+        &p,
+        schedule::Deadline::Task(task_id),
+        due_on,
+        &form.reason,
+        Utc::now(),
+    )
+    .await
+    {
+        Ok(()) => {
+            session::set_flash(
+                jar,
+                if due_on.is_some() {
+                    "截止日期已调整。"
+                } else {
+                    "已恢复计划截止日期。"
+                },
+            );
+            session::see_other(&format!("/projects/{id}#task-{task_id}"))
+        }
+        Err(AppError::Invalid { field, .. }) => {
+            let message = match field.as_deref() {
+                Some("reason") => "请填写调整原因。",
+                _ => "截止日期不能早于合同签订日期。",
+            };
+            show(
+                &state,
+                &me,
+                &p,
+                None,
+                Some((task_id, message.to_string())),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => super::refusal(&state, &me, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    user_id: String,
+}
+
+/// A manager assigns a task to a member (or to nobody).
+#[handler]
+pub async fn assign(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path((id, task_id)): Path<(i32, i32)>,
+    Form(form): Form<AssignForm>,
+) -> Response {
+    let p = match access::grant::<access::Manage>(&state.db, &me.actor, id).await {
+        Ok(p) => p,
+        Err(e) => return super::refusal(&state, &me, e),
+    };
+    let user_id = form.user_id.trim().parse::<i32>().ok();
+    match schedule::assign(&state.db, &p, task_id, user_id, Utc::now()).await {
+        Ok(_) => {
+            session::set_flash(
+                jar,
+                if user_id.is_some() {
+                    "已分配负责人。"
+                } else {
+                    "已取消分配。"
+                },
+            );
+            session::see_other(&format!("/projects/{id}#task-{task_id}"))
+        }
+        Err(AppError::Invalid { message, .. }) => {
+            show(
+                &state,
+                &me,
+                &p,
+                None,
+                Some((task_id, message)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(e) => super::refusal(&state, &me, e),
     }
 }
