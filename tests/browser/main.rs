@@ -11,13 +11,7 @@ async fn a_pm_signs_in_and_sees_the_overdue_task_on_the_dashboard() {
     let project = app.project("ZJFY-2026-031", "2026-01-05").await["id"]
         .as_i64()
         .expect("id");
-    app.post(
-        &format!("/api/projects/{project}/members"),
-        &app.admin,
-        json!({"user_id": pm, "role": "pm"}),
-    )
-    .await
-    .expect(200);
+    app.add_member(project, pm, "pm").await;
     let Some(browser) = harness::open(&app, "pm_dashboard", 1280, 900).await else {
         return;
     };
@@ -104,13 +98,7 @@ async fn a_pm_finds_a_project_by_part_of_its_client_and_is_told_next_to_the_fiel
             .expect(200)["id"]
             .as_i64()
             .expect("id");
-        app.post(
-            &format!("/api/projects/{id}/members"),
-            &app.admin,
-            json!({"user_id": pm, "role": "pm"}),
-        )
-        .await
-        .expect(200);
+        app.add_member(id, pm, "pm").await;
     }
     let Some(browser) = harness::open(&app, "project_search", 768, 1000).await else {
         return;
@@ -146,13 +134,7 @@ async fn a_pm_completes_an_overdue_task_with_a_note_and_it_leaves_the_dashboard(
     let project = app.project("ZJFY-2026-050", "2026-01-05").await["id"]
         .as_i64()
         .expect("id");
-    app.post(
-        &format!("/api/projects/{project}/members"),
-        &app.admin,
-        json!({"user_id": pm, "role": "pm"}),
-    )
-    .await
-    .expect(200);
+    app.add_member(project, pm, "pm").await;
     let Some(browser) = harness::open(&app, "complete_task", 1280, 1400).await else {
         return;
     };
@@ -285,13 +267,7 @@ async fn a_pm_adds_an_engineer_by_typing_part_of_his_name() {
     let project = app.project("ZJFY-2026-070", "2026-11-20").await["id"]
         .as_i64()
         .expect("id");
-    app.post(
-        &format!("/api/projects/{project}/members"),
-        &app.admin,
-        json!({"user_id": pm, "role": "pm"}),
-    )
-    .await
-    .expect(200);
+    app.add_member(project, pm, "pm").await;
     let Some(browser) = harness::open(&app, "add_member", 1280, 1000).await else {
         return;
     };
@@ -431,13 +407,7 @@ async fn an_engineer_on_a_phone_starts_the_task_assigned_to_him() {
     let project = app.project("ZJFY-2026-099", "2026-11-25").await["id"]
         .as_i64()
         .expect("id");
-    app.post(
-        &format!("/api/projects/{project}/members"),
-        &app.admin,
-        json!({"user_id": li, "role": "engineer"}),
-    )
-    .await
-    .expect(200);
+    app.add_member(project, li, "engineer").await;
     let schedule = app
         .get(&format!("/api/projects/{project}/schedule"), &app.admin)
         .await
@@ -546,13 +516,7 @@ async fn a_pm_moves_a_due_date_with_its_reason_and_assigns_the_task_to_an_engine
         .as_i64()
         .expect("id");
     for (user, role) in [(pm, "pm"), (li, "engineer")] {
-        app.post(
-            &format!("/api/projects/{project}/members"),
-            &app.admin,
-            json!({"user_id": user, "role": role}),
-        )
-        .await
-        .expect(200);
+        app.add_member(project, user, role).await;
     }
     let schedule = app
         .get(&format!("/api/projects/{project}/schedule"), &app.admin)

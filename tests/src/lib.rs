@@ -259,6 +259,17 @@ impl TestApp {
         (created["id"].as_i64().expect("id"), token)
     }
 
+    /// Adds `user` to `project` with `role` (pm or engineer), as the administrator.
+    pub async fn add_member(&self, project: i64, user: i64, role: &str) {
+        self.post(
+            &format!("/api/projects/{project}/members"),
+            &self.admin,
+            json!({"user_id": user, "role": role}),
+        )
+        .await
+        .expect(200);
+    }
+
     /// Creates a project signed on `signed` with the default plan, as the administrator.
     pub async fn project(&self, code: &str, signed: &str) -> Value {
         self.post(
