@@ -536,6 +536,11 @@ async fn a_pm_moves_a_due_date_with_its_reason_and_assigns_the_task_to_an_engine
     browser.click(&format!("{row} form.task-due button")).await;
     browser.wait_for_text(".flash", "截止日期已调整").await;
     browser.wait_for_text(&row, "甲方机房装修延期").await;
+    // The history says who moved it, from when to when, and why.
+    browser.wait_for_text("#history-table", "截止日期已调整").await;
+    browser.wait_for_text("#history-table", "原因：甲方机房装修延期").await;
+    browser.goto(&format!("/projects/{project}#history")).await;
+    harness::keep_screenshot(&browser, "project-history").await;
     browser.click(&format!("{row} details.manage summary")).await;
     browser.set_value(&format!("#assignee-{task}"), &li.to_string()).await;
     browser.click(&format!("{row} form.task-assign button")).await;

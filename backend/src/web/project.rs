@@ -69,6 +69,33 @@ async fn view(
     let members = projects::members(&state.db, p).await?;
     let contacts = projects::contacts(&state.db, p).await?;
     let plan = projects::plan_of(&state.db, project).await?;
+    let task_names: std::collections::HashMap<i32, &str> = tasks.iter().map(|t| (t.id, t.name.as_str())).collect();
+    let history: Vec<_> = crate::service::history::list(&state.db, p, 20, 0)
+        .await?
+        .into_iter()
+        .map(|h| {
+            let at = h.at.with_timezone(&tz);
+            let subject = match (h.entity.as_str(), h.entity_id) {
+                ("task", Some(id)) => task_names
+                    .get(&id)
+                    .map_or_else(|| "任务".to_string(), |n| format!("任务“{n}”")),
+                ("phase", _) => "阶段".to_string(),
+                ("member", _) => "成员".to_string(),
+                ("contact", _) => "甲方联系人".to_string(),
+                ("project", _) => "项目".to_string(),
+                (other, _) => other.to_string(),
+            };
+            context! {
+                at => format!("{} {}", crate::documents::labels::long_date_zh(at.date_naive()), at.format("%H:%M")),
+                who => h.actor_name,
+                what => format!("{subject}{}", action_zh(&h.action)),
+                field => h.field.as_deref().map(field_zh),
+                old => h.old_value,
+                new => h.new_value,
+                reason => h.reason,
+            }
+        })
+        .collect();
     let name_of = |uid: Option<i32>| {
         uid.and_then(|u| members.iter().find(|(_, user)| user.id == u))
             .map(|(_, user)| user.display_name.clone())
@@ -178,6 +205,7 @@ async fn view(
         people => people,
         contacts => contacts,
         can_manage => can_manage,
+        history => history,
     })
 }
 
@@ -618,5 +646,44 @@ pub async fn assign(
             .await
         }
         Err(e) => super::refusal(&state, &me, e),
+    }
+}
+
+/// A history entry's action as the page says it.
+fn action_zh(action: &str) -> &str {
+    match action {
+        "created" => "已创建",
+        "updated" => "已修改",
+        "deleted" | "removed" => "已删除",
+        "added" => "已添加",
+        "started" => "已开始",
+        "completed" => "已完成",
+        "reopened" => "已重新打开",
+        "overridden" => "截止日期已调整",
+        "override_cleared" => "已恢复计划截止日期",
+        "assigned" => "负责人已变更",
+        "replanned" => "已按新签约日期重排",
+        other => other,
+    }
+}
+
+/// A recorded field's name as the page says it.
+fn field_zh(field: &str) -> &str {
+    match field {
+        "due_on" => "截止日期",
+        "status" => "状态",
+        "role" => "角色",
+        "code" => "编号",
+        "name" => "名称",
+        "client_name" => "甲方",
+        "site_address" => "地址",
+        "region" => "地区",
+        "contract_signed_on" => "合同签订日期",
+        "delivery_due_on" => "要求交付日期",
+        "assignee_id" => "负责人",
+        "timezone" => "时区",
+        "system_types" => "系统类型",
+        "note" => "备注",
+        other => other,
     }
 }
