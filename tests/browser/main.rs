@@ -554,5 +554,24 @@ async fn a_pm_moves_a_due_date_with_its_reason_and_assigns_the_task_to_an_engine
     assert_eq!(t["due_on"], "2026-12-20");
     assert_eq!(t["override_reason"], "甲方机房装修延期");
     assert_eq!(t["assignee_id"], li);
+    // The page's calendar link downloads the deadlines, the moved one included.
+    let href = browser
+        .find("#calendar-download")
+        .await
+        .attr("href")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let ics = app
+        .client
+        .get(app.url(&href))
+        .header("cookie", format!("jiaofu_session={}", app.admin))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(ics.status().as_u16(), 200);
+    let ics = ics.text().await.expect("text");
+    assert!(ics.starts_with("BEGIN:VCALENDAR") && ics.contains("20261220"), "{ics}");
     browser.close().await;
 }

@@ -40,6 +40,7 @@ pub fn mount(route: Route) -> Route {
         .at("/projects/:id", get(project::page))
         .at("/projects/:id/tasks/:task_id/:action", poem::post(project::act))
         .at("/projects/:id/members", poem::post(project::add_member))
+        .at("/projects/:id/calendar.ics", get(project::calendar))
         .at("/projects/:id/tasks/:task_id/due", poem::post(project::override_due))
         .at("/projects/:id/tasks/:task_id/assignee", poem::post(project::assign))
         .at("/people/suggest", get(project::suggest))
@@ -64,6 +65,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}", "GET"),
     ("/projects/{id}/tasks/{task_id}/{action}", "POST"),
     ("/projects/{id}/members", "POST"),
+    ("/projects/{id}/calendar.ics", "GET"),
     ("/projects/{id}/tasks/{task_id}/due", "POST"),
     ("/projects/{id}/tasks/{task_id}/assignee", "POST"),
     ("/people/suggest", "GET"),
@@ -75,6 +77,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/admin/users/{id}", "POST"),
     ("/admin/users/{id}/password", "POST"),
     ("/projects/{id}/members", "POST"),
+    ("/projects/{id}/calendar.ics", "GET"),
     ("/projects/{id}/tasks/{task_id}/due", "POST"),
     ("/projects/{id}/tasks/{task_id}/assignee", "POST"),
     ("/people/suggest", "GET"),

@@ -687,3 +687,21 @@ fn field_zh(field: &str) -> &str {
         other => other,
     }
 }
+
+/// The project's deadlines as an iCalendar file to download (a plain link; the subscription URL is
+/// under 我的设置).
+#[handler]
+pub async fn calendar(state: Data<&AppState>, me: Session, Path(id): Path<i32>) -> Response {
+    let ics =
+        crate::service::feeds::calendar(&state.db, &state.settings.base_url(), &me.actor, Some(id), Utc::now()).await;
+    match ics {
+        Ok(ics) => Response::builder()
+            .content_type("text/calendar; charset=utf-8")
+            .header(
+                poem::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"project-{id}.ics\""),
+            )
+            .body(ics),
+        Err(e) => super::refusal(&state, &me, e),
+    }
+}
