@@ -6,7 +6,7 @@ use chrono::{Days, Utc};
 use jiaofu::{
     config::{Secret, Settings},
     jobs::reminders,
-    service::{Actor, access, projects, users},
+    service::{Actor, projects, users},
     startup::prepare,
 };
 use jiaofu_tests::TestDatabase;
@@ -53,36 +53,9 @@ async fn main() -> anyhow::Result<()> {
         pm_ids.push(u.id);
     }
     for i in 0..PROJECTS {
-        let signed = today - Days::new((i % 40) as u64);
-        let p = projects::create(
-            &state.db,
-            &state.templates,
-            state.settings.timezone,
-            &system,
-            projects::NewProject {
-                code: format!("BENCH-{i:05}"),
-                name: format!("第 {i} 号法院数字法庭项目"),
-                client_name: "某法院".into(),
-                site_address: None,
-                region: None,
-                category: None,
-                system_types: vec!["数字法庭".into()],
-                contract_signed_on: signed.to_string(),
-                delivery_due_on: None,
-                plan: None,
-                timezone: None,
-                status: None,
-            },
-            now,
-        )
-        .await
-        .map_err(fail)?;
-        let granted = access::grant::<access::Manage>(&state.db, &system, p.id)
-            .await
-            .map_err(fail)?;
-        projects::add_member(&state.db, &granted, projects::Person::Id(pm_ids[i % PMS]), "pm", now)
-            .await
-            .map_err(fail)?;
+        let granted =
+            jiaofu_tests::seed_bench_project(&state, i, today - Days::new((i % 40) as u64), pm_ids[i % PMS], now)
+                .await?;
         projects::save_contact(
             &state.db,
             &granted,

@@ -19,7 +19,7 @@ use std::time::{Duration as StdDuration, Instant};
 use chrono::{Days, Utc};
 use jiaofu::{
     config::{Secret, Settings},
-    service::{Actor, access, projects, users},
+    service::{Actor, users},
     startup::prepare,
 };
 use jiaofu_tests::TestDatabase;
@@ -170,37 +170,10 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut project_ids = Vec::new();
     for i in 0..n {
-        let signed = today - Days::new((i % 120) as u64);
-        let p = projects::create(
-            &state.db,
-            &state.templates,
-            state.settings.timezone,
-            &system,
-            projects::NewProject {
-                code: format!("BENCH-{i:05}"),
-                name: format!("第 {i} 号法院数字法庭项目"),
-                client_name: "某法院".into(),
-                site_address: None,
-                region: None,
-                category: None,
-                system_types: vec!["数字法庭".into()],
-                contract_signed_on: signed.to_string(),
-                delivery_due_on: None,
-                plan: None,
-                timezone: None,
-                status: None,
-            },
-            now,
-        )
-        .await
-        .map_err(fail)?;
-        let granted = access::grant::<access::Manage>(&state.db, &system, p.id)
-            .await
-            .map_err(fail)?;
-        projects::add_member(&state.db, &granted, projects::Person::Id(pm_ids[i % PMS]), "pm", now)
-            .await
-            .map_err(fail)?;
-        project_ids.push(p.id);
+        let granted =
+            jiaofu_tests::seed_bench_project(&state, i, today - Days::new((i % 120) as u64), pm_ids[i % PMS], now)
+                .await?;
+        project_ids.push(granted.id());
     }
     eprintln!(
         "set-up: {n} projects with their schedules in {:.1} s",

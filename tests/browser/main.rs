@@ -575,3 +575,50 @@ async fn a_pm_moves_a_due_date_with_its_reason_and_assigns_the_task_to_an_engine
     assert!(ics.starts_with("BEGIN:VCALENDAR") && ics.contains("20261220"), "{ics}");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn every_page_fits_a_desk_and_a_phone_without_sideways_scrolling() {
+    let app = spawn_app().await;
+    let project = app.project("ZJFY-2026-120", "2026-11-02").await["id"]
+        .as_i64()
+        .expect("id");
+    let (li, _) = app.user("li.eng", "engineer").await;
+    app.add_member(project, li, "engineer").await;
+    for (width, height) in [(1280, 900), (390, 844)] {
+        let Some(browser) = harness::open(&app, &format!("pages_{width}"), width, height).await else {
+            return;
+        };
+        browser.goto("/login").await;
+        harness::keep_screenshot(&browser, &format!("w{width}-login")).await;
+        browser.sign_in("admin", jiaofu_tests::ADMIN_PASSWORD).await;
+        browser.find("#overdue-count").await;
+        for (name, path) in [
+            ("dashboard", "/dashboard".to_string()),
+            ("projects", "/projects".to_string()),
+            ("project", format!("/projects/{project}")),
+            ("project-new", "/projects/new".to_string()),
+            ("admin-users", "/admin/users".to_string()),
+            ("settings", "/me".to_string()),
+        ] {
+            browser.goto(&path).await;
+            browser.find("main h1").await;
+            harness::keep_screenshot(&browser, &format!("w{width}-{name}")).await;
+            let overflow = browser
+                .client
+                .execute(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+                    vec![],
+                )
+                .await
+                .ok()
+                .and_then(|v| v.as_i64())
+                .unwrap_or(0);
+            if overflow > 1 {
+                browser
+                    .fail(&format!("{path} at {width} px scrolls sideways by {overflow} px"))
+                    .await;
+            }
+        }
+        browser.close().await;
+    }
+}

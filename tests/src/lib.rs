@@ -511,3 +511,47 @@ impl Drop for SmtpSink {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// A benchmark's project: `BENCH-{i:05}`, a digital courtroom signed on `signed` with the default
+/// plan, its PM `pm` added. Returns the project's grant (as the system).
+pub async fn seed_bench_project(
+    state: &AppState,
+    i: usize,
+    signed: chrono::NaiveDate,
+    pm: i32,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<jiaofu::service::access::ManageAccess> {
+    use jiaofu::service::{access, projects};
+    let fail = |e: jiaofu::error::AppError| anyhow::anyhow!("{e}");
+    let system = Actor::system();
+    let p = projects::create(
+        &state.db,
+        &state.templates,
+        state.settings.timezone,
+        &system,
+        projects::NewProject {
+            code: format!("BENCH-{i:05}"),
+            name: format!("第 {i} 号法院数字法庭项目"),
+            client_name: "某法院".into(),
+            site_address: None,
+            region: None,
+            category: None,
+            system_types: vec!["数字法庭".into()],
+            contract_signed_on: signed.to_string(),
+            delivery_due_on: None,
+            plan: None,
+            timezone: None,
+            status: None,
+        },
+        now,
+    )
+    .await
+    .map_err(fail)?;
+    let granted = access::grant::<access::Manage>(&state.db, &system, p.id)
+        .await
+        .map_err(fail)?;
+    projects::add_member(&state.db, &granted, projects::Person::Id(pm), "pm", now)
+        .await
+        .map_err(fail)?;
+    Ok(granted)
+}

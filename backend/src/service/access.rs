@@ -93,6 +93,12 @@ impl<L> Granted<L> {
         &self.actor
     }
 
+    /// Whether the actor may also do `M` on this project (it can see it already: only the role
+    /// decides, no query).
+    pub fn may<M: MayRead>(&self) -> bool {
+        role_allows(self.actor.role, M::NEED).is_ok()
+    }
+
     /// The same grant after the project row changed (the caller changed it under this grant).
     pub fn with_project(self, project: project::Model) -> Self {
         Self { project, ..self }
@@ -153,8 +159,13 @@ async fn project(db: &impl ConnectionTrait, actor: &Actor, id: i32, need: Need) 
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found(format!("no project {id}")))?;
-    match (actor.role, need) {
-        (_, Need::Read) | (Role::Admin, _) | (Role::Manager, _) | (Role::Engineer, Need::RecordWork) => Ok(project),
+    role_allows(actor.role, need).map(|()| project)
+}
+
+/// What a role may do on a project it can see.
+fn role_allows(role: Role, need: Need) -> AppResult<()> {
+    match (role, need) {
+        (_, Need::Read) | (Role::Admin, _) | (Role::Manager, _) | (Role::Engineer, Need::RecordWork) => Ok(()),
         (Role::Viewer, _) => Err(AppError::Forbidden("viewers can only read".into())),
         (Role::Engineer, Need::Manage) => Err(AppError::Forbidden(
             "engineers update tasks; managing a project needs the manager role".into(),

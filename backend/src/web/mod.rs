@@ -113,6 +113,17 @@ fn render(state: &AppState, status: StatusCode, name: &str, me: Option<&Session>
     }
 }
 
+/// The caller's grant of `L` on project `id`, or the page that says why not.
+async fn granted<L: crate::service::access::MayRead>(
+    state: &AppState,
+    me: &Session,
+    id: i32,
+) -> Result<crate::service::access::Granted<L>, Response> {
+    crate::service::access::grant::<L>(&state.db, &me.actor, id)
+        .await
+        .map_err(|e| refusal(state, me, e))
+}
+
 /// The page for an error of a use case: what the user can do about it, with its status.
 fn refusal(state: &AppState, me: &Session, e: AppError) -> Response {
     let (status, title, message) = match &e {

@@ -31,9 +31,9 @@ use crate::{
 
 #[handler]
 pub async fn page(state: Data<&AppState>, jar: &CookieJar, me: Session, Path(id): Path<i32>) -> Response {
-    let p = match access::grant::<Read>(&state.db, &me.actor, id).await {
+    let p = match super::granted::<Read>(&state, &me, id).await {
         Ok(p) => p,
-        Err(e) => return super::refusal(&state, &me, e),
+        Err(refused) => return refused,
     };
     let flash = session::take_flash(jar);
     show(&state, &me, &p, flash, None, StatusCode::OK).await
@@ -100,10 +100,8 @@ async fn view(
         uid.and_then(|u| members.iter().find(|(_, user)| user.id == u))
             .map(|(_, user)| user.display_name.clone())
     };
-    let may_work = access::grant::<RecordWork>(&state.db, &me.actor, p.id()).await.is_ok();
-    let can_manage = access::grant::<access::Manage>(&state.db, &me.actor, p.id())
-        .await
-        .is_ok();
+    let may_work = p.may::<RecordWork>();
+    let can_manage = p.may::<access::Manage>();
     let mut spans = Vec::new();
     let mut phase_rows = Vec::new();
     for phase in &phases {
@@ -229,9 +227,9 @@ pub async fn act(
         "reopen" => TaskAction::Reopen,
         _ => return StatusCode::NOT_FOUND.into(),
     };
-    let p = match access::grant::<RecordWork>(&state.db, &me.actor, id).await {
+    let p = match super::granted::<RecordWork>(&state, &me, id).await {
         Ok(p) => p,
-        Err(e) => return super::refusal(&state, &me, e),
+        Err(refused) => return refused,
     };
     let update = TaskUpdate {
         action,
@@ -433,9 +431,9 @@ pub async fn add_member(
     Path(id): Path<i32>,
     Form(form): Form<MemberForm>,
 ) -> Response {
-    let p = match access::grant::<access::Manage>(&state.db, &me.actor, id).await {
+    let p = match super::granted::<access::Manage>(&state, &me, id).await {
         Ok(p) => p,
-        Err(e) => return super::refusal(&state, &me, e),
+        Err(refused) => return refused,
     };
     let who = form.who.trim();
     let username = match users::find_by_username(&state.db, who).await {
@@ -540,9 +538,9 @@ pub async fn override_due(
     Path((id, task_id)): Path<(i32, i32)>,
     Form(form): Form<DueForm>,
 ) -> Response {
-    let p = match access::grant::<access::Manage>(&state.db, &me.actor, id).await {
+    let p = match super::granted::<access::Manage>(&state, &me, id).await {
         Ok(p) => p,
-        Err(e) => return super::refusal(&state, &me, e),
+        Err(refused) => return refused,
     };
     let due_on = match form.due_on.trim() {
         "" => None,
@@ -617,9 +615,9 @@ pub async fn assign(
     Path((id, task_id)): Path<(i32, i32)>,
     Form(form): Form<AssignForm>,
 ) -> Response {
-    let p = match access::grant::<access::Manage>(&state.db, &me.actor, id).await {
+    let p = match super::granted::<access::Manage>(&state, &me, id).await {
         Ok(p) => p,
-        Err(e) => return super::refusal(&state, &me, e),
+        Err(refused) => return refused,
     };
     let user_id = form.user_id.trim().parse::<i32>().ok();
     match schedule::assign(&state.db, &p, task_id, user_id, Utc::now()).await {
