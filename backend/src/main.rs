@@ -294,6 +294,7 @@ async fn user_command(settings: Settings, cmd: UserCommand) -> anyhow::Result<()
                     email,
                     role,
                     password: password.clone(),
+                    mail: None,
                 },
                 now,
             )
@@ -326,7 +327,7 @@ async fn user_command(settings: Settings, cmd: UserCommand) -> anyhow::Result<()
                 None
             };
             let generated = given.is_none();
-            let password = users::reset_password(&state.db, &username, given, now)
+            let password = users::reset_password(&state.db, &username, given, None, now)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("password of {username} changed; their sessions have ended");

@@ -37,8 +37,8 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
     ("projects.html", include_str!("../../templates/pages/projects.html")),
     ("project.html", include_str!("../../templates/pages/project.html")),
     (
-        "project_new.html",
-        include_str!("../../templates/pages/project_new.html"),
+        "project_form.html",
+        include_str!("../../templates/pages/project_form.html"),
     ),
     (
         "people_options.html",
@@ -49,6 +49,11 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
         include_str!("../../templates/pages/admin_users.html"),
     ),
     ("settings.html", include_str!("../../templates/pages/settings.html")),
+    ("admin_tabs.html", include_str!("../../templates/pages/admin_tabs.html")),
+    (
+        "admin_plans.html",
+        include_str!("../../templates/pages/admin_plans.html"),
+    ),
 ];
 const BUILTIN_EMAIL: &[(&str, &str)] = &[
     (
@@ -80,6 +85,14 @@ const BUILTIN_EMAIL: &[(&str, &str)] = &[
         include_str!("../../templates/email/test.subject.txt"),
     ),
     ("test.txt", include_str!("../../templates/email/test.txt")),
+    (
+        "account_password.subject.txt",
+        include_str!("../../templates/email/account_password.subject.txt"),
+    ),
+    (
+        "account_password.txt",
+        include_str!("../../templates/email/account_password.txt"),
+    ),
     (
         "signing_request.subject.txt",
         include_str!("../../templates/email/signing_request.subject.txt"),

@@ -12,3 +12,10 @@ document.addEventListener("click", (event) => {
     done();
   }
 });
+
+// A form with data-confirm asks before it is sent (removing a member or a contact). Without
+// JavaScript the form is sent as it is.
+document.addEventListener("submit", (event) => {
+  const message = event.target.dataset && event.target.dataset.confirm;
+  if (message && !window.confirm(message)) event.preventDefault();
+});

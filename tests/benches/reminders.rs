@@ -45,6 +45,7 @@ async fn main() -> anyhow::Result<()> {
                 email: Some(format!("pm{i}@example.com")),
                 role: "manager".into(),
                 password: "bench-password-123".into(),
+                mail: None,
             },
             now,
         )

@@ -157,6 +157,7 @@ async fn main() -> anyhow::Result<()> {
         username,
         role: role.into(),
         password: PASSWORD.into(),
+        mail: None,
     };
     users::create(&state.db, &system, account("admin1".into(), "admin"), now)
         .await

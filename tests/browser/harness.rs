@@ -108,8 +108,9 @@ impl Browser {
         self.find(css).await.click().await.expect("clicked");
     }
 
+    /// The element's text as it is now (see `wait_for_text` and `said` after a click).
     pub async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.expect("text")
+        self.text_where(css, "any text", |_| true).await
     }
 
     /// The element, waiting up to 5 s for it (a page after a redirect, an htmx swap).
@@ -187,6 +188,25 @@ impl Browser {
             .expect("value set");
     }
 
+    /// Chooses the option labelled `label` in a select (as a person picks a name from a list).
+    pub async fn choose(&self, css: &str, label: &str) {
+        self.find(css).await;
+        let chosen = self
+            .client
+            .execute(
+                "const s = document.querySelector(arguments[0]);
+                 const o = [...s.options].find(o => o.text.trim() === arguments[1]);
+                 if (o) { s.value = o.value; }
+                 return !!o;",
+                vec![json!(css), json!(label)],
+            )
+            .await
+            .expect("chosen");
+        if chosen != json!(true) {
+            self.fail(&format!("{css} offers no '{label}'")).await;
+        }
+    }
+
     /// How many elements match.
     pub async fn count(&self, css: &str) -> usize {
         self.client
@@ -200,18 +220,30 @@ impl Browser {
 impl Browser {
     /// Waits up to 5 s for the element's text to contain `needle` (a page after a redirect).
     pub async fn wait_for_text(&self, css: &str, needle: &str) {
+        self.text_where(css, &format!("'{needle}'"), |t| t.contains(needle))
+            .await;
+    }
+
+    /// Waits up to 5 s for the element to say something (an error next to a field).
+    pub async fn said(&self, css: &str) -> String {
+        self.text_where(css, "something", |t| !t.trim().is_empty()).await
+    }
+
+    /// The element's text once `wanted` holds, looking again for up to 5 s: after a click the
+    /// old page may still be there, or be replaced while it is read (a stale element).
+    pub async fn text_where(&self, css: &str, expected: &str, wanted: impl Fn(&str) -> bool) -> String {
         let mut last = String::new();
         for _ in 0..50 {
             if let Ok(e) = self.client.find(Locator::Css(css)).await
                 && let Ok(text) = e.text().await
             {
-                if text.contains(needle) {
-                    return;
+                if wanted(&text) {
+                    return text;
                 }
                 last = text;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        self.fail(&format!("{css} says '{last}', not '{needle}'")).await;
+        self.fail(&format!("{css} says '{last}', not {expected}")).await
     }
 }

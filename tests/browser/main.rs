@@ -44,10 +44,7 @@ async fn a_wrong_password_is_answered_on_the_sign_in_page_and_a_cross_site_post_
         return;
     };
     browser.sign_in("admin", "not-the-password").await;
-    let error = browser.text("#login-error").await;
-    if !error.contains("用户名或密码不正确") {
-        browser.fail(&format!("the sign-in page says '{error}'")).await;
-    }
+    browser.wait_for_text("#login-error", "用户名或密码不正确").await;
     browser.close().await;
 
     // A form on another site posting to our sign-out (or anything else) is refused.
@@ -111,18 +108,15 @@ async fn a_pm_finds_a_project_by_part_of_its_client_and_is_told_next_to_the_fiel
     }
     browser.fill("#q", "海曙").await;
     browser.click("#project-filters button[type=submit]").await;
-    let listed = browser.text("#projects").await;
-    if !listed.contains("ZJFY-2026-041") || listed.contains("ZJFY-2026-040") {
-        browser.fail(&format!("searching 海曙 lists: {listed}")).await;
-    }
+    browser
+        .text_where("#projects", "only ZJFY-2026-041 for 海曙", |listed| {
+            listed.contains("ZJFY-2026-041") && !listed.contains("ZJFY-2026-040")
+        })
+        .await;
     browser.fill("#due_within_days", "abc").await;
     browser.click("#project-filters button[type=submit]").await;
-    let message = browser.text("#due-error").await;
-    if !message.contains("天数") {
-        browser
-            .fail("the wrong number of days is not explained next to its field")
-            .await;
-    }
+    // The wrong number of days is explained next to its field.
+    browser.wait_for_text("#due-error", "天数").await;
     harness::keep_screenshot(&browser, "projects").await;
     browser.close().await;
 }
@@ -157,12 +151,7 @@ async fn a_pm_completes_an_overdue_task_with_a_note_and_it_leaves_the_dashboard(
         .fill(&format!("{row} input[name=note]"), "合同已签，扫描件已归档")
         .await;
     browser.click(&format!("{row} button.complete")).await;
-    let flash = browser.text(".flash").await;
-    if !flash.contains("已完成") {
-        browser
-            .fail(&format!("after completing, the page says '{flash}'"))
-            .await;
-    }
+    browser.wait_for_text(".flash", "已完成").await;
     browser.goto("/dashboard").await;
     let after: u64 = browser.text("#overdue-count").await.parse().unwrap_or(0);
     if after + 1 != before {
@@ -194,12 +183,8 @@ async fn a_pm_completes_an_overdue_task_with_a_note_and_it_leaves_the_dashboard(
     browser
         .click(&format!("#task-{done} .task-actions button[formaction$='/reopen']"))
         .await;
-    let error = browser.text(&format!("#task-{done} .field-error")).await;
-    if error.is_empty() {
-        browser
-            .fail("reopening without a note is not explained next to it")
-            .await;
-    }
+    // Reopening without a note is explained next to it.
+    browser.said(&format!("#task-{done} .field-error")).await;
     browser.close().await;
 }
 
@@ -221,12 +206,8 @@ async fn a_pm_creates_a_project_with_a_bad_date_sees_why_next_to_it_and_lands_on
     browser.set_value("#delivery_due_on", "2026-10-01").await;
     browser.click("input[name=system_types][value=digital_courtroom]").await;
     browser.click("#new-project button[type=submit]").await;
-    let error = browser.text("#delivery_due_on-error").await;
-    if error.is_empty() {
-        browser
-            .fail("the delivery date before the contract is not explained next to it")
-            .await;
-    }
+    // The delivery date before the contract is explained next to it.
+    browser.said("#delivery_due_on-error").await;
     harness::keep_screenshot(&browser, "project-new-error").await;
     // What was typed is still there; fix the date and create.
     if browser
@@ -247,9 +228,7 @@ async fn a_pm_creates_a_project_with_a_bad_date_sees_why_next_to_it_and_lands_on
     if !browser.path().await.starts_with("/projects/") || browser.count("#timeline g.bar").await != 4 {
         browser.fail("the new project's page does not show four phases").await;
     }
-    if !browser.text(".flash").await.contains("ZJFY-2026-060") {
-        browser.fail("no message that the project was created").await;
-    }
+    browser.wait_for_text(".flash", "ZJFY-2026-060").await;
     browser.close().await;
 }
 
@@ -294,10 +273,8 @@ async fn a_pm_adds_an_engineer_by_typing_part_of_his_name() {
         browser.fail(&format!("typing 李 offers: {offered}")).await;
     }
     browser.click("#add-member button[type=submit]").await;
-    let people = browser.text(".people").await;
-    if !people.contains("李明") || !people.contains("工程师") {
-        browser.fail(&format!("the people are: {people}")).await;
-    }
+    browser.wait_for_text(".people", "李明").await;
+    browser.wait_for_text(".people", "工程师").await;
     // The engineer is a member through the API too.
     let members = app
         .get(&format!("/api/projects/{project}/members"), &app.admin)
@@ -307,47 +284,210 @@ async fn a_pm_adds_an_engineer_by_typing_part_of_his_name() {
     browser.close().await;
 }
 
-#[tokio::test]
-async fn the_administrator_adds_a_manager_who_signs_in_with_the_password_shown_once_and_creates_a_project() {
-    let app = spawn_app().await;
-    let Some(browser) = harness::open(&app, "admin_adds_manager", 1280, 1000).await else {
-        return;
-    };
-    browser.sign_in("admin", jiaofu_tests::ADMIN_PASSWORD).await;
-    browser.find("#overdue-count").await;
-    browser.click("nav.main a[href='/admin/users']").await;
-    browser.fill("#username", "zhang.wei").await;
-    browser.fill("#display_name", "张伟").await;
-    browser
-        .client
-        .execute("document.getElementById('role').value = 'manager';", vec![])
-        .await
-        .expect("role chosen");
+/// Adds an account on 账户管理 and returns the password the page shows once.
+async fn add_account(browser: &harness::Browser, username: &str, name: &str, role: &str) -> String {
+    browser.fill("#username", username).await;
+    browser.fill("#display_name", name).await;
+    browser.set_value("#role", role).await;
     browser.click("#new-user button[type=submit]").await;
-    let notice = browser.text("#notice").await;
-    let Some(password) = notice
+    let notice = browser
+        .text_where("#notice", &format!("{username}'s initial password"), |t| {
+            t.contains(username) && t.contains("初始密码：")
+        })
+        .await;
+    match notice
         .split("初始密码：")
         .nth(1)
         .and_then(|rest| rest.split('（').next())
         .map(str::trim)
-        .map(str::to_string)
-    else {
-        browser.fail(&format!("no password in '{notice}'")).await;
+    {
+        Some(password) if !password.is_empty() => password.to_string(),
+        _ => browser.fail(&format!("no password in '{notice}'")).await,
+    }
+}
+
+/// The "done when": everything from the administrator's first sign-in to a running
+/// schedule, through the pages only.
+#[tokio::test]
+async fn the_admin_adds_a_manager_who_creates_a_project_edits_it_adds_people_and_runs_its_schedule() {
+    let app = spawn_app().await;
+    let Some(browser) = harness::open(&app, "whole_path", 1280, 1000).await else {
+        return;
     };
+    // The administrator adds a manager and an engineer; each password is shown once.
+    browser.sign_in("admin", jiaofu_tests::ADMIN_PASSWORD).await;
+    browser.find("#overdue-count").await;
+    browser.click("nav.main a[href='/admin/users']").await;
+    let manager_password = add_account(&browser, "zhang.wei", "张伟", "manager").await;
     harness::keep_screenshot(&browser, "admin-users").await;
+    let engineer_password = add_account(&browser, "li.ming", "李明", "engineer").await;
+    // The plans they will choose from, with their phases' deadlines.
+    browser.click(".tabs a[href='/admin/plans']").await;
+    browser.wait_for_text("#plan-default", "签约后 7 天").await;
+    harness::keep_screenshot(&browser, "admin-plans").await;
     browser.click("header .who button").await;
     browser.find("#username").await;
-    browser.sign_in("zhang.wei", &password).await;
+
+    // The manager creates a project signed ten days ago: its first phase is already late.
+    browser.sign_in("zhang.wei", &manager_password).await;
     browser.find("#overdue-count").await;
-    browser.goto("/projects/new").await;
+    browser.click("nav.main a[href='/projects']").await;
+    browser.click("a[href='/projects/new']").await;
+    let signed = (chrono::Utc::now() - chrono::Duration::days(10)).date_naive();
     browser.fill("#code", "ZJFY-2026-090").await;
     browser.fill("#name", "诉讼服务中心建设项目").await;
     browser.fill("#client_name", "湖州市中级人民法院").await;
+    browser.set_value("#contract_signed_on", &signed.to_string()).await;
     browser.click("#new-project button[type=submit]").await;
     browser.find("#timeline").await;
-    if !browser.text("h1").await.contains("ZJFY-2026-090") {
-        browser.fail("the manager did not land on the new project").await;
-    }
+    browser.wait_for_text("h1", "ZJFY-2026-090").await;
+    let project: i64 = browser
+        .path()
+        .await
+        .trim_start_matches("/projects/")
+        .parse()
+        .expect("the project's page");
+
+    // Key facts: a delivery date before the signing is explained next to it, then saved.
+    browser.click("#edit-project").await;
+    browser.fill("#region", "湖州").await;
+    browser.set_value("#delivery_due_on", "2020-01-01").await;
+    browser.click("#edit-project button[type=submit]").await;
+    browser.said("#delivery_due_on-error").await;
+    browser.set_value("#delivery_due_on", "2027-03-31").await;
+    browser.click("#edit-project button[type=submit]").await;
+    browser.wait_for_text(".flash", "项目信息已保存").await;
+    browser.wait_for_text(".facts", "湖州").await;
+    browser.wait_for_text(".facts", "2027年3月31日").await;
+
+    // People: the engineer by part of his name, and the client's contact (a bad address first).
+    browser.fill("#who", "李").await;
+    browser.click("#add-member button[type=submit]").await;
+    browser.wait_for_text(".people", "李明").await;
+    browser.click("#add-contact summary").await;
+    browser.fill("#contact-new-name", "陈建国").await;
+    browser.fill("#contact-new-role", "信息技术处处长").await;
+    // The browser accepts an address without a dot in its domain; the server explains it.
+    browser.fill("#contact-new-email", "chen@hzcourt").await;
+    browser.click("#new-contact button[type=submit]").await;
+    browser.said("#contact-new-email-error").await;
+    browser.fill("#contact-new-email", "chen@hzcourt.example.cn").await;
+    browser.fill("#contact-new-phone", "0572-2300000").await;
+    browser.click("#new-contact button[type=submit]").await;
+    browser.wait_for_text(".flash", "陈建国").await;
+    browser.wait_for_text("#contacts + ul", "信息技术处处长").await;
+
+    // The schedule: the first task done with a note, the second assigned to the engineer, the
+    // third moved with a reason.
+    let schedule = app
+        .get(&format!("/api/projects/{project}/schedule"), &app.admin)
+        .await
+        .expect(200);
+    let tasks = &schedule["phases"][0]["tasks"];
+    let task = |i: usize| tasks[i]["id"].as_i64().expect("a task");
+    let (first, second, third) = (task(0), task(1), task(2));
+    browser.goto(&format!("/projects/{project}")).await;
+    browser
+        .fill(&format!("#task-{first} input[name=note]"), "合同扫描件已归档")
+        .await;
+    browser.click(&format!("#task-{first} button.complete")).await;
+    browser.wait_for_text(".flash", "已完成").await;
+    browser.click(&format!("#task-{second} details.manage summary")).await;
+    browser.choose(&format!("#assignee-{second}"), "李明").await;
+    browser
+        .click(&format!("#task-{second} .task-assign button[type=submit]"))
+        .await;
+    browser.wait_for_text(".flash", "已分配负责人").await;
+    browser.wait_for_text(&format!("#task-{second}"), "李明").await;
+    browser.click(&format!("#task-{third} details.manage summary")).await;
+    let moved = signed + chrono::Duration::days(30);
+    browser.set_value(&format!("#due-{third}"), &moved.to_string()).await;
+    browser.fill(&format!("#reason-{third}"), "甲方机房改造推迟").await;
+    browser
+        .click(&format!("#task-{third} .task-due button[type=submit]"))
+        .await;
+    browser.wait_for_text(".flash", "截止日期已调整").await;
+    browser.wait_for_text("#history-table", "甲方机房改造推迟").await;
+    browser.wait_for_text("#history-table", "要求交付日期").await;
+    browser.click("header .who button").await;
+    browser.find("#username").await;
+
+    // The engineer finds his late task on 工作台 and starts it.
+    browser.sign_in("li.ming", &engineer_password).await;
+    browser.wait_for_text("#due-items", "诉讼服务中心建设项目").await;
+    browser
+        .click(&format!("#due-items a[href='/projects/{project}#task-{second}']"))
+        .await;
+    browser
+        .click(&format!("#task-{second} button[formaction$='/start']"))
+        .await;
+    browser.wait_for_text(".flash", "已开始").await;
+    let schedule = app
+        .get(&format!("/api/projects/{project}/schedule"), &app.admin)
+        .await
+        .expect(200);
+    let status = |i: usize| schedule["phases"][0]["tasks"][i]["status"].clone();
+    assert_eq!(
+        (status(0), status(1)),
+        (json!("done"), json!("in_progress")),
+        "{schedule}"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn with_mail_configured_a_new_account_gets_its_password_by_email_and_not_on_the_page() {
+    let sink = jiaofu_tests::SmtpSink::start();
+    let url = sink.url();
+    let app = jiaofu_tests::spawn_app_with(|s| s.smtp_url = Some(jiaofu::config::Secret::new(url))).await;
+    let Some(browser) = harness::open(&app, "password_by_mail", 1280, 1000).await else {
+        return;
+    };
+    browser.sign_in("admin", jiaofu_tests::ADMIN_PASSWORD).await;
+    browser.find("#overdue-count").await;
+    browser.goto("/admin/users").await;
+    browser.fill("#username", "zhao.min").await;
+    browser.fill("#display_name", "赵敏").await;
+    browser.fill("#email", "zhao.min@example.com").await;
+    browser.set_value("#role", "manager").await;
+    browser.click("#new-user button[type=submit]").await;
+    let notice = browser
+        .text_where("#notice", "that the password was mailed", |t| {
+            t.contains("已发送到 zhao.min@example.com")
+        })
+        .await;
+    assert!(!notice.contains("初始密码："), "{notice}");
+    let report = jiaofu::jobs::delivery::run_once(&app.state, &app.state.mailer, "worker", chrono::Utc::now())
+        .await
+        .expect("a delivery round");
+    assert_eq!(report.sent, 1, "{report:?}");
+    let mail = sink
+        .messages()
+        .into_iter()
+        .find(|m| m.envelope_to.contains("zhao.min@example.com"))
+        .expect("the password mail");
+    assert!(mail.subject.contains("账户已开通"), "{}", mail.subject);
+    let password = mail
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix("初始密码："))
+        .map(str::trim)
+        .expect("a password in the mail")
+        .to_string();
+    assert!(mail.text.contains("/login"), "{}", mail.text);
+    // The password left with the mail: the outbox keeps no copy of it.
+    let listed = app
+        .get("/api/outbox?kind=account_password", &app.admin)
+        .await
+        .expect(200);
+    let id = listed["items"][0]["id"].as_i64().expect("the message");
+    let kept = app.get(&format!("/api/outbox/{id}"), &app.admin).await.expect(200);
+    assert!(!kept.to_string().contains(&password), "{kept}");
+    browser.click("header .who button").await;
+    browser.find("#username").await;
+    browser.sign_in("zhao.min", &password).await;
+    browser.find("#overdue-count").await;
+    browser.wait_for_text("header .who", "赵敏").await;
     browser.close().await;
 }
 
@@ -394,9 +534,7 @@ async fn with_javascript_off_a_pm_still_signs_in_creates_a_project_and_completes
     browser.click("#new-project button[type=submit]").await;
     browser.find("#timeline").await;
     browser.click(".phase tbody tr:first-child button.complete").await;
-    if !browser.text(".flash").await.contains("已完成") {
-        browser.fail("completing a task without JavaScript did not work").await;
-    }
+    browser.wait_for_text(".flash", "已完成").await;
     browser.close().await;
 }
 
@@ -429,9 +567,7 @@ async fn an_engineer_on_a_phone_starts_the_task_assigned_to_him() {
     browser
         .click(&format!("#task-{task} button[formaction$='/start']"))
         .await;
-    if !browser.text(".flash").await.contains("已开始") {
-        browser.fail("the engineer could not start his task").await;
-    }
+    browser.wait_for_text(".flash", "已开始").await;
     harness::keep_screenshot(&browser, "project-phone").await;
     browser.close().await;
 }
@@ -450,18 +586,13 @@ async fn an_engineer_changes_his_password_chooses_a_weekly_digest_and_subscribes
     browser.fill("#new_password", "a-new-password-456").await;
     browser.fill("#new_password_again", "a-different-one-789").await;
     browser.click("#password-form button[type=submit]").await;
-    if browser.text("#new_password_again-error").await.is_empty() {
-        browser
-            .fail("two different new passwords are not explained next to the second")
-            .await;
-    }
+    // Two different new passwords are explained next to the second.
+    browser.said("#new_password_again-error").await;
     browser.fill("#current_password", "li.eng-password-123").await;
     browser.fill("#new_password", "a-new-password-456").await;
     browser.fill("#new_password_again", "a-new-password-456").await;
     browser.click("#password-form button[type=submit]").await;
-    if !browser.text(".flash").await.contains("密码已修改") {
-        browser.fail("the password change is not confirmed").await;
-    }
+    browser.wait_for_text(".flash", "密码已修改").await;
     app.client
         .post(app.url("/api/auth/login"))
         .json(&json!({"username": "li.eng", "password": "li.eng-password-123"}))
@@ -598,6 +729,8 @@ async fn every_page_fits_a_desk_and_a_phone_without_sideways_scrolling() {
             ("project", format!("/projects/{project}")),
             ("project-new", "/projects/new".to_string()),
             ("admin-users", "/admin/users".to_string()),
+            ("admin-plans", "/admin/plans".to_string()),
+            ("project-edit", format!("/projects/{project}/edit")),
             ("settings", "/me".to_string()),
         ] {
             browser.goto(&path).await;

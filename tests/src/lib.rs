@@ -150,6 +150,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
             email: Some("admin@example.com".into()),
             role: "admin".into(),
             password: ADMIN_PASSWORD.into(),
+            mail: None,
         },
         chrono::Utc::now(),
     )

@@ -160,6 +160,7 @@ impl UsersApi {
                 email: b.email,
                 role: b.role.into(),
                 password: b.password,
+                mail: None,
             },
             Utc::now(),
         )

@@ -145,6 +145,24 @@ pub async fn settle(
         .filter(outbox::Column::Status.eq(OutboxStatus::Sending))
         .exec(db)
         .await?;
+    if matches!(status, OutboxStatus::Sent | OutboxStatus::Failed) {
+        forget_secrets(db, id).await?;
+    }
+    Ok(())
+}
+
+/// What stays of a message that carried a password once it has left (or never will).
+const CLEARED: &str = "（此邮件含账户密码，发送结束后内容已清除。）";
+
+/// Clears the body of message `id` if its kind carries a secret (a password).
+async fn forget_secrets(db: &impl ConnectionTrait, id: i64) -> AppResult<()> {
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::BodyText, CLEARED.into())
+        .col_expr(outbox::Column::BodyHtml, Option::<String>::None.into())
+        .filter(outbox::Column::Id.eq(id))
+        .filter(outbox::Column::Kind.eq(crate::service::users::PASSWORD_MAIL))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -203,6 +221,11 @@ pub async fn retry(
             row.status
         )));
     }
+    if row.kind == crate::service::users::PASSWORD_MAIL {
+        return Err(AppError::Conflict(format!(
+            "message {id} carried a password and its text is gone; reset the password again to send a new one"
+        )));
+    }
     let mut m: outbox::ActiveModel = row.into();
     m.status = Set(OutboxStatus::Queued);
     m.next_attempt_at = Set(now);
@@ -218,6 +241,9 @@ pub async fn cancel(db: &impl ConnectionTrait, id: i64) -> AppResult<outbox::Mod
         .filter(outbox::Column::Status.eq(OutboxStatus::Queued))
         .exec(db)
         .await?;
+    if done.rows_affected > 0 {
+        forget_secrets(db, id).await?;
+    }
     let row = get(db, id).await?;
     if done.rows_affected == 0 {
         return Err(AppError::Conflict(format!(

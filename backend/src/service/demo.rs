@@ -93,6 +93,7 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
                         email: Some(p.email.into()),
                         role: p.role.as_str().into(),
                         password: password.clone(),
+                        mail: None,
                     },
                     now,
                 )

@@ -10,6 +10,7 @@ use super::{Actor, auth, history};
 use crate::{
     db::begin_write,
     domain::types::{EmailAddress, ReminderFrequency, Role, optional_text, required_text},
+    email::outbox,
     error::{AppError, AppResult},
 };
 
@@ -19,6 +20,44 @@ pub struct NewUser {
     pub email: Option<String>,
     pub role: String,
     pub password: String,
+    /// Sent to the account's address, when it has one, in the same transaction.
+    pub mail: Option<PasswordMail>,
+}
+
+/// A message that tells an account its (new) password, queued with the change that sets it. The
+/// outbox clears its body once it has left (`email::outbox::settle`), so the password does not
+/// stay in the database.
+pub struct PasswordMail {
+    pub subject: String,
+    pub text: String,
+    pub retry_horizon: chrono::Duration,
+}
+
+/// The outbox kind of a password message.
+pub const PASSWORD_MAIL: &str = "account_password";
+
+/// Queues `mail` to `user` if they have an address; whether it was queued.
+async fn queue_password_mail(
+    txn: &impl ConnectionTrait,
+    user: &user::Model,
+    mail: Option<PasswordMail>,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let (Some(mail), Some(address)) = (mail, user.email.clone()) else {
+        return Ok(false);
+    };
+    let email = outbox::NewEmail {
+        key: format!("{PASSWORD_MAIL}:{}:{}", user.id, now.timestamp_micros()),
+        kind: PASSWORD_MAIL.into(),
+        project_id: None,
+        to_address: address,
+        to_name: Some(user.display_name.clone()),
+        subject: mail.subject,
+        text: mail.text,
+        html: None,
+    };
+    outbox::enqueue(txn, email, mail.retry_horizon, now).await?;
+    Ok(true)
 }
 
 #[derive(Default)]
@@ -86,6 +125,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
+    queue_password_mail(&txn, &created, input.mail, now).await?;
     history::record(
         &txn,
         actor,
@@ -231,13 +271,14 @@ pub async fn update(
     Ok(updated)
 }
 
-/// Sets a new password (generated when `password` is None) and ends the user's sessions.
-/// Returns the password that was set.
+/// Sets a new password (generated when `password` is None), ends the user's sessions and queues
+/// `mail` to them when they have an address. Returns the password that was set.
 #[tracing::instrument(skip_all)]
 pub async fn reset_password(
     db: &DatabaseConnection,
     username: &str,
     password: Option<String>,
+    mail: Option<PasswordMail>,
     now: DateTime<Utc>,
 ) -> AppResult<String> {
     let password = password.unwrap_or_else(auth::random_password);
@@ -248,6 +289,7 @@ pub async fn reset_password(
         .await?
         .ok_or_else(|| AppError::not_found(format!("no user '{username}'")))?;
     let id = user.id;
+    queue_password_mail(&txn, &user, mail, now).await?;
     let mut model: user::ActiveModel = user.into();
     model.password_hash = Set(hash);
     model.update(&txn).await?;
@@ -282,6 +324,7 @@ pub async fn ensure_initial_admin(db: &DatabaseConnection, now: DateTime<Utc>) -
             email: None,
             role: Role::Admin.as_str().into(),
             password: password.clone(),
+            mail: None,
         },
         now,
     )

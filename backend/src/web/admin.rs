@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::{render, session};
 use crate::{
-    domain::types::Role,
+    domain::{plan::DayBasis, types::Role},
     error::AppError,
     service::{access, users},
     state::AppState,
@@ -67,7 +67,7 @@ async fn accounts(
         status,
         "admin_users.html",
         Some(me),
-        context! { nav => "admin", rows => rows, roles => roles, notice => notice, errors => errors, values => values, flash => None::<String> },
+        context! { nav => "admin", tab => "users", rows => rows, roles => roles, notice => notice, errors => errors, values => values, flash => None::<String> },
     )
 }
 
@@ -99,23 +99,75 @@ pub struct NewAccount {
     role: String,
 }
 
+/// The message that tells an account its password, when mail leaves through an SMTP server (with
+/// the embedded default mail is written to files on this server, so the page shows the password).
+fn password_mail(
+    state: &AppState,
+    me: &session::Session,
+    name: &str,
+    username: &str,
+    role: Role,
+    password: &str,
+    reset: bool,
+) -> Result<Option<users::PasswordMail>, AppError> {
+    if state.settings.smtp_url.is_none() {
+        return Ok(None);
+    }
+    let ctx = context! {
+        name => name,
+        username => username,
+        role => role_label(role),
+        password => password,
+        reset => reset,
+        by => me.actor.name,
+        login_url => format!("{}/login", state.settings.base_url()),
+    };
+    let env = &state.templates.env;
+    Ok(Some(users::PasswordMail {
+        subject: crate::email::messages::render(env, "account_password.subject.txt", &ctx)?,
+        text: crate::email::messages::render(env, "account_password.txt", &ctx)?,
+        retry_horizon: chrono::Duration::hours(state.settings.mail_retry_horizon_hours),
+    }))
+}
+
 #[handler]
 pub async fn create_user(state: Data<&AppState>, admin: Admin, Form(f): Form<NewAccount>) -> Response {
     let me = &admin.0;
     let password = crate::service::auth::random_password();
+    let name = Some(f.display_name.trim()).filter(|n| !n.is_empty());
+    let mail = match password_mail(
+        &state,
+        me,
+        name.unwrap_or(f.username.trim()),
+        f.username.trim(),
+        Role::parse(&f.role).unwrap_or(Role::Viewer),
+        &password,
+        false,
+    ) {
+        Ok(mail) => mail,
+        Err(e) => return super::refusal(&state, me, e),
+    };
     let input = users::NewUser {
         username: f.username.clone(),
-        display_name: Some(f.display_name.clone()).filter(|n| !n.trim().is_empty()),
+        display_name: name.map(str::to_string),
         email: Some(f.email.clone()).filter(|e| !e.trim().is_empty()),
         role: f.role.clone(),
         password: password.clone(),
+        mail,
     };
+    let mailed = input.mail.is_some();
     match users::create(&state.db, &me.actor, input, Utc::now()).await {
         Ok(created) => {
-            let notice = format!(
-                "账户 {} 已创建。初始密码：{password}（只显示这一次，请当面或电话告知本人，登录后在“我的设置”中修改）",
-                created.username
-            );
+            let notice = match (&created.email, mailed) {
+                (Some(address), true) => format!(
+                    "账户 {} 已创建，初始密码已发送到 {address}（页面不再显示；本人登录后在“我的设置”中修改）。",
+                    created.username
+                ),
+                _ => format!(
+                    "账户 {} 已创建。初始密码：{password}（只显示这一次，请当面或电话告知本人，登录后在“我的设置”中修改）",
+                    created.username
+                ),
+            };
             accounts(
                 &state,
                 me,
@@ -203,13 +255,28 @@ pub async fn reset_password(state: Data<&AppState>, admin: Admin, Path(id): Path
     let me = &admin.0;
     let outcome = async {
         let user = users::get(&state.db, id).await?;
-        let password = users::reset_password(&state.db, &user.username, None, Utc::now()).await?;
-        Ok::<_, AppError>((user.username, password))
+        let password = crate::service::auth::random_password();
+        let mail = password_mail(
+            &state,
+            me,
+            &user.display_name,
+            &user.username,
+            user.role,
+            &password,
+            true,
+        )?
+        .filter(|_| user.email.is_some());
+        let mailed_to = mail.as_ref().and(user.email.clone());
+        users::reset_password(&state.db, &user.username, Some(password.clone()), mail, Utc::now()).await?;
+        Ok::<_, AppError>((user.username, password, mailed_to))
     }
     .await;
     match outcome {
-        Ok((username, password)) => {
-            let notice = format!("{username} 的新密码：{password}（只显示这一次；其原有登录已全部失效）");
+        Ok((username, password, mailed_to)) => {
+            let notice = match mailed_to {
+                Some(address) => format!("{username} 的新密码已发送到 {address}；其原有登录已全部失效。"),
+                None => format!("{username} 的新密码：{password}（只显示这一次；其原有登录已全部失效）"),
+            };
             accounts(
                 &state,
                 me,
@@ -220,6 +287,73 @@ pub async fn reset_password(state: Data<&AppState>, admin: Admin, Path(id): Path
             )
             .await
         }
+        Err(e) => super::refusal(&state, me, e),
+    }
+}
+
+/// The delivery plans with their phases, deadlines (days after signing) and reminder rules. Plans
+/// are added through the API (`POST /api/plans`) or shipped under `templates/plans/`.
+#[handler]
+pub async fn plans_page(state: Data<&AppState>, admin: Admin) -> Response {
+    let me = &admin.0;
+    let shown = async {
+        let mut shown = Vec::new();
+        for plan in crate::service::plans::list(&state.db).await? {
+            let def = crate::service::plans::definition(&plan)?;
+            let basis = match def.day_basis {
+                DayBasis::Calendar => "日历日".to_string(),
+                DayBasis::Working => format!("工作日（节假日日历 {}）", def.calendar.as_deref().unwrap_or("—")),
+            };
+            let phases: Vec<_> = def
+                .phases
+                .iter()
+                .map(|ph| {
+                    let tasks: Vec<_> = ph
+                        .tasks
+                        .iter()
+                        .map(|t| {
+                            context! {
+                                name => t.name,
+                                offset => t.offset_days.filter(|o| *o != ph.offset_days),
+                                waits_on_client => t.waits_on_client,
+                            }
+                        })
+                        .collect();
+                    context! { name => ph.name, offset => ph.offset_days, tasks => tasks }
+                })
+                .collect();
+            let r = &def.reminders;
+            let reminders = format!(
+                "到期前 {} 天提醒{}；逾期后每天提醒，最多 {} 天{}",
+                r.days_before.iter().map(u32::to_string).collect::<Vec<_>>().join("、"),
+                if r.on_due_day { "，到期当天提醒" } else { "" },
+                r.overdue_days,
+                if r.escalate_after_days > 0 {
+                    format!("；逾期 {} 天告知项目主管", r.escalate_after_days)
+                } else {
+                    String::new()
+                },
+            );
+            shown.push(context! {
+                code => plan.code,
+                name => plan.name,
+                builtin => plan.builtin,
+                basis => basis,
+                phases => phases,
+                reminders => reminders,
+            });
+        }
+        Ok::<_, AppError>(shown)
+    }
+    .await;
+    match shown {
+        Ok(plans) => render(
+            &state,
+            StatusCode::OK,
+            "admin_plans.html",
+            Some(me),
+            context! { nav => "admin", tab => "plans", plans => plans },
+        ),
         Err(e) => super::refusal(&state, me, e),
     }
 }

@@ -38,6 +38,18 @@ pub fn mount(route: Route) -> Route {
         .at("/projects", get(projects_page))
         .at("/projects/new", get(project::new_page).post(project::create))
         .at("/projects/:id", get(project::page))
+        .at("/projects/:id/edit", get(project::edit_page).post(project::save))
+        .at("/projects/:id/members/:member_id", poem::post(project::change_member))
+        .at(
+            "/projects/:id/members/:member_id/remove",
+            poem::post(project::remove_member),
+        )
+        .at("/projects/:id/contacts", poem::post(project::add_contact))
+        .at("/projects/:id/contacts/:contact_id", poem::post(project::save_contact))
+        .at(
+            "/projects/:id/contacts/:contact_id/remove",
+            poem::post(project::remove_contact),
+        )
         .at("/projects/:id/tasks/:task_id/:action", poem::post(project::act))
         .at("/projects/:id/members", poem::post(project::add_member))
         .at("/projects/:id/calendar.ics", get(project::calendar))
@@ -47,6 +59,7 @@ pub fn mount(route: Route) -> Route {
         .at("/admin/users", get(admin::users_page).post(admin::create_user))
         .at("/admin/users/:id", poem::post(admin::change_user))
         .at("/admin/users/:id/password", poem::post(admin::reset_password))
+        .at("/admin/plans", get(admin::plans_page))
         .at("/me", get(settings::show))
         .at("/me/password", poem::post(settings::change_password))
         .at("/me/reminders", poem::post(settings::reminders))
@@ -63,31 +76,26 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects", "GET"),
     ("/projects/new", "GET, POST"),
     ("/projects/{id}", "GET"),
+    ("/projects/{id}/edit", "GET, POST"),
     ("/projects/{id}/tasks/{task_id}/{action}", "POST"),
-    ("/projects/{id}/members", "POST"),
-    ("/projects/{id}/calendar.ics", "GET"),
     ("/projects/{id}/tasks/{task_id}/due", "POST"),
     ("/projects/{id}/tasks/{task_id}/assignee", "POST"),
+    ("/projects/{id}/members", "POST"),
+    ("/projects/{id}/members/{member_id}", "POST"),
+    ("/projects/{id}/members/{member_id}/remove", "POST"),
+    ("/projects/{id}/contacts", "POST"),
+    ("/projects/{id}/contacts/{contact_id}", "POST"),
+    ("/projects/{id}/contacts/{contact_id}/remove", "POST"),
+    ("/projects/{id}/calendar.ics", "GET"),
     ("/people/suggest", "GET"),
     ("/admin/users", "GET, POST"),
+    ("/admin/users/{id}", "POST"),
+    ("/admin/users/{id}/password", "POST"),
+    ("/admin/plans", "GET"),
     ("/me", "GET"),
     ("/me/password", "POST"),
     ("/me/reminders", "POST"),
     ("/me/calendar", "POST"),
-    ("/admin/users/{id}", "POST"),
-    ("/admin/users/{id}/password", "POST"),
-    ("/projects/{id}/members", "POST"),
-    ("/projects/{id}/calendar.ics", "GET"),
-    ("/projects/{id}/tasks/{task_id}/due", "POST"),
-    ("/projects/{id}/tasks/{task_id}/assignee", "POST"),
-    ("/people/suggest", "GET"),
-    ("/admin/users", "GET, POST"),
-    ("/me", "GET"),
-    ("/me/password", "POST"),
-    ("/me/reminders", "POST"),
-    ("/me/calendar", "POST"),
-    ("/admin/users/{id}", "POST"),
-    ("/admin/users/{id}/password", "POST"),
     ("/static/{file}", "GET"),
 ];
 
@@ -126,15 +134,34 @@ async fn granted<L: crate::service::access::MayRead>(
 
 /// The page for an error of a use case: what the user can do about it, with its status.
 fn refusal(state: &AppState, me: &Session, e: AppError) -> Response {
+    // The services' messages are the API's (English); a page says it in Chinese, by the error's kind.
+    tracing::debug!(error = %e, "a page refused");
     let (status, title, message) = match &e {
         AppError::NotFound(_) => (
             StatusCode::NOT_FOUND,
             "找不到",
-            "没有这个项目，或您无权查看。".to_string(),
+            "没有这个项目或记录，或您无权查看。".to_string(),
         ),
-        AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "无权操作", m.clone()),
-        AppError::Invalid { message, .. } => (StatusCode::UNPROCESSABLE_ENTITY, "请检查输入", message.clone()),
-        AppError::Conflict(m) => (StatusCode::CONFLICT, "无法完成", m.clone()),
+        AppError::Forbidden(_) => (
+            StatusCode::FORBIDDEN,
+            "无权操作",
+            match me.actor.role {
+                Role::Viewer => "只读账户只能查看，不能修改。",
+                Role::Engineer => "工程师可以处理分配给自己的任务；其他修改请联系项目主管。",
+                _ => "您的角色不能执行这项操作。",
+            }
+            .to_string(),
+        ),
+        AppError::Invalid { .. } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "请检查输入",
+            "提交的内容不完整或格式不对，请返回检查后再试。".to_string(),
+        ),
+        AppError::Conflict(_) => (
+            StatusCode::CONFLICT,
+            "无法完成",
+            "这项操作与当前状态冲突（可能有人刚刚修改过），请刷新页面后再试。".to_string(),
+        ),
         other => {
             tracing::error!(error = %format_args!("{other:#}"), "a page failed");
             (

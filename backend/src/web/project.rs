@@ -5,7 +5,7 @@ use minijinja::context;
 use poem::{
     Response, handler,
     http::StatusCode,
-    web::{Data, Form, Path, cookie::CookieJar},
+    web::{Data, Form, Path, Query, cookie::CookieJar},
 };
 use serde::Deserialize;
 
@@ -17,7 +17,7 @@ use super::{
 use crate::{
     domain::{
         schedule::{due_state, local_today, phase_status},
-        types::{SystemType, TaskStatus},
+        types::{MemberRole, ProjectStatus, SystemType, TaskStatus},
     },
     error::AppError,
     service::{
@@ -29,37 +29,84 @@ use crate::{
     state::AppState,
 };
 
+#[derive(Deserialize)]
+pub struct PageQuery {
+    /// Which page of the history (20 changes each, newest first).
+    history: Option<u64>,
+}
+
 #[handler]
-pub async fn page(state: Data<&AppState>, jar: &CookieJar, me: Session, Path(id): Path<i32>) -> Response {
+pub async fn page(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path(id): Path<i32>,
+    Query(q): Query<PageQuery>,
+) -> Response {
     let p = match super::granted::<Read>(&state, &me, id).await {
         Ok(p) => p,
         Err(refused) => return refused,
     };
-    let flash = session::take_flash(jar);
-    show(&state, &me, &p, flash, None, StatusCode::OK).await
+    let shown = Shown {
+        flash: session::take_flash(jar),
+        history_page: q.history.unwrap_or(1).max(1),
+        ..Default::default()
+    };
+    show(&state, &me, &p, StatusCode::OK, shown).await
 }
 
-/// The page, with `task_error` (task id, message) shown next to that task's note.
+/// What the page shows beside the project: a message after an action, an error next to a task,
+/// which page of the history, and a refused form's values and errors (merged over the page).
+#[derive(Default)]
+struct Shown {
+    flash: Option<String>,
+    task_error: Option<(i32, String)>,
+    history_page: u64,
+    form: Option<minijinja::Value>,
+}
+
+impl Shown {
+    fn task_error(task_id: i32, message: impl Into<String>) -> Self {
+        Shown {
+            task_error: Some((task_id, message.into())),
+            ..Default::default()
+        }
+    }
+
+    fn form(form: minijinja::Value) -> Self {
+        Shown {
+            form: Some(form),
+            ..Default::default()
+        }
+    }
+}
+
 async fn show(
     state: &AppState,
     me: &session::Session,
     p: &Granted<impl MayRead>,
-    flash: Option<String>,
-    task_error: Option<(i32, String)>,
     status: StatusCode,
+    shown: Shown,
 ) -> Response {
-    match view(state, me, p, flash, task_error).await {
-        Ok(ctx) => render(state, status, "project.html", Some(me), ctx),
+    match view(state, me, p, &shown).await {
+        Ok(ctx) => {
+            let ctx = match shown.form {
+                Some(form) => context! { ..form, ..ctx },
+                None => ctx,
+            };
+            render(state, status, "project.html", Some(me), ctx)
+        }
         Err(e) => super::refusal(state, me, e),
     }
 }
+
+const HISTORY_PER_PAGE: u64 = 20;
 
 async fn view(
     state: &AppState,
     me: &session::Session,
     p: &Granted<impl MayRead>,
-    flash: Option<String>,
-    task_error: Option<(i32, String)>,
+    shown: &Shown,
 ) -> Result<minijinja::Value, AppError> {
     let project = p.project();
     let now = Utc::now();
@@ -70,8 +117,18 @@ async fn view(
     let contacts = projects::contacts(&state.db, p).await?;
     let plan = projects::plan_of(&state.db, project).await?;
     let task_names: std::collections::HashMap<i32, &str> = tasks.iter().map(|t| (t.id, t.name.as_str())).collect();
-    let history: Vec<_> = crate::service::history::list(&state.db, p, 20, 0)
-        .await?
+    let history_page = shown.history_page.max(1);
+    // One more than a page tells whether there is an older page.
+    let mut changes = crate::service::history::list(
+        &state.db,
+        p,
+        HISTORY_PER_PAGE + 1,
+        (history_page - 1) * HISTORY_PER_PAGE,
+    )
+    .await?;
+    let older = changes.len() as u64 > HISTORY_PER_PAGE;
+    changes.truncate(HISTORY_PER_PAGE as usize);
+    let history: Vec<_> = changes
         .into_iter()
         .map(|h| {
             let at = h.at.with_timezone(&tz);
@@ -132,7 +189,8 @@ async fn view(
                     _ if st.days_left <= 7 => "soon",
                     _ => "todo",
                 };
-                let error = task_error
+                let error = shown
+                    .task_error
                     .as_ref()
                     .filter(|(id, _)| *id == t.id)
                     .map(|(_, m)| m.clone());
@@ -172,18 +230,26 @@ async fn view(
     let timeline = timeline::layout(project.contract_signed_on, today, &spans);
     let people: Vec<_> = members
         .iter()
-        .map(
-            |(m, u)| context! { id => u.id, name => u.display_name, username => u.username, role => m.role.label_zh() },
-        )
+        .map(|(m, u)| {
+            context! {
+                id => u.id,
+                member_id => m.id,
+                name => u.display_name,
+                username => u.username,
+                role => m.role.as_str(),
+                role_label => m.role.label_zh(),
+                is_me => Some(u.id) == me.actor.id,
+            }
+        })
         .collect();
     let contacts: Vec<_> = contacts
         .iter()
-        .map(|c| context! { name => c.name, role => c.role, email => c.email, phone => c.phone })
+        .map(|c| context! { id => c.id, name => c.name, role => c.role, email => c.email, phone => c.phone })
         .collect();
     Ok(context! {
         nav => "projects",
         crumbs => vec![context! { label => "项目", href => "/projects" }, context! { label => project.code }],
-        flash => flash,
+        flash => shown.flash,
         project => context! {
             id => project.id,
             code => project.code,
@@ -203,7 +269,14 @@ async fn view(
         people => people,
         contacts => contacts,
         can_manage => can_manage,
+        member_roles => MemberRole::ALL
+            .iter()
+            .map(|r| context! { value => r.as_str(), label => r.label_zh() })
+            .collect::<Vec<_>>(),
         history => history,
+        history_page => history_page,
+        history_newer => (history_page > 1).then(|| format!("/projects/{}?history={}#history", project.id, history_page - 1)),
+        history_older => older.then(|| format!("/projects/{}?history={}#history", project.id, history_page + 1)),
     })
 }
 
@@ -246,22 +319,17 @@ pub async fn act(
             session::set_flash(jar, &format!("{}：{done}", task.name));
             session::see_other(&format!("/projects/{id}#task-{task_id}"))
         }
-        Err(AppError::Invalid { message, .. }) => {
-            show(
-                &state,
-                &me,
-                &p,
-                None,
-                Some((task_id, message)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(AppError::Conflict(message)) => {
-            show(&state, &me, &p, None, Some((task_id, message)), StatusCode::CONFLICT).await
-        }
-        Err(AppError::Forbidden(message)) => {
-            show(&state, &me, &p, None, Some((task_id, message)), StatusCode::FORBIDDEN).await
+        Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_) | AppError::Forbidden(_))) => {
+            let status = e.status();
+            let message = match e {
+                AppError::Invalid { field, .. } if field.as_deref() == Some("note") && action == TaskAction::Reopen => {
+                    "重新打开任务时请填写原因。"
+                }
+                AppError::Invalid { .. } => "备注不能超过 2000 字。",
+                AppError::Forbidden(_) => "这项任务没有分配给您，请联系项目主管分配或处理。",
+                _ => "任务状态已经变化（可能有人刚刚处理过），请查看后再操作。",
+            };
+            show(&state, &me, &p, status, Shown::task_error(task_id, message)).await
         }
         Err(e) => super::refusal(&state, &me, e),
     }
@@ -290,10 +358,11 @@ async fn new_form(
     render(
         state,
         status,
-        "project_new.html",
+        "project_form.html",
         Some(me),
         context! {
             nav => "projects",
+            action => "/projects/new",
             crumbs => vec![context! { label => "项目", href => "/projects" }, context! { label => "新建项目" }],
             plans => plans,
             system_types => system_types,
@@ -326,19 +395,10 @@ pub async fn create(
     me: Session,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    };
-    let optional = |name: &str| Some(field(name)).filter(|v| !v.is_empty());
-    let system_types: Vec<String> = fields
-        .iter()
-        .filter(|(k, _)| k == "system_types")
-        .map(|(_, v)| v.clone())
-        .collect();
+    let form = Fields(fields);
+    let field = |name: &str| form.get(name);
+    let optional = |name: &str| form.optional(name);
+    let system_types = form.all("system_types");
     let input = projects::NewProject {
         code: field("code"),
         name: field("name"),
@@ -408,9 +468,309 @@ fn project_hint(field: &str, message: &str, status: StatusCode) -> String {
         "delivery_due_on" => "要求交付日期不能早于合同签订日期。",
         "plan" => "请选择一个交付计划。",
         "system_types" => "请从列表中选择系统类型。",
-        _ => return message.to_string(),
+        "status" => "请选择项目状态。",
+        "region" => "地区不超过 60 字。",
+        "site_address" => "项目地址不超过 300 字。",
+        _ => {
+            tracing::debug!(field, message, "a project form was refused");
+            "请检查填写的内容。"
+        }
     };
     hint.to_string()
+}
+
+/// A posted form's fields, trimmed (a field may repeat, as checkboxes do).
+struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    fn get(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    }
+
+    fn optional(&self, name: &str) -> Option<String> {
+        Some(self.get(name)).filter(|v| !v.is_empty())
+    }
+
+    fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .collect()
+    }
+}
+
+/// The key-facts form of a project, filled with `values`.
+fn edit_form(
+    state: &AppState,
+    me: &session::Session,
+    project: &entity::project::Model,
+    values: minijinja::Value,
+    errors: std::collections::BTreeMap<String, String>,
+    status: StatusCode,
+) -> Response {
+    let statuses: Vec<_> = ProjectStatus::ALL
+        .iter()
+        .map(|s| context! { value => s.as_str(), label => s.label_zh() })
+        .collect();
+    let system_types: Vec<_> = SystemType::ALL
+        .iter()
+        .map(|s| context! { value => s.as_str(), label => s.label_zh() })
+        .collect();
+    render(
+        state,
+        status,
+        "project_form.html",
+        Some(me),
+        context! {
+            nav => "projects",
+            editing => true,
+            action => format!("/projects/{}/edit", project.id),
+            crumbs => vec![
+                context! { label => "项目", href => "/projects" },
+                context! { label => project.code, href => format!("/projects/{}", project.id) },
+                context! { label => "编辑" },
+            ],
+            statuses => statuses,
+            system_types => system_types,
+            values => context! { id => project.id, code => project.code, ..values },
+            errors => errors,
+        },
+    )
+}
+
+#[handler]
+pub async fn edit_page(state: Data<&AppState>, me: Session, Path(id): Path<i32>) -> Response {
+    let p = match super::granted::<access::Manage>(&state, &me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let project = p.project();
+    let values = context! {
+        name => project.name,
+        client_name => project.client_name,
+        contract_signed_on => project.contract_signed_on.to_string(),
+        delivery_due_on => project.delivery_due_on.map(|d| d.to_string()),
+        status => project.status.as_str(),
+        region => project.region,
+        site_address => project.site_address,
+        system_types => projects::system_types(project),
+    };
+    edit_form(&state, &me, project, values, Default::default(), StatusCode::OK)
+}
+
+/// Saves the key facts; a new signing date moves the planned deadlines (the service replans).
+#[handler]
+pub async fn save(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path(id): Path<i32>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let p = match super::granted::<access::Manage>(&state, &me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let form = Fields(fields);
+    let changes = projects::ProjectChanges {
+        name: Some(form.get("name")),
+        client_name: Some(form.get("client_name")),
+        site_address: Some(form.get("site_address")),
+        region: Some(form.get("region")),
+        system_types: Some(form.all("system_types")),
+        contract_signed_on: Some(form.get("contract_signed_on")),
+        delivery_due_on: Some(form.optional("delivery_due_on")),
+        status: Some(form.get("status")),
+        ..Default::default()
+    };
+    let signed_before = p.project().contract_signed_on;
+    match projects::update(&state.db, &state.templates, &p, changes, Utc::now()).await {
+        Ok(saved) => {
+            let message = if saved.contract_signed_on != signed_before {
+                "项目信息已保存，计划截止日期已按新的合同签订日期重新计算。"
+            } else {
+                "项目信息已保存。"
+            };
+            session::set_flash(jar, message);
+            session::see_other(&format!("/projects/{id}"))
+        }
+        Err(AppError::Invalid { field, message }) => {
+            let key = field.unwrap_or_else(|| "form".into());
+            let hint = project_hint(&key, &message, StatusCode::UNPROCESSABLE_ENTITY);
+            let values = context! {
+                name => form.get("name"),
+                client_name => form.get("client_name"),
+                contract_signed_on => form.get("contract_signed_on"),
+                delivery_due_on => form.get("delivery_due_on"),
+                status => form.get("status"),
+                region => form.get("region"),
+                site_address => form.get("site_address"),
+                system_types => form.all("system_types"),
+            };
+            let errors = std::collections::BTreeMap::from([(key, hint)]);
+            edit_form(
+                &state,
+                &me,
+                p.project(),
+                values,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Err(e) => super::refusal(&state, &me, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MemberChange {
+    #[serde(default)]
+    role: String,
+}
+
+/// A manager changes a member's role in the project.
+#[handler]
+pub async fn change_member(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path((id, member_id)): Path<(i32, i32)>,
+    Form(form): Form<MemberChange>,
+) -> Response {
+    let p = match super::granted::<access::Manage>(&state, &me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    match projects::update_member(&state.db, &p, member_id, &form.role, Utc::now()).await {
+        Ok(m) => {
+            session::set_flash(jar, &format!("项目角色已改为{}。", m.role.label_zh()));
+            session::see_other(&format!("/projects/{id}#people"))
+        }
+        Err(e) => super::refusal(&state, &me, e),
+    }
+}
+
+/// A manager takes a member off the project; the tasks assigned to them become unassigned.
+#[handler]
+pub async fn remove_member(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path((id, member_id)): Path<(i32, i32)>,
+) -> Response {
+    let p = match super::granted::<access::Manage>(&state, &me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    match projects::remove_member(&state.db, &p, member_id, Utc::now()).await {
+        Ok(()) => {
+            session::set_flash(jar, "已移出项目，其负责的任务已改为未分配。");
+            // Whoever removed themselves may no longer see the project.
+            let back = match access::grant::<Read>(&state.db, &me.actor, id).await {
+                Ok(_) => format!("/projects/{id}#people"),
+                Err(_) => "/projects".to_string(),
+            };
+            session::see_other(&back)
+        }
+        Err(e) => super::refusal(&state, &me, e),
+    }
+}
+
+#[handler]
+pub async fn add_contact(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path(id): Path<i32>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    store_contact(&state, jar, &me, id, None, Fields(fields)).await
+}
+
+#[handler]
+pub async fn save_contact(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path((id, contact_id)): Path<(i32, i32)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    store_contact(&state, jar, &me, id, Some(contact_id), Fields(fields)).await
+}
+
+/// Adds a client contact (`contact_id` none) or saves one; a refusal is shown next to its field.
+async fn store_contact(
+    state: &AppState,
+    jar: &CookieJar,
+    me: &Session,
+    id: i32,
+    contact_id: Option<i32>,
+    form: Fields,
+) -> Response {
+    let p = match super::granted::<access::Manage>(state, me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let input = projects::ContactInput {
+        name: Some(form.get("name")),
+        role: Some(form.get("role")),
+        email: Some(form.optional("email")),
+        phone: Some(form.optional("phone")),
+    };
+    match projects::save_contact(&state.db, &p, contact_id, input, Utc::now()).await {
+        Ok(c) => {
+            let done = if contact_id.is_some() { "已保存" } else { "已添加" };
+            session::set_flash(jar, &format!("甲方联系人 {} {done}。", c.name));
+            session::see_other(&format!("/projects/{id}#contacts"))
+        }
+        Err(AppError::Invalid { field, .. }) => {
+            let field = field.unwrap_or_else(|| "name".into());
+            let message = match field.as_str() {
+                "role" => "请填写职务或身份，例如“甲方项目负责人”（不超过 60 字）。",
+                "email" => "请填写有效的电子邮件地址，或留空。",
+                "phone" => "电话不超过 40 个字符。",
+                _ => "请填写姓名（不超过 60 字）。",
+            };
+            let form = context! {
+                contact_form => context! {
+                    id => contact_id,
+                    values => context! {
+                        name => form.get("name"),
+                        role => form.get("role"),
+                        email => form.get("email"),
+                        phone => form.get("phone"),
+                    },
+                    errors => std::collections::BTreeMap::from([(field, message)]),
+                },
+            };
+            show(state, me, &p, StatusCode::UNPROCESSABLE_ENTITY, Shown::form(form)).await
+        }
+        Err(e) => super::refusal(state, me, e),
+    }
+}
+
+#[handler]
+pub async fn remove_contact(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path((id, contact_id)): Path<(i32, i32)>,
+) -> Response {
+    let p = match super::granted::<access::Manage>(&state, &me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    match projects::remove_contact(&state.db, &p, contact_id, Utc::now()).await {
+        Ok(()) => {
+            session::set_flash(jar, "已删除甲方联系人。");
+            session::see_other(&format!("/projects/{id}#contacts"))
+        }
+        Err(e) => super::refusal(&state, &me, e),
+    }
 }
 
 #[derive(Deserialize)]
@@ -465,7 +825,7 @@ pub async fn add_member(
         .map_err(|e| match e {
             AppError::Conflict(_) => Ok("此人已是项目成员。".to_string()),
             AppError::Invalid { field: Some(f), .. } if f == "role" => Ok("请选择项目角色。".to_string()),
-            AppError::Invalid { message, .. } => Ok(message),
+            AppError::Invalid { .. } => Ok("这个账户已停用，不能加入项目。".to_string()),
             other => Err(other),
         }),
         Err(message) => Err(Ok(message)),
@@ -475,27 +835,11 @@ pub async fn add_member(
             session::set_flash(jar, "已添加项目成员。");
             session::see_other(&format!("/projects/{id}#people"))
         }
-        Err(Ok(message)) => show_with_member_error(&state, &me, &p, who, message).await,
+        Err(Ok(message)) => {
+            let form = context! { member_error => message, member_who => who };
+            show(&state, &me, &p, StatusCode::UNPROCESSABLE_ENTITY, Shown::form(form)).await
+        }
         Err(Err(e)) => super::refusal(&state, &me, e),
-    }
-}
-
-async fn show_with_member_error(
-    state: &AppState,
-    me: &session::Session,
-    p: &Granted<access::Manage>,
-    who: &str,
-    message: String,
-) -> Response {
-    match view(state, me, p, None, None).await {
-        Ok(ctx) => render(
-            state,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "project.html",
-            Some(me),
-            context! { member_error => message, member_who => who, ..ctx },
-        ),
-        Err(e) => super::refusal(state, me, e),
     }
 }
 
@@ -547,16 +891,8 @@ pub async fn override_due(
         d => match chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d") {
             Ok(d) => Some(d),
             Err(_) => {
-                let message = "请选择有效的日期。".to_string();
-                return show(
-                    &state,
-                    &me,
-                    &p,
-                    None,
-                    Some((task_id, message)),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await;
+                let refused = Shown::task_error(task_id, "请选择有效的日期。");
+                return show(&state, &me, &p, StatusCode::UNPROCESSABLE_ENTITY, refused).await;
             }
         },
     };
@@ -583,16 +919,15 @@ pub async fn override_due(
         }
         Err(AppError::Invalid { field, .. }) => {
             let message = match field.as_deref() {
-                Some("reason") => "请填写调整原因。",
+                Some("reason") => "请填写调整原因（不超过 500 字）。",
                 _ => "截止日期不能早于合同签订日期。",
             };
             show(
                 &state,
                 &me,
                 &p,
-                None,
-                Some((task_id, message.to_string())),
                 StatusCode::UNPROCESSABLE_ENTITY,
+                Shown::task_error(task_id, message),
             )
             .await
         }
@@ -632,16 +967,9 @@ pub async fn assign(
             );
             session::see_other(&format!("/projects/{id}#task-{task_id}"))
         }
-        Err(AppError::Invalid { message, .. }) => {
-            show(
-                &state,
-                &me,
-                &p,
-                None,
-                Some((task_id, message)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+        Err(AppError::Invalid { .. }) => {
+            let refused = Shown::task_error(task_id, "只能分配给本项目的成员，请先在“人员”中添加。");
+            show(&state, &me, &p, StatusCode::UNPROCESSABLE_ENTITY, refused).await
         }
         Err(e) => super::refusal(&state, &me, e),
     }
