@@ -171,6 +171,32 @@ pub async fn keep_screenshot(browser: &Browser, name: &str) {
     }
 }
 
+/// Like `keep_screenshot`, of the whole page: the window grows to the page's height for it.
+pub async fn keep_full_screenshot(browser: &Browser, name: &str) {
+    if std::env::var("JIAOFU_SCREENSHOTS").is_err() {
+        return;
+    }
+    let (width, height) = browser.client.get_window_size().await.expect("window size");
+    let page = browser
+        .client
+        .execute("return document.documentElement.scrollHeight;", vec![])
+        .await
+        .ok()
+        .and_then(|v| v.as_u64())
+        .unwrap_or(height);
+    browser
+        .client
+        .set_window_size(width as u32, page as u32 + 120)
+        .await
+        .expect("window grows");
+    keep_screenshot(browser, name).await;
+    browser
+        .client
+        .set_window_size(width as u32, height as u32)
+        .await
+        .expect("window back");
+}
+
 fn failures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/browser-failures")
 }

@@ -409,6 +409,10 @@ async fn the_admin_adds_a_manager_who_creates_a_project_edits_it_adds_people_and
     browser.wait_for_text(".flash", "截止日期已调整").await;
     browser.wait_for_text("#history-table", "甲方机房改造推迟").await;
     browser.wait_for_text("#history-table", "要求交付日期").await;
+    // People by name and statuses in Chinese, not ids and codes.
+    browser.wait_for_text("#history-table", "负责人：— → 李明").await;
+    browser.wait_for_text("#history-table", "未开始 → 已完成").await;
+    harness::keep_full_screenshot(&browser, "project-full").await;
     browser.click("header .who button").await;
     browser.find("#username").await;
 

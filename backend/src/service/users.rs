@@ -141,6 +141,30 @@ pub async fn create(
     Ok(created)
 }
 
+/// Display names of the accounts `ids` (to show who a recorded id or username was), by id and by
+/// username.
+#[tracing::instrument(skip_all)]
+pub async fn display_names(
+    db: &impl ConnectionTrait,
+    ids: Vec<i32>,
+    usernames: Vec<String>,
+) -> AppResult<Vec<(i32, String, String)>> {
+    if ids.is_empty() && usernames.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(user::Entity::find()
+        .filter(
+            Condition::any()
+                .add(user::Column::Id.is_in(ids))
+                .add(user::Column::Username.is_in(usernames)),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.username, u.display_name))
+        .collect())
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> AppResult<Option<user::Model>> {
     Ok(user::Entity::find()

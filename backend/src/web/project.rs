@@ -128,6 +128,24 @@ async fn view(
     .await?;
     let older = changes.len() as u64 > HISTORY_PER_PAGE;
     changes.truncate(HISTORY_PER_PAGE as usize);
+    // Who the recorded ids and usernames were (assignees, members), in one query.
+    let mut ids = Vec::new();
+    let mut usernames = Vec::new();
+    for h in &changes {
+        for v in [&h.old_value, &h.new_value].into_iter().flatten() {
+            match h.field.as_deref() {
+                Some("assignee_id") => ids.extend(v.parse::<i32>().ok()),
+                Some("role") if h.entity == "member" => match v.split_whitespace().collect::<Vec<_>>()[..] {
+                    ["user", id, _] => ids.extend(id.parse::<i32>().ok()),
+                    [username, _] => usernames.push(username.to_string()),
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+    }
+    let people = users::display_names(&state.db, ids, usernames).await?;
+    let says = |field: &str, entity: &str, value: Option<&str>| value.map(|v| value_zh(field, entity, v, &people));
     let history: Vec<_> = changes
         .into_iter()
         .map(|h| {
@@ -136,20 +154,30 @@ async fn view(
                 ("task", Some(id)) => task_names
                     .get(&id)
                     .map_or_else(|| "任务".to_string(), |n| format!("任务“{n}”")),
-                ("phase", _) => "阶段".to_string(),
+                ("phase", Some(id)) => phases
+                    .iter()
+                    .find(|ph| ph.id == id)
+                    .map_or_else(|| "阶段".to_string(), |ph| format!("阶段“{}”", ph.name)),
+                ("phase", None) => "阶段".to_string(),
                 ("member", _) => "成员".to_string(),
                 ("contact", _) => "甲方联系人".to_string(),
                 ("project", _) => "项目".to_string(),
                 (other, _) => other.to_string(),
+            };
+            let field = h.field.as_deref().unwrap_or_default();
+            // The service notes the plan a project was created from as "plan <code>".
+            let reason = match h.reason.as_deref() {
+                Some(r) if r == format!("plan {}", plan.code) => Some(format!("按“{}”生成进度", plan.name)),
+                other => other.map(str::to_string),
             };
             context! {
                 at => format!("{} {}", crate::documents::labels::long_date_zh(at.date_naive()), at.format("%H:%M")),
                 who => h.actor_name,
                 what => format!("{subject}{}", action_zh(&h.action)),
                 field => h.field.as_deref().map(field_zh),
-                old => h.old_value,
-                new => h.new_value,
-                reason => h.reason,
+                old => says(field, &h.entity, h.old_value.as_deref()),
+                new => says(field, &h.entity, h.new_value.as_deref()),
+                reason => reason,
             }
         })
         .collect();
@@ -993,6 +1021,46 @@ fn action_zh(action: &str) -> &str {
     }
 }
 
+/// A recorded value as the page says it: statuses and roles in Chinese, people by name.
+fn value_zh(field: &str, entity: &str, value: &str, people: &[(i32, String, String)]) -> String {
+    let by_id = |id: &str| {
+        people
+            .iter()
+            .find(|(uid, _, _)| uid.to_string() == id)
+            .map_or_else(|| format!("用户 {id}"), |(_, _, name)| name.clone())
+    };
+    let by_username = |username: &str| {
+        people
+            .iter()
+            .find(|(_, u, _)| u == username)
+            .map_or_else(|| username.to_string(), |(_, _, name)| name.clone())
+    };
+    let member_role = |r: &str| MemberRole::parse(r).map_or_else(|_| r.to_string(), |r| r.label_zh().to_string());
+    match (field, entity) {
+        ("status", "project") => {
+            ProjectStatus::parse(value).map_or_else(|_| value.to_string(), |s| s.label_zh().into())
+        }
+        ("status", _) => TaskStatus::parse(value).map_or_else(|_| value.to_string(), |s| s.label_zh().into()),
+        ("assignee_id", _) => by_id(value),
+        ("role", "member") => match value.split_whitespace().collect::<Vec<_>>()[..] {
+            ["user", id, role] => format!("{} {}", by_id(id), member_role(role)),
+            [username, role] => format!("{} {}", by_username(username), member_role(role)),
+            [role] => member_role(role),
+            _ => value.to_string(),
+        },
+        ("system_types", _) => serde_json::from_str::<Vec<String>>(value)
+            .map(|types| {
+                types
+                    .iter()
+                    .map(|t| SystemType::parse(t).map_or(t.as_str(), |t| t.label_zh()))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            })
+            .unwrap_or_else(|_| value.to_string()),
+        _ => value.to_string(),
+    }
+}
+
 /// A recorded field's name as the page says it.
 fn field_zh(field: &str) -> &str {
     match field {
@@ -1010,6 +1078,9 @@ fn field_zh(field: &str) -> &str {
         "timezone" => "时区",
         "system_types" => "系统类型",
         "note" => "备注",
+        "planned_due_on" => "计划截止日期",
+        "email" => "电子邮件",
+        "phone" => "电话",
         other => other,
     }
 }
