@@ -135,11 +135,13 @@ pub async fn create_user(state: Data<&AppState>, admin: Admin, Form(f): Form<New
     let me = &admin.0;
     let password = crate::service::auth::random_password();
     let name = Some(f.display_name.trim()).filter(|n| !n.is_empty());
+    // As the account will be stored (usernames are lower case).
+    let username = f.username.trim().to_lowercase();
     let mail = match password_mail(
         &state,
         me,
-        name.unwrap_or(f.username.trim()),
-        f.username.trim(),
+        name.unwrap_or(&username),
+        &username,
         Role::parse(&f.role).unwrap_or(Role::Viewer),
         &password,
         false,
