@@ -19,3 +19,15 @@ document.addEventListener("submit", (event) => {
   const message = event.target.dataset && event.target.dataset.confirm;
   if (message && !window.confirm(message)) event.preventDefault();
 });
+
+// A page that comes back with an error next to a field (a refused form) shows that field: the
+// error may be far down a long page.
+document.addEventListener("DOMContentLoaded", () => {
+  const error = document.querySelector(".field-error");
+  if (!error) return;
+  const details = error.closest("details");
+  if (details) details.open = true;
+  error.scrollIntoView({ block: "center" });
+  const field = error.parentElement && error.parentElement.querySelector("input, select, textarea");
+  if (field) field.focus({ preventScroll: true });
+});

@@ -101,6 +101,18 @@ async fn administrators_manage_accounts_and_a_disabled_account_is_locked_out() {
         )
         .await;
     assert_eq!(relogin.status, 401);
+    // The right password learns why; a wrong one learns nothing more.
+    assert!(relogin.text.contains("disabled"), "{}", relogin.text);
+    let guess = app
+        .request(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"username": "li.ming", "password": "not-his-password-1"})),
+        )
+        .await;
+    assert_eq!(guess.status, 401);
+    assert!(!guess.text.contains("is disabled"), "{}", guess.text);
 }
 
 #[tokio::test]

@@ -22,6 +22,12 @@ fn events(ics: &str) -> Vec<(String, String)> {
                 e.components.iter().any(|c| c.name == "VALARM"),
                 "open deadlines carry alarms"
             );
+            // A person opens the task on its page; the API would ask them for a token.
+            let url = prop("URL");
+            assert!(
+                url.contains("/projects/") && url.contains("#task-") && !url.contains("/api/"),
+                "{url}"
+            );
             (prop("DTSTART"), prop("SUMMARY"))
         })
         .collect()

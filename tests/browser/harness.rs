@@ -233,6 +233,21 @@ impl Browser {
         }
     }
 
+    /// Whether the element is within the window (a person sees it without scrolling).
+    pub async fn in_view(&self, css: &str) -> bool {
+        self.find(css).await;
+        self.client
+            .execute(
+                "const r = document.querySelector(arguments[0]).getBoundingClientRect();
+                 return r.top >= 0 && r.bottom <= window.innerHeight;",
+                vec![json!(css)],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+    }
+
     /// How many elements match.
     pub async fn count(&self, css: &str) -> usize {
         self.client

@@ -183,8 +183,20 @@ async fn a_pm_completes_an_overdue_task_with_a_note_and_it_leaves_the_dashboard(
     browser
         .click(&format!("#task-{done} .task-actions button[formaction$='/reopen']"))
         .await;
-    // Reopening without a note is explained next to it.
-    browser.said(&format!("#task-{done} .field-error")).await;
+    // Reopening without a note is explained next to it, and the page shows it (not its top).
+    let error = format!("#task-{done} .field-error");
+    browser.said(&error).await;
+    if !browser.in_view(&error).await {
+        browser.fail("the refusal is off screen").await;
+    }
+    // The address bar now holds the form's address; opening it again leads back to the project.
+    browser.goto(&format!("/projects/{project}/tasks/{done}/reopen")).await;
+    browser.find("#timeline").await;
+    if browser.path().await != format!("/projects/{project}") {
+        browser.fail("a form's address opened again is not the project").await;
+    }
+    browser.goto("/no-such-page").await;
+    browser.wait_for_text("main h1", "找不到").await;
     browser.close().await;
 }
 
@@ -387,10 +399,10 @@ async fn the_admin_adds_a_manager_who_creates_a_project_edits_it_adds_people_and
     let task = |i: usize| tasks[i]["id"].as_i64().expect("a task");
     let (first, second, third) = (task(0), task(1), task(2));
     browser.goto(&format!("/projects/{project}")).await;
+    // Enter in the note completes the task (it does not start it).
     browser
-        .fill(&format!("#task-{first} input[name=note]"), "合同扫描件已归档")
+        .fill(&format!("#task-{first} input[name=note]"), "合同扫描件已归档\u{E007}")
         .await;
-    browser.click(&format!("#task-{first} button.complete")).await;
     browser.wait_for_text(".flash", "已完成").await;
     browser.click(&format!("#task-{second} details.manage summary")).await;
     browser.choose(&format!("#assignee-{second}"), "李明").await;
@@ -512,6 +524,9 @@ async fn a_disabled_users_open_page_sends_him_to_sign_in_on_the_next_click() {
     if browser.path().await != "/login" {
         browser.fail("a disabled user still sees pages").await;
     }
+    // With his right password he learns why, and whom to ask.
+    browser.sign_in("li.eng", "li.eng-password-123").await;
+    browser.wait_for_text("#login-error", "已停用").await;
     browser.close().await;
 }
 

@@ -200,6 +200,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .boxed()
         .around(crate::metrics::track)
         .catch_all_error(render_poem_error)
+        .around(crate::web::html_errors)
         .boxed()
         .around(middleware::allow_on_405)
         .around(middleware::security_headers)

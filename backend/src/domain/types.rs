@@ -5,13 +5,28 @@ use crate::error::AppError;
 
 /// Parses a `YYYY-MM-DD` date for `field`.
 pub fn parse_date(field: &str, value: &str) -> Result<NaiveDate, AppError> {
-    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| {
+    let date = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| {
         AppError::invalid(
             field,
             format!("{field}: '{value}' is not a date (expected YYYY-MM-DD, e.g. 2026-03-02)"),
         )
-    })
+    })?;
+    // A year typed wrong (0026, 9999) would put deadlines out of reach of every calendar and sort.
+    if !(DATE_YEARS).contains(&chrono::Datelike::year(&date)) {
+        return Err(AppError::invalid(
+            field,
+            format!(
+                "{field}: {date} is outside {}–{}; check the year",
+                DATE_YEARS.start(),
+                DATE_YEARS.end()
+            ),
+        ));
+    }
+    Ok(date)
 }
+
+/// The years a delivery date may fall in.
+pub const DATE_YEARS: std::ops::RangeInclusive<i32> = 2000..=2099;
 
 /// An optional `YYYY-MM-DD` date: absent or blank is `None`.
 pub fn optional_date(field: &str, value: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
@@ -118,6 +133,10 @@ mod tests {
 
     #[test]
     fn an_impossible_date_names_its_field() {
+        for (typed, why) in [("9999-12-25", "a year typed wrong"), ("1900-01-01", "before 2000")] {
+            let err = parse_date("contract_signed_on", typed).expect_err(why);
+            assert!(err.to_string().contains("check the year"), "{err}");
+        }
         let err = parse_date("contract_signed_on", "2026-02-30").expect_err("no such day");
         assert!(
             matches!(err, AppError::Invalid { field: Some(ref f), ref message } if f == "contract_signed_on" && message.contains("'2026-02-30' is not a date"))

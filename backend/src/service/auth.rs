@@ -72,6 +72,18 @@ pub fn check_password_strength(password: &str) -> AppResult<()> {
             format!("password: use at least {MIN_PASSWORD_CHARS} characters"),
         ));
     }
+    // Long but guessed first (NIST SP 800-63B asks to refuse such): few distinct characters
+    // (aaaaaaaaaa, 1212121212) or one run up or down the keyboard's rows (1234567890, abcdefghij).
+    let codes: Vec<i64> = password.chars().map(|c| c as i64).collect();
+    let distinct = codes.iter().collect::<std::collections::HashSet<_>>().len();
+    let run = codes.windows(2).all(|w| w[1] - w[0] == 1) || codes.windows(2).all(|w| w[0] - w[1] == 1);
+    let digits_run = password == "1234567890" || password == "0987654321";
+    if distinct < 4 || run || digits_run {
+        return Err(AppError::invalid(
+            "password",
+            "password: too easy to guess (a run or a repeated pattern); mix words, digits or signs",
+        ));
+    }
     Ok(())
 }
 
@@ -135,6 +147,9 @@ pub struct IssuedToken {
     pub expires_at: DateTime<Utc>,
 }
 
+/// What a login with the right password for a disabled account is told.
+pub const ACCOUNT_DISABLED: &str = "this account is disabled; an administrator can enable it";
+
 /// Checks the password and issues a token. Every attempt first counts itself, atomically, against
 /// three budgets within the window — the client address, the account from that address, and the
 /// account from anywhere (a higher ceiling) — and is refused with 429 past any of them before the
@@ -189,11 +204,14 @@ pub async fn login(
     };
     let user = match found {
         Some(u) if verified && !u.disabled => u,
+        // The right password proves who asks: they may learn that their account is disabled.
+        Some(_) if verified => {
+            record_attempt(db, &username, address, false, now).await?;
+            return Err(AppError::Unauthorized(ACCOUNT_DISABLED.into()));
+        }
         _ => {
             record_attempt(db, &username, address, false, now).await?;
-            return Err(AppError::Unauthorized(
-                "wrong username or password, or the account is disabled".into(),
-            ));
+            return Err(AppError::Unauthorized("wrong username or password".into()));
         }
     };
     record_attempt(db, &username, address, true, now).await?;
@@ -267,4 +285,26 @@ pub async fn logout(db: &impl ConnectionTrait, token: &str) -> AppResult<()> {
         .exec(db)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_password_strength;
+
+    #[test]
+    fn long_but_obvious_passwords_are_refused() {
+        for weak in [
+            "1234567890",
+            "0987654321",
+            "abcdefghijk",
+            "aaaaaaaaaaaa",
+            "1212121212",
+            "short1",
+        ] {
+            assert!(check_password_strength(weak).is_err(), "{weak} was accepted");
+        }
+        for fine in ["li.eng-password-123", "a-new-password-456", "correct horse battery"] {
+            assert!(check_password_strength(fine).is_ok(), "{fine} was refused");
+        }
+    }
 }

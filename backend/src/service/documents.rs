@@ -4,7 +4,7 @@
 use super::access::{Granted, MayManage, MayRead, MayRecordWork};
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use entity::{change_notice, document_copy, issued_document, project, user, work_log};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -747,8 +747,7 @@ pub async fn add_work_log(
 ) -> AppResult<work_log::Model> {
     let (actor, project_id) = (p.actor(), p.id());
 
-    let work_date = NaiveDate::parse_from_str(input.work_date.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::invalid("work_date", "work_date: a date as YYYY-MM-DD"))?;
+    let work_date = crate::domain::types::parse_date("work_date", &input.work_date)?;
     let people = input.people.trim();
     let work_done = input.work_done.trim();
     if people.is_empty() {

@@ -85,7 +85,8 @@ pub async fn calendar(
                 due_on: effective_due(t.planned_due_on, t.override_due_on),
                 summary: format!("{}{} · {} 截止", if done { "✓ " } else { "" }, p.code, t.name),
                 description: format!("{}（{}）\n阶段：{}\n任务：{}", p.name, p.client_name, phase, t.name),
-                url: Some(format!("{base_url}/api/projects/{}/schedule", p.id)),
+                // The task on its project page, where a person signed in can act on it.
+                url: Some(format!("{base_url}/projects/{}#task-{}", p.id, t.id)),
                 done,
             });
         }

@@ -25,7 +25,13 @@ impl<'a> FromRequest<'a> for Admin {
         let me = session::Session::from_request(req, body).await?;
         match (access::administer(&me.actor), req.data::<AppState>()) {
             (Ok(()), _) => Ok(Admin(me)),
-            (Err(e), Some(state)) => Err(poem::Error::from_response(super::refusal(state, &me, e))),
+            (Err(_), Some(state)) => Err(poem::Error::from_response(render(
+                state,
+                StatusCode::FORBIDDEN,
+                "error.html",
+                Some(&me),
+                context! { title => "无权操作", message => "账户和交付计划只有管理员可以管理；如需调整，请联系系统管理员。" },
+            ))),
             (Err(_), None) => Err(poem::Error::from_status(StatusCode::FORBIDDEN)),
         }
     }

@@ -180,6 +180,64 @@ fn refusal(state: &AppState, me: &Session, e: AppError) -> Response {
     )
 }
 
+/// Errors poem answers by itself (no such route, a wrong method, a query that does not parse, a
+/// body too large) become a page in Chinese wherever people browse; the API and the machines'
+/// paths keep their JSON. A GET of an address that only takes a form's POST — the address bar after
+/// a refused form — goes back to the page the form is on.
+pub async fn html_errors<E: poem::Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let path = req.uri().path().to_string();
+    let get = req.method() == poem::http::Method::GET;
+    let state = req.data::<AppState>().cloned();
+    let resp = next.call(req).await?.into_response();
+    let status = resp.status();
+    let json = resp.content_type().is_some_and(|t| t.starts_with("application/json"));
+    let machine = ["/api", "/metrics", "/healthz", "/readyz", "/feeds/"]
+        .iter()
+        .any(|p| path.starts_with(p));
+    let (Some(state), true, false) = (
+        state,
+        json && (status.is_client_error() || status.is_server_error()),
+        machine,
+    ) else {
+        return Ok(resp);
+    };
+    if status == StatusCode::METHOD_NOT_ALLOWED && get {
+        let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let back = match parts[..] {
+            ["projects", id, ..] if id.parse::<i32>().is_ok() => Some(format!("/projects/{id}")),
+            ["admin", "users", ..] => Some("/admin/users".to_string()),
+            ["me", ..] => Some("/me".to_string()),
+            ["logout"] => Some("/dashboard".to_string()),
+            _ => None,
+        };
+        if let Some(back) = back {
+            return Ok(see_other(&back));
+        }
+    }
+    let (title, message) = match status {
+        StatusCode::NOT_FOUND => ("找不到", "没有这个页面。请从导航重新进入。"),
+        StatusCode::METHOD_NOT_ALLOWED => ("无法打开", "这个地址只用于提交表单。请返回上一页重新操作。"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("内容太大", "提交的内容或文件超过了大小限制。"),
+        StatusCode::TOO_MANY_REQUESTS => ("请稍后再试", "操作过于频繁，请稍后再试。"),
+        s if s.is_server_error() => ("出错了", "页面暂时无法显示，请稍后再试。"),
+        _ => ("请检查地址", "地址或提交的内容不正确。请返回上一页重新操作。"),
+    };
+    let mut page = render(
+        &state,
+        status,
+        "error.html",
+        None,
+        context! { title => title, message => message, home => true },
+    );
+    // Keep what the API's answer said besides its body (Allow, Retry-After).
+    for (name, value) in resp.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            page.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    Ok(page)
+}
+
 #[handler]
 async fn index(state: Data<&AppState>, jar: &CookieJar) -> Response {
     match session::current(&state, jar).await {
@@ -232,6 +290,9 @@ async fn login(state: Data<&AppState>, req: &Request, jar: &CookieJar, Form(f): 
         }
         Err(e) => {
             let (status, message) = match &e {
+                AppError::Unauthorized(m) if m == auth::ACCOUNT_DISABLED => {
+                    (StatusCode::UNAUTHORIZED, "这个账户已停用，请联系管理员。".to_string())
+                }
                 AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "用户名或密码不正确。".to_string()),
                 AppError::TooManyRequests { retry_after_secs, .. } => (
                     StatusCode::TOO_MANY_REQUESTS,

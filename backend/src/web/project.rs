@@ -94,6 +94,8 @@ async fn show(
                 Some(form) => context! { ..form, ..ctx },
                 None => ctx,
             };
+            // A refused action is explained next to its field, further down the page.
+            let ctx = context! { refused => status.is_client_error(), ..ctx };
             render(state, status, "project.html", Some(me), ctx)
         }
         Err(e) => super::refusal(state, me, e),
@@ -159,8 +161,16 @@ async fn view(
                     .find(|ph| ph.id == id)
                     .map_or_else(|| "阶段".to_string(), |ph| format!("阶段“{}”", ph.name)),
                 ("phase", None) => "阶段".to_string(),
-                ("member", _) => "成员".to_string(),
-                ("contact", _) => "甲方联系人".to_string(),
+                ("member", Some(id)) => members
+                    .iter()
+                    .find(|(m, _)| m.id == id)
+                    .map_or_else(|| "成员".to_string(), |(_, u)| format!("成员“{}”", u.display_name)),
+                ("contact", Some(id)) => contacts
+                    .iter()
+                    .find(|c| c.id == id)
+                    .map_or_else(|| "甲方联系人".to_string(), |c| format!("甲方联系人“{}”", c.name)),
+                ("member", None) => "成员".to_string(),
+                ("contact", None) => "甲方联系人".to_string(),
                 ("project", _) => "项目".to_string(),
                 (other, _) => other.to_string(),
             };
@@ -177,6 +187,8 @@ async fn view(
                 field => h.field.as_deref().map(field_zh),
                 old => says(field, &h.entity, h.old_value.as_deref()),
                 new => says(field, &h.entity, h.new_value.as_deref()),
+                // A note given when starting or completing is not a reason.
+                reason_label => if matches!(h.action.as_str(), "started" | "completed") { "备注" } else { "原因" },
                 reason => reason,
             }
         })
@@ -492,8 +504,9 @@ fn project_hint(field: &str, message: &str, status: StatusCode) -> String {
         "code" => "项目编号为 2–40 个字母、数字或 - _ .，例如 ZJFY-2026-018。",
         "name" => "请填写项目名称（不超过 200 字）。",
         "client_name" => "请填写甲方名称（不超过 200 字）。",
-        "contract_signed_on" => "请选择合同签订日期。",
-        "delivery_due_on" => "要求交付日期不能早于合同签订日期。",
+        "contract_signed_on" => "请选择合同签订日期（2000–2099 年之间）。",
+        "delivery_due_on" if message.contains("before") => "要求交付日期不能早于合同签订日期。",
+        "delivery_due_on" => "请选择有效的要求交付日期（2000–2099 年之间），或留空。",
         "plan" => "请选择一个交付计划。",
         "system_types" => "请从列表中选择系统类型。",
         "status" => "请选择项目状态。",
@@ -916,10 +929,10 @@ pub async fn override_due(
     };
     let due_on = match form.due_on.trim() {
         "" => None,
-        d => match chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d") {
+        d => match crate::domain::types::parse_date("due_on", d) {
             Ok(d) => Some(d),
             Err(_) => {
-                let refused = Shown::task_error(task_id, "请选择有效的日期。");
+                let refused = Shown::task_error(task_id, "请选择有效的日期（2000–2099 年之间）。");
                 return show(&state, &me, &p, StatusCode::UNPROCESSABLE_ENTITY, refused).await;
             }
         },
@@ -1042,6 +1055,10 @@ fn value_zh(field: &str, entity: &str, value: &str, people: &[(i32, String, Stri
         }
         ("status", _) => TaskStatus::parse(value).map_or_else(|_| value.to_string(), |s| s.label_zh().into()),
         ("assignee_id", _) => by_id(value),
+        ("due_on" | "planned_due_on" | "contract_signed_on" | "delivery_due_on", _) => {
+            chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+                .map_or_else(|_| value.to_string(), crate::documents::labels::long_date_zh)
+        }
         ("role", "member") => match value.split_whitespace().collect::<Vec<_>>()[..] {
             ["user", id, role] => format!("{} {}", by_id(id), member_role(role)),
             [username, role] => format!("{} {}", by_username(username), member_role(role)),

@@ -53,6 +53,7 @@ async fn page(
             frequency => user.reminder_frequency.as_str(),
             frequencies => frequencies,
             has_feed => user.feed_token_hash.is_some(),
+            email => user.email,
             feed_url => feed_url,
         },
     )
@@ -103,7 +104,10 @@ pub async fn change_password(
         Err(AppError::Invalid { field, .. }) => {
             let (key, message) = match field.as_deref() {
                 Some("current_password") => ("current_password", "当前密码不正确。"),
-                _ => ("new_password", "新密码至少 10 个字符。"),
+                _ => (
+                    "new_password",
+                    "新密码至少 10 个字符，且不能是连续或重复的字符（如 1234567890、aaaaaaaaaa）。",
+                ),
             };
             let errors = std::collections::BTreeMap::from([(key, message.to_string())]);
             page(&state, &me, StatusCode::UNPROCESSABLE_ENTITY, None, errors, None).await
@@ -171,14 +175,24 @@ pub async fn feed(state: Data<&AppState>, jar: &CookieJar, me: Session, Form(f):
             Err(e) => super::refusal(&state, &me, e),
         };
     }
+    // Whether there was an address before, which the new one replaces.
+    let replaced = match users::get(&state.db, me.actor.id.unwrap_or_default()).await {
+        Ok(u) => u.feed_token_hash.is_some(),
+        Err(e) => return super::refusal(&state, &me, e),
+    };
     match feeds::rotate(&state.db, &me.actor).await {
         Ok(token) => {
             let url = format!("{}/feeds/{token}/calendar.ics", state.settings.base_url());
+            let message = if replaced {
+                "新的日历订阅地址如下（只显示这一次，旧地址已失效）。"
+            } else {
+                "日历订阅地址如下（只显示这一次）。请复制到日历软件的“订阅日历”中。"
+            };
             page(
                 &state,
                 &me,
                 StatusCode::OK,
-                Some("新的日历订阅地址如下（只显示这一次，旧地址已失效）。".into()),
+                Some(message.into()),
                 Default::default(),
                 Some(url),
             )
