@@ -9,6 +9,8 @@ use std::{
     time::Duration,
 };
 
+use std::os::unix::process::CommandExt;
+
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use jiaofu_tests::TestApp;
@@ -44,7 +46,10 @@ pub async fn open_with(app: &TestApp, name: &str, width: u32, height: u32, javas
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
+    // In a process group of its own with the Chromium it starts, so that a failed test (which never
+    // reaches `close`) leaves no browser running: dropping the `Browser` kills the group.
     let driver = Command::new(CHROMEDRIVER)
+        .process_group(0)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -154,8 +159,17 @@ impl Browser {
         std::fs::write(file, png).expect("screenshot saved");
     }
 
-    pub async fn close(mut self) {
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // chromedriver and every Chromium process it started (see `open_with`).
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
