@@ -26,6 +26,8 @@ pub(crate) async fn with_baseline(app: &TestApp) -> (String, Vec<Value>) {
         .expect(200);
     let base = format!("/api/projects/{id}");
     let arrival = app.get(&format!("{base}/arrival"), &app.admin).await.expect(200);
+    // Nothing has arrived: 0, never "-0.0" (an empty floating-point sum).
+    assert!(!arrival.to_string().contains("-0.0"), "{arrival}");
     let items = arrival["items"].as_array().expect("items").clone();
     (base, items)
 }

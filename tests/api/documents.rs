@@ -184,6 +184,16 @@ async fn a_work_log_is_drafted_issued_versioned_distributed_and_verified() {
         assert!(html.contains(expected), "the page lacks {expected}");
     }
     assert!(!html.contains("敷设"), "the page shows nothing of the content");
+    // Typed from paper without its dash, or in lower case, the code is found all the same.
+    for typed in [code.replace('-', ""), code.to_lowercase()] {
+        let page = app
+            .client
+            .get(app.url(&format!("/verify/{typed}")))
+            .send()
+            .await
+            .expect("verify");
+        assert_eq!(page.status(), 200, "{typed}");
+    }
     let unknown = app
         .client
         .get(app.url("/verify/ZZZZ-2222"))

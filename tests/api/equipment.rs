@@ -329,6 +329,15 @@ async fn two_versions_of_a_list_can_be_compared() {
         (Some("6"), Some("8"))
     );
     assert_eq!(kinds.last(), Some(&"extra"));
+    // Two versions of one list: nothing here is an order, so no label speaks of one.
+    let labels: Vec<&str> = diff
+        .as_array()
+        .expect("diff")
+        .iter()
+        .map(|d| d["label"].as_str().expect("label"))
+        .collect();
+    assert!(labels.iter().all(|l| !l.contains("订购单")), "{labels:?}");
+    assert_eq!((labels[0], labels[labels.len() - 1]), ("数量变更", "新版本新增"));
     app.get(&format!("{path}/{a}/diff/999"), &app.admin).await.expect(404);
 }
 

@@ -148,7 +148,7 @@ async fn a_pm_completes_an_overdue_task_with_a_note_and_it_leaves_the_dashboard(
     );
     browser.find("#timeline").await;
     browser
-        .fill(&format!("{row} input[name=note]"), "合同已签，扫描件已归档")
+        .fill(&format!("{row} input[name=note]"), "工程组织已建立，名单已报甲方")
         .await;
     browser.click(&format!("{row} button.complete")).await;
     browser.wait_for_text(".flash", "已完成").await;
@@ -162,22 +162,14 @@ async fn a_pm_completes_an_overdue_task_with_a_note_and_it_leaves_the_dashboard(
         .get(&format!("/api/projects/{project}/schedule"), &app.admin)
         .await
         .expect(200);
+    // The task completed from the page, with its note (协议签定 was done at creation).
     let done = schedule["phases"][0]["tasks"]
         .as_array()
         .expect("tasks")
         .iter()
-        .find(|t| t["status"] == "done")
+        .find(|t| t["status"] == "done" && t["note"] == "工程组织已建立，名单已报甲方")
         .map(|t| t["id"].as_i64().expect("id"))
-        .expect("a done task");
-    assert_eq!(
-        schedule["phases"][0]["tasks"]
-            .as_array()
-            .expect("tasks")
-            .iter()
-            .find(|t| t["id"] == done)
-            .expect("task")["note"],
-        "合同已签，扫描件已归档"
-    );
+        .expect("the task completed with its note");
     browser.goto(&format!("/projects/{project}")).await;
     harness::keep_screenshot(&browser, "project").await;
     browser
@@ -397,7 +389,9 @@ async fn the_admin_adds_a_manager_who_creates_a_project_edits_it_adds_people_and
         .expect(200);
     let tasks = &schedule["phases"][0]["tasks"];
     let task = |i: usize| tasks[i]["id"].as_i64().expect("a task");
-    let (first, second, third) = (task(0), task(1), task(2));
+    // 协议签定 (the first) was done when the project was created with its signing date.
+    assert_eq!(tasks[0]["status"], "done", "{schedule}");
+    let (first, second, third) = (task(1), task(2), task(3));
     browser.goto(&format!("/projects/{project}")).await;
     // Enter in the note completes the task (it does not start it).
     browser
@@ -424,6 +418,7 @@ async fn the_admin_adds_a_manager_who_creates_a_project_edits_it_adds_people_and
     // People by name and statuses in Chinese, not ids and codes.
     browser.wait_for_text("#history-table", "负责人：— → 李明").await;
     browser.wait_for_text("#history-table", "未开始 → 已完成").await;
+    browser.wait_for_text("#history-table", "合同签订日期").await;
     harness::keep_full_screenshot(&browser, "project-full").await;
     browser.click("header .who button").await;
     browser.find("#username").await;
@@ -444,7 +439,7 @@ async fn the_admin_adds_a_manager_who_creates_a_project_edits_it_adds_people_and
         .expect(200);
     let status = |i: usize| schedule["phases"][0]["tasks"][i]["status"].clone();
     assert_eq!(
-        (status(0), status(1)),
+        (status(1), status(2)),
         (json!("done"), json!("in_progress")),
         "{schedule}"
     );

@@ -247,14 +247,22 @@ struct DifferenceDto {
 }
 
 impl DifferenceDto {
+    /// A difference between `left` and `right`: the contract list and the order, or two versions of
+    /// a list (`versions`), which its label says in their terms.
     fn new(
         d: &crate::domain::reconcile::Difference,
         left: &[equipment_item::Model],
         right: &[equipment_item::Model],
+        versions: bool,
     ) -> Self {
         Self {
             kind: d.kind.as_str().into(),
-            label: d.kind.label_zh().into(),
+            label: if versions {
+                d.kind.label_between_versions_zh()
+            } else {
+                d.kind.label_zh()
+            }
+            .into(),
             contract_item: d.contract.and_then(|i| left.get(i)).map(ItemDto::from),
             order_item: d.order.and_then(|i| right.get(i)).map(ItemDto::from),
             contract_value: d.contract_value.clone(),
@@ -454,7 +462,7 @@ impl EquipmentApi {
                     reason: decided.map(|x| x.reason.clone()),
                     decision: decided.map(|x| x.decision.clone()),
                     key: Some(key),
-                    ..DifferenceDto::new(d, &r.contract_items, &r.order_items)
+                    ..DifferenceDto::new(d, &r.contract_items, &r.order_items, false)
                 }
             })
             .collect();
@@ -490,7 +498,7 @@ impl EquipmentApi {
         Ok(Json(
             differences
                 .iter()
-                .map(|d| DifferenceDto::new(d, &from_items, &to_items))
+                .map(|d| DifferenceDto::new(d, &from_items, &to_items, true))
                 .collect(),
         ))
     }

@@ -21,3 +21,39 @@ pub fn verify_code() -> String {
         .collect();
     format!("{}-{}", &chars[..4], &chars[4..])
 }
+
+/// A code as someone typed it from paper — lower case, without its dash, with spaces or a full-width
+/// dash — in the form it is stored (XXXX-XXXX). Anything else is returned upper-cased, to find
+/// nothing.
+pub fn normalise_verify_code(typed: &str) -> String {
+    let chars: String = typed
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if chars.len() == 8 {
+        format!("{}-{}", &chars[..4], &chars[4..])
+    } else {
+        typed.trim().to_uppercase()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise_verify_code;
+
+    #[test]
+    fn a_code_is_found_however_it_was_typed_from_paper() {
+        for typed in [
+            "STBZ-CPBC",
+            "STBZCPBC",
+            "stbz-cpbc",
+            " stbz cpbc ",
+            "STBZ－CPBC",
+            "STBZ—CPBC",
+        ] {
+            assert_eq!(normalise_verify_code(typed), "STBZ-CPBC", "{typed}");
+        }
+        assert_eq!(normalise_verify_code("ZZZ"), "ZZZ");
+    }
+}

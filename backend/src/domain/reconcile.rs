@@ -50,6 +50,20 @@ impl DifferenceKind {
             DifferenceKind::Unit => "单位不一致",
         }
     }
+
+    /// The label when two versions of one list are compared (earlier → later), where there is no
+    /// order to be missing from.
+    pub fn label_between_versions_zh(self) -> &'static str {
+        match self {
+            DifferenceKind::Missing => "新版本删除",
+            DifferenceKind::Extra => "新版本新增",
+            DifferenceKind::Quantity => "数量变更",
+            DifferenceKind::Brand => "品牌变更",
+            DifferenceKind::Model => "型号变更",
+            DifferenceKind::Spec => "规格参数变更",
+            DifferenceKind::Unit => "单位变更",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -391,7 +391,8 @@ fn render(env: &minijinja::Environment<'_>, base: &str, digest: &ReminderDigest)
         .map(|(code, (id, name, items))| Group {
             code,
             name,
-            url: minijinja::Value::from_safe_string(format!("{base}/api/projects/{id}/schedule")),
+            // The project's page, where the person signs in and acts (the API would ask for a token).
+            url: minijinja::Value::from_safe_string(format!("{base}/projects/{id}")),
             items,
         })
         .collect();

@@ -892,7 +892,8 @@ pub async fn status(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> App
             ItemStatus {
                 item: item.clone(),
                 service: is_service(item),
-                received: mine.iter().map(|u| u.quantity).sum(),
+                // Folded from +0.0: an empty f64 sum is -0.0, which JSON shows as "-0.0".
+                received: mine.iter().fold(0.0, |total, u| total + u.quantity),
                 serials: mine.iter().filter_map(|u| u.serial.clone()).collect(),
                 own: round_state(latest(InspectionRound::Own), &deviations),
                 client: round_state(latest(InspectionRound::Client), &deviations),

@@ -230,8 +230,8 @@ async fn delivery(
     let p = super::access::grant::<super::access::Manage>(db, system, pid).await?;
     let day = |n: u64| signed + Days::new(n);
     let (_, tasks) = schedule::load(db, &p).await?;
+    // 协议签定 was completed when the project was created with its signing date.
     for (code, n) in [
-        ("contract-signed", 0),
         ("team-established", 1),
         ("construction-design", 3),
         ("early-work-plan", 3),

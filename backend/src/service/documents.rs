@@ -702,7 +702,7 @@ pub async fn report_lost(
 /// The issued document with a verification code, and its project (no login needed).
 #[tracing::instrument(skip_all)]
 pub async fn verify(db: &DatabaseConnection, code: &str) -> AppResult<(issued_document::Model, project::Model)> {
-    let code = code.trim().to_uppercase();
+    let code = crate::documents::normalise_verify_code(code);
     let doc = issued_document::Entity::find()
         .filter(issued_document::Column::VerifyCode.eq(code.as_str()))
         .one(db)

@@ -4,10 +4,11 @@
 //! a task code. A plan without one of these tasks is reported when the service starts and when an
 //! administrator adds it; a feature that meets such a project logs that the milestone has no task.
 use chrono::{DateTime, Utc};
-use entity::task;
+use entity::{project, task};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 
 use super::{
+    Actor,
     access::{Granted, MayRecordWork},
     schedule::{self, TaskAction},
 };
@@ -19,6 +20,8 @@ use crate::{
 /// A plan task that completes itself from recorded work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Milestone {
+    /// 协议签定: done by definition once the contract's signing date is recorded.
+    ContractSigned,
     /// 设备清单确定: the approved list (分项设备清单审定版).
     EquipmentList,
     /// 设备订购与发货: every baseline item shipped and received.
@@ -37,6 +40,7 @@ pub enum Milestone {
 
 impl Milestone {
     pub const ALL: &'static [Milestone] = &[
+        Milestone::ContractSigned,
         Milestone::EquipmentList,
         Milestone::OrderAndShip,
         Milestone::GoodsReceived,
@@ -49,6 +53,7 @@ impl Milestone {
     /// The task code a plan gives this milestone.
     pub fn code(self) -> &'static str {
         match self {
+            Milestone::ContractSigned => "contract-signed",
             Milestone::EquipmentList => "equipment-list",
             Milestone::OrderAndShip => "order-and-ship",
             Milestone::GoodsReceived => "goods-received",
@@ -125,10 +130,49 @@ pub async fn complete(
     evidence: Vec<Evidence>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    let Some(t) = task_of(txn, p.id(), m).await? else {
+    complete_as(txn, p.actor(), p.id(), m, note, evidence, now, now).await
+}
+
+/// 协议签定 of a project being created (by someone allowed to create it): the contract's signing
+/// date is recorded, so the task is done — on that day, or now if the contract is dated ahead.
+pub async fn contract_signed(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    project: &project::Model,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let tz = crate::domain::schedule::zone(&project.timezone);
+    let signing_day_ends = crate::domain::schedule::deadline(project.contract_signed_on, tz);
+    let at = now.min(signing_day_ends - chrono::Duration::seconds(1));
+    let note = format!("合同签订日期 {} 已录入", project.contract_signed_on);
+    complete_as(
+        txn,
+        actor,
+        project.id,
+        Milestone::ContractSigned,
+        note,
+        Vec::new(),
+        at,
+        now,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn complete_as(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    project_id: i32,
+    m: Milestone,
+    note: String,
+    evidence: Vec<Evidence>,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let Some(t) = task_of(txn, project_id, m).await? else {
         return Ok(());
     };
-    let done = schedule::apply_task_action(txn, p.actor(), t, TaskAction::Complete, Some(note), now, now).await?;
+    let done = schedule::apply_task_action(txn, actor, t, TaskAction::Complete, Some(note), at, now).await?;
     if !evidence.is_empty() {
         let json = serde_json::to_string(&evidence).map_err(|e| anyhow::anyhow!("evidence: {e}"))?;
         let mut model: task::ActiveModel = done.into();

@@ -189,6 +189,7 @@ pub async fn create(
     .insert(&txn)
     .await?;
     instantiate_schedule(&txn, &created, &def, calendar).await?;
+    super::milestones::contract_signed(&txn, actor, &created, now).await?;
     let mut log = vec![
         Change::new(Some(created.id), "project", Some(created.id), "created")
             .field("code", None, Some(code))

@@ -419,7 +419,7 @@ pub struct SignatureCheck {
 /// what was signed. No login.
 #[tracing::instrument(skip_all)]
 pub async fn check_signature(db: &DatabaseConnection, code: &str) -> AppResult<SignatureCheck> {
-    let code = code.trim().to_uppercase();
+    let code = crate::documents::normalise_verify_code(code);
     let not_found = || AppError::not_found("no signature carries this verification code");
     let signature = signature::Entity::find()
         .filter(signature::Column::VerifyCode.eq(code.as_str()))
