@@ -240,6 +240,12 @@ async fn a_fortnight_of_reminders_digests_escalates_stops_and_rearms() {
     assert_eq!(pm.len(), 1, "still one digest");
     assert!(pm[0].text.contains("（逾期升级提醒）"));
     assert_eq!(pm[0].text.matches("（逾期升级提醒）").count(), 4);
+    // Each task once, though the PM is both reminded of it and told of its escalation.
+    let listed = lines(pm[0]);
+    let mut tasks: Vec<&str> = listed.iter().map(|l| l.split('，').next().unwrap_or(l)).collect();
+    tasks.sort();
+    tasks.dedup();
+    assert_eq!(tasks.len(), listed.len(), "{listed:?}");
     // The client hears about the equipment list (still overdue), not the survey (moved).
     let client = lines(to(&day, CLIENT)[0]);
     assert_eq!(client, ["- [已逾期 3 天] 前期准备 / 设备清单确定，截止 2026-03-09"]);
@@ -363,6 +369,14 @@ async fn an_assigned_task_reminds_its_assignee_instead_of_the_pm() {
     let due_soon = pm.iter().filter(|l| l.starts_with("- [3 天后到期]")).count();
     assert_eq!(due_soon, 5, "the PM keeps the other five: {pm:?}");
     assert!(!pm.iter().any(|l| l.contains("数据计划确定")));
+
+    // Three days overdue, the PMs are told of the engineer's task as well (the README says so).
+    let day = s.run(morning("2026-03-12")).await;
+    let pm = lines(to(&day, PM)[0]);
+    assert!(
+        pm.contains(&"- [已逾期 3 天] 前期准备 / 数据计划确定，截止 2026-03-09（逾期升级提醒）".to_string()),
+        "{pm:?}"
+    );
 
     let history = s
         .app

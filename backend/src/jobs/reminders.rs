@@ -253,11 +253,10 @@ pub async fn plan(state: &AppState, now: DateTime<Utc>) -> AppResult<Vec<Reminde
                 .projects
                 .entry(p.code.clone())
                 .or_insert_with(|| (p.id, p.name.clone(), Vec::new()));
-            if entry
-                .2
-                .iter()
-                .any(|i| i.task_id == t.id && i.escalation == matches!(kind, ReminderKind::Escalation(_)))
-            {
+            // One line per task: a PM who is reminded of a task and told of its escalation gets
+            // the one line, marked as an escalation.
+            if let Some(line) = entry.2.iter_mut().find(|i| i.task_id == t.id) {
+                line.escalation |= matches!(kind, ReminderKind::Escalation(_));
                 return;
             }
             entry.2.push(DigestItem {
