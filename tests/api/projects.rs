@@ -26,6 +26,33 @@ async fn a_bad_date_is_a_422_that_names_the_field() {
         .await
         .expect(400);
     assert_eq!(malformed["code"], "bad_request");
+
+    // A year typed wrong is refused; a contract dated after today is accepted with a warning.
+    let far = app
+        .post(
+            "/api/projects",
+            &app.admin,
+            json!({"code": "ZJFY-2026-019", "name": "n", "client_name": "c", "contract_signed_on": "9999-12-25"}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(far["field"], "contract_signed_on");
+    let ahead = (chrono::Utc::now() + chrono::Duration::days(30)).date_naive();
+    let created = app
+        .post(
+            "/api/projects",
+            &app.admin,
+            json!({"code": "ZJFY-2026-020", "name": "n", "client_name": "c", "contract_signed_on": ahead.to_string()}),
+        )
+        .await
+        .expect(200);
+    let warnings = created["warnings"].as_array().expect("warnings");
+    assert_eq!(warnings.len(), 1, "{created}");
+    assert!(warnings[0].as_str().expect("text").starts_with("contract_signed_on:"));
+    let today = app
+        .project("ZJFY-2026-021", &chrono::Utc::now().date_naive().to_string())
+        .await;
+    assert_eq!(today["warnings"], json!([]), "{today}");
 }
 
 #[tokio::test]

@@ -49,6 +49,7 @@ impl ProjectsApi {
             project: ProjectDto::new(p.project().clone(), plan.code),
             members: members.into_iter().map(MemberDto::from).collect(),
             contacts: contacts.into_iter().map(ContactDto::from).collect(),
+            warnings: projects::warnings(p.project(), Utc::now()),
         }))
     }
 }
@@ -121,6 +122,8 @@ struct ProjectDetail {
     members: Vec<MemberDto>,
     /// The client's people.
     contacts: Vec<ContactDto>,
+    /// What looks wrong but was accepted, e.g. a signing date in the future; each says what to check.
+    warnings: Vec<String>,
 }
 
 /// A project in a list, with where its open tasks stand.

@@ -110,6 +110,20 @@ fn check_delivery(signed: NaiveDate, delivery: Option<NaiveDate>) -> AppResult<(
     }
 }
 
+/// What looks wrong about a project but is accepted: a contract dated ahead of today (in the
+/// project's time zone) is usually a typing mistake — its 协议签定 is recorded as done today.
+pub fn warnings(model: &project::Model, now: DateTime<Utc>) -> Vec<String> {
+    let today = crate::domain::schedule::local_today(now, timezone_of(model));
+    let mut found = Vec::new();
+    if model.contract_signed_on > today {
+        found.push(format!(
+            "contract_signed_on: {} is after today ({today}); check the date",
+            model.contract_signed_on
+        ));
+    }
+    found
+}
+
 /// The holiday calendar a plan counts working days on.
 pub fn plan_calendar<'a>(templates: &'a Templates, def: &PlanDefinition) -> AppResult<Option<&'a HolidayCalendar>> {
     match &def.calendar {

@@ -464,9 +464,14 @@ pub async fn create(
     .await
     {
         Ok(created) => {
+            let ahead = !projects::warnings(&created, Utc::now()).is_empty();
             session::set_flash(
                 jar,
-                &format!("项目 {} 已创建，进度计划已按合同签订日期生成。", created.code),
+                &format!(
+                    "项目 {} 已创建，进度计划已按合同签订日期生成。{}",
+                    created.code,
+                    if ahead { FUTURE_SIGNING } else { "" }
+                ),
             );
             session::see_other(&format!("/projects/{}", created.id))
         }
@@ -519,6 +524,9 @@ fn project_hint(field: &str, message: &str, status: StatusCode) -> String {
     };
     hint.to_string()
 }
+
+/// Said after saving a project whose contract is dated after today (see `projects::warnings`).
+const FUTURE_SIGNING: &str = "注意：合同签订日期晚于今天，请确认是否填写有误。";
 
 /// A posted form's fields, trimmed (a field may repeat, as checkboxes do).
 struct Fields(Vec<(String, String)>);
@@ -637,7 +645,8 @@ pub async fn save(
             } else {
                 "项目信息已保存。"
             };
-            session::set_flash(jar, message);
+            let ahead = !projects::warnings(&saved, Utc::now()).is_empty();
+            session::set_flash(jar, &format!("{message}{}", if ahead { FUTURE_SIGNING } else { "" }));
             session::see_other(&format!("/projects/{id}"))
         }
         Err(AppError::Invalid { field, message }) => {
