@@ -223,6 +223,21 @@ async fn a_file_with_problems_commits_nothing_unless_the_bad_rows_are_left_out()
         .expect(200);
     assert_eq!(names(&list), ["交换机", "机柜"]);
     assert_eq!(list["items"][1]["unit"], "台", "a unit glued to the quantity");
+
+    // A mapping that points at an empty column (a wrong letter) is said, not imported as blanks.
+    let csv = "设备名称,品牌,数量\n交换机,华为,2\n".as_bytes().to_vec();
+    let refused = app
+        .upload(
+            &path,
+            &app.admin,
+            &[("kind", "contract"), ("mapping", r#"{"model": "E"}"#)],
+            "order.csv",
+            csv,
+        )
+        .await
+        .expect(422);
+    let msg = refused["message"].as_str().expect("message");
+    assert!(msg.contains("model is mapped to column E"), "{msg}");
 }
 
 #[tokio::test]

@@ -296,6 +296,7 @@ fn read_list(
     }
     columns.sort();
     let mut list = ListBuilder::new(sheet, header, columns);
+    list.mapped = mapping.iter().map(|(f, c)| (*f, *c, false)).collect();
     book.rows(sheet, |r, row| {
         if r <= header || exclude_rows.contains(&(r as u32 + 1)) {
             return ControlFlow::Continue(());
@@ -317,6 +318,8 @@ fn read_list(
 struct ListBuilder {
     parsed: ParsedList,
     category: Option<String>,
+    /// The columns a mapping names, and whether any row below the header has a value there.
+    mapped: Vec<(Field, usize, bool)>,
 }
 
 impl ListBuilder {
@@ -332,10 +335,30 @@ impl ListBuilder {
                 skipped_total_rows: 0,
             },
             category: None,
+            mapped: Vec::new(),
         }
     }
 
-    fn finish(self) -> ParsedList {
+    /// The list, with a problem for each column a mapping named that holds nothing: a wrong column
+    /// letter would otherwise import the field as empty without a word.
+    fn finish(mut self) -> ParsedList {
+        for (field, col, seen) in std::mem::take(&mut self.mapped) {
+            if !seen {
+                let sheet = self.parsed.sheet.clone();
+                let letters = column_name(col);
+                let row = self.parsed.header_row;
+                self.parsed.problems.push(Problem {
+                    message: format!(
+                        "{sheet}!{letters}{row} mapping: {} is mapped to column {letters}, which is empty in every row below the header; check the column",
+                        field.key()
+                    ),
+                    sheet,
+                    row,
+                    column: Some(letters),
+                    field: Some(field),
+                });
+            }
+        }
         self.parsed
     }
 
@@ -354,6 +377,9 @@ impl ListBuilder {
 
     fn row(&mut self, r: usize, row: &[Cell<'_>]) {
         let cell = |c: usize| row.get(c).unwrap_or(&Cell::Empty);
+        for (_, col, seen) in &mut self.mapped {
+            *seen |= !cell(*col).is_empty();
+        }
         let mut filled = row.iter().filter(|c| !c.is_empty());
         let Some(first) = filled.next() else { return };
         let second = filled.next();
@@ -682,6 +708,19 @@ mod tests {
         let rows: &[&[&str]] = &[&["名称", "数量", "说明"], &["交换机", "2", "S5735"]];
         let list = parse_list(&mut sheet(rows), None, &[(Field::Model, 2)], &[]).expect("parses");
         assert_eq!(list.items[0].model.as_deref(), Some("S5735"));
+    }
+
+    #[test]
+    fn a_mapping_to_an_empty_column_is_a_problem_that_names_it() {
+        let rows: &[&[&str]] = &[&["名称", "数量", "说明"], &["交换机", "2", "S5735"]];
+        let list = parse_list(&mut sheet(rows), None, &[(Field::Model, 4)], &[]).expect("parses");
+        assert_eq!(list.problems.len(), 1, "{:?}", list.problems);
+        let p = &list.problems[0];
+        assert_eq!(
+            (p.row, p.column.as_deref(), p.field),
+            (1, Some("E"), Some(Field::Model))
+        );
+        assert!(p.message.contains("model is mapped to column E"), "{}", p.message);
     }
 }
 
