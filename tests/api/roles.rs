@@ -114,6 +114,7 @@ const MATRIX: &[(&str, May)] = &[
     ("add_test_item", May::Manage),
     ("update_test_item", May::Manage),
     ("delete_test_item", May::Manage),
+    ("delete_test_plan", May::Manage),
     ("paginate_test_plan", May::Manage),
     ("confirm_test_conditions", May::Manage),
     ("issue_pre_acceptance_certificate", May::Manage),

@@ -908,3 +908,82 @@ async fn items_are_edited_until_signed_a_client_can_decline_a_revoked_link_is_go
         .expect("open");
     assert_eq!(limited.status(), 429);
 }
+
+#[tokio::test]
+async fn a_pm_deletes_a_test_plan_made_twice_by_mistake_and_the_records_no_longer_ask_for_it() {
+    let app = spawn_app().await;
+    let (id, li_token) = project_with_engineer(&app, "ZJFY-2026-021").await;
+    let plans = format!("/api/projects/{id}/test-plans");
+    let first = app
+        .post(&plans, &app.admin, json!({"templates": ["video_conference"]}))
+        .await
+        .expect(200);
+    let twice = app
+        .post(&plans, &app.admin, json!({"templates": ["video_conference"]}))
+        .await
+        .expect(200);
+    let record = |forms: Value| -> Vec<String> {
+        forms
+            .as_array()
+            .expect("forms")
+            .iter()
+            .find(|f| f["form"] == "functional-test")
+            .expect("the functional test record")["missing"]
+            .as_array()
+            .expect("missing")
+            .iter()
+            .map(|m| m.as_str().expect("text").to_string())
+            .collect()
+    };
+    let docs = format!("/api/projects/{id}/documents");
+    let before = record(app.get(&docs, &app.admin).await.expect(200));
+
+    // Not without a reason, not by an engineer; then gone, with who and why in the history.
+    let second = format!("{plans}/{}", twice["id"]);
+    app.delete(&second, &app.admin).await.expect(400);
+    app.delete(&format!("{second}?reason=%20"), &app.admin)
+        .await
+        .expect(422);
+    app.delete(&format!("{second}?reason=x"), &li_token).await.expect(403);
+    let reason = "重复创建";
+    // 重复创建, percent-encoded.
+    app.delete(
+        &format!("{second}?reason=%E9%87%8D%E5%A4%8D%E5%88%9B%E5%BB%BA"),
+        &app.admin,
+    )
+    .await
+    .expect(204);
+    app.get(&second, &app.admin).await.expect(404);
+    let left = app.get(&plans, &app.admin).await.expect(200);
+    assert_eq!(left.as_array().expect("plans").len(), 1, "{left}");
+    let after = record(app.get(&docs, &app.admin).await.expect(200));
+    assert!(after.len() < before.len(), "before {before:?}, after {after:?}");
+    assert_eq!(
+        after.len() * 2,
+        before.len(),
+        "only the one plan is asked for: {after:?}"
+    );
+    let history = app
+        .get(&format!("/api/projects/{id}/history"), &app.admin)
+        .await
+        .expect(200);
+    assert!(
+        history
+            .as_array()
+            .expect("history")
+            .iter()
+            .any(|h| h["entity"] == "test_plan" && h["action"] == "deleted" && h["reason"] == reason),
+        "{history}"
+    );
+
+    // A plan with a signed page stays: it is corrected by voiding the page.
+    let base = format!("{plans}/{}", first["id"]);
+    confirm_conditions(&app, &base).await;
+    pass_page(&app, &base, &li_token, &first, 1).await;
+    app.post(&format!("{base}/pages/1/sign"), &li_token, json!({}))
+        .await
+        .expect(200);
+    app.delete(&format!("{base}?reason=x"), &app.admin)
+        .await
+        .refused(409, "void a page");
+}

@@ -4,10 +4,14 @@ use super::grant;
 use crate::service::access::{Manage, Read, RecordWork};
 use chrono::{DateTime, Utc};
 use poem::Request;
-use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 
 use super::types::{OneOf, PageState};
-use super::{ApiTags, BearerAuth, actor};
+use super::{ApiTags, BearerAuth, NoContent, actor};
 use crate::domain::types as kinds;
 use crate::{
     documents::{Label, Lang},
@@ -726,6 +730,31 @@ impl TestPlansApi {
         let p = grant::<Manage>(&self.state, &auth, id.0).await?;
         let data = test_plans::update_item(&self.state.db, &p, plan.0, item.0, body.0.into(), Utc::now()).await?;
         Ok(Json(plan_dto(&data)))
+    }
+
+    /// Delete a test plan made by mistake
+    ///
+    /// Managers, with the reason, while no page is signed (409 once one is: void the page with its
+    /// reason instead). Its items and open signing links go with it; the audit log and the history
+    /// keep who, when and why.
+    #[oai(
+        path = "/projects/:id/test-plans/:plan",
+        method = "delete",
+        operation_id = "delete_test_plan"
+    )]
+    async fn delete_plan(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        /// Test plan id.
+        plan: Path<i32>,
+        /// Why it is deleted, e.g. 重复创建.
+        reason: Query<String>,
+    ) -> ApiResult<NoContent> {
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
+        test_plans::delete_plan(&self.state.db, &p, plan.0, &reason.0, Utc::now()).await?;
+        Ok(NoContent::Done)
     }
 
     /// Remove an item

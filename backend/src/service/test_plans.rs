@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use entity::{project, project_member, signature, test_item, test_plan, test_procedure};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -993,6 +993,61 @@ pub async fn delete_item(
     .await?;
     txn.commit().await?;
     Ok(data)
+}
+
+/// Deletes a plan made by mistake (twice, or from the wrong templates) while nothing depends on it:
+/// no page signed by either party and no certificate — those are corrected by voiding a page with
+/// its reason. Its items, procedures and open signing links go with it; the audit log and the
+/// history keep who deleted it, when and why.
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn delete_plan(
+    db: &DatabaseConnection,
+    p: &Granted<impl MayManage>,
+    plan_id: i32,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let (actor, project_id) = (p.actor(), p.id());
+    let reason = crate::domain::types::required_text("reason", reason, 500)?;
+    let txn = begin_write(db).await?;
+    let plan = test_plan::Entity::find_by_id(plan_id)
+        .one(&txn)
+        .await?
+        .filter(|t| t.project_id == project_id)
+        .ok_or_else(|| AppError::not_found(format!("no test plan {plan_id} on project {project_id}")))?;
+    let signatures = signature::Entity::find()
+        .filter(signature::Column::PlanId.eq(plan_id))
+        .count(&txn)
+        .await?;
+    if signatures > 0 || plan.certificate_issued_at.is_some() {
+        return Err(AppError::Conflict(format!(
+            "test plan {plan_id} has been signed ({signatures} signatures); it stays on record — void a page with its reason to correct it"
+        )));
+    }
+    test_plan::Entity::delete_by_id(plan_id).exec(&txn).await?;
+    event(
+        &txn,
+        actor,
+        project_id,
+        "plan_deleted",
+        format!("test_plan:{plan_id}"),
+        json!({"title": plan.title, "reason": reason}),
+        now,
+    )
+    .await?;
+    super::history::record(
+        &txn,
+        actor,
+        now,
+        vec![
+            super::history::Change::new(Some(project_id), "test_plan", Some(plan_id), "deleted")
+                .field("title", Some(plan.title), None)
+                .reason(Some(reason)),
+        ],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Lays Part 1 out again: a new page at every stage and after `items_per_page` items.

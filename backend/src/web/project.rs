@@ -172,6 +172,8 @@ async fn view(
                 ("member", None) => "成员".to_string(),
                 ("contact", None) => "甲方联系人".to_string(),
                 ("project", _) => "项目".to_string(),
+                ("test_plan", _) => "功能测试方案".to_string(),
+                ("equipment_list", _) => "设备清单".to_string(),
                 (other, _) => other.to_string(),
             };
             let field = h.field.as_deref().unwrap_or_default();
@@ -1105,6 +1107,8 @@ fn field_zh(field: &str) -> &str {
         "system_types" => "系统类型",
         "note" => "备注",
         "planned_due_on" => "计划截止日期",
+        "title" => "标题",
+        "version" => "版本",
         "email" => "电子邮件",
         "phone" => "电话",
         other => other,
