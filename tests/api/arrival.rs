@@ -619,3 +619,44 @@ async fn installation_records_make_the_site_installation_list_and_complete_phase
     assert_eq!(first_core["engineer_id"], engineer_id);
     assert!(list.iter().all(|r| r["commissioning"] == "pass"));
 }
+
+#[tokio::test]
+async fn a_shipment_made_by_mistake_is_deleted_while_empty_and_kept_once_units_arrived() {
+    let app = spawn_app().await;
+    let (base, items) = with_baseline(&app).await;
+    let mistake = shipment(&app, &base, "FH-MISTAKE").await;
+    app.delete(&mistake, &app.admin).await.expect(400);
+    let (_, engineer) = app.user("li.ming", "engineer").await;
+    app.delete(&format!("{mistake}?reason=x"), &engineer).await.expect(404);
+    // 误建, percent-encoded.
+    app.delete(&format!("{mistake}?reason=%E8%AF%AF%E5%BB%BA"), &app.admin)
+        .await
+        .expect(204);
+    app.get(&mistake, &app.admin).await.expect(404);
+    let history = app.get(&format!("{base}/history"), &app.admin).await.expect(200);
+    assert!(
+        history
+            .as_array()
+            .expect("history")
+            .iter()
+            .any(|h| h["entity"] == "shipment" && h["action"] == "deleted" && h["reason"] == "误建"),
+        "{history}"
+    );
+
+    // Once a unit is recorded on a shipment, it stays.
+    let real = shipment(&app, &base, "FH-001").await;
+    app.patch(&real, &app.admin, json!({"arrived_on": "2026-03-09"}))
+        .await
+        .expect(200);
+    let mic = item(&items, "全向麦克风");
+    app.post(
+        &format!("{real}/units"),
+        &app.admin,
+        json!({"lines": [{"item_id": id(mic), "quantity": 1}]}),
+    )
+    .await
+    .expect(200);
+    app.delete(&format!("{real}?reason=x"), &app.admin)
+        .await
+        .refused(409, "units recorded");
+}

@@ -110,6 +110,7 @@ const MATRIX: &[(&str, May)] = &[
     ("approve_equipment_list", May::Manage),
     ("create_shipment", May::Manage),
     ("update_shipment", May::Manage),
+    ("delete_shipment", May::Manage),
     ("create_test_plan", May::Manage),
     ("add_test_item", May::Manage),
     ("update_test_item", May::Manage),

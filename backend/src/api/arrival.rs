@@ -1,9 +1,14 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{deviation, inspection, received_unit, shipment};
-use poem_openapi::{Multipart, Object, OpenApi, param::Path, payload::Json, types::multipart::Upload};
+use poem_openapi::{
+    Multipart, Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+    types::multipart::Upload,
+};
 
 use super::types::{DateText, InstantText, OneOf};
-use super::{ApiTags, BearerAuth, grant, instant, middleware::checked_text};
+use super::{ApiTags, BearerAuth, NoContent, grant, instant, middleware::checked_text};
 use crate::domain::types as kinds;
 use crate::domain::types::DeviationStatus;
 use crate::{
@@ -520,6 +525,30 @@ impl ArrivalApi {
         };
         arrival::update_shipment(&self.state.db, &p, shipment_id.0, patch, Utc::now()).await?;
         self.detail(&p, shipment_id.0).await
+    }
+
+    /// Delete a shipment made by mistake
+    ///
+    /// Managers, with the reason, while no unit is recorded on it and its 设备签收单 is unsigned
+    /// (409 otherwise). The history keeps who, when and why.
+    #[oai(
+        path = "/projects/:id/shipments/:shipment_id",
+        method = "delete",
+        operation_id = "delete_shipment"
+    )]
+    async fn delete_shipment(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        /// Shipment id.
+        shipment_id: Path<i32>,
+        /// Why it is deleted, e.g. 误建（更换件不另发货）.
+        reason: Query<String>,
+    ) -> ApiResult<NoContent> {
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
+        arrival::delete_shipment(&self.state.db, &p, shipment_id.0, &reason.0, Utc::now()).await?;
+        Ok(NoContent::Done)
     }
 
     /// Record the units a shipment brought

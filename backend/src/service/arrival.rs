@@ -124,6 +124,51 @@ pub async fn units(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> AppR
         .await?)
 }
 
+/// Deletes a shipment made by mistake while nothing depends on it: no unit recorded on it and its
+/// 设备签收单 not signed (once units arrived, they are corrected instead). The history keeps who
+/// deleted it, when and why.
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn delete_shipment(
+    db: &DatabaseConnection,
+    p: &Granted<impl MayManage>,
+    id: i32,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let (actor, project_id) = (p.actor(), p.id());
+    let reason = required_text("reason", reason, 500)?;
+    let txn = begin_write(db).await?;
+    let old = shipment_of(&txn, p, id).await?;
+    let units = received_unit::Entity::find()
+        .filter(received_unit::Column::ShipmentId.eq(id))
+        .count(&txn)
+        .await?;
+    if units > 0 || old.receipt_signed_at.is_some() {
+        return Err(AppError::Conflict(format!(
+            "shipment {id} has {units} units recorded{}; it stays on record — correct its units instead",
+            if old.receipt_signed_at.is_some() {
+                " and a signed 设备签收单"
+            } else {
+                ""
+            }
+        )));
+    }
+    shipment::Entity::delete_by_id(id).exec(&txn).await?;
+    history::record(
+        &txn,
+        actor,
+        now,
+        vec![
+            Change::new(Some(project_id), "shipment", Some(id), "deleted")
+                .field("reference", Some(old.reference), None)
+                .reason(Some(reason)),
+        ],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Changes to a shipment's dates and notes; `None` leaves a field as it is.
 #[derive(Default)]
 pub struct ShipmentPatch {

@@ -173,6 +173,7 @@ async fn view(
                 ("contact", None) => "甲方联系人".to_string(),
                 ("project", _) => "项目".to_string(),
                 ("test_plan", _) => "功能测试方案".to_string(),
+                ("shipment", _) => "发货批次".to_string(),
                 ("equipment_list", _) => "设备清单".to_string(),
                 (other, _) => other.to_string(),
             };
@@ -1108,6 +1109,7 @@ fn field_zh(field: &str) -> &str {
         "note" => "备注",
         "planned_due_on" => "计划截止日期",
         "title" => "标题",
+        "reference" => "发货单号",
         "version" => "版本",
         "email" => "电子邮件",
         "phone" => "电话",
