@@ -918,8 +918,16 @@ async fn a_pm_deletes_a_test_plan_made_twice_by_mistake_and_the_records_no_longe
         .post(&plans, &app.admin, json!({"templates": ["video_conference"]}))
         .await
         .expect(200);
+    // The form sent twice is said; a second plan of one kind is made when asked for.
+    app.post(&plans, &app.admin, json!({"templates": ["video_conference"]}))
+        .await
+        .refused(409, "again");
     let twice = app
-        .post(&plans, &app.admin, json!({"templates": ["video_conference"]}))
+        .post(
+            &plans,
+            &app.admin,
+            json!({"templates": ["video_conference"], "again": true}),
+        )
         .await
         .expect(200);
     let record = |forms: Value| -> Vec<String> {

@@ -60,6 +60,9 @@ struct NewTestPlanRequest {
     /// Items per printed page of Part 1 (1–8); defaults to the first template's.
     #[oai(nullable)]
     items_per_page: Option<i32>,
+    /// true: make it even though a plan from the same templates exists (409 otherwise).
+    #[oai(nullable)]
+    again: Option<bool>,
 }
 
 /// Why an item keeps its page from being signed.
@@ -577,6 +580,7 @@ impl TestPlansApi {
             templates: b.templates,
             title: b.title,
             items_per_page: b.items_per_page,
+            again: b.again.unwrap_or(false),
         };
         let data = test_plans::create(&self.state.db, &self.state.templates, &p, input, Utc::now()).await?;
         Ok(Json(plan_dto(&data)))

@@ -551,6 +551,7 @@ async fn functional_test(state: &AppState, system: &Actor, pid: i32, now: DateTi
             templates: vec!["digital_courtroom".into(), "public_address".into()],
             title: None,
             items_per_page: None,
+            again: false,
         },
         now,
     )

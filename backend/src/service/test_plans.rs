@@ -528,6 +528,9 @@ pub struct NewPlan {
     pub templates: Vec<String>,
     pub title: Option<String>,
     pub items_per_page: Option<i32>,
+    /// Make it even though a plan from the same templates exists (a second system of one kind);
+    /// otherwise that is refused as a mistake.
+    pub again: bool,
 }
 
 fn items_per_page(value: Option<i32>, default: usize) -> AppResult<usize> {
@@ -617,12 +620,26 @@ pub async fn create(
         })
         .collect();
     let pages = rules::paginate(&layout, per_page);
+    let codes = chosen.iter().map(|t| t.code.as_str()).collect::<Vec<_>>().join(",");
 
     let txn = begin_write(db).await?;
+    // The same templates twice is usually a form sent twice: said, unless asked for.
+    if !input.again
+        && let Some(twin) = test_plan::Entity::find()
+            .filter(test_plan::Column::ProjectId.eq(project_id))
+            .filter(test_plan::Column::Templates.eq(codes.as_str()))
+            .one(&txn)
+            .await?
+    {
+        return Err(AppError::Conflict(format!(
+            "test plan {} ({}) is made from these templates already; delete it if it was a mistake, or send \"again\": true to make a second one",
+            twin.id, twin.title
+        )));
+    }
     let plan = test_plan::ActiveModel {
         project_id: Set(project_id),
         title: Set(title),
-        templates: Set(chosen.iter().map(|t| t.code.as_str()).collect::<Vec<_>>().join(",")),
+        templates: Set(codes),
         items_per_page: Set(per_page as i32),
         created_by: Set(actor.id),
         created_at: Set(now),
