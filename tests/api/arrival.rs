@@ -660,3 +660,64 @@ async fn a_shipment_made_by_mistake_is_deleted_while_empty_and_kept_once_units_a
         .await
         .refused(409, "units recorded");
 }
+
+#[tokio::test]
+async fn an_installation_recorded_under_the_wrong_serial_is_corrected_with_its_reason() {
+    let app = spawn_app().await;
+    let (base, items) = with_baseline(&app).await;
+    arrive_everything(&app, &base, &items).await;
+    let core = item(&items, "核心交换机");
+    let installs = format!("{base}/installations");
+    // The engineer installed HW-CORE-02 but typed the first serial on the label sheet.
+    let record = app
+        .post(
+            &installs,
+            &app.admin,
+            json!({"item_id": id(core), "serial": "HW-CORE-01", "location": "机房 A03 20U", "installed_on": "2026-03-12"}),
+        )
+        .await
+        .expect(200);
+    let path = format!("{installs}/{}", id(&record));
+    app.patch(&path, &app.admin, json!({"serial": "HW-CORE-02"}))
+        .await
+        .refused(422, "reason");
+    app.patch(
+        &path,
+        &app.admin,
+        json!({"serial": "HW-CORE-99", "reason": "序列号录入错误"}),
+    )
+    .await
+    .refused(422, "HW-CORE-99");
+    let corrected = app
+        .patch(
+            &path,
+            &app.admin,
+            json!({"serial": "HW-CORE-02", "reason": "序列号录入错误"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(corrected["serial"], "HW-CORE-02", "{corrected}");
+    // The first unit is free again; once it is installed, nothing can be corrected onto it.
+    app.post(
+        &installs,
+        &app.admin,
+        json!({"item_id": id(core), "serial": "HW-CORE-01", "location": "机房 A03 22U", "installed_on": "2026-03-12"}),
+    )
+    .await
+    .expect(200);
+    app.patch(&path, &app.admin, json!({"serial": "HW-CORE-01", "reason": "再次更正"}))
+        .await
+        .refused(409, "HW-CORE-01");
+    let history = app.get(&format!("{base}/history"), &app.admin).await.expect(200);
+    assert!(
+        history
+            .as_array()
+            .expect("history")
+            .iter()
+            .any(|h| h["field"] == "serial"
+                && h["old_value"] == "HW-CORE-01"
+                && h["new_value"] == "HW-CORE-02"
+                && h["reason"] == "序列号录入错误"),
+        "{history}"
+    );
+}

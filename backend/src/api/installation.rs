@@ -119,6 +119,9 @@ struct InstallationBody {
     /// Day of commissioning, YYYY-MM-DD; defaults to today when a result is given.
     #[oai(nullable)]
     commissioned_on: Option<DateText>,
+    /// Why the record is corrected; required when the serial changes (e.g. 序列号录入错误).
+    #[oai(nullable)]
+    reason: Option<String>,
 }
 
 impl InstallationBody {
@@ -136,6 +139,7 @@ impl InstallationBody {
             commissioning: self.commissioning.map(Into::into),
             commissioning_note: self.commissioning_note,
             commissioned_on: optional_date("commissioned_on", self.commissioned_on.as_deref().map(String::as_str))?,
+            reason: self.reason,
         })
     }
 }
@@ -186,7 +190,8 @@ impl InstallationApi {
 
     /// Change an installation record
     ///
-    /// Location, date, engineer, configuration, and the commissioning result.
+    /// Location, date, engineer, configuration, the commissioning result — and a unit's serial,
+    /// when the wrong one was recorded, with the reason.
     #[oai(
         path = "/projects/:id/installations/:installation_id",
         method = "patch",

@@ -42,6 +42,8 @@ pub struct InstallationInput {
     pub commissioning: Option<String>,
     pub commissioning_note: Option<String>,
     pub commissioned_on: Option<NaiveDate>,
+    /// Why a record is corrected; required to change the unit (its serial) on update.
+    pub reason: Option<String>,
 }
 
 #[tracing::instrument(skip_all, fields(project_id = p.id()))]
@@ -265,21 +267,76 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> AppResult<installation::Model> {
     let (actor, project_id) = (p.actor(), p.id());
-    if input.item_id.is_some() || input.serial.is_some() || input.quantity.is_some() {
+    if input.item_id.is_some() || input.quantity.is_some() {
         return Err(AppError::invalid(
             "item_id",
-            "item_id, serial and quantity cannot change; delete nothing, record the correct installation anew",
+            "item_id and quantity cannot change; a unit's serial can, with a reason",
         ));
     }
+    let reason = optional_text("reason", input.reason.as_deref(), 500)?;
     let txn = begin_write(db).await?;
     let old = installation::Entity::find_by_id(id)
         .one(&txn)
         .await?
         .filter(|i| i.project_id == project_id)
         .ok_or_else(|| AppError::not_found(format!("no installation {id} on project {project_id}")))?;
-    let base = Change::new(Some(project_id), "installation", Some(id), "updated");
+    let base = Change::new(Some(project_id), "installation", Some(id), "updated").reason(reason.clone());
     let mut changes = Vec::new();
     let mut m: installation::ActiveModel = old.clone().into();
+    // A serial typed wrong is corrected to the unit really installed: another unit of the same
+    // item, received and not installed elsewhere.
+    if let Some(serial) = input.serial.as_deref().map(str::trim) {
+        let Some(old_unit) = old.unit_id else {
+            return Err(AppError::invalid(
+                "serial",
+                "serial: this record is by quantity; it has no unit to correct",
+            ));
+        };
+        if reason.is_none() {
+            return Err(AppError::invalid(
+                "reason",
+                "reason: say why the serial is corrected, e.g. 序列号录入错误",
+            ));
+        }
+        let units = received_unit::Entity::find()
+            .filter(received_unit::Column::ItemId.eq(old.item_id))
+            .all(&txn)
+            .await?;
+        let unit = units
+            .iter()
+            .find(|u| u.serial.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(serial)))
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "serial",
+                    format!("serial: no unit of this item arrived with serial number {serial}"),
+                )
+            })?;
+        if unit.id != old_unit {
+            let taken = installation::Entity::find()
+                .filter(installation::Column::UnitId.eq(unit.id))
+                .one(&txn)
+                .await?;
+            if let Some(other) = taken {
+                return Err(AppError::Conflict(format!(
+                    "serial {serial} is on installation record {} already",
+                    other.id
+                )));
+            }
+            let was = units
+                .iter()
+                .find(|u| u.id == old_unit)
+                .and_then(|u| u.serial.clone())
+                .unwrap_or_default();
+            history::diff(
+                &mut changes,
+                &base,
+                "serial",
+                &was,
+                &unit.serial.clone().unwrap_or_default(),
+            );
+            m.unit_id = Set(Some(unit.id));
+        }
+    }
     if let Some(l) = &input.location {
         let l = required_text("location", l, 200)?;
         history::diff(&mut changes, &base, "location", &old.location, &l);

@@ -174,6 +174,7 @@ async fn view(
                 ("project", _) => "项目".to_string(),
                 ("test_plan", _) => "功能测试方案".to_string(),
                 ("shipment", _) => "发货批次".to_string(),
+                ("installation", _) => "安装记录".to_string(),
                 ("equipment_list", _) => "设备清单".to_string(),
                 (other, _) => other.to_string(),
             };
@@ -1110,6 +1111,8 @@ fn field_zh(field: &str) -> &str {
         "planned_due_on" => "计划截止日期",
         "title" => "标题",
         "reference" => "发货单号",
+        "serial" => "序列号",
+        "location" => "安装位置",
         "version" => "版本",
         "email" => "电子邮件",
         "phone" => "电话",
