@@ -86,6 +86,14 @@ const BUILTIN_EMAIL: &[(&str, &str)] = &[
     ),
     ("test.txt", include_str!("../../templates/email/test.txt")),
     (
+        "signing_outcome.subject.txt",
+        include_str!("../../templates/email/signing_outcome.subject.txt"),
+    ),
+    (
+        "signing_outcome.txt",
+        include_str!("../../templates/email/signing_outcome.txt"),
+    ),
+    (
         "account_password.subject.txt",
         include_str!("../../templates/email/account_password.subject.txt"),
     ),

@@ -319,6 +319,22 @@ async fn a_courtroom_plan_is_tested_signed_page_by_page_by_both_parties_and_cert
     assert_eq!(client["signer_email"], "zhou.wentao@court.example.cn");
     assert!(client["user_agent"].as_str().expect("ua").contains("MicroMessenger"));
     assert!(client["ip_address"].is_string());
+    // Whoever sent the request is told the client signed, once.
+    let told = app
+        .get("/api/outbox?kind=signing_outcome", &app.admin)
+        .await
+        .expect(200);
+    let subjects: Vec<&str> = told["items"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| m["subject"].as_str().expect("subject"))
+        .collect();
+    assert_eq!(subjects.len(), 1, "{subjects:?}");
+    assert!(
+        subjects[0].starts_with("【已签字】") && subjects[0].contains("周文涛"),
+        "{subjects:?}"
+    );
 
     // The link signs once.
     let (status, _) = form(&app, &link, &fields).await;
@@ -847,6 +863,25 @@ async fn items_are_edited_until_signed_a_client_can_decline_a_revoked_link_is_go
         .expect("listed")
         .clone();
     assert_eq!(row["decline_reason"], "接地电阻实测值未附测试报告");
+    // Whoever sent the request (here the engineer; the project has no PM) hears of the decline,
+    // once, with the reason and a link to the project.
+    let told = app
+        .get("/api/outbox?kind=signing_outcome", &app.admin)
+        .await
+        .expect(200);
+    let told = told["items"].as_array().expect("messages");
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0]["to_address"], "li.ming@example.com");
+    assert!(told[0]["subject"].as_str().expect("subject").starts_with("【拒签】"));
+    let message = app
+        .get(&format!("/api/outbox/{}", told[0]["id"]), &app.admin)
+        .await
+        .expect(200);
+    let text = message["body_text"].as_str().expect("text");
+    assert!(
+        text.contains("接地电阻实测值未附测试报告") && text.contains(&format!("/projects/{id}")),
+        "{text}"
+    );
     let plan = app.get(&base, &li_token).await.expect(200);
     assert_eq!(page(&plan, 1)["state"], "signed_by_us");
 

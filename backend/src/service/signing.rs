@@ -4,7 +4,7 @@
 //! expires, signs once, can be revoked, and is replaced in each reminder.
 use super::access::{Granted, MayRead, MayRecordWork};
 use chrono::{DateTime, Duration, Utc};
-use entity::{audit_event, signing_request};
+use entity::{audit_event, project_member, signing_request, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder,
@@ -129,6 +129,79 @@ async fn enqueue_email(
         now,
     )
     .await?;
+    Ok(())
+}
+
+/// What became of a signing request, for the people who asked.
+enum Outcome<'a> {
+    Signed,
+    Declined(&'a str),
+}
+
+/// Tells the project's PMs — and whoever sent the request — that the client signed or declined:
+/// one message each through the outbox, in the transaction that records it, with the reason and a
+/// link to the project.
+async fn notify_requesters(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    data: &PlanData,
+    request: &signing_request::Model,
+    outcome: Outcome<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let pms = project_member::Entity::find()
+        .filter(project_member::Column::ProjectId.eq(request.project_id))
+        .filter(project_member::Column::Role.eq(crate::domain::types::MemberRole::Pm))
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = pms.iter().map(|m| m.user_id).chain(request.created_by).collect();
+    let people = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .filter(user::Column::Disabled.eq(false))
+        .all(db)
+        .await?;
+    let lang = state.settings.house().lang;
+    let pages: Vec<String> = pages_of(request).into_iter().map(|p| page_label(p, lang)).collect();
+    let (declined, reason) = match outcome {
+        Outcome::Signed => (false, None),
+        Outcome::Declined(why) => (true, Some(why)),
+    };
+    let env = &state.templates.env;
+    let mut told = std::collections::HashSet::new();
+    for person in people {
+        let Some(address) = person.email.clone() else { continue };
+        if !told.insert(address.clone()) {
+            continue;
+        }
+        let ctx = minijinja::context! {
+            name => person.display_name,
+            signer_name => request.signer_name,
+            project_code => data.project.code,
+            project_name => data.project.name,
+            plan_title => data.plan.title,
+            pages => pages,
+            declined => declined,
+            reason => reason,
+            link => format!("{}/projects/{}", state.settings.base_url(), request.project_id),
+        };
+        let render = |name: &str| messages::render(env, name, &ctx);
+        outbox::enqueue(
+            db,
+            outbox::NewEmail {
+                key: format!("signing_outcome:{}:{}", request.id, person.id),
+                kind: "signing_outcome".into(),
+                project_id: Some(request.project_id),
+                to_address: address,
+                to_name: Some(person.display_name.clone()),
+                subject: render("signing_outcome.subject.txt")?,
+                text: render("signing_outcome.txt")?,
+                html: None,
+            },
+            Duration::hours(state.settings.mail_retry_horizon_hours),
+            now,
+        )
+        .await?;
+    }
     Ok(())
 }
 
@@ -539,6 +612,7 @@ pub async fn sign(state: &AppState, token: &str, form: SignForm, now: DateTime<U
     let request = row.update(&txn).await?;
     let data = plan_of(&txn, &request).await?;
     test_plans::complete_when_certified(&txn, &actor, &data, now).await?;
+    notify_requesters(state, &txn, &data, &request, Outcome::Signed, now).await?;
     txn.commit().await?;
     Ok(view(&data, &request, false, &state.settings.house()))
 }
@@ -573,6 +647,7 @@ pub async fn decline(
     )
     .await?;
     let data = plan_of(&txn, &request).await?;
+    notify_requesters(state, &txn, &data, &request, Outcome::Declined(reason), now).await?;
     txn.commit().await?;
     Ok(view(&data, &request, false, &state.settings.house()))
 }
