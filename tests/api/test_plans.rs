@@ -902,6 +902,42 @@ async fn items_are_edited_until_signed_a_client_can_decline_a_revoked_link_is_go
         .expect("open");
     assert_eq!(gone.status(), 410);
 
+    // A second request for a page already out for signature takes it over: the older link, left
+    // with nothing to sign, is revoked and says so; the new one signs.
+    let first = request(true).await;
+    let second = request(true).await;
+    assert_eq!(
+        second["taken_over"],
+        json!([{"request_id": first["id"], "pages": [1]}]),
+        "{second}"
+    );
+    let older = app
+        .client
+        .get(app.url(first["link"].as_str().expect("link")))
+        .send()
+        .await
+        .expect("open");
+    assert_eq!(older.status(), 410);
+    let listed = app
+        .get(&format!("{base}/signing-requests"), &li_token)
+        .await
+        .expect(200);
+    let first_row = listed
+        .as_array()
+        .expect("requests")
+        .iter()
+        .find(|r| r["id"] == first["id"])
+        .expect("listed")
+        .clone();
+    assert!(first_row["revoked_at"].is_string(), "{first_row}");
+    app.post(
+        &format!("{base}/signing-requests/{}/revoke", second["id"]),
+        &li_token,
+        json!({}),
+    )
+    .await
+    .expect(200);
+
     // Voided signatures say so at /verify.
     app.post(
         &format!("{base}/pages/1/void"),

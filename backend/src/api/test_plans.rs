@@ -497,6 +497,18 @@ struct SigningRequestDto {
     /// The link, only in the answer that creates an on-site request.
     #[oai(nullable)]
     link: Option<String>,
+    /// Only in the answer that creates a request: older open requests whose pages this one took
+    /// over (an older link keeps only the rest, and is revoked when none is left).
+    taken_over: Vec<TakenOverDto>,
+}
+
+/// Pages a new signing request took over from an older open one.
+#[derive(Object)]
+struct TakenOverDto {
+    /// The older request.
+    request_id: i32,
+    /// The pages it no longer asks for.
+    pages: Vec<i32>,
 }
 
 fn request_dto(r: &entity::signing_request::Model, link: Option<String>) -> SigningRequestDto {
@@ -514,6 +526,7 @@ fn request_dto(r: &entity::signing_request::Model, link: Option<String>) -> Sign
         revoked_at: r.revoked_at,
         reminders_sent: r.reminders_sent,
         link,
+        taken_over: Vec::new(),
     }
 }
 
@@ -903,8 +916,15 @@ impl TestPlansApi {
             signer_role: b.signer_role,
             on_site,
         };
-        let (request, link) = signing::request(&self.state, &p, plan.0, input, Utc::now()).await?;
-        Ok(Json(request_dto(&request, on_site.then_some(link))))
+        let made = signing::request(&self.state, &p, plan.0, input, Utc::now()).await?;
+        Ok(Json(SigningRequestDto {
+            taken_over: made
+                .taken_over
+                .into_iter()
+                .map(|(request_id, pages)| TakenOverDto { request_id, pages })
+                .collect(),
+            ..request_dto(&made.request, on_site.then_some(made.link))
+        }))
     }
 
     /// Signing requests of a plan

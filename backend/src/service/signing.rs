@@ -205,8 +205,18 @@ async fn notify_requesters(
     Ok(())
 }
 
+/// A new request, its link, and the pages it took over from older open links.
+pub struct Requested {
+    pub request: signing_request::Model,
+    pub link: String,
+    /// (older request, the pages it no longer asks for); an older link left with none is revoked.
+    pub taken_over: Vec<(i32, Vec<i32>)>,
+}
+
 /// Asks the client's signer to sign `pages` (page 0: the 预验收证书): one e-mail with one link,
-/// or an on-site link returned to the caller. Returns the request and its link.
+/// or an on-site link returned to the caller. Pages already out for signature through an older
+/// open link are taken over: that link keeps only what it alone still asks for, and is revoked
+/// when nothing is left — a link never offers a page another link may sign.
 #[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn request(
     state: &AppState,
@@ -214,7 +224,7 @@ pub async fn request(
     plan_id: i32,
     input: RequestInput,
     now: DateTime<Utc>,
-) -> AppResult<(signing_request::Model, String)> {
+) -> AppResult<Requested> {
     let (actor, project_id) = (p.actor(), p.id());
     let db = &state.db;
     let project = p.project().clone();
@@ -244,6 +254,39 @@ pub async fn request(
         .or_else(|| data.plan.client_signer_email.clone())
         .filter(|e| e.contains('@') && !e.contains(char::is_whitespace))
         .ok_or_else(|| AppError::invalid("signer_email", "signer_email: the signer's e-mail address"))?;
+    let open = signing_request::Entity::find()
+        .filter(signing_request::Column::PlanId.eq(plan_id))
+        .filter(signing_request::Column::UsedAt.is_null())
+        .filter(signing_request::Column::DeclinedAt.is_null())
+        .filter(signing_request::Column::RevokedAt.is_null())
+        .filter(signing_request::Column::ExpiresAt.gt(now))
+        .all(&txn)
+        .await?;
+    let mut taken_over = Vec::new();
+    for older in open {
+        let theirs = pages_of(&older);
+        let (lost, kept): (Vec<i32>, Vec<i32>) = theirs.iter().partition(|page| pages.contains(page));
+        if lost.is_empty() {
+            continue;
+        }
+        let mut row: signing_request::ActiveModel = older.clone().into();
+        if kept.is_empty() {
+            row.revoked_at = Set(Some(now));
+        } else {
+            row.pages = Set(serde_json::to_string(&kept).map_err(|e| anyhow::anyhow!("pages: {e}"))?);
+        }
+        let older = row.update(&txn).await?;
+        event(
+            &txn,
+            actor,
+            &older,
+            "taken_over",
+            json!({"pages": lost, "kept": kept}),
+            now,
+        )
+        .await?;
+        taken_over.push((older.id, lost));
+    }
     let (token, token_hash) = new_secret();
     let (method, expires_at) = if input.on_site {
         (SignMethod::OnSite, now + Duration::minutes(ON_SITE_MINUTES))
@@ -279,7 +322,11 @@ pub async fn request(
         event(&txn, actor, &request, "sent", json!({"to": request.signer_email}), now).await?;
     }
     txn.commit().await?;
-    Ok((request, format!("/sign/{token}")))
+    Ok(Requested {
+        request,
+        link: format!("/sign/{token}"),
+        taken_over,
+    })
 }
 
 #[tracing::instrument(skip_all, fields(project_id = p.id()))]
@@ -576,9 +623,16 @@ pub async fn sign(state: &AppState, token: &str, form: SignForm, now: DateTime<U
     let txn = begin_write(&state.db).await?;
     let data = plan_of(&txn, &request).await?;
     let actor = signer_actor(&request);
+    let lang = state.settings.house().lang;
     for page in pages_of(&request) {
+        // Said to the client in Chinese; the service's reason (for the PM) goes to the log.
         if let Some(why) = test_plans::refuse_signing(&data, page, SignParty::Client) {
-            return Err(LinkError::Conflict(why));
+            tracing::info!(page, why, "a link cannot sign a page");
+            let label = page_label(page, lang);
+            return Err(LinkError::Conflict(match data.signature(page, SignParty::Client) {
+                Some(s) => format!("{label}已由{}于 {} 签字，无需再签。", s.signer_name, s.signed_local),
+                None => format!("{label}的测试记录已有变化，暂不能签字，请联系乙方项目主管。"),
+            }));
         }
         let now_hash = data.content_sha256(page).unwrap_or_default();
         let seen = form.seen.iter().find(|(p, _)| *p == page).map(|(_, h)| h.as_str());

@@ -180,7 +180,7 @@ impl PlanData {
         pages
     }
 
-    fn signature(&self, page: i32, party: SignParty) -> Option<&signature::Model> {
+    pub(crate) fn signature(&self, page: i32, party: SignParty) -> Option<&signature::Model> {
         self.signatures.iter().find(|s| s.page == page && s.party == party)
     }
 
