@@ -1062,6 +1062,44 @@ async fn a_pm_deletes_a_test_plan_made_twice_by_mistake_and_the_records_no_longe
     app.post(&format!("{base}/pages/1/sign"), &li_token, json!({}))
         .await
         .expect(200);
+
+    // Pages 1–2 out for signature, then page 2 again: the older link keeps page 1 only.
+    let passed = pass_page(&app, &base, &li_token, &first, 2).await;
+    assert!(page(&passed, 2)["items"].as_array().is_some_and(|i| !i.is_empty()));
+    let ask = |pages: Value| {
+        let (app, base, token) = (&app, base.clone(), li_token.clone());
+        async move {
+            app.post(
+                &format!("{base}/signing-requests"),
+                &token,
+                json!({"pages": pages, "on_site": true}),
+            )
+            .await
+            .expect(200)
+        }
+    };
+    let both = ask(json!([1, 2])).await;
+    let again = ask(json!([2])).await;
+    assert_eq!(again["taken_over"], json!([{"request_id": both["id"], "pages": [2]}]));
+    let listed = app
+        .get(&format!("{base}/signing-requests"), &li_token)
+        .await
+        .expect(200);
+    let older = listed
+        .as_array()
+        .expect("requests")
+        .iter()
+        .find(|r| r["id"] == both["id"])
+        .expect("listed")
+        .clone();
+    assert_eq!(
+        (older["pages"].clone(), older["revoked_at"].is_null()),
+        (json!([1]), true)
+    );
+    let (status, html, _) = open_link(&app, both["link"].as_str().expect("link"), "周文涛").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("签字确认全部 1 页"), "the older link offers only page 1");
+
     app.delete(&format!("{base}?reason=x"), &app.admin)
         .await
         .refused(409, "void a page");
