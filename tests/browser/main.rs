@@ -769,3 +769,28 @@ async fn every_page_fits_a_desk_and_a_phone_without_sideways_scrolling() {
         browser.close().await;
     }
 }
+
+#[tokio::test]
+async fn the_administrator_corrects_an_engineers_name_and_address_and_a_bad_address_is_explained() {
+    let app = spawn_app().await;
+    let (li, _) = app.user("li.eng", "engineer").await;
+    let Some(browser) = harness::open(&app, "admin_profile", 1280, 1000).await else {
+        return;
+    };
+    browser.sign_in("admin", jiaofu_tests::ADMIN_PASSWORD).await;
+    browser.find("#overdue-count").await;
+    browser.goto("/admin/users").await;
+    let row = format!("#user-{li}");
+    browser.click(&format!("{row} details.manage summary")).await;
+    browser.fill(&format!("#name-{li}"), "李工").await;
+    // The browser takes an address without a dot in its domain; the server explains it.
+    browser.fill(&format!("#email-{li}"), "li@court").await;
+    browser.click(&format!("#profile-{li} button[type=submit]")).await;
+    browser.said(&format!("#email-{li}-error")).await;
+    browser.fill(&format!("#email-{li}"), "li.gong@court.example.cn").await;
+    browser.click(&format!("#profile-{li} button[type=submit]")).await;
+    browser.wait_for_text(".flash", "已保存").await;
+    browser.wait_for_text(&row, "li.gong@court.example.cn").await;
+    browser.wait_for_text(&row, "李工").await;
+    browser.close().await;
+}

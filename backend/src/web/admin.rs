@@ -37,6 +37,11 @@ impl<'a> FromRequest<'a> for Admin {
     }
 }
 
+/// The accounts page with a refused 修改 form of one row: its values and the error next to the field.
+async fn accounts_with(state: &AppState, me: &session::Session, status: StatusCode, row: minijinja::Value) -> Response {
+    accounts_page(state, me, status, None, Default::default(), context! {}, Some(row)).await
+}
+
 /// The accounts page, with a one-time message (a new password) and errors next to their fields.
 async fn accounts(
     state: &AppState,
@@ -45,6 +50,18 @@ async fn accounts(
     notice: Option<String>,
     errors: std::collections::BTreeMap<String, String>,
     values: minijinja::Value,
+) -> Response {
+    accounts_page(state, me, status, notice, errors, values, None).await
+}
+
+async fn accounts_page(
+    state: &AppState,
+    me: &session::Session,
+    status: StatusCode,
+    notice: Option<String>,
+    errors: std::collections::BTreeMap<String, String>,
+    values: minijinja::Value,
+    row_error: Option<minijinja::Value>,
 ) -> Response {
     let all = match users::list(&state.db).await {
         Ok(all) => all,
@@ -73,7 +90,7 @@ async fn accounts(
         status,
         "admin_users.html",
         Some(me),
-        context! { nav => "admin", tab => "users", rows => rows, roles => roles, notice => notice, errors => errors, values => values, flash => None::<String> },
+        context! { nav => "admin", tab => "users", rows => rows, roles => roles, notice => notice, errors => errors, values => values, row_error => row_error, flash => None::<String> },
     )
 }
 
@@ -228,6 +245,9 @@ pub struct AccountChange {
     role: Option<String>,
     /// "disable" or "enable".
     state: Option<String>,
+    /// The name and address, from the row's 修改 form (an empty address removes it).
+    display_name: Option<String>,
+    email: Option<String>,
 }
 
 #[handler]
@@ -239,9 +259,12 @@ pub async fn change_user(
     Form(f): Form<AccountChange>,
 ) -> Response {
     let me = &admin.0;
+    let profile = f.display_name.is_some() || f.email.is_some();
     let changes = users::UserChanges {
         role: f.role.clone(),
         disabled: f.state.as_deref().map(|s| s == "disable"),
+        display_name: f.display_name.clone(),
+        email: f.email.clone().map(|e| Some(e).filter(|e| !e.trim().is_empty())),
         ..Default::default()
     };
     match users::update(&state.db, &me.actor, id, changes, Utc::now()).await {
@@ -249,10 +272,25 @@ pub async fn change_user(
             let what = match (f.state.as_deref(), u.disabled) {
                 (Some(_), true) => format!("{} 已停用，其登录已全部失效。", u.username),
                 (Some(_), false) => format!("{} 已启用。", u.username),
+                _ if profile => format!("{} 的姓名和电子邮件已保存。", u.username),
                 _ => format!("{} 的角色已改为{}。", u.username, role_label(u.role)),
             };
             session::set_flash(jar, &what);
-            session::see_other("/admin/users")
+            session::see_other(&format!("/admin/users#user-{id}"))
+        }
+        Err(AppError::Invalid { field, .. }) if profile => {
+            let message = match field.as_deref() {
+                Some("email") => "请填写有效的电子邮件地址，或留空。",
+                _ => "请填写姓名（不超过 60 字）。",
+            };
+            let row = context! {
+                id => id,
+                field => field,
+                message => message,
+                display_name => f.display_name,
+                email => f.email,
+            };
+            accounts_with(&state, me, StatusCode::UNPROCESSABLE_ENTITY, row).await
         }
         Err(e) => super::refusal(&state, me, e),
     }
