@@ -721,3 +721,72 @@ async fn an_installation_recorded_under_the_wrong_serial_is_corrected_with_its_r
         "{history}"
     );
 }
+
+#[tokio::test]
+async fn a_serial_typed_wrong_on_arrival_is_corrected_with_its_reason_until_the_receipt_is_signed() {
+    let app = spawn_app().await;
+    let (base, items) = with_baseline(&app).await;
+    let ship = shipment(&app, &base, "FH-002").await;
+    app.patch(&ship, &app.admin, json!({"arrived_on": "2026-03-09"}))
+        .await
+        .expect(200);
+    let core = item(&items, "核心交换机");
+    let received = app
+        .post(
+            &format!("{ship}/units"),
+            &app.admin,
+            json!({"lines": [{"item_id": id(core), "serials": ["HW-C0RE-01", "HW-CORE-02"]}]}),
+        )
+        .await
+        .expect(200);
+    let typo = received["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .find(|u| u["serial"] == "HW-C0RE-01")
+        .expect("the unit typed with a zero")
+        .clone();
+    let unit = format!("{ship}/units/{}", id(&typo));
+    app.patch(&unit, &app.admin, json!({"serial": "HW-CORE-01", "reason": " "}))
+        .await
+        .refused(422, "reason");
+    app.patch(&unit, &app.admin, json!({"serial": "HW-CORE-02", "reason": "录入错误"}))
+        .await
+        .refused(409, "another unit");
+    let fixed = app
+        .patch(
+            &unit,
+            &app.admin,
+            json!({"serial": "HW-CORE-01", "reason": "字母 O 录成数字 0"}),
+        )
+        .await
+        .expect(200);
+    assert!(
+        fixed["units"]
+            .as_array()
+            .expect("units")
+            .iter()
+            .any(|u| u["id"] == typo["id"] && u["serial"] == "HW-CORE-01"),
+        "{fixed}"
+    );
+    let history = app.get(&format!("{base}/history"), &app.admin).await.expect(200);
+    assert!(
+        history
+            .as_array()
+            .expect("history")
+            .iter()
+            .any(|h| h["field"] == "serial" && h["old_value"] == "HW-C0RE-01" && h["reason"] == "字母 O 录成数字 0"),
+        "{history}"
+    );
+    // Once the receipt is signed, the serials it printed stay.
+    app.post(
+        &format!("{ship}/receipt"),
+        &app.admin,
+        json!({"received_by": "法院信息中心 刘洋"}),
+    )
+    .await
+    .expect(200);
+    app.patch(&unit, &app.admin, json!({"serial": "HW-CORE-09", "reason": "再改"}))
+        .await
+        .refused(409, "signed");
+}

@@ -111,6 +111,7 @@ const MATRIX: &[(&str, May)] = &[
     ("create_shipment", May::Manage),
     ("update_shipment", May::Manage),
     ("delete_shipment", May::Manage),
+    ("correct_unit_serial", May::Manage),
     ("create_test_plan", May::Manage),
     ("add_test_item", May::Manage),
     ("update_test_item", May::Manage),

@@ -33,6 +33,15 @@ impl ArrivalApi {
 }
 
 /// A delivery of equipment to site.
+/// A unit's serial number typed wrong, corrected.
+#[derive(Object)]
+struct SerialCorrection {
+    /// The number on the unit.
+    serial: String,
+    /// Why, e.g. 序列号录入错误.
+    reason: String,
+}
+
 #[derive(Object)]
 struct ShipmentDto {
     /// Identifier.
@@ -524,6 +533,41 @@ impl ArrivalApi {
             note: b.note,
         };
         arrival::update_shipment(&self.state.db, &p, shipment_id.0, patch, Utc::now()).await?;
+        self.detail(&p, shipment_id.0).await
+    }
+
+    /// Correct a unit's serial number
+    ///
+    /// Managers, with the reason, while the shipment's 设备签收单 is unsigned (409 after); the new
+    /// number must not be another unit's of the item. The history keeps old → new and why.
+    #[oai(
+        path = "/projects/:id/shipments/:shipment_id/units/:unit_id",
+        method = "patch",
+        operation_id = "correct_unit_serial"
+    )]
+    async fn correct_serial(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        /// Shipment id.
+        shipment_id: Path<i32>,
+        /// Unit id (from the shipment's units).
+        unit_id: Path<i32>,
+        body: Json<SerialCorrection>,
+    ) -> ApiResult<Json<ShipmentDto>> {
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
+        let b = body.0;
+        arrival::correct_serial(
+            &self.state.db,
+            &p,
+            shipment_id.0,
+            unit_id.0,
+            &b.serial,
+            &b.reason,
+            Utc::now(),
+        )
+        .await?;
         self.detail(&p, shipment_id.0).await
     }
 

@@ -169,6 +169,69 @@ pub async fn delete_shipment(
     Ok(())
 }
 
+/// Corrects a unit's serial number typed wrong, with the reason, while its shipment's 设备签收单 is
+/// unsigned (the signed receipt prints the serials). The new number must not be another unit's of
+/// the same item. The history keeps old → new and why.
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn correct_serial(
+    db: &DatabaseConnection,
+    p: &Granted<impl MayManage>,
+    shipment_id: i32,
+    unit_id: i32,
+    serial: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<received_unit::Model> {
+    let (actor, project_id) = (p.actor(), p.id());
+    let serial = required_text("serial", serial, 100)?;
+    let reason = required_text("reason", reason, 500)?;
+    let txn = begin_write(db).await?;
+    let shipment = shipment_of(&txn, p, shipment_id).await?;
+    let unit = received_unit::Entity::find_by_id(unit_id)
+        .one(&txn)
+        .await?
+        .filter(|u| u.shipment_id == shipment.id)
+        .ok_or_else(|| AppError::not_found(format!("no unit {unit_id} on shipment {shipment_id}")))?;
+    let Some(was) = unit.serial.clone() else {
+        return Err(AppError::invalid(
+            "serial",
+            "serial: this line arrived by quantity, without serial numbers",
+        ));
+    };
+    if shipment.receipt_signed_at.is_some() {
+        return Err(AppError::Conflict(format!(
+            "shipment {shipment_id}: its 设备签收单 is signed with serial {was}; the serial can no longer change"
+        )));
+    }
+    let twin = received_unit::Entity::find()
+        .filter(received_unit::Column::ItemId.eq(unit.item_id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .any(|u| u.id != unit.id && u.serial.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(&serial)));
+    if twin {
+        return Err(AppError::Conflict(format!(
+            "serial number {serial} is recorded already for another unit of this item"
+        )));
+    }
+    let mut m: received_unit::ActiveModel = unit.into();
+    m.serial = Set(Some(serial.clone()));
+    let saved = m.update(&txn).await?;
+    history::record(
+        &txn,
+        actor,
+        now,
+        vec![
+            Change::new(Some(project_id), "unit", Some(unit_id), "updated")
+                .field("serial", Some(was), Some(serial))
+                .reason(Some(reason)),
+        ],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
 /// Changes to a shipment's dates and notes; `None` leaves a field as it is.
 #[derive(Default)]
 pub struct ShipmentPatch {

@@ -175,6 +175,7 @@ async fn view(
                 ("test_plan", _) => "功能测试方案".to_string(),
                 ("shipment", _) => "发货批次".to_string(),
                 ("installation", _) => "安装记录".to_string(),
+                ("unit", _) => "到货设备".to_string(),
                 ("equipment_list", _) => "设备清单".to_string(),
                 (other, _) => other.to_string(),
             };
