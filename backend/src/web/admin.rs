@@ -81,10 +81,7 @@ async fn accounts_page(
             }
         })
         .collect();
-    let roles: Vec<_> = Role::ALL
-        .iter()
-        .map(|r| context! { value => r.as_str(), label => role_label(*r) })
-        .collect();
+    let roles = super::choices(Role::ALL, |r| (r.as_str(), role_label(r)));
     render(
         state,
         status,

@@ -121,6 +121,16 @@ fn render(state: &AppState, status: StatusCode, name: &str, me: Option<&Session>
     }
 }
 
+/// The options of a select or a row of checkboxes: each choice's stored value and Chinese label.
+fn choices<T: Copy>(all: &[T], text: impl Fn(T) -> (&'static str, &'static str)) -> Vec<minijinja::Value> {
+    all.iter()
+        .map(|c| {
+            let (value, label) = text(*c);
+            context! { value => value, label => label }
+        })
+        .collect()
+}
+
 /// The caller's grant of `L` on project `id`, or the page that says why not.
 async fn granted<L: crate::service::access::MayRead>(
     state: &AppState,
@@ -462,14 +472,8 @@ async fn projects_page(state: Data<&AppState>, me: Session, Query(q): Query<Proj
             }
         })
         .collect();
-    let statuses: Vec<_> = ProjectStatus::ALL
-        .iter()
-        .map(|s| context! { value => s.as_str(), label => s.label_zh() })
-        .collect();
-    let system_types: Vec<_> = SystemType::ALL
-        .iter()
-        .map(|s| context! { value => s.as_str(), label => s.label_zh() })
-        .collect();
+    let statuses = choices(ProjectStatus::ALL, |s| (s.as_str(), s.label_zh()));
+    let system_types = choices(SystemType::ALL, |s| (s.as_str(), s.label_zh()));
     let pages = total.div_ceil(PROJECTS_PER_PAGE).max(1);
     let here = |page: u64| {
         let mut query: Vec<(&str, String)> = Vec::new();

@@ -314,10 +314,7 @@ async fn view(
         people => people,
         contacts => contacts,
         can_manage => can_manage,
-        member_roles => MemberRole::ALL
-            .iter()
-            .map(|r| context! { value => r.as_str(), label => r.label_zh() })
-            .collect::<Vec<_>>(),
+        member_roles => super::choices(MemberRole::ALL, |r| (r.as_str(), r.label_zh())),
         history => history,
         history_page => history_page,
         history_newer => (history_page > 1).then(|| format!("/projects/{}?history={}#history", project.id, history_page - 1)),
@@ -396,10 +393,7 @@ async fn new_form(
         .iter()
         .map(|p| context! { code => p.code, name => p.name })
         .collect();
-    let system_types: Vec<_> = SystemType::ALL
-        .iter()
-        .map(|s| context! { value => s.as_str(), label => s.label_zh() })
-        .collect();
+    let system_types = super::choices(SystemType::ALL, |s| (s.as_str(), s.label_zh()));
     render(
         state,
         status,
@@ -567,14 +561,8 @@ fn edit_form(
     errors: std::collections::BTreeMap<String, String>,
     status: StatusCode,
 ) -> Response {
-    let statuses: Vec<_> = ProjectStatus::ALL
-        .iter()
-        .map(|s| context! { value => s.as_str(), label => s.label_zh() })
-        .collect();
-    let system_types: Vec<_> = SystemType::ALL
-        .iter()
-        .map(|s| context! { value => s.as_str(), label => s.label_zh() })
-        .collect();
+    let statuses = super::choices(ProjectStatus::ALL, |s| (s.as_str(), s.label_zh()));
+    let system_types = super::choices(SystemType::ALL, |s| (s.as_str(), s.label_zh()));
     render(
         state,
         status,
@@ -1070,8 +1058,7 @@ fn value_zh(field: &str, entity: &str, value: &str, people: &[(i32, String, Stri
         ("status", _) => TaskStatus::parse(value).map_or_else(|_| value.to_string(), |s| s.label_zh().into()),
         ("assignee_id", _) => by_id(value),
         ("due_on" | "planned_due_on" | "contract_signed_on" | "delivery_due_on", _) => {
-            chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
-                .map_or_else(|_| value.to_string(), crate::documents::labels::long_date_zh)
+            crate::documents::labels::long_date_zh_text(value.to_string())
         }
         ("role", "member") => match value.split_whitespace().collect::<Vec<_>>()[..] {
             ["user", id, role] => format!("{} {}", by_id(id), member_role(role)),
