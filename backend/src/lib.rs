@@ -6,6 +6,7 @@ pub mod documents;
 pub mod domain;
 pub mod email;
 pub mod error;
+pub mod files;
 pub mod import;
 pub mod jobs;
 pub mod metrics;

@@ -25,6 +25,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     Ok(AppState {
         db,
         mailer,
+        files: crate::files::Files::in_data_dir(&settings.data_dir),
         settings: Arc::new(settings),
         templates: Arc::new(templates),
     })

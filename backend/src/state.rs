@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{config::Settings, email::Mailer, templates::Templates};
+use crate::{config::Settings, email::Mailer, files::Files, templates::Templates};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -11,4 +11,6 @@ pub struct AppState {
     pub mailer: Mailer,
     pub settings: Arc<Settings>,
     pub templates: Arc<Templates>,
+    /// Uploaded spreadsheets and photos, by content.
+    pub files: Files,
 }
