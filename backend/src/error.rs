@@ -8,6 +8,9 @@ pub enum AppError {
     /// Input that parsed but is not acceptable (422).
     #[error("{message}")]
     Invalid { field: Option<String>, message: String },
+    /// Rows of a bulk request that cannot be saved, each with what to fix (422); nothing was saved.
+    #[error("{field}: {} row(s) cannot be saved", problems.len())]
+    Rows { field: String, problems: Vec<RowProblem> },
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
@@ -28,6 +31,28 @@ pub enum AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// What is wrong with one row of a bulk request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowProblem {
+    /// 1-based, in the order the rows were sent.
+    pub row: usize,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl RowProblem {
+    /// The problem a row's error is: what its sender can fix (invalid, not found, in conflict).
+    /// Anything else — the server failing, access refused — is not the row's and ends the request.
+    pub fn of(row: usize, err: AppError) -> AppResult<Self> {
+        let (field, message) = match err {
+            AppError::Invalid { field, message } => (field, message),
+            AppError::NotFound(m) | AppError::Conflict(m) => (None, m),
+            other => return Err(other),
+        };
+        Ok(Self { row, field, message })
+    }
+}
+
 impl AppError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         AppError::Invalid {
@@ -43,7 +68,7 @@ impl AppError {
     pub fn status(&self) -> poem::http::StatusCode {
         use poem::http::StatusCode;
         match self {
-            AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid { .. } | AppError::Rows { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -110,6 +135,21 @@ pub struct ErrorBody {
     /// the problem; the log has the cause under it.
     #[oai(nullable)]
     pub request_id: Option<String>,
+    /// For a bulk request: every row that cannot be saved, with what to fix (nothing was saved).
+    #[oai(skip_serializing_if_is_empty)]
+    pub problems: Vec<RowProblemDto>,
+}
+
+/// One row of a bulk request that cannot be saved.
+#[derive(Debug, Object)]
+pub struct RowProblemDto {
+    /// 1-based, in the order the rows were sent.
+    pub row: u32,
+    /// The row's field at fault, when there is one.
+    #[oai(nullable)]
+    pub field: Option<String>,
+    /// What is wrong and what to fix.
+    pub message: String,
 }
 
 impl ErrorBody {
@@ -119,6 +159,7 @@ impl ErrorBody {
             message: message.into(),
             field,
             request_id: None,
+            problems: Vec::new(),
         })
     }
 
@@ -129,6 +170,7 @@ impl ErrorBody {
             message: "the server failed to handle this request; the cause is in its log under the request id".into(),
             field: None,
             request_id: crate::api::middleware::request_id(),
+            problems: Vec::new(),
         })
     }
 }
@@ -185,6 +227,29 @@ impl From<AppError> for ApiError {
     fn from(err: AppError) -> Self {
         match err {
             AppError::Invalid { field, message } => ApiError::Invalid(ErrorBody::new("invalid", message, field)),
+            AppError::Rows { field, problems } => {
+                let first: Vec<String> = problems
+                    .iter()
+                    .take(3)
+                    .map(|p| format!("row {}: {}", p.row, p.message))
+                    .collect();
+                let message = format!(
+                    "{field}: {} row(s) cannot be saved and nothing was saved — {}{}; see problems",
+                    problems.len(),
+                    first.join("; "),
+                    if problems.len() > 3 { "; …" } else { "" }
+                );
+                let mut body = ErrorBody::new("invalid", message, Some(field));
+                body.0.problems = problems
+                    .into_iter()
+                    .map(|p| RowProblemDto {
+                        row: p.row as u32,
+                        field: p.field,
+                        message: p.message,
+                    })
+                    .collect();
+                ApiError::Invalid(body)
+            }
             AppError::Unauthorized(m) => ApiError::Unauthorized(ErrorBody::new("unauthorized", m, None)),
             AppError::Forbidden(m) => ApiError::Forbidden(ErrorBody::new("forbidden", m, None)),
             AppError::NotFound(m) => ApiError::NotFound(ErrorBody::new("not_found", m, None)),

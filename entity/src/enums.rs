@@ -166,6 +166,24 @@ impl ListKind {
     }
 }
 
+stored_enum!(
+    /// Which side a decided difference between the purchase order and the contract list adopts in
+    /// the 分项设备清单审定版: the order's line or value, or the contract list's.
+    Adopt, "adopt" {
+        Order => "order",
+        Contract => "contract",
+    }
+);
+
+impl Adopt {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Adopt::Order => "以订购单为准",
+            Adopt::Contract => "以协议清单为准",
+        }
+    }
+}
+
 /// Who organised an arrival inspection: our self-check first, then the client's. Not an active
 /// enum: the stored text `self` would be a Rust keyword in the identifiers sea-orm's derive makes
 /// from each value, so `inspections.round` stays text, parsed at the edges.

@@ -12,6 +12,8 @@ pub struct Model {
     pub difference_key: String,
     pub reason: String,
     pub decision: String,
+    /// Whose line or value the 审定版 takes; none for decisions recorded before it was asked.
+    pub adopt: Option<crate::enums::Adopt>,
     pub decided_by: Option<i32>,
     pub decided_at: DateTimeUtc,
 }

@@ -11,6 +11,8 @@ pub struct Model {
     pub item_id: i32,
     pub serial: Option<String>,
     pub quantity: f64,
+    /// The unit this one replaced after a deviation closed as replace; that unit is no longer in place.
+    pub replaces_unit_id: Option<i32>,
     pub created_by: Option<i32>,
     pub created_at: DateTimeUtc,
 }

@@ -14,6 +14,8 @@ mod m20261130_000010_throttle;
 mod m20261130_000011_indexes;
 mod m20261130_000012_deadlines;
 mod m20261130_000013_open_deadlines;
+mod m20261130_000014_replacements;
+mod m20261130_000015_decision_adopt;
 
 pub struct Migrator;
 
@@ -34,6 +36,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_indexes::Migration),
             Box::new(m20261130_000012_deadlines::Migration),
             Box::new(m20261130_000013_open_deadlines::Migration),
+            Box::new(m20261130_000014_replacements::Migration),
+            Box::new(m20261130_000015_decision_adopt::Migration),
         ]
     }
 }

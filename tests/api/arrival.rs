@@ -790,3 +790,240 @@ async fn a_serial_typed_wrong_on_arrival_is_corrected_with_its_reason_until_the_
         .await
         .refused(409, "signed");
 }
+
+#[tokio::test]
+async fn a_replacement_unit_takes_the_place_of_the_unit_it_replaces_on_the_record_and_the_forms() {
+    let app = spawn_app().await;
+    let (base, items) = with_baseline(&app).await;
+    arrive_everything(&app, &base, &items).await;
+    let core = item(&items, "核心交换机");
+    let installs = format!("{base}/installations");
+    let installed = app
+        .post(
+            &installs,
+            &app.admin,
+            json!({"item_id": id(core), "serial": "HW-CORE-01", "location": "机房 A03 20U", "installed_on": "2026-03-12"}),
+        )
+        .await
+        .expect(200);
+    // The client's re-check finds HW-CORE-01 dead on power-on: a deviation, closed as replace.
+    let failed = app
+        .post(
+            &format!("{base}/inspections"),
+            &app.admin,
+            json!({"round": "client", "witness": "法院信息中心 刘洋",
+                   "items": [{"item_id": id(core), "documents": "pass", "appearance": "pass", "power_on": "fail", "note": "HW-CORE-01 无法开机"}]}),
+        )
+        .await
+        .expect(200);
+    let deviation_id = failed[0]["deviation_id"].as_i64().expect("a deviation");
+    let ship = shipment(&app, &base, "FH-RMA-01").await;
+    app.patch(&ship, &app.admin, json!({"arrived_on": "2026-03-10"}))
+        .await
+        .expect(200);
+    let all_units = app.get(&format!("{base}/shipments"), &app.admin).await.expect(200);
+    let first = all_units
+        .as_array()
+        .expect("shipments")
+        .iter()
+        .find(|s| s["reference"] == "FH-ALL")
+        .expect("the first shipment")
+        .clone();
+    let first = app
+        .get(&format!("{base}/shipments/{}", id(&first)), &app.admin)
+        .await
+        .expect(200);
+    let broken = first["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .find(|u| u["serial"] == "HW-CORE-01")
+        .expect("HW-CORE-01")
+        .clone();
+    // What the dead end was: a new serial is one more unit than the baseline has.
+    app.post(
+        &format!("{ship}/units"),
+        &app.admin,
+        json!({"lines": [{"item_id": id(core), "serials": ["HW-CORE-11"]}]}),
+    )
+    .await
+    .refused(422, "arrived already");
+    let replacements = format!("{ship}/replacements");
+    let body = |serial: Option<&str>| json!({"unit_id": id(&broken), "serial": serial, "reason": "无法开机，厂家换货"});
+    app.post(&replacements, &app.admin, body(Some("HW-CORE-11")))
+        .await
+        .refused(409, "closed as replace");
+    app.post(
+        &format!("{base}/deviations/{deviation_id}/close"),
+        &app.admin,
+        json!({"resolution": "replace", "note": "厂家 3 月 10 日换货"}),
+    )
+    .await
+    .expect(200);
+    app.post(&replacements, &app.admin, body(None))
+        .await
+        .refused(422, "serial");
+    app.post(&replacements, &app.admin, body(Some("HW-CORE-02")))
+        .await
+        .refused(409, "recorded already");
+    let replaced = app
+        .post(&replacements, &app.admin, body(Some("HW-CORE-11")))
+        .await
+        .expect(200);
+    let new_unit = replaced["units"][0].clone();
+    assert_eq!(new_unit["serial"], "HW-CORE-11", "{replaced}");
+    assert_eq!(new_unit["replaces_unit_id"], broken["id"], "{replaced}");
+    app.post(&replacements, &app.admin, body(Some("HW-CORE-12")))
+        .await
+        .refused(409, "replaced already");
+    let first = app
+        .get(&format!("{base}/shipments/{}", id(&first)), &app.admin)
+        .await
+        .expect(200);
+    assert!(
+        first["units"]
+            .as_array()
+            .expect("units")
+            .iter()
+            .any(|u| u["id"] == broken["id"] && u["replaced_by_unit_id"] == new_unit["id"]),
+        "both stay on record: {first}"
+    );
+
+    // The replacement is the unit in place: counted, installed and printed.
+    let status = app.get(&format!("{base}/arrival"), &app.admin).await.expect(200);
+    let switch = item(status["items"].as_array().expect("items"), "核心交换机");
+    assert_eq!(switch["received"], 2.0, "{switch}");
+    assert_eq!(switch["serials"], json!(["HW-CORE-02", "HW-CORE-11"]), "{switch}");
+    let records = app.get(&installs, &app.admin).await.expect(200);
+    let record = records
+        .as_array()
+        .expect("records")
+        .iter()
+        .find(|r| r["id"] == installed["id"])
+        .expect("the installation record")
+        .clone();
+    assert_eq!(
+        record["serial"], "HW-CORE-11",
+        "the installation moved to the replacement: {record}"
+    );
+    let history = app.get(&format!("{base}/history"), &app.admin).await.expect(200);
+    assert!(
+        history
+            .as_array()
+            .expect("history")
+            .iter()
+            .any(|h| h["action"] == "replaced"
+                && h["old_value"] == "HW-CORE-01"
+                && h["new_value"] == "HW-CORE-11"
+                && h["reason"] == "无法开机，厂家换货"),
+        "{history}"
+    );
+    app.post(
+        &format!("{ship}/receipt"),
+        &app.admin,
+        json!({"received_by": "法院信息中心 刘洋"}),
+    )
+    .await
+    .expect(200);
+    let project = base.rsplit('/').next().expect("id");
+    let mut docs = Vec::new();
+    for key in ["inspection-record", "installation-list", "receipt"] {
+        let (_, docx) = crate::forms::download(&app, &format!("/api/projects/{project}/documents/{key}.docx")).await;
+        docs.push((key.to_string(), docx));
+    }
+    let Some(printed) = jiaofu_tests::reader::render(&docs) else {
+        return;
+    };
+    // The inspection record names both; the installation list only the unit installed; the
+    // replacement's own 设备签收单 says what it replaced.
+    let inspection_record = printed[0].text();
+    crate::forms::expect_text(
+        "inspection-record",
+        &inspection_record,
+        &["HW-CORE-11（替换 HW-CORE-01）", "HW-CORE-02"],
+    );
+    let list = jiaofu_tests::reader::compact(&printed[1].text());
+    assert!(list.contains("HWCORE11") && !list.contains("HWCORE01"), "{list}");
+    crate::forms::expect_text(
+        "receipt",
+        &printed[2].text(),
+        &["FH-RMA-01", "HW-CORE-11（替换 HW-CORE-01）"],
+    );
+}
+
+#[tokio::test]
+async fn the_installation_table_is_saved_in_one_call_all_or_nothing_with_each_problem_on_its_row() {
+    let app = spawn_app().await;
+    let (base, items) = with_baseline(&app).await;
+    arrive_everything(&app, &base, &items).await;
+    let table = format!("{base}/installations/table");
+    let goods: Vec<&Value> = items.iter().filter(|i| i["service"] == false).collect();
+    let mut rows: Vec<Value> = Vec::new();
+    for (n, i) in goods.iter().enumerate() {
+        let at = format!("第一审判庭 机柜 A 第 {}U", n + 1);
+        if i["name"] == "核心交换机" {
+            for serial in ["HW-CORE-01", "HW-CORE-02"] {
+                rows.push(json!({"item_id": id(i), "serial": serial, "location": at, "installed_on": "2026-03-12", "commissioning": "pass"}));
+            }
+        } else {
+            rows.push(json!({"item_id": id(i), "location": at, "installed_on": "2026-03-12", "commissioning": "pass"}));
+        }
+    }
+    let core_row = rows
+        .iter()
+        .position(|r| r["serial"] == "HW-CORE-02")
+        .expect("the second switch");
+    // The second switch typed with the first one's serial, a bad IP address and a bad date.
+    let mut bad = rows.clone();
+    bad[core_row]["serial"] = json!("HW-CORE-01");
+    bad[0]["ip_address"] = json!("10.0.0.300");
+    bad[2]["installed_on"] = json!("2026-03-32");
+    let dates = app
+        .put(&table, &app.admin, json!({"records": bad.clone()}))
+        .await
+        .expect(422);
+    assert_eq!(dates["problems"][0]["row"], 3, "{dates}");
+    bad[2]["installed_on"] = json!("2026-03-12");
+    let refused = app.put(&table, &app.admin, json!({"records": bad})).await.expect(422);
+    let rows_named: Vec<i64> = refused["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| p["row"].as_i64().expect("row"))
+        .collect();
+    assert_eq!(rows_named, [1, core_row as i64 + 1], "{refused}");
+    assert_eq!(refused["problems"][0]["field"], "ip_address");
+    assert!(
+        refused["problems"][1]["message"]
+            .as_str()
+            .expect("m")
+            .contains("HW-CORE-01"),
+        "{refused}"
+    );
+    let none = app.get(&format!("{base}/installations"), &app.admin).await.expect(200);
+    assert_eq!(none.as_array().expect("records").len(), 0, "nothing was saved");
+
+    let saved = app.put(&table, &app.admin, json!({"records": rows})).await.expect(200);
+    assert_eq!(saved, json!({"created": goods.len() + 1, "updated": 0, "unchanged": 0}));
+    assert_eq!(task(&app, &base, "installation").await["status"], "done");
+    assert_eq!(task(&app, &base, "commissioning").await["status"], "done");
+
+    // The table saved again with one location changed: one update, the rest left alone.
+    let records = app.get(&format!("{base}/installations"), &app.admin).await.expect(200);
+    let again: Vec<Value> = records
+        .as_array()
+        .expect("records")
+        .iter()
+        .enumerate()
+        .map(|(n, r)| {
+            let location = if n == 0 {
+                "第二审判庭 机柜 B 第 1U".into()
+            } else {
+                r["location"].clone()
+            };
+            json!({"id": r["id"], "location": location, "installed_on": r["installed_on"]})
+        })
+        .collect();
+    let saved = app.put(&table, &app.admin, json!({"records": again})).await.expect(200);
+    assert_eq!(saved, json!({"created": 0, "updated": 1, "unchanged": goods.len()}));
+}

@@ -595,3 +595,111 @@ async fn hostile_files_are_refused_with_what_is_wrong_and_nothing_is_written() {
     }
     assert_eq!(app.get(&path, &app.admin).await.expect(200), serde_json::json!([]));
 }
+
+#[tokio::test]
+async fn the_approved_list_is_built_from_the_contract_list_and_the_decisions_then_approved() {
+    let app = spawn_app().await;
+    let path = project(&app).await;
+    for (kind, file) in [
+        ("contract", "courtroom-contract-list.xlsx"),
+        ("purchase_order", "courtroom-purchase-order.xlsx"),
+    ] {
+        app.upload(&path, &app.admin, &[("kind", kind)], file, fixture(file))
+            .await
+            .expect(200);
+    }
+    let build = format!("{path}/build-approved");
+    let r = app.get(&format!("{path}/reconciliation"), &app.admin).await.expect(200);
+    let differences = r["differences"].as_array().expect("differences").clone();
+    let contract = app
+        .get(&format!("{path}/{}", r["contract"]["id"]), &app.admin)
+        .await
+        .expect(200);
+    // 48 → 44 microphones and the UPS follow the order; the matrix stays although the order lacks
+    // it; the switch keeps the contract's model.
+    let choices = [
+        ("甲方调整庭审座位，减少 4 只", "按订购单 44 只执行", Some("order")),
+        ("矩阵由甲方另行采购前保留", "保留，补订", Some("contract")),
+        ("订购单笔误", "按合同型号 A1 订购", Some("contract")),
+        ("甲方要求增加不间断电源", "增补 6 台", None),
+    ];
+    let decide = |key: &str, (reason, decision, adopt): (&str, &str, Option<&str>)| serde_json::json!({"key": key, "reason": reason, "decision": decision, "adopt": adopt});
+    for (d, choice) in differences.iter().zip(choices) {
+        app.put(
+            &format!("{path}/reconciliation/decisions"),
+            &app.admin,
+            decide(d["key"].as_str().expect("key"), choice),
+        )
+        .await
+        .expect(204);
+    }
+    let undecided = app
+        .post(&build, &app.admin, serde_json::json!({}))
+        .await
+        .refused(422, "订购单多出 UPS 不间断电源");
+    assert_eq!(undecided["field"], "differences");
+    let extra_key = differences[3]["key"].as_str().expect("key");
+    app.put(
+        &format!("{path}/reconciliation/decisions"),
+        &app.admin,
+        decide(extra_key, ("甲方要求增加不间断电源", "增补 6 台", Some("both"))),
+    )
+    .await
+    .refused(422, "order, contract");
+    app.put(
+        &format!("{path}/reconciliation/decisions"),
+        &app.admin,
+        decide(extra_key, ("甲方要求增加不间断电源", "增补 6 台", Some("order"))),
+    )
+    .await
+    .expect(204);
+    app.post(&build, &app.admin, serde_json::json!({}))
+        .await
+        .refused(409, "设备清单变更通知");
+    app.post(&format!("{path}/change-notices"), &app.admin, serde_json::json!({}))
+        .await
+        .expect(200);
+
+    let built = app.post(&build, &app.admin, serde_json::json!({})).await.expect(200);
+    assert_eq!(built["kind"], "approved", "{built}");
+    assert_eq!(built["version"], 1);
+    let items = built["items"].as_array().expect("items");
+    let find = |name: &str| {
+        items
+            .iter()
+            .find(|i| i["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {built}"))
+    };
+    let contract_items = contract["items"].as_array().expect("items");
+    assert_eq!(items.len(), contract_items.len() + 1, "every contract line and the UPS");
+    let microphone = find("全向麦克风");
+    assert_eq!(microphone["quantity"], 44.0);
+    let price = microphone["unit_price"].as_f64().expect("the contract's price stays");
+    assert_eq!(microphone["amount"].as_f64(), Some(price * 44.0));
+    find("高清矩阵");
+    assert!(items.iter().any(|i| i["model"] == "S5735-L48T4X-A1"), "{built}");
+    let ups = items.last().expect("the added line comes last");
+    assert_eq!(ups["name"], "UPS 不间断电源");
+    assert!(
+        ups["unit_price"].is_null(),
+        "our purchase price is not the client's: {ups}"
+    );
+
+    let list_id = built["id"].as_i64().expect("id");
+    app.post(&format!("{path}/{list_id}/approve"), &app.admin, serde_json::json!({}))
+        .await
+        .expect(200);
+    let project_path = path.trim_end_matches("/equipment-lists");
+    let arrival = app
+        .get(&format!("{project_path}/arrival"), &app.admin)
+        .await
+        .expect(200);
+    assert!(
+        arrival["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|i| i["name"] == "UPS 不间断电源"),
+        "the built list is the baseline: {arrival}"
+    );
+}

@@ -1104,3 +1104,90 @@ async fn a_pm_deletes_a_test_plan_made_twice_by_mistake_and_the_records_no_longe
         .await
         .refused(409, "void a page");
 }
+
+#[tokio::test]
+async fn a_page_of_results_is_recorded_in_one_call_all_or_nothing_with_each_problem_on_its_row() {
+    let app = spawn_app().await;
+    let (id, li_token) = project_with_engineer(&app, "ZJFY-2026-031").await;
+    let plans = format!("/api/projects/{id}/test-plans");
+    let plan = app
+        .post(&plans, &app.admin, json!({"templates": ["digital_courtroom"]}))
+        .await
+        .expect(200);
+    let base = format!("{plans}/{}", plan["id"]);
+    confirm_conditions(&app, &base).await;
+    let items: Vec<Value> = page(&plan, 1)["items"].as_array().expect("items").clone();
+    assert!(items.len() >= 3, "{plan}");
+    let results = format!("{base}/results");
+    let all_pass = |items: &[Value]| -> Vec<Value> {
+        items
+            .iter()
+            .map(|i| json!({"item_id": i["id"], "passed": true}))
+            .collect()
+    };
+
+    // A failure without its 备注 and an item of no plan: nothing is recorded, both rows named.
+    let mut rows = all_pass(&items);
+    rows[1] = json!({"item_id": items[1]["id"], "passed": false, "actual": "链路 3-12 近端串扰不合格"});
+    rows.push(json!({"item_id": 999_999, "passed": true}));
+    let refused = app.put(&results, &li_token, json!({"results": rows})).await.expect(422);
+    assert_eq!(refused["field"], "results");
+    let problems: Vec<(i64, String)> = refused["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| {
+            (
+                p["row"].as_i64().expect("row"),
+                p["field"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            (2, "remark".to_string()),
+            (items.len() as i64 + 1, "item_id".to_string())
+        ]
+    );
+    let unchanged = app.get(&base, &li_token).await.expect(200);
+    assert!(
+        page(&unchanged, 1)["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|i| i["passed"].is_null()),
+        "nothing was recorded: {unchanged}"
+    );
+
+    // The whole page in one call: a pass needs no text, the failure its 备注.
+    rows[1] = json!({"item_id": items[1]["id"], "passed": false, "actual": "链路 3-12 近端串扰不合格", "remark": "重新端接后复测"});
+    rows.pop();
+    let saved = app.put(&results, &li_token, json!({"results": rows})).await.expect(200);
+    assert_eq!(saved["recorded"], items.len());
+    assert_eq!(saved["failed"], 1);
+    let plan = app.get(&base, &li_token).await.expect(200);
+    assert_eq!(page(&plan, 1)["items"][0]["actual"], "符合预期");
+    app.put(
+        &results,
+        &li_token,
+        json!({"results": [{"item_id": items[1]["id"], "passed": true, "actual": "复测通过"}]}),
+    )
+    .await
+    .expect(200);
+    app.post(&format!("{base}/pages/1/sign"), &li_token, json!({}))
+        .await
+        .expect(200);
+    // A signed page's results are locked: the row says why.
+    let locked = app
+        .put(&results, &li_token, json!({"results": all_pass(&items[..1])}))
+        .await
+        .expect(422);
+    assert!(
+        locked["problems"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("signed"),
+        "{locked}"
+    );
+}

@@ -17,7 +17,9 @@ use crate::{
     import::grid,
     service::{
         access::{Granted, Manage, MayRead, Read, RecordWork},
-        arrival::{self, CheckInput, CloseInput, InspectionInput, ShipmentInput, ShipmentPatch, UnitLine},
+        arrival::{
+            self, CheckInput, CloseInput, InspectionInput, ReplacementInput, ShipmentInput, ShipmentPatch, UnitLine,
+        },
     },
     state::AppState,
 };
@@ -107,18 +109,40 @@ struct UnitDto {
     serial: Option<String>,
     /// 1 for a serial-numbered unit.
     quantity: f64,
+    /// The unit this one replaced (after a deviation closed as replace or return).
+    #[oai(nullable)]
+    replaces_unit_id: Option<i32>,
+    /// The unit that replaced this one; a replaced unit is no longer counted, installed or printed.
+    #[oai(nullable)]
+    replaced_by_unit_id: Option<i32>,
 }
 
-impl From<&received_unit::Model> for UnitDto {
-    fn from(u: &received_unit::Model) -> Self {
+impl UnitDto {
+    /// One unit, with the project's units to find what replaced it.
+    fn new(u: &received_unit::Model, all: &[received_unit::Model]) -> Self {
         Self {
             id: u.id,
             shipment_id: u.shipment_id,
             item_id: u.item_id,
             serial: u.serial.clone(),
             quantity: u.quantity,
+            replaces_unit_id: u.replaces_unit_id,
+            replaced_by_unit_id: all.iter().find(|r| r.replaces_unit_id == Some(u.id)).map(|r| r.id),
         }
     }
+}
+
+/// A unit that takes the place of one that failed its inspection.
+#[derive(Object)]
+struct ReplacementBody {
+    /// The unit replaced (its id from the shipment's units); its item needs a deviation closed as
+    /// replace or return.
+    unit_id: i32,
+    /// The replacement's serial number; leave out when the replaced unit arrived by quantity.
+    #[oai(nullable)]
+    serial: Option<String>,
+    /// Why, e.g. 屏幕划伤，厂家换货.
+    reason: String,
 }
 
 /// A new shipment.
@@ -571,6 +595,38 @@ impl ArrivalApi {
         self.detail(&p, shipment_id.0).await
     }
 
+    /// Record a replacement unit
+    ///
+    /// The unit that arrived on this shipment to take the place of a unit whose item's deviation
+    /// was closed as replace or return. Both stay on record; counts, installation and the forms use
+    /// the replacement (the forms print "新序列号（替换 旧序列号）"), and an installation record of
+    /// the replaced unit moves to it. 409 when the shipment's 设备签收单 is signed or the unit was
+    /// replaced already.
+    #[oai(
+        path = "/projects/:id/shipments/:shipment_id/replacements",
+        method = "post",
+        operation_id = "replace_unit"
+    )]
+    async fn replace_unit(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        /// Shipment id: the shipment the replacement arrived on.
+        shipment_id: Path<i32>,
+        body: Json<ReplacementBody>,
+    ) -> ApiResult<Json<ShipmentDto>> {
+        let p = grant::<RecordWork>(&self.state, &auth, id.0).await?;
+        let b = body.0;
+        let input = ReplacementInput {
+            unit_id: b.unit_id,
+            serial: b.serial,
+            reason: b.reason,
+        };
+        arrival::replace_unit(&self.state.db, &p, shipment_id.0, input, Utc::now()).await?;
+        self.detail(&p, shipment_id.0).await
+    }
+
     /// Delete a shipment made by mistake
     ///
     /// Managers, with the reason, while no unit is recorded on it and its 设备签收单 is unsigned
@@ -850,7 +906,7 @@ impl ArrivalApi {
         let units = units
             .iter()
             .filter(|u| u.shipment_id == shipment_id)
-            .map(UnitDto::from)
+            .map(|u| UnitDto::new(u, &units))
             .collect();
         Ok(Json(ShipmentDto::new(s, units)))
     }

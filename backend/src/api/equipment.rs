@@ -244,6 +244,9 @@ struct DifferenceDto {
     /// The PM's decision, once recorded.
     #[oai(nullable)]
     decision: Option<String>,
+    /// Whose line or value the 审定版 takes: order or contract (once recorded).
+    #[oai(nullable)]
+    adopt: Option<String>,
 }
 
 impl DifferenceDto {
@@ -270,6 +273,7 @@ impl DifferenceDto {
             key: None,
             reason: None,
             decision: None,
+            adopt: None,
         }
     }
 }
@@ -283,6 +287,10 @@ struct DecisionInput {
     reason: String,
     /// What is done about it, e.g. 按订购单执行，甲方确认.
     decision: String,
+    /// Whose line or value the 分项设备清单审定版 takes: `order` or `contract`. Needed for every
+    /// difference before the 审定版 is built from the decisions.
+    #[oai(nullable)]
+    adopt: Option<String>,
 }
 
 /// An issued 设备清单变更通知.
@@ -461,6 +469,7 @@ impl EquipmentApi {
                 DifferenceDto {
                     reason: decided.map(|x| x.reason.clone()),
                     decision: decided.map(|x| x.decision.clone()),
+                    adopt: decided.and_then(|x| x.adopt).map(|a| a.as_str().to_string()),
                     key: Some(key),
                     ..DifferenceDto::new(d, &r.contract_items, &r.order_items, false)
                 }
@@ -519,8 +528,51 @@ impl EquipmentApi {
         body: Json<DecisionInput>,
     ) -> ApiResult<crate::api::NoContent> {
         let p = grant::<Manage>(&self.state, &auth, id.0).await?;
-        equipment::decide(&self.state.db, &p, &body.key, &body.reason, &body.decision, Utc::now()).await?;
+        let adopt = body
+            .adopt
+            .as_deref()
+            .map(kinds::Adopt::parse)
+            .transpose()
+            .map_err(AppError::from)?;
+        equipment::decide(
+            &self.state.db,
+            &p,
+            &body.key,
+            &body.reason,
+            &body.decision,
+            adopt,
+            Utc::now(),
+        )
+        .await?;
         Ok(crate::api::NoContent::Done)
+    }
+
+    /// Build the 分项设备清单审定版 from the decisions
+    ///
+    /// Managers. The next 审定版 version made of the latest contract list and the decided
+    /// differences with the latest purchase order: the order's value where a decision adopts it,
+    /// the contract list's otherwise; a line the order lacks is left out, a line only the order has
+    /// is added (without its purchase prices), when the order is adopted. Every difference needs
+    /// its `adopt`, and the 设备清单变更通知 must be issued after the last decision (409). Approve
+    /// the answer's list as any 审定版.
+    #[oai(
+        path = "/projects/:id/equipment-lists/build-approved",
+        method = "post",
+        operation_id = "build_approved_list"
+    )]
+    async fn build_approved(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+    ) -> ApiResult<Json<ListWithItems>> {
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
+        let list = equipment::build_approved_list(&self.state.db, &p, Utc::now()).await?;
+        let items = equipment::items(&self.state.db, &list).await?;
+        Ok(Json(ListWithItems {
+            list: (&list).into(),
+            items: items.iter().map(ItemDto::from).collect(),
+        }))
     }
 
     /// Issue the 设备清单变更通知

@@ -6,7 +6,7 @@ use super::{ApiTags, BearerAuth, grant};
 use crate::domain::types as kinds;
 use crate::{
     domain::types::optional_date,
-    error::ApiResult,
+    error::{ApiResult, AppError, RowProblem},
     service::{
         access::{Granted, MayRead, Read, RecordWork},
         installation::{self, InstallationInput, InstallationRow},
@@ -144,6 +144,35 @@ impl InstallationBody {
     }
 }
 
+/// One row of the installation table: with `id`, changes to that record (absent fields stay);
+/// without, a new record.
+#[derive(Object)]
+struct TableRowBody {
+    /// The record changed; leave out for a new one.
+    #[oai(nullable)]
+    id: Option<i32>,
+    #[oai(flatten)]
+    record: InstallationBody,
+}
+
+/// Many rows of the installation table, saved together.
+#[derive(Object)]
+struct InstallationTable {
+    /// 1 to 2,000 rows.
+    records: Vec<TableRowBody>,
+}
+
+/// What saving the table did.
+#[derive(Object)]
+struct TableSavedDto {
+    /// New records.
+    created: u32,
+    /// Records changed.
+    updated: u32,
+    /// Rows sent as they were.
+    unchanged: u32,
+}
+
 #[OpenApi(tag = "ApiTags::Installation")]
 impl InstallationApi {
     /// 现场安装一览表
@@ -186,6 +215,48 @@ impl InstallationApi {
         let p = grant::<RecordWork>(&self.state, &auth, id.0).await?;
         let saved = installation::create(&self.state.db, &p, body.0.into_input()?, Utc::now()).await?;
         self.one(&p, saved.id).await
+    }
+
+    /// Save many rows of the installation table
+    ///
+    /// New records and changes in one transaction, all or none: when any row cannot be saved the
+    /// answer is 422 with `problems`, one per row (1-based, in the order sent) saying what to fix,
+    /// and nothing is saved. Rows are checked in order, so a unit entered twice is caught on its
+    /// second row. The answer counts what was created, changed and left as it was.
+    #[oai(
+        path = "/projects/:id/installations/table",
+        method = "put",
+        operation_id = "save_installation_table"
+    )]
+    async fn save_table(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        body: Json<InstallationTable>,
+    ) -> ApiResult<Json<TableSavedDto>> {
+        let p = grant::<RecordWork>(&self.state, &auth, id.0).await?;
+        let mut rows = Vec::with_capacity(body.0.records.len());
+        let mut problems = Vec::new();
+        for (i, r) in body.0.records.into_iter().enumerate() {
+            match r.record.into_input() {
+                Ok(input) => rows.push(installation::TableRow { id: r.id, input }),
+                Err(e) => problems.push(RowProblem::of(i + 1, e)?),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Rows {
+                field: "records".into(),
+                problems,
+            }
+            .into());
+        }
+        let saved = installation::save_table(&self.state.db, &p, rows, Utc::now()).await?;
+        Ok(Json(TableSavedDto {
+            created: saved.created as u32,
+            updated: saved.updated as u32,
+            unchanged: saved.unchanged as u32,
+        }))
     }
 
     /// Change an installation record

@@ -376,7 +376,8 @@ struct TestConditionsRequest {
 /// An item's result, as recorded on site.
 #[derive(Object)]
 struct TestResultRequest {
-    /// What the test actually showed.
+    /// What the test actually showed; for a pass it may be left empty (it then says 符合预期).
+    #[oai(default)]
     actual: String,
     /// Whether it gave the expected result.
     passed: bool,
@@ -386,6 +387,33 @@ struct TestResultRequest {
     /// 备注: anomalies (required when it failed).
     #[oai(nullable)]
     remark: Option<String>,
+}
+
+/// One item's result among many.
+#[derive(Object)]
+struct TestResultRow {
+    /// The item.
+    item_id: i32,
+    #[oai(flatten)]
+    result: TestResultRequest,
+}
+
+/// Many items' results, saved together.
+#[derive(Object)]
+struct TestResults {
+    /// One row per item.
+    results: Vec<TestResultRow>,
+}
+
+/// What saving many results did.
+#[derive(Object)]
+struct TestResultsSaved {
+    /// Items recorded.
+    recorded: u32,
+    /// The plan's items still without a result.
+    unrecorded: u32,
+    /// The plan's items that failed.
+    failed: u32,
 }
 
 /// An item's text or place; absent fields stay as they are.
@@ -705,6 +733,51 @@ impl TestPlansApi {
         test_plans::record_result(&self.state.db, &p, plan.0, item.0, input, Utc::now()).await?;
         let data = test_plans::get(&self.state.db, &p, plan.0).await?;
         Ok(Json(plan_dto(&data)))
+    }
+
+    /// Record many results at once
+    ///
+    /// Results of many items of the plan in one transaction, all or none — a page's "all pass", or
+    /// a table of results typed on site. When any row cannot be saved (no such item, a failure
+    /// without its 备注, an item on a signed page) the answer is 422 with `problems`, one per row,
+    /// and nothing is saved. The answer is a summary, not the plan.
+    #[oai(
+        path = "/projects/:id/test-plans/:plan/results",
+        method = "put",
+        operation_id = "record_test_results"
+    )]
+    async fn results(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        /// Test plan id.
+        plan: Path<i32>,
+        body: Json<TestResults>,
+    ) -> ApiResult<Json<TestResultsSaved>> {
+        let p = grant::<RecordWork>(&self.state, &auth, id.0).await?;
+        let rows = body
+            .0
+            .results
+            .into_iter()
+            .map(|r| {
+                let b = r.result;
+                let input = ResultInput {
+                    actual: b.actual,
+                    passed: b.passed,
+                    note: b.note,
+                    remark: b.remark,
+                };
+                (r.item_id, input)
+            })
+            .collect();
+        let recorded = test_plans::record_results(&self.state.db, &p, plan.0, rows, Utc::now()).await?;
+        let data = test_plans::get(&self.state.db, &p, plan.0).await?;
+        Ok(Json(TestResultsSaved {
+            recorded: recorded as u32,
+            unrecorded: data.items.iter().filter(|i| i.passed.is_none()).count() as u32,
+            failed: data.items.iter().filter(|i| i.passed == Some(false)).count() as u32,
+        }))
     }
 
     /// Add an item

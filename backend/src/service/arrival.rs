@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{HashMap, HashSet};
 
-use entity::{deviation, equipment_item, inspection, received_unit, shipment};
+use entity::{deviation, equipment_item, inspection, installation, received_unit, shipment};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -124,6 +124,151 @@ pub async fn units(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> AppR
         .await?)
 }
 
+/// The units in place: every unit except those a replacement took the place of.
+pub fn in_place(units: &[received_unit::Model]) -> impl Iterator<Item = &received_unit::Model> {
+    let replaced: HashSet<i32> = units.iter().filter_map(|u| u.replaces_unit_id).collect();
+    units.iter().filter(move |u| !replaced.contains(&u.id))
+}
+
+/// A shipment takes units once it has arrived and until its 设备签收单 is signed.
+fn open_for_units(ship: &shipment::Model) -> AppResult<()> {
+    if ship.arrived_on.is_none() {
+        return Err(AppError::Conflict(format!(
+            "shipment {} ({}) has not arrived: set its arrived_on first",
+            ship.id, ship.reference
+        )));
+    }
+    if ship.receipt_signed_at.is_some() {
+        return Err(AppError::Conflict(format!(
+            "shipment {} ({}): its 设备签收单 is signed; record further units on a new shipment",
+            ship.id, ship.reference
+        )));
+    }
+    Ok(())
+}
+
+/// A replacement for a unit that failed its inspection.
+pub struct ReplacementInput {
+    /// The unit replaced.
+    pub unit_id: i32,
+    /// The replacement's serial number; none when the replaced unit arrived by quantity.
+    pub serial: Option<String>,
+    pub reason: String,
+}
+
+/// Records the unit that arrived on this shipment to take the place of a unit whose deviation was
+/// closed as replace or return. Both stay on record; the forms and counts use the one in place, and
+/// an installation record of the replaced unit moves to its replacement.
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn replace_unit(
+    db: &DatabaseConnection,
+    p: &Granted<impl MayRecordWork>,
+    shipment_id: i32,
+    input: ReplacementInput,
+    now: DateTime<Utc>,
+) -> AppResult<received_unit::Model> {
+    let (actor, project_id) = (p.actor(), p.id());
+    let reason = required_text("reason", &input.reason, 500)?;
+    let serial = optional_text("serial", input.serial.as_deref(), 100)?;
+    let txn = begin_write(db).await?;
+    open_for_units(&shipment_of(&txn, p, shipment_id).await?)?;
+    let all = units(&txn, p).await?;
+    let old = all
+        .iter()
+        .find(|u| u.id == input.unit_id)
+        .ok_or_else(|| AppError::not_found(format!("no unit {} on project {project_id}", input.unit_id)))?;
+    let was = old.serial.clone().unwrap_or_else(|| format!("{} 件", old.quantity));
+    if let Some(by) = all.iter().find(|u| u.replaces_unit_id == Some(old.id)) {
+        return Err(AppError::Conflict(format!(
+            "unit {} ({was}) was replaced already by unit {} ({}); replace that one instead",
+            old.id,
+            by.id,
+            by.serial.as_deref().unwrap_or("")
+        )));
+    }
+    let base = baseline::current(&txn, p).await?;
+    let label = item_label(base.item(old.item_id)?);
+    let decided = deviations(&txn, p).await?.into_iter().any(|d| {
+        d.item_id == old.item_id
+            && d.status == DeviationStatus::Closed
+            && matches!(d.resolution, Some(Resolution::Replace | Resolution::Return))
+    });
+    if !decided {
+        return Err(AppError::Conflict(format!(
+            "{label}: no deviation of this item is closed as replace or return; record the failed inspection's deviation and close it as replace first"
+        )));
+    }
+    let serial = match (&old.serial, serial) {
+        (Some(_), None) => {
+            return Err(AppError::invalid(
+                "serial",
+                format!("serial: give the serial number of the unit that replaces {was}"),
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(AppError::invalid(
+                "serial",
+                format!(
+                    "serial: {label} arrived by quantity; its replacement takes the same quantity, without a serial"
+                ),
+            ));
+        }
+        (Some(_), Some(s)) => {
+            let twin = in_place(&all).any(|u| {
+                u.id != old.id
+                    && u.item_id == old.item_id
+                    && u.serial.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(&s))
+            });
+            if twin {
+                return Err(AppError::Conflict(format!(
+                    "{label}: serial number {s} is recorded already"
+                )));
+            }
+            Some(s)
+        }
+        (None, None) => None,
+    };
+    let saved = received_unit::ActiveModel {
+        project_id: Set(project_id),
+        shipment_id: Set(shipment_id),
+        item_id: Set(old.item_id),
+        serial: Set(serial.clone()),
+        quantity: Set(old.quantity),
+        replaces_unit_id: Set(Some(old.id)),
+        created_by: Set(actor.id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let now_serial = serial.unwrap_or_else(|| format!("{} 件", old.quantity));
+    let mut changes = vec![
+        Change::new(Some(project_id), "unit", Some(saved.id), "replaced")
+            .field("serial", Some(was.clone()), Some(now_serial.clone()))
+            .reason(Some(reason.clone())),
+    ];
+    let installed = installation::Entity::find()
+        .filter(installation::Column::UnitId.eq(old.id))
+        .all(&txn)
+        .await?;
+    for record in installed {
+        let id = record.id;
+        let mut m: installation::ActiveModel = record.into();
+        m.unit_id = Set(Some(saved.id));
+        m.updated_at = Set(now);
+        m.update(&txn).await?;
+        changes.push(
+            Change::new(Some(project_id), "installation", Some(id), "updated")
+                .field("serial", Some(was.clone()), Some(now_serial.clone()))
+                .reason(Some(reason.clone())),
+        );
+    }
+    history::record(&txn, actor, now, changes).await?;
+    settle_tasks(&txn, p, now).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
 /// Deletes a shipment made by mistake while nothing depends on it: no unit recorded on it and its
 /// 设备签收单 not signed (once units arrived, they are corrected instead). The history keeps who
 /// deleted it, when and why.
@@ -203,12 +348,12 @@ pub async fn correct_serial(
             "shipment {shipment_id}: its 设备签收单 is signed with serial {was}; the serial can no longer change"
         )));
     }
-    let twin = received_unit::Entity::find()
-        .filter(received_unit::Column::ItemId.eq(unit.item_id))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .any(|u| u.id != unit.id && u.serial.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(&serial)));
+    let all = units(&txn, p).await?;
+    let twin = in_place(&all).any(|u| {
+        u.id != unit.id
+            && u.item_id == unit.item_id
+            && u.serial.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(&serial))
+    });
     if twin {
         return Err(AppError::Conflict(format!(
             "serial number {serial} is recorded already for another unit of this item"
@@ -349,24 +494,12 @@ pub async fn receive(
         return Err(AppError::invalid("lines", "lines: name at least one item that arrived"));
     }
     let txn = begin_write(db).await?;
-    let ship = shipment_of(&txn, p, shipment_id).await?;
-    if ship.arrived_on.is_none() {
-        return Err(AppError::Conflict(format!(
-            "shipment {shipment_id} ({}) has not arrived: set its arrived_on first",
-            ship.reference
-        )));
-    }
-    if ship.receipt_signed_at.is_some() {
-        return Err(AppError::Conflict(format!(
-            "shipment {shipment_id} ({}): its 设备签收单 is signed; record further units on a new shipment",
-            ship.reference
-        )));
-    }
+    open_for_units(&shipment_of(&txn, p, shipment_id).await?)?;
     let base = baseline::current(&txn, p).await?;
     let existing = units(&txn, p).await?;
     let mut received: HashMap<i32, f64> = HashMap::new();
     let mut serials: HashSet<(i32, String)> = HashSet::new();
-    for u in &existing {
+    for u in in_place(&existing) {
         *received.entry(u.item_id).or_default() += u.quantity;
         if let Some(s) = &u.serial {
             serials.insert((u.item_id, s.to_lowercase()));
@@ -444,6 +577,7 @@ pub async fn receive(
             item_id: Set(item_id),
             serial: Set(serial),
             quantity: Set(quantity),
+            replaces_unit_id: Set(None),
             created_by: Set(actor.id),
             created_at: Set(now),
             ..Default::default()
@@ -960,6 +1094,25 @@ impl ArrivalStatus {
     pub fn all_accepted(&self) -> bool {
         self.items.iter().all(ItemStatus::accepted)
     }
+    /// A unit's serial as the forms print it: a replacement also names the serial it replaced.
+    pub fn serial_shown(&self, unit: &received_unit::Model) -> Option<String> {
+        let serial = unit.serial.clone()?;
+        let replaced = unit
+            .replaces_unit_id
+            .and_then(|id| self.units.iter().find(|u| u.id == id))
+            .and_then(|u| u.serial.as_deref());
+        Some(match replaced {
+            Some(old) => format!("{serial}（替换 {old}）"),
+            None => serial,
+        })
+    }
+    /// The serials of an item's units in place, as the forms print them.
+    pub fn serials_shown(&self, item_id: i32) -> Vec<String> {
+        in_place(&self.units)
+            .filter(|u| u.item_id == item_id)
+            .filter_map(|u| self.serial_shown(u))
+            .collect()
+    }
 }
 
 fn round_state(latest: Option<&inspection::Model>, deviations: &[deviation::Model]) -> RoundState {
@@ -990,7 +1143,7 @@ pub async fn status(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> App
         .items
         .iter()
         .map(|item| {
-            let mine: Vec<&received_unit::Model> = units.iter().filter(|u| u.item_id == item.id).collect();
+            let mine: Vec<&received_unit::Model> = in_place(&units).filter(|u| u.item_id == item.id).collect();
             let latest = |round: InspectionRound| {
                 inspections
                     .iter()

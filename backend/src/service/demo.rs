@@ -266,13 +266,12 @@ async fn delivery(
             "extra" => ("机房无 UPS，断电时庭审录像中断", "增购 2 台，甲方确认"),
             _ => ("规格调整", "按订购单执行"),
         };
-        equipment::decide(db, &p, &r.key(d), reason, decision, now).await?;
+        let adopt = Some(crate::domain::types::Adopt::Order);
+        equipment::decide(db, &p, &r.key(d), reason, decision, adopt, now).await?;
     }
     equipment::issue_change_notice(state, &p, now).await?;
-    let approved = equipment::import(db, &p, upload("approved", "分项设备清单审定版.csv", order), now).await?;
-    if let Some(list) = approved.committed {
-        equipment::approve(db, &p, list.id, now).await?;
-    }
+    let approved = equipment::build_approved_list(db, &p, now).await?;
+    equipment::approve(db, &p, approved.id, now).await?;
 
     // 设备到货: two shipments, serial numbers for the units that have them, signed receipts.
     let base = super::baseline::current(db, &p).await?;

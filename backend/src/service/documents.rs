@@ -170,7 +170,12 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
                         contract_value: x.contract_value.clone().unwrap_or_default(),
                         order_value: x.order_value.clone().unwrap_or_default(),
                         reason: decision.map(|k| k.reason.clone()).unwrap_or_default(),
-                        decision: decision.map(|k| k.decision.clone()).unwrap_or_default(),
+                        decision: decision
+                            .map(|k| match k.adopt {
+                                Some(a) => format!("{}（审定版{}）", k.decision, a.label_zh()),
+                                None => k.decision.clone(),
+                            })
+                            .unwrap_or_default(),
                     }
                 })
                 .collect(),
@@ -210,7 +215,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
                     match lines.iter_mut().find(|l| l.seq == seq && l.name == name) {
                         Some(line) => {
                             line.quantity += unit.quantity;
-                            line.serials.extend(unit.serial.clone());
+                            line.serials.extend(status.serial_shown(unit));
                         }
                         None => lines.push(ReceiptLine {
                             seq,
@@ -218,7 +223,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
                             model,
                             unit: unit_name,
                             quantity: unit.quantity,
-                            serials: unit.serial.clone().into_iter().collect(),
+                            serials: status.serial_shown(unit).into_iter().collect(),
                         }),
                     }
                 }
@@ -261,7 +266,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
                 unit: s.item.unit.clone().unwrap_or_default(),
                 ordered: s.item.quantity,
                 received: s.received,
-                serials: s.serials.clone(),
+                serials: status.serials_shown(s.item.id),
                 own: check(crate::domain::types::InspectionRound::Own, s.item.id),
                 client: check(crate::domain::types::InspectionRound::Client, s.item.id),
                 deviations: status

@@ -6,8 +6,8 @@ use std::{collections::HashMap, ops::ControlFlow, sync::Arc};
 
 use entity::{change_notice, client_contact, equipment_decision, equipment_item, equipment_list, project_member, user};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder,
 };
 
 use super::{
@@ -19,7 +19,7 @@ use crate::{
     db::begin_write,
     domain::{
         reconcile::{Difference, Line, normalise, reconcile},
-        types::{ListKind, MemberRole, required_text},
+        types::{Adopt, ListKind, MemberRole, required_text},
     },
     error::{AppError, AppResult},
     import::{Field, ItemSink, ParsedItem, ParsedList, grid, parse_list, stream_list},
@@ -530,6 +530,7 @@ pub async fn decide(
     key: &str,
     reason: &str,
     decision: &str,
+    adopt: Option<Adopt>,
     now: DateTime<Utc>,
 ) -> AppResult<equipment_decision::Model> {
     let (actor, project_id) = (p.actor(), p.id());
@@ -548,6 +549,7 @@ pub async fn decide(
             let mut m: equipment_decision::ActiveModel = existing.clone().into();
             m.reason = Set(reason.clone());
             m.decision = Set(decision.clone());
+            m.adopt = Set(adopt);
             m.decided_by = Set(actor.id);
             m.decided_at = Set(now);
             m.update(&txn).await?
@@ -560,6 +562,7 @@ pub async fn decide(
                 difference_key: Set(key.to_string()),
                 reason: Set(reason.clone()),
                 decision: Set(decision.clone()),
+                adopt: Set(adopt),
                 decided_by: Set(actor.id),
                 decided_at: Set(now),
                 ..Default::default()
@@ -574,7 +577,14 @@ pub async fn decide(
         now,
         vec![
             Change::new(Some(project_id), "equipment_difference", Some(saved.id), "decided")
-                .field("decision", None, Some(decision))
+                .field(
+                    "decision",
+                    None,
+                    Some(match adopt {
+                        Some(a) => format!("{}：{decision}", a.label_zh()),
+                        None => decision,
+                    }),
+                )
                 .reason(Some(reason)),
         ],
     )
@@ -631,6 +641,7 @@ pub async fn issue_change_notice(
                 "order_value": d.order_value,
                 "reason": dec.reason,
                 "decision": dec.decision,
+                "adopt": dec.adopt.map(Adopt::label_zh),
             })
         })
         .collect();
@@ -727,4 +738,149 @@ pub async fn issue_change_notice(
     .await?;
     txn.commit().await?;
     Ok((notice, recipients.len()))
+}
+
+/// The 分项设备清单审定版 the decisions make of the contract list: each contract line in its order,
+/// with the order's brand, model, spec, quantity or unit where a decision adopts the order's value;
+/// a line the order lacks is left out where the order is adopted; a line only the order has is
+/// added after the contract's where it is adopted — without the order's prices, which are our
+/// purchase prices, not the client's. Every difference needs a decision that says which side.
+pub fn build_approved(r: &Reconciliation) -> AppResult<Vec<ParsedItem>> {
+    use crate::domain::reconcile::DifferenceKind as K;
+    let mut undecided = Vec::new();
+    let mut adopted = Vec::new();
+    for d in &r.differences {
+        match r.decisions.get(&r.key(d)).and_then(|x| x.adopt) {
+            Some(a) => adopted.push((d, a)),
+            None => undecided.push(format!("{} {}", d.kind.label_zh(), r.item_name(d))),
+        }
+    }
+    if !undecided.is_empty() {
+        return Err(AppError::invalid(
+            "differences",
+            format!(
+                "differences: say for each whether the 审定版 takes the order's or the contract list's (adopt): {}",
+                undecided.join("; ")
+            ),
+        ));
+    }
+    let mut lines: Vec<Option<ParsedItem>> = r.contract_items.iter().map(|i| Some(ParsedItem::from(i))).collect();
+    let mut extras = Vec::new();
+    for (d, adopt) in adopted {
+        if adopt == Adopt::Contract {
+            continue;
+        }
+        let order = d.order.and_then(|i| r.order_items.get(i));
+        match (d.kind, d.contract, order) {
+            (K::Missing, Some(c), _) => lines[c] = None,
+            (K::Extra, _, Some(o)) => extras.push(ParsedItem {
+                unit_price: None,
+                amount: None,
+                ..ParsedItem::from(o)
+            }),
+            (kind, Some(c), Some(o)) => {
+                if let Some(line) = lines[c].as_mut() {
+                    match kind {
+                        K::Brand => line.brand = o.brand.clone(),
+                        K::Model => line.model = o.model.clone(),
+                        K::Spec => line.spec = o.spec.clone(),
+                        K::Unit => line.unit = o.unit.clone(),
+                        K::Quantity => {
+                            line.quantity = o.quantity;
+                            line.amount = line.unit_price.zip(o.quantity).map(|(p, q)| p * q);
+                        }
+                        K::Missing | K::Extra => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut built: Vec<ParsedItem> = lines.into_iter().flatten().collect();
+    // Added lines continue the contract's numbering when it is plain numbers.
+    let numbers: Option<Vec<u32>> = built.iter().map(|i| i.seq.as_deref()?.trim().parse().ok()).collect();
+    let mut next = numbers.and_then(|n| n.into_iter().max()).map(|n| n + 1);
+    for mut extra in extras {
+        extra.seq = next.map(|n| n.to_string());
+        next = next.map(|n| n + 1);
+        built.push(extra);
+    }
+    Ok(built)
+}
+
+/// Builds the next 分项设备清单审定版 from the latest contract list and purchase order and the
+/// decisions on their differences ([`build_approved`]), once the 设备清单变更通知 telling both
+/// parties of those decisions is issued. The new version is shown, then approved as an imported
+/// one would be.
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn build_approved_list(
+    db: &DatabaseConnection,
+    p: &Granted<impl MayManage>,
+    now: DateTime<Utc>,
+) -> AppResult<equipment_list::Model> {
+    let (actor, project_id) = (p.actor(), p.id());
+    let txn = begin_write(db).await?;
+    let r = reconciliation(&txn, p).await?;
+    let built = build_approved(&r)?;
+    if let Some(last) = r.decisions.values().map(|d| d.decided_at).max() {
+        let notified = change_notice::Entity::find()
+            .filter(change_notice::Column::ContractListId.eq(r.contract.id))
+            .filter(change_notice::Column::OrderListId.eq(r.order.id))
+            .filter(change_notice::Column::IssuedAt.gte(last))
+            .count(&txn)
+            .await?;
+        if notified == 0 && !r.differences.is_empty() {
+            return Err(AppError::Conflict(
+                "issue the 设备清单变更通知 for these decisions first: both parties are told of the differences before the 审定版 fixes them".into(),
+            ));
+        }
+    }
+    if built.is_empty() {
+        return Err(AppError::Conflict("the decisions leave no line on the list".into()));
+    }
+    let version = latest(&txn, p, ListKind::Approved).await?.map_or(1, |l| l.version + 1);
+    let file_name = format!(
+        "由{} v{} 与{} v{} 生成",
+        ListKind::Contract.label_zh(),
+        r.contract.version,
+        ListKind::PurchaseOrder.label_zh(),
+        r.order.version
+    );
+    let count = built.len();
+    let list = equipment_list::ActiveModel {
+        project_id: Set(project_id),
+        kind: Set(ListKind::Approved),
+        version: Set(version),
+        file_name: Set(file_name.clone()),
+        // A fingerprint of the lines, as an imported file's hash is of its bytes.
+        file_sha256: Set(sha256_hex(format!("{built:?}").as_bytes())),
+        sheet: Set(String::new()),
+        header_row: Set(0),
+        imported_by: Set(actor.id),
+        imported_at: Set(now),
+        approved_at: Set(None),
+        approved_by: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    insert_items(&txn, list.id, 0, built).await?;
+    history::record(
+        &txn,
+        actor,
+        now,
+        vec![
+            Change::new(Some(project_id), "equipment_list", Some(list.id), "built").field(
+                "version",
+                None,
+                Some(format!(
+                    "{} v{version}: {file_name} ({count} items)",
+                    ListKind::Approved.label_zh()
+                )),
+            ),
+        ],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(list)
 }

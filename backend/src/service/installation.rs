@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use entity::{installation, project_member, received_unit, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder,
+    EntityTrait, QueryFilter, QueryOrder, TryIntoModel,
 };
 use std::collections::HashMap;
 
@@ -21,7 +21,7 @@ use super::{
 use crate::{
     db::begin_write,
     domain::types::{Commissioning, optional_text, required_text},
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, RowProblem},
 };
 
 /// The fields of an installation record; on update `None` leaves a field as it is.
@@ -113,9 +113,20 @@ pub async fn create(
     input: InstallationInput,
     now: DateTime<Utc>,
 ) -> AppResult<installation::Model> {
-    let (actor, project_id) = (p.actor(), p.id());
-    // Access first: a caller who may not do this learns nothing from validation.
     let txn = begin_write(db).await?;
+    let saved = insert_record(&txn, p, input, now).await?;
+    settle_tasks(&txn, p, now).await?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+async fn insert_record(
+    txn: &DatabaseTransaction,
+    p: &Granted<impl MayRecordWork>,
+    input: InstallationInput,
+    now: DateTime<Utc>,
+) -> AppResult<installation::Model> {
+    let (actor, project_id) = (p.actor(), p.id());
     let item_id = input
         .item_id
         .ok_or_else(|| AppError::invalid("item_id", "item_id: required"))?;
@@ -142,14 +153,14 @@ pub async fn create(
     .unwrap_or(Commissioning::Pending);
     let engineer_id = match (input.engineer_id, actor.id) {
         (Some(id), _) => {
-            check_engineer(&txn, project_id, id).await?;
+            check_engineer(txn, project_id, id).await?;
             Some(id)
         }
         // The caller, when they are on the project's team (an administrator may not be).
-        (None, Some(me)) => check_engineer(&txn, project_id, me).await.ok().map(|_| me),
+        (None, Some(me)) => check_engineer(txn, project_id, me).await.ok().map(|_| me),
         (None, None) => None,
     };
-    let st = arrival::status(&txn, p).await?;
+    let st = arrival::status(txn, p).await?;
     let item = st.item(item_id)?;
     if item.service {
         return Err(AppError::invalid(
@@ -160,7 +171,7 @@ pub async fn create(
             ),
         ));
     }
-    let existing = list(&txn, p).await?;
+    let existing = list(txn, p).await?;
     let installed: f64 = existing
         .iter()
         .filter(|i| i.item_id == item_id)
@@ -169,12 +180,8 @@ pub async fn create(
     let label = &item.item.name;
     let (unit_id, quantity) = match input.serial.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(serial) => {
-            let unit = received_unit::Entity::find()
-                .filter(received_unit::Column::ItemId.eq(item_id))
-                .all(&txn)
-                .await?
-                .into_iter()
-                .find(|u| u.serial.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(serial)))
+            let unit = arrival::in_place(&st.units)
+                .find(|u| u.item_id == item_id && u.serial.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(serial)))
                 .ok_or_else(|| {
                     AppError::invalid(
                         "serial",
@@ -235,10 +242,10 @@ pub async fn create(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     history::record(
-        &txn,
+        txn,
         actor,
         now,
         vec![
@@ -248,12 +255,10 @@ pub async fn create(
         ],
     )
     .await?;
-    milestones::start(&txn, p, Milestone::Installation, now).await?;
+    milestones::start(txn, p, Milestone::Installation, now).await?;
     if result != Commissioning::Pending {
-        milestones::start(&txn, p, Milestone::Commissioning, now).await?;
+        milestones::start(txn, p, Milestone::Commissioning, now).await?;
     }
-    settle_tasks(&txn, p, now).await?;
-    txn.commit().await?;
     Ok(saved)
 }
 
@@ -266,6 +271,21 @@ pub async fn update(
     input: InstallationInput,
     now: DateTime<Utc>,
 ) -> AppResult<installation::Model> {
+    let txn = begin_write(db).await?;
+    let saved = change_record(&txn, p, id, input, now).await?;
+    settle_tasks(&txn, p, now).await?;
+    txn.commit().await?;
+    Ok(saved.0)
+}
+
+/// Changes a record; says whether anything changed (an unchanged row of the table is not written).
+async fn change_record(
+    txn: &DatabaseTransaction,
+    p: &Granted<impl MayRecordWork>,
+    id: i32,
+    input: InstallationInput,
+    now: DateTime<Utc>,
+) -> AppResult<(installation::Model, bool)> {
     let (actor, project_id) = (p.actor(), p.id());
     if input.item_id.is_some() || input.quantity.is_some() {
         return Err(AppError::invalid(
@@ -274,9 +294,8 @@ pub async fn update(
         ));
     }
     let reason = optional_text("reason", input.reason.as_deref(), 500)?;
-    let txn = begin_write(db).await?;
     let old = installation::Entity::find_by_id(id)
-        .one(&txn)
+        .one(txn)
         .await?
         .filter(|i| i.project_id == project_id)
         .ok_or_else(|| AppError::not_found(format!("no installation {id} on project {project_id}")))?;
@@ -300,10 +319,9 @@ pub async fn update(
         }
         let units = received_unit::Entity::find()
             .filter(received_unit::Column::ItemId.eq(old.item_id))
-            .all(&txn)
+            .all(txn)
             .await?;
-        let unit = units
-            .iter()
+        let unit = arrival::in_place(&units)
             .find(|u| u.serial.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(serial)))
             .ok_or_else(|| {
                 AppError::invalid(
@@ -314,7 +332,7 @@ pub async fn update(
         if unit.id != old_unit {
             let taken = installation::Entity::find()
                 .filter(installation::Column::UnitId.eq(unit.id))
-                .one(&txn)
+                .one(txn)
                 .await?;
             if let Some(other) = taken {
                 return Err(AppError::Conflict(format!(
@@ -353,7 +371,7 @@ pub async fn update(
         m.installed_on = Set(d);
     }
     if let Some(e) = input.engineer_id {
-        check_engineer(&txn, project_id, e).await?;
+        check_engineer(txn, project_id, e).await?;
         m.engineer_id = Set(Some(e));
     }
     if input.ip_address.is_some() {
@@ -394,14 +412,77 @@ pub async fn update(
         history::diff(&mut changes, &base, "commissioning", &old.commissioning, &c);
         m.commissioning = Set(c);
         if c != Commissioning::Pending {
-            milestones::start(&txn, p, Milestone::Commissioning, now).await?;
+            milestones::start(txn, p, Milestone::Commissioning, now).await?;
         }
         m.commissioned_on = Set(Some(input.commissioned_on.unwrap_or(now.date_naive())));
     }
     m.commissioning_note = Set(note);
+    m.updated_at = Set(old.updated_at);
+    if m.clone().try_into_model().is_ok_and(|new| new == old) {
+        return Ok((old, false));
+    }
     m.updated_at = Set(now);
-    let saved = m.update(&txn).await?;
-    history::record(&txn, actor, now, changes).await?;
+    let saved = m.update(txn).await?;
+    history::record(txn, actor, now, changes).await?;
+    Ok((saved, true))
+}
+
+/// One row of the installation table: a new record, or changes to record `id`.
+pub struct TableRow {
+    pub id: Option<i32>,
+    pub input: InstallationInput,
+}
+
+/// What a save of the table did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TableSaved {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// Saves many rows of the installation table in one transaction: all or none. Every row is checked
+/// (later rows see the earlier ones, so one unit entered twice is caught on its second row); each
+/// row that cannot be saved is reported with what to fix.
+#[tracing::instrument(skip_all, fields(project_id = p.id(), rows = rows.len()))]
+pub async fn save_table(
+    db: &DatabaseConnection,
+    p: &Granted<impl MayRecordWork>,
+    rows: Vec<TableRow>,
+    now: DateTime<Utc>,
+) -> AppResult<TableSaved> {
+    const MAX_ROWS: usize = 2000;
+    if rows.is_empty() || rows.len() > MAX_ROWS {
+        return Err(AppError::invalid(
+            "records",
+            format!("records: send 1 to {MAX_ROWS} rows, not {}", rows.len()),
+        ));
+    }
+    let txn = begin_write(db).await?;
+    let mut saved = TableSaved::default();
+    let mut problems = Vec::new();
+    for (i, row) in rows.into_iter().enumerate() {
+        let outcome = match row.id {
+            Some(id) => change_record(&txn, p, id, row.input, now).await.map(|(_, changed)| {
+                if changed {
+                    saved.updated += 1
+                } else {
+                    saved.unchanged += 1
+                }
+            }),
+            None => insert_record(&txn, p, row.input, now).await.map(|_| saved.created += 1),
+        };
+        if let Err(e) = outcome {
+            problems.push(RowProblem::of(i + 1, e)?);
+        }
+    }
+    if !problems.is_empty() {
+        // Dropping the transaction rolls back the rows that were fine.
+        return Err(AppError::Rows {
+            field: "records".into(),
+            problems,
+        });
+    }
     settle_tasks(&txn, p, now).await?;
     txn.commit().await?;
     Ok(saved)

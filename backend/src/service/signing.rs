@@ -397,6 +397,7 @@ impl From<AppError> for LinkError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::Invalid { message, .. } => LinkError::Invalid(message),
+            e @ AppError::Rows { .. } => LinkError::Invalid(e.to_string()),
             AppError::Conflict(m) | AppError::Forbidden(m) => LinkError::Conflict(m),
             AppError::NotFound(_) | AppError::Unauthorized(_) => LinkError::Unknown,
             AppError::TooManyRequests { retry_after_secs, .. } => LinkError::TooMany(retry_after_secs),

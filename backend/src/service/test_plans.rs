@@ -3,7 +3,7 @@
 //! A signature covers the SHA-256 of its page's canonical content; any change that would alter a
 //! signed page is refused until its signatures are voided with a reason.
 use super::access::{Granted, MayManage, MayRead, MayRecordWork};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use entity::{project, project_member, signature, test_item, test_plan, test_procedure};
@@ -32,7 +32,7 @@ use crate::{
         test_plan::{self as rules, Blocker, ItemState, MAX_ITEMS_PER_PAGE, Stage},
         types::{SignMethod, SignParty},
     },
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, RowProblem},
     templates::Templates,
 };
 
@@ -792,13 +792,46 @@ pub async fn record_result(
     input: ResultInput,
     now: DateTime<Utc>,
 ) -> AppResult<test_item::Model> {
-    let actor = p.actor();
-
     let project = p.project().clone();
-    let actual = input.actual.trim();
-    if actual.is_empty() {
-        return Err(AppError::invalid("actual", "actual: what the test actually showed"));
+    let txn = begin_write(db).await?;
+    let data = load(&txn, project.clone(), plan_id).await?;
+    ready_for_results(&data)?;
+    let item = write_result(&txn, p, item_of(&txn, plan_id, item_id).await?, input, now).await?;
+    checked(&txn, &project, plan_id).await?;
+    milestones::start(&txn, p, Milestone::FunctionalTest, now).await?;
+    txn.commit().await?;
+    Ok(item)
+}
+
+/// What a passed item's 实际结果 says when the engineer taps 通过 without typing one.
+pub const AS_EXPECTED: &str = "符合预期";
+
+fn ready_for_results(data: &PlanData) -> AppResult<()> {
+    if data.conditions_confirmed() {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(
+            "both sides must first confirm that the test conditions are met and name their engineers".into(),
+        ))
     }
+}
+
+/// Records one item's result: a pass needs nothing more (its 实际结果 defaults to
+/// [`AS_EXPECTED`]), a failure needs what was seen and its anomaly in 备注.
+async fn write_result(
+    txn: &DatabaseTransaction,
+    p: &Granted<impl MayRecordWork>,
+    item: test_item::Model,
+    input: ResultInput,
+    now: DateTime<Utc>,
+) -> AppResult<test_item::Model> {
+    let actual = match (input.actual.trim(), input.passed) {
+        ("", true) => AS_EXPECTED,
+        ("", false) => {
+            return Err(AppError::invalid("actual", "actual: what the test actually showed"));
+        }
+        (actual, _) => actual,
+    };
     let remark = text(input.remark);
     if !input.passed && remark.is_none() {
         return Err(AppError::invalid(
@@ -806,25 +839,70 @@ pub async fn record_result(
             "remark: a failed item needs its anomaly in 备注",
         ));
     }
+    let mut m: test_item::ActiveModel = item.into();
+    m.actual = Set(Some(actual.into()));
+    m.passed = Set(Some(input.passed));
+    m.note = Set(text(input.note));
+    m.remark = Set(remark);
+    m.recorded_by = Set(p.actor().id);
+    m.recorded_at = Set(Some(now));
+    Ok(m.update(txn).await?)
+}
+
+/// Records many items' results of one plan in one transaction, all or none: each row that cannot
+/// be saved (no such item, a failure without its 备注, an item on a page already signed) is
+/// reported with what to fix. Answers how many items were recorded.
+#[tracing::instrument(skip_all, fields(project_id = p.id(), rows = rows.len()))]
+pub async fn record_results(
+    db: &DatabaseConnection,
+    p: &Granted<impl MayRecordWork>,
+    plan_id: i32,
+    rows: Vec<(i32, ResultInput)>,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    if rows.is_empty() {
+        return Err(AppError::invalid("results", "results: send at least one item's result"));
+    }
+    let project = p.project().clone();
     let txn = begin_write(db).await?;
     let data = load(&txn, project.clone(), plan_id).await?;
-    if !data.conditions_confirmed() {
-        return Err(AppError::Conflict(
-            "both sides must first confirm that the test conditions are met and name their engineers".into(),
-        ));
+    ready_for_results(&data)?;
+    let signed: HashSet<i32> = data.signatures.iter().map(|s| s.page).collect();
+    let numbers = data.numbers();
+    let mut problems = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, (item_id, input)) in rows.into_iter().enumerate() {
+        let outcome = match data.items.iter().find(|x| x.id == item_id) {
+            None => Err(AppError::invalid(
+                "item_id",
+                format!("item_id: no item {item_id} in test plan {plan_id}"),
+            )),
+            Some(_) if !seen.insert(item_id) => Err(AppError::invalid(
+                "item_id",
+                format!("item_id: item {item_id} is sent twice"),
+            )),
+            Some(item) if signed.contains(&item.page) => Err(AppError::Conflict(format!(
+                "item {} is on page {}, which is signed: void its signatures with a reason before changing it",
+                numbers.get(&item.id).unwrap_or(&item.name),
+                item.page
+            ))),
+            Some(item) => write_result(&txn, p, item.clone(), input, now).await.map(|_| ()),
+        };
+        if let Err(e) = outcome {
+            problems.push(RowProblem::of(i + 1, e)?);
+        }
     }
-    let mut item: test_item::ActiveModel = item_of(&txn, plan_id, item_id).await?.into();
-    item.actual = Set(Some(actual.into()));
-    item.passed = Set(Some(input.passed));
-    item.note = Set(text(input.note));
-    item.remark = Set(remark);
-    item.recorded_by = Set(actor.id);
-    item.recorded_at = Set(Some(now));
-    let item = item.update(&txn).await?;
+    if !problems.is_empty() {
+        return Err(AppError::Rows {
+            field: "results".into(),
+            problems,
+        });
+    }
+    let count = seen.len();
     checked(&txn, &project, plan_id).await?;
     milestones::start(&txn, p, Milestone::FunctionalTest, now).await?;
     txn.commit().await?;
-    Ok(item)
+    Ok(count)
 }
 
 /// An item's text or place; absent fields stay as they are.

@@ -162,7 +162,7 @@ fn refusal(state: &AppState, me: &Session, e: AppError) -> Response {
             }
             .to_string(),
         ),
-        AppError::Invalid { .. } => (
+        AppError::Invalid { .. } | AppError::Rows { .. } => (
             StatusCode::UNPROCESSABLE_ENTITY,
             "请检查输入",
             "提交的内容不完整或格式不对，请返回检查后再试。".to_string(),
