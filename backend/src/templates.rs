@@ -51,6 +51,19 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
     ("settings.html", include_str!("../../templates/pages/settings.html")),
     ("admin_tabs.html", include_str!("../../templates/pages/admin_tabs.html")),
     (
+        "project_tabs.html",
+        include_str!("../../templates/pages/project_tabs.html"),
+    ),
+    ("equipment.html", include_str!("../../templates/pages/equipment.html")),
+    (
+        "equipment_preview.html",
+        include_str!("../../templates/pages/equipment_preview.html"),
+    ),
+    (
+        "equipment_list.html",
+        include_str!("../../templates/pages/equipment_list.html"),
+    ),
+    (
         "admin_plans.html",
         include_str!("../../templates/pages/admin_plans.html"),
     ),

@@ -31,3 +31,28 @@ document.addEventListener("DOMContentLoaded", () => {
   const field = error.parentElement && error.parentElement.querySelector("input, select, textarea");
   if (field) field.focus({ preventScroll: true });
 });
+
+// A file dropped on a drop zone goes into its file input (the zone is also the input's label, so
+// a tap chooses a file as usual).
+document.addEventListener("dragover", (event) => {
+  const zone = event.target.closest && event.target.closest("[data-drop]");
+  if (!zone) return;
+  event.preventDefault();
+  zone.classList.add("over");
+});
+document.addEventListener("dragleave", (event) => {
+  const zone = event.target.closest && event.target.closest("[data-drop]");
+  if (zone) zone.classList.remove("over");
+});
+document.addEventListener("drop", (event) => {
+  const zone = event.target.closest && event.target.closest("[data-drop]");
+  if (!zone) return;
+  event.preventDefault();
+  zone.classList.remove("over");
+  const input = zone.querySelector("input[type=file]");
+  if (input && event.dataTransfer.files.length) {
+    input.files = event.dataTransfer.files;
+    const label = zone.querySelector("span");
+    if (label) label.textContent = event.dataTransfer.files[0].name;
+  }
+});

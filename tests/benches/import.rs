@@ -80,7 +80,7 @@ fn peak_rss_kb() -> Option<u64> {
 
 fn parse(bytes: &[u8]) -> anyhow::Result<usize> {
     let mut book = Workbook::open(bytes, "equipment-100k.xlsx").map_err(|e| anyhow::anyhow!("{e}"))?;
-    let parsed = parse_list(&mut book, None, &[], &[]).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let parsed = parse_list(&mut book, None, &Default::default(), &[]).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(parsed.items.len())
 }
 

@@ -302,3 +302,22 @@ impl Browser {
         self.fail(&format!("{css} says '{last}', not {expected}")).await
     }
 }
+
+impl Browser {
+    /// Chooses `file` in a file input, as a person picks it in the file dialog.
+    pub async fn attach(&self, css: &str, file: &Path) {
+        self.find(css)
+            .await
+            .send_keys(&file.display().to_string())
+            .await
+            .expect("file chosen");
+    }
+
+    /// Answers yes to the page's confirmation questions from now on (data-confirm forms).
+    pub async fn agree_to_confirmations(&self) {
+        self.client
+            .execute("window.confirm = () => true;", vec![])
+            .await
+            .expect("confirm answered");
+    }
+}

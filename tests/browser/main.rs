@@ -1,4 +1,5 @@
 //! The pages in a real browser, each test a sentence about a user.
+mod equipment;
 mod harness;
 
 use jiaofu_tests::spawn_app;

@@ -383,6 +383,7 @@ impl EquipmentApi {
                 bytes,
                 sheet,
                 mapping,
+                mapping_is_whole: false,
                 dry_run: form.dry_run.unwrap_or(false),
                 exclude_rows,
             },

@@ -209,9 +209,16 @@ pub async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<
     let upload_limit = req
         .data::<AppState>()
         .map_or(20 * 1024 * 1024, |s| s.settings.upload_max_bytes as usize);
-    // Uploads are API operations, whose token was checked before this; elsewhere (a signing
-    // page, a path that does not exist) nobody signed in, and 1 MB is plenty.
-    let is_upload = req.uri().path().starts_with("/api/") && content_type(&req).starts_with("multipart/form-data");
+    // Uploads are API operations, whose token was checked before this, or a page's upload form
+    // sent with a valid session; elsewhere (a signing page, a path that does not exist) nobody
+    // signed in, and 1 MB is plenty.
+    let multipart = content_type(&req).starts_with("multipart/form-data");
+    let is_upload = multipart
+        && (req.uri().path().starts_with("/api/")
+            || match req.data::<AppState>() {
+                Some(state) => crate::web::is_signed_in_upload(state, &req).await,
+                None => false,
+            });
     let limit = if is_upload {
         upload_limit + MULTIPART_OVERHEAD
     } else {

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::{
     engine::{Block, Column, Party, Row},
-    labels::{Label, Lang},
+    labels::{Label, Lang, number},
 };
 use crate::domain::test_plan::{PART1_WEIGHTS, Stage};
 
@@ -304,14 +304,6 @@ impl FormKind {
 pub struct Prepared {
     pub blocks: Vec<Block>,
     pub missing: Vec<String>,
-}
-
-fn number(n: Option<f64>) -> String {
-    match n {
-        None => String::new(),
-        Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{}", v as i64),
-        Some(v) => format!("{v:.2}"),
-    }
 }
 
 fn money(n: Option<f64>) -> String {

@@ -227,3 +227,13 @@ impl Label {
         (before, middle, after)
     }
 }
+
+/// A quantity as people write it: 30, not 30.0; two decimals when it has a fraction. Also the
+/// pages' `num` filter.
+pub fn number(n: Option<f64>) -> String {
+    match n {
+        None => String::new(),
+        Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{}", v as i64),
+        Some(v) => format!("{v:.2}"),
+    }
+}

@@ -23,6 +23,7 @@ pub fn environment<'a>(
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
     env.add_filter("cn_date", crate::documents::labels::long_date_zh_text);
+    env.add_filter("num", crate::documents::labels::number);
     for (name, source) in sources {
         env.add_template_owned(name.clone(), source.clone())
             .with_context(|| format!("template {name}"))?;

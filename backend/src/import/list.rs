@@ -148,6 +148,8 @@ pub struct Problem {
     pub field: Option<Field>,
     /// What is wrong and what to fix, e.g. "设备清单!F12 数量: '十' is not a number".
     pub message: String,
+    /// The same for a page, in Chinese and without the place (shown on the cell), e.g. "数量「十」不是数字".
+    pub message_zh: String,
 }
 
 /// One equipment line.
@@ -226,12 +228,21 @@ fn find_header(book: &mut Workbook<'_>, sheet: &str) -> Result<Option<(usize, Co
     Ok(best)
 }
 
+/// Which columns hold which fields, as the person importing says.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Mapping {
+    pub columns: Vec<(Field, usize)>,
+    /// The columns are the whole mapping: a detected column it does not name is not imported.
+    /// Otherwise they override the detected ones.
+    pub whole: bool,
+}
+
 /// Parses the list from the named sheet, or from the sheet whose header is found (the first best).
 /// `mapping` overrides detected columns. Rows are read one at a time; only the items are kept.
 pub fn parse_list(
     book: &mut Workbook<'_>,
     sheet_name: Option<&str>,
-    mapping: &[(Field, usize)],
+    mapping: &Mapping,
     exclude_rows: &[u32],
 ) -> Result<ParsedList, String> {
     read_list(book, sheet_name, mapping, exclude_rows, None)
@@ -251,7 +262,7 @@ pub struct ItemSink<'s> {
 pub fn stream_list(
     book: &mut Workbook<'_>,
     sheet_name: Option<&str>,
-    mapping: &[(Field, usize)],
+    mapping: &Mapping,
     exclude_rows: &[u32],
     sink: ItemSink<'_>,
 ) -> Result<ParsedList, String> {
@@ -261,7 +272,7 @@ pub fn stream_list(
 fn read_list(
     book: &mut Workbook<'_>,
     sheet_name: Option<&str>,
-    mapping: &[(Field, usize)],
+    mapping: &Mapping,
     exclude_rows: &[u32],
     mut sink: Option<ItemSink<'_>>,
 ) -> Result<ParsedList, String> {
@@ -290,13 +301,27 @@ fn read_list(
                 .into(),
         );
     };
-    for (field, col) in mapping {
+    // A column the header names is not checked for emptiness when a whole mapping keeps it: the
+    // person did not choose it, the header did.
+    let detected = columns.clone();
+    if mapping.whole {
+        if !mapping.columns.iter().any(|(f, _)| *f == Field::Name) {
+            return Err("mapping: name the column that holds 设备名称".into());
+        }
+        columns.clear();
+    }
+    for (field, col) in &mapping.columns {
         columns.retain(|(f, c)| f != field && c != col);
         columns.push((*field, *col));
     }
     columns.sort();
     let mut list = ListBuilder::new(sheet, header, columns);
-    list.mapped = mapping.iter().map(|(f, c)| (*f, *c, false)).collect();
+    list.mapped = mapping
+        .columns
+        .iter()
+        .filter(|m| !detected.contains(m))
+        .map(|(f, c)| (*f, *c, false))
+        .collect();
     book.rows(sheet, |r, row| {
         if r <= header || exclude_rows.contains(&(r as u32 + 1)) {
             return ControlFlow::Continue(());
@@ -352,6 +377,10 @@ impl ListBuilder {
                         "{sheet}!{letters}{row} mapping: {} is mapped to column {letters}, which is empty in every row below the header; check the column",
                         field.key()
                     ),
+                    message_zh: format!(
+                        "{letters} 列被指定为{}，但表头以下每一行都是空的，请检查列的对应",
+                        field.label_zh()
+                    ),
                     sheet,
                     row,
                     column: Some(letters),
@@ -403,6 +432,7 @@ impl ListBuilder {
                     "{sheet}!{}{row_no} 设备名称: the row has values but no equipment name",
                     column.as_deref().unwrap_or_default(),
                 ),
+                message_zh: "这一行有内容，但没有设备名称".into(),
                 sheet,
                 row: row_no,
                 column,
@@ -446,6 +476,7 @@ impl ListBuilder {
                             column_name(c),
                             f.label_zh()
                         ),
+                        message_zh: format!("{}「{raw}」不是数字", f.label_zh()),
                     });
                     None
                 }
@@ -543,7 +574,12 @@ mod tests {
 
     fn parse_fixture(name: &str, sheet: Option<&str>) -> Result<ParsedList, String> {
         let bytes = jiaofu_tests::fixture(name);
-        parse_list(&mut Workbook::open(&bytes, name).expect("readable"), sheet, &[], &[])
+        parse_list(
+            &mut Workbook::open(&bytes, name).expect("readable"),
+            sheet,
+            &Mapping::default(),
+            &[],
+        )
     }
 
     fn assert_contract_list(list: &ParsedList) {
@@ -651,7 +687,7 @@ mod tests {
             let list = stream_list(
                 &mut sheet(&table),
                 None,
-                &[],
+                &Mapping::default(),
                 exclude,
                 ItemSink {
                     chunk: 3,
@@ -688,7 +724,7 @@ mod tests {
                 &["", "小计", "", "", "", ""],
             ]),
             None,
-            &[],
+            &Mapping::default(),
             &[],
         )
         .expect("parses");
@@ -706,14 +742,14 @@ mod tests {
     #[test]
     fn a_mapping_overrides_the_detected_columns() {
         let rows: &[&[&str]] = &[&["名称", "数量", "说明"], &["交换机", "2", "S5735"]];
-        let list = parse_list(&mut sheet(rows), None, &[(Field::Model, 2)], &[]).expect("parses");
+        let list = parse_list(&mut sheet(rows), None, &overriding(&[(Field::Model, 2)]), &[]).expect("parses");
         assert_eq!(list.items[0].model.as_deref(), Some("S5735"));
     }
 
     #[test]
     fn a_mapping_to_an_empty_column_is_a_problem_that_names_it() {
         let rows: &[&[&str]] = &[&["名称", "数量", "说明"], &["交换机", "2", "S5735"]];
-        let list = parse_list(&mut sheet(rows), None, &[(Field::Model, 4)], &[]).expect("parses");
+        let list = parse_list(&mut sheet(rows), None, &overriding(&[(Field::Model, 4)]), &[]).expect("parses");
         assert_eq!(list.problems.len(), 1, "{:?}", list.problems);
         let p = &list.problems[0];
         assert_eq!(
@@ -721,6 +757,31 @@ mod tests {
             (1, Some("E"), Some(Field::Model))
         );
         assert!(p.message.contains("model is mapped to column E"), "{}", p.message);
+    }
+
+    fn overriding(columns: &[(Field, usize)]) -> Mapping {
+        Mapping {
+            columns: columns.to_vec(),
+            whole: false,
+        }
+    }
+
+    #[test]
+    fn a_whole_mapping_imports_only_the_columns_it_names() {
+        let rows: &[&[&str]] = &[&["名称", "数量", "型号"], &["交换机", "2", "S5735"]];
+        let whole = Mapping {
+            columns: vec![(Field::Name, 0), (Field::Quantity, 1)],
+            whole: true,
+        };
+        let list = parse_list(&mut sheet(rows), None, &whole, &[]).expect("parses");
+        assert_eq!(list.items[0].model, None, "型号 was detected but left out");
+        assert_eq!(list.items[0].quantity, Some(2.0));
+        let nameless = Mapping {
+            columns: vec![(Field::Quantity, 1)],
+            whole: true,
+        };
+        let refused = parse_list(&mut sheet(rows), None, &nameless, &[]).expect_err("no name column");
+        assert!(refused.contains("设备名称"), "{refused}");
     }
 }
 
@@ -746,7 +807,13 @@ mod reconcile_fixtures {
 
     fn lines(name: &str) -> Vec<Line> {
         let bytes = jiaofu_tests::fixture(name);
-        let list = parse_list(&mut Workbook::open(&bytes, name).expect("readable"), None, &[], &[]).expect("parses");
+        let list = parse_list(
+            &mut Workbook::open(&bytes, name).expect("readable"),
+            None,
+            &crate::import::Mapping::default(),
+            &[],
+        )
+        .expect("parses");
         list.items.iter().map(Line::from).collect()
     }
 

@@ -4,4 +4,4 @@ pub mod grid;
 pub mod list;
 
 pub use grid::{Cell, Sheet, Workbook, read_workbook};
-pub use list::{Field, ItemSink, ParsedItem, ParsedList, Problem, parse_list, stream_list};
+pub use list::{Field, ItemSink, Mapping, ParsedItem, ParsedList, Problem, parse_list, stream_list};

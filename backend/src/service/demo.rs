@@ -211,6 +211,7 @@ fn upload(kind: &str, name: &str, bytes: &[u8]) -> equipment::ImportRequest {
         bytes: bytes.to_vec(),
         sheet: None,
         mapping: Vec::new(),
+        mapping_is_whole: false,
         dry_run: false,
         exclude_rows: Vec::new(),
     }

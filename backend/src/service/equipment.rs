@@ -22,7 +22,7 @@ use crate::{
         types::{Adopt, ListKind, MemberRole, required_text},
     },
     error::{AppError, AppResult},
-    import::{Field, ItemSink, ParsedItem, ParsedList, grid, parse_list, stream_list},
+    import::{Field, ItemSink, Mapping, ParsedItem, ParsedList, grid, parse_list, stream_list},
 };
 
 pub struct ImportRequest {
@@ -32,6 +32,8 @@ pub struct ImportRequest {
     pub sheet: Option<String>,
     /// Field → column letters, overriding detection.
     pub mapping: Vec<(String, String)>,
+    /// The mapping is the whole mapping: detected columns it does not name are not imported.
+    pub mapping_is_whole: bool,
     pub dry_run: bool,
     /// Sheet rows to leave out (1-based).
     pub exclude_rows: Vec<u32>,
@@ -78,6 +80,89 @@ pub async fn import(
     outcome
 }
 
+/// What a file would import, with the sheet as it looks: for a page that shows the grid with each
+/// problem on its cell, and lets the mapping and the rows left out be changed before committing.
+pub struct Preview {
+    pub parsed: ParsedList,
+    /// Every sheet of the file.
+    pub sheets: Vec<String>,
+    /// The first [`PREVIEW_ROWS`] rows of the list's sheet that have a value: 1-based row and cells.
+    pub rows: Vec<(u32, Vec<String>)>,
+    /// Rows with a value beyond those shown.
+    pub more_rows: usize,
+}
+
+/// Rows of the sheet a preview shows (every problem is listed whatever its row).
+pub const PREVIEW_ROWS: usize = 300;
+
+/// Parses `req` as [`import`] with `dry_run` would, and reads the sheet's first rows for display.
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn preview(p: &Granted<impl MayManage>, req: ImportRequest) -> AppResult<Preview> {
+    ListKind::parse(&req.kind)?;
+    let mapping = Mapping {
+        columns: parse_mapping(&req.mapping)?,
+        whole: req.mapping_is_whole,
+    };
+    let invalid = |e: String| AppError::invalid("file", format!("file: {e}"));
+    tokio::task::spawn_blocking(move || -> AppResult<Preview> {
+        let mut book = grid::Workbook::open(&req.bytes, &req.file_name).map_err(|e| invalid(e.to_string()))?;
+        let parsed = parse_list(&mut book, req.sheet.as_deref(), &mapping, &req.exclude_rows).map_err(invalid)?;
+        let mut rows = Vec::new();
+        let mut more_rows = 0;
+        book.rows(&parsed.sheet, |r, row| {
+            if rows.len() < PREVIEW_ROWS {
+                rows.push(((r + 1) as u32, row.iter().map(|c| c.text()).collect()));
+            } else {
+                more_rows += 1;
+            }
+            ControlFlow::Continue(())
+        })
+        .map_err(|e| invalid(e.to_string()))?;
+        Ok(Preview {
+            sheets: book.sheet_names(),
+            parsed,
+            rows,
+            more_rows,
+        })
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("the preview task failed: {e}"))?
+}
+
+/// How many lines each list of the project has.
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn item_counts(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> AppResult<HashMap<i32, i64>> {
+    use sea_orm::{ExprTrait, QuerySelect, sea_query::Expr};
+    let counted: Vec<(i32, i64)> = equipment_item::Entity::find()
+        .select_only()
+        .column(equipment_item::Column::ListId)
+        .column_as(Expr::col(equipment_item::Column::Id).count(), "n")
+        .filter(
+            equipment_item::Column::ListId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(equipment_list::Column::Id)
+                    .from(equipment_list::Entity)
+                    .and_where(equipment_list::Column::ProjectId.eq(p.id()))
+                    .to_owned(),
+            ),
+        )
+        .group_by(equipment_item::Column::ListId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(counted.into_iter().collect())
+}
+
+/// The change notices issued on the project, newest first.
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn notices(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> AppResult<Vec<change_notice::Model>> {
+    Ok(change_notice::Entity::find()
+        .filter(change_notice::Column::ProjectId.eq(p.id()))
+        .order_by_desc(change_notice::Column::Id)
+        .all(db)
+        .await?)
+}
+
 async fn import_list(
     db: &DatabaseConnection,
     p: &Granted<impl MayManage>,
@@ -86,7 +171,10 @@ async fn import_list(
 ) -> AppResult<ImportOutcome> {
     let (actor, project_id) = (p.actor(), p.id());
     let kind = ListKind::parse(&req.kind)?;
-    let mapping = parse_mapping(&req.mapping)?;
+    let mapping = Mapping {
+        columns: parse_mapping(&req.mapping)?,
+        whole: req.mapping_is_whole,
+    };
     let ImportRequest {
         file_name,
         bytes,

@@ -2,6 +2,7 @@
 //! read models as the JSON API, progressively enhanced with the vendored htmx. Every form works as
 //! a plain POST → 303 → GET without JavaScript.
 mod admin;
+mod equipment;
 mod project;
 mod session;
 mod settings;
@@ -55,6 +56,18 @@ pub fn mount(route: Route) -> Route {
         .at("/projects/:id/calendar.ics", get(project::calendar))
         .at("/projects/:id/tasks/:task_id/due", poem::post(project::override_due))
         .at("/projects/:id/tasks/:task_id/assignee", poem::post(project::assign))
+        .at("/projects/:id/equipment", get(equipment::page))
+        .at("/projects/:id/equipment/upload", poem::post(equipment::upload))
+        .at("/projects/:id/equipment/preview", get(equipment::open_preview))
+        .at("/projects/:id/equipment/import", poem::post(equipment::commit))
+        .at("/projects/:id/equipment/lists/:list_id", get(equipment::list_page))
+        .at(
+            "/projects/:id/equipment/lists/:list_id/approve",
+            poem::post(equipment::approve),
+        )
+        .at("/projects/:id/equipment/decisions", poem::post(equipment::decide))
+        .at("/projects/:id/equipment/notice", poem::post(equipment::notice))
+        .at("/projects/:id/equipment/build", poem::post(equipment::build))
         .at("/people/suggest", get(project::suggest))
         .at("/admin/users", get(admin::users_page).post(admin::create_user))
         .at("/admin/users/:id", poem::post(admin::change_user))
@@ -87,6 +100,15 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}/contacts/{contact_id}", "POST"),
     ("/projects/{id}/contacts/{contact_id}/remove", "POST"),
     ("/projects/{id}/calendar.ics", "GET"),
+    ("/projects/{id}/equipment", "GET"),
+    ("/projects/{id}/equipment/upload", "POST"),
+    ("/projects/{id}/equipment/preview", "GET"),
+    ("/projects/{id}/equipment/import", "POST"),
+    ("/projects/{id}/equipment/lists/{list_id}", "GET"),
+    ("/projects/{id}/equipment/lists/{list_id}/approve", "POST"),
+    ("/projects/{id}/equipment/decisions", "POST"),
+    ("/projects/{id}/equipment/notice", "POST"),
+    ("/projects/{id}/equipment/build", "POST"),
     ("/people/suggest", "GET"),
     ("/admin/users", "GET, POST"),
     ("/admin/users/{id}", "POST"),
@@ -98,6 +120,25 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/me/calendar", "POST"),
     ("/static/{file}", "GET"),
 ];
+
+/// Whether `req` is a page's upload form (a path ending in `/upload`) sent with a valid session:
+/// only such a request may carry a body up to the upload limit, checked before it is read.
+pub async fn is_signed_in_upload(state: &AppState, req: &Request) -> bool {
+    if !req.uri().path().ends_with("/upload") {
+        return false;
+    }
+    let token = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix(COOKIE)?.strip_prefix('='));
+    match token {
+        Some(token) => auth::authenticate(&state.db, token, Utc::now()).await.is_ok(),
+        None => false,
+    }
+}
 
 /// Renders page `name` (it extends `layout.html`) with the signed-in user, or an error page.
 fn render(state: &AppState, status: StatusCode, name: &str, me: Option<&Session>, ctx: minijinja::Value) -> Response {
@@ -129,6 +170,31 @@ fn choices<T: Copy>(all: &[T], text: impl Fn(T) -> (&'static str, &'static str))
             context! { value => value, label => label }
         })
         .collect()
+}
+
+/// A posted form's fields, trimmed (a field may repeat, as checkboxes do).
+pub(super) struct Fields(pub(super) Vec<(String, String)>);
+
+impl Fields {
+    pub(super) fn get(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    }
+
+    pub(super) fn optional(&self, name: &str) -> Option<String> {
+        Some(self.get(name)).filter(|v| !v.is_empty())
+    }
+
+    pub(super) fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .collect()
+    }
 }
 
 /// The caller's grant of `L` on project `id`, or the page that says why not.

@@ -10,7 +10,7 @@ use poem::{
 use serde::Deserialize;
 
 use super::{
-    render,
+    Fields, render,
     session::{self, Session},
     timeline,
 };
@@ -526,31 +526,6 @@ fn project_hint(field: &str, message: &str, status: StatusCode) -> String {
 
 /// Said after saving a project whose contract is dated after today (see `projects::warnings`).
 const FUTURE_SIGNING: &str = "注意：合同签订日期晚于今天，请确认是否填写有误。";
-
-/// A posted form's fields, trimmed (a field may repeat, as checkboxes do).
-struct Fields(Vec<(String, String)>);
-
-impl Fields {
-    fn get(&self, name: &str) -> String {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    }
-
-    fn optional(&self, name: &str) -> Option<String> {
-        Some(self.get(name)).filter(|v| !v.is_empty())
-    }
-
-    fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_string())
-            .collect()
-    }
-}
 
 /// The key-facts form of a project, filled with `values`.
 fn edit_form(
