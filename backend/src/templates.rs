@@ -59,6 +59,15 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
         "equipment_preview.html",
         include_str!("../../templates/pages/equipment_preview.html"),
     ),
+    ("arrival.html", include_str!("../../templates/pages/arrival.html")),
+    (
+        "arrival_shipment.html",
+        include_str!("../../templates/pages/arrival_shipment.html"),
+    ),
+    (
+        "arrival_inspect.html",
+        include_str!("../../templates/pages/arrival_inspect.html"),
+    ),
     (
         "equipment_list.html",
         include_str!("../../templates/pages/equipment_list.html"),

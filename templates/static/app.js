@@ -56,3 +56,43 @@ document.addEventListener("drop", (event) => {
     if (label) label.textContent = event.dataTransfer.files[0].name;
   }
 });
+
+// A barcode scanner types a serial number and presses Enter: the field keeps its focus, the serial
+// joins the list (and the form's serial-number field), and one scanned twice — or recorded on an
+// earlier day — is flagged at once and left out. Without JavaScript, Enter sends the form.
+document.addEventListener("keydown", (event) => {
+  const scan = event.target.closest && event.target.closest("[data-scan]");
+  if (!scan || event.key !== "Enter") return;
+  event.preventDefault();
+  const value = scan.value.trim();
+  scan.value = "";
+  if (!value) return;
+  const form = scan.form;
+  const field = form.querySelector("textarea[name=serials_text]");
+  const said = form.querySelector(".scan-said");
+  const list = form.querySelector(".scanned");
+  const item = form.querySelector("select[data-item]");
+  const option = item && item.selectedOptions[0];
+  const recorded = ((option && option.dataset.recorded) || "").split("\n").filter(Boolean);
+  const typed = field.value.split(/[\s,;，；、]+/).filter(Boolean);
+  const same = (s) => s.toLowerCase() === value.toLowerCase();
+  if (typed.some(same) || recorded.some(same)) {
+    said.textContent = `重复：${value} ${recorded.some(same) ? "已经登记过" : "刚才已经扫描"}，未加入`;
+    said.classList.add("duplicate");
+    return;
+  }
+  field.value = (field.value.trim() ? field.value.trim() + "\n" : "") + value;
+  const entry = document.createElement("li");
+  entry.textContent = value;
+  list.appendChild(entry);
+  said.textContent = `已扫描 ${typed.length + 1} 个：${value}`;
+  said.classList.remove("duplicate");
+  scan.focus();
+});
+
+// 三项均合格: one tap marks an item's three checks as passed.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest && event.target.closest("[data-all-pass]");
+  if (!button) return;
+  button.closest("fieldset").querySelectorAll("input[type=radio][value=pass]").forEach((r) => { r.checked = true; });
+});

@@ -1,4 +1,5 @@
 //! The pages in a real browser, each test a sentence about a user.
+mod arrival;
 mod equipment;
 mod harness;
 

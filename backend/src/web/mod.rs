@@ -2,6 +2,7 @@
 //! read models as the JSON API, progressively enhanced with the vendored htmx. Every form works as
 //! a plain POST → 303 → GET without JavaScript.
 mod admin;
+mod arrival;
 mod equipment;
 mod project;
 mod session;
@@ -68,6 +69,34 @@ pub fn mount(route: Route) -> Route {
         .at("/projects/:id/equipment/decisions", poem::post(equipment::decide))
         .at("/projects/:id/equipment/notice", poem::post(equipment::notice))
         .at("/projects/:id/equipment/build", poem::post(equipment::build))
+        .at("/projects/:id/arrival", get(arrival::page))
+        .at("/projects/:id/arrival/shipments", poem::post(arrival::create_shipment))
+        .at(
+            "/projects/:id/arrival/shipments/:shipment_id",
+            get(arrival::shipment_page),
+        )
+        .at(
+            "/projects/:id/arrival/shipments/:shipment_id/arrived",
+            poem::post(arrival::arrived),
+        )
+        .at(
+            "/projects/:id/arrival/shipments/:shipment_id/units",
+            poem::post(arrival::receive),
+        )
+        .at(
+            "/projects/:id/arrival/shipments/:shipment_id/replacements",
+            poem::post(arrival::replace),
+        )
+        .at(
+            "/projects/:id/arrival/shipments/:shipment_id/receipt",
+            poem::post(arrival::receipt),
+        )
+        .at("/projects/:id/arrival/inspect", get(arrival::inspect_page))
+        .at("/projects/:id/arrival/inspections", poem::post(arrival::inspect))
+        .at(
+            "/projects/:id/arrival/deviations/:deviation_id/close",
+            poem::post(arrival::close_deviation),
+        )
         .at("/people/suggest", get(project::suggest))
         .at("/admin/users", get(admin::users_page).post(admin::create_user))
         .at("/admin/users/:id", poem::post(admin::change_user))
@@ -109,6 +138,16 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}/equipment/decisions", "POST"),
     ("/projects/{id}/equipment/notice", "POST"),
     ("/projects/{id}/equipment/build", "POST"),
+    ("/projects/{id}/arrival", "GET"),
+    ("/projects/{id}/arrival/shipments", "POST"),
+    ("/projects/{id}/arrival/shipments/{shipment_id}", "GET"),
+    ("/projects/{id}/arrival/shipments/{shipment_id}/arrived", "POST"),
+    ("/projects/{id}/arrival/shipments/{shipment_id}/units", "POST"),
+    ("/projects/{id}/arrival/shipments/{shipment_id}/replacements", "POST"),
+    ("/projects/{id}/arrival/shipments/{shipment_id}/receipt", "POST"),
+    ("/projects/{id}/arrival/inspect", "GET"),
+    ("/projects/{id}/arrival/inspections", "POST"),
+    ("/projects/{id}/arrival/deviations/{deviation_id}/close", "POST"),
     ("/people/suggest", "GET"),
     ("/admin/users", "GET, POST"),
     ("/admin/users/{id}", "POST"),
