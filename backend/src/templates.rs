@@ -61,6 +61,10 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
     ),
     ("arrival.html", include_str!("../../templates/pages/arrival.html")),
     (
+        "installation.html",
+        include_str!("../../templates/pages/installation.html"),
+    ),
+    (
         "arrival_shipment.html",
         include_str!("../../templates/pages/arrival_shipment.html"),
     ),

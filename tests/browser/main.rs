@@ -2,6 +2,7 @@
 mod arrival;
 mod equipment;
 mod harness;
+mod installation;
 
 use jiaofu_tests::spawn_app;
 use serde_json::json;

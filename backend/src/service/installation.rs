@@ -408,7 +408,9 @@ async fn change_record(
         &note,
         input.commissioned_on,
         now.date_naive(),
-    )? {
+    )? && (c != old.commissioning || input.commissioned_on.is_some())
+    {
+        // A result sent again as it was (a table saved whole) keeps its day.
         history::diff(&mut changes, &base, "commissioning", &old.commissioning, &c);
         m.commissioning = Set(c);
         if c != Commissioning::Pending {

@@ -4,6 +4,7 @@
 mod admin;
 mod arrival;
 mod equipment;
+mod installation;
 mod project;
 mod session;
 mod settings;
@@ -97,6 +98,10 @@ pub fn mount(route: Route) -> Route {
             "/projects/:id/arrival/deviations/:deviation_id/close",
             poem::post(arrival::close_deviation),
         )
+        .at(
+            "/projects/:id/installation",
+            get(installation::page).post(installation::save),
+        )
         .at("/people/suggest", get(project::suggest))
         .at("/admin/users", get(admin::users_page).post(admin::create_user))
         .at("/admin/users/:id", poem::post(admin::change_user))
@@ -148,6 +153,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}/arrival/inspect", "GET"),
     ("/projects/{id}/arrival/inspections", "POST"),
     ("/projects/{id}/arrival/deviations/{deviation_id}/close", "POST"),
+    ("/projects/{id}/installation", "GET, POST"),
     ("/people/suggest", "GET"),
     ("/admin/users", "GET, POST"),
     ("/admin/users/{id}", "POST"),
