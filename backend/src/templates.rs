@@ -60,6 +60,8 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
         include_str!("../../templates/pages/equipment_preview.html"),
     ),
     ("arrival.html", include_str!("../../templates/pages/arrival.html")),
+    ("tests.html", include_str!("../../templates/pages/tests.html")),
+    ("test_plan.html", include_str!("../../templates/pages/test_plan.html")),
     (
         "installation.html",
         include_str!("../../templates/pages/installation.html"),

@@ -96,3 +96,9 @@ document.addEventListener("click", (event) => {
   if (!button) return;
   button.closest("fieldset").querySelectorAll("input[type=radio][value=pass]").forEach((r) => { r.checked = true; });
 });
+
+// A button with data-confirm-button asks before it sends its form (one button of several).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest && event.target.closest("[data-confirm-button]");
+  if (button && !window.confirm(button.dataset.confirmButton)) event.preventDefault();
+});

@@ -3,6 +3,7 @@ mod arrival;
 mod equipment;
 mod harness;
 mod installation;
+mod testing;
 
 use jiaofu_tests::spawn_app;
 use serde_json::json;

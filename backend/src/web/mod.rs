@@ -8,6 +8,7 @@ mod installation;
 mod project;
 mod session;
 mod settings;
+mod testing;
 mod timeline;
 
 use chrono::Utc;
@@ -102,6 +103,22 @@ pub fn mount(route: Route) -> Route {
             "/projects/:id/installation",
             get(installation::page).post(installation::save),
         )
+        .at("/projects/:id/tests", get(testing::plans_page).post(testing::create))
+        .at("/projects/:id/tests/:plan_id", get(testing::plan_page))
+        .at("/projects/:id/tests/:plan_id/delete", poem::post(testing::delete))
+        .at(
+            "/projects/:id/tests/:plan_id/conditions",
+            poem::post(testing::conditions),
+        )
+        .at(
+            "/projects/:id/tests/:plan_id/pages/:page/results",
+            poem::post(testing::results),
+        )
+        .at(
+            "/projects/:id/tests/:plan_id/pages/:page/sign",
+            poem::post(testing::sign),
+        )
+        .at("/projects/:id/tests/:plan_id/requests", poem::post(testing::request))
         .at("/people/suggest", get(project::suggest))
         .at("/admin/users", get(admin::users_page).post(admin::create_user))
         .at("/admin/users/:id", poem::post(admin::change_user))
@@ -154,6 +171,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}/arrival/inspections", "POST"),
     ("/projects/{id}/arrival/deviations/{deviation_id}/close", "POST"),
     ("/projects/{id}/installation", "GET, POST"),
+    ("/projects/{id}/tests", "GET, POST"),
+    ("/projects/{id}/tests/{plan_id}", "GET"),
+    ("/projects/{id}/tests/{plan_id}/delete", "POST"),
+    ("/projects/{id}/tests/{plan_id}/conditions", "POST"),
+    ("/projects/{id}/tests/{plan_id}/pages/{page}/results", "POST"),
+    ("/projects/{id}/tests/{plan_id}/pages/{page}/sign", "POST"),
+    ("/projects/{id}/tests/{plan_id}/requests", "POST"),
     ("/people/suggest", "GET"),
     ("/admin/users", "GET, POST"),
     ("/admin/users/{id}", "POST"),
