@@ -61,6 +61,7 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
     ),
     ("arrival.html", include_str!("../../templates/pages/arrival.html")),
     ("tests.html", include_str!("../../templates/pages/tests.html")),
+    ("documents.html", include_str!("../../templates/pages/documents.html")),
     ("test_plan.html", include_str!("../../templates/pages/test_plan.html")),
     (
         "installation.html",

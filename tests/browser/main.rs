@@ -1,5 +1,6 @@
 //! The pages in a real browser, each test a sentence about a user.
 mod arrival;
+mod documents;
 mod equipment;
 mod harness;
 mod installation;
@@ -750,6 +751,11 @@ async fn every_page_fits_a_desk_and_a_phone_without_sideways_scrolling() {
             ("admin-plans", "/admin/plans".to_string()),
             ("project-edit", format!("/projects/{project}/edit")),
             ("settings", "/me".to_string()),
+            ("equipment", format!("/projects/{project}/equipment")),
+            ("arrival", format!("/projects/{project}/arrival")),
+            ("installation", format!("/projects/{project}/installation")),
+            ("tests", format!("/projects/{project}/tests")),
+            ("documents", format!("/projects/{project}/documents")),
         ] {
             browser.goto(&path).await;
             browser.find("main h1").await;

@@ -239,7 +239,7 @@ enum DocxResponse {
 
 /// `attachment` naming the file as RFC 6266 says: an ASCII `filename` for old clients (other
 /// characters as `_`) and the real name, percent-encoded UTF-8, as `filename*`.
-fn content_disposition(file_name: &str) -> String {
+pub(crate) fn content_disposition(file_name: &str) -> String {
     let ascii: String = file_name
         .chars()
         .map(|c| {

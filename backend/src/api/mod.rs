@@ -3,6 +3,7 @@ mod arrival;
 mod auth;
 mod dashboard;
 mod documents;
+pub(crate) use documents::content_disposition;
 mod equipment;
 mod installation;
 pub mod middleware;

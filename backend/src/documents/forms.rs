@@ -358,7 +358,7 @@ pub fn prepare(kind: FormKind, d: &Dossier, lang: Lang) -> Prepared {
             if let Some(l) = &d.approved_list
                 && l.approved_on.is_none()
             {
-                missing.push("分项设备清单审定版 has not been approved".into());
+                missing.push("分项设备清单审定版尚未审定".into());
             }
             list(d, d.approved_list.as_ref(), Label::ApprovedList, lang, &mut missing)
         }
@@ -391,7 +391,7 @@ fn plan(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
         (Label::DeliveryDue.text(lang).into(), p.delivery_due_on.clone()),
     ])];
     if d.team.is_empty() {
-        missing.push("the project has no members".into());
+        missing.push("项目还没有成员".into());
     }
     blocks.push(Block::Heading(Label::Team.text(lang).into()));
     let people = |list: &[Person]| {
@@ -452,7 +452,7 @@ fn plan(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
 fn list(d: &Dossier, data: Option<&ListData>, label: Label, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
     let mut blocks = vec![project_fields(d, lang)];
     let Some(data) = data else {
-        missing.push(format!("no {} has been imported", label.text(Lang::Zh)));
+        missing.push(format!("尚未导入{}", label.text(Lang::Zh)));
         return blocks;
     };
     let mut rows = Vec::new();
@@ -509,12 +509,12 @@ fn list(d: &Dossier, data: Option<&ListData>, label: Label, lang: Lang, missing:
 fn change_notice(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
     let mut blocks = vec![project_fields(d, lang)];
     let Some(n) = &d.change_notice else {
-        missing.push("no contract list and purchase order to reconcile".into());
+        missing.push("尚未导入协议设备清单和设备订购单，无法核对".into());
         return blocks;
     };
     let undecided = n.differences.iter().filter(|x| x.decision.is_empty()).count();
     if undecided > 0 {
-        missing.push(format!("{undecided} difference(s) still have no decision"));
+        missing.push(format!("还有 {undecided} 处差异没有处理意见"));
     }
     match &n.issued {
         Some((number, issued_on)) => blocks.push(Block::Paragraph(format!(
@@ -522,7 +522,7 @@ fn change_notice(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Bloc
             Label::DocumentNumber.text(lang),
             Label::Date.text(lang),
         ))),
-        None => missing.push("the change notice has not been issued".into()),
+        None => missing.push("设备清单变更通知尚未签发".into()),
     }
     blocks.push(Block::Table {
         columns: columns(
@@ -561,7 +561,7 @@ fn change_notice(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Bloc
 fn receipts(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
     let mut blocks = Vec::new();
     if d.shipments.is_empty() {
-        missing.push("no shipment has been recorded".into());
+        missing.push("尚未登记发货批次".into());
         blocks.push(project_fields(d, lang));
     }
     for (i, s) in d.shipments.iter().enumerate() {
@@ -576,7 +576,7 @@ fn receipts(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
             (Label::Arrived.text(lang).into(), s.arrived_on.clone()),
         ]));
         if s.receipt_signed_on.is_none() {
-            missing.push(format!("the receipt of shipment {} is not signed", s.reference));
+            missing.push(format!("发货批次 {} 的签收单尚未签收", s.reference));
         }
         blocks.push(Block::Table {
             columns: columns(
@@ -636,13 +636,10 @@ fn check_text(c: Option<&CheckData>) -> String {
 
 fn arrival_missing(d: &Dossier, missing: &mut Vec<String>) {
     if d.arrival.is_empty() {
-        missing.push("no approved equipment list (分项设备清单审定版) is the baseline yet".into());
+        missing.push("分项设备清单审定版尚未审定".into());
     }
     for a in d.arrival.iter().filter(|a| !a.accepted) {
-        missing.push(format!(
-            "{} {} has not arrived and passed both inspections",
-            a.seq, a.name
-        ));
+        missing.push(format!("{} {} 尚未到齐并通过自检和甲方检验", a.seq, a.name));
     }
 }
 
@@ -750,14 +747,14 @@ fn inspection_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<
 
 fn installation_missing(d: &Dossier, missing: &mut Vec<String>, commissioning: bool) {
     if d.installations.is_empty() {
-        missing.push("no installation has been recorded".into());
+        missing.push("尚未登记安装记录".into());
     }
     for n in &d.not_installed {
-        missing.push(format!("{n} is not installed in full"));
+        missing.push(format!("{n} 尚未全部安装"));
     }
     if commissioning {
         for i in d.installations.iter().filter(|i| !i.commissioning_passed) {
-            missing.push(format!("{} {} has not passed commissioning", i.name, i.serial));
+            missing.push(format!("{} {} 调试尚未合格", i.name, i.serial));
         }
     }
 }
@@ -918,7 +915,7 @@ fn installation_acceptance(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -
 
 fn work_log(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
     if d.work_logs.is_empty() {
-        missing.push("no work log entry has been recorded".into());
+        missing.push("尚未记录工作日志".into());
     }
     vec![
         project_fields(d, lang),
@@ -973,14 +970,14 @@ fn signed_party(
 /// Part 2 procedures its items refer to.
 fn test_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>, stages: &[Stage]) -> Vec<Block> {
     if d.test_plans.is_empty() {
-        missing.push("no functional test plan has been made".into());
+        missing.push("尚未建立功能测试方案".into());
         return vec![project_fields(d, lang)];
     }
     let mut blocks = Vec::new();
     for (k, plan) in d.test_plans.iter().enumerate() {
         let pages: Vec<&TestPageData> = plan.pages.iter().filter(|p| stages.contains(&p.stage)).collect();
         if pages.is_empty() {
-            missing.push(format!("{}: no items of these stages", plan.title));
+            missing.push(format!("{}：没有这些测试阶段的项目", plan.title));
         }
         let referred: Vec<&str> = pages
             .iter()
@@ -1035,11 +1032,7 @@ fn test_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>, stages: &[Sta
             .map(|p| p.number.to_string())
             .collect();
         if !unsigned.is_empty() {
-            missing.push(format!(
-                "{}: not signed by both parties yet: page {}",
-                plan.title,
-                unsigned.join(", ")
-            ));
+            missing.push(format!("{}：第 {} 页双方尚未签字", plan.title, unsigned.join("、")));
         }
         for page in pages {
             blocks.push(Block::PageHeading(format!(
@@ -1093,16 +1086,16 @@ fn test_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>, stages: &[Sta
 /// certificate's own signatures.
 fn certificates(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
     if d.test_plans.is_empty() {
-        missing.push("no functional test plan has been made".into());
+        missing.push("尚未建立功能测试方案".into());
     }
     let mut blocks = vec![project_fields(d, lang)];
     for (k, plan) in d.test_plans.iter().enumerate() {
         let Some(cert) = &plan.certificate else {
-            missing.push(format!("{}: the 预验收证书 has not been issued", plan.title));
+            missing.push(format!("{}：预验收证书尚未签发", plan.title));
             continue;
         };
         if cert.client.is_none() || cert.ours.is_none() {
-            missing.push(format!("{}: the 预验收证书 is not signed by both parties", plan.title));
+            missing.push(format!("{}：预验收证书双方尚未签字", plan.title));
         }
         let items: usize = plan.pages.iter().map(|p| p.rows.len()).sum();
         if k > 0 {

@@ -3,6 +3,7 @@
 //! a plain POST → 303 → GET without JavaScript.
 mod admin;
 mod arrival;
+mod documents;
 mod equipment;
 mod installation;
 mod project;
@@ -119,6 +120,9 @@ pub fn mount(route: Route) -> Route {
             poem::post(testing::sign),
         )
         .at("/projects/:id/tests/:plan_id/requests", poem::post(testing::request))
+        .at("/projects/:id/documents", get(documents::page))
+        .at("/projects/:id/documents/:file", get(documents::download))
+        .at("/projects/:id/documents/:key/issue", poem::post(documents::issue))
         .at("/people/suggest", get(project::suggest))
         .at("/admin/users", get(admin::users_page).post(admin::create_user))
         .at("/admin/users/:id", poem::post(admin::change_user))
@@ -178,6 +182,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}/tests/{plan_id}/pages/{page}/results", "POST"),
     ("/projects/{id}/tests/{plan_id}/pages/{page}/sign", "POST"),
     ("/projects/{id}/tests/{plan_id}/requests", "POST"),
+    ("/projects/{id}/documents", "GET"),
+    ("/projects/{id}/documents/{file}", "GET"),
+    ("/projects/{id}/documents/{key}/issue", "POST"),
     ("/people/suggest", "GET"),
     ("/admin/users", "GET, POST"),
     ("/admin/users/{id}", "POST"),

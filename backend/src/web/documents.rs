@@ -1,0 +1,156 @@
+//! 文档: each form of the project with whether it is ready or still a draft and what it lacks, its
+//! download (the issued version while it is current, else a draft), issuing it into the register,
+//! and the register with its verification codes.
+use chrono::Utc;
+use minijinja::context;
+use poem::{
+    IntoResponse, Response, handler,
+    http::{StatusCode, header},
+    web::{Data, Path, cookie::CookieJar},
+};
+
+use super::{
+    render,
+    session::{self, Session, see_other},
+};
+use crate::{
+    error::AppError,
+    service::{
+        access::{Granted, Manage, MayRead, Read},
+        documents,
+        projects::timezone_of,
+    },
+    state::AppState,
+};
+
+#[handler]
+pub async fn page(state: Data<&AppState>, jar: &CookieJar, me: Session, Path(id): Path<i32>) -> Response {
+    let p = match super::granted::<Read>(&state, &me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    show(&state, &me, &p, StatusCode::OK, session::take_flash(jar), None).await
+}
+
+async fn show(
+    state: &AppState,
+    me: &Session,
+    p: &Granted<impl MayRead>,
+    status: StatusCode,
+    flash: Option<String>,
+    error: Option<(String, String)>,
+) -> Response {
+    let house = state.settings.house();
+    let (forms, register) = match (
+        documents::forms(&state.db, p, &house).await,
+        documents::register(&state.db, p).await,
+    ) {
+        (Ok(f), Ok(r)) => (f, r),
+        (Err(e), _) | (_, Err(e)) => return super::refusal(state, me, e),
+    };
+    let tz = timezone_of(p.project());
+    let day = |t: chrono::DateTime<Utc>| t.with_timezone(&tz).date_naive().to_string();
+    let rows: Vec<_> = forms
+        .iter()
+        .map(|f| {
+            let kind = f.current.kind;
+            context! {
+                key => kind.key(),
+                title => kind.title(house.lang),
+                ready => f.current.prepared.missing.is_empty(),
+                missing => f.current.prepared.missing,
+                current => f.issued_is_current(),
+                latest => f.latest.as_ref().map(|l| context! { number => l.number, version => l.version, on => day(l.issued_at) }),
+                error => error.as_ref().filter(|e| e.0 == kind.key()).map(|e| e.1.clone()),
+            }
+        })
+        .collect();
+    let register: Vec<_> = register
+        .iter()
+        .map(|d| context! { number => d.number, version => d.version, title => d.title, on => day(d.issued_at), code => d.verify_code, form => d.form })
+        .collect();
+    let project = p.project();
+    let ctx = context! {
+        nav => "projects",
+        tab => "documents",
+        project => context! { id => project.id, code => project.code, name => project.name },
+        crumbs => vec![
+            context! { label => "项目", href => "/projects" },
+            context! { label => project.code.clone(), href => format!("/projects/{}", project.id) },
+            context! { label => "文档" },
+        ],
+        flash => flash,
+        forms => rows,
+        register => register,
+        can_manage => p.may::<Manage>(),
+    };
+    render(state, status, "documents.html", Some(me), ctx)
+}
+
+/// A form as a Word file: the issued version while it is current (or the version asked for),
+/// else a draft marked 草稿.
+#[handler]
+pub async fn download(
+    state: Data<&AppState>,
+    me: Session,
+    Path((id, file)): Path<(i32, String)>,
+    poem::web::Query(q): poem::web::Query<VersionQuery>,
+) -> Response {
+    let p = match super::granted::<Read>(&state, &me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let Some(key) = file.strip_suffix(".docx") else {
+        return super::refusal(&state, &me, AppError::not_found("ask for <form>.docx"));
+    };
+    match documents::download(&state.db, &p, &state.settings.house(), key, q.version).await {
+        Ok(doc) => doc
+            .bytes
+            .with_content_type("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+            .with_header(
+                header::CONTENT_DISPOSITION,
+                crate::api::content_disposition(&doc.file_name),
+            )
+            .with_header(header::CACHE_CONTROL, "no-store")
+            .into_response(),
+        Err(e) => super::refusal(&state, &me, e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct VersionQuery {
+    version: Option<i32>,
+}
+
+/// Enters a form in the register (a new version when what it prints changed).
+#[handler]
+pub async fn issue(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path((id, key)): Path<(i32, String)>,
+) -> Response {
+    let p = match super::granted::<Manage>(&state, &me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    match documents::issue(&state.db, &p, &state.settings.house(), &key, Utc::now()).await {
+        Ok((doc, new)) => {
+            let message = if new {
+                format!(
+                    "{} 已签发：{} 第 {} 版，验证码 {}。",
+                    doc.title, doc.number, doc.version, doc.verify_code
+                )
+            } else {
+                format!("{} 内容没有变化，仍为第 {} 版。", doc.title, doc.version)
+            };
+            session::set_flash(jar, &message);
+            see_other(&format!("/projects/{id}/documents#form-{key}"))
+        }
+        Err(AppError::Conflict(_)) => {
+            let message = "资料还不全，不能签发；请先补齐下方列出的内容。".to_string();
+            show(&state, &me, &p, StatusCode::CONFLICT, None, Some((key, message))).await
+        }
+        Err(e) => super::refusal(&state, &me, e),
+    }
+}
