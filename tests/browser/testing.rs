@@ -140,6 +140,7 @@ async fn an_engineer_records_a_page_with_a_failure_then_fixed_and_signs_it_the_p
     let link: String = mail.text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
     browser.click("form[action='/logout'] button").await;
     browser.goto(&link).await;
+    harness::keep_screenshot(&browser, "sign").await;
     browser.click("input[name=consent]").await;
     browser.fill("#typed_name", "周文涛").await;
     browser.click("button[value=sign]").await;
