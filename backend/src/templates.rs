@@ -80,6 +80,10 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
         include_str!("../../templates/pages/equipment_list.html"),
     ),
     (
+        "admin_outbox.html",
+        include_str!("../../templates/pages/admin_outbox.html"),
+    ),
+    (
         "admin_plans.html",
         include_str!("../../templates/pages/admin_plans.html"),
     ),

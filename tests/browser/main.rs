@@ -4,6 +4,7 @@ mod documents;
 mod equipment;
 mod harness;
 mod installation;
+mod outbox;
 mod testing;
 
 use jiaofu_tests::spawn_app;

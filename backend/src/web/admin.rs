@@ -400,3 +400,117 @@ pub async fn plans_page(state: Data<&AppState>, admin: Admin) -> Response {
         Err(e) => super::refusal(&state, me, e),
     }
 }
+
+#[derive(Deserialize)]
+pub struct OutboxQuery {
+    status: Option<String>,
+    page: Option<u64>,
+}
+
+const OUTBOX_PER_PAGE: u64 = 50;
+
+fn outbox_status_zh(status: crate::domain::types::OutboxStatus) -> (&'static str, &'static str) {
+    use crate::domain::types::OutboxStatus as S;
+    match status {
+        S::Queued => ("排队中", "todo"),
+        S::Sending => ("发送中", "soon"),
+        S::Sent => ("已发送", "done"),
+        S::Failed => ("发送失败", "overdue"),
+        S::Cancelled => ("已取消", "todo"),
+    }
+}
+
+/// 发件箱: every message with its status, attempts and the mail server's last reply; a failed one
+/// retried, a queued one cancelled.
+#[handler]
+pub async fn outbox_page(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    admin: Admin,
+    poem::web::Query(q): poem::web::Query<OutboxQuery>,
+) -> Response {
+    let me = &admin.0;
+    let page = q.page.unwrap_or(1).max(1);
+    let status = q.status.clone().filter(|s| !s.trim().is_empty());
+    let filter = crate::email::outbox::OutboxFilter {
+        status: status.clone(),
+        kind: None,
+        to: None,
+        project_id: None,
+        page,
+        per_page: OUTBOX_PER_PAGE,
+    };
+    let (rows, total) = match crate::email::outbox::list(&state.db, filter).await {
+        Ok(found) => found,
+        Err(e) => return super::refusal(&state, me, e),
+    };
+    let tz = state.settings.timezone;
+    let time = |t: chrono::DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
+    let messages: Vec<_> = rows
+        .iter()
+        .map(|m| {
+            let (label, class) = outbox_status_zh(m.status);
+            context! {
+                id => m.id, to => m.to_address, to_name => m.to_name, subject => m.subject, kind => m.kind,
+                status => m.status.as_str(), label => label, class => class, attempts => m.attempts,
+                last_error => m.last_error, created => time(m.created_at), sent => m.sent_at.map(time),
+                next => time(m.next_attempt_at),
+            }
+        })
+        .collect();
+    let statuses = super::choices(crate::domain::types::OutboxStatus::ALL, |s| {
+        (s.as_str(), outbox_status_zh(s).0)
+    });
+    let pages = total.div_ceil(OUTBOX_PER_PAGE).max(1);
+    let here = |page: u64| format!("/admin/outbox?status={}&page={page}", status.as_deref().unwrap_or(""));
+    render(
+        &state,
+        StatusCode::OK,
+        "admin_outbox.html",
+        Some(me),
+        context! {
+            nav => "admin", tab => "outbox", flash => session::take_flash(jar),
+            messages => messages, total => total, page => page, pages => pages,
+            previous => (page > 1).then(|| here(page - 1)), next => (page < pages).then(|| here(page + 1)),
+            status => status, statuses => statuses,
+        },
+    )
+}
+
+/// Retries a failed (or cancelled) message, or cancels a queued one.
+#[handler]
+pub async fn outbox_act(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    admin: Admin,
+    Path((id, action)): Path<(i64, String)>,
+) -> Response {
+    let me = &admin.0;
+    let done = match action.as_str() {
+        "retry" => {
+            let horizon = chrono::Duration::hours(state.settings.mail_retry_horizon_hours);
+            crate::email::outbox::retry(&state.db, id, horizon, Utc::now())
+                .await
+                .map(|_| "已重新排队，将尽快发送。")
+        }
+        "cancel" => crate::email::outbox::cancel(&state.db, id)
+            .await
+            .map(|_| "已取消，不会再发送。"),
+        _ => return StatusCode::NOT_FOUND.into(),
+    };
+    match done {
+        Ok(message) => session::set_flash(jar, &format!("邮件 #{id}：{message}")),
+        Err(AppError::Conflict(m)) => {
+            let why = if m.contains("password") {
+                "这封邮件带有密码，内容已删除，不能重发；请重新重置密码。"
+            } else if action == "retry" {
+                "只有发送失败或已取消的邮件可以重发。"
+            } else {
+                "只有排队中的邮件可以取消。"
+            };
+            session::set_flash(jar, &format!("邮件 #{id}：{why}"));
+        }
+        Err(e) => return super::refusal(&state, me, e),
+    }
+    session::see_other(&format!("/admin/outbox#message-{id}"))
+}

@@ -128,6 +128,8 @@ pub fn mount(route: Route) -> Route {
         .at("/admin/users/:id", poem::post(admin::change_user))
         .at("/admin/users/:id/password", poem::post(admin::reset_password))
         .at("/admin/plans", get(admin::plans_page))
+        .at("/admin/outbox", get(admin::outbox_page))
+        .at("/admin/outbox/:id/:action", poem::post(admin::outbox_act))
         .at("/me", get(settings::show))
         .at("/me/password", poem::post(settings::change_password))
         .at("/me/reminders", poem::post(settings::reminders))
@@ -190,6 +192,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/admin/users/{id}", "POST"),
     ("/admin/users/{id}/password", "POST"),
     ("/admin/plans", "GET"),
+    ("/admin/outbox", "GET"),
+    ("/admin/outbox/{id}/{action}", "POST"),
     ("/me", "GET"),
     ("/me/password", "POST"),
     ("/me/reminders", "POST"),
@@ -358,6 +362,7 @@ pub async fn html_errors<E: poem::Endpoint>(next: E, req: Request) -> poem::Resu
         let back = match parts[..] {
             ["projects", id, ..] if id.parse::<i32>().is_ok() => Some(format!("/projects/{id}")),
             ["admin", "users", ..] => Some("/admin/users".to_string()),
+            ["admin", "outbox", ..] => Some("/admin/outbox".to_string()),
             ["me", ..] => Some("/me".to_string()),
             ["logout"] => Some("/dashboard".to_string()),
             _ => None,
