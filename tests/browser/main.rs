@@ -805,3 +805,33 @@ async fn the_administrator_corrects_an_engineers_name_and_address_and_a_bad_addr
     browser.wait_for_text(&row, "李工").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_demo_project_shows_every_delivery_screen_with_its_data() {
+    let app = spawn_app().await;
+    jiaofu::service::demo::create(&app.state, chrono::Utc::now())
+        .await
+        .expect("demo");
+    let projects = app.get("/api/projects", &app.admin).await.expect(200);
+    let id = projects["items"][0]["id"].as_i64().or_else(|| projects[0]["id"].as_i64()).expect("the demo project");
+    let Some(browser) = harness::open(&app, "demo_screens", 1280, 900).await else {
+        return;
+    };
+    browser.sign_in("admin", jiaofu_tests::ADMIN_PASSWORD).await;
+    browser.find("#overdue-count").await;
+    let plans = app.get(&format!("/api/projects/{id}/test-plans"), &app.admin).await.expect(200);
+    let plan = plans[0]["id"].as_i64().expect("the demo's test plan");
+    for (name, path, shows) in [
+        ("demo-equipment", format!("/projects/{id}/equipment"), "已审定"),
+        ("demo-arrival", format!("/projects/{id}/arrival"), "FH-20260301-01"),
+        ("demo-installation", format!("/projects/{id}/installation"), "合格"),
+        ("demo-tests", format!("/projects/{id}/tests"), "功能测试方案"),
+        ("demo-test-plan", format!("/projects/{id}/tests/{plan}"), "可签字"),
+        ("demo-documents", format!("/projects/{id}/documents"), "签发"),
+    ] {
+        browser.goto(&path).await;
+        browser.wait_for_text("main", shows).await;
+        harness::keep_screenshot(&browser, name).await;
+    }
+    browser.close().await;
+}
