@@ -28,10 +28,10 @@ async fn a_work_log_is_drafted_issued_versioned_distributed_and_verified() {
         .clone();
     assert_eq!(log["title"], "工作记录单");
     assert_eq!(log["readiness"], "draft");
-    assert!(log["missing"][0].as_str().expect("missing").contains("work log"));
+    assert!(log["missing"][0].as_str().expect("missing").contains("工作日志"));
     app.post(&format!("{docs}/work-log/issue"), &app.admin, json!({}))
         .await
-        .refused(409, "work log");
+        .refused(409, "工作日志");
 
     app.post(
         &format!("/api/projects/{id}/work-log"),

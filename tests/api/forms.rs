@@ -79,11 +79,11 @@ async fn every_form_of_the_demo_project_is_ready_issued_and_printed() {
     for form in forms(&app, id).await {
         let key = form["form"].as_str().expect("key").to_string();
         if TEST_RECORDS.contains(&key.as_str()) {
-            // The demo's test plan has no results yet: its records wait (tests/api/test_plans.rs).
+            // The demo's test plan has its first pages tested, none signed: its records wait
+            // (tests/api/test_plans.rs).
             assert_eq!(form["readiness"], "draft", "{form}");
             assert!(
-                form["missing"].to_string().contains("not signed")
-                    || form["missing"].to_string().contains("not been issued"),
+                form["missing"].to_string().contains("尚未签字") || form["missing"].to_string().contains("尚未签发"),
                 "{form}"
             );
             continue;
@@ -185,13 +185,10 @@ async fn a_project_built_from_the_shared_fixtures_prints_complete_forms_and_mark
     }
     let (state, missing) = readiness("change-notice");
     assert_eq!(state, "draft");
-    assert!(
-        missing.contains("not decided") || missing.contains("decision"),
-        "{missing}"
-    );
+    assert!(missing.contains("处理意见"), "{missing}");
     let (state, missing) = readiness("installation-list");
     assert_eq!(state, "draft");
-    assert!(missing.contains("no installation"), "{missing}");
+    assert!(missing.contains("尚未登记安装记录"), "{missing}");
 
     let mut docs = Vec::new();
     for form in &forms {

@@ -813,13 +813,19 @@ async fn the_demo_project_shows_every_delivery_screen_with_its_data() {
         .await
         .expect("demo");
     let projects = app.get("/api/projects", &app.admin).await.expect(200);
-    let id = projects["items"][0]["id"].as_i64().or_else(|| projects[0]["id"].as_i64()).expect("the demo project");
+    let id = projects["items"][0]["id"]
+        .as_i64()
+        .or_else(|| projects[0]["id"].as_i64())
+        .expect("the demo project");
     let Some(browser) = harness::open(&app, "demo_screens", 1280, 900).await else {
         return;
     };
     browser.sign_in("admin", jiaofu_tests::ADMIN_PASSWORD).await;
     browser.find("#overdue-count").await;
-    let plans = app.get(&format!("/api/projects/{id}/test-plans"), &app.admin).await.expect(200);
+    let plans = app
+        .get(&format!("/api/projects/{id}/test-plans"), &app.admin)
+        .await
+        .expect(200);
     let plan = plans[0]["id"].as_i64().expect("the demo's test plan");
     for (name, path, shows) in [
         ("demo-equipment", format!("/projects/{id}/equipment"), "已审定"),
