@@ -136,7 +136,7 @@ pub struct ErrorBody {
     #[oai(nullable)]
     pub request_id: Option<String>,
     /// For a bulk request: every row that cannot be saved, with what to fix (nothing was saved).
-    #[oai(skip_serializing_if_is_empty)]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub problems: Vec<RowProblemDto>,
 }
 

@@ -171,3 +171,35 @@ async fn an_engineer_on_a_tablet_scans_eight_serials_sees_one_scanned_twice_flag
         .expect(200);
     assert_eq!(status["open_deviations"], 1, "{status}");
 }
+
+#[tokio::test]
+async fn an_engineer_imports_the_serial_numbers_from_the_suppliers_packing_list() {
+    let app = spawn_app().await;
+    let (id, sid) = project_with_a_shipment(&app).await;
+    let dir = std::env::temp_dir().join(format!("jiaofu-serials-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("directory");
+    let file = dir.join("装箱单.csv");
+    std::fs::write(
+        &file,
+        "型号,序列号\nS5735-L48T4X-A1,HW-CORE-01\nS5735-L48T4X-A1,HW-CORE-02\n",
+    )
+    .expect("written");
+    let wrong = dir.join("说明.csv");
+    std::fs::write(&wrong, "项目,说明\n交换机,两台\n").expect("written");
+    let Some(browser) = harness::open(&app, "arrival_serial_file", 1280, 900).await else {
+        return;
+    };
+    browser.sign_in("li.ming", "li.ming-password-123").await;
+    browser.find("#overdue-count").await;
+    browser.goto(&format!("/projects/{id}/arrival/shipments/{sid}")).await;
+    browser.attach("#serials-file input[type=file]", &wrong).await;
+    browser.click("#serials-file button[type=submit]").await;
+    browser
+        .wait_for_text("#serials-file .field-error", "找不到序列号列")
+        .await;
+    browser.attach("#serials-file input[type=file]", &file).await;
+    browser.click("#serials-file button[type=submit]").await;
+    browser.wait_for_text(".flash", "已从文件登记 2 件").await;
+    browser.wait_for_text("#units", "HW-CORE-02").await;
+    browser.close().await;
+}

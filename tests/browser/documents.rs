@@ -61,5 +61,23 @@ async fn a_pm_issues_the_implementation_plan_and_finds_it_in_the_register_with_i
     assert_eq!(file.status(), 200);
     let bytes = file.bytes().await.expect("bytes");
     assert!(bytes.starts_with(b"PK"), "a .docx is a zip");
+    // A day on site in the 工作记录单: refused without its work, then added.
+    browser.fill("#work-log-entry input[name=people]", "李明、赵磊").await;
+    browser.click("#work-log-entry button[type=submit]").await;
+    let required = browser
+        .client
+        .execute(
+            "return document.querySelector('#work-log-entry input[name=work_done]').validity.valueMissing;",
+            vec![],
+        )
+        .await
+        .expect("validity");
+    assert_eq!(required, serde_json::json!(true), "the browser asks for the work first");
+    browser
+        .fill("#work-log-entry input[name=work_done]", "第一审判庭设备上架、接线")
+        .await;
+    browser.click("#work-log-entry button[type=submit]").await;
+    browser.wait_for_text(".flash", "工作记录已添加").await;
+    browser.wait_for_text("#work-log", "第一审判庭设备上架、接线").await;
     browser.close().await;
 }

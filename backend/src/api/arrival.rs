@@ -14,7 +14,6 @@ use crate::domain::types::DeviationStatus;
 use crate::{
     domain::types::optional_date as date,
     error::{ApiResult, AppError},
-    import::grid,
     service::{
         access::{Granted, Manage, MayRead, Read, RecordWork},
         arrival::{
@@ -718,13 +717,7 @@ impl ArrivalApi {
             .into_vec()
             .await
             .map_err(|e| AppError::invalid("file", format!("file: {e}")))?;
-        let sheets = tokio::task::spawn_blocking(move || grid::read_workbook(&bytes, &file_name))
-            .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("the import task failed: {e}")))?
-            .map_err(|e| AppError::invalid("file", format!("file: {e}")))?;
-        let base = crate::service::baseline::current(&self.state.db, &p).await?;
-        let lines = arrival::serial_lines(&sheets, &base.items)?;
-        arrival::receive(&self.state.db, &p, shipment_id.0, lines, Utc::now()).await?;
+        arrival::receive_file(&self.state.db, &p, shipment_id.0, file_name, bytes, Utc::now()).await?;
         self.detail(&p, shipment_id.0).await
     }
 

@@ -440,7 +440,8 @@ impl ProjectsApi {
         system_type: Query<Option<OneOf<kinds::SystemType>>>,
         /// true: only projects with an overdue task; false: only those without.
         overdue: Query<Option<bool>>,
-        /// Only projects with an open task due within this many days (and not yet overdue).
+        /// Only projects with an open task due within this many days (and not yet overdue), at most 3650.
+        #[oai(validator(maximum(value = "3650")))]
         due_within_days: Query<Option<u32>>,
         /// Text to find in code, name, client or site address.
         q: Query<Option<String>>,

@@ -714,6 +714,26 @@ pub fn serial_lines(sheets: &[grid::Sheet], items: &[equipment_item::Model]) -> 
     ))
 }
 
+/// Records the units a spreadsheet of serial numbers lists ([`serial_lines`]) on a shipment, all
+/// rows or none; answers how many units were recorded.
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn receive_file(
+    db: &DatabaseConnection,
+    p: &Granted<impl MayRecordWork>,
+    shipment_id: i32,
+    file_name: String,
+    bytes: Vec<u8>,
+    now: DateTime<Utc>,
+) -> AppResult<usize> {
+    let sheets = tokio::task::spawn_blocking(move || grid::read_workbook(&bytes, &file_name))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("the import task failed: {e}")))?
+        .map_err(|e| AppError::invalid("file", format!("file: {e}")))?;
+    let base = baseline::current(db, p).await?;
+    let lines = serial_lines(&sheets, &base.items)?;
+    Ok(receive(db, p, shipment_id, lines, now).await?.len())
+}
+
 /// The 设备签收单: the receiver signs for what the shipment brought.
 #[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn sign_receipt(

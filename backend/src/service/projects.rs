@@ -435,6 +435,9 @@ pub async fn update(
     Ok(updated)
 }
 
+/// The furthest "due within N days" a project filter asks about: ten years.
+pub const MAX_HORIZON_DAYS: u32 = 3650;
+
 pub struct ProjectFilter {
     pub status: Option<String>,
     pub region: Option<String>,
@@ -505,6 +508,12 @@ pub async fn list(
         None => {}
     }
     if let Some(n) = filter.due_within_days {
+        if n > MAX_HORIZON_DAYS {
+            return Err(AppError::invalid(
+                "due_within_days",
+                format!("due_within_days: 0 to {MAX_HORIZON_DAYS}"),
+            ));
+        }
         let due = Expr::col((task::Entity, task::Column::DueAt));
         cond = cond.add(open_task(
             due.clone().gt(now).and(due.lte(schedule::horizon_end(now, n))),

@@ -241,7 +241,9 @@ pub fn counting_task() -> sea_orm::sea_query::SimpleExpr {
 /// task's day ends at its `due_at`, and the `days`-th day after today ends within the next
 /// `days + 1` days of `now` (exactly, except within the hour a zone moves its clocks).
 pub fn horizon_end(now: DateTime<Utc>, days: u32) -> DateTime<Utc> {
-    now + chrono::Duration::days(i64::from(days) + 1)
+    // Callers bound `days` (a hundred years would do); this never overflows whatever they pass.
+    now.checked_add_signed(chrono::Duration::days(i64::from(days.min(36_500)) + 1))
+        .unwrap_or(now)
 }
 
 /// Stores each task's deadline — the day that counts and the instant it ends in the project's zone —
@@ -326,4 +328,19 @@ pub async fn override_due(
     history::record(&txn, actor, now, vec![change.reason(Some(reason))]).await?;
     txn.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::horizon_end;
+
+    #[test]
+    fn a_horizon_of_any_length_ends_somewhere_instead_of_overflowing() {
+        let now = chrono::Utc::now();
+        assert_eq!(horizon_end(now, 0), now + chrono::Duration::days(1));
+        assert!(
+            horizon_end(now, u32::MAX) > now,
+            "the schemathesis case due_within_days=318845250"
+        );
+    }
 }

@@ -10,7 +10,7 @@ use minijinja::context;
 use poem::{
     Response, handler,
     http::StatusCode,
-    web::{Data, Form, Path, Query, cookie::CookieJar},
+    web::{Data, Form, Multipart, Path, Query, cookie::CookieJar},
 };
 
 use super::{
@@ -527,6 +527,68 @@ pub async fn receive(
                 _ => "请扫描或粘贴序列号，没有序列号的设备请填写数量（大于 0）。".into(),
             };
             refuse(e.status(), message).await
+        }
+        Err(e) => super::refusal(&state, &me, e),
+    }
+}
+
+/// Serial numbers from a spreadsheet (a 序列号 / SN column and a 型号 or 设备名称 column).
+#[handler]
+pub async fn upload(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path((id, shipment_id)): Path<(i32, i32)>,
+    mut form: Multipart,
+) -> Response {
+    let p = match super::granted::<RecordWork>(&state, &me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let mut file = None;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or_default().trim().to_string();
+            file = field.bytes().await.ok().map(|bytes| (name, bytes));
+        }
+    }
+    let refuse = |status: StatusCode, message: &str| {
+        let said = said("file", message);
+        let (state, me, p) = (&state, &me, &p);
+        async move { show_shipment(state, me, p, shipment_id, status, None, said, None).await }
+    };
+    let Some((name, bytes)) = file.filter(|(name, bytes)| !name.is_empty() && !bytes.is_empty()) else {
+        return refuse(StatusCode::UNPROCESSABLE_ENTITY, "请选择序列号文件。").await;
+    };
+    match arrival::receive_file(&state.db, &p, shipment_id, name, bytes, Utc::now()).await {
+        Ok(n) => {
+            session::set_flash(jar, &format!("已从文件登记 {n} 件。"));
+            see_other(&format!("/projects/{id}/arrival/shipments/{shipment_id}#units"))
+        }
+        Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
+            let message = match &e {
+                AppError::Invalid { message, .. } if message.contains("no header with a serial column") => {
+                    "文件前 30 行中找不到序列号列（序列号、SN 或 Serial）。".to_string()
+                }
+                AppError::Invalid { message, .. } if message.contains("no 型号 or 设备名称 column") => {
+                    "文件有序列号列，但没有型号或设备名称列，无法对应到设备。".to_string()
+                }
+                AppError::Invalid { message, .. } if message.contains("no baseline item") => {
+                    format!("文件中有设备在审定版中找不到：{}", message.trim_start_matches("file: "))
+                }
+                AppError::Invalid { message, .. } if message.contains("exceed") => {
+                    "文件登记的数量超过了审定版的数量，没有登记。".to_string()
+                }
+                AppError::Conflict(m) if m.contains("is recorded already") => {
+                    format!("文件中有已经登记过的序列号，没有登记：{m}")
+                }
+                AppError::Conflict(m) if m.contains("has not arrived") => "请先登记到货日期。".to_string(),
+                AppError::Conflict(m) if m.contains("is signed") => {
+                    "这批货的签收单已签，请新建发货批次登记。".to_string()
+                }
+                _ => "文件无法读取：请使用 .xlsx、.xls、.ods 或 .csv 文件。".to_string(),
+            };
+            refuse(e.status(), &message).await
         }
         Err(e) => super::refusal(&state, &me, e),
     }

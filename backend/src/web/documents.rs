@@ -16,7 +16,7 @@ use super::{
 use crate::{
     error::AppError,
     service::{
-        access::{Granted, Manage, MayRead, Read},
+        access::{Granted, Manage, MayRead, Read, RecordWork},
         documents,
         projects::timezone_of,
     },
@@ -41,12 +41,13 @@ async fn show(
     error: Option<(String, String)>,
 ) -> Response {
     let house = state.settings.house();
-    let (forms, register) = match (
+    let (forms, register, log) = match (
         documents::forms(&state.db, p, &house).await,
         documents::register(&state.db, p).await,
+        documents::work_log(&state.db, p).await,
     ) {
-        (Ok(f), Ok(r)) => (f, r),
-        (Err(e), _) | (_, Err(e)) => return super::refusal(state, me, e),
+        (Ok(f), Ok(r), Ok(l)) => (f, r, l),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return super::refusal(state, me, e),
     };
     let tz = timezone_of(p.project());
     let day = |t: chrono::DateTime<Utc>| t.with_timezone(&tz).date_naive().to_string();
@@ -69,6 +70,10 @@ async fn show(
         .iter()
         .map(|d| context! { number => d.number, version => d.version, title => d.title, on => day(d.issued_at), code => d.verify_code, form => d.form })
         .collect();
+    let log: Vec<_> = log
+        .iter()
+        .map(|w| context! { on => w.work_date.to_string(), people => w.people, work_done => w.work_done, problems => w.problems })
+        .collect();
     let project = p.project();
     let ctx = context! {
         nav => "projects",
@@ -82,7 +87,11 @@ async fn show(
         flash => flash,
         forms => rows,
         register => register,
+        log => log,
+        today => crate::domain::schedule::local_today(Utc::now(), tz).to_string(),
         can_manage => p.may::<Manage>(),
+        can_record => p.may::<RecordWork>(),
+        log_error => error.as_ref().filter(|e| e.0 == "work-log-entry").map(|e| e.1.clone()),
     };
     render(state, status, "documents.html", Some(me), ctx)
 }
@@ -113,6 +122,52 @@ pub async fn download(
             )
             .with_header(header::CACHE_CONTROL, "no-store")
             .into_response(),
+        Err(e) => super::refusal(&state, &me, e),
+    }
+}
+
+/// A day's entry in the 工作记录单.
+#[handler]
+pub async fn add_log(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path(id): Path<i32>,
+    poem::web::Form(fields): poem::web::Form<Vec<(String, String)>>,
+) -> Response {
+    let p = match super::granted::<RecordWork>(&state, &me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let f = super::Fields(fields);
+    let input = documents::WorkLogInput {
+        work_date: f.get("work_date"),
+        people: f.get("people"),
+        work_done: f.get("work_done"),
+        problems: f.optional("problems"),
+    };
+    match documents::add_work_log(&state.db, &p, input, Utc::now()).await {
+        Ok(_) => {
+            session::set_flash(jar, "工作记录已添加。");
+            see_other(&format!("/projects/{id}/documents#work-log"))
+        }
+        Err(AppError::Invalid { field, .. }) => {
+            let message = match field.as_deref() {
+                Some("work_date") => "请填写工作日期（不能晚于今天）。",
+                Some("people") => "请填写参加人员。",
+                Some("work_done") => "请填写工作内容。",
+                _ => "请检查填写的内容。",
+            };
+            show(
+                &state,
+                &me,
+                &p,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(("work-log-entry".into(), message.into())),
+            )
+            .await
+        }
         Err(e) => super::refusal(&state, &me, e),
     }
 }

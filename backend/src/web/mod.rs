@@ -87,6 +87,10 @@ pub fn mount(route: Route) -> Route {
             poem::post(arrival::receive),
         )
         .at(
+            "/projects/:id/arrival/shipments/:shipment_id/upload",
+            poem::post(arrival::upload),
+        )
+        .at(
             "/projects/:id/arrival/shipments/:shipment_id/replacements",
             poem::post(arrival::replace),
         )
@@ -121,6 +125,7 @@ pub fn mount(route: Route) -> Route {
         )
         .at("/projects/:id/tests/:plan_id/requests", poem::post(testing::request))
         .at("/projects/:id/documents", get(documents::page))
+        .at("/projects/:id/documents/work-log", poem::post(documents::add_log))
         .at("/projects/:id/documents/:file", get(documents::download))
         .at("/projects/:id/documents/:key/issue", poem::post(documents::issue))
         .at("/people/suggest", get(project::suggest))
@@ -171,6 +176,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}/arrival/shipments/{shipment_id}", "GET"),
     ("/projects/{id}/arrival/shipments/{shipment_id}/arrived", "POST"),
     ("/projects/{id}/arrival/shipments/{shipment_id}/units", "POST"),
+    ("/projects/{id}/arrival/shipments/{shipment_id}/upload", "POST"),
     ("/projects/{id}/arrival/shipments/{shipment_id}/replacements", "POST"),
     ("/projects/{id}/arrival/shipments/{shipment_id}/receipt", "POST"),
     ("/projects/{id}/arrival/inspect", "GET"),
@@ -185,6 +191,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}/tests/{plan_id}/pages/{page}/sign", "POST"),
     ("/projects/{id}/tests/{plan_id}/requests", "POST"),
     ("/projects/{id}/documents", "GET"),
+    ("/projects/{id}/documents/work-log", "POST"),
     ("/projects/{id}/documents/{file}", "GET"),
     ("/projects/{id}/documents/{key}/issue", "POST"),
     ("/people/suggest", "GET"),
