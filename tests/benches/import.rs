@@ -143,6 +143,7 @@ async fn import_only(path: &str) -> anyhow::Result<()> {
             bytes: std::fs::read(path)?,
             sheet: None,
             mapping: Vec::new(),
+            mapping_is_whole: false,
             dry_run: false,
             exclude_rows: Vec::new(),
         },
