@@ -44,27 +44,6 @@ fn said(at: &str, message: impl Into<String>) -> Option<Said> {
     })
 }
 
-fn project_ctx(p: &Granted<impl MayRead>) -> minijinja::Value {
-    let project = p.project();
-    context! { id => project.id, code => project.code, name => project.name }
-}
-
-fn crumbs(p: &Granted<impl MayRead>, last: Option<(String, String)>) -> Vec<minijinja::Value> {
-    let project = p.project();
-    let mut crumbs = vec![
-        context! { label => "项目", href => "/projects" },
-        context! { label => project.code.clone(), href => format!("/projects/{}", project.id) },
-    ];
-    match last {
-        Some((label, href)) => {
-            crumbs.push(context! { label => "到货", href => format!("/projects/{}/arrival", project.id) });
-            crumbs.push(context! { label => label, href => href });
-        }
-        None => crumbs.push(context! { label => "到货" }),
-    }
-    crumbs
-}
-
 fn round_label(state: arrival::RoundState) -> &'static str {
     match state {
         arrival::RoundState::NotInspected => "未检验",
@@ -117,7 +96,7 @@ async fn show(
     };
     let Some(st) = st else {
         let ctx = context! {
-            nav => "projects", tab => "arrival", project => project_ctx(p), crumbs => crumbs(p, None),
+            nav => "projects", tab => "arrival", project => super::project_ctx(p), crumbs => super::project_crumbs(p, "到货", "arrival", None),
             flash => flash, no_baseline => true,
         };
         return render(state, status_code, "arrival.html", Some(me), ctx);
@@ -171,8 +150,8 @@ async fn show(
     let ctx = context! {
         nav => "projects",
         tab => "arrival",
-        project => project_ctx(p),
-        crumbs => crumbs(p, None),
+        project => super::project_ctx(p),
+        crumbs => super::project_crumbs(p, "到货", "arrival", None),
         flash => flash,
         baseline_version => st.baseline.list.version,
         shipments => shipments,
@@ -363,8 +342,8 @@ async fn show_shipment(
         .collect();
     let ctx = context! {
         nav => "projects",
-        project => project_ctx(p),
-        crumbs => crumbs(p, Some((format!("发货批次 {}", s.reference), format!("/projects/{}/arrival/shipments/{}", p.id(), s.id)))),
+        project => super::project_ctx(p),
+        crumbs => super::project_crumbs(p, "到货", "arrival", Some((format!("发货批次 {}", s.reference), format!("/projects/{}/arrival/shipments/{}", p.id(), s.id)))),
         flash => flash,
         shipment => context! {
             id => s.id, reference => s.reference, dispatched_by => s.dispatched_by, carrier => s.carrier,
@@ -745,8 +724,8 @@ async fn show_checklist(
         .collect();
     let ctx = context! {
         nav => "projects",
-        project => project_ctx(p),
-        crumbs => crumbs(p, Some((format!("进场检验（{}）", round.label_zh()), format!("/projects/{}/arrival/inspect?round={}", p.id(), round.as_str())))),
+        project => super::project_ctx(p),
+        crumbs => super::project_crumbs(p, "到货", "arrival", Some((format!("进场检验（{}）", round.label_zh()), format!("/projects/{}/arrival/inspect?round={}", p.id(), round.as_str())))),
         flash => flash,
         error => error,
         round => round.as_str(),

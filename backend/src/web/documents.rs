@@ -74,16 +74,11 @@ async fn show(
         .iter()
         .map(|w| context! { on => w.work_date.to_string(), people => w.people, work_done => w.work_done, problems => w.problems })
         .collect();
-    let project = p.project();
     let ctx = context! {
         nav => "projects",
         tab => "documents",
-        project => context! { id => project.id, code => project.code, name => project.name },
-        crumbs => vec![
-            context! { label => "项目", href => "/projects" },
-            context! { label => project.code.clone(), href => format!("/projects/{}", project.id) },
-            context! { label => "文档" },
-        ],
+        project => super::project_ctx(p),
+        crumbs => super::project_crumbs(p, "文档", "documents", None),
         flash => flash,
         forms => rows,
         register => register,

@@ -34,27 +34,6 @@ const KINDS: [ListKind; 3] = [ListKind::Contract, ListKind::PurchaseOrder, ListK
 /// File types the importer reads.
 const EXTENSIONS: [&str; 5] = [".xlsx", ".xlsm", ".xls", ".ods", ".csv"];
 
-fn project_ctx(p: &Granted<impl MayRead>) -> minijinja::Value {
-    let project = p.project();
-    context! { id => project.id, code => project.code, name => project.name }
-}
-
-fn crumbs(p: &Granted<impl MayRead>, last: Option<(&str, String)>) -> Vec<minijinja::Value> {
-    let project = p.project();
-    let mut crumbs = vec![
-        context! { label => "项目", href => "/projects" },
-        context! { label => project.code.clone(), href => format!("/projects/{}", project.id) },
-    ];
-    match last {
-        Some((label, href)) => {
-            crumbs.push(context! { label => "设备清单", href => format!("/projects/{}/equipment", project.id) });
-            crumbs.push(context! { label => label, href => href });
-        }
-        None => crumbs.push(context! { label => "设备清单" }),
-    }
-    crumbs
-}
-
 /// A refused action, said next to what it concerns: `at` is a difference's key, `file` (the upload)
 /// or `actions` (the notice, the build).
 struct Said {
@@ -169,8 +148,8 @@ async fn view(
     Ok(context! {
         nav => "projects",
         tab => "equipment",
-        project => project_ctx(p),
-        crumbs => crumbs(p, None),
+        project => super::project_ctx(p),
+        crumbs => super::project_crumbs(p, "设备清单", "equipment", None),
         flash => flash,
         kinds => kinds,
         kind_choices => kind_choices,
@@ -393,8 +372,8 @@ async fn preview_page(
     let project_id = p.id();
     let ctx = context! {
         nav => "projects",
-        project => project_ctx(p),
-        crumbs => crumbs(p, Some(("预览导入", format!("/projects/{project_id}/equipment")))),
+        project => super::project_ctx(p),
+        crumbs => super::project_crumbs(p, "设备清单", "equipment", Some(("预览导入".to_string(), format!("/projects/{project_id}/equipment")))),
         error => error,
         file => choice.file,
         name => choice.name,
@@ -531,8 +510,8 @@ async fn list_view(
     let project_id = p.id();
     Ok(context! {
         nav => "projects",
-        project => project_ctx(p),
-        crumbs => crumbs(p, Some((title.as_str(), format!("/projects/{project_id}/equipment/lists/{list_id}")))),
+        project => super::project_ctx(p),
+        crumbs => super::project_crumbs(p, "设备清单", "equipment", Some((title.clone(), format!("/projects/{project_id}/equipment/lists/{list_id}")))),
         flash => flash,
         error => error,
         title => title,

@@ -156,16 +156,11 @@ async fn show(
             }
         })
         .collect();
-    let project = p.project();
     let ctx = context! {
         nav => "projects",
         tab => "installation",
-        project => context! { id => project.id, code => project.code, name => project.name },
-        crumbs => vec![
-            context! { label => "项目", href => "/projects" },
-            context! { label => project.code.clone(), href => format!("/projects/{}", project.id) },
-            context! { label => "安装调试" },
-        ],
+        project => super::project_ctx(p),
+        crumbs => super::project_crumbs(p, "安装调试", "installation", None),
         flash => flash,
         refused => !problems.is_empty(),
         rows => rows,

@@ -284,6 +284,35 @@ impl Fields {
     }
 }
 
+/// The project a page is about, as the templates show it (its tabs, its heading).
+fn project_ctx(p: &crate::service::access::Granted<impl crate::service::access::MayRead>) -> minijinja::Value {
+    let project = p.project();
+    context! { id => project.id, code => project.code, name => project.name }
+}
+
+/// 项目 › code › `section` (its page at `/projects/{id}/{path}`), then `last` when the page is one
+/// record of that section.
+fn project_crumbs(
+    p: &crate::service::access::Granted<impl crate::service::access::MayRead>,
+    section: &str,
+    path: &str,
+    last: Option<(String, String)>,
+) -> Vec<minijinja::Value> {
+    let project = p.project();
+    let mut crumbs = vec![
+        context! { label => "项目", href => "/projects" },
+        context! { label => project.code.clone(), href => format!("/projects/{}", project.id) },
+    ];
+    match last {
+        Some((label, href)) => {
+            crumbs.push(context! { label => section, href => format!("/projects/{}/{path}", project.id) });
+            crumbs.push(context! { label => label, href => href });
+        }
+        None => crumbs.push(context! { label => section }),
+    }
+    crumbs
+}
+
 /// The caller's grant of `L` on project `id`, or the page that says why not.
 async fn granted<L: crate::service::access::MayRead>(
     state: &AppState,

@@ -30,27 +30,6 @@ use crate::{
     state::AppState,
 };
 
-fn crumbs(p: &Granted<impl MayRead>, last: Option<(String, String)>) -> Vec<minijinja::Value> {
-    let project = p.project();
-    let mut crumbs = vec![
-        context! { label => "项目", href => "/projects" },
-        context! { label => project.code.clone(), href => format!("/projects/{}", project.id) },
-    ];
-    match last {
-        Some((label, href)) => {
-            crumbs.push(context! { label => "功能测试", href => format!("/projects/{}/tests", project.id) });
-            crumbs.push(context! { label => label, href => href });
-        }
-        None => crumbs.push(context! { label => "功能测试" }),
-    }
-    crumbs
-}
-
-fn project_ctx(p: &Granted<impl MayRead>) -> minijinja::Value {
-    let project = p.project();
-    context! { id => project.id, code => project.code, name => project.name }
-}
-
 #[handler]
 pub async fn plans_page(state: Data<&AppState>, jar: &CookieJar, me: Session, Path(id): Path<i32>) -> Response {
     let p = match super::granted::<Read>(&state, &me, id).await {
@@ -92,8 +71,8 @@ async fn show_plans(
     let ctx = context! {
         nav => "projects",
         tab => "tests",
-        project => project_ctx(p),
-        crumbs => crumbs(p, None),
+        project => super::project_ctx(p),
+        crumbs => super::project_crumbs(p, "功能测试", "tests", None),
         flash => flash,
         plans => rows,
         templates => templates,
@@ -308,8 +287,8 @@ async fn show_plan(
     let project_id = p.id();
     let ctx = context! {
         nav => "projects",
-        project => project_ctx(p),
-        crumbs => crumbs(p, Some((plan.title.clone(), format!("/projects/{project_id}/tests/{plan_id}")))),
+        project => super::project_ctx(p),
+        crumbs => super::project_crumbs(p, "功能测试", "tests", Some((plan.title.clone(), format!("/projects/{project_id}/tests/{plan_id}")))),
         flash => flash,
         plan => context! { id => plan.id, title => plan.title, certificate => plan.certificate_issued_at.is_some() },
         conditions => confirmations,
