@@ -360,3 +360,24 @@ mod tests {
         );
     }
 }
+
+stored_enum!(
+    /// The record a photo is attached to.
+    PhotoSubject, "subject" {
+        Inspection => "inspection",
+        Deviation => "deviation",
+        Installation => "installation",
+        WorkLog => "work_log",
+    }
+);
+
+impl PhotoSubject {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            PhotoSubject::Inspection => "进场检验",
+            PhotoSubject::Deviation => "偏差",
+            PhotoSubject::Installation => "安装记录",
+            PhotoSubject::WorkLog => "工作记录",
+        }
+    }
+}

@@ -16,6 +16,7 @@ pub mod issued_document;
 pub mod login_attempt;
 pub mod outbox;
 pub mod phase;
+pub mod photo;
 pub mod plan;
 pub mod project;
 pub mod project_member;

@@ -16,6 +16,7 @@ mod m20261130_000012_deadlines;
 mod m20261130_000013_open_deadlines;
 mod m20261130_000014_replacements;
 mod m20261130_000015_decision_adopt;
+mod m20261130_000016_photos;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000013_open_deadlines::Migration),
             Box::new(m20261130_000014_replacements::Migration),
             Box::new(m20261130_000015_decision_adopt::Migration),
+            Box::new(m20261130_000016_photos::Migration),
         ]
     }
 }

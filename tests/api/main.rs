@@ -9,6 +9,7 @@ mod forms;
 mod hardening;
 mod mail;
 mod openapi;
+mod photos;
 mod operations;
 mod projects;
 mod reminders;

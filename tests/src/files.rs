@@ -173,3 +173,48 @@ pub fn dated_workbook(date_1904: bool) -> Vec<u8> {
     }
     out.finish().expect("zip").into_inner()
 }
+
+/// The GPS latitude a [`camera_jpeg`] carries (31° 14′ 23.45″, as EXIF rationals): found in the
+/// file before it is kept, and nowhere after.
+pub const GPS_LATITUDE: &[u8] = &[31, 0, 0, 0, 1, 0, 0, 0, 14, 0, 0, 0, 1, 0, 0, 0, 0x29, 0x09, 0, 0, 100, 0, 0, 0];
+
+/// A photo as a tablet's camera writes it: a dark screen with a light scratch across it, `width`
+/// × `height` pixels as stored, and an EXIF block with the `orientation` tag (6: the camera was
+/// turned a quarter) and a GPS position.
+pub fn camera_jpeg(width: u32, height: u32, orientation: u16) -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(width, height, |x, y| {
+        let on_scratch = (i64::from(x) * i64::from(height) - i64::from(y) * i64::from(width)).abs()
+            <= i64::from(width.max(height)) * 2;
+        if on_scratch { image::Rgb([235, 235, 225]) } else { image::Rgb([30, 34, 40]) }
+    });
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .encode_image(&picture)
+        .expect("a JPEG is encoded");
+    // TIFF, little-endian: IFD0 (orientation, pointer to the GPS IFD) at 8, the GPS IFD
+    // (latitude reference, latitude) at 38, the latitude's three rationals at 68.
+    let mut tiff: Vec<u8> = b"II\x2a\x00\x08\x00\x00\x00".to_vec();
+    let entry = |tiff: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: [u8; 4]| {
+        tiff.extend_from_slice(&tag.to_le_bytes());
+        tiff.extend_from_slice(&kind.to_le_bytes());
+        tiff.extend_from_slice(&count.to_le_bytes());
+        tiff.extend_from_slice(&value);
+    };
+    tiff.extend_from_slice(&2u16.to_le_bytes());
+    let [o0, o1] = orientation.to_le_bytes();
+    entry(&mut tiff, 0x0112, 3, 1, [o0, o1, 0, 0]);
+    entry(&mut tiff, 0x8825, 4, 1, 38u32.to_le_bytes());
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    tiff.extend_from_slice(&2u16.to_le_bytes());
+    entry(&mut tiff, 0x0001, 2, 2, *b"N\0\0\0");
+    entry(&mut tiff, 0x0002, 5, 3, 68u32.to_le_bytes());
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    tiff.extend_from_slice(GPS_LATITUDE);
+    let mut app1 = vec![0xFF, 0xE1];
+    app1.extend_from_slice(&((2 + 6 + tiff.len()) as u16).to_be_bytes());
+    app1.extend_from_slice(b"Exif\0\0");
+    app1.extend_from_slice(&tiff);
+    // Right after the start-of-image marker, where cameras write it.
+    jpeg.splice(2..2, app1);
+    jpeg
+}

@@ -212,14 +212,27 @@ impl TestApp {
         file_name: &str,
         bytes: Vec<u8>,
     ) -> Reply {
+        self.upload_files(path, token, fields, vec![(file_name, bytes)]).await
+    }
+
+    /// Posts a multipart form: text fields and several files, each as a `file` field.
+    pub async fn upload_files(
+        &self,
+        path: &str,
+        token: &str,
+        fields: &[(&str, &str)],
+        files: Vec<(&str, Vec<u8>)>,
+    ) -> Reply {
         let mut form = reqwest::multipart::Form::new();
         for (k, v) in fields {
             form = form.text(k.to_string(), v.to_string());
         }
-        form = form.part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
-        );
+        for (file_name, bytes) in files {
+            form = form.part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
+            );
+        }
         let resp = self
             .client
             .post(self.url(path))

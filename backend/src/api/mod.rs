@@ -8,6 +8,7 @@ mod equipment;
 mod installation;
 pub mod middleware;
 mod outbox;
+mod photos;
 mod plans;
 mod projects;
 mod public;
@@ -57,6 +58,8 @@ pub enum ApiTags {
     Documents,
     /// Functional test plans: results, per-page dual sign-off, client signing requests, the 预验收证书.
     TestPlans,
+    /// Photos taken on site, attached to inspections, deviations, installation records and the work log.
+    Photos,
 }
 
 /// A token from `POST /api/auth/login`, sent as `Authorization: Bearer <token>`.
@@ -149,6 +152,7 @@ pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, (
         installation::InstallationApi::new(state.clone()),
         documents::DocumentsApi::new(state.clone()),
         test_plans::TestPlansApi::new(state.clone()),
+        photos::PhotosApi::new(state.clone()),
     );
     OpenApiService::new(apis, "jiaofu API", env!("CARGO_PKG_VERSION"))
         .description(

@@ -48,6 +48,7 @@ domain_choices!(
     TaskStatus,
     DeviationStatus,
     OutboxStatus,
+    PhotoSubject,
 );
 
 /// Declares a set of values that has no domain enum (states shown in answers).
@@ -67,6 +68,7 @@ macro_rules! listed_choices {
 listed_choices!(
     Readiness => ["ready", "draft"],
     PageState => ["open", "ready", "signed_by_us", "signed_by_client", "signed"],
+    PhotoSize => ["kept", "print", "thumb"],
 );
 
 /// One of `E`'s values (as the document says; the use case checks).

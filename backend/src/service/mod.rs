@@ -10,6 +10,7 @@ pub mod documents;
 pub mod equipment;
 pub mod feeds;
 pub mod history;
+pub mod photos;
 pub mod installation;
 pub mod milestones;
 pub mod plans;
