@@ -87,6 +87,11 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
         "admin_plans.html",
         include_str!("../../templates/pages/admin_plans.html"),
     ),
+    ("photos.html", include_str!("../../templates/pages/photos.html")),
+    (
+        "photo_refused.html",
+        include_str!("../../templates/pages/photo_refused.html"),
+    ),
 ];
 const BUILTIN_EMAIL: &[(&str, &str)] = &[
     (

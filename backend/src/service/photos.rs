@@ -68,6 +68,52 @@ impl Size {
     }
 }
 
+/// Pictures checked, upright and scaled, ready to attach: [`prepare`] makes them before anything
+/// is saved, so a form that records something and its photos can refuse a bad photo first.
+pub struct Prepared {
+    file_name: Option<String>,
+    renditions: Renditions,
+}
+
+/// Checks and prepares uploaded pictures: all of them, or a 422 naming the first file that is
+/// not a JPEG or PNG or cannot be read.
+pub async fn prepare(uploads: Vec<Upload>) -> AppResult<Vec<Prepared>> {
+    if uploads.is_empty() {
+        return Err(AppError::invalid("file", "file: choose at least one photo"));
+    }
+    if uploads.len() > MAX_PER_UPLOAD {
+        return Err(AppError::invalid(
+            "file",
+            format!("file: at most {MAX_PER_UPLOAD} photos at a time ({} chosen)", uploads.len()),
+        ));
+    }
+    let file_names = uploads
+        .iter()
+        .map(|u| optional_text("file", u.file_name.as_deref(), 255))
+        .collect::<AppResult<Vec<_>>>()?;
+    // Decoding and scaling is CPU work: off the async runtime, one photo after another.
+    let prepared = tokio::task::spawn_blocking(move || {
+        uploads
+            .iter()
+            .map(|u| picture::prepare(&u.bytes))
+            .collect::<Vec<Result<Renditions, picture::Refusal>>>()
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("photo preparation stopped: {e}")))?;
+    prepared
+        .into_iter()
+        .zip(file_names)
+        .enumerate()
+        .map(|(i, (result, file_name))| match result {
+            Ok(renditions) => Ok(Prepared { file_name, renditions }),
+            Err(refusal) => {
+                let name = file_name.unwrap_or_else(|| format!("#{}", i + 1));
+                Err(AppError::invalid("file", format!("{refusal} ({name})")))
+            }
+        })
+        .collect()
+}
+
 /// Attaches photos to one record of the project: all of them or, if one cannot be taken (not a
 /// JPEG or PNG, unreadable), none — the refusal names the file.
 #[tracing::instrument(skip_all, fields(project_id = p.id(), photos = uploads.len()))]
@@ -83,43 +129,27 @@ pub async fn add(
 ) -> AppResult<Vec<photo::Model>> {
     let subject = PhotoSubject::parse(subject).map_err(|e| AppError::invalid(e.field, e.message))?;
     let caption = optional_text("caption", caption, 200)?;
-    if uploads.is_empty() {
-        return Err(AppError::invalid("file", "file: choose at least one photo"));
-    }
-    if uploads.len() > MAX_PER_UPLOAD {
-        return Err(AppError::invalid(
-            "file",
-            format!("file: at most {MAX_PER_UPLOAD} photos at a time ({} chosen)", uploads.len()),
-        ));
-    }
-    let file_names = uploads
-        .iter()
-        .map(|u| optional_text("file", u.file_name.as_deref(), 255))
-        .collect::<AppResult<Vec<_>>>()?;
     ensure_subject(db, p.id(), subject, subject_id).await?;
+    let prepared = prepare(uploads).await?;
+    attach(db, files, p, subject, subject_id, caption, prepared, now).await
+}
 
-    // Decoding and scaling is CPU work: off the async runtime, one photo after another.
-    let prepared = tokio::task::spawn_blocking(move || {
-        uploads
-            .iter()
-            .map(|u| picture::prepare(&u.bytes))
-            .collect::<Vec<Result<Renditions, picture::Refusal>>>()
-    })
-    .await
-    .map_err(|e| AppError::Internal(anyhow::anyhow!("photo preparation stopped: {e}")))?;
-    let mut ready = Vec::with_capacity(prepared.len());
-    for (i, result) in prepared.into_iter().enumerate() {
-        let name = file_names[i].clone().unwrap_or_else(|| format!("#{}", i + 1));
-        match result {
-            Ok(r) => ready.push(r),
-            Err(refusal) => return Err(AppError::invalid("file", format!("{refusal} ({name})"))),
-        }
-    }
-
+/// Saves prepared photos on one record of the project, which must exist (404).
+pub async fn attach(
+    db: &DatabaseConnection,
+    files: &Files,
+    p: &Granted<impl MayRecordWork>,
+    subject: PhotoSubject,
+    subject_id: i32,
+    caption: Option<String>,
+    prepared: Vec<Prepared>,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<photo::Model>> {
+    ensure_subject(db, p.id(), subject, subject_id).await?;
     // The files first: a row never names a file that is not kept. A file whose row is then not
     // written stays unreferenced, which is harmless (kept by content, never listed).
-    let mut rows = Vec::with_capacity(ready.len());
-    for (r, file_name) in ready.iter().zip(file_names) {
+    let mut rows = Vec::with_capacity(prepared.len());
+    for Prepared { file_name, renditions: r } in prepared {
         let sha256 = files.put(&r.kept).await.map_err(AppError::Internal)?;
         let print_sha256 = files.put(&r.print).await.map_err(AppError::Internal)?;
         let thumb_sha256 = files.put(&r.thumb).await.map_err(AppError::Internal)?;

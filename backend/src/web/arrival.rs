@@ -18,7 +18,7 @@ use super::{
     session::{self, Session, see_other},
 };
 use crate::{
-    domain::types::{DeviationStatus, InspectionRound, Resolution},
+    domain::types::{DeviationStatus, InspectionRound, PhotoSubject, Resolution},
     error::AppError,
     service::{
         access::{Granted, Manage, MayRead, Read, RecordWork},
@@ -129,11 +129,18 @@ async fn show(
             }
         })
         .collect();
+    let album = match super::photos::Album::of(state, p).await {
+        Ok(album) => album,
+        Err(e) => return super::refusal(state, me, e),
+    };
     let deviations: Vec<_> = st
         .deviations
         .iter()
         .rev()
         .map(|d| {
+            // What the inspection that found it photographed, then what was added to it.
+            let mut photos = album.of_record(PhotoSubject::Inspection, d.inspection_id);
+            photos.extend(album.of_record(PhotoSubject::Deviation, d.id));
             let item = st.baseline.items.iter().find(|i| i.id == d.item_id).map(item_label);
             let at = format!("deviation-{}", d.id);
             context! {
@@ -143,6 +150,7 @@ async fn show(
                 client_approver => d.client_approver,
                 opened_on => d.opened_at.with_timezone(&tz).date_naive().to_string(),
                 error => said.as_ref().filter(|s| s.at == at).map(|s| s.message.clone()),
+                photos => photos,
             }
         })
         .collect();
@@ -707,18 +715,30 @@ async fn show_checklist(
         Ok(None) => return see_other(&format!("/projects/{}/arrival", p.id())),
         Err(e) => return super::refusal(state, me, e),
     };
+    let (album, inspections) = match (
+        super::photos::Album::of(state, p).await,
+        arrival::inspections(&state.db, p).await,
+    ) {
+        (Ok(album), Ok(inspections)) => (album, inspections),
+        (Err(e), _) | (_, Err(e)) => return super::refusal(state, me, e),
+    };
     let items: Vec<_> = st
         .items
         .iter()
         .filter(|i| !i.service && i.received > 0.0)
         .map(|i| {
+            let photos: Vec<_> = inspections
+                .iter()
+                .filter(|r| r.item_id == i.item.id)
+                .flat_map(|r| album.of_record(PhotoSubject::Inspection, r.id))
+                .collect();
             let done = match round {
                 InspectionRound::Own => i.own,
                 InspectionRound::Client => i.client,
             };
             context! {
                 id => i.item.id, label => item_label(&i.item), received => i.received, unit => i.item.unit,
-                serials => i.serials, state => round_label(done), passed => done.passed(),
+                serials => i.serials, state => round_label(done), passed => done.passed(), photos => photos,
             }
         })
         .collect();
@@ -736,29 +756,46 @@ async fn show_checklist(
     render(state, status_code, "arrival_inspect.html", Some(me), ctx)
 }
 
-/// Records the checklist: each item with a result for all three checks.
+/// Records the checklist: each item with a result for all three checks, and the photos taken of
+/// it — checked before anything is saved, then attached to the item's new inspection.
 #[handler]
 pub async fn inspect(
     state: Data<&AppState>,
     jar: &CookieJar,
     me: Session,
     Path(id): Path<i32>,
-    Form(fields): Form<Vec<(String, String)>>,
+    form: Multipart,
 ) -> Response {
     let p = match super::granted::<RecordWork>(&state, &me, id).await {
         Ok(p) => p,
         Err(refused) => return refused,
     };
-    let f = Fields(fields);
+    let (f, mut files) = super::photos::read_multipart(form).await;
     let round = InspectionRound::parse(&f.get("round")).unwrap_or(InspectionRound::Own);
+    let refused = |message: &str| Some(message.to_string());
     let mut items = Vec::new();
+    let mut photos = Vec::new();
     let mut ids: Vec<i32> = f.all("item").iter().filter_map(|i| i.parse().ok()).collect();
     ids.dedup();
     for item_id in ids {
         let result = |check: &str| f.get(&format!("{check}_{item_id}"));
         let (documents, appearance, power_on) = (result("documents"), result("appearance"), result("power_on"));
+        let taken = files.remove(&format!("photo_{item_id}")).unwrap_or_default();
         if documents.is_empty() && appearance.is_empty() && power_on.is_empty() {
+            if !taken.is_empty() {
+                let message = refused("照片随检验结果一起保存：拍了照片的设备请选择检验结果。");
+                return show_checklist(&state, &me, &p, round, StatusCode::UNPROCESSABLE_ENTITY, None, message).await;
+            }
             continue;
+        }
+        if !taken.is_empty() {
+            match crate::service::photos::prepare(taken).await {
+                Ok(prepared) => photos.push((item_id, prepared)),
+                Err(e) => {
+                    let message = refused(&super::photos::refusal_zh(&e));
+                    return show_checklist(&state, &me, &p, round, e.status(), None, message).await;
+                }
+            }
         }
         items.push(CheckInput {
             item_id,
@@ -768,7 +805,6 @@ pub async fn inspect(
             note: f.optional(&format!("note_{item_id}")),
         });
     }
-    let refused = |message: &str| Some(message.to_string());
     if items.is_empty() {
         let message = refused("请至少为一项设备选择检验结果。");
         return show_checklist(&state, &me, &p, round, StatusCode::UNPROCESSABLE_ENTITY, None, message).await;
@@ -780,10 +816,35 @@ pub async fn inspect(
         inspected_at: None,
         items,
     };
-    match arrival::inspect(&state.db, &p, input, Utc::now()).await {
+    let now = Utc::now();
+    match arrival::inspect(&state.db, &p, input, now).await {
         Ok(recorded) => {
+            let mut photographed = 0;
+            for (item_id, prepared) in photos {
+                let Some((inspection, _)) = recorded.iter().find(|(r, _)| r.item_id == item_id) else {
+                    continue;
+                };
+                photographed += prepared.len();
+                let attached = crate::service::photos::attach(
+                    &state.db,
+                    &state.files,
+                    &p,
+                    PhotoSubject::Inspection,
+                    inspection.id,
+                    None,
+                    prepared,
+                    now,
+                )
+                .await;
+                if let Err(e) = attached {
+                    return super::refusal(&state, &me, e);
+                }
+            }
             let opened = recorded.iter().filter(|(_, d)| d.is_some()).count();
             let mut message = format!("{}：已记录 {count} 项。", round.label_zh());
+            if photographed > 0 {
+                message.push_str(&format!("照片 {photographed} 张已保存。"));
+            }
             if opened > 0 {
                 message.push_str(&format!("{opened} 项不合格，已登记偏差，请在下方处理。"));
             }

@@ -14,10 +14,11 @@ use super::{
     session::{self, Session, see_other},
 };
 use crate::{
+    domain::types::PhotoSubject,
     error::AppError,
     service::{
         access::{Granted, Manage, MayRead, Read, RecordWork},
-        documents,
+        documents, photos,
         projects::timezone_of,
     },
     state::AppState,
@@ -70,9 +71,18 @@ async fn show(
         .iter()
         .map(|d| context! { number => d.number, version => d.version, title => d.title, on => day(d.issued_at), code => d.verify_code, form => d.form })
         .collect();
+    let album = match super::photos::Album::of(state, p).await {
+        Ok(album) => album,
+        Err(e) => return super::refusal(state, me, e),
+    };
     let log: Vec<_> = log
         .iter()
-        .map(|w| context! { on => w.work_date.to_string(), people => w.people, work_done => w.work_done, problems => w.problems })
+        .map(|w| {
+            context! {
+                id => w.id, on => w.work_date.to_string(), people => w.people, work_done => w.work_done,
+                problems => w.problems, photos => album.of_record(PhotoSubject::WorkLog, w.id),
+            }
+        })
         .collect();
     let ctx = context! {
         nav => "projects",
@@ -122,28 +132,61 @@ pub async fn download(
 }
 
 /// A day's entry in the 工作记录单.
+/// A day's entry of the 工作记录单, with the photos taken that day (checked before the entry is
+/// saved, then attached to it).
 #[handler]
 pub async fn add_log(
     state: Data<&AppState>,
     jar: &CookieJar,
     me: Session,
     Path(id): Path<i32>,
-    poem::web::Form(fields): poem::web::Form<Vec<(String, String)>>,
+    form: poem::web::Multipart,
 ) -> Response {
     let p = match super::granted::<RecordWork>(&state, &me, id).await {
         Ok(p) => p,
         Err(refused) => return refused,
     };
-    let f = super::Fields(fields);
+    let (f, mut files) = super::photos::read_multipart(form).await;
+    let refuse = |status: StatusCode, message: String| {
+        let (state, me, p) = (&state, &me, &p);
+        async move { show(state, me, p, status, None, Some(("work-log-entry".into(), message))).await }
+    };
+    let taken = files.remove("photo").unwrap_or_default();
+    let prepared = if taken.is_empty() {
+        Vec::new()
+    } else {
+        match photos::prepare(taken).await {
+            Ok(prepared) => prepared,
+            Err(e) => return refuse(e.status(), super::photos::refusal_zh(&e)).await,
+        }
+    };
     let input = documents::WorkLogInput {
         work_date: f.get("work_date"),
         people: f.get("people"),
         work_done: f.get("work_done"),
         problems: f.optional("problems"),
     };
-    match documents::add_work_log(&state.db, &p, input, Utc::now()).await {
-        Ok(_) => {
-            session::set_flash(jar, "工作记录已添加。");
+    let now = Utc::now();
+    match documents::add_work_log(&state.db, &p, input, now).await {
+        Ok(entry) => {
+            let count = prepared.len();
+            if count > 0
+                && let Err(e) = photos::attach(
+                    &state.db,
+                    &state.files,
+                    &p,
+                    PhotoSubject::WorkLog,
+                    entry.id,
+                    None,
+                    prepared,
+                    now,
+                )
+                .await
+            {
+                return super::refusal(&state, &me, e);
+            }
+            let photos_saved = if count > 0 { format!("照片 {count} 张已保存。") } else { String::new() };
+            session::set_flash(jar, &format!("工作记录已添加。{photos_saved}"));
             see_other(&format!("/projects/{id}/documents#work-log"))
         }
         Err(AppError::Invalid { field, .. }) => {
@@ -153,15 +196,7 @@ pub async fn add_log(
                 Some("work_done") => "请填写工作内容。",
                 _ => "请检查填写的内容。",
             };
-            show(
-                &state,
-                &me,
-                &p,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                Some(("work-log-entry".into(), message.into())),
-            )
-            .await
+            refuse(StatusCode::UNPROCESSABLE_ENTITY, message.into()).await
         }
         Err(e) => super::refusal(&state, &me, e),
     }

@@ -16,7 +16,7 @@ use super::{
     session::{self, Session, see_other},
 };
 use crate::{
-    domain::types::Commissioning,
+    domain::types::{Commissioning, PhotoSubject},
     error::AppError,
     service::{
         access::{Granted, MayRead, Read, RecordWork},
@@ -136,6 +136,10 @@ async fn show(
         Ok(lines) => lines,
         Err(e) => return super::refusal(state, me, e),
     };
+    let album = match super::photos::Album::of(state, p).await {
+        Ok(album) => album,
+        Err(e) => return super::refusal(state, me, e),
+    };
     let recorded = lines.iter().filter(|l| l.id.is_some()).count();
     let passed = lines.iter().filter(|l| l.commissioning == "pass").count();
     let rows: Vec<_> = lines
@@ -153,6 +157,7 @@ async fn show(
                 ip_address => typed("ip", &l.ip_address), firmware => typed("firmware", &l.firmware),
                 commissioning => typed("commissioning", l.commissioning), note => typed("note", &l.note),
                 problem => problems.get(&n),
+                photos => l.id.map(|id| album.of_record(PhotoSubject::Installation, id)).unwrap_or_default(),
             }
         })
         .collect();

@@ -6,6 +6,7 @@ mod arrival;
 mod documents;
 mod equipment;
 mod installation;
+mod photos;
 mod project;
 mod session;
 mod settings;
@@ -128,6 +129,9 @@ pub fn mount(route: Route) -> Route {
         .at("/projects/:id/documents/work-log", poem::post(documents::add_log))
         .at("/projects/:id/documents/:file", get(documents::download))
         .at("/projects/:id/documents/:key/issue", poem::post(documents::issue))
+        .at("/projects/:id/photos/upload", poem::post(photos::upload))
+        .at("/projects/:id/photos/:photo_id", get(photos::picture))
+        .at("/projects/:id/photos/:photo_id/delete", poem::post(photos::remove))
         .at("/people/suggest", get(project::suggest))
         .at("/admin/users", get(admin::users_page).post(admin::create_user))
         .at("/admin/users/:id", poem::post(admin::change_user))
@@ -194,6 +198,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}/documents/work-log", "POST"),
     ("/projects/{id}/documents/{file}", "GET"),
     ("/projects/{id}/documents/{key}/issue", "POST"),
+    ("/projects/{id}/photos/upload", "POST"),
+    ("/projects/{id}/photos/{photo_id}", "GET"),
+    ("/projects/{id}/photos/{photo_id}/delete", "POST"),
     ("/people/suggest", "GET"),
     ("/admin/users", "GET, POST"),
     ("/admin/users/{id}", "POST"),
@@ -208,12 +215,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/static/{file}", "GET"),
 ];
 
-/// Whether `req` is a page's upload form (a path ending in `/upload`) sent with a valid session:
-/// only such a request may carry a body up to the upload limit, checked before it is read.
+/// Whether `req` (a multipart form: a spreadsheet, serial numbers, photos) comes from a page with
+/// a valid session: only such a request may carry a body up to the upload limit, checked before
+/// it is read.
 pub async fn is_signed_in_upload(state: &AppState, req: &Request) -> bool {
-    if !req.uri().path().ends_with("/upload") {
-        return false;
-    }
     let token = req
         .headers()
         .get_all(header::COOKIE)
