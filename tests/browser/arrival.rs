@@ -53,9 +53,15 @@ pub async fn project_with_a_shipment(app: &TestApp) -> (i64, i64) {
 const ENTER: char = '\u{e007}';
 
 #[tokio::test]
-async fn an_engineer_on_a_tablet_scans_eight_serials_sees_one_scanned_twice_flagged_inspects_and_records_a_deviation() {
+async fn an_engineer_on_a_tablet_scans_eight_serials_sees_one_scanned_twice_flagged_inspects_photographs_a_scratched_screen_and_records_a_deviation()
+ {
     let app = spawn_app().await;
     let (id, sid) = project_with_a_shipment(&app).await;
+    // What the tablet's camera takes: a scratched housing, turned a quarter, with its position.
+    let dir = std::env::temp_dir().join(format!("jiaofu-photo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("directory");
+    let photo = dir.join("IMG_0412.JPG");
+    std::fs::write(&photo, jiaofu_tests::files::camera_jpeg(640, 480, 6)).expect("written");
     let Some(browser) = harness::open(&app, "arrival_tablet", 768, 1024).await else {
         return;
     };
@@ -141,10 +147,28 @@ async fn an_engineer_on_a_tablet_scans_eight_serials_sees_one_scanned_twice_flag
         .send_keys("DS2DE-0004 外壳划伤")
         .await
         .expect("typed");
+    browser
+        .attach("fieldset.check-item .item-photos input[capture]", &photo)
+        .await;
     harness::keep_screenshot(&browser, "arrival-inspect").await;
     browser.click("form.checklist button[type=submit]").await;
     browser.wait_for_text(".flash", "1 项不合格，已登记偏差").await;
+    browser.wait_for_text(".flash", "照片 1 张已保存").await;
     browser.wait_for_text("#deviations", "DS2DE-0004 外壳划伤").await;
+    // The deviation shows the photo, upright: a thumbnail taller than it is wide.
+    let shown = browser
+        .client
+        .execute(
+            "const img = document.querySelector('#deviations ul.photos img'); \
+             return img && img.complete ? [img.naturalWidth, img.naturalHeight] : null;",
+            vec![],
+        )
+        .await
+        .expect("looked");
+    match shown.as_array().map(|wh| (wh[0].as_i64(), wh[1].as_i64())) {
+        Some((Some(w), Some(h))) if w > 0 && h > w => {}
+        _ => browser.fail(&format!("the deviation does not show the photo upright: {shown}")).await,
+    }
     let overflow = browser
         .client
         .execute(
@@ -170,6 +194,13 @@ async fn an_engineer_on_a_tablet_scans_eight_serials_sees_one_scanned_twice_flag
         .await
         .expect(200);
     assert_eq!(status["open_deviations"], 1, "{status}");
+    let photos = app
+        .get(&format!("/api/projects/{id}/photos?subject=inspection"), &app.admin)
+        .await
+        .expect(200);
+    assert_eq!(photos[0]["file_name"], "IMG_0412.JPG", "{photos}");
+    assert_eq!((photos[0]["width"].as_i64(), photos[0]["height"].as_i64()), (Some(480), Some(640)));
+    std::fs::remove_dir_all(dir).ok();
 }
 
 #[tokio::test]
