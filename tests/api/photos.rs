@@ -207,3 +207,83 @@ async fn a_photo_larger_than_the_upload_limit_is_refused_before_it_is_read() {
     .await
     .refused(413, "1 MB");
 }
+
+/// The names of a .docx's parts.
+fn parts(docx: &[u8]) -> Vec<String> {
+    let zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("a .docx is a zip");
+    zip.file_names().filter_map(|n| n.ok().map(|n| n.into_owned())).collect()
+}
+
+#[tokio::test]
+async fn the_inspection_record_and_the_work_log_print_their_photos_in_an_appendix() {
+    let app = spawn_app().await;
+    let (base, inspection, deviation) = with_a_failed_inspection(&app).await;
+    let photos = format!("{base}/photos");
+    app.upload(
+        &photos,
+        &app.admin,
+        &[("subject", "inspection"), ("subject_id", &inspection.to_string())],
+        "front.jpg",
+        camera_jpeg(400, 300, 1),
+    )
+    .await
+    .expect(200);
+    app.upload(
+        &photos,
+        &app.admin,
+        &[
+            ("subject", "deviation"),
+            ("subject_id", &deviation.to_string()),
+            ("caption", "前门玻璃右下角划伤"),
+        ],
+        "scratch.jpg",
+        camera_jpeg(400, 300, 6),
+    )
+    .await
+    .expect(200);
+    let entry = app
+        .post(
+            &format!("{base}/work-log"),
+            &app.admin,
+            json!({"work_date": "2026-03-10", "people": "王工、李工", "work_done": "机柜就位"}),
+        )
+        .await
+        .expect(200);
+    app.upload(
+        &photos,
+        &app.admin,
+        &[
+            ("subject", "work_log"),
+            ("subject_id", &entry["id"].to_string()),
+            ("caption", "机柜就位后"),
+        ],
+        "racks.jpg",
+        camera_jpeg(300, 400, 1),
+    )
+    .await
+    .expect(200);
+
+    let mut docs = Vec::new();
+    for form in ["inspection-record", "work-log"] {
+        let (status, _, docx) = bytes(&app, &format!("{base}/documents/{form}.docx"), &app.admin).await;
+        assert_eq!(status, 200);
+        let media: Vec<String> = parts(&docx).into_iter().filter(|p| p.starts_with("word/media/")).collect();
+        assert!(!media.is_empty() && media.iter().all(|m| m.ends_with(".jpeg")), "{form}: {media:?}");
+        docs.push((form.to_string(), docx));
+    }
+    let Some(printed) = jiaofu_tests::reader::render(&docs) else {
+        return;
+    };
+    let (record, log) = (&printed[0], &printed[1]);
+    let appendix = record.pages.iter().position(|p| p.contains("附：现场照片")).expect("an appendix");
+    assert!(appendix > 0, "the appendix starts a page of its own");
+    let text = jiaofu_tests::reader::compact(&record.pages[appendix..].join(""));
+    assert!(text.contains("前门玻璃右下角划伤"), "{text}");
+    assert!(text.contains("机柜"), "{text}");
+    // Both photos are printed, on the appendix's page, upright.
+    let on_appendix: Vec<_> = record.images.iter().filter(|(page, _, _)| *page > appendix).collect();
+    assert_eq!(on_appendix.len(), 2, "{:?}", record.images);
+    assert!(on_appendix.iter().any(|(_, w, h)| h > w), "the turned photo prints upright");
+    assert!(jiaofu_tests::reader::compact(&log.text()).contains("机柜就位后"));
+    assert_eq!(log.images.len(), 1, "{:?}", log.images);
+}

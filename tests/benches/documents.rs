@@ -118,6 +118,7 @@ fn form(kind: FormKind, dossier: &Dossier, house: &House) -> anyhow::Result<Vec<
             draft: false,
         },
         blocks: prepared.blocks,
+        pictures: Default::default(),
     };
     Ok(render(&form, house)?)
 }

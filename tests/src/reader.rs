@@ -13,6 +13,8 @@ pub struct Rendered {
     pub name: String,
     pub pages: Vec<String>,
     pub layout: Vec<String>,
+    /// The pictures printed, as poppler's pdfimages lists them (page, width, height in pixels).
+    pub images: Vec<(usize, u32, u32)>,
 }
 
 impl Rendered {
@@ -73,6 +75,7 @@ pub fn render(docs: &[(String, Vec<u8>)]) -> Option<Vec<Rendered>> {
             name: name.clone(),
             pages: pdf_pages(&dir.join(format!("doc{n}.pdf")), name, false),
             layout: pdf_pages(&dir.join(format!("doc{n}.pdf")), name, true),
+            images: pdf_images(&dir.join(format!("doc{n}.pdf")), name),
         })
         .collect();
     let _ = std::fs::remove_dir_all(&dir);
@@ -92,4 +95,23 @@ fn pdf_pages(pdf: &Path, name: &str, layout: bool) -> Vec<String> {
     let text = String::from_utf8_lossy(&text.stdout);
     let text = text.strip_suffix('\u{c}').unwrap_or(&text);
     text.split('\u{c}').map(str::to_string).collect()
+}
+
+/// `pdfimages -list`: a two-line heading, then one line per image: page, number, type, width,
+/// height, ...
+fn pdf_images(pdf: &Path, name: &str) -> Vec<(usize, u32, u32)> {
+    let list = Command::new("pdfimages")
+        .arg("-list")
+        .arg(pdf)
+        .output()
+        .expect("pdfimages runs");
+    assert!(list.status.success(), "pdfimages could not read {name}");
+    String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .skip(2)
+        .filter_map(|line| {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            Some((cols.first()?.parse().ok()?, cols.get(3)?.parse().ok()?, cols.get(4)?.parse().ok()?))
+        })
+        .collect()
 }

@@ -338,7 +338,7 @@ impl DocumentsApi {
             .strip_suffix(".docx")
             .ok_or_else(|| AppError::not_found(format!("'{}': ask for <form>.docx", file.0)))?;
         let house = self.state.settings.house();
-        let doc = documents::download(&self.state.db, &p, &house, key, version.0).await?;
+        let doc = documents::download(&self.state.db, &self.state.files, &p, &house, key, version.0).await?;
         let status = if doc.issued.is_some() { "issued" } else { "draft" };
         Ok(DocxResponse::Ok(
             Binary(doc.bytes),
@@ -368,7 +368,7 @@ impl DocumentsApi {
     ) -> ApiResult<IssueResponse> {
         let p = grant::<Manage>(&self.state, &auth, id.0).await?;
         let house = self.state.settings.house();
-        let (doc, created) = documents::issue(&self.state.db, &p, &house, &form.0, Utc::now()).await?;
+        let (doc, created) = documents::issue(&self.state.db, &self.state.files, &p, &house, &form.0, Utc::now()).await?;
         let dto = issued_dto(id.0, &doc);
         Ok(if created {
             IssueResponse::Created(Json(dto))

@@ -115,12 +115,27 @@ pub enum Block {
     /// Kept on the same page as the block before it.
     Signatures(Vec<Party>),
     PageBreak,
+    /// Photos two to a row, each with its caption under it.
+    Photos(Vec<Picture>),
+}
+
+/// A photo a form prints. Its bytes (a JPEG) are handed to [`render`] in [`Form::pictures`] by
+/// their SHA-256, so a form's data stays small and its hash still changes with the photo.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Picture {
+    pub sha256: String,
+    pub width: u32,
+    pub height: u32,
+    /// What it shows: the record it belongs to, its caption, the day.
+    pub caption: String,
 }
 
 #[derive(Debug, Clone)]
 pub struct Form {
     pub meta: Meta,
     pub blocks: Vec<Block>,
+    /// The JPEG of every [`Picture`] in the blocks, by its SHA-256.
+    pub pictures: std::collections::HashMap<String, Vec<u8>>,
 }
 
 const A4: (u32, u32) = (11906, 16838);
@@ -430,6 +445,27 @@ pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
                 doc = doc.add_table(table).add_paragraph(spacer(&pen, false));
                 repeats.push(false);
             }
+            Block::Photos(photos) => {
+                let w = widths(&[Column::new("", 1), Column::new("", 1)], text_width);
+                let rows = photos
+                    .chunks(2)
+                    .map(|pair| {
+                        let mut cells: Vec<TableCell> = pair
+                            .iter()
+                            .zip(&w)
+                            .map(|(photo, w)| photo_cell(&pen, photo, form.pictures.get(&photo.sha256), *w))
+                            .collect();
+                        if cells.len() == 1 {
+                            cells.push(TableCell::new().width(w[1] as usize, WidthType::Dxa));
+                        }
+                        TableRow::new(cells).cant_split()
+                    })
+                    .collect();
+                doc = doc
+                    .add_table(fixed_table(rows, &w).clear_all_border())
+                    .add_paragraph(spacer(&pen, false));
+                repeats.push(false);
+            }
         }
     }
     let mut xml = doc.build();
@@ -437,6 +473,38 @@ pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
     let mut stored = std::io::Cursor::new(Vec::new());
     xml.pack(&mut stored).map_err(std::io::Error::other)?;
     deflate(stored.get_ref())
+}
+
+/// One photo in a cell `width` twips wide: as wide as the cell allows and at most 7 cm high, in
+/// proportion, its caption under it. A picture that is missing prints its caption alone.
+fn photo_cell(pen: &Pen<'_>, photo: &Picture, jpeg: Option<&Vec<u8>>, width: u32) -> TableCell {
+    const EMU_PER_TWIP: u64 = 635;
+    const MAX_HEIGHT_EMU: u64 = 7 * 360_000;
+    let mut cell = TableCell::new().width(width as usize, WidthType::Dxa);
+    if let Some(jpeg) = jpeg
+        && photo.width > 0
+        && photo.height > 0
+    {
+        // The cell's margins (about 0.2 cm a side) stay free.
+        let max_w = u64::from(width.saturating_sub(240)) * EMU_PER_TWIP;
+        let (pw, ph) = (u64::from(photo.width), u64::from(photo.height));
+        let (mut w, mut h) = (max_w, max_w * ph / pw);
+        if h > MAX_HEIGHT_EMU {
+            (w, h) = (MAX_HEIGHT_EMU * pw / ph, MAX_HEIGHT_EMU);
+        }
+        let pic = Pic::new_with_dimensions(jpeg.clone(), photo.width, photo.height).size(w as u32, h as u32);
+        cell = cell.add_paragraph(
+            Paragraph::new()
+                .align(AlignmentType::Center)
+                .keep_next(true)
+                .add_run(Run::new().fonts(pen.body()).add_image(pic)),
+        );
+    }
+    cell.add_paragraph(
+        Paragraph::new()
+            .align(AlignmentType::Center)
+            .add_run(pen.run(&photo.caption, SMALL_SIZE)),
+    )
 }
 
 /// docx-rs stores its parts uncompressed; the XML of a form (a run with its fonts in every cell)
@@ -448,13 +516,41 @@ fn deflate(stored: &[u8]) -> std::io::Result<Vec<u8>> {
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
         .compression_level(Some(DEFLATE_LEVEL));
+    // docx-rs names every picture `.png`; a photo is a JPEG, and is named so (its content type
+    // follows the name), with the relationships that point at it.
+    let mut jpegs = Vec::new();
+    for i in 0..parts.len() {
+        let mut part = parts.by_index(i)?;
+        let name = part.name()?.into_owned();
+        if name.starts_with("word/media/") && name.ends_with(".png") {
+            let mut magic = [0u8; 3];
+            if std::io::Read::read_exact(&mut part, &mut magic).is_ok() && magic == [0xFF, 0xD8, 0xFF] {
+                jpegs.push(name["word/".len()..name.len() - ".png".len()].to_string());
+            }
+        }
+    }
     for i in 0..parts.len() {
         let mut part = parts.by_index(i)?;
         if part.is_dir() {
             continue;
         }
-        out.start_file(part.name()?.into_owned(), options)?;
-        std::io::copy(&mut part, &mut out)?;
+        let name = part.name()?.into_owned();
+        let stem = name.strip_prefix("word/").and_then(|n| n.strip_suffix(".png"));
+        if let Some(stem) = stem.filter(|s| jpegs.iter().any(|j| j == s)) {
+            out.start_file(format!("word/{stem}.jpeg"), options)?;
+            std::io::copy(&mut part, &mut out)?;
+        } else if name.ends_with(".rels") && !jpegs.is_empty() {
+            let mut xml = String::new();
+            std::io::Read::read_to_string(&mut part, &mut xml)?;
+            for j in &jpegs {
+                xml = xml.replace(&format!("\"{j}.png\""), &format!("\"{j}.jpeg\""));
+            }
+            out.start_file(name, options)?;
+            std::io::Write::write_all(&mut out, xml.as_bytes())?;
+        } else {
+            out.start_file(name, options)?;
+            std::io::copy(&mut part, &mut out)?;
+        }
     }
     Ok(out.finish()?.into_inner())
 }
@@ -667,6 +763,7 @@ mod tests {
                     verify_code: None,
                 }]),
             ],
+            pictures: Default::default(),
         }
     }
 

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{
-    engine::{Block, Column, Party, Row},
+    engine::{Block, Column, Party, Picture, Row},
     labels::{Label, Lang, number},
 };
 use crate::domain::test_plan::{PART1_WEIGHTS, Stage};
@@ -152,6 +152,7 @@ pub struct InstallationLine {
     pub commissioned_on: String,
 }
 
+/// A day's entry of the 工作记录单.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct WorkLogLine {
     pub date: String,
@@ -250,6 +251,10 @@ pub struct Dossier {
     /// Baseline goods lines not installed in full.
     pub not_installed: Vec<String>,
     pub work_logs: Vec<WorkLogLine>,
+    /// Photos of the arrival inspections and deviations, for the 进场检验记录's appendix.
+    pub arrival_photos: Vec<Picture>,
+    /// Photos of the work-log entries, for the 工作记录单's appendix.
+    pub work_log_photos: Vec<Picture>,
     pub test_plans: Vec<TestPlanData>,
 }
 
@@ -699,7 +704,7 @@ fn inspection_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<
         })
         .unwrap_or_default()
     };
-    vec![
+    let mut blocks = vec![
         project_fields(d, lang),
         Block::Paragraph(format!(
             "{} = {} / {} / {}",
@@ -742,7 +747,9 @@ fn inspection_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<
                 .collect(),
         },
         both_parties(d, lang),
-    ]
+    ];
+    photo_appendix(&mut blocks, &d.arrival_photos, lang);
+    blocks
 }
 
 fn installation_missing(d: &Dossier, missing: &mut Vec<String>, commissioning: bool) {
@@ -913,11 +920,19 @@ fn installation_acceptance(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -
     ]
 }
 
+/// The photos behind a record, on pages of their own after its signatures; nothing without any.
+fn photo_appendix(blocks: &mut Vec<Block>, photos: &[Picture], lang: Lang) {
+    if !photos.is_empty() {
+        blocks.push(Block::PageHeading(Label::PhotoAppendix.text(lang).into()));
+        blocks.push(Block::Photos(photos.to_vec()));
+    }
+}
+
 fn work_log(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
     if d.work_logs.is_empty() {
         missing.push("尚未记录工作日志".into());
     }
-    vec![
+    let mut blocks = vec![
         project_fields(d, lang),
         Block::Table {
             columns: columns(
@@ -943,7 +958,9 @@ fn work_log(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
                 .collect(),
         },
         both_parties(d, lang),
-    ]
+    ];
+    photo_appendix(&mut blocks, &d.work_log_photos, lang);
+    blocks
 }
 
 fn signed_party(

@@ -139,6 +139,7 @@ labels! {
     ClientCheck => "甲方检验", "Client inspection";
     Inspector => "检验人", "Inspector";
     Witness => "甲方见证人", "Client witness";
+    PhotoAppendix => "附：现场照片", "Appendix: site photos";
     Deviations => "偏差及处理", "Deviations";
     Conclusion => "结论", "Conclusion";
     Accepted => "合格", "Accepted";

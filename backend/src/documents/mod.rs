@@ -4,7 +4,7 @@ pub mod engine;
 pub mod forms;
 pub mod labels;
 
-pub use engine::{Block, Column, Fonts, Form, House, Letterhead, Meta, Party, Row, render};
+pub use engine::{Block, Column, Fonts, Form, House, Letterhead, Meta, Party, Picture, Row, render};
 pub use forms::{Dossier, FormKind, Prepared, prepare};
 pub use labels::{Label, Lang};
 

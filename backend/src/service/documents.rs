@@ -5,7 +5,7 @@ use super::access::{Granted, MayManage, MayRead, MayRecordWork};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{change_notice, document_copy, issued_document, project, user, work_log};
+use entity::{change_notice, document_copy, issued_document, photo, project, user, work_log};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -14,7 +14,7 @@ use sea_orm::{
 use crate::{
     db::begin_write,
     documents::{
-        self, Dossier, FormKind, House, Meta,
+        self, Block, Dossier, FormKind, House, Meta, Picture,
         forms::{
             ArrivalLine, CheckData, DifferenceLine, InstallationLine, ItemLine, ListData, NoticeData, Person,
             PhaseLine, ProjectFacts, ReceiptLine, ShipmentData, TaskLine, WorkLogLine,
@@ -22,15 +22,16 @@ use crate::{
     },
     domain::{
         schedule::phase_status,
-        types::{CheckResult, Commissioning, ListKind, TaskStatus},
+        types::{CheckResult, Commissioning, InspectionRound, ListKind, PhotoSubject, TaskStatus},
     },
     error::{AppError, AppResult},
+    files::Files,
     service::{
         arrival,
         auth::sha256_hex,
         equipment,
         history::{self, Change},
-        installation, projects, schedule, test_plans,
+        installation, photos, projects, schedule, test_plans,
     },
 };
 
@@ -281,6 +282,26 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
                 accepted: s.accepted(),
             })
             .collect();
+        d.arrival_photos = photos::list(db, p, None, None)
+            .await?
+            .iter()
+            .filter_map(|photo| {
+                let (item_id, what) = match photo.subject {
+                    PhotoSubject::Inspection => {
+                        let i = status.inspections.iter().find(|i| i.id == photo.subject_id)?;
+                        let round = InspectionRound::parse(&i.round).map_or("", |r| r.label_zh());
+                        (i.item_id, format!("{round} {}", day(Some(i.inspected_at))))
+                    }
+                    PhotoSubject::Deviation => {
+                        let x = status.deviations.iter().find(|x| x.id == photo.subject_id)?;
+                        (x.item_id, format!("{} {}", PhotoSubject::Deviation.label_zh(), day(Some(photo.uploaded_at))))
+                    }
+                    PhotoSubject::Installation | PhotoSubject::WorkLog => return None,
+                };
+                let (seq, name, _) = item_label(item_id);
+                Some(picture(photo, format!("{seq} {name}（{what}）")))
+            })
+            .collect();
         let records = installation::list(db, p).await?;
         let mut installed: HashMap<i32, f64> = HashMap::new();
         for r in &records {
@@ -329,8 +350,16 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
             .collect();
     }
     d.test_plans = test_plans::records(db, project, house.lang).await?;
-    d.work_logs = work_logs(db, id)
+    let entries = work_logs(db, id).await?;
+    d.work_log_photos = photos::list(db, p, Some(PhotoSubject::WorkLog), None)
         .await?
+        .iter()
+        .filter_map(|photo| {
+            let entry = entries.iter().find(|w| w.id == photo.subject_id)?;
+            Some(picture(photo, format!("{} {}", entry.work_date, PhotoSubject::WorkLog.label_zh())))
+        })
+        .collect();
+    d.work_logs = entries
         .into_iter()
         .map(|w| WorkLogLine {
             date: w.work_date.to_string(),
@@ -340,6 +369,19 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
         })
         .collect();
     Ok(d)
+}
+
+/// A photo as a form prints it: its print copy, and what it is of, then its caption.
+fn picture(photo: &photo::Model, what: String) -> Picture {
+    Picture {
+        sha256: photo.print_sha256.clone(),
+        width: photo.width as u32,
+        height: photo.height as u32,
+        caption: match &photo.caption {
+            Some(c) => format!("{what}：{c}"),
+            None => what,
+        },
+    }
 }
 
 /// A form as it stands now: its content, what is missing, and the hash of what it prints.
@@ -428,14 +470,32 @@ impl Download {
     }
 }
 
-/// Lays the form out off the async runtime (Word generation is CPU work).
-async fn render(kind: FormKind, house: &House, blocks: Vec<documents::Block>, meta: Meta) -> AppResult<Vec<u8>> {
+/// Lays the form out off the async runtime (Word generation is CPU work), with the print copies
+/// of the photos it prints.
+async fn render(
+    files: &Files,
+    kind: FormKind,
+    house: &House,
+    blocks: Vec<Block>,
+    meta: Meta,
+) -> AppResult<Vec<u8>> {
+    let mut pictures = HashMap::new();
+    for block in &blocks {
+        if let Block::Photos(photos) = block {
+            for photo in photos {
+                if let Some(jpeg) = files.get(&photo.sha256).await.map_err(AppError::Internal)? {
+                    pictures.insert(photo.sha256.clone(), jpeg);
+                }
+            }
+        }
+    }
     let form = documents::Form {
         meta: Meta {
             landscape: kind.landscape(),
             ..meta
         },
         blocks,
+        pictures,
     };
     let house = house.clone();
     tokio::task::spawn_blocking(move || documents::render(&form, &house))
@@ -449,6 +509,7 @@ async fn render(kind: FormKind, house: &House, blocks: Vec<documents::Block>, me
 #[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn download(
     db: &DatabaseConnection,
+    files: &Files,
     p: &Granted<impl MayRead>,
     house: &House,
     key: &str,
@@ -482,7 +543,7 @@ pub async fn download(
         draft: true,
         ..Meta::default()
     };
-    let bytes = render(kind, house, prepared.blocks, meta).await?;
+    let bytes = render(files, kind, house, prepared.blocks, meta).await?;
     Ok(Download {
         file_name: format!("{}-{}-草稿.docx", project.code, kind.key()),
         bytes,
@@ -496,6 +557,7 @@ pub async fn download(
 #[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn issue(
     db: &DatabaseConnection,
+    files: &Files,
     p: &Granted<impl MayManage>,
     house: &House,
     key: &str,
@@ -533,7 +595,7 @@ pub async fn issue(
         draft: false,
         landscape: false,
     };
-    let bytes = render(kind, house, prepared.blocks, meta).await?;
+    let bytes = render(files, kind, house, prepared.blocks, meta).await?;
     documents::engine::check_well_formed(&bytes)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("{} rendered a file Word would refuse: {e}", kind.key())))?;
     let doc = issued_document::ActiveModel {

@@ -231,7 +231,7 @@ async fn ensure_subject(db: &impl ConnectionTrait, project_id: i32, subject: Pho
 /// The project's photos, oldest first; of one kind of record when `subject` is given, of one
 /// record when `subject_id` is too.
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     p: &Granted<impl MayRead>,
     subject: Option<PhotoSubject>,
     subject_id: Option<i32>,

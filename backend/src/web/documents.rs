@@ -117,7 +117,7 @@ pub async fn download(
     let Some(key) = file.strip_suffix(".docx") else {
         return super::refusal(&state, &me, AppError::not_found("ask for <form>.docx"));
     };
-    match documents::download(&state.db, &p, &state.settings.house(), key, q.version).await {
+    match documents::download(&state.db, &state.files, &p, &state.settings.house(), key, q.version).await {
         Ok(doc) => doc
             .bytes
             .with_content_type("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
@@ -219,7 +219,7 @@ pub async fn issue(
         Ok(p) => p,
         Err(refused) => return refused,
     };
-    match documents::issue(&state.db, &p, &state.settings.house(), &key, Utc::now()).await {
+    match documents::issue(&state.db, &state.files, &p, &state.settings.house(), &key, Utc::now()).await {
         Ok((doc, new)) => {
             let message = if new {
                 format!(
