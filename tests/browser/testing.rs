@@ -139,6 +139,7 @@ async fn an_engineer_records_a_page_with_a_failure_then_fixed_and_signs_it_the_p
     let start = mail.text.find("/sign/").expect("a link");
     let link: String = mail.text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
     browser.click("form[action='/logout'] button").await;
+    browser.find("#username").await;
     browser.goto(&link).await;
     harness::keep_screenshot(&browser, "sign").await;
     browser.click("input[name=consent]").await;
@@ -228,5 +229,78 @@ async fn a_pm_deletes_a_test_plan_made_twice_by_mistake_and_the_records_no_longe
     assert!(
         records.to_string().matches("数字法庭").count() < asks_for_both || asks_for_both == 0,
         "{records}"
+    );
+}
+
+#[tokio::test]
+async fn a_pm_shows_the_on_site_signing_link_as_a_qr_code_that_the_clients_tablet_reads_and_signs_from() {
+    let app = spawn_app_with(|_| {}).await;
+    let (id, plan) = project_with_a_plan(&app).await;
+    let plan_id = plan["id"].as_i64().expect("plan id");
+    let all_pass: Vec<Value> = page_items(&plan, 1)
+        .iter()
+        .map(|i| json!({"item_id": i["id"], "passed": true}))
+        .collect();
+    let base = format!("/api/projects/{id}/test-plans/{plan_id}");
+    app.put(&format!("{base}/results"), &app.admin, json!({"results": all_pass}))
+        .await
+        .expect(200);
+    let Some(browser) = harness::open(&app, "on_site_qr", 1280, 900).await else {
+        return;
+    };
+    browser.sign_in("wang.pm", "wang.pm-password-123").await;
+    browser.find("#overdue-count").await;
+    browser.goto(&format!("/projects/{id}/tests/{plan_id}")).await;
+    browser.click("#request input[name=page][value='1']").await;
+    browser.click("#request button[name=on_site]").await;
+    browser.wait_for_text(".flash", "第 1 页").await;
+    let shown = browser
+        .find("#on-site-link")
+        .await
+        .prop("value")
+        .await
+        .expect("read")
+        .expect("a link");
+    harness::keep_screenshot(&browser, "on-site-qr").await;
+
+    // The tablet's camera sees the code on the screen.
+    let png = browser
+        .find("figure.qr svg")
+        .await
+        .screenshot()
+        .await
+        .expect("the code photographed");
+    let seen = image::load_from_memory(&png).expect("a picture").to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(seen);
+    let grids = prepared.detect_grids();
+    let Some(grid) = grids.first() else {
+        browser.fail("no QR code is readable on the page").await;
+    };
+    let (_, read) = grid.decode().expect("the code decodes");
+    assert_eq!(read, shown, "the code carries the link shown beside it");
+    assert!(
+        read.starts_with(&app.base) && read.contains("/sign/"),
+        "a tablet needs the whole address: {read}"
+    );
+
+    // The client opens it without an account and signs.
+    browser.click("form[action='/logout'] button").await;
+    browser.find("#username").await;
+    browser.client.goto(&read).await.expect("opened");
+    browser.click("input[name=consent]").await;
+    browser.fill("#typed_name", "周文涛").await;
+    browser.click("button[value=sign]").await;
+    browser.wait_for_text("body", "签字完成").await;
+    browser.close().await;
+    let signed = app.get(&base, &app.admin).await.expect(200);
+    let state = signed["pages"]
+        .as_array()
+        .expect("pages")
+        .iter()
+        .find(|p| p["number"] == 1)
+        .map(|p| p["state"].clone());
+    assert!(
+        state.is_some_and(|s| s == "signed_by_client" || s == "signed"),
+        "{signed}"
     );
 }
