@@ -1,9 +1,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{deviation, inspection, received_unit, shipment};
 use poem_openapi::{
-    Multipart, Object, OpenApi,
+    ApiResponse, Multipart, Object, OpenApi,
     param::{Path, Query},
-    payload::Json,
+    payload::{Binary, Json},
     types::multipart::Upload,
 };
 
@@ -25,6 +25,21 @@ use crate::{
 
 pub struct ArrivalApi {
     state: AppState,
+}
+
+#[derive(ApiResponse)]
+enum ReceiptForm {
+    /// The shipment's 设备签收单 as a .docx.
+    #[oai(
+        status = 200,
+        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )]
+    Ok(
+        Binary<Vec<u8>>,
+        /// `attachment` with the file's name.
+        #[oai(header = "Content-Disposition")]
+        String,
+    ),
 }
 
 impl ArrivalApi {
@@ -719,6 +734,30 @@ impl ArrivalApi {
             .map_err(|e| AppError::invalid("file", format!("file: {e}")))?;
         arrival::receive_file(&self.state.db, &p, shipment_id.0, file_name, bytes, Utc::now()).await?;
         self.detail(&p, shipment_id.0).await
+    }
+
+    /// Print a shipment's 设备签收单
+    ///
+    /// What the shipment brought, to print and sign on delivery; the receiver's lines stay blank
+    /// until the receipt is recorded. Not entered in the register (the project's 设备签收单 is).
+    #[oai(
+        path = "/projects/:id/shipments/:shipment_id/receipt.docx",
+        method = "get",
+        operation_id = "print_shipment_receipt"
+    )]
+    async fn receipt_form(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        /// Shipment id.
+        shipment_id: Path<i32>,
+    ) -> ApiResult<ReceiptForm> {
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
+        let house = self.state.settings.house();
+        let doc = crate::service::documents::shipment_receipt(&self.state.db, &self.state.files, &p, &house, shipment_id.0)
+            .await?;
+        Ok(ReceiptForm::Ok(Binary(doc.bytes), super::content_disposition(&doc.file_name)))
     }
 
     /// Sign the 设备签收单

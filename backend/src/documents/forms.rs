@@ -97,6 +97,9 @@ pub struct ReceiptLine {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ShipmentData {
+    /// Not printed (and not in the form's data hash).
+    #[serde(skip)]
+    pub id: i32,
     pub reference: String,
     pub dispatched_by: String,
     pub carrier: String,

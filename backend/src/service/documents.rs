@@ -229,6 +229,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
                     }
                 }
                 ShipmentData {
+                    id: s.id,
                     reference: s.reference.clone(),
                     dispatched_by: s.dispatched_by.clone(),
                     carrier: s.carrier.clone().unwrap_or_default(),
@@ -552,6 +553,45 @@ pub async fn download(
     })
 }
 
+/// One shipment's 设备签收单 to print and sign on delivery: what it brought, the receiver's lines
+/// blank until the receipt is recorded. Not entered in the register: the project's 设备签收单 is,
+/// with every shipment signed for.
+#[tracing::instrument(skip_all, fields(project_id = p.id(), shipment_id))]
+pub async fn shipment_receipt(
+    db: &DatabaseConnection,
+    files: &Files,
+    p: &Granted<impl MayRead>,
+    house: &House,
+    shipment_id: i32,
+) -> AppResult<Download> {
+    let mut dossier = dossier(db, house, p).await?;
+    dossier.shipments.retain(|s| s.id == shipment_id);
+    let Some(shipment) = dossier.shipments.first() else {
+        return Err(AppError::not_found(format!(
+            "no shipment {shipment_id} on project {} with an approved list",
+            p.id()
+        )));
+    };
+    let file_name = format!(
+        "{}-{}-{}.docx",
+        p.project().code,
+        FormKind::Receipt.title(house.lang),
+        shipment.reference
+    );
+    let prepared = documents::prepare(FormKind::Receipt, &dossier, house.lang);
+    let meta = Meta {
+        title: FormKind::Receipt.title(house.lang).into(),
+        ..Meta::default()
+    };
+    let bytes = render(files, FormKind::Receipt, house, prepared.blocks, meta).await?;
+    Ok(Download {
+        file_name,
+        bytes,
+        issued: None,
+        missing: Vec::new(),
+    })
+}
+
 /// Enters the form in the register: a new version when what it prints changed since the latest,
 /// else the latest again (`false`). A form with missing data cannot be issued.
 #[tracing::instrument(skip_all, fields(project_id = p.id()))]
@@ -732,6 +772,23 @@ pub async fn copies(
     Ok(document_copy::Entity::find()
         .filter(document_copy::Column::DocumentId.eq(document_id))
         .order_by_asc(document_copy::Column::HandedAt)
+        .all(db)
+        .await?)
+}
+
+/// The distribution log of every document the project issued, oldest first.
+pub async fn distribution(db: &DatabaseConnection, p: &Granted<impl MayRead>) -> AppResult<Vec<document_copy::Model>> {
+    let issued: Vec<i32> = issued_document::Entity::find()
+        .select_only()
+        .column(issued_document::Column::Id)
+        .filter(issued_document::Column::ProjectId.eq(p.id()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(document_copy::Entity::find()
+        .filter(document_copy::Column::DocumentId.is_in(issued))
+        .order_by_asc(document_copy::Column::HandedAt)
+        .order_by_asc(document_copy::Column::Id)
         .all(db)
         .await?)
 }

@@ -581,6 +581,20 @@ pub async fn upload(
     }
 }
 
+/// The shipment's 设备签收单, to print and sign on delivery.
+#[handler]
+pub async fn receipt_form(state: Data<&AppState>, me: Session, Path((id, shipment_id)): Path<(i32, i32)>) -> Response {
+    let p = match super::granted::<Read>(&state, &me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let house = state.settings.house();
+    match crate::service::documents::shipment_receipt(&state.db, &state.files, &p, &house, shipment_id).await {
+        Ok(doc) => super::documents::docx(doc),
+        Err(e) => super::refusal(&state, &me, e),
+    }
+}
+
 /// A unit that takes the place of one whose deviation was closed as replace or return.
 #[handler]
 pub async fn replace(

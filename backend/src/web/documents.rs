@@ -42,13 +42,16 @@ async fn show(
     error: Option<(String, String)>,
 ) -> Response {
     let house = state.settings.house();
-    let (forms, register, log) = match (
+    let (forms, register, log, given) = match (
         documents::forms(&state.db, p, &house).await,
         documents::register(&state.db, p).await,
         documents::work_log(&state.db, p).await,
+        documents::distribution(&state.db, p).await,
     ) {
-        (Ok(f), Ok(r), Ok(l)) => (f, r, l),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return super::refusal(state, me, e),
+        (Ok(f), Ok(r), Ok(l), Ok(g)) => (f, r, l, g),
+        (Err(e), _, _, _) | (_, Err(e), _, _) | (_, _, Err(e), _) | (_, _, _, Err(e)) => {
+            return super::refusal(state, me, e);
+        }
     };
     let tz = timezone_of(p.project());
     let day = |t: chrono::DateTime<Utc>| t.with_timezone(&tz).date_naive().to_string();
@@ -67,9 +70,26 @@ async fn show(
             }
         })
         .collect();
+    let said = |at: String| error.as_ref().filter(|e| e.0 == at).map(|e| e.1.clone());
     let register: Vec<_> = register
         .iter()
-        .map(|d| context! { number => d.number, version => d.version, title => d.title, on => day(d.issued_at), code => d.verify_code, form => d.form })
+        .map(|d| {
+            let copies: Vec<_> = given
+                .iter()
+                .filter(|c| c.document_id == d.id)
+                .map(|c| {
+                    context! {
+                        id => c.id, recipient => c.recipient, method => c.method, copies => c.copies, note => c.note,
+                        on => day(c.handed_at), lost_on => c.lost_reported_at.map(day), lost_note => c.lost_note,
+                        error => said(format!("lost-{}", c.id)),
+                    }
+                })
+                .collect();
+            context! {
+                id => d.id, number => d.number, version => d.version, title => d.title, on => day(d.issued_at),
+                code => d.verify_code, form => d.form, copies => copies, error => said(format!("copy-{}", d.id)),
+            }
+        })
         .collect();
     let album = match super::photos::Album::of(state, p).await {
         Ok(album) => album,
@@ -118,17 +138,21 @@ pub async fn download(
         return super::refusal(&state, &me, AppError::not_found("ask for <form>.docx"));
     };
     match documents::download(&state.db, &state.files, &p, &state.settings.house(), key, q.version).await {
-        Ok(doc) => doc
-            .bytes
-            .with_content_type("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-            .with_header(
-                header::CONTENT_DISPOSITION,
-                crate::api::content_disposition(&doc.file_name),
-            )
-            .with_header(header::CACHE_CONTROL, "no-store")
-            .into_response(),
+        Ok(doc) => docx(doc),
         Err(e) => super::refusal(&state, &me, e),
     }
+}
+
+/// A Word file, downloaded under its name.
+pub(super) fn docx(doc: documents::Download) -> Response {
+    doc.bytes
+        .with_content_type("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        .with_header(
+            header::CONTENT_DISPOSITION,
+            crate::api::content_disposition(&doc.file_name),
+        )
+        .with_header(header::CACHE_CONTROL, "no-store")
+        .into_response()
 }
 
 /// A day's entry in the 工作记录单.
@@ -197,6 +221,77 @@ pub async fn add_log(
                 _ => "请检查填写的内容。",
             };
             refuse(StatusCode::UNPROCESSABLE_ENTITY, message.into()).await
+        }
+        Err(e) => super::refusal(&state, &me, e),
+    }
+}
+
+/// Copies of an issued document handed out: to whom, how, how many.
+#[handler]
+pub async fn record_copy(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path((id, document_id)): Path<(i32, i32)>,
+    poem::web::Form(fields): poem::web::Form<Vec<(String, String)>>,
+) -> Response {
+    let p = match super::granted::<Manage>(&state, &me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let f = super::Fields(fields);
+    let input = documents::CopyInput {
+        recipient: f.get("recipient"),
+        handed_at: None,
+        method: f.get("method"),
+        copies: f.get("copies").parse().unwrap_or(0),
+        note: f.optional("note"),
+    };
+    match documents::record_copy(&state.db, &p, document_id, input, Utc::now()).await {
+        Ok(c) => {
+            session::set_flash(jar, &format!("已登记发放：{} {} 份。", c.recipient, c.copies));
+            see_other(&format!("/projects/{id}/documents#register"))
+        }
+        Err(AppError::Invalid { field, .. }) => {
+            let message = match field.as_deref() {
+                Some("recipient") => "请填写领取人（单位和姓名）。",
+                Some("method") => "请选择发放方式。",
+                Some("copies") => "份数为 1 到 1000。",
+                _ => "请检查填写的内容。",
+            };
+            let at = format!("copy-{document_id}");
+            show(&state, &me, &p, StatusCode::UNPROCESSABLE_ENTITY, None, Some((at, message.into()))).await
+        }
+        Err(e) => super::refusal(&state, &me, e),
+    }
+}
+
+/// A handed-out copy reported lost, with how and when.
+#[handler]
+pub async fn report_lost(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path((id, document_id, copy_id)): Path<(i32, i32, i32)>,
+    poem::web::Form(fields): poem::web::Form<Vec<(String, String)>>,
+) -> Response {
+    let p = match super::granted::<RecordWork>(&state, &me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let note = super::Fields(fields).get("note");
+    match documents::report_lost(&state.db, &p, document_id, copy_id, &note, Utc::now()).await {
+        Ok(c) => {
+            session::set_flash(jar, &format!("已登记遗失：{} 领取的副本，遗失经过已记录。", c.recipient));
+            see_other(&format!("/projects/{id}/documents#register"))
+        }
+        Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
+            let message = match e {
+                AppError::Invalid { .. } => "请写明遗失的经过（何时、何地、如何遗失）。",
+                _ => "这份已经登记过遗失。",
+            };
+            let at = format!("lost-{copy_id}");
+            show(&state, &me, &p, StatusCode::UNPROCESSABLE_ENTITY, None, Some((at, message.into()))).await
         }
         Err(e) => super::refusal(&state, &me, e),
     }

@@ -99,6 +99,10 @@ pub fn mount(route: Route) -> Route {
             "/projects/:id/arrival/shipments/:shipment_id/receipt",
             poem::post(arrival::receipt),
         )
+        .at(
+            "/projects/:id/arrival/shipments/:shipment_id/receipt.docx",
+            get(arrival::receipt_form),
+        )
         .at("/projects/:id/arrival/inspect", get(arrival::inspect_page))
         .at("/projects/:id/arrival/inspections", poem::post(arrival::inspect))
         .at(
@@ -124,11 +128,23 @@ pub fn mount(route: Route) -> Route {
             "/projects/:id/tests/:plan_id/pages/:page/sign",
             poem::post(testing::sign),
         )
+        .at(
+            "/projects/:id/tests/:plan_id/pages/:page/void",
+            poem::post(testing::void),
+        )
         .at("/projects/:id/tests/:plan_id/requests", poem::post(testing::request))
         .at("/projects/:id/documents", get(documents::page))
         .at("/projects/:id/documents/work-log", poem::post(documents::add_log))
         .at("/projects/:id/documents/:file", get(documents::download))
         .at("/projects/:id/documents/:key/issue", poem::post(documents::issue))
+        .at(
+            "/projects/:id/documents/register/:document_id/copies",
+            poem::post(documents::record_copy),
+        )
+        .at(
+            "/projects/:id/documents/register/:document_id/copies/:copy_id/lost",
+            poem::post(documents::report_lost),
+        )
         .at("/projects/:id/photos/upload", poem::post(photos::upload))
         .at("/projects/:id/photos/:photo_id", get(photos::picture))
         .at("/projects/:id/photos/:photo_id/delete", poem::post(photos::remove))
@@ -183,6 +199,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}/arrival/shipments/{shipment_id}/upload", "POST"),
     ("/projects/{id}/arrival/shipments/{shipment_id}/replacements", "POST"),
     ("/projects/{id}/arrival/shipments/{shipment_id}/receipt", "POST"),
+    ("/projects/{id}/arrival/shipments/{shipment_id}/receipt.docx", "GET"),
     ("/projects/{id}/arrival/inspect", "GET"),
     ("/projects/{id}/arrival/inspections", "POST"),
     ("/projects/{id}/arrival/deviations/{deviation_id}/close", "POST"),
@@ -193,11 +210,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}/tests/{plan_id}/conditions", "POST"),
     ("/projects/{id}/tests/{plan_id}/pages/{page}/results", "POST"),
     ("/projects/{id}/tests/{plan_id}/pages/{page}/sign", "POST"),
+    ("/projects/{id}/tests/{plan_id}/pages/{page}/void", "POST"),
     ("/projects/{id}/tests/{plan_id}/requests", "POST"),
     ("/projects/{id}/documents", "GET"),
     ("/projects/{id}/documents/work-log", "POST"),
     ("/projects/{id}/documents/{file}", "GET"),
     ("/projects/{id}/documents/{key}/issue", "POST"),
+    ("/projects/{id}/documents/register/{document_id}/copies", "POST"),
+    ("/projects/{id}/documents/register/{document_id}/copies/{copy_id}/lost", "POST"),
     ("/projects/{id}/photos/upload", "POST"),
     ("/projects/{id}/photos/{photo_id}", "GET"),
     ("/projects/{id}/photos/{photo_id}/delete", "POST"),

@@ -275,6 +275,7 @@ async fn show_plan(
                 ours => page.ours.map(signature), client => page.client.map(signature),
                 out_with => out.get(&page.number),
                 error => said.as_ref().filter(|s| s.at == at).map(|s| s.message.clone()),
+                void_error => said.as_ref().filter(|s| s.at == format!("void-{}", page.number)).map(|s| s.message.clone()),
             }
         })
         .collect();
@@ -497,6 +498,43 @@ pub async fn sign(
             };
             let said = Said {
                 at: format!("page-{page}"),
+                message: message.into(),
+                link: None,
+                typed: None,
+            };
+            show_plan(&state, &me, &p, plan_id, e.status(), None, Some(said)).await
+        }
+        Err(e) => super::refusal(&state, &me, e),
+    }
+}
+
+/// Voids a page's signatures with the reason (a result found wrong after signing): both sides
+/// sign again once it is corrected.
+#[handler]
+pub async fn void(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path((id, plan_id, page)): Path<(i32, i32, i32)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let p = match super::granted::<Manage>(&state, &me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let reason = Fields(fields).get("reason");
+    match test_plans::void(&state.db, &p, plan_id, page, &reason, Utc::now()).await {
+        Ok(_) => {
+            session::set_flash(jar, &format!("第 {page} 页的签字已作废，原因已记录；改正后双方重新签字。"));
+            see_other(&format!("/projects/{id}/tests/{plan_id}#page-{page}"))
+        }
+        Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
+            let message = match &e {
+                AppError::Invalid { .. } => "请写明作废的原因。",
+                _ => "这一页没有可作废的签字。",
+            };
+            let said = Said {
+                at: format!("void-{page}"),
                 message: message.into(),
                 link: None,
                 typed: None,
