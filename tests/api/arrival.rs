@@ -1027,3 +1027,42 @@ async fn the_installation_table_is_saved_in_one_call_all_or_nothing_with_each_pr
     let saved = app.put(&table, &app.admin, json!({"records": again})).await.expect(200);
     assert_eq!(saved, json!({"created": 0, "updated": 1, "unchanged": goods.len()}));
 }
+
+#[tokio::test]
+async fn each_shipment_prints_its_own_receipt_to_sign_on_delivery() {
+    let app = spawn_app().await;
+    let (base, _, _) = crate::photos::with_a_failed_inspection(&app).await;
+    let shipments = app.get(&format!("{base}/shipments"), &app.admin).await.expect(200);
+    let sid = shipments[0]["id"].as_i64().expect("shipment");
+    let other = app
+        .post(
+            &format!("{base}/shipments"),
+            &app.admin,
+            json!({"reference": "FH-OTHER", "dispatched_by": "采购部 陈芳"}),
+        )
+        .await
+        .expect(200);
+    let (status, content_type, docx) =
+        crate::photos::bytes(&app, &format!("{base}/shipments/{sid}/receipt.docx"), &app.admin).await;
+    assert_eq!(status, 200);
+    assert!(content_type.contains("wordprocessingml"), "{content_type}");
+    let (status, _, _) = crate::photos::bytes(&app, &format!("{base}/shipments/999999/receipt.docx"), &app.admin).await;
+    assert_eq!(status, 404);
+    let (_, outsider) = app.user("li.ming", "engineer").await;
+    let (status, _, _) = crate::photos::bytes(&app, &format!("{base}/shipments/{sid}/receipt.docx"), &outsider).await;
+    assert_eq!(status, 404, "not a member");
+    let Some(printed) = jiaofu_tests::reader::render(&[("receipt".into(), docx)]) else {
+        return;
+    };
+    let text = jiaofu_tests::reader::compact(&printed[0].text());
+    assert!(
+        text.contains("设备签收单") && text.contains("FHRACK") && text.contains("机柜"),
+        "{text}"
+    );
+    assert!(
+        !text.contains(&other["reference"].as_str().expect("ref").replace('-', "")),
+        "only this shipment: {text}"
+    );
+    assert!(!text.contains("草稿"), "a form to sign is not marked draft: {text}");
+    assert_eq!(printed[0].pages.len(), 1, "one page for one shipment");
+}

@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use crate::arrival::with_baseline;
 
-/// A project whose 机柜 arrived and failed its appearance check: (base path, inspection, deviation).
-async fn with_a_failed_inspection(app: &TestApp) -> (String, i64, i64) {
+/// A project whose 机柜 arrived on shipment FH-RACK and failed its appearance check: (base path, inspection, deviation).
+pub(crate) async fn with_a_failed_inspection(app: &TestApp) -> (String, i64, i64) {
     let (base, items) = with_baseline(app).await;
     let rack = items.iter().find(|i| i["name"] == "机柜").expect("机柜")["item_id"]
         .as_i64()
@@ -48,7 +48,8 @@ async fn with_a_failed_inspection(app: &TestApp) -> (String, i64, i64) {
     (base, inspection, deviation)
 }
 
-async fn bytes(app: &TestApp, path: &str, token: &str) -> (u16, String, Vec<u8>) {
+/// A GET read as bytes: status, content type, body.
+pub(crate) async fn bytes(app: &TestApp, path: &str, token: &str) -> (u16, String, Vec<u8>) {
     let resp = app
         .client
         .get(app.url(path))
@@ -92,13 +93,19 @@ async fn a_photo_of_a_scratch_is_kept_upright_without_its_location_and_shown_onl
                 ("subject_id", &deviation.to_string()),
                 ("caption", "前门玻璃右下角划伤"),
             ],
-            vec![("IMG_0412.JPG", original.clone()), ("IMG_0413.JPG", camera_jpeg(48, 40, 1))],
+            vec![
+                ("IMG_0412.JPG", original.clone()),
+                ("IMG_0413.JPG", camera_jpeg(48, 40, 1)),
+            ],
         )
         .await
         .expect(200);
     assert_eq!(count(&added), 2);
     let first = &added[0];
-    assert_eq!((first["width"].as_i64(), first["height"].as_i64()), (Some(32), Some(64)));
+    assert_eq!(
+        (first["width"].as_i64(), first["height"].as_i64()),
+        (Some(32), Some(64))
+    );
     assert_eq!(first["caption"], "前门玻璃右下角划伤");
     assert_eq!(first["file_name"], "IMG_0412.JPG");
     assert_eq!(first["taken_by"].as_i64(), Some(member_id));
@@ -108,7 +115,10 @@ async fn a_photo_of_a_scratch_is_kept_upright_without_its_location_and_shown_onl
     let (status, content_type, kept) = bytes(&app, url, &member).await;
     assert_eq!((status, content_type.as_str()), (200, "image/jpeg"));
     assert!(!kept.windows(4).any(|w| w == b"Exif"), "EXIF removed");
-    assert!(!kept.windows(GPS_LATITUDE.len()).any(|w| w == GPS_LATITUDE), "position removed");
+    assert!(
+        !kept.windows(GPS_LATITUDE.len()).any(|w| w == GPS_LATITUDE),
+        "position removed"
+    );
     let picture = image::load_from_memory(&kept).expect("a picture");
     assert_eq!((picture.width(), picture.height()), (32, 64));
     let (status, _, thumb) = bytes(&app, first["thumbnail"].as_str().expect("thumbnail"), &member).await;
@@ -121,7 +131,11 @@ async fn a_photo_of_a_scratch_is_kept_upright_without_its_location_and_shown_onl
     let of_deviation = format!("{photos}?subject=deviation&subject_id={deviation}");
     assert_eq!(count(&app.get(&of_deviation, &member).await.expect(200)), 2);
     assert_eq!(
-        count(&app.get(&format!("{photos}?subject=inspection"), &member).await.expect(200)),
+        count(
+            &app.get(&format!("{photos}?subject=inspection"), &member)
+                .await
+                .expect(200)
+        ),
         0
     );
     let (_, viewer) = app.user("guest", "viewer").await;
@@ -154,7 +168,11 @@ async fn a_photo_of_a_scratch_is_kept_upright_without_its_location_and_shown_onl
         .refused(422, "验收单.jpg");
     assert_eq!(refused["field"], "file");
     assert_eq!(
-        count(&app.get(&format!("{photos}?subject=inspection"), &member).await.expect(200)),
+        count(
+            &app.get(&format!("{photos}?subject=inspection"), &member)
+                .await
+                .expect(200)
+        ),
         0
     );
     app.upload(
@@ -211,7 +229,9 @@ async fn a_photo_larger_than_the_upload_limit_is_refused_before_it_is_read() {
 /// The names of a .docx's parts.
 fn parts(docx: &[u8]) -> Vec<String> {
     let zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("a .docx is a zip");
-    zip.file_names().filter_map(|n| n.ok().map(|n| n.into_owned())).collect()
+    zip.file_names()
+        .filter_map(|n| n.ok().map(|n| n.into_owned()))
+        .collect()
 }
 
 #[tokio::test]
@@ -267,15 +287,25 @@ async fn the_inspection_record_and_the_work_log_print_their_photos_in_an_appendi
     for form in ["inspection-record", "work-log"] {
         let (status, _, docx) = bytes(&app, &format!("{base}/documents/{form}.docx"), &app.admin).await;
         assert_eq!(status, 200);
-        let media: Vec<String> = parts(&docx).into_iter().filter(|p| p.starts_with("word/media/")).collect();
-        assert!(!media.is_empty() && media.iter().all(|m| m.ends_with(".jpeg")), "{form}: {media:?}");
+        let media: Vec<String> = parts(&docx)
+            .into_iter()
+            .filter(|p| p.starts_with("word/media/"))
+            .collect();
+        assert!(
+            !media.is_empty() && media.iter().all(|m| m.ends_with(".jpeg")),
+            "{form}: {media:?}"
+        );
         docs.push((form.to_string(), docx));
     }
     let Some(printed) = jiaofu_tests::reader::render(&docs) else {
         return;
     };
     let (record, log) = (&printed[0], &printed[1]);
-    let appendix = record.pages.iter().position(|p| p.contains("附：现场照片")).expect("an appendix");
+    let appendix = record
+        .pages
+        .iter()
+        .position(|p| p.contains("附：现场照片"))
+        .expect("an appendix");
     assert!(appendix > 0, "the appendix starts a page of its own");
     let text = jiaofu_tests::reader::compact(&record.pages[appendix..].join(""));
     assert!(text.contains("前门玻璃右下角划伤"), "{text}");
@@ -283,7 +313,10 @@ async fn the_inspection_record_and_the_work_log_print_their_photos_in_an_appendi
     // Both photos are printed, on the appendix's page, upright.
     let on_appendix: Vec<_> = record.images.iter().filter(|(page, _, _)| *page > appendix).collect();
     assert_eq!(on_appendix.len(), 2, "{:?}", record.images);
-    assert!(on_appendix.iter().any(|(_, w, h)| h > w), "the turned photo prints upright");
+    assert!(
+        on_appendix.iter().any(|(_, w, h)| h > w),
+        "the turned photo prints upright"
+    );
     assert!(jiaofu_tests::reader::compact(&log.text()).contains("机柜就位后"));
     assert_eq!(log.images.len(), 1, "{:?}", log.images);
 }

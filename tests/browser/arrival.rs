@@ -167,7 +167,11 @@ async fn an_engineer_on_a_tablet_scans_eight_serials_sees_one_scanned_twice_flag
         .expect("looked");
     match shown.as_array().map(|wh| (wh[0].as_i64(), wh[1].as_i64())) {
         Some((Some(w), Some(h))) if w > 0 && h > w => {}
-        _ => browser.fail(&format!("the deviation does not show the photo upright: {shown}")).await,
+        _ => {
+            browser
+                .fail(&format!("the deviation does not show the photo upright: {shown}"))
+                .await
+        }
     }
     let overflow = browser
         .client
@@ -199,7 +203,10 @@ async fn an_engineer_on_a_tablet_scans_eight_serials_sees_one_scanned_twice_flag
         .await
         .expect(200);
     assert_eq!(photos[0]["file_name"], "IMG_0412.JPG", "{photos}");
-    assert_eq!((photos[0]["width"].as_i64(), photos[0]["height"].as_i64()), (Some(480), Some(640)));
+    assert_eq!(
+        (photos[0]["width"].as_i64(), photos[0]["height"].as_i64()),
+        (Some(480), Some(640))
+    );
     std::fs::remove_dir_all(dir).ok();
 }
 

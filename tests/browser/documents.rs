@@ -99,10 +99,15 @@ async fn a_pm_issues_the_implementation_plan_finds_it_in_the_register_hands_out_
         .await;
     browser.fill("#register input[name=copies]", "2").await;
     browser.click("#register tr.copies form button[type=submit]").await;
-    browser.wait_for_text(".flash", "已登记发放：市中级人民法院 信息中心 刘洋 2 份").await;
+    browser
+        .wait_for_text(".flash", "已登记发放：市中级人民法院 信息中心 刘洋 2 份")
+        .await;
     browser.click("#register ul.handed summary").await;
     browser
-        .fill("#register ul.handed input[name=note]", "3 月 12 日信息中心搬迁时遗失 1 份")
+        .fill(
+            "#register ul.handed input[name=note]",
+            "3 月 12 日信息中心搬迁时遗失 1 份",
+        )
         .await;
     browser.click("#register ul.handed button[type=submit]").await;
     browser.wait_for_text(".flash", "已登记遗失").await;
@@ -115,6 +120,9 @@ async fn a_pm_issues_the_implementation_plan_finds_it_in_the_register_hands_out_
         .await
         .expect(200);
     assert_eq!(copies[0]["copies"], 2, "{copies}");
-    assert!(copies[0]["lost_note"].as_str().is_some_and(|n| n.contains("搬迁")), "{copies}");
+    assert!(
+        copies[0]["lost_note"].as_str().is_some_and(|n| n.contains("搬迁")),
+        "{copies}"
+    );
     std::fs::remove_dir_all(dir).ok();
 }

@@ -233,7 +233,8 @@ async fn a_pm_deletes_a_test_plan_made_twice_by_mistake_and_the_records_no_longe
 }
 
 #[tokio::test]
-async fn a_pm_shows_the_on_site_signing_link_as_a_qr_code_that_the_clients_tablet_reads_and_signs_from() {
+async fn a_pm_shows_the_on_site_signing_link_as_a_qr_code_that_the_clients_tablet_reads_and_signs_from_then_voids_the_page_with_its_reason()
+ {
     let app = spawn_app_with(|_| {}).await;
     let (id, plan) = project_with_a_plan(&app).await;
     let plan_id = plan["id"].as_i64().expect("plan id");
@@ -291,16 +292,28 @@ async fn a_pm_shows_the_on_site_signing_link_as_a_qr_code_that_the_clients_table
     browser.fill("#typed_name", "周文涛").await;
     browser.click("button[value=sign]").await;
     browser.wait_for_text("body", "签字完成").await;
-    browser.close().await;
     let signed = app.get(&base, &app.admin).await.expect(200);
-    let state = signed["pages"]
-        .as_array()
-        .expect("pages")
-        .iter()
-        .find(|p| p["number"] == 1)
-        .map(|p| p["state"].clone());
-    assert!(
-        state.is_some_and(|s| s == "signed_by_client" || s == "signed"),
-        "{signed}"
-    );
+    let page_state = |plan: &Value| {
+        plan["pages"]
+            .as_array()
+            .expect("pages")
+            .iter()
+            .find(|p| p["number"] == 1)
+            .map(|p| p["state"].clone())
+    };
+    assert_eq!(page_state(&signed), Some(json!("signed_by_client")), "{signed}");
+
+    // A result turns out wrong: the PM voids the page's signatures, saying why.
+    browser.sign_in("wang.pm", "wang.pm-password-123").await;
+    browser.find("#overdue-count").await;
+    browser.goto(&format!("/projects/{id}/tests/{plan_id}#page-1")).await;
+    browser.agree_to_confirmations().await;
+    browser.click("#page-1 details.manage summary").await;
+    browser.fill("#page-1 input[name=reason]", "1.2 复测数据录错").await;
+    browser.click("#page-1 details.manage button[type=submit]").await;
+    browser.wait_for_text(".flash", "第 1 页的签字已作废").await;
+    browser.wait_for_text("#page-1 .signatures", "甲方：未签").await;
+    browser.close().await;
+    let voided = app.get(&base, &app.admin).await.expect(200);
+    assert_eq!(page_state(&voided), Some(json!("ready")), "{voided}");
 }

@@ -176,7 +176,9 @@ pub fn dated_workbook(date_1904: bool) -> Vec<u8> {
 
 /// The GPS latitude a [`camera_jpeg`] carries (31° 14′ 23.45″, as EXIF rationals): found in the
 /// file before it is kept, and nowhere after.
-pub const GPS_LATITUDE: &[u8] = &[31, 0, 0, 0, 1, 0, 0, 0, 14, 0, 0, 0, 1, 0, 0, 0, 0x29, 0x09, 0, 0, 100, 0, 0, 0];
+pub const GPS_LATITUDE: &[u8] = &[
+    31, 0, 0, 0, 1, 0, 0, 0, 14, 0, 0, 0, 1, 0, 0, 0, 0x29, 0x09, 0, 0, 100, 0, 0, 0,
+];
 
 /// A photo as a tablet's camera writes it: a dark screen with a light scratch across it, `width`
 /// × `height` pixels as stored, and an EXIF block with the `orientation` tag (6: the camera was
@@ -185,7 +187,11 @@ pub fn camera_jpeg(width: u32, height: u32, orientation: u16) -> Vec<u8> {
     let picture = image::RgbImage::from_fn(width, height, |x, y| {
         let on_scratch = (i64::from(x) * i64::from(height) - i64::from(y) * i64::from(width)).abs()
             <= i64::from(width.max(height)) * 2;
-        if on_scratch { image::Rgb([235, 235, 225]) } else { image::Rgb([30, 34, 40]) }
+        if on_scratch {
+            image::Rgb([235, 235, 225])
+        } else {
+            image::Rgb([30, 34, 40])
+        }
     });
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)

@@ -111,7 +111,11 @@ fn pdf_images(pdf: &Path, name: &str) -> Vec<(usize, u32, u32)> {
         .skip(2)
         .filter_map(|line| {
             let cols: Vec<&str> = line.split_whitespace().collect();
-            Some((cols.first()?.parse().ok()?, cols.get(3)?.parse().ok()?, cols.get(4)?.parse().ok()?))
+            Some((
+                cols.first()?.parse().ok()?,
+                cols.get(3)?.parse().ok()?,
+                cols.get(4)?.parse().ok()?,
+            ))
         })
         .collect()
 }

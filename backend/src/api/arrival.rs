@@ -755,9 +755,13 @@ impl ArrivalApi {
     ) -> ApiResult<ReceiptForm> {
         let p = grant::<Read>(&self.state, &auth, id.0).await?;
         let house = self.state.settings.house();
-        let doc = crate::service::documents::shipment_receipt(&self.state.db, &self.state.files, &p, &house, shipment_id.0)
-            .await?;
-        Ok(ReceiptForm::Ok(Binary(doc.bytes), super::content_disposition(&doc.file_name)))
+        let doc =
+            crate::service::documents::shipment_receipt(&self.state.db, &self.state.files, &p, &house, shipment_id.0)
+                .await?;
+        Ok(ReceiptForm::Ok(
+            Binary(doc.bytes),
+            super::content_disposition(&doc.file_name),
+        ))
     }
 
     /// Sign the 设备签收单

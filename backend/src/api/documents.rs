@@ -368,7 +368,8 @@ impl DocumentsApi {
     ) -> ApiResult<IssueResponse> {
         let p = grant::<Manage>(&self.state, &auth, id.0).await?;
         let house = self.state.settings.house();
-        let (doc, created) = documents::issue(&self.state.db, &self.state.files, &p, &house, &form.0, Utc::now()).await?;
+        let (doc, created) =
+            documents::issue(&self.state.db, &self.state.files, &p, &house, &form.0, Utc::now()).await?;
         let dto = issued_dto(id.0, &doc);
         Ok(if created {
             IssueResponse::Created(Json(dto))

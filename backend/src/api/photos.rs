@@ -198,7 +198,11 @@ impl PhotosApi {
     ///
     /// A wrong or blurred photo, with the reason; the history and the audit log keep who, when
     /// and why. Forms already issued keep the copy they printed.
-    #[oai(path = "/projects/:id/photos/:photo", method = "delete", operation_id = "remove_photo")]
+    #[oai(
+        path = "/projects/:id/photos/:photo",
+        method = "delete",
+        operation_id = "remove_photo"
+    )]
     async fn remove(
         &self,
         auth: BearerAuth,

@@ -654,7 +654,14 @@ fn footer(pen: &Pen<'_>, lang: Lang, meta: &Meta) -> Footer {
             Label::Version.text(lang),
             meta.version
         ),
-        None => format!("{}：{}", Label::DocumentNumber.text(lang), Label::NotIssued.text(lang)),
+        None => {
+            let why = if meta.draft {
+                Label::NotIssued
+            } else {
+                Label::ForSigning
+            };
+            format!("{}：{}", Label::DocumentNumber.text(lang), why.text(lang))
+        }
     };
     let mut p = Paragraph::new()
         .align(AlignmentType::Center)

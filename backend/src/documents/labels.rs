@@ -63,6 +63,7 @@ labels! {
     DocumentNumber => "文件编号", "Document No.";
     Version => "版本", "Version";
     NotIssued => "未登记（草稿）", "not issued (draft)";
+    ForSigning => "未登记（供签字）", "not registered (for signing)";
     VerifyCode => "验证码", "Verification code";
     Draft => "草稿", "DRAFT";
     PageOf => "第 | 页 共 | 页", "Page | of |";

@@ -109,8 +109,14 @@ fn within(picture: &RgbImage, side: u32) -> RgbImage {
         return picture.clone();
     }
     // The shorter side in proportion, rounded to the nearest pixel.
-    let scaled = |short: u32, long: u32| ((u64::from(short) * u64::from(side) + u64::from(long) / 2) / u64::from(long)).max(1) as u32;
-    let (nw, nh) = if w >= h { (side, scaled(h, w)) } else { (scaled(w, h), side) };
+    let scaled = |short: u32, long: u32| {
+        ((u64::from(short) * u64::from(side) + u64::from(long) / 2) / u64::from(long)).max(1) as u32
+    };
+    let (nw, nh) = if w >= h {
+        (side, scaled(h, w))
+    } else {
+        (scaled(w, h), side)
+    };
     image::imageops::resize(picture, nw, nh, FilterType::Triangle)
 }
 
@@ -129,7 +135,10 @@ mod tests {
     fn a_camera_photo_is_turned_upright_and_keeps_no_location() {
         // 80×40 as stored, orientation 6: the camera was held upright, so the picture is 40×80.
         let original = camera_jpeg(80, 40, 6);
-        assert!(original.windows(6).any(|w| w == b"Exif\0\0"), "the test photo carries EXIF");
+        assert!(
+            original.windows(6).any(|w| w == b"Exif\0\0"),
+            "the test photo carries EXIF"
+        );
         let r = prepare(&original).expect("prepared");
         assert_eq!((r.width, r.height), (40, 80));
         for kept in [&r.kept, &r.print, &r.thumb] {

@@ -295,7 +295,14 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
                     }
                     PhotoSubject::Deviation => {
                         let x = status.deviations.iter().find(|x| x.id == photo.subject_id)?;
-                        (x.item_id, format!("{} {}", PhotoSubject::Deviation.label_zh(), day(Some(photo.uploaded_at))))
+                        (
+                            x.item_id,
+                            format!(
+                                "{} {}",
+                                PhotoSubject::Deviation.label_zh(),
+                                day(Some(photo.uploaded_at))
+                            ),
+                        )
                     }
                     PhotoSubject::Installation | PhotoSubject::WorkLog => return None,
                 };
@@ -357,7 +364,10 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
         .iter()
         .filter_map(|photo| {
             let entry = entries.iter().find(|w| w.id == photo.subject_id)?;
-            Some(picture(photo, format!("{} {}", entry.work_date, PhotoSubject::WorkLog.label_zh())))
+            Some(picture(
+                photo,
+                format!("{} {}", entry.work_date, PhotoSubject::WorkLog.label_zh()),
+            ))
         })
         .collect();
     d.work_logs = entries
@@ -473,13 +483,7 @@ impl Download {
 
 /// Lays the form out off the async runtime (Word generation is CPU work), with the print copies
 /// of the photos it prints.
-async fn render(
-    files: &Files,
-    kind: FormKind,
-    house: &House,
-    blocks: Vec<Block>,
-    meta: Meta,
-) -> AppResult<Vec<u8>> {
+async fn render(files: &Files, kind: FormKind, house: &House, blocks: Vec<Block>, meta: Meta) -> AppResult<Vec<u8>> {
     let mut pictures = HashMap::new();
     for block in &blocks {
         if let Block::Photos(photos) = block {

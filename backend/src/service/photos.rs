@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use entity::{deviation, enums::PhotoSubject, inspection, installation, photo, work_log};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder,
 };
 use serde_json::json;
 
@@ -84,7 +84,10 @@ pub async fn prepare(uploads: Vec<Upload>) -> AppResult<Vec<Prepared>> {
     if uploads.len() > MAX_PER_UPLOAD {
         return Err(AppError::invalid(
             "file",
-            format!("file: at most {MAX_PER_UPLOAD} photos at a time ({} chosen)", uploads.len()),
+            format!(
+                "file: at most {MAX_PER_UPLOAD} photos at a time ({} chosen)",
+                uploads.len()
+            ),
         ));
     }
     let file_names = uploads
@@ -149,7 +152,11 @@ pub async fn attach(
     // The files first: a row never names a file that is not kept. A file whose row is then not
     // written stays unreferenced, which is harmless (kept by content, never listed).
     let mut rows = Vec::with_capacity(prepared.len());
-    for Prepared { file_name, renditions: r } in prepared {
+    for Prepared {
+        file_name,
+        renditions: r,
+    } in prepared
+    {
         let sha256 = files.put(&r.kept).await.map_err(AppError::Internal)?;
         let print_sha256 = files.put(&r.print).await.map_err(AppError::Internal)?;
         let thumb_sha256 = files.put(&r.thumb).await.map_err(AppError::Internal)?;

@@ -209,7 +209,11 @@ pub async fn add_log(
             {
                 return super::refusal(&state, &me, e);
             }
-            let photos_saved = if count > 0 { format!("照片 {count} 张已保存。") } else { String::new() };
+            let photos_saved = if count > 0 {
+                format!("照片 {count} 张已保存。")
+            } else {
+                String::new()
+            };
             session::set_flash(jar, &format!("工作记录已添加。{photos_saved}"));
             see_other(&format!("/projects/{id}/documents#work-log"))
         }
@@ -260,7 +264,15 @@ pub async fn record_copy(
                 _ => "请检查填写的内容。",
             };
             let at = format!("copy-{document_id}");
-            show(&state, &me, &p, StatusCode::UNPROCESSABLE_ENTITY, None, Some((at, message.into()))).await
+            show(
+                &state,
+                &me,
+                &p,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some((at, message.into())),
+            )
+            .await
         }
         Err(e) => super::refusal(&state, &me, e),
     }
@@ -282,7 +294,10 @@ pub async fn report_lost(
     let note = super::Fields(fields).get("note");
     match documents::report_lost(&state.db, &p, document_id, copy_id, &note, Utc::now()).await {
         Ok(c) => {
-            session::set_flash(jar, &format!("已登记遗失：{} 领取的副本，遗失经过已记录。", c.recipient));
+            session::set_flash(
+                jar,
+                &format!("已登记遗失：{} 领取的副本，遗失经过已记录。", c.recipient),
+            );
             see_other(&format!("/projects/{id}/documents#register"))
         }
         Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
@@ -291,7 +306,15 @@ pub async fn report_lost(
                 _ => "这份已经登记过遗失。",
             };
             let at = format!("lost-{copy_id}");
-            show(&state, &me, &p, StatusCode::UNPROCESSABLE_ENTITY, None, Some((at, message.into()))).await
+            show(
+                &state,
+                &me,
+                &p,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some((at, message.into())),
+            )
+            .await
         }
         Err(e) => super::refusal(&state, &me, e),
     }

@@ -217,7 +217,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}/documents/{file}", "GET"),
     ("/projects/{id}/documents/{key}/issue", "POST"),
     ("/projects/{id}/documents/register/{document_id}/copies", "POST"),
-    ("/projects/{id}/documents/register/{document_id}/copies/{copy_id}/lost", "POST"),
+    (
+        "/projects/{id}/documents/register/{document_id}/copies/{copy_id}/lost",
+        "POST",
+    ),
     ("/projects/{id}/photos/upload", "POST"),
     ("/projects/{id}/photos/{photo_id}", "GET"),
     ("/projects/{id}/photos/{photo_id}/delete", "POST"),

@@ -525,7 +525,10 @@ pub async fn void(
     let reason = Fields(fields).get("reason");
     match test_plans::void(&state.db, &p, plan_id, page, &reason, Utc::now()).await {
         Ok(_) => {
-            session::set_flash(jar, &format!("第 {page} 页的签字已作废，原因已记录；改正后双方重新签字。"));
+            session::set_flash(
+                jar,
+                &format!("第 {page} 页的签字已作废，原因已记录；改正后双方重新签字。"),
+            );
             see_other(&format!("/projects/{id}/tests/{plan_id}#page-{page}"))
         }
         Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
