@@ -156,22 +156,9 @@ async fn an_engineer_on_a_tablet_scans_eight_serials_sees_one_scanned_twice_flag
     browser.wait_for_text(".flash", "照片 1 张已保存").await;
     browser.wait_for_text("#deviations", "DS2DE-0004 外壳划伤").await;
     // The deviation shows the photo, upright: a thumbnail taller than it is wide.
-    let shown = browser
-        .client
-        .execute(
-            "const img = document.querySelector('#deviations ul.photos img'); \
-             return img && img.complete ? [img.naturalWidth, img.naturalHeight] : null;",
-            vec![],
-        )
-        .await
-        .expect("looked");
-    match shown.as_array().map(|wh| (wh[0].as_i64(), wh[1].as_i64())) {
-        Some((Some(w), Some(h))) if w > 0 && h > w => {}
-        _ => {
-            browser
-                .fail(&format!("the deviation does not show the photo upright: {shown}"))
-                .await
-        }
+    let (w, h) = browser.picture_size("#deviations ul.photos img").await;
+    if h <= w {
+        browser.fail(&format!("the photo is shown on its side: {w}×{h}")).await;
     }
     let overflow = browser
         .client

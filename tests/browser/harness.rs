@@ -279,6 +279,25 @@ impl Browser {
             .await;
     }
 
+    /// The natural size of the first picture at `css` once it has loaded, looking again for up to
+    /// 5 s; fails the test when none loads.
+    pub async fn picture_size(&self, css: &str) -> (i64, i64) {
+        let script = format!(
+            "const i = document.querySelector({css:?}); \
+             return i && i.complete && i.naturalWidth > 0 ? [i.naturalWidth, i.naturalHeight] : null;"
+        );
+        for _ in 0..50 {
+            if let Ok(size) = self.client.execute(&script, vec![]).await
+                && let Some([w, h]) = size.as_array().map(|wh| [wh[0].as_i64(), wh[1].as_i64()])
+                && let (Some(w), Some(h)) = (w, h)
+            {
+                return (w, h);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.fail(&format!("no picture at {css} loaded")).await
+    }
+
     /// Waits up to 5 s for the element to say something (an error next to a field).
     pub async fn said(&self, css: &str) -> String {
         self.text_where(css, "something", |t| !t.trim().is_empty()).await

@@ -839,5 +839,14 @@ async fn the_demo_project_shows_every_delivery_screen_with_its_data() {
         browser.wait_for_text("main", shows).await;
         harness::keep_screenshot(&browser, name).await;
     }
+    // Its photos: the scratched screen beside the deviation it opened, the racks in the work log.
+    for (path, at) in [
+        (format!("/projects/{id}/documents#work-log"), "#work-log"),
+        (format!("/projects/{id}/arrival#deviations"), "#deviations"),
+    ] {
+        browser.goto(&path).await;
+        browser.picture_size(&format!("{at} ul.photos img")).await;
+    }
+    harness::keep_screenshot(&browser, "demo-photos").await;
     browser.close().await;
 }
