@@ -139,7 +139,8 @@ async fn every_form_of_the_demo_project_is_ready_issued_and_printed() {
             "installation-record" => (&["HW5735A0001", "信息中心机房A03机柜10U", "李明"], None),
             "commissioning-record" => (&["开机自检正常，业务联调通过", "数字音频处理器"], None),
             "installation-acceptance" => (&["甲方", "乙方"], Some(1)),
-            "work-log" => (&["吊顶检修口尺寸不足", "王建国、李明", "VRRP"], Some(1)),
+            // The log on its page, its photos in an appendix on the next.
+            "work-log" => (&["吊顶检修口尺寸不足", "王建国、李明", "VRRP", "附：现场照片", "机柜上架完成"], Some(2)),
             other => panic!("an unexpected form {other}"),
         };
         expect_text(&doc.name, &text, expected);

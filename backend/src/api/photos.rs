@@ -47,23 +47,30 @@ struct PhotoForm {
 /// A photo on a record.
 #[derive(Object)]
 struct PhotoDto {
+    /// Identifier.
     id: i32,
     /// inspection, deviation, installation or work_log.
     subject: OneOf<kinds::PhotoSubject>,
+    /// The record's id.
     subject_id: i32,
+    /// What the photo shows.
     #[oai(nullable)]
     caption: Option<String>,
-    /// Of the photo as kept, upright.
+    /// Width of the photo as kept, upright, in pixels.
     width: i32,
+    /// Its height.
     height: i32,
     /// Size of the photo as kept.
     bytes: i64,
     /// SHA-256 of the photo as kept.
     sha256: String,
+    /// The file's name as uploaded.
     #[oai(nullable)]
     file_name: Option<String>,
+    /// Who took it.
     #[oai(nullable)]
     taken_by: Option<i32>,
+    /// When it was uploaded.
     uploaded_at: DateTime<Utc>,
     /// The photo as kept (JPEG).
     url: String,
