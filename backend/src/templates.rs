@@ -88,10 +88,7 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
         include_str!("../../templates/pages/admin_plans.html"),
     ),
     ("photos.html", include_str!("../../templates/pages/photos.html")),
-    (
-        "photo_refused.html",
-        include_str!("../../templates/pages/photo_refused.html"),
-    ),
+    ("photo_add.html", include_str!("../../templates/pages/photo_add.html")),
 ];
 const BUILTIN_EMAIL: &[(&str, &str)] = &[
     (

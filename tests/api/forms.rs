@@ -140,7 +140,16 @@ async fn every_form_of_the_demo_project_is_ready_issued_and_printed() {
             "commissioning-record" => (&["开机自检正常，业务联调通过", "数字音频处理器"], None),
             "installation-acceptance" => (&["甲方", "乙方"], Some(1)),
             // The log on its page, its photos in an appendix on the next.
-            "work-log" => (&["吊顶检修口尺寸不足", "王建国、李明", "VRRP", "附：现场照片", "机柜上架完成"], Some(2)),
+            "work-log" => (
+                &[
+                    "吊顶检修口尺寸不足",
+                    "王建国、李明",
+                    "VRRP",
+                    "附：现场照片",
+                    "机柜上架完成",
+                ],
+                Some(2),
+            ),
             other => panic!("an unexpected form {other}"),
         };
         expect_text(&doc.name, &text, expected);

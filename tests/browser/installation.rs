@@ -43,7 +43,7 @@ async fn an_engineer_fills_the_installation_table_a_bad_address_is_explained_on_
     browser.fill("input[name=ip_0]", "10.20.1.300").await;
     browser.fill("input[name=location_1]", "机房 A03 机柜 22U").await;
     browser.fill("input[name=ip_1]", "10.20.1.16").await;
-    browser.click("form.install-table button[type=submit]").await;
+    browser.click("form.install-table .actions button[type=submit]").await;
     browser
         .wait_for_text("#install-0 .field-error", "IP 地址格式不对")
         .await;
@@ -64,10 +64,36 @@ async fn an_engineer_fills_the_installation_table_a_bad_address_is_explained_on_
         .expect(200);
     assert_eq!(none.as_array().map(Vec::len), Some(0), "nothing saved: {none}");
     browser.fill("input[name=ip_0]", "10.20.1.15").await;
-    browser.click("form.install-table button[type=submit]").await;
+    browser.click("form.install-table .actions button[type=submit]").await;
     browser.wait_for_text(".flash", "新登记 2 条").await;
     harness::keep_full_screenshot(&browser, "installation").await;
-    browser.click("form.install-table button[type=submit]").await;
+    browser.click("form.install-table .actions button[type=submit]").await;
     browser.wait_for_text(".flash", "未变 2 条").await;
+
+    // A photo of the first switch as mounted, from its row; a file that is no photo is explained.
+    let dir = std::env::temp_dir().join(format!("jiaofu-install-photo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("directory");
+    let (photo, wrong) = (dir.join("switch.jpg"), dir.join("switch.heic"));
+    std::fs::write(&photo, jiaofu_tests::files::camera_jpeg(320, 240, 1)).expect("written");
+    std::fs::write(&wrong, b"\0\0\0\x18ftypheic").expect("written");
+    browser.click("#install-0 td.photo-cell a").await;
+    browser.wait_for_text("main", "HW-CORE-01").await;
+    browser
+        .attach("form.add-photo input[type=file]:not([capture])", &wrong)
+        .await;
+    browser.click("form.add-photo button[type=submit]").await;
+    browser
+        .wait_for_text("form.add-photo .field-error", "只能上传 JPEG 或 PNG")
+        .await;
+    browser
+        .attach("form.add-photo input[type=file]:not([capture])", &photo)
+        .await;
+    browser
+        .fill("form.add-photo input[name=caption]", "A03 机柜 20U 上架")
+        .await;
+    browser.click("form.add-photo button[type=submit]").await;
+    browser.wait_for_text(".flash", "已保存 1 张照片").await;
+    browser.picture_size("#install-0 ul.photos img").await;
     browser.close().await;
+    std::fs::remove_dir_all(dir).ok();
 }

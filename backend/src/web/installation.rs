@@ -158,6 +158,13 @@ async fn show(
                 commissioning => typed("commissioning", l.commissioning), note => typed("note", &l.note),
                 problem => problems.get(&n),
                 photos => l.id.map(|id| album.of_record(PhotoSubject::Installation, id)).unwrap_or_default(),
+                add_photo => l.id.map(|id| super::photos::add_link(
+                    p.id(),
+                    PhotoSubject::Installation,
+                    id,
+                    &format!("{} {}", l.label, l.serial.as_deref().unwrap_or_default()),
+                    &format!("/projects/{}/installation#install-{n}", p.id()),
+                )),
             }
         })
         .collect();

@@ -145,7 +145,10 @@ pub fn mount(route: Route) -> Route {
             "/projects/:id/documents/register/:document_id/copies/:copy_id/lost",
             poem::post(documents::report_lost),
         )
-        .at("/projects/:id/photos/upload", poem::post(photos::upload))
+        .at(
+            "/projects/:id/photos/upload",
+            get(photos::add_page).post(photos::upload),
+        )
         .at("/projects/:id/photos/:photo_id", get(photos::picture))
         .at("/projects/:id/photos/:photo_id/delete", poem::post(photos::remove))
         .at("/people/suggest", get(project::suggest))
@@ -221,7 +224,7 @@ pub const ROUTES: &[(&str, &str)] = &[
         "/projects/{id}/documents/register/{document_id}/copies/{copy_id}/lost",
         "POST",
     ),
-    ("/projects/{id}/photos/upload", "POST"),
+    ("/projects/{id}/photos/upload", "GET, POST"),
     ("/projects/{id}/photos/{photo_id}", "GET"),
     ("/projects/{id}/photos/{photo_id}/delete", "POST"),
     ("/people/suggest", "GET"),

@@ -8,7 +8,7 @@ use entity::{enums::PhotoSubject, photo};
 use minijinja::context;
 use poem::{
     IntoResponse, Response, handler,
-    http::header,
+    http::{StatusCode, header},
     web::{Data, Form, Multipart, Path, Query, cookie::CookieJar},
 };
 
@@ -155,6 +155,73 @@ pub async fn picture(
     }
 }
 
+/// What the photo form is for: the record, what to call it, where to go back to.
+struct AddForm {
+    subject: String,
+    subject_id: i32,
+    caption: Option<String>,
+    back: String,
+    /// How the page names the record, e.g. 9 核心交换机 HW-CORE-01.
+    record: Option<String>,
+}
+
+fn add_form(
+    state: &AppState,
+    me: &Session,
+    p: &Granted<RecordWork>,
+    status: StatusCode,
+    form: AddForm,
+    error: Option<String>,
+) -> Response {
+    let label = PhotoSubject::parse(&form.subject).map_or("记录", |s| s.label_zh());
+    let ctx = context! {
+        nav => "projects",
+        project => super::project_ctx(p),
+        crumbs => super::project_crumbs(p, "照片", "", None),
+        subject => form.subject, subject_id => form.subject_id, subject_label => label, record => form.record,
+        caption => form.caption, back => form.back, error => error,
+    };
+    render(state, status, "photo_add.html", Some(me), ctx)
+}
+
+/// The address of the page that adds photos to one record (see [`add_page`]).
+pub(super) fn add_link(project_id: i32, subject: PhotoSubject, id: i32, record: &str, back: &str) -> String {
+    let encode = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+    format!(
+        "/projects/{project_id}/photos/upload?subject={}&subject_id={id}&record={}&back={}",
+        subject.as_str(),
+        encode(record),
+        encode(back)
+    )
+}
+
+#[derive(serde::Deserialize)]
+pub struct AddQuery {
+    subject: Option<String>,
+    subject_id: Option<i32>,
+    back: Option<String>,
+    record: Option<String>,
+}
+
+/// A page of its own to add photos to one record, for where a form cannot hold another (a row
+/// of the installation table).
+#[handler]
+pub async fn add_page(state: Data<&AppState>, me: Session, Path(id): Path<i32>, Query(q): Query<AddQuery>) -> Response {
+    let p = match super::granted::<RecordWork>(&state, &me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let back = Fields(vec![("back".into(), q.back.unwrap_or_default())]);
+    let form = AddForm {
+        subject: q.subject.unwrap_or_default(),
+        subject_id: q.subject_id.unwrap_or_default(),
+        caption: None,
+        back: back_to(&back, id),
+        record: q.record.filter(|r| !r.trim().is_empty()),
+    };
+    add_form(&state, &me, &p, StatusCode::OK, form, None)
+}
+
 /// Photos for one record, from the tablet's camera or files; back to the page they were taken on.
 #[handler]
 pub async fn upload(
@@ -192,15 +259,14 @@ pub async fn upload(
             see_other(&back)
         }
         Err(e @ AppError::Invalid { .. }) => {
-            let label = PhotoSubject::parse(&subject).map_or("记录", |s| s.label_zh());
-            let ctx = context! {
-                nav => "projects",
-                project => super::project_ctx(&p),
-                crumbs => super::project_crumbs(&p, "照片", "", None),
-                subject => subject, subject_id => subject_id, subject_label => label,
-                caption => caption, back => back, error => refusal_zh(&e),
+            let form = AddForm {
+                subject,
+                subject_id,
+                caption,
+                back,
+                record: fields.optional("record"),
             };
-            render(&state, e.status(), "photo_refused.html", Some(&me), ctx)
+            add_form(&state, &me, &p, e.status(), form, Some(refusal_zh(&e)))
         }
         Err(e) => super::refusal(&state, &me, e),
     }
