@@ -15,7 +15,7 @@ use crate::{
     error::{ApiResult, AppError},
     service::{
         access::{Read, RecordWork},
-        photos::{self, Size},
+        photos::{self, PhotoOf, Size},
     },
     state::AppState,
 };
@@ -142,17 +142,8 @@ impl PhotosApi {
             uploads.push(photos::Upload { file_name, bytes });
         }
         let caption = form.caption.map(|c| checked_text("caption", c)).transpose()?;
-        let saved = photos::add(
-            &self.state.db,
-            &self.state.files,
-            &p,
-            &form.subject,
-            form.subject_id,
-            caption.as_deref(),
-            uploads,
-            Utc::now(),
-        )
-        .await?;
+        let of = PhotoOf::parse(&form.subject, form.subject_id, caption.as_deref())?;
+        let saved = photos::add(&self.state.db, &self.state.files, &p, of, uploads, Utc::now()).await?;
         Ok(Json(saved.iter().map(dto).collect()))
     }
 

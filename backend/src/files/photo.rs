@@ -176,10 +176,13 @@ mod tests {
 
     #[test]
     fn files_that_are_not_photos_are_refused_by_their_bytes() {
-        assert_eq!(prepare(b"%PDF-1.7 renamed.jpg").unwrap_err(), Refusal::NotJpegOrPng);
-        assert_eq!(prepare(b"").unwrap_err(), Refusal::NotJpegOrPng);
+        assert_eq!(
+            prepare(b"%PDF-1.7 renamed.jpg").expect_err("a PDF"),
+            Refusal::NotJpegOrPng
+        );
+        assert_eq!(prepare(b"").expect_err("nothing"), Refusal::NotJpegOrPng);
         assert!(matches!(
-            prepare(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]).unwrap_err(),
+            prepare(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]).expect_err("a JPEG header alone"),
             Refusal::Unreadable(_)
         ));
         // A PNG header claiming 100,000 × 100,000 pixels is refused before anything is allocated.
@@ -187,6 +190,6 @@ mod tests {
         bomb.extend_from_slice(&100_000u32.to_be_bytes());
         bomb.extend_from_slice(&100_000u32.to_be_bytes());
         bomb.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
-        assert!(matches!(prepare(&bomb).unwrap_err(), Refusal::Unreadable(_)));
+        assert!(matches!(prepare(&bomb).expect_err("a bomb"), Refusal::Unreadable(_)));
     }
 }

@@ -384,18 +384,8 @@ async fn delivery(
             file_name: Some("IMG_0412.JPG".into()),
             bytes: site_photo(Scene::ScratchedScreen),
         };
-        let caption = Some("屏幕右下角划伤");
-        super::photos::add(
-            db,
-            &state.files,
-            &p,
-            "inspection",
-            scratched.id,
-            caption,
-            vec![photo],
-            now,
-        )
-        .await?;
+        let of = super::photos::PhotoOf::parse("inspection", scratched.id, Some("屏幕右下角划伤"))?;
+        super::photos::add(db, &state.files, &p, of, vec![photo], now).await?;
     }
     if let Some(d) = recorded.iter().find_map(|(_, d)| d.as_ref()) {
         let close = arrival::CloseInput {
@@ -558,8 +548,8 @@ async fn delivery(
                 file_name: Some("IMG_0533.JPG".into()),
                 bytes: site_photo(Scene::Racks),
             };
-            let caption = Some("信息中心机房机柜上架完成");
-            super::photos::add(db, &state.files, &p, "work_log", logged.id, caption, vec![photo], now).await?;
+            let of = super::photos::PhotoOf::parse("work_log", logged.id, Some("信息中心机房机柜上架完成"))?;
+            super::photos::add(db, &state.files, &p, of, vec![photo], now).await?;
         }
     }
     Ok(())

@@ -117,24 +117,40 @@ pub async fn prepare(uploads: Vec<Upload>) -> AppResult<Vec<Prepared>> {
         .collect()
 }
 
+/// The record photos are for, and what they show.
+#[derive(Debug, Clone)]
+pub struct PhotoOf {
+    pub subject: PhotoSubject,
+    pub subject_id: i32,
+    pub caption: Option<String>,
+}
+
+impl PhotoOf {
+    /// From what a form or a request says: the kind of record by name, the caption checked.
+    pub fn parse(subject: &str, subject_id: i32, caption: Option<&str>) -> AppResult<Self> {
+        Ok(Self {
+            subject: PhotoSubject::parse(subject).map_err(|e| AppError::invalid(e.field, e.message))?,
+            subject_id,
+            caption: optional_text("caption", caption, 200)?,
+        })
+    }
+}
+
 /// Attaches photos to one record of the project: all of them or, if one cannot be taken (not a
-/// JPEG or PNG, unreadable), none — the refusal names the file.
+/// JPEG or PNG, unreadable), none — the refusal names the file. A record that is not on the
+/// project is refused (404) before any picture is decoded.
 #[tracing::instrument(skip_all, fields(project_id = p.id(), photos = uploads.len()))]
 pub async fn add(
     db: &DatabaseConnection,
     files: &Files,
     p: &Granted<impl MayRecordWork>,
-    subject: &str,
-    subject_id: i32,
-    caption: Option<&str>,
+    of: PhotoOf,
     uploads: Vec<Upload>,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<photo::Model>> {
-    let subject = PhotoSubject::parse(subject).map_err(|e| AppError::invalid(e.field, e.message))?;
-    let caption = optional_text("caption", caption, 200)?;
-    ensure_subject(db, p.id(), subject, subject_id).await?;
+    ensure_subject(db, p.id(), of.subject, of.subject_id).await?;
     let prepared = prepare(uploads).await?;
-    attach(db, files, p, subject, subject_id, caption, prepared, now).await
+    attach(db, files, p, of, prepared, now).await
 }
 
 /// Saves prepared photos on one record of the project, which must exist (404).
@@ -142,12 +158,15 @@ pub async fn attach(
     db: &DatabaseConnection,
     files: &Files,
     p: &Granted<impl MayRecordWork>,
-    subject: PhotoSubject,
-    subject_id: i32,
-    caption: Option<String>,
+    of: PhotoOf,
     prepared: Vec<Prepared>,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<photo::Model>> {
+    let PhotoOf {
+        subject,
+        subject_id,
+        caption,
+    } = of;
     ensure_subject(db, p.id(), subject, subject_id).await?;
     // The files first: a row never names a file that is not kept. A file whose row is then not
     // written stays unreferenced, which is harmless (kept by content, never listed).

@@ -839,17 +839,12 @@ pub async fn inspect(
                     continue;
                 };
                 photographed += prepared.len();
-                let attached = crate::service::photos::attach(
-                    &state.db,
-                    &state.files,
-                    &p,
-                    PhotoSubject::Inspection,
-                    inspection.id,
-                    None,
-                    prepared,
-                    now,
-                )
-                .await;
+                let of = crate::service::photos::PhotoOf {
+                    subject: PhotoSubject::Inspection,
+                    subject_id: inspection.id,
+                    caption: None,
+                };
+                let attached = crate::service::photos::attach(&state.db, &state.files, &p, of, prepared, now).await;
                 if let Err(e) = attached {
                     return super::refusal(&state, &me, e);
                 }

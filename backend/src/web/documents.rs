@@ -194,18 +194,13 @@ pub async fn add_log(
     match documents::add_work_log(&state.db, &p, input, now).await {
         Ok(entry) => {
             let count = prepared.len();
+            let of = photos::PhotoOf {
+                subject: PhotoSubject::WorkLog,
+                subject_id: entry.id,
+                caption: None,
+            };
             if count > 0
-                && let Err(e) = photos::attach(
-                    &state.db,
-                    &state.files,
-                    &p,
-                    PhotoSubject::WorkLog,
-                    entry.id,
-                    None,
-                    prepared,
-                    now,
-                )
-                .await
+                && let Err(e) = photos::attach(&state.db, &state.files, &p, of, prepared, now).await
             {
                 return super::refusal(&state, &me, e);
             }

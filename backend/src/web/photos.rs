@@ -242,18 +242,11 @@ pub async fn upload(
     let uploads = files.remove("file").unwrap_or_default();
     let caption = fields.optional("caption");
     let count = uploads.len();
-    match photos::add(
-        &state.db,
-        &state.files,
-        &p,
-        &subject,
-        subject_id,
-        caption.as_deref(),
-        uploads,
-        Utc::now(),
-    )
-    .await
-    {
+    let added = match photos::PhotoOf::parse(&subject, subject_id, caption.as_deref()) {
+        Ok(of) => photos::add(&state.db, &state.files, &p, of, uploads, Utc::now()).await,
+        Err(e) => Err(e),
+    };
+    match added {
         Ok(_) => {
             session::set_flash(jar, &format!("已保存 {count} 张照片。"));
             see_other(&back)
