@@ -317,3 +317,93 @@ async fn a_pm_shows_the_on_site_signing_link_as_a_qr_code_that_the_clients_table
     let voided = app.get(&base, &app.admin).await.expect(200);
     assert_eq!(page_state(&voided), Some(json!("ready")), "{voided}");
 }
+
+#[tokio::test]
+async fn once_every_page_is_signed_by_both_the_pm_issues_the_pre_acceptance_certificate_and_both_sides_sign_it() {
+    let app = spawn_app_with(|_| {}).await;
+    let (id, plan) = project_with_a_plan(&app).await;
+    let plan_id = plan["id"].as_i64().expect("plan id");
+    let base = format!("/api/projects/{id}/test-plans/{plan_id}");
+    let li = app.login("li.ming", "li.ming-password-123").await;
+    let numbers: Vec<i64> = plan["pages"]
+        .as_array()
+        .expect("pages")
+        .iter()
+        .map(|p| p["number"].as_i64().expect("number"))
+        .collect();
+    for &n in &numbers {
+        let all_pass: Vec<Value> = page_items(&plan, n)
+            .iter()
+            .map(|i| json!({"item_id": i["id"], "passed": true}))
+            .collect();
+        app.put(&format!("{base}/results"), &li, json!({"results": all_pass}))
+            .await
+            .expect(200);
+        app.post(&format!("{base}/pages/{n}/sign"), &li, json!({}))
+            .await
+            .expect(200);
+    }
+    let every_page = app
+        .post(
+            &format!("{base}/signing-requests"),
+            &li,
+            json!({"pages": numbers, "on_site": true}),
+        )
+        .await
+        .expect(200);
+    let Some(browser) = harness::open(&app, "certificate", 1280, 900).await else {
+        return;
+    };
+    let sign_as_client = |link: String| {
+        let browser = &browser;
+        async move {
+            browser.client.goto(&link).await.expect("opened");
+            browser.click("input[name=consent]").await;
+            browser.fill("#typed_name", "周文涛").await;
+            browser.click("button[value=sign]").await;
+            browser.wait_for_text("body", "签字完成").await;
+        }
+    };
+    sign_as_client(app.url(every_page["link"].as_str().expect("link"))).await;
+
+    // The PM issues the certificate and signs it for our side; the client signs it on site.
+    browser.sign_in("wang.pm", "wang.pm-password-123").await;
+    browser.find("#overdue-count").await;
+    browser
+        .goto(&format!("/projects/{id}/tests/{plan_id}#certificate"))
+        .await;
+    browser.click("#certificate button[type=submit]").await;
+    browser.wait_for_text(".flash", "预验收证书已签发").await;
+    browser.click("#certificate button[type=submit]").await;
+    browser.wait_for_text("#certificate", "验证码").await;
+    browser.click("#request input[name=page][value='0']").await;
+    browser.click("#request button[name=on_site]").await;
+    let link = browser
+        .find("#on-site-link")
+        .await
+        .prop("value")
+        .await
+        .expect("read")
+        .expect("a link");
+    browser.click("form[action='/logout'] button").await;
+    browser.find("#username").await;
+    sign_as_client(link).await;
+    browser.sign_in("wang.pm", "wang.pm-password-123").await;
+    browser.find("#overdue-count").await;
+    browser
+        .goto(&format!("/projects/{id}/tests/{plan_id}#certificate"))
+        .await;
+    browser.wait_for_text("#certificate", "甲方：周文涛").await;
+    harness::keep_screenshot(&browser, "certificate").await;
+    browser.close().await;
+    let certified = app.get(&base, &app.admin).await.expect(200);
+    assert!(certified["certificate"]["issued_at"].is_string(), "{certified}");
+    let schedule = app
+        .get(&format!("/api/projects/{id}/schedule"), &app.admin)
+        .await
+        .expect(200);
+    assert!(
+        schedule.to_string().contains("预验收证书"),
+        "the 功能测试 task is done with its evidence: {schedule}"
+    );
+}

@@ -1,9 +1,9 @@
 //! Files kept by their content: the equipment-list spreadsheets people upload (kept so a preview
 //! can be changed and committed without uploading again, and as the source of each imported
 //! version) and photos taken on site ([`photo`] makes them safe to keep). Each is stored once,
-//! named by its SHA-256. Where the bytes live is
-//! behind [`FileStore`]: a directory under the data directory today; an S3-compatible store for
-//! several server instances can follow without touching the callers.
+//! named by its SHA-256. Where the bytes live is behind [`FileStore`]: a directory under the data
+//! directory today; an S3-compatible store for several server instances can follow without
+//! touching the callers.
 pub mod photo;
 
 use std::{future::Future, path::PathBuf, pin::Pin, sync::Arc};

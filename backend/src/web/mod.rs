@@ -133,6 +133,10 @@ pub fn mount(route: Route) -> Route {
             poem::post(testing::void),
         )
         .at("/projects/:id/tests/:plan_id/requests", poem::post(testing::request))
+        .at(
+            "/projects/:id/tests/:plan_id/certificate",
+            poem::post(testing::certificate),
+        )
         .at("/projects/:id/documents", get(documents::page))
         .at("/projects/:id/documents/work-log", poem::post(documents::add_log))
         .at("/projects/:id/documents/:file", get(documents::download))
@@ -215,6 +219,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}/tests/{plan_id}/pages/{page}/sign", "POST"),
     ("/projects/{id}/tests/{plan_id}/pages/{page}/void", "POST"),
     ("/projects/{id}/tests/{plan_id}/requests", "POST"),
+    ("/projects/{id}/tests/{plan_id}/certificate", "POST"),
     ("/projects/{id}/documents", "GET"),
     ("/projects/{id}/documents/work-log", "POST"),
     ("/projects/{id}/documents/{file}", "GET"),

@@ -292,6 +292,18 @@ async fn show_plan(
         crumbs => super::project_crumbs(p, "功能测试", "tests", Some((plan.title.clone(), format!("/projects/{project_id}/tests/{plan_id}")))),
         flash => flash,
         plan => context! { id => plan.id, title => plan.title, certificate => plan.certificate_issued_at.is_some() },
+        // Anything left for the client's signer: a page, or the issued certificate.
+        client_to_sign => data.pages().iter().any(|page| page.client.is_none())
+            || (plan.certificate_issued_at.is_some()
+                && data.signature(CERTIFICATE, crate::domain::types::SignParty::Client).is_none()),
+        certificate => context! {
+            issued_on => plan.certificate_issued_at.map(|t| t.with_timezone(&tz).date_naive().to_string()),
+            unsigned => data.unsigned_pages(),
+            ours => data.signature(CERTIFICATE, crate::domain::types::SignParty::Ours).map(signature),
+            client => data.signature(CERTIFICATE, crate::domain::types::SignParty::Client).map(signature),
+            out_with => out.get(&CERTIFICATE),
+            error => said.as_ref().filter(|s| s.at == "certificate").map(|s| s.message.clone()),
+        },
         conditions => confirmations,
         confirmed => data.conditions_confirmed(),
         pages => pages,
@@ -538,6 +550,40 @@ pub async fn void(
             };
             let said = Said {
                 at: format!("void-{page}"),
+                message: message.into(),
+                link: None,
+                typed: None,
+            };
+            show_plan(&state, &me, &p, plan_id, e.status(), None, Some(said)).await
+        }
+        Err(e) => super::refusal(&state, &me, e),
+    }
+}
+
+/// Issues the 预验收证书 once every page is signed by both parties; then both sign it.
+#[handler]
+pub async fn certificate(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path((id, plan_id)): Path<(i32, i32)>,
+) -> Response {
+    let p = match super::granted::<Manage>(&state, &me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    match test_plans::issue_certificate(&state.db, &p, plan_id, Utc::now()).await {
+        Ok(_) => {
+            session::set_flash(jar, "预验收证书已签发：请双方签字。");
+            see_other(&format!("/projects/{id}/tests/{plan_id}#certificate"))
+        }
+        Err(e @ AppError::Conflict(_)) => {
+            let message = match &e {
+                AppError::Conflict(m) if m.contains("already") => "预验收证书已经签发过。",
+                _ => "每一页双方签字后，才能签发预验收证书。",
+            };
+            let said = Said {
+                at: "certificate".into(),
                 message: message.into(),
                 link: None,
                 typed: None,
