@@ -8,7 +8,7 @@ use std::io::Cursor;
 
 use image::{
     DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits, RgbImage, codecs::jpeg::JpegEncoder,
-    imageops::FilterType, metadata::Orientation,
+    metadata::Orientation,
 };
 
 /// The longest side of the photo as kept: enough to read a serial plate on a 4:3 picture.
@@ -102,7 +102,10 @@ fn on_white(picture: &DynamicImage) -> RgbImage {
     })
 }
 
-/// Scaled down so its longer side is at most `side`; a smaller picture is kept as it is.
+/// Scaled down so its longer side is at most `side`; a smaller picture is kept as it is. Each
+/// output pixel averages the input pixels it covers (`imageops::thumbnail`): as sharp as a
+/// filtered resize when shrinking a photo, and without the filter's floating-point copy of the
+/// picture (some 165 MB for a 12-megapixel one).
 fn within(picture: &RgbImage, side: u32) -> RgbImage {
     let (w, h) = picture.dimensions();
     if w.max(h) <= side {
@@ -117,7 +120,7 @@ fn within(picture: &RgbImage, side: u32) -> RgbImage {
     } else {
         (scaled(w, h), side)
     };
-    image::imageops::resize(picture, nw, nh, FilterType::Triangle)
+    image::imageops::thumbnail(picture, nw, nh)
 }
 
 fn jpeg(picture: &RgbImage, quality: u8) -> Result<Vec<u8>, image::ImageError> {

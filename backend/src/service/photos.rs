@@ -28,6 +28,15 @@ use crate::{
 /// At most this many photos in one upload (a tablet's "choose several" can pick a whole roll).
 pub const MAX_PER_UPLOAD: usize = 20;
 
+/// Uploads prepared at once: one per core. The slot goes with the work, not the request.
+static SLOTS: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> = std::sync::LazyLock::new(|| {
+    std::sync::Arc::new(tokio::sync::Semaphore::new(
+        std::thread::available_parallelism().map_or(2, |n| n.get()),
+    ))
+});
+/// How long an upload waits for a free slot (20 photos take some 15 s on one core).
+const SLOT_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// One picture as uploaded.
 pub struct Upload {
     pub file_name: Option<String>,
@@ -94,12 +103,22 @@ pub async fn prepare(uploads: Vec<Upload>) -> AppResult<Vec<Prepared>> {
         .iter()
         .map(|u| optional_text("file", u.file_name.as_deref(), 255))
         .collect::<AppResult<Vec<_>>>()?;
-    // Decoding and scaling is CPU work: off the async runtime, one photo after another.
+    // Decoding and scaling is CPU work: off the async runtime, one photo after another, and no
+    // more uploads at once than there are cores (each holds a decoded picture, ~40 MB at 12 MP).
+    let slot = tokio::time::timeout(SLOT_WAIT, SLOTS.clone().acquire_owned())
+        .await
+        .map_err(|_| AppError::Busy {
+            message: "the server is preparing too many photos at once; try again in a minute".into(),
+            retry_after_secs: SLOT_WAIT.as_secs(),
+        })?
+        .map_err(|e| anyhow::anyhow!("the photo slots are closed: {e}"))?;
     let prepared = tokio::task::spawn_blocking(move || {
-        uploads
+        let done = uploads
             .iter()
             .map(|u| picture::prepare(&u.bytes))
-            .collect::<Vec<Result<Renditions, picture::Refusal>>>()
+            .collect::<Vec<Result<Renditions, picture::Refusal>>>();
+        drop(slot);
+        done
     })
     .await
     .map_err(|e| AppError::Internal(anyhow::anyhow!("photo preparation stopped: {e}")))?;
