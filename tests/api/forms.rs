@@ -113,6 +113,8 @@ async fn every_form_of_the_demo_project_is_ready_issued_and_printed() {
             ],
         );
         assert!(!text.contains("草稿"), "{} is issued, not a draft", doc.name);
+        let machine = reader::machine_words(&text);
+        assert!(machine.is_empty(), "{} prints {machine:?}", doc.name);
         let pages = doc.pages.len();
         assert!(
             doc.pages

@@ -597,6 +597,8 @@ fn page_body(page: &str) -> String {
 /// Part 1 as printed: after the cover, printed page n holds logical page n and nothing else — its
 /// heading, its items, and at its foot both parties' signature block — and Part 2 follows.
 fn check_part1(doc: &Rendered, plan: &Value, client: &str) {
+    let machine = jiaofu_tests::reader::machine_words(&doc.text());
+    assert!(machine.is_empty(), "{} prints {machine:?}", doc.name);
     let logical = pages(plan);
     assert!(
         doc.pages.len() > logical.len() + 1,

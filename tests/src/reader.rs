@@ -119,3 +119,41 @@ fn pdf_images(pdf: &Path, name: &str) -> Vec<(usize, u32, u32)> {
         })
         .collect()
 }
+
+/// What a form must never print for a person to read: a raw code such as `digital_courtroom`
+/// (lower-case words joined by `_`) or a time's zone offset such as the `+08:00` of
+/// `2026-03-09 10:15:00 +08:00`.
+pub fn machine_words(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = text
+        .split(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+        .filter(|w| !w.starts_with('_') && !w.ends_with('_') && w.contains('_'))
+        .map(str::to_string)
+        .collect();
+    let b = text.as_bytes();
+    for (i, _) in text.match_indices('+') {
+        let offset = b.get(i + 1..i + 6);
+        let is_offset = offset.is_some_and(|o| {
+            o[..2].iter().all(u8::is_ascii_digit) && o[2] == b':' && o[3..].iter().all(u8::is_ascii_digit)
+        });
+        let after_time = text[..i].trim_end().ends_with(|c: char| c.is_ascii_digit());
+        if is_offset && after_time {
+            found.push(text[i..i + 6].to_string());
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::machine_words;
+
+    #[test]
+    fn raw_codes_and_zone_offsets_are_found_and_words_people_read_are_not() {
+        assert_eq!(
+            machine_words("系统类型：digital_courtroom、public_address"),
+            ["digital_courtroom", "public_address"]
+        );
+        assert_eq!(machine_words("周文涛 2026-11-30 23:38:01 +08:00 验证码"), ["+08:00"]);
+        assert!(machine_words("电话 +86 571 8888 0000；10:00-12:00；Cat5e；HW-CORE-01").is_empty());
+    }
+}

@@ -22,7 +22,7 @@ use crate::{
     },
     domain::{
         schedule::phase_status,
-        types::{CheckResult, Commissioning, InspectionRound, ListKind, PhotoSubject, TaskStatus},
+        types::{CheckResult, Commissioning, InspectionRound, ListKind, PhotoSubject, SystemType, TaskStatus},
     },
     error::{AppError, AppResult},
     files::Files,
@@ -97,7 +97,11 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
             site: project.site_address.clone(),
             signed_on: project.contract_signed_on.to_string(),
             delivery_due_on: project.delivery_due_on.map(|d| d.to_string()).unwrap_or_default(),
-            systems: projects::system_types(project).join("、"),
+            systems: projects::system_types(project)
+                .iter()
+                .map(|t| SystemType::parse(t).map_or_else(|_| t.clone(), |t| t.label_zh().to_string()))
+                .collect::<Vec<_>>()
+                .join("、"),
         },
         ..Dossier::default()
     };

@@ -88,7 +88,13 @@ pub fn page_label(page: i32, lang: Lang) -> String {
 
 /// A signature as printed: name and local time.
 pub fn signed_text(s: &signature::Model) -> String {
-    format!("{} {}", s.signer_name, s.signed_local)
+    format!("{} {}", s.signer_name, signed_minute(s))
+}
+
+/// When a signature was made, as people write it: the local date and time to the minute (the
+/// record keeps the second and the offset as evidence).
+pub fn signed_minute(s: &signature::Model) -> &str {
+    s.signed_local.get(..16).unwrap_or(&s.signed_local)
 }
 
 #[derive(Serialize)]
@@ -354,7 +360,7 @@ pub async fn records(db: &impl ConnectionTrait, project: &project::Model, lang: 
     let signed = |s: Option<&signature::Model>| {
         s.map(|s| SignedBy {
             name: s.signer_name.clone(),
-            on: s.signed_local.clone(),
+            on: signed_minute(s).to_string(),
             verify_code: s.verify_code.clone(),
         })
     };

@@ -229,7 +229,7 @@ async fn show_plan(
         })
         .collect();
     let signature = |s: &entity::signature::Model| {
-        context! { name => s.signer_name, at => s.signed_local, code => s.verify_code, method => s.method.as_str() }
+        context! { name => s.signer_name, at => test_plans::signed_minute(s), code => s.verify_code, method => s.method.as_str() }
     };
     let pages: Vec<_> = data
         .pages()
