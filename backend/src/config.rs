@@ -4,7 +4,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use crate::documents::{Fonts, House, Lang, Letterhead};
+use crate::documents::{Fonts, House, Label, Lang, Letterhead};
 use anyhow::{Context, bail};
 use chrono_tz::Tz;
 use serde::Deserialize;
@@ -116,7 +116,7 @@ impl Default for Settings {
             reminder_hour: 9,
             background_jobs: true,
             upload_max_bytes: 20 * 1024 * 1024,
-            company_name: "乙方公司".into(),
+            company_name: String::new(),
             company_address: String::new(),
             company_phone: String::new(),
             company_logo: None,
@@ -310,8 +310,8 @@ impl Settings {
         if let Some(v) = var("JIAOFU_COMPANY_NAME").or(company.name) {
             s.company_name = v;
         }
-        s.company_address = company.address.unwrap_or_default();
-        s.company_phone = company.phone.unwrap_or_default();
+        s.company_address = var("JIAOFU_COMPANY_ADDRESS").or(company.address).unwrap_or_default();
+        s.company_phone = var("JIAOFU_COMPANY_PHONE").or(company.phone).unwrap_or_default();
         s.company_logo = var("JIAOFU_COMPANY_LOGO").map(PathBuf::from).or(company.logo);
         let forms = file.forms.unwrap_or_default();
         for (slot, value) in [
@@ -339,15 +339,31 @@ impl Settings {
                 None
             }
         });
+        let blank = |v: &str| v.trim().is_empty();
+        let unset: Vec<&'static str> = [
+            ("name", blank(&self.company_name)),
+            ("address", blank(&self.company_address)),
+            ("phone", blank(&self.company_phone)),
+            ("logo", logo_png.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(setting, missing)| missing.then_some(setting))
+        .collect();
+        let company = if blank(&self.company_name) {
+            Label::CompanyNotSet.text(self.forms_lang).to_string()
+        } else {
+            self.company_name.clone()
+        };
         House {
             letterhead: Letterhead {
-                company: self.company_name.clone(),
+                company,
                 address: self.company_address.clone(),
                 phone: self.company_phone.clone(),
                 logo_png,
             },
             fonts: self.form_fonts.clone(),
             lang: self.forms_lang,
+            unset,
         }
     }
 

@@ -206,3 +206,50 @@ async fn a_work_log_is_drafted_issued_versioned_distributed_and_verified() {
     let anonymous = app.client.get(app.url(&docs)).send().await.expect("list");
     assert_eq!(anonymous.status(), 401);
 }
+
+#[tokio::test]
+async fn without_the_company_settings_drafts_say_so_and_nothing_is_issued() {
+    let app = jiaofu_tests::spawn_app_with(|s| {
+        s.company_name = String::new();
+        s.company_phone = String::new();
+        s.company_logo = None;
+    })
+    .await;
+    let project = app.project("ZJFY-2026-018", "2026-11-02").await;
+    let id = project["id"].as_i64().expect("id");
+    let docs = format!("/api/projects/{id}/documents");
+    // The implementation plan has everything it needs but the letterhead.
+    let refused = app
+        .post(&format!("{docs}/implementation-plan/issue"), &app.admin, json!({}))
+        .await
+        .refused(409, "name, phone, logo");
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("JIAOFU_COMPANY_NAME")),
+        "{refused}"
+    );
+    let register = app
+        .get(&format!("/api/projects/{id}/register"), &app.admin)
+        .await
+        .expect(200);
+    assert_eq!(
+        register.as_array().map(Vec::len),
+        Some(0),
+        "nothing registered: {register}"
+    );
+    let draft = app
+        .client
+        .get(app.url(&format!("{docs}/implementation-plan.docx")))
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .expect("draft");
+    assert_eq!(draft.status(), 200);
+    let Some((text, _)) = pdf_text(&draft.bytes().await.expect("bytes")) else {
+        return;
+    };
+    let text = reader::compact(&text);
+    assert!(text.contains("未设置公司名称"), "{text}");
+    assert!(!text.contains("乙方公司"), "no placeholder company: {text}");
+}

@@ -131,12 +131,22 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     capture_logs();
     let db = TestDatabase::create().await.expect("test database");
+    // The company's letterhead, as an installation that issues forms has it (issuing is refused
+    // without it: see the forms tests).
+    let logo = db.dir.join("logo.png");
+    image::RgbImage::from_pixel(120, 40, image::Rgb([11, 92, 173]))
+        .save(&logo)
+        .expect("the test logo is written");
     let mut settings = Settings {
         listen: "127.0.0.1:0".into(),
         database_url: Secret::new(db.url.clone()),
         data_dir: db.dir.clone(),
         // Tests drive the jobs with run_once(now) and an injected clock.
         background_jobs: false,
+        company_name: "杭州智联系统集成有限公司".into(),
+        company_address: "杭州市西湖区文三路 90 号".into(),
+        company_phone: "0571-8888 0000".into(),
+        company_logo: Some(logo),
         ..Settings::default()
     };
     configure(&mut settings);

@@ -44,6 +44,9 @@ pub struct House {
     pub letterhead: Letterhead,
     pub fonts: Fonts,
     pub lang: Lang,
+    /// The company settings not filled in (`name`, `address`, `phone`, `logo`): drafts print
+    /// without them, and no form is issued until they are.
+    pub unset: Vec<&'static str>,
 }
 
 /// What the header and footer say about the document.

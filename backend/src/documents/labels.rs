@@ -64,6 +64,7 @@ labels! {
     Version => "版本", "Version";
     NotIssued => "未登记（草稿）", "not issued (draft)";
     ForSigning => "未登记（供签字）", "not registered (for signing)";
+    CompanyNotSet => "未设置公司名称", "company name not set";
     VerifyCode => "验证码", "Verification code";
     Draft => "草稿", "DRAFT";
     PageOf => "第 | 页 共 | 页", "Page | of |";

@@ -612,6 +612,12 @@ pub async fn issue(
     now: DateTime<Utc>,
 ) -> AppResult<(issued_document::Model, bool)> {
     let kind = parse_form(key)?;
+    if !house.unset.is_empty() {
+        return Err(AppError::Conflict(format!(
+            "set the company's {} first ([company] in jiaofu.toml, or JIAOFU_COMPANY_NAME, _ADDRESS, _PHONE, _LOGO): a registered form must not carry a placeholder letterhead",
+            house.unset.join(", ")
+        )));
+    }
     let (actor, project, project_id) = (p.actor(), p.project(), p.id());
     let dossier = dossier(db, house, p).await?;
     let Current {

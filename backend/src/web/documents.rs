@@ -143,6 +143,16 @@ pub async fn download(
     }
 }
 
+/// A company setting by its Chinese name.
+fn company_setting_zh(setting: &str) -> &'static str {
+    match setting {
+        "name" => "名称",
+        "address" => "地址",
+        "phone" => "电话",
+        _ => "标志（PNG）",
+    }
+}
+
 /// A Word file, downloaded under its name.
 pub(super) fn docx(doc: documents::Download) -> Response {
     doc.bytes
@@ -332,7 +342,8 @@ pub async fn issue(
         Ok(p) => p,
         Err(refused) => return refused,
     };
-    match documents::issue(&state.db, &state.files, &p, &state.settings.house(), &key, Utc::now()).await {
+    let house = state.settings.house();
+    match documents::issue(&state.db, &state.files, &p, &house, &key, Utc::now()).await {
         Ok((doc, new)) => {
             let message = if new {
                 format!(
@@ -346,7 +357,15 @@ pub async fn issue(
             see_other(&format!("/projects/{id}/documents#form-{key}"))
         }
         Err(AppError::Conflict(_)) => {
-            let message = "资料还不全，不能签发；请先补齐下方列出的内容。".to_string();
+            let message = if house.unset.is_empty() {
+                "资料还不全，不能签发；请先补齐下方列出的内容。".to_string()
+            } else {
+                let names: Vec<&str> = house.unset.iter().map(|s| company_setting_zh(s)).collect();
+                format!(
+                    "签发前请管理员在配置中填写公司的{}（jiaofu.toml 的 [company]，或 JIAOFU_COMPANY_* 环境变量）。",
+                    names.join("、")
+                )
+            };
             show(&state, &me, &p, StatusCode::CONFLICT, None, Some((key, message))).await
         }
         Err(e) => super::refusal(&state, &me, e),
