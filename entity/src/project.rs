@@ -10,6 +10,10 @@ pub struct Model {
     pub name: String,
     pub client_name: String,
     pub site_address: String,
+    /// 合同编号, empty when not known.
+    pub contract_number: String,
+    /// 监理单位, empty when the project has none.
+    pub supervisor: String,
     pub region: String,
     pub category: String,
     /// JSON array of system-type codes.

@@ -17,6 +17,7 @@ mod m20261130_000013_open_deadlines;
 mod m20261130_000014_replacements;
 mod m20261130_000015_decision_adopt;
 mod m20261130_000016_photos;
+mod m20261130_000017_contract_number_supervisor;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000014_replacements::Migration),
             Box::new(m20261130_000015_decision_adopt::Migration),
             Box::new(m20261130_000016_photos::Migration),
+            Box::new(m20261130_000017_contract_number_supervisor::Migration),
         ]
     }
 }

@@ -253,3 +253,68 @@ async fn without_the_company_settings_drafts_say_so_and_nothing_is_issued() {
     assert!(text.contains("未设置公司名称"), "{text}");
     assert!(!text.contains("乙方公司"), "no placeholder company: {text}");
 }
+
+#[tokio::test]
+async fn the_contract_number_and_the_supervisor_print_on_the_forms_with_the_supervisors_own_block() {
+    let app = spawn_app().await;
+    let project = app
+        .post(
+            "/api/projects",
+            &app.admin,
+            json!({"code": "ZJFY-2026-018", "name": "数字法庭建设项目", "client_name": "某市中级人民法院",
+                   "contract_signed_on": "2026-11-02", "contract_number": "HZZY-XX-2026-031"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(project["contract_number"], "HZZY-XX-2026-031");
+    assert_eq!(project["supervisor"], "");
+    let id = project["id"].as_i64().expect("id");
+    let plan = format!("/api/projects/{id}/documents/implementation-plan.docx");
+    let draft = |app: &jiaofu_tests::TestApp| {
+        let request = app.client.get(app.url(&plan)).bearer_auth(&app.admin);
+        async move {
+            request
+                .send()
+                .await
+                .expect("sent")
+                .bytes()
+                .await
+                .expect("bytes")
+                .to_vec()
+        }
+    };
+    let without = draft(&app).await;
+    let changed = app
+        .patch(
+            &format!("/api/projects/{id}"),
+            &app.admin,
+            json!({"supervisor": "浙江求实工程监理有限公司"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(changed["supervisor"], "浙江求实工程监理有限公司");
+    let history = app
+        .get(&format!("/api/projects/{id}/history"), &app.admin)
+        .await
+        .expect(200);
+    assert!(history.to_string().contains("浙江求实工程监理有限公司"), "{history}");
+    let with = draft(&app).await;
+    let Some(printed) = reader::render(&[("without".into(), without), ("with".into(), with)]) else {
+        return;
+    };
+    let (without, with) = (reader::compact(&printed[0].text()), reader::compact(&printed[1].text()));
+    assert!(
+        without.contains("合同编号") && without.contains("HZZYXX2026031"),
+        "{without}"
+    );
+    assert!(!without.contains("监理单位"), "no supervisor, no block: {without}");
+    assert_eq!(
+        with.matches("监理单位").count(),
+        2,
+        "in the information block and its own: {with}"
+    );
+    assert!(
+        with.contains("监理单位：浙江求实工程监理有限公司"),
+        "its own signature block: {with}"
+    );
+}

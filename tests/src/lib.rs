@@ -558,6 +558,8 @@ pub async fn seed_bench_project(
             name: format!("第 {i} 号法院数字法庭项目"),
             client_name: "某法院".into(),
             site_address: None,
+            contract_number: None,
+            supervisor: None,
             region: None,
             category: None,
             system_types: vec!["数字法庭".into()],

@@ -67,6 +67,10 @@ pub struct ProjectDto {
     pub client_name: String,
     /// Where the system is installed.
     pub site_address: String,
+    /// 合同编号; empty when not known.
+    pub contract_number: String,
+    /// 监理单位 (the supervising company); empty when the project has none.
+    pub supervisor: String,
     /// Region, e.g. 浙江杭州 (used for filters and statistics).
     pub region: String,
     /// Project category, e.g. 政法系统集成.
@@ -100,6 +104,8 @@ impl ProjectDto {
             name: p.name,
             client_name: p.client_name,
             site_address: p.site_address,
+            contract_number: p.contract_number,
+            supervisor: p.supervisor,
             region: p.region,
             category: p.category,
             contract_signed_on: p.contract_signed_on,
@@ -224,6 +230,12 @@ struct CreateProject {
     /// Where the system is installed.
     #[oai(nullable)]
     site_address: Option<String>,
+    /// 合同编号.
+    #[oai(nullable)]
+    contract_number: Option<String>,
+    /// 监理单位 (the supervising company), when the project has one.
+    #[oai(nullable)]
+    supervisor: Option<String>,
     /// Region, e.g. 浙江杭州 (used for filters and statistics).
     #[oai(nullable)]
     region: Option<String>,
@@ -263,6 +275,12 @@ struct UpdateProject {
     /// Where the system is installed.
     #[oai(nullable)]
     site_address: Option<String>,
+    /// 合同编号.
+    #[oai(nullable)]
+    contract_number: Option<String>,
+    /// 监理单位 (the supervising company), when the project has one.
+    #[oai(nullable)]
+    supervisor: Option<String>,
     /// Region, e.g. 浙江杭州 (used for filters and statistics).
     #[oai(nullable)]
     region: Option<String>,
@@ -409,6 +427,8 @@ impl ProjectsApi {
                 name: b.name,
                 client_name: b.client_name,
                 site_address: b.site_address,
+                contract_number: b.contract_number,
+                supervisor: b.supervisor,
                 region: b.region,
                 category: b.category,
                 system_types: b.system_types.into_iter().map(Into::into).collect(),
@@ -522,6 +542,8 @@ impl ProjectsApi {
                 name: b.name,
                 client_name: b.client_name,
                 site_address: b.site_address,
+                contract_number: b.contract_number,
+                supervisor: b.supervisor,
                 region: b.region,
                 category: b.category,
                 system_types: b.system_types.map(|v| v.into_iter().map(Into::into).collect()),

@@ -14,6 +14,10 @@ pub struct ProjectFacts {
     pub name: String,
     pub client: String,
     pub contractor: String,
+    /// Empty when not known.
+    pub contract_number: String,
+    /// 监理单位; empty when the project has none.
+    pub supervisor: String,
     pub site: String,
     pub signed_on: String,
     pub delivery_due_on: String,
@@ -319,17 +323,31 @@ fn money(n: Option<f64>) -> String {
 }
 
 fn project_fields(d: &Dossier, lang: Lang) -> Block {
+    Block::Fields(project_pairs(d, lang))
+}
+
+/// The information block's pairs every form starts with.
+fn project_pairs(d: &Dossier, lang: Lang) -> Vec<(String, String)> {
     let p = &d.project;
-    Block::Fields(vec![
+    let mut fields = vec![
         (Label::Project.text(lang).into(), p.name.clone()),
         (Label::ProjectCode.text(lang).into(), p.code.clone()),
         (Label::Client.text(lang).into(), p.client.clone()),
         (Label::Contractor.text(lang).into(), p.contractor.clone()),
-    ])
+    ];
+    // Printed where known: a form without them reads as before.
+    if !p.contract_number.is_empty() {
+        fields.push((Label::ContractNumber.text(lang).into(), p.contract_number.clone()));
+    }
+    if !p.supervisor.is_empty() {
+        fields.push((Label::Supervisor.text(lang).into(), p.supervisor.clone()));
+    }
+    fields
 }
 
+/// 甲方 and 乙方, and the 监理单位 where the project has one.
 fn both_parties(d: &Dossier, lang: Lang) -> Block {
-    Block::Signatures(vec![
+    let mut parties = vec![
         Party {
             side: Label::PartyA.text(lang).into(),
             name: d.project.client.clone(),
@@ -348,7 +366,19 @@ fn both_parties(d: &Dossier, lang: Lang) -> Block {
             details: Vec::new(),
             verify_code: None,
         },
-    ])
+    ];
+    if !d.project.supervisor.is_empty() {
+        parties.push(Party {
+            side: Label::Supervisor.text(lang).into(),
+            name: d.project.supervisor.clone(),
+            signed_by: None,
+            signed_on: None,
+            seal: true,
+            details: Vec::new(),
+            verify_code: None,
+        });
+    }
+    Block::Signatures(parties)
 }
 
 fn columns(lang: Lang, spec: &[(Label, u32)]) -> Vec<Column> {
@@ -388,16 +418,14 @@ pub fn prepare(kind: FormKind, d: &Dossier, lang: Lang) -> Prepared {
 
 fn plan(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
     let p = &d.project;
-    let mut blocks = vec![Block::Fields(vec![
-        (Label::Project.text(lang).into(), p.name.clone()),
-        (Label::ProjectCode.text(lang).into(), p.code.clone()),
-        (Label::Client.text(lang).into(), p.client.clone()),
-        (Label::Contractor.text(lang).into(), p.contractor.clone()),
+    let mut fields = project_pairs(d, lang);
+    fields.extend([
         (Label::Site.text(lang).into(), p.site.clone()),
         (Label::Systems.text(lang).into(), p.systems.clone()),
         (Label::ContractSigned.text(lang).into(), p.signed_on.clone()),
         (Label::DeliveryDue.text(lang).into(), p.delivery_due_on.clone()),
-    ])];
+    ]);
+    let mut blocks = vec![Block::Fields(fields)];
     if d.team.is_empty() {
         missing.push("项目还没有成员".into());
     }

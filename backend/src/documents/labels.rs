@@ -65,6 +65,8 @@ labels! {
     NotIssued => "未登记（草稿）", "not issued (draft)";
     ForSigning => "未登记（供签字）", "not registered (for signing)";
     CompanyNotSet => "未设置公司名称", "company name not set";
+    ContractNumber => "合同编号", "Contract No.";
+    Supervisor => "监理单位", "Supervisor";
     VerifyCode => "验证码", "Verification code";
     Draft => "草稿", "DRAFT";
     PageOf => "第 | 页 共 | 页", "Page | of |";

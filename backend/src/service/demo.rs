@@ -119,6 +119,8 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
             name: "杭州市中级人民法院数字法庭建设项目".into(),
             client_name: "杭州市中级人民法院".into(),
             site_address: Some("浙江省杭州市上城区之江路 1 号 审判楼 3–5 层".into()),
+            contract_number: Some("HZZY-XX-2026-031".into()),
+            supervisor: Some("浙江求实工程监理有限公司".into()),
             region: Some("浙江杭州".into()),
             category: Some("政法系统集成".into()),
             system_types: vec!["数字法庭".into(), "音响扩声".into()],

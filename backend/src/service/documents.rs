@@ -94,6 +94,8 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
             name: project.name.clone(),
             client: project.client_name.clone(),
             contractor: house.letterhead.company.clone(),
+            contract_number: project.contract_number.clone(),
+            supervisor: project.supervisor.clone(),
             site: project.site_address.clone(),
             signed_on: project.contract_signed_on.to_string(),
             delivery_due_on: project.delivery_due_on.map(|d| d.to_string()).unwrap_or_default(),

@@ -39,6 +39,8 @@ pub struct NewProject {
     pub name: String,
     pub client_name: String,
     pub site_address: Option<String>,
+    pub contract_number: Option<String>,
+    pub supervisor: Option<String>,
     pub region: Option<String>,
     pub category: Option<String>,
     pub system_types: Vec<String>,
@@ -61,6 +63,8 @@ pub struct ProjectChanges {
     pub name: Option<String>,
     pub client_name: Option<String>,
     pub site_address: Option<String>,
+    pub contract_number: Option<String>,
+    pub supervisor: Option<String>,
     pub region: Option<String>,
     pub category: Option<String>,
     pub system_types: Option<Vec<String>>,
@@ -151,6 +155,8 @@ pub async fn create(
     let name = required_text("name", &input.name, 200)?;
     let client_name = required_text("client_name", &input.client_name, 200)?;
     let site_address = optional_text("site_address", input.site_address.as_deref(), 300)?.unwrap_or_default();
+    let contract_number = optional_text("contract_number", input.contract_number.as_deref(), 100)?.unwrap_or_default();
+    let supervisor = optional_text("supervisor", input.supervisor.as_deref(), 200)?.unwrap_or_default();
     let region = optional_text("region", input.region.as_deref(), 60)?.unwrap_or_default();
     let category = optional_text("category", input.category.as_deref(), 60)?.unwrap_or_default();
     let system_types = parse_system_types(&input.system_types)?;
@@ -188,6 +194,8 @@ pub async fn create(
         name: Set(name),
         client_name: Set(client_name),
         site_address: Set(site_address),
+        contract_number: Set(contract_number),
+        supervisor: Set(supervisor),
         region: Set(region),
         category: Set(category),
         system_types: Set(serde_json::to_string(&system_types).map_err(anyhow::Error::from)?),
@@ -364,6 +372,8 @@ pub async fn update(
     text_field!(name, "name", 200, true);
     text_field!(client_name, "client_name", 200, true);
     text_field!(site_address, "site_address", 300, false);
+    text_field!(contract_number, "contract_number", 100, false);
+    text_field!(supervisor, "supervisor", 200, false);
     text_field!(region, "region", 60, false);
     text_field!(category, "category", 60, false);
     if let Some(types) = changes.system_types {

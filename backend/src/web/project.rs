@@ -301,6 +301,8 @@ async fn view(
             name => project.name,
             client => project.client_name,
             site => project.site_address,
+            contract_number => project.contract_number,
+            supervisor => project.supervisor,
             region => project.region,
             status_label => project.status.label_zh(),
             signed_on => project.contract_signed_on.to_string(),
@@ -443,6 +445,8 @@ pub async fn create(
         name: field("name"),
         client_name: field("client_name"),
         site_address: optional("site_address"),
+        contract_number: optional("contract_number"),
+        supervisor: optional("supervisor"),
         region: optional("region"),
         category: None,
         system_types: system_types.clone(),
@@ -489,6 +493,8 @@ pub async fn create(
                 name => field("name"),
                 client_name => field("client_name"),
                 site_address => field("site_address"),
+                contract_number => field("contract_number"),
+                supervisor => field("supervisor"),
                 region => field("region"),
                 contract_signed_on => field("contract_signed_on"),
                 delivery_due_on => field("delivery_due_on"),
@@ -516,6 +522,8 @@ fn project_hint(field: &str, message: &str, status: StatusCode) -> String {
         "status" => "请选择项目状态。",
         "region" => "地区不超过 60 字。",
         "site_address" => "项目地址不超过 300 字。",
+        "contract_number" => "合同编号不超过 100 字。",
+        "supervisor" => "监理单位不超过 200 字。",
         _ => {
             tracing::debug!(field, message, "a project form was refused");
             "请检查填写的内容。"
@@ -575,6 +583,8 @@ pub async fn edit_page(state: Data<&AppState>, me: Session, Path(id): Path<i32>)
         status => project.status.as_str(),
         region => project.region,
         site_address => project.site_address,
+        contract_number => project.contract_number,
+        supervisor => project.supervisor,
         system_types => projects::system_types(project),
     };
     edit_form(&state, &me, project, values, Default::default(), StatusCode::OK)
@@ -598,6 +608,8 @@ pub async fn save(
         name: Some(form.get("name")),
         client_name: Some(form.get("client_name")),
         site_address: Some(form.get("site_address")),
+        contract_number: Some(form.get("contract_number")),
+        supervisor: Some(form.get("supervisor")),
         region: Some(form.get("region")),
         system_types: Some(form.all("system_types")),
         contract_signed_on: Some(form.get("contract_signed_on")),
@@ -628,6 +640,8 @@ pub async fn save(
                 status => form.get("status"),
                 region => form.get("region"),
                 site_address => form.get("site_address"),
+                contract_number => form.get("contract_number"),
+                supervisor => form.get("supervisor"),
                 system_types => form.all("system_types"),
             };
             let errors = std::collections::BTreeMap::from([(key, hint)]);
@@ -1064,6 +1078,8 @@ fn field_zh(field: &str) -> &str {
         "name" => "名称",
         "client_name" => "甲方",
         "site_address" => "地址",
+        "contract_number" => "合同编号",
+        "supervisor" => "监理单位",
         "region" => "地区",
         "contract_signed_on" => "合同签订日期",
         "delivery_due_on" => "要求交付日期",
