@@ -134,7 +134,8 @@ async fn every_form_of_the_demo_project_is_ready_issued_and_printed() {
             // One-page forms, signed at their foot.
             "change-notice" => (&["核心交换机", "厂家型号更新", "甲方", "乙方"], Some(1)),
             // One page per shipment, each for its receiver to sign.
-            "receipt" => (&["FH-20260301-01", "FH-20260301-02"], Some(2)),
+            // The receiver's name printed beside a 签字 line left for their hand.
+            "receipt" => (&["FH-20260301-01", "FH-20260301-02", "签收人：", "签字：＿"], Some(2)),
             "arrival-acceptance" => (&["庭审主机", "合格"], None),
             "inspection-record" => (&["刘芳", "随机资料", "外观", "通电"], None),
             "installation-list" => (&["10.20.0.1", "赵磊", "信息中心机房"], None),

@@ -645,10 +645,15 @@ fn receipts(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
             Party {
                 side: Label::Receiver.text(lang).into(),
                 name: d.project.client.clone(),
-                signed_by: s.received_by.clone(),
+                // The receiver's name as recorded, and the line left blank for their own hand.
+                signed_by: None,
                 signed_on: s.receipt_signed_on.clone(),
                 seal: false,
-                details: Vec::new(),
+                details: s
+                    .received_by
+                    .iter()
+                    .map(|name| format!("{}：{name}", Label::ReceivedBy.text(lang)))
+                    .collect(),
                 verify_code: None,
             },
             Party {

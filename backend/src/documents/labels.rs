@@ -76,6 +76,7 @@ labels! {
     PartyA => "甲方", "Client";
     PartyB => "乙方", "Contractor";
     Receiver => "接收人", "Received by";
+    ReceivedBy => "签收人", "Signed for by";
     // Form titles
     ImplementationPlan => "项目实施计划", "Project Implementation Plan";
     ContractList => "协议设备清单", "Contract Equipment List";
