@@ -94,6 +94,31 @@ async fn every_form_of_the_demo_project_is_ready_issued_and_printed() {
         issued.push((form["title"].as_str().expect("title").to_string(), record));
     }
     assert_eq!(docs.len(), 13);
+    for (key, docx) in &docs {
+        let part = |name: &str| {
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("a .docx is a zip");
+            let mut text = String::new();
+            zip.by_name(name)
+                .expect("the part")
+                .read_to_string(&mut text)
+                .expect("read");
+            text
+        };
+        let core = part("docProps/core.xml");
+        assert!(
+            core.contains("<dc:creator>杭州智联系统集成有限公司</dc:creator>"),
+            "{key}: {core}"
+        );
+        assert!(
+            !core.contains("1970-01-01"),
+            "{key} was made when it was issued: {core}"
+        );
+        let styles = part("word/styles.xml");
+        assert!(
+            styles.contains(r#"w:eastAsia="zh-CN""#),
+            "{key}: the default language is Chinese"
+        );
+    }
     let Some(printed) = reader::render(&docs) else {
         return;
     };

@@ -116,6 +116,8 @@ async fn import_only(path: &str) -> anyhow::Result<()> {
             name: "导入基准".into(),
             client_name: "某法院".into(),
             site_address: None,
+            contract_number: None,
+            supervisor: None,
             region: None,
             category: None,
             system_types: vec!["数字法庭".into()],

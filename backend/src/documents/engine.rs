@@ -61,6 +61,8 @@ pub struct Meta {
     pub landscape: bool,
     /// Printed with 草稿 across every page.
     pub draft: bool,
+    /// When the file was made (issued, or a draft printed): the document's created date.
+    pub made_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A column of a table: its heading and its share of the text width.
@@ -471,11 +473,53 @@ pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
             }
         }
     }
+    if let Some(at) = meta.made_at {
+        let at = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        doc = doc.created_at(&at).updated_at(&at);
+    }
     let mut xml = doc.build();
     xml.document = repeat_header_rows(&xml.document, &repeats);
+    xml.styles = chinese_by_default(&xml.styles);
+    xml.doc_props.core = authored_by(&xml.doc_props.core, &house.letterhead.company);
     let mut stored = std::io::Cursor::new(Vec::new());
     xml.pack(&mut stored).map_err(std::io::Error::other)?;
     deflate(stored.get_ref())
+}
+
+/// docx-rs writes no language: a reader without 宋体 then picks its glyphs by its own locale
+/// (Japanese shapes for some characters). The default run properties say zh-CN.
+fn chinese_by_default(styles: &[u8]) -> Vec<u8> {
+    let Ok(xml) = std::str::from_utf8(styles) else {
+        return styles.to_vec();
+    };
+    const LANG: &str = r#"<w:lang w:val="zh-CN" w:eastAsia="zh-CN" />"#;
+    match xml
+        .find("<w:rPrDefault>")
+        .and_then(|at| xml[at..].find("</w:rPr>").map(|end| at + end))
+    {
+        Some(end) => [&xml[..end], LANG, &xml[end..]].concat().into_bytes(),
+        None => styles.to_vec(),
+    }
+}
+
+/// docx-rs names the author "unknown"; the company that makes the form is its author.
+fn authored_by(core: &[u8], company: &str) -> Vec<u8> {
+    let Ok(xml) = std::str::from_utf8(core) else {
+        return core.to_vec();
+    };
+    let company = crate::domain::text::xml_safe(company)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    xml.replace(
+        "<dc:creator>unknown</dc:creator>",
+        &format!("<dc:creator>{company}</dc:creator>"),
+    )
+    .replace(
+        "<cp:lastModifiedBy>unknown</cp:lastModifiedBy>",
+        &format!("<cp:lastModifiedBy>{company}</cp:lastModifiedBy>"),
+    )
+    .into_bytes()
 }
 
 /// One photo in a cell `width` twips wide: as wide as the cell allows and at most 7 cm high, in
@@ -741,6 +785,7 @@ mod tests {
                 verify_code: Some("K7QF-9M2X".into()),
                 landscape: true,
                 draft: false,
+                made_at: None,
             },
             blocks: vec![
                 Block::Fields(vec![

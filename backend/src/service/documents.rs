@@ -552,6 +552,7 @@ pub async fn download(
     let meta = Meta {
         title: kind.title(house.lang).into(),
         draft: true,
+        made_at: Some(Utc::now()),
         ..Meta::default()
     };
     let bytes = render(files, kind, house, prepared.blocks, meta).await?;
@@ -591,6 +592,7 @@ pub async fn shipment_receipt(
     let prepared = documents::prepare(FormKind::Receipt, &dossier, house.lang);
     let meta = Meta {
         title: FormKind::Receipt.title(house.lang).into(),
+        made_at: Some(Utc::now()),
         ..Meta::default()
     };
     let bytes = render(files, FormKind::Receipt, house, prepared.blocks, meta).await?;
@@ -650,6 +652,7 @@ pub async fn issue(
         verify_code: Some(code.clone()),
         draft: false,
         landscape: false,
+        made_at: Some(now),
     };
     let bytes = render(files, kind, house, prepared.blocks, meta).await?;
     documents::engine::check_well_formed(&bytes)
