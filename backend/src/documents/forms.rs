@@ -326,6 +326,13 @@ fn project_fields(d: &Dossier, lang: Lang) -> Block {
     Block::Fields(project_pairs(d, lang))
 }
 
+/// How many days after its due date a task was finished, when it was finished late.
+fn days_late(due_on: &str, finished_on: &str) -> Option<i64> {
+    let day = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+    let late = (day(finished_on)? - day(due_on)?).num_days();
+    (late > 0).then_some(late)
+}
+
 /// The information block's pairs every form starts with.
 fn project_pairs(d: &Dossier, lang: Lang) -> Vec<(String, String)> {
     let p = &d.project;
@@ -462,7 +469,10 @@ fn plan(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
                 t.name.clone(),
                 t.due_on.clone(),
                 t.owner.clone(),
-                t.status.clone(),
+                match days_late(&t.due_on, &t.finished_on) {
+                    Some(days) => format!("{}（{}）", t.status, Label::DaysLate.fill(lang, &[&days.to_string()])),
+                    None => t.status.clone(),
+                },
                 t.finished_on.clone(),
             ]));
         }
@@ -1194,4 +1204,51 @@ fn certificates(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block
         ]));
     }
     blocks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cells(blocks: &[Block]) -> Vec<Vec<String>> {
+        blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Table { rows, .. } => Some(rows),
+                _ => None,
+            })
+            .flatten()
+            .filter_map(|r| match r {
+                Row::Cells(c) => Some(c.clone()),
+                Row::Span(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_implementation_plan_says_how_late_a_task_was_finished() {
+        let task = |name: &str, due_on: &str, finished_on: &str| TaskLine {
+            name: name.into(),
+            due_on: due_on.into(),
+            status: "已完成".into(),
+            owner: "李明".into(),
+            finished_on: finished_on.into(),
+        };
+        let d = Dossier {
+            phases: vec![PhaseLine {
+                name: "设备到货".into(),
+                due_on: "2026-03-17".into(),
+                status: "已完成".into(),
+                tasks: vec![
+                    task("设备订购与发货", "2026-03-09", "2026-03-12"),
+                    task("设备到货签收", "2026-03-17", "2026-03-17"),
+                ],
+            }],
+            ..Dossier::default()
+        };
+        let rows = cells(&prepare(FormKind::ImplementationPlan, &d, Lang::Zh).blocks);
+        let status = |name: &str| rows.iter().find(|r| r[1] == name).map(|r| r[4].clone());
+        assert_eq!(status("设备订购与发货").as_deref(), Some("已完成（逾期 3 天）"));
+        assert_eq!(status("设备到货签收").as_deref(), Some("已完成"));
+    }
 }

@@ -183,6 +183,7 @@ labels! {
     Part1 => "第一部分 测试内容", "Part 1 Test content";
     Part2 => "第二部分 硬件功能测试步骤", "Part 2 Hardware function test procedures";
     PageNo => "第 | 页", "Page |";
+    DaysLate => "逾期 | 天", "| days late";
     Step => "步骤", "Step";
     Procedure => "操作及检查内容", "Procedure";
     TestPlan => "测试方案", "Test plan";
