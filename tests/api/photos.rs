@@ -226,6 +226,14 @@ async fn a_photo_larger_than_the_upload_limit_is_refused_before_it_is_read() {
     .refused(413, "1 MB");
 }
 
+/// The bytes of one part of a .docx.
+fn part_bytes(docx: &[u8], name: &str) -> Vec<u8> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("a .docx is a zip");
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut zip.by_name(name).expect("the part"), &mut bytes).expect("read");
+    bytes
+}
+
 /// The names of a .docx's parts.
 fn parts(docx: &[u8]) -> Vec<String> {
     let zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("a .docx is a zip");
@@ -287,14 +295,24 @@ async fn the_inspection_record_and_the_work_log_print_their_photos_in_an_appendi
     for form in ["inspection-record", "work-log"] {
         let (status, _, docx) = bytes(&app, &format!("{base}/documents/{form}.docx"), &app.admin).await;
         assert_eq!(status, 200);
-        let media: Vec<String> = parts(&docx)
+        // Every picture is named for what it is: the photos JPEG, the letterhead's logo PNG.
+        let media: Vec<(String, Vec<u8>)> = parts(&docx)
             .into_iter()
             .filter(|p| p.starts_with("word/media/"))
+            .map(|name| (name.clone(), part_bytes(&docx, &name)))
             .collect();
         assert!(
-            !media.is_empty() && media.iter().all(|m| m.ends_with(".jpeg")),
-            "{form}: {media:?}"
+            media.iter().any(|(name, _)| name.ends_with(".jpeg")),
+            "{form}: no photo"
         );
+        for (name, bytes) in &media {
+            let named_right = if name.ends_with(".jpeg") {
+                bytes.starts_with(&[0xFF, 0xD8, 0xFF])
+            } else {
+                name.ends_with(".png") && bytes.starts_with(b"\x89PNG")
+            };
+            assert!(named_right, "{form}: {name} is not what its name says");
+        }
         docs.push((form.to_string(), docx));
     }
     let Some(printed) = jiaofu_tests::reader::render(&docs) else {
@@ -310,13 +328,24 @@ async fn the_inspection_record_and_the_work_log_print_their_photos_in_an_appendi
     let text = jiaofu_tests::reader::compact(&record.pages[appendix..].join(""));
     assert!(text.contains("前门玻璃右下角划伤"), "{text}");
     assert!(text.contains("机柜"), "{text}");
-    // Both photos are printed, on the appendix's page, upright.
-    let on_appendix: Vec<_> = record.images.iter().filter(|(page, _, _)| *page > appendix).collect();
+    // Both photos are printed, on the appendix's page, upright (the letterhead's 120 × 40 logo is
+    // on every page besides).
+    let photos = |images: &[(usize, u32, u32)]| -> Vec<(usize, u32, u32)> {
+        images
+            .iter()
+            .copied()
+            .filter(|&(_, w, h)| (w, h) != (120, 40))
+            .collect()
+    };
+    let on_appendix: Vec<_> = photos(&record.images)
+        .into_iter()
+        .filter(|(page, _, _)| *page > appendix)
+        .collect();
     assert_eq!(on_appendix.len(), 2, "{:?}", record.images);
     assert!(
         on_appendix.iter().any(|(_, w, h)| h > w),
         "the turned photo prints upright"
     );
     assert!(jiaofu_tests::reader::compact(&log.text()).contains("机柜就位后"));
-    assert_eq!(log.images.len(), 1, "{:?}", log.images);
+    assert_eq!(photos(&log.images).len(), 1, "{:?}", log.images);
 }

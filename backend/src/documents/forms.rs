@@ -740,21 +740,32 @@ fn arrival_acceptance(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec
 
 fn inspection_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
     arrival_missing(d, missing);
-    let who = |c: Option<&CheckData>| {
-        c.map(|c| {
-            let mut s = format!("{} {}", c.inspector, c.on);
-            if !c.witness.is_empty() {
-                s.push_str(&format!("\n{}：{}", Label::Witness.text(lang), c.witness));
-            }
-            s
-        })
-        .unwrap_or_default()
+    // Names in the name columns; the days the rounds were held once, above the table.
+    let inspector = |c: Option<&CheckData>| c.map(|c| c.inspector.clone()).unwrap_or_default();
+    let witness = |c: Option<&CheckData>| c.map(|c| c.witness.clone()).unwrap_or_default();
+    let span = |round: fn(&ArrivalLine) -> Option<&CheckData>| {
+        let days: std::collections::BTreeSet<&str> = d
+            .arrival
+            .iter()
+            .filter_map(round)
+            .map(|c| c.on.as_str())
+            .filter(|o| !o.is_empty())
+            .collect();
+        match (days.first(), days.last()) {
+            (Some(first), Some(last)) if first != last => format!("{first} ～ {last}"),
+            (Some(first), _) => (*first).to_string(),
+            _ => String::new(),
+        }
     };
     let mut blocks = vec![
         project_fields(d, lang),
+        Block::Fields(vec![
+            (Label::OwnCheckDate.text(lang).into(), span(|a| a.own.as_ref())),
+            (Label::ClientCheckDate.text(lang).into(), span(|a| a.client.as_ref())),
+        ]),
         Block::Paragraph(format!(
-            "{} = {} / {} / {}",
-            Label::Conclusion.text(lang),
+            "{}：{} / {} / {}",
+            Label::ResultsInOrder.text(lang),
             Label::Documents.text(lang),
             Label::Appearance.text(lang),
             Label::PowerOn.text(lang)
@@ -784,9 +795,9 @@ fn inspection_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<
                         a.model.clone(),
                         a.serials.join("\n"),
                         check_text(a.own.as_ref()),
-                        who(a.own.as_ref()),
+                        inspector(a.own.as_ref()),
                         check_text(a.client.as_ref()),
-                        who(a.client.as_ref()),
+                        witness(a.client.as_ref()),
                         a.deviations.join("\n"),
                     ])
                 })
@@ -1250,5 +1261,54 @@ mod tests {
         let status = |name: &str| rows.iter().find(|r| r[1] == name).map(|r| r[4].clone());
         assert_eq!(status("设备订购与发货").as_deref(), Some("已完成（逾期 3 天）"));
         assert_eq!(status("设备到货签收").as_deref(), Some("已完成"));
+    }
+
+    #[test]
+    fn the_inspection_record_names_the_inspector_and_the_witness_and_dates_each_round_once() {
+        let check = |inspector: &str, witness: &str, on: &str| CheckData {
+            documents: "合格".into(),
+            appearance: "合格".into(),
+            power_on: "合格".into(),
+            inspector: inspector.into(),
+            witness: witness.into(),
+            on: on.into(),
+            note: String::new(),
+        };
+        let line = |seq: &str, own_on: &str| ArrivalLine {
+            seq: seq.into(),
+            name: "机柜".into(),
+            serials: vec!["G2-01".into()],
+            own: Some(check("李明", "", own_on)),
+            client: Some(check("李明", "刘芳", "2026-03-14")),
+            ..ArrivalLine::default()
+        };
+        let d = Dossier {
+            arrival: vec![line("1", "2026-03-12"), line("2", "2026-03-13")],
+            ..Dossier::default()
+        };
+        let blocks = prepare(FormKind::InspectionRecord, &d, Lang::Zh).blocks;
+        let rows = cells(&blocks);
+        assert_eq!(rows[0][5], "李明", "检验人 holds a name, not a date");
+        assert_eq!(rows[0][7], "刘芳", "the witness column holds the witness alone");
+        let fields: Vec<(String, String)> = blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Fields(f) => Some(f.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        assert!(
+            fields.contains(&("自检日期".into(), "2026-03-12 ～ 2026-03-13".into())),
+            "{fields:?}"
+        );
+        assert!(
+            fields.contains(&("甲方检验日期".into(), "2026-03-14".into())),
+            "{fields:?}"
+        );
+        let legend = blocks
+            .iter()
+            .any(|b| matches!(b, Block::Paragraph(p) if p.contains('=')));
+        assert!(!legend, "no legend written with '='");
     }
 }

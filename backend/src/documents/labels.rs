@@ -143,6 +143,9 @@ labels! {
     OwnCheck => "自检", "Self-check";
     ClientCheck => "甲方检验", "Client inspection";
     Inspector => "检验人", "Inspector";
+    OwnCheckDate => "自检日期", "Self-check on";
+    ClientCheckDate => "甲方检验日期", "Client check on";
+    ResultsInOrder => "检验结果依次为", "Results in order";
     Witness => "甲方见证人", "Client witness";
     PhotoAppendix => "附：现场照片", "Appendix: site photos";
     Deviations => "偏差及处理", "Deviations";
