@@ -1066,3 +1066,36 @@ async fn each_shipment_prints_its_own_receipt_to_sign_on_delivery() {
     assert!(!text.contains("草稿"), "a form to sign is not marked draft: {text}");
     assert_eq!(printed[0].pages.len(), 1, "one page for one shipment");
 }
+
+#[tokio::test]
+async fn an_installation_dated_today_on_site_is_taken_while_it_is_still_yesterday_in_utc() {
+    use jiaofu::service::{Actor, access, installation};
+    let app = spawn_app().await;
+    let (base, items) = with_baseline(&app).await;
+    arrive_everything(&app, &base, &items).await;
+    let project_id: i32 = base.rsplit('/').next().expect("id").parse().expect("a number");
+    let rack = items.iter().find(|i| i["name"] == "机柜").expect("机柜")["item_id"]
+        .as_i64()
+        .expect("id") as i32;
+    let p = access::grant::<access::Manage>(&app.state.db, &Actor::system(), project_id)
+        .await
+        .expect("granted");
+    // 01:00 on 10 March in Shanghai, the project's time zone, is 17:00 on 9 March in UTC.
+    let now = chrono::DateTime::parse_from_rfc3339("2026-03-09T17:00:00Z")
+        .expect("instant")
+        .with_timezone(&chrono::Utc);
+    let on = |d: &str| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+    let input = |day: &str| installation::InstallationInput {
+        item_id: Some(rack),
+        quantity: Some(1.0),
+        location: Some("信息中心机房 A03".into()),
+        installed_on: on(day),
+        ..Default::default()
+    };
+    let saved = installation::create(&app.state.db, &p, input("2026-03-10"), now)
+        .await
+        .expect("the site's today is not the future");
+    assert_eq!(saved.installed_on.to_string(), "2026-03-10");
+    let refused = installation::create(&app.state.db, &p, input("2026-03-11"), now).await;
+    assert!(refused.is_err(), "tomorrow on site is");
+}

@@ -396,6 +396,8 @@ pub async fn update_shipment(
     now: DateTime<Utc>,
 ) -> AppResult<shipment::Model> {
     let (actor, project_id) = (p.actor(), p.id());
+    // "Today" is the project's day, as on its site: not the server's UTC date.
+    let today = crate::domain::schedule::local_today(now, super::projects::timezone_of(p.project()));
     let txn = begin_write(db).await?;
     let old = shipment_of(&txn, p, id).await?;
     if old.receipt_signed_at.is_some() && patch.arrived_on.is_some_and(|d| Some(d) != old.arrived_on) {
@@ -427,7 +429,7 @@ pub async fn update_shipment(
         ("arrived_on", patch.arrived_on, old.arrived_on),
     ] {
         if let Some(d) = new {
-            if d > now.date_naive() + chrono::Days::new(366) {
+            if d > today + chrono::Days::new(366) {
                 return Err(AppError::invalid(
                     field,
                     format!("{field}: {d} is more than a year ahead"),
@@ -443,7 +445,7 @@ pub async fn update_shipment(
         m.expected_on = Set(Some(d));
     }
     if let Some(d) = patch.arrived_on {
-        if d > now.date_naive() {
+        if d > today {
             return Err(AppError::invalid(
                 "arrived_on",
                 format!("arrived_on: {d} is in the future"),

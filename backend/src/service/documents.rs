@@ -35,8 +35,10 @@ use crate::{
     },
 };
 
-fn day(d: Option<DateTime<Utc>>) -> String {
-    d.map(|d| d.date_naive().to_string()).unwrap_or_default()
+/// The day an instant falls on where the project is (a form prints the site's dates).
+fn day(d: Option<DateTime<Utc>>, tz: chrono_tz::Tz) -> String {
+    d.map(|d| d.with_timezone(&tz).date_naive().to_string())
+        .unwrap_or_default()
 }
 
 fn check_label(v: &str) -> String {
@@ -57,12 +59,16 @@ async fn names(db: &impl ConnectionTrait) -> AppResult<HashMap<i32, String>> {
         .collect())
 }
 
-fn list_data(list: &entity::equipment_list::Model, items: &[entity::equipment_item::Model]) -> ListData {
+fn list_data(
+    list: &entity::equipment_list::Model,
+    items: &[entity::equipment_item::Model],
+    tz: chrono_tz::Tz,
+) -> ListData {
     ListData {
         version: list.version,
         file_name: list.file_name.clone(),
-        imported_on: day(Some(list.imported_at)),
-        approved_on: list.approved_at.map(|d| d.date_naive().to_string()),
+        imported_on: day(Some(list.imported_at), tz),
+        approved_on: list.approved_at.map(|d| day(Some(d), tz)),
         items: items
             .iter()
             .map(|i| ItemLine {
@@ -86,6 +92,7 @@ fn list_data(list: &entity::equipment_list::Model, items: &[entity::equipment_it
 #[tracing::instrument(skip_all)]
 pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl MayRead>) -> AppResult<Dossier> {
     let (id, project) = (p.id(), p.project());
+    let tz = projects::timezone_of(project);
     let names = names(db).await?;
     let name_of = |uid: Option<i32>| uid.and_then(|u| names.get(&u).cloned()).unwrap_or_default();
     let mut d = Dossier {
@@ -141,7 +148,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
                         due_on: t.override_due_on.unwrap_or(t.planned_due_on).to_string(),
                         status: status(t.status).into(),
                         owner: name_of(t.assignee_id),
-                        finished_on: day(t.finished_at),
+                        finished_on: day(t.finished_at, tz),
                     })
                     .collect(),
             }
@@ -149,7 +156,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
         .collect();
     for kind in [ListKind::Contract, ListKind::PurchaseOrder, ListKind::Approved] {
         if let Some(list) = equipment::latest(db, p, kind).await? {
-            let data = list_data(&list, &equipment::items(db, &list).await?);
+            let data = list_data(&list, &equipment::items(db, &list).await?, tz);
             match kind {
                 ListKind::Contract => d.contract_list = Some(data),
                 ListKind::PurchaseOrder => d.purchase_order = Some(data),
@@ -165,7 +172,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
             .one(db)
             .await?;
         d.change_notice = Some(NoticeData {
-            issued: notice.map(|n| (n.number, day(Some(n.issued_at)))),
+            issued: notice.map(|n| (n.number, day(Some(n.issued_at), tz))),
             differences: r
                 .differences
                 .iter()
@@ -241,7 +248,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
                     carrier: s.carrier.clone().unwrap_or_default(),
                     arrived_on: s.arrived_on.map(|d| d.to_string()).unwrap_or_default(),
                     received_by: s.received_by.clone(),
-                    receipt_signed_on: s.receipt_signed_at.map(|d| d.date_naive().to_string()),
+                    receipt_signed_on: s.receipt_signed_at.map(|d| day(Some(d), tz)),
                     lines,
                 }
             })
@@ -258,7 +265,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
                     power_on: check_label(&i.power_on),
                     inspector: name_of(i.inspector_id),
                     witness: i.witness.clone().unwrap_or_default(),
-                    on: day(Some(i.inspected_at)),
+                    on: day(Some(i.inspected_at), tz),
                     note: i.note.clone().unwrap_or_default(),
                 })
         };
@@ -297,7 +304,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
                     PhotoSubject::Inspection => {
                         let i = status.inspections.iter().find(|i| i.id == photo.subject_id)?;
                         let round = InspectionRound::parse(&i.round).map_or("", |r| r.label_zh());
-                        (i.item_id, format!("{round} {}", day(Some(i.inspected_at))))
+                        (i.item_id, format!("{round} {}", day(Some(i.inspected_at), tz)))
                     }
                     PhotoSubject::Deviation => {
                         let x = status.deviations.iter().find(|x| x.id == photo.subject_id)?;
@@ -306,7 +313,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
                             format!(
                                 "{} {}",
                                 PhotoSubject::Deviation.label_zh(),
-                                day(Some(photo.uploaded_at))
+                                day(Some(photo.uploaded_at), tz)
                             ),
                         )
                     }

@@ -127,6 +127,8 @@ async fn insert_record(
     now: DateTime<Utc>,
 ) -> AppResult<installation::Model> {
     let (actor, project_id) = (p.actor(), p.id());
+    // "Today" is the project's day, as on its site: not the server's UTC date.
+    let today = crate::domain::schedule::local_today(now, super::projects::timezone_of(p.project()));
     let item_id = input
         .item_id
         .ok_or_else(|| AppError::invalid("item_id", "item_id: required"))?;
@@ -134,7 +136,7 @@ async fn insert_record(
     let installed_on = input
         .installed_on
         .ok_or_else(|| AppError::invalid("installed_on", "installed_on: required (YYYY-MM-DD)"))?;
-    if installed_on > now.date_naive() {
+    if installed_on > today {
         return Err(AppError::invalid(
             "installed_on",
             "installed_on: cannot be in the future",
@@ -148,7 +150,7 @@ async fn insert_record(
         input.commissioning.as_deref(),
         &commissioning_note,
         input.commissioned_on,
-        now.date_naive(),
+        today,
     )?
     .unwrap_or(Commissioning::Pending);
     let engineer_id = match (input.engineer_id, actor.id) {
@@ -287,6 +289,8 @@ async fn change_record(
     now: DateTime<Utc>,
 ) -> AppResult<(installation::Model, bool)> {
     let (actor, project_id) = (p.actor(), p.id());
+    // "Today" is the project's day, as on its site: not the server's UTC date.
+    let today = crate::domain::schedule::local_today(now, super::projects::timezone_of(p.project()));
     if input.item_id.is_some() || input.quantity.is_some() {
         return Err(AppError::invalid(
             "item_id",
@@ -361,7 +365,7 @@ async fn change_record(
         m.location = Set(l);
     }
     if let Some(d) = input.installed_on {
-        if d > now.date_naive() {
+        if d > today {
             return Err(AppError::invalid(
                 "installed_on",
                 "installed_on: cannot be in the future",
@@ -403,12 +407,8 @@ async fn change_record(
         Some(n) => optional_text("commissioning_note", Some(n), 2000)?,
         None => old.commissioning_note.clone(),
     };
-    if let Some(c) = commissioning(
-        input.commissioning.as_deref(),
-        &note,
-        input.commissioned_on,
-        now.date_naive(),
-    )? && (c != old.commissioning || input.commissioned_on.is_some())
+    if let Some(c) = commissioning(input.commissioning.as_deref(), &note, input.commissioned_on, today)?
+        && (c != old.commissioning || input.commissioned_on.is_some())
     {
         // A result sent again as it was (a table saved whole) keeps its day.
         history::diff(&mut changes, &base, "commissioning", &old.commissioning, &c);
@@ -416,7 +416,7 @@ async fn change_record(
         if c != Commissioning::Pending {
             milestones::start(txn, p, Milestone::Commissioning, now).await?;
         }
-        m.commissioned_on = Set(Some(input.commissioned_on.unwrap_or(now.date_naive())));
+        m.commissioned_on = Set(Some(input.commissioned_on.unwrap_or(today)));
     }
     m.commissioning_note = Set(note);
     m.updated_at = Set(old.updated_at);
