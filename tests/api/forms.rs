@@ -157,7 +157,19 @@ async fn every_form_of_the_demo_project_is_ready_issued_and_printed() {
             "purchase-order" => (&["庭审主机", "DS-2DE4425IW-DE"], None),
             "approved-list" => (&["庭审主机", "合计"], None),
             // One-page forms, signed at their foot.
-            "change-notice" => (&["核心交换机", "厂家型号更新", "甲方", "乙方"], Some(1)),
+            // The money: both lists' totals and what the change does to them.
+            "change-notice" => (
+                &[
+                    "核心交换机",
+                    "厂家型号更新",
+                    "甲方",
+                    "乙方",
+                    "协议设备清单金额合计",
+                    "设备订购单金额合计",
+                    "金额变化",
+                ],
+                Some(1),
+            ),
             // One page per shipment, each for its receiver to sign.
             // The receiver's name printed beside a 签字 line left for their hand.
             "receipt" => (&["FH-20260301-01", "FH-20260301-02", "签收人：", "签字：＿"], Some(2)),
@@ -329,5 +341,8 @@ async fn a_two_thousand_line_list_is_one_table_whose_heading_repeats_on_every_pa
     }
     let all = compact(&printed[0].text());
     assert!(all.contains("网络摄像机0000") && all.contains("网络摄像机1999"));
-    assert!(all.contains("合计：4800000.00"), "the total of 2,000 × 2,400");
+    assert!(
+        all.contains("合计：4,800,000.00"),
+        "the total of 2,000 × 2,400, its thousands grouped"
+    );
 }

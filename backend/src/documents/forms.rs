@@ -318,8 +318,34 @@ pub struct Prepared {
     pub missing: Vec<String>,
 }
 
+/// An amount as a Chinese form prints it: two decimals, thousands grouped (1,234,567.80).
 fn money(n: Option<f64>) -> String {
-    n.map(|v| format!("{v:.2}")).unwrap_or_default()
+    let Some(v) = n else {
+        return String::new();
+    };
+    let fixed = format!("{:.2}", v.abs());
+    let (whole, cents) = fixed.split_once('.').unwrap_or((&fixed, "00"));
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if v < 0.0 && fixed != "0.00" { "-" } else { "" };
+    format!("{sign}{grouped}.{cents}")
+}
+
+/// What a list comes to: the sum of its amounts (price × quantity where a line states no amount).
+fn list_total(list: &ListData) -> f64 {
+    list.items
+        .iter()
+        .map(|i| {
+            i.amount
+                .or(i.unit_price.zip(i.quantity).map(|(p, q)| p * q))
+                .unwrap_or(0.0)
+        })
+        .sum()
 }
 
 fn project_fields(d: &Dossier, lang: Lang) -> Block {
@@ -576,10 +602,10 @@ fn change_notice(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Bloc
             &[
                 (Label::Seq, 2),
                 (Label::Item, 5),
-                (Label::Difference, 3),
+                (Label::Difference, 4),
                 (Label::ContractValue, 4),
                 (Label::OrderValue, 4),
-                (Label::Reason, 6),
+                (Label::Reason, 5),
                 (Label::Decision, 6),
             ],
         ),
@@ -600,6 +626,15 @@ fn change_notice(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Bloc
             })
             .collect(),
     });
+    // What the change does to the money: both lists' totals and the difference.
+    if let (Some(contract), Some(order)) = (&d.contract_list, &d.purchase_order) {
+        let (before, after) = (list_total(contract), list_total(order));
+        blocks.push(Block::Fields(vec![
+            (Label::ContractTotal.text(lang).into(), money(Some(before))),
+            (Label::OrderTotal.text(lang).into(), money(Some(after))),
+            (Label::TotalChange.text(lang).into(), money(Some(after - before))),
+        ]));
+    }
     blocks.push(both_parties(d, lang));
     blocks
 }
@@ -834,6 +869,7 @@ fn installation_list(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<
                     (Label::Seq, 2),
                     (Label::Item, 5),
                     (Label::Model, 4),
+                    (Label::Quantity, 2),
                     (Label::Serials, 4),
                     (Label::Location, 5),
                     (Label::Installed, 3),
@@ -845,16 +881,14 @@ fn installation_list(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<
             rows: d
                 .installations
                 .iter()
-                .map(|i| {
+                .enumerate()
+                .map(|(n, i)| {
                     Row::Cells(vec![
-                        i.seq.clone(),
+                        (n + 1).to_string(),
                         i.name.clone(),
                         i.model.clone(),
-                        if i.serial.is_empty() {
-                            number(Some(i.quantity))
-                        } else {
-                            i.serial.clone()
-                        },
+                        number(Some(i.quantity)),
+                        i.serial.clone(),
                         i.location.clone(),
                         i.installed_on.clone(),
                         i.engineer.clone(),
@@ -864,6 +898,7 @@ fn installation_list(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<
                 })
                 .collect(),
         },
+        both_parties(d, lang),
     ]
 }
 
@@ -878,26 +913,25 @@ fn installation_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Ve
                     (Label::Seq, 2),
                     (Label::Item, 5),
                     (Label::Model, 4),
+                    (Label::Quantity, 2),
                     (Label::Serials, 4),
                     (Label::Location, 6),
                     (Label::Installed, 3),
                     (Label::Engineer, 3),
-                    (Label::Remark, 6),
+                    (Label::Remark, 5),
                 ],
             ),
             rows: d
                 .installations
                 .iter()
-                .map(|i| {
+                .enumerate()
+                .map(|(n, i)| {
                     Row::Cells(vec![
-                        i.seq.clone(),
+                        (n + 1).to_string(),
                         i.name.clone(),
                         i.model.clone(),
-                        if i.serial.is_empty() {
-                            number(Some(i.quantity))
-                        } else {
-                            i.serial.clone()
-                        },
+                        number(Some(i.quantity)),
+                        i.serial.clone(),
                         i.location.clone(),
                         i.installed_on.clone(),
                         i.engineer.clone(),
@@ -919,24 +953,31 @@ fn commissioning_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> V
                 lang,
                 &[
                     (Label::Seq, 2),
-                    (Label::Item, 5),
+                    (Label::Item, 4),
+                    (Label::Model, 4),
                     (Label::Serials, 4),
                     (Label::IpAddress, 4),
-                    (Label::Firmware, 4),
-                    (Label::Configuration, 6),
+                    (Label::Firmware, 3),
+                    (Label::Configuration, 5),
                     (Label::Commissioning, 3),
                     (Label::Commissioned, 3),
-                    (Label::Remark, 5),
+                    (Label::Remark, 4),
                 ],
             ),
             rows: d
                 .installations
                 .iter()
-                .map(|i| {
+                .enumerate()
+                .map(|(n, i)| {
                     Row::Cells(vec![
-                        i.seq.clone(),
+                        (n + 1).to_string(),
                         i.name.clone(),
-                        i.serial.clone(),
+                        i.model.clone(),
+                        if i.serial.is_empty() {
+                            format!("{} {}", Label::Quantity.text(lang), number(Some(i.quantity)))
+                        } else {
+                            i.serial.clone()
+                        },
                         i.ip_address.clone(),
                         i.firmware.clone(),
                         i.config_notes.clone(),
@@ -1310,5 +1351,97 @@ mod tests {
             .iter()
             .any(|b| matches!(b, Block::Paragraph(p) if p.contains('=')));
         assert!(!legend, "no legend written with '='");
+    }
+
+    #[test]
+    fn installation_forms_number_their_rows_and_keep_quantities_out_of_the_serial_column() {
+        let line = |seq: &str, serial: &str, quantity: f64| InstallationLine {
+            seq: seq.into(),
+            name: "机柜".into(),
+            model: "G2.6042".into(),
+            serial: serial.into(),
+            quantity,
+            location: "机房".into(),
+            commissioning: "通过".into(),
+            ..InstallationLine::default()
+        };
+        let d = Dossier {
+            installations: vec![line("9", "HW-01", 1.0), line("9", "HW-02", 1.0), line("14", "", 6.0)],
+            ..Dossier::default()
+        };
+        for kind in [
+            FormKind::InstallationList,
+            FormKind::InstallationRecord,
+            FormKind::CommissioningRecord,
+        ] {
+            let blocks = prepare(kind, &d, Lang::Zh).blocks;
+            let rows = cells(&blocks);
+            let numbers: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+            assert_eq!(numbers, ["1", "2", "3"], "{kind:?}: 序号 runs 1..n");
+            assert!(
+                rows.iter().all(|r| r.iter().any(|c| c == "G2.6042")),
+                "{kind:?}: 型号 printed"
+            );
+            assert!(
+                matches!(blocks.last(), Some(Block::Signatures(_))),
+                "{kind:?} ends with the parties' block"
+            );
+        }
+        let list = cells(&prepare(FormKind::InstallationList, &d, Lang::Zh).blocks);
+        assert_eq!(
+            (list[2][3].as_str(), list[2][4].as_str()),
+            ("6", ""),
+            "数量 and 序列号 apart"
+        );
+    }
+
+    #[test]
+    fn amounts_are_grouped_by_thousands() {
+        assert_eq!(money(Some(878_800.0)), "878,800.00");
+        assert_eq!(money(Some(1_234_567.8)), "1,234,567.80");
+        assert_eq!(money(Some(-122_400.0)), "-122,400.00");
+        assert_eq!(money(Some(999.999)), "1,000.00");
+        assert_eq!(money(Some(12.5)), "12.50");
+        assert_eq!(money(None), "");
+    }
+
+    #[test]
+    fn the_change_notice_states_both_totals_and_the_difference() {
+        let list = |amounts: &[f64]| ListData {
+            items: amounts
+                .iter()
+                .map(|a| ItemLine {
+                    name: "摄像机".into(),
+                    amount: Some(*a),
+                    ..ItemLine::default()
+                })
+                .collect(),
+            ..ListData::default()
+        };
+        let d = Dossier {
+            contract_list: Some(list(&[500_000.0, 378_800.0])),
+            purchase_order: Some(list(&[500_000.0, 256_400.0])),
+            change_notice: Some(NoticeData::default()),
+            ..Dossier::default()
+        };
+        let blocks = prepare(FormKind::ChangeNotice, &d, Lang::Zh).blocks;
+        let fields: Vec<(String, String)> = blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Fields(f) => Some(f.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        for expected in [
+            ("协议设备清单金额合计", "878,800.00"),
+            ("设备订购单金额合计", "756,400.00"),
+            ("金额变化", "-122,400.00"),
+        ] {
+            assert!(
+                fields.contains(&(expected.0.into(), expected.1.into())),
+                "{expected:?} in {fields:?}"
+            );
+        }
     }
 }

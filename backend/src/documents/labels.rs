@@ -146,6 +146,9 @@ labels! {
     OwnCheckDate => "自检日期", "Self-check on";
     ClientCheckDate => "甲方检验日期", "Client check on";
     ResultsInOrder => "检验结果依次为", "Results in order";
+    ContractTotal => "协议设备清单金额合计", "Contract list total";
+    OrderTotal => "设备订购单金额合计", "Purchase order total";
+    TotalChange => "金额变化", "Change in total";
     Witness => "甲方见证人", "Client witness";
     PhotoAppendix => "附：现场照片", "Appendix: site photos";
     Deviations => "偏差及处理", "Deviations";
