@@ -174,7 +174,7 @@ async fn every_form_of_the_demo_project_is_ready_issued_and_printed() {
             // The receiver's name printed beside a 签字 line left for their hand.
             "receipt" => (&["FH-20260301-01", "FH-20260301-02", "签收人：", "签字：＿"], Some(2)),
             "arrival-acceptance" => (&["庭审主机", "合格"], None),
-            "inspection-record" => (&["刘芳", "随机资料", "外观", "通电"], None),
+            "inspection-record" => (&["刘芳", "李明", "随机资料", "外观", "通电"], None),
             "installation-list" => (&["10.20.0.1", "赵磊", "信息中心机房"], None),
             "installation-record" => (&["HW5735A0001", "信息中心机房A03机柜10U", "李明"], None),
             "commissioning-record" => (&["开机自检正常，业务联调通过", "数字音频处理器"], None),

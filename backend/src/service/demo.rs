@@ -380,14 +380,22 @@ async fn delivery(
             })
             .collect(),
     };
-    let recorded = arrival::inspect(db, &p, own, now).await?;
+    // 李明 inspects on site: the 进场检验记录 names him as its 检验人.
+    let li_ming = Actor {
+        id: Some(li),
+        username: "li.ming".into(),
+        name: "李明".into(),
+        role: Role::Engineer,
+    };
+    let on_site = super::access::grant::<super::access::RecordWork>(db, &li_ming, pid).await?;
+    let recorded = arrival::inspect(db, &on_site, own, now).await?;
     if let Some((scratched, _)) = recorded.iter().find(|(_, d)| d.is_some()) {
         let photo = super::photos::Upload {
             file_name: Some("IMG_0412.JPG".into()),
             bytes: site_photo(Scene::ScratchedScreen),
         };
         let of = super::photos::PhotoOf::parse("inspection", scratched.id, Some("屏幕右下角划伤"))?;
-        super::photos::add(db, &state.files, &p, of, vec![photo], now).await?;
+        super::photos::add(db, &state.files, &on_site, of, vec![photo], now).await?;
     }
     if let Some(d) = recorded.iter().find_map(|(_, d)| d.as_ref()) {
         let close = arrival::CloseInput {
@@ -403,14 +411,14 @@ async fn delivery(
         inspected_at: Some(at(day(13), tz)),
         items: vec![check(monitor, "pass", None)],
     };
-    arrival::inspect(db, &p, again, now).await?;
+    arrival::inspect(db, &on_site, again, now).await?;
     let client = arrival::InspectionInput {
         round: "client".into(),
         witness: Some("刘芳".into()),
         inspected_at: Some(at(day(14), tz)),
         items: goods.iter().map(|&id| check(id, "pass", None)).collect(),
     };
-    arrival::inspect(db, &p, client, now).await?;
+    arrival::inspect(db, &on_site, client, now).await?;
 
     // 工程安装: every goods line installed (unit by unit where there are serial numbers) and
     // commissioned; the functional tests are next.
