@@ -169,11 +169,24 @@ pub async fn add(
 ) -> AppResult<Vec<photo::Model>> {
     ensure_subject(db, p.id(), of.subject, of.subject_id).await?;
     let prepared = prepare(uploads).await?;
-    attach(db, files, p, of, prepared, now).await
+    store(db, files, p, of, prepared, now).await
 }
 
 /// Saves prepared photos on one record of the project, which must exist (404).
 pub async fn attach(
+    db: &DatabaseConnection,
+    files: &Files,
+    p: &Granted<impl MayRecordWork>,
+    of: PhotoOf,
+    prepared: Vec<Prepared>,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<photo::Model>> {
+    ensure_subject(db, p.id(), of.subject, of.subject_id).await?;
+    store(db, files, p, of, prepared, now).await
+}
+
+/// Keeps the pictures and writes their rows; the record is known to be on the project.
+async fn store(
     db: &DatabaseConnection,
     files: &Files,
     p: &Granted<impl MayRecordWork>,
@@ -186,7 +199,6 @@ pub async fn attach(
         subject_id,
         caption,
     } = of;
-    ensure_subject(db, p.id(), subject, subject_id).await?;
     // The files first: a row never names a file that is not kept. A file whose row is then not
     // written stays unreferenced, which is harmless (kept by content, never listed).
     let mut rows = Vec::with_capacity(prepared.len());

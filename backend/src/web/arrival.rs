@@ -526,19 +526,17 @@ pub async fn upload(
     jar: &CookieJar,
     me: Session,
     Path((id, shipment_id)): Path<(i32, i32)>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Response {
     let p = match super::granted::<RecordWork>(&state, &me, id).await {
         Ok(p) => p,
         Err(refused) => return refused,
     };
-    let mut file = None;
-    while let Ok(Some(field)) = form.next_field().await {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or_default().trim().to_string();
-            file = field.bytes().await.ok().map(|bytes| (name, bytes));
-        }
-    }
+    let (_, mut files) = super::photos::read_multipart(form).await;
+    let file = files
+        .remove("file")
+        .and_then(|mut f| f.pop())
+        .map(|u| (u.file_name.unwrap_or_default().trim().to_string(), u.bytes));
     let refuse = |status: StatusCode, message: &str| {
         let said = said("file", message);
         let (state, me, p) = (&state, &me, &p);
@@ -729,19 +727,17 @@ async fn show_checklist(
         Ok(None) => return see_other(&format!("/projects/{}/arrival", p.id())),
         Err(e) => return super::refusal(state, me, e),
     };
-    let (album, inspections) = match (
-        super::photos::Album::of(state, p).await,
-        arrival::inspections(&state.db, p).await,
-    ) {
-        (Ok(album), Ok(inspections)) => (album, inspections),
-        (Err(e), _) | (_, Err(e)) => return super::refusal(state, me, e),
+    let album = match super::photos::Album::of(state, p).await {
+        Ok(album) => album,
+        Err(e) => return super::refusal(state, me, e),
     };
     let items: Vec<_> = st
         .items
         .iter()
         .filter(|i| !i.service && i.received > 0.0)
         .map(|i| {
-            let photos: Vec<_> = inspections
+            let photos: Vec<_> = st
+                .inspections
                 .iter()
                 .filter(|r| r.item_id == i.item.id)
                 .flat_map(|r| album.of_record(PhotoSubject::Inspection, r.id))

@@ -191,6 +191,18 @@ struct Said {
     typed: Option<Fields>,
 }
 
+impl Said {
+    /// `message` next to the form `at`, nothing typed to show again.
+    fn at(at: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            at: at.into(),
+            message: message.into(),
+            link: None,
+            typed: None,
+        }
+    }
+}
+
 async fn show_plan(
     state: &AppState,
     me: &Session,
@@ -362,12 +374,7 @@ pub async fn conditions(
                 AppError::Invalid { field, .. } if field.as_deref() == Some("confirmed_by") => "请填写甲方确认人。",
                 _ => "请填写参加测试的工程师。",
             };
-            let said = Said {
-                at: "conditions".into(),
-                message: message.into(),
-                link: None,
-                typed: None,
-            };
+            let said = Said::at("conditions", message);
             show_plan(&state, &me, &p, plan_id, e.status(), None, Some(said)).await
         }
         Err(e) => super::refusal(&state, &me, e),
@@ -508,12 +515,7 @@ pub async fn sign(
                 AppError::Conflict(m) if m.contains("conditions") => "双方确认测试条件后才能签字。",
                 _ => "这一页我方已经签过字。",
             };
-            let said = Said {
-                at: format!("page-{page}"),
-                message: message.into(),
-                link: None,
-                typed: None,
-            };
+            let said = Said::at(format!("page-{page}"), message);
             show_plan(&state, &me, &p, plan_id, e.status(), None, Some(said)).await
         }
         Err(e) => super::refusal(&state, &me, e),
@@ -548,12 +550,7 @@ pub async fn void(
                 AppError::Invalid { .. } => "请写明作废的原因。",
                 _ => "这一页没有可作废的签字。",
             };
-            let said = Said {
-                at: format!("void-{page}"),
-                message: message.into(),
-                link: None,
-                typed: None,
-            };
+            let said = Said::at(format!("void-{page}"), message);
             show_plan(&state, &me, &p, plan_id, e.status(), None, Some(said)).await
         }
         Err(e) => super::refusal(&state, &me, e),
@@ -582,12 +579,7 @@ pub async fn certificate(
                 AppError::Conflict(m) if m.contains("already") => "预验收证书已经签发过。",
                 _ => "每一页双方签字后，才能签发预验收证书。",
             };
-            let said = Said {
-                at: "certificate".into(),
-                message: message.into(),
-                link: None,
-                typed: None,
-            };
+            let said = Said::at("certificate", message);
             show_plan(&state, &me, &p, plan_id, e.status(), None, Some(said)).await
         }
         Err(e) => super::refusal(&state, &me, e),
@@ -687,12 +679,7 @@ pub async fn request(
                 AppError::Conflict(m) | AppError::Invalid { message: m, .. } => format!("无法发送：{m}"),
                 _ => String::new(),
             };
-            let said = Said {
-                at: "request".into(),
-                message,
-                link: None,
-                typed: None,
-            };
+            let said = Said::at("request", message);
             show_plan(&state, &me, &p, plan_id, e.status(), None, Some(said)).await
         }
         Err(e) => super::refusal(&state, &me, e),
