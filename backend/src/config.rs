@@ -363,6 +363,7 @@ impl Settings {
             },
             fonts: self.form_fonts.clone(),
             lang: self.forms_lang,
+            verify_url: format!("{}/verify/", self.base_url()),
             unset,
         }
     }

@@ -119,6 +119,7 @@ fn form(kind: FormKind, dossier: &Dossier, house: &House) -> anyhow::Result<Vec<
             landscape: kind.landscape(),
             draft: false,
             made_at: None,
+            dated: Some("2026-03-20".into()),
         },
         blocks: prepared.blocks,
         pictures: Default::default(),

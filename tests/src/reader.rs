@@ -15,6 +15,8 @@ pub struct Rendered {
     pub layout: Vec<String>,
     /// The pictures printed, as poppler's pdfimages lists them (page, width, height in pixels).
     pub images: Vec<(usize, u32, u32)>,
+    /// The PDF LibreOffice printed.
+    pub pdf: Vec<u8>,
 }
 
 impl Rendered {
@@ -76,8 +78,19 @@ pub fn render(docs: &[(String, Vec<u8>)]) -> Option<Vec<Rendered>> {
             pages: pdf_pages(&dir.join(format!("doc{n}.pdf")), name, false),
             layout: pdf_pages(&dir.join(format!("doc{n}.pdf")), name, true),
             images: pdf_images(&dir.join(format!("doc{n}.pdf")), name),
+            pdf: std::fs::read(dir.join(format!("doc{n}.pdf"))).expect("the PDF"),
         })
         .collect();
+    // To look at what a test printed: JIAOFU_KEEP_RENDERED=/some/dir keeps each .docx and .pdf.
+    if let Ok(keep) = std::env::var("JIAOFU_KEEP_RENDERED") {
+        let keep = Path::new(&keep);
+        std::fs::create_dir_all(keep).expect("the directory to keep renderings in");
+        for (n, (name, _)) in docs.iter().enumerate() {
+            for ext in ["docx", "pdf"] {
+                let _ = std::fs::copy(dir.join(format!("doc{n}.{ext}")), keep.join(format!("{name}.{ext}")));
+            }
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
     Some(rendered)
 }
@@ -156,4 +169,50 @@ mod tests {
         assert_eq!(machine_words("周文涛 2026-11-30 23:38:01 +08:00 验证码"), ["+08:00"]);
         assert!(machine_words("电话 +86 571 8888 0000；10:00-12:00；Cat5e；HW-CORE-01").is_empty());
     }
+}
+
+/// What tests/tools/form_quality.py found wrong with one printed form.
+#[derive(Debug, serde::Deserialize)]
+pub struct Quality {
+    pub pages: usize,
+    pub findings: Vec<String>,
+}
+
+/// Reads each printed form back with tests/tools/form_quality.py (python-docx opens the .docx;
+/// pdfplumber measures the PDF: blank pages, a sign-and-stamp block alone or over one orphan row,
+/// a party's cell under 45 mm). `None`, said aloud, when those Python packages are missing —
+/// unless JIAOFU_REQUIRE_LIBREOFFICE is set, as in CI.
+pub fn quality(docs: &[(String, Vec<u8>)], printed: &[Rendered]) -> Option<std::collections::BTreeMap<String, Quality>> {
+    let python = Command::new("python3").args(["-c", "import docx, pdfplumber"]).output();
+    if !python.is_ok_and(|o| o.status.success()) {
+        let message = "python3 with python-docx and pdfplumber is needed to read the forms back; .ci/run installs them \
+                       (pip install python-docx pdfplumber)";
+        assert!(std::env::var("JIAOFU_REQUIRE_LIBREOFFICE").is_err(), "{message}");
+        eprintln!("SKIPPED the form-quality check: {message}");
+        return None;
+    }
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("jiaofu-quality-{}-{run}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let mut args = Vec::new();
+    for (n, ((name, docx), rendered)) in docs.iter().zip(printed).enumerate() {
+        let (d, p) = (dir.join(format!("{n}.docx")), dir.join(format!("{n}.pdf")));
+        std::fs::write(&d, docx).expect("write docx");
+        std::fs::write(&p, &rendered.pdf).expect("write pdf");
+        args.push(format!("{name}={}:{}", d.display(), p.display()));
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/form_quality.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .args(&args)
+        .output()
+        .expect("python3 runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "form_quality.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(serde_json::from_slice(&out.stdout).expect("form_quality.py prints JSON"))
 }

@@ -3,7 +3,8 @@
 //! would by hand: letterhead, fixed-layout tables whose header rows repeat on every page, rows
 //! that never split, signature blocks kept with what they sign, the East Asian font on every run.
 use docx_rs::{
-    AlignmentType, BreakType, Docx, FieldCharType, Footer, Header, InstrNUMPAGES, InstrPAGE, InstrText, PageMargin,
+    AlignmentType, BreakType, Docx, FieldCharType, Footer, Header, HeightRule, InstrNUMPAGES, InstrPAGE, InstrText,
+    LineSpacing, PageMargin, Tab, TabValueType,
     PageOrientationType, Paragraph, Pic, Run, RunFonts, Shading, Table, TableBorder, TableBorderPosition, TableBorders,
     TableCell, TableLayoutType, TableRow, VAlignType, WidthType,
 };
@@ -44,6 +45,8 @@ pub struct House {
     pub letterhead: Letterhead,
     pub fonts: Fonts,
     pub lang: Lang,
+    /// Where a verification code is checked, the code appended: `https://…/verify/`.
+    pub verify_url: String,
     /// The company settings not filled in (`name`, `address`, `phone`, `logo`): drafts print
     /// without them, and no form is issued until they are.
     pub unset: Vec<&'static str>,
@@ -63,13 +66,17 @@ pub struct Meta {
     pub draft: bool,
     /// When the file was made (issued, or a draft printed): the document's created date.
     pub made_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The form's date as the site reads it (`YYYY-MM-DD`), printed with its number.
+    pub dated: Option<String>,
 }
 
-/// A column of a table: its heading and its share of the text width.
+/// A column of a table: its heading, its share of the text width, and whether it holds
+/// figures (set right-aligned, so that units line up under units).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Column {
     pub label: String,
     pub weight: u32,
+    pub figures: bool,
 }
 
 impl Column {
@@ -77,7 +84,13 @@ impl Column {
         Self {
             label: label.into(),
             weight,
+            figures: false,
         }
+    }
+
+    /// A column of amounts or quantities.
+    pub fn figures(self) -> Self {
+        Self { figures: true, ..self }
     }
 }
 
@@ -119,6 +132,8 @@ pub enum Block {
     },
     /// Kept on the same page as the block before it.
     Signatures(Vec<Party>),
+    /// A labelled box left empty for the signatories to write in (验收意见, 遗留问题).
+    WriteIn(String),
     PageBreak,
     /// Photos two to a row, each with its caption under it.
     Photos(Vec<Picture>),
@@ -190,7 +205,11 @@ impl Pen<'_> {
     }
 
     fn cell(&self, text: &str, width: u32, bold: bool) -> TableCell {
-        let mut p = Paragraph::new();
+        self.aligned_cell(text, width, bold, AlignmentType::Left)
+    }
+
+    fn aligned_cell(&self, text: &str, width: u32, bold: bool, align: AlignmentType) -> TableCell {
+        let mut p = Paragraph::new().align(align);
         for (i, line) in text.split('\n').enumerate() {
             let mut run = if bold {
                 self.bold(line, SMALL_SIZE)
@@ -212,6 +231,70 @@ impl Pen<'_> {
             .vertical_align(VAlignType::Center)
     }
 }
+
+/// Each party's cell of a sign-and-stamp block is at least this tall, in twips (45 mm): room for
+/// a hand signature and a 公章 of 40–42 mm.
+pub const SEAL_HEIGHT: u32 = 2565;
+/// A box to write 验收意见 or 遗留问题 in by hand (30 mm).
+const WRITE_IN_HEIGHT: u32 = 1701;
+
+/// The parties' block at the foot of a form: per party a boxed cell at least [`SEAL_HEIGHT`]
+/// tall, its name printed, 签字 and 日期 lines left blank for the pen (or the electronic
+/// signature where there is one) and （盖章） at the cell's foot where the seal goes. One row that
+/// never splits; the rows before it keep with it (see [`keep`]).
+fn sign_and_stamp(pen: &Pen<'_>, lang: Lang, parties: &[Party], text_width: u32) -> Table {
+    let w = widths(
+        &parties.iter().map(|_| Column::new("", 1)).collect::<Vec<_>>(),
+        text_width,
+    );
+    let line = |label: Label, value: Option<&String>, blank: &str| match value {
+        Some(v) => format!("{}：{v}", label.text(lang)),
+        None => format!("{}：{blank}", label.text(lang)),
+    };
+    let cells = parties
+        .iter()
+        .zip(&w)
+        .map(|(p, w)| {
+            let mut lines = vec![format!("{}：{}", p.side, p.name)];
+            lines.extend(p.details.iter().cloned());
+            lines.push(line(Label::Signature, p.signed_by.as_ref(), "＿＿＿＿＿＿＿＿＿＿"));
+            lines.push(line(Label::Date, p.signed_on.as_ref(), Label::BlankDate.text(lang)));
+            if let Some(code) = &p.verify_code {
+                lines.push(format!("{}：{code}", Label::VerifyCode.text(lang)));
+            }
+            let mut cell = TableCell::new()
+                .width(*w as usize, WidthType::Dxa)
+                .vertical_align(VAlignType::Top);
+            for l in &lines {
+                cell = cell.add_paragraph(
+                    Paragraph::new()
+                        .keep_next(true)
+                        .keep_lines(true)
+                        .line_spacing(LineSpacing::new().before(60))
+                        .add_run(pen.run(l, BODY_SIZE)),
+                );
+            }
+            if p.seal {
+                // Low in the cell, where the seal is pressed over the name and date.
+                cell = cell.add_paragraph(
+                    Paragraph::new()
+                        .align(AlignmentType::Right)
+                        .line_spacing(LineSpacing::new().before(SEAL_GAP))
+                        .add_run(pen.run(&format!("（{}）", Label::Seal.text(lang)), BODY_SIZE)),
+                );
+            }
+            cell
+        })
+        .collect();
+    let row = TableRow::new(cells)
+        .cant_split()
+        .row_height(SEAL_HEIGHT as f32)
+        .height_rule(HeightRule::AtLeast);
+    fixed_table(vec![row], &w)
+}
+
+/// Space above （盖章）, in twips (14 mm).
+const SEAL_GAP: u32 = 794;
 
 /// Checks that every XML part of a .docx parses, so a broken file is never registered as issued.
 pub fn check_well_formed(docx: &[u8]) -> Result<(), String> {
@@ -304,18 +387,20 @@ pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
             PageOrientationType::Portrait
         })
         .page_margin(
+            // The header (logo and two lines) and the footer (QR code and two lines) fit
+            // inside these margins, so the text area is the same on every form, draft or not.
             PageMargin::new()
-                .top(1300)
-                .bottom(1200)
+                .top(1500)
+                .bottom(1300)
                 .left(MARGIN as i32)
                 .right(MARGIN as i32)
-                .header(567)
-                .footer(567),
+                .header(454)
+                .footer(400),
         )
         .default_fonts(pen.body())
         .default_size(BODY_SIZE)
         .header(header(&pen, house, meta, text_width))
-        .footer(footer(&pen, lang, meta));
+        .footer(footer(&pen, house, meta, text_width));
 
     doc = doc.add_paragraph(
         Paragraph::new()
@@ -325,7 +410,11 @@ pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
     // Tables whose first row repeats on every page, in document order (see `repeat_header_rows`).
     let mut repeats: Vec<bool> = Vec::new();
     for (i, block) in form.blocks.iter().enumerate() {
-        let keep_with_next = matches!(form.blocks.get(i + 1), Some(Block::Signatures(_)));
+        // What is signed stays with the block that signs it, and a write-in box with both.
+        let keep_with_next = matches!(
+            form.blocks.get(i + 1),
+            Some(Block::Signatures(_) | Block::WriteIn(_))
+        );
         match block {
             Block::Heading(text) => {
                 doc = doc.add_paragraph(Paragraph::new().keep_next(true).add_run(pen.bold(text, BODY_SIZE + 3)));
@@ -390,12 +479,22 @@ pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
                     .cant_split(),
                 ];
                 for (r, row) in rows.iter().enumerate() {
-                    let last = r + 1 == rows.len();
+                    // The last two rows go with the block that signs them: never a page of the
+                    // block alone, nor one holding a single row above it.
+                    let last = r + 2 >= rows.len();
                     let tr = match row {
                         Row::Cells(values) => TableRow::new(
                             w.iter()
+                                .zip(columns)
                                 .enumerate()
-                                .map(|(c, w)| pen.cell(values.get(c).map_or("", String::as_str), *w, false))
+                                .map(|(c, (w, column))| {
+                                    let align = if column.figures {
+                                        AlignmentType::Right
+                                    } else {
+                                        AlignmentType::Left
+                                    };
+                                    pen.aligned_cell(values.get(c).map_or("", String::as_str), *w, false, align)
+                                })
                                 .collect(),
                         ),
                         Row::Span(text) => TableRow::new(vec![
@@ -412,42 +511,22 @@ pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
                 repeats.push(true);
             }
             Block::Signatures(parties) => {
-                let w = widths(
-                    &parties.iter().map(|_| Column::new("", 1)).collect::<Vec<_>>(),
-                    text_width,
-                );
-                let line = |label: Label, value: Option<&String>| match value {
-                    Some(v) => format!("{}：{v}", label.text(lang)),
-                    None => format!("{}：＿＿＿＿＿＿＿＿", label.text(lang)),
-                };
-                let cells = parties
-                    .iter()
-                    .zip(&w)
-                    .map(|(p, w)| {
-                        let mut lines = vec![format!("{}：{}", p.side, p.name)];
-                        lines.extend(p.details.iter().cloned());
-                        lines.push(line(Label::Signature, p.signed_by.as_ref()));
-                        lines.push(line(Label::Date, p.signed_on.as_ref()));
-                        if let Some(code) = &p.verify_code {
-                            lines.push(format!("{}：{code}", Label::VerifyCode.text(lang)));
-                        }
-                        if p.seal {
-                            lines.push(format!("（{}）", Label::Seal.text(lang)));
-                        }
-                        let mut cell = TableCell::new().width(*w as usize, WidthType::Dxa);
-                        for (i, l) in lines.iter().enumerate() {
-                            cell = cell.add_paragraph(
-                                Paragraph::new()
-                                    .keep_next(i + 1 < lines.len())
-                                    .keep_lines(true)
-                                    .add_run(pen.run(l, BODY_SIZE)),
-                            );
-                        }
-                        cell
-                    })
-                    .collect();
-                let table = fixed_table(vec![TableRow::new(cells).cant_split()], &w).clear_all_border();
-                doc = doc.add_table(table).add_paragraph(spacer(&pen, false));
+                doc = doc
+                    .add_table(sign_and_stamp(&pen, lang, parties, text_width))
+                    .add_paragraph(spacer(&pen, false));
+                repeats.push(false);
+            }
+            Block::WriteIn(label) => {
+                let cell = TableCell::new()
+                    .width(text_width as usize, WidthType::Dxa)
+                    .add_paragraph(Paragraph::new().add_run(pen.run(&format!("{label}："), BODY_SIZE)));
+                let row = TableRow::new(vec![cell])
+                    .cant_split()
+                    .row_height(WRITE_IN_HEIGHT as f32)
+                    .height_rule(HeightRule::AtLeast);
+                doc = doc
+                    .add_table(fixed_table(vec![keep(row, keep_with_next)], &[text_width]))
+                    .add_paragraph(spacer(&pen, keep_with_next));
                 repeats.push(false);
             }
             Block::Photos(photos) => {
@@ -479,6 +558,11 @@ pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
     }
     let mut xml = doc.build();
     xml.document = repeat_header_rows(&xml.document, &repeats);
+    if meta.draft {
+        for header in &mut xml.headers {
+            *header = watermark(header, Label::Draft.text(lang), &house.fonts.title);
+        }
+    }
     xml.styles = chinese_by_default(&xml.styles);
     xml.doc_props.core = authored_by(&xml.doc_props.core, &house.letterhead.company);
     let mut stored = std::io::Cursor::new(Vec::new());
@@ -639,8 +723,11 @@ fn keep(row: TableRow, keep_next: bool) -> TableRow {
     TableRow { cells, ..row }
 }
 
+/// Every page's head: the logo and company, the contact line, and at the top right the
+/// document's number and version (or that it is a draft) and its date.
 fn header(pen: &Pen<'_>, house: &House, meta: &Meta, text_width: u32) -> Header {
     let lh = &house.letterhead;
+    let lang = house.lang;
     let mut first = Paragraph::new();
     if let Some(logo) = &lh.logo_png
         && let Some((w, h)) = png_size(logo)
@@ -658,49 +745,28 @@ fn header(pen: &Pen<'_>, house: &House, meta: &Meta, text_width: u32) -> Header 
     first = first.add_run(pen.bold(&lh.company, BODY_SIZE + 3));
     let mut contact = Vec::new();
     if !lh.address.is_empty() {
-        contact.push(format!("{}：{}", Label::Address.text(house.lang), lh.address));
+        contact.push(format!("{}：{}", Label::Address.text(lang), lh.address));
     }
     if !lh.phone.is_empty() {
-        contact.push(format!("{}：{}", Label::Phone.text(house.lang), lh.phone));
+        contact.push(format!("{}：{}", Label::Phone.text(lang), lh.phone));
     }
-    let mut head = Header::new()
-        .add_paragraph(first)
-        .add_paragraph(Paragraph::new().add_run(pen.run(&contact.join("    "), SMALL_SIZE)))
-        .add_paragraph(
-            Paragraph::new()
-                .align(AlignmentType::Right)
-                .add_run(pen.run(&meta.title, SMALL_SIZE)),
-        );
-    if meta.draft {
-        // A frame anchored to the page centre: printed across every page, behind nothing.
-        head = head.add_paragraph(
-            Paragraph::new()
-                .align(AlignmentType::Center)
-                .wrap("around")
-                .h_anchor("page")
-                .v_anchor("page")
-                .x_align("center")
-                .y_align("center")
-                .frame_width(text_width)
-                .add_run(
-                    text_run(Label::Draft.text(house.lang))
-                        .fonts(pen.title())
-                        .size(200)
-                        .color("C8C8C8"),
-                ),
-        );
+    let mut register = vec![number_text(lang, meta)];
+    if let Some(day) = &meta.dated {
+        register.push(day.clone());
     }
-    head
+    Header::new().add_paragraph(first).add_paragraph(
+        Paragraph::new()
+            .add_tab(Tab::new().val(TabValueType::Right).pos(text_width as usize))
+            .add_run(pen.run(&contact.join("    "), SMALL_SIZE))
+            .add_run(Run::new().fonts(pen.body()).size(SMALL_SIZE).add_tab())
+            .add_run(pen.run(&register.join("    "), SMALL_SIZE)),
+    )
 }
 
-fn footer(pen: &Pen<'_>, lang: Lang, meta: &Meta) -> Footer {
-    let number = match &meta.number {
-        Some(n) => format!(
-            "{}：{n}    {}：V{}",
-            Label::DocumentNumber.text(lang),
-            Label::Version.text(lang),
-            meta.version
-        ),
+/// 文件编号：ZJFY-2026-018-JY-01 V1, or why there is none yet.
+fn number_text(lang: Lang, meta: &Meta) -> String {
+    match &meta.number {
+        Some(n) => format!("{}：{n}  V{}", Label::DocumentNumber.text(lang), meta.version),
         None => {
             let why = if meta.draft {
                 Label::NotIssued
@@ -709,21 +775,105 @@ fn footer(pen: &Pen<'_>, lang: Lang, meta: &Meta) -> Footer {
             };
             format!("{}：{}", Label::DocumentNumber.text(lang), why.text(lang))
         }
-    };
-    let mut p = Paragraph::new()
-        .align(AlignmentType::Center)
-        .add_run(pen.run(&format!("{number}    "), SMALL_SIZE));
+    }
+}
+
+/// Side of the QR code in the footer, in EMU (12 mm).
+const QR_SIDE: u32 = 432_000;
+
+/// Every page's foot: the page count and the register facts and, on an issued form, its
+/// verification code with the address to check it at and a QR code of that address. Its height
+/// stays within the bottom margin with or without the code, so drafts paginate as issued.
+fn footer(pen: &Pen<'_>, house: &House, meta: &Meta, text_width: u32) -> Footer {
+    let lang = house.lang;
     let (before, middle, after) = Label::PageOf.page_parts(lang);
-    p = p
+    let page = Paragraph::new()
+        .add_run(pen.run(&format!("{}    ", number_text(lang, meta)), SMALL_SIZE))
         .add_run(pen.run(before, SMALL_SIZE))
         .add_run(pen.field(InstrText::PAGE(InstrPAGE {})))
         .add_run(pen.run(middle, SMALL_SIZE))
         .add_run(pen.field(InstrText::NUMPAGES(InstrNUMPAGES {})))
         .add_run(pen.run(after, SMALL_SIZE));
-    if let Some(code) = &meta.verify_code {
-        p = p.add_run(pen.run(&format!("    {}：{code}", Label::VerifyCode.text(lang)), SMALL_SIZE));
+    let Some(code) = &meta.verify_code else {
+        return Footer::new().add_paragraph(page.align(AlignmentType::Center));
+    };
+    let address = format!("{}{code}", house.verify_url);
+    let check = Paragraph::new().add_run(pen.run(
+        &format!(
+            "{}：{code}    {}：{address}",
+            Label::VerifyCode.text(lang),
+            Label::VerifyAt.text(lang)
+        ),
+        SMALL_SIZE,
+    ));
+    let w = [800, text_width - 800];
+    let mut qr_cell = TableCell::new()
+        .width(w[0] as usize, WidthType::Dxa)
+        .vertical_align(VAlignType::Center);
+    if let Some(png) = qr_png(&address) {
+        qr_cell = qr_cell.add_paragraph(
+            Paragraph::new().add_run(
+                Run::new()
+                    .fonts(pen.body())
+                    .add_image(Pic::new_with_dimensions(png, 1, 1).size(QR_SIDE, QR_SIDE)),
+            ),
+        );
     }
-    Footer::new().add_paragraph(p)
+    let text_cell = TableCell::new()
+        .width(w[1] as usize, WidthType::Dxa)
+        .vertical_align(VAlignType::Center)
+        .add_paragraph(page)
+        .add_paragraph(check);
+    Footer::new().add_table(fixed_table(vec![TableRow::new(vec![qr_cell, text_cell]).cant_split()], &w).clear_all_border())
+}
+
+/// The QR code of `text` as a PNG, four pixels a module with its quiet zone.
+fn qr_png(text: &str) -> Option<Vec<u8>> {
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    let pixels = code
+        .render::<image::Luma<u8>>()
+        .module_dimensions(4, 4)
+        .quiet_zone(true)
+        .build();
+    let mut png = std::io::Cursor::new(Vec::new());
+    pixels.write_to(&mut png, image::ImageFormat::Png).ok()?;
+    Some(png.into_inner())
+}
+
+/// A draft is marked as Word marks one: 草稿 drawn large, turned 45° and pale, as a shape behind
+/// the text anchored in the header (so on every page), taking no room in the layout: a draft
+/// paginates exactly as the issued form will. docx-rs writes no shapes; the VML is added to the
+/// header part here.
+fn watermark(header: &[u8], text: &str, font: &str) -> Vec<u8> {
+    let Ok(xml) = std::str::from_utf8(header) else {
+        return header.to_vec();
+    };
+    let Some(end) = xml.rfind("</w:hdr>") else {
+        return header.to_vec();
+    };
+    let text = quick_xml::escape::escape(crate::domain::text::xml_safe(text).as_ref()).into_owned();
+    let font = quick_xml::escape::escape(font);
+    let shape = format!(
+        concat!(
+            r##"<w:p><w:pPr><w:spacing w:after="0" w:line="0" w:lineRule="exact" /></w:pPr><w:r><w:pict>"##,
+            r##"<v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" path="m@7,l@8,m@5,21600l@6,21600e">"##,
+            r##"<v:formulas><v:f eqn="sum #0 0 10800" /><v:f eqn="prod #0 2 1" /><v:f eqn="sum 21600 0 @1" /><v:f eqn="sum 0 0 @2" />"##,
+            r##"<v:f eqn="sum 21600 0 @3" /><v:f eqn="if @0 @3 0" /><v:f eqn="if @0 21600 @1" /><v:f eqn="if @0 0 @2" />"##,
+            r##"<v:f eqn="if @0 @4 21600" /><v:f eqn="mid @5 @6" /><v:f eqn="mid @8 @5" /><v:f eqn="mid @7 @8" />"##,
+            r##"<v:f eqn="mid @6 @7" /><v:f eqn="sum @6 0 @5" /></v:formulas>"##,
+            r##"<v:path textpathok="t" o:connecttype="custom" o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800" o:connectangles="270,180,90,0" />"##,
+            r##"<v:textpath on="t" fitshape="t" /><o:lock v:ext="edit" text="t" shapetype="t" /></v:shapetype>"##,
+            r##"<v:shape id="DraftWatermark" type="#_x0000_t136" o:allowincell="f" fillcolor="#c8c8c8" stroked="f" "##,
+            r##"style="position:absolute;margin-left:0;margin-top:0;width:360pt;height:180pt;rotation:315;z-index:-251654144;"##,
+            r##"mso-position-horizontal:center;mso-position-horizontal-relative:margin;"##,
+            r##"mso-position-vertical:center;mso-position-vertical-relative:margin">"##,
+            r##"<v:fill opacity=".5" /><v:textpath style="font-family:&quot;{font}&quot;;font-size:1pt" string="{text}" />"##,
+            r##"<w10:wrap anchorx="margin" anchory="margin" /></v:shape></w:pict></w:r></w:p>"##,
+        ),
+        font = font,
+        text = text
+    );
+    [&xml[..end], shape.as_str(), &xml[end..]].concat().into_bytes()
 }
 
 /// Width and height of a PNG from its IHDR chunk.
@@ -786,6 +936,7 @@ mod tests {
                 landscape: true,
                 draft: false,
                 made_at: None,
+                dated: Some("2026-03-20".into()),
             },
             blocks: vec![
                 Block::Fields(vec![

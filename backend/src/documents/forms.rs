@@ -197,7 +197,8 @@ pub struct ModuleData {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CertificateData {
-    pub issued_on: String,
+    /// `None` until the certificate is issued (the form is then a draft).
+    pub issued_on: Option<String>,
     /// One row per Part 1 page (see [`CERTIFICATE_COLUMNS`]).
     pub rows: Vec<Vec<String>>,
     pub client: Option<SignedBy>,
@@ -215,7 +216,7 @@ pub struct TestPlanData {
     pub client_signer: String,
     pub pages: Vec<TestPageData>,
     pub modules: Vec<ModuleData>,
-    pub certificate: Option<CertificateData>,
+    pub certificate: CertificateData,
 }
 
 /// Part 1's columns, in the order the test-plan service prints an item's row.
@@ -263,6 +264,9 @@ pub struct Dossier {
     /// Photos of the work-log entries, for the 工作记录单's appendix.
     pub work_log_photos: Vec<Picture>,
     pub test_plans: Vec<TestPlanData>,
+    /// The 功能测试表 as registered (number with version, and the day it was issued), which the
+    /// 预验收证书 cites.
+    pub functional_test_record: Option<(String, String)>,
 }
 
 macro_rules! forms {
@@ -334,6 +338,84 @@ fn money(n: Option<f64>) -> String {
     }
     let sign = if v < 0.0 && fixed != "0.00" { "-" } else { "" };
     format!("{sign}{grouped}.{cents}")
+}
+
+/// An amount in capital numerals as Chinese contracts and invoices state it beside the figures
+/// (大写): 878,800.00 → 人民币捌拾柒万捌仟捌佰元整; 0.5 → 人民币伍角.
+pub fn money_in_words(v: f64) -> String {
+    const DIGITS: [char; 10] = ['零', '壹', '贰', '叁', '肆', '伍', '陆', '柒', '捌', '玖'];
+    const UNITS: [&str; 4] = ["", "拾", "佰", "仟"];
+    const GROUPS: [&str; 4] = ["", "万", "亿", "万"];
+    let cents = (v.abs() * 100.0).round() as u128;
+    let (yuan, jiao, fen) = (cents / 100, (cents / 10 % 10) as usize, (cents % 10) as usize);
+    let mut out = String::from(if v < 0.0 && cents > 0 { "负人民币" } else { "人民币" });
+    if yuan > 0 {
+        let digits: Vec<usize> = yuan.to_string().bytes().map(|b| usize::from(b - b'0')).collect();
+        // A 零 is written once for any run of zeros followed by a digit; a 万 or 亿 group
+        // ending in zeros needs none before the next group (壹拾万贰仟).
+        let (mut zeros, mut in_group) = (false, false);
+        for (i, &d) in digits.iter().enumerate() {
+            let pos = digits.len() - 1 - i;
+            if d == 0 {
+                zeros = true;
+            } else {
+                if zeros {
+                    out.push('零');
+                }
+                zeros = false;
+                in_group = true;
+                out.push(DIGITS[d]);
+                out.push_str(UNITS[pos % 4]);
+            }
+            if pos % 4 == 0 && pos > 0 && in_group {
+                out.push_str(GROUPS[(pos / 4) % GROUPS.len()]);
+                (zeros, in_group) = (false, false);
+            }
+        }
+        out.push('元');
+    }
+    match (jiao, fen) {
+        (0, 0) if yuan == 0 => out.push_str("零元整"),
+        (0, 0) => out.push('整'),
+        (j, 0) => {
+            out.push(DIGITS[j]);
+            out.push('角');
+        }
+        (j, f) => {
+            if j > 0 {
+                out.push(DIGITS[j]);
+                out.push('角');
+            } else if yuan > 0 {
+                out.push('零');
+            }
+            out.push(DIGITS[f]);
+            out.push('分');
+        }
+    }
+    out
+}
+
+/// An amount with its capitals: 878,800.00（大写：人民币捌拾柒万捌仟捌佰元整）.
+fn money_stated(v: f64, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{}（{}：{}）", money(Some(v)), Label::InWords.text(lang), money_in_words(v)),
+        Lang::En => money(Some(v)),
+    }
+}
+
+/// The acceptance's conclusion to tick by hand, a box to write the opinion in and one for
+/// what is left to do.
+fn acceptance_boxes(lang: Lang) -> [Block; 3] {
+    [
+        Block::Paragraph(format!(
+            "{}：□ {}        □ {}",
+            Label::AcceptanceConclusion.text(lang),
+            Label::Accepted.text(lang),
+            Label::NotAccepted.text(lang)
+        )),
+        Block::WriteIn(Label::Summary.text(lang).into()),
+        Block::WriteIn(Label::Outstanding.text(lang).into()),
+    ]
 }
 
 /// What a list comes to: the sum of its amounts (price × quantity where a line states no amount).
@@ -414,8 +496,19 @@ fn both_parties(d: &Dossier, lang: Lang) -> Block {
     Block::Signatures(parties)
 }
 
+/// A table's columns from their labels and widths; quantities and amounts are set right-aligned.
 fn columns(lang: Lang, spec: &[(Label, u32)]) -> Vec<Column> {
-    spec.iter().map(|(l, w)| Column::new(l.text(lang), *w)).collect()
+    spec.iter()
+        .map(|(l, w)| {
+            let column = Column::new(l.text(lang), *w);
+            match l {
+                Label::Quantity | Label::UnitPrice | Label::Amount | Label::Ordered | Label::Received => {
+                    column.figures()
+                }
+                _ => column,
+            }
+        })
+        .collect()
 }
 
 /// Builds `kind` from `d`.
@@ -551,11 +644,7 @@ fn list(d: &Dossier, data: Option<&ListData>, label: Label, lang: Lang, missing:
             item.remark.clone(),
         ]));
     }
-    rows.push(Row::Span(format!(
-        "{}：{}",
-        Label::Total.text(lang),
-        money(Some(total))
-    )));
+    rows.push(Row::Span(format!("{}：{}", Label::Total.text(lang), money_stated(total, lang))));
     blocks.push(Block::Table {
         columns: columns(
             lang,
@@ -630,9 +719,9 @@ fn change_notice(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Bloc
     if let (Some(contract), Some(order)) = (&d.contract_list, &d.purchase_order) {
         let (before, after) = (list_total(contract), list_total(order));
         blocks.push(Block::Fields(vec![
-            (Label::ContractTotal.text(lang).into(), money(Some(before))),
-            (Label::OrderTotal.text(lang).into(), money(Some(after))),
-            (Label::TotalChange.text(lang).into(), money(Some(after - before))),
+            (Label::ContractTotal.text(lang).into(), money_stated(before, lang)),
+            (Label::OrderTotal.text(lang).into(), money_stated(after, lang)),
+            (Label::TotalChange.text(lang).into(), money_stated(after - before, lang)),
         ]));
     }
     blocks.push(both_parties(d, lang));
@@ -731,7 +820,7 @@ fn arrival_missing(d: &Dossier, missing: &mut Vec<String>) {
 
 fn arrival_acceptance(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
     arrival_missing(d, missing);
-    vec![
+    let mut blocks = vec![
         project_fields(d, lang),
         Block::Table {
             columns: columns(
@@ -768,9 +857,10 @@ fn arrival_acceptance(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec
                 })
                 .collect(),
         },
-        Block::Paragraph(format!("{}：", Label::Summary.text(lang))),
-        both_parties(d, lang),
-    ]
+    ];
+    blocks.extend(acceptance_boxes(lang));
+    blocks.push(both_parties(d, lang));
+    blocks
 }
 
 fn inspection_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
@@ -955,6 +1045,7 @@ fn commissioning_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> V
                     (Label::Seq, 2),
                     (Label::Item, 4),
                     (Label::Model, 4),
+                    (Label::Quantity, 2),
                     (Label::Serials, 4),
                     (Label::IpAddress, 4),
                     (Label::Firmware, 3),
@@ -973,11 +1064,8 @@ fn commissioning_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> V
                         (n + 1).to_string(),
                         i.name.clone(),
                         i.model.clone(),
-                        if i.serial.is_empty() {
-                            format!("{} {}", Label::Quantity.text(lang), number(Some(i.quantity)))
-                        } else {
-                            i.serial.clone()
-                        },
+                        number(Some(i.quantity)),
+                        i.serial.clone(),
                         i.ip_address.clone(),
                         i.firmware.clone(),
                         i.config_notes.clone(),
@@ -995,27 +1083,28 @@ fn commissioning_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> V
 fn installation_acceptance(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
     installation_missing(d, missing, true);
     let passed = d.installations.iter().filter(|i| i.commissioning_passed).count();
-    vec![
+    let installed = d.installations.len();
+    let mut blocks = vec![
         project_fields(d, lang),
         Block::Fields(vec![
             (Label::Site.text(lang).into(), d.project.site.clone()),
             (Label::Systems.text(lang).into(), d.project.systems.clone()),
             (
-                Label::Installed.text(lang).into(),
-                format!(
-                    "{} / {}",
-                    d.installations.len(),
-                    d.installations.len() + d.not_installed.len()
+                Label::Installation.text(lang).into(),
+                Label::InstalledCount.fill(
+                    lang,
+                    &[&installed.to_string(), &(installed + d.not_installed.len()).to_string()],
                 ),
             ),
             (
                 Label::Commissioning.text(lang).into(),
-                format!("{passed} / {}", d.installations.len()),
+                Label::CommissionedCount.fill(lang, &[&passed.to_string(), &installed.to_string()]),
             ),
         ]),
-        Block::Paragraph(format!("{}：", Label::Summary.text(lang))),
-        both_parties(d, lang),
-    ]
+    ];
+    blocks.extend(acceptance_boxes(lang));
+    blocks.push(both_parties(d, lang));
+    blocks
 }
 
 /// The photos behind a record, on pages of their own after its signatures; nothing without any.
@@ -1149,11 +1238,13 @@ fn test_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>, stages: &[Sta
         if !unsigned.is_empty() {
             missing.push(format!("{}：第 {} 页双方尚未签字", plan.title, unsigned.join("、")));
         }
+        // The plan's own page number, named 测试页 so that it is not read as the printed page.
+        let sheets = plan.pages.len().to_string();
         for page in pages {
             blocks.push(Block::PageHeading(format!(
-                "{} {}（{}）",
+                "{}    {}（{}）",
                 Label::Part1.text(lang),
-                Label::PageNo.fill(lang, &[&page.number.to_string()]),
+                Label::TestSheet.fill(lang, &[&page.number.to_string(), &sheets]),
                 Label::stage(page.stage).text(lang)
             )));
             blocks.push(Block::Table {
@@ -1197,19 +1288,26 @@ fn test_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>, stages: &[Sta
     blocks
 }
 
-/// 预验收证书: for each plan, what was tested, every Part 1 page with both signatures, and the
-/// certificate's own signatures.
+/// 预验收证书: for each plan, what was tested and where it is recorded, every Part 1 page with
+/// both signatures, and the certificate's own signatures. A draft prints the same statement from
+/// the plan as it stands, so it can be read before it is issued.
 fn certificates(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
     if d.test_plans.is_empty() {
         missing.push("尚未建立功能测试方案".into());
     }
+    let record = match &d.functional_test_record {
+        Some((number, on)) => format!("{}：{number}，{on}", Label::DocumentNumber.text(lang)),
+        None => {
+            missing.push("功能测试表尚未登记".into());
+            Label::NotYetRegistered.text(lang).into()
+        }
+    };
     let mut blocks = vec![project_fields(d, lang)];
     for (k, plan) in d.test_plans.iter().enumerate() {
-        let Some(cert) = &plan.certificate else {
+        let cert = &plan.certificate;
+        if cert.issued_on.is_none() {
             missing.push(format!("{}：预验收证书尚未签发", plan.title));
-            continue;
-        };
-        if cert.client.is_none() || cert.ours.is_none() {
+        } else if cert.client.is_none() || cert.ours.is_none() {
             missing.push(format!("{}：预验收证书双方尚未签字", plan.title));
         }
         let items: usize = plan.pages.iter().map(|p| p.rows.len()).sum();
@@ -1221,6 +1319,7 @@ fn certificates(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block
             &[
                 &plan.title,
                 &d.project.name,
+                &record,
                 &plan.pages.len().to_string(),
                 &items.to_string(),
             ],
@@ -1434,14 +1533,165 @@ mod tests {
             .flatten()
             .collect();
         for expected in [
-            ("协议设备清单金额合计", "878,800.00"),
-            ("设备订购单金额合计", "756,400.00"),
-            ("金额变化", "-122,400.00"),
+            ("协议设备清单金额合计", "878,800.00（大写：人民币捌拾柒万捌仟捌佰元整）"),
+            ("设备订购单金额合计", "756,400.00（大写：人民币柒拾伍万陆仟肆佰元整）"),
+            ("金额变化", "-122,400.00（大写：负人民币壹拾贰万贰仟肆佰元整）"),
         ] {
             assert!(
                 fields.contains(&(expected.0.into(), expected.1.into())),
                 "{expected:?} in {fields:?}"
             );
         }
+    }
+
+    #[test]
+    fn amounts_are_stated_in_capitals_as_contracts_write_them() {
+        for (amount, words) in [
+            (878_800.0, "人民币捌拾柒万捌仟捌佰元整"),
+            (4_800_000.0, "人民币肆佰捌拾万元整"),
+            (100_010.0, "人民币壹拾万零壹拾元整"),
+            (102_345.0, "人民币壹拾万贰仟叁佰肆拾伍元整"),
+            (10_005.0, "人民币壹万零伍元整"),
+            (100_001_000.0, "人民币壹亿零壹仟元整"),
+            (1_200.5, "人民币壹仟贰佰元伍角"),
+            (3.07, "人民币叁元零柒分"),
+            (0.5, "人民币伍角"),
+            (0.0, "人民币零元整"),
+            (-122_400.0, "负人民币壹拾贰万贰仟肆佰元整"),
+        ] {
+            assert_eq!(money_in_words(amount), words, "{amount}");
+        }
+    }
+
+    fn paragraphs(blocks: &[Block]) -> Vec<String> {
+        blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Paragraph(p) | Block::WriteIn(p) => Some(p.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn acceptance_forms_leave_boxes_to_write_the_opinion_and_tick_the_conclusion() {
+        let d = Dossier {
+            installations: vec![InstallationLine {
+                name: "庭审主机".into(),
+                quantity: 1.0,
+                commissioning_passed: true,
+                ..InstallationLine::default()
+            }],
+            not_installed: vec!["2 高清摄像机".into()],
+            ..Dossier::default()
+        };
+        for kind in [FormKind::ArrivalAcceptance, FormKind::InstallationAcceptance] {
+            let blocks = prepare(kind, &d, Lang::Zh).blocks;
+            let written = paragraphs(&blocks);
+            for expected in ["验收结论：□ 合格        □ 不合格", "验收意见", "遗留问题"] {
+                assert!(written.iter().any(|p| p == expected), "{kind:?}: {expected} in {written:?}");
+            }
+            assert!(matches!(blocks.last(), Some(Block::Signatures(_))), "{kind:?}");
+        }
+        let blocks = prepare(FormKind::InstallationAcceptance, &d, Lang::Zh).blocks;
+        let Some(Block::Fields(fields)) = blocks.get(1) else {
+            panic!("the installation's facts");
+        };
+        let values: Vec<&str> = fields.iter().map(|(_, v)| v.as_str()).collect();
+        assert!(values.contains(&"已安装 1 项（共 2 项）"), "{values:?}");
+        assert!(values.contains(&"调试合格 1 项（共 1 项）"), "{values:?}");
+    }
+
+    #[test]
+    fn a_bulk_item_keeps_its_quantity_out_of_the_serial_column() {
+        let d = Dossier {
+            installations: vec![InstallationLine {
+                name: "机柜".into(),
+                quantity: 4.0,
+                ..InstallationLine::default()
+            }],
+            ..Dossier::default()
+        };
+        for kind in [
+            FormKind::InstallationList,
+            FormKind::InstallationRecord,
+            FormKind::CommissioningRecord,
+        ] {
+            let blocks = prepare(kind, &d, Lang::Zh).blocks;
+            let Some(Block::Table { columns, rows }) = blocks.iter().find(|b| matches!(b, Block::Table { .. })) else {
+                panic!("{kind:?} has a table");
+            };
+            let at = |label: &str| columns.iter().position(|c| c.label == label).expect(label);
+            let Row::Cells(row) = &rows[0] else { panic!("a row") };
+            assert_eq!(row[at("序号")], "1", "{kind:?}");
+            assert_eq!(row[at("数量")], "4", "{kind:?}");
+            assert_eq!(row[at("序列号")], "", "{kind:?}");
+            assert!(columns[at("数量")].figures, "{kind:?}: quantities right-aligned");
+        }
+    }
+
+    fn plan_with_one_page() -> TestPlanData {
+        TestPlanData {
+            title: "数字法庭系统功能测试方案".into(),
+            pages: vec![TestPageData {
+                number: 1,
+                stage: Stage::Line,
+                rows: vec![vec!["1.1".into()]],
+                client: None,
+                ours: None,
+            }],
+            certificate: CertificateData {
+                rows: vec![vec!["第 1 页".into(), "线路测试".into(), "1".into(), String::new(), String::new()]],
+                ..CertificateData::default()
+            },
+            ..TestPlanData::default()
+        }
+    }
+
+    #[test]
+    fn the_certificate_draft_holds_its_statement_and_cites_the_registered_test_record() {
+        let mut d = Dossier {
+            project: ProjectFacts {
+                name: "数字法庭建设项目".into(),
+                ..ProjectFacts::default()
+            },
+            test_plans: vec![plan_with_one_page()],
+            ..Dossier::default()
+        };
+        let draft = prepare(FormKind::PreAcceptance, &d, Lang::Zh);
+        let statement = paragraphs(&draft.blocks).join("");
+        assert!(
+            statement.contains("对数字法庭建设项目进行了功能测试"),
+            "no stray spaces around the project: {statement}"
+        );
+        assert!(statement.contains("《功能测试表》（尚未登记）"), "{statement}");
+        assert!(draft.missing.iter().any(|m| m == "功能测试表尚未登记"), "{:?}", draft.missing);
+        assert!(draft.blocks.iter().any(|b| matches!(b, Block::Signatures(_))));
+        d.functional_test_record = Some(("ZJFY-2026-018-GN-01 V1".into(), "2026-03-30".into()));
+        let cited = paragraphs(&prepare(FormKind::PreAcceptance, &d, Lang::Zh).blocks).join("");
+        assert!(
+            cited.contains("《功能测试表》（文件编号：ZJFY-2026-018-GN-01 V1，2026-03-30）") && cited.contains("测试结论：通过"),
+            "{cited}"
+        );
+    }
+
+    #[test]
+    fn a_test_sheet_is_numbered_apart_from_the_printed_pages() {
+        let d = Dossier {
+            test_plans: vec![plan_with_one_page()],
+            ..Dossier::default()
+        };
+        let blocks = prepare(FormKind::FunctionalTest, &d, Lang::Zh).blocks;
+        let headings: Vec<&String> = blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::PageHeading(h) => Some(h),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            headings.iter().any(|h| h.as_str() == "第一部分 测试内容    测试页 1 / 1（线路测试）"),
+            "{headings:?}"
+        );
     }
 }

@@ -68,11 +68,13 @@ labels! {
     ContractNumber => "合同编号", "Contract No.";
     Supervisor => "监理单位", "Supervisor";
     VerifyCode => "验证码", "Verification code";
+    VerifyAt => "验证地址", "Check at";
     Draft => "草稿", "DRAFT";
     PageOf => "第 | 页 共 | 页", "Page | of |";
     Signature => "签字", "Signature";
     Date => "日期", "Date";
     Seal => "盖章", "Seal";
+    BlankDate => "＿＿＿＿年＿＿月＿＿日", "＿＿＿＿＿＿＿＿＿＿";
     PartyA => "甲方", "Client";
     PartyB => "乙方", "Contractor";
     Receiver => "接收人", "Received by";
@@ -168,6 +170,12 @@ labels! {
     WorkDone => "工作内容", "Work done";
     Problems => "存在问题", "Problems";
     Summary => "验收意见", "Acceptance opinion";
+    Outstanding => "遗留问题", "Outstanding issues";
+    AcceptanceConclusion => "验收结论", "Conclusion";
+    InWords => "大写", "in words";
+    Installation => "安装情况", "Installation";
+    InstalledCount => "已安装 | 项（共 | 项）", "| of | installed";
+    CommissionedCount => "调试合格 | 项（共 | 项）", "| of | commissioned";
     // Functional test plans
     FunctionalTest => "功能测试表", "Functional Test Record";
     DeviceTest => "设备测试表", "Equipment Test Record";
@@ -189,6 +197,7 @@ labels! {
     Part1 => "第一部分 测试内容", "Part 1 Test content";
     Part2 => "第二部分 硬件功能测试步骤", "Part 2 Hardware function test procedures";
     PageNo => "第 | 页", "Page |";
+    TestSheet => "测试页 | / |", "Test sheet | of |";
     DaysLate => "逾期 | 天", "| days late";
     Step => "步骤", "Step";
     Procedure => "操作及检查内容", "Procedure";
@@ -203,8 +212,9 @@ labels! {
     ElectronicSignature => "电子签名", "signed electronically";
     PlanScope => "第一部分共 | 页 | 项，第二部分共 | 个模块。第一部分每页只有在该页全部测试项目的实际结果与预期结果相符后，方由双方测试工程师在页末签字确认。",
         "Part 1 has | pages and | items; Part 2 has | modules. Each Part 1 page is signed at its foot by both parties' engineers only once every item on it gave the expected result.";
-    CertificateText => "依据《|》，甲乙双方测试工程师对 | 进行了功能测试。第一部分共 | 页 | 项测试全部通过，各页均经双方签字确认（见下表）。双方同意系统通过预验收，进入系统初验阶段。",
-        "Following the test plan \"|\", both parties' engineers tested |. All | pages and | items of Part 1 passed and each page was signed by both parties (table below). Both parties agree that the system passes pre-acceptance and proceeds to initial acceptance.";
+    CertificateText => "依据《|》，甲乙双方测试工程师对|进行了功能测试，测试记录见《功能测试表》（|）。第一部分共 | 页 | 项测试全部通过，各页均经双方签字确认（见下表），测试结论：通过。双方同意系统通过预验收，进入系统初验阶段。",
+        "Following the test plan \"|\", both parties' engineers tested |, as recorded in the Functional Test Record (|). All | pages and | items of Part 1 passed and each page was signed by both parties (table below); result: passed. Both parties agree that the system passes pre-acceptance and proceeds to initial acceptance.";
+    NotYetRegistered => "尚未登记", "not yet registered";
 }
 
 impl Label {

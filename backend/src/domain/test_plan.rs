@@ -85,7 +85,7 @@ pub const PART1_WEIGHTS: [u32; 9] = [4, 5, 10, 3, 16, 14, 3, 8, 9];
 
 /// Text lines (9 pt, the East Asian font's line height) a Part 1 page holds for its item rows
 /// between the page heading and both parties' signature block, with a margin for safety.
-pub const PAGE_LINES: usize = 22;
+pub const PAGE_LINES: usize = 16;
 
 /// A row is planned at no less than this many lines: results are usually added after pagination.
 const PLANNED_ROW_LINES: usize = 2;

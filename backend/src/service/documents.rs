@@ -371,6 +371,12 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
             .collect();
     }
     d.test_plans = test_plans::records(db, project, house.lang).await?;
+    d.functional_test_record = latest_issued(db, id, FormKind::FunctionalTest).await?.map(|doc| {
+        (
+            format!("{} V{}", doc.number, doc.version),
+            doc.issued_at.with_timezone(&tz).date_naive().to_string(),
+        )
+    });
     let entries = work_logs(db, id).await?;
     d.work_log_photos = photos::list(db, p, Some(PhotoSubject::WorkLog), None)
         .await?
@@ -406,6 +412,11 @@ fn picture(photo: &photo::Model, what: String) -> Picture {
             None => what,
         },
     }
+}
+
+/// The day `at` falls on at the project's site, as a form is dated.
+fn site_day(project: &project::Model, at: DateTime<Utc>) -> String {
+    crate::domain::schedule::local_today(at, projects::timezone_of(project)).to_string()
 }
 
 /// A form as it stands now: its content, what is missing, and the hash of what it prints.
@@ -560,6 +571,7 @@ pub async fn download(
         title: kind.title(house.lang).into(),
         draft: true,
         made_at: Some(Utc::now()),
+        dated: Some(site_day(p.project(), Utc::now())),
         ..Meta::default()
     };
     let bytes = render(files, kind, house, prepared.blocks, meta).await?;
@@ -600,6 +612,7 @@ pub async fn shipment_receipt(
     let meta = Meta {
         title: FormKind::Receipt.title(house.lang).into(),
         made_at: Some(Utc::now()),
+        dated: Some(site_day(p.project(), Utc::now())),
         ..Meta::default()
     };
     let bytes = render(files, FormKind::Receipt, house, prepared.blocks, meta).await?;
@@ -660,6 +673,7 @@ pub async fn issue(
         draft: false,
         landscape: false,
         made_at: Some(now),
+        dated: Some(site_day(project, now)),
     };
     let bytes = render(files, kind, house, prepared.blocks, meta).await?;
     documents::engine::check_well_formed(&bytes)

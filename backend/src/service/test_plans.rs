@@ -378,12 +378,12 @@ pub async fn records(db: &impl ConnectionTrait, project: &project::Model, lang: 
                 ours: signed(p.ours),
             })
             .collect();
-        let certificate = data.plan.certificate_issued_at.map(|at| CertificateData {
-            issued_on: day(Some(at)),
+        let certificate = CertificateData {
+            issued_on: data.plan.certificate_issued_at.map(|at| day(Some(at))),
             rows: data.certificate_rows(lang),
             client: signed(data.signature(CERTIFICATE, SignParty::Client)),
             ours: signed(data.signature(CERTIFICATE, SignParty::Ours)),
-        });
+        };
         let p = &data.plan;
         out.push(TestPlanData {
             title: p.title.clone(),
