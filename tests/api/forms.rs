@@ -71,7 +71,12 @@ pub(crate) fn expect_good_print(docs: &[(String, Vec<u8>)], printed: &[reader::R
     assert!(findings.is_empty(), "{findings:#?}");
     for doc in printed {
         let q = &quality[&doc.name];
-        assert_eq!(doc.pages.len(), q.pages, "{}: pdftotext and pdfplumber count the same pages", doc.name);
+        assert_eq!(
+            doc.pages.len(),
+            q.pages,
+            "{}: pdftotext and pdfplumber count the same pages",
+            doc.name
+        );
     }
 }
 

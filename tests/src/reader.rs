@@ -182,7 +182,10 @@ pub struct Quality {
 /// pdfplumber measures the PDF: blank pages, a sign-and-stamp block alone or over one orphan row,
 /// a party's cell under 45 mm). `None`, said aloud, when those Python packages are missing —
 /// unless JIAOFU_REQUIRE_LIBREOFFICE is set, as in CI.
-pub fn quality(docs: &[(String, Vec<u8>)], printed: &[Rendered]) -> Option<std::collections::BTreeMap<String, Quality>> {
+pub fn quality(
+    docs: &[(String, Vec<u8>)],
+    printed: &[Rendered],
+) -> Option<std::collections::BTreeMap<String, Quality>> {
     let python = Command::new("python3").args(["-c", "import docx, pdfplumber"]).output();
     if !python.is_ok_and(|o| o.status.success()) {
         let message = "python3 with python-docx and pdfplumber is needed to read the forms back; .ci/run installs them \

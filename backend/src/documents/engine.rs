@@ -4,9 +4,8 @@
 //! that never split, signature blocks kept with what they sign, the East Asian font on every run.
 use docx_rs::{
     AlignmentType, BreakType, Docx, FieldCharType, Footer, Header, HeightRule, InstrNUMPAGES, InstrPAGE, InstrText,
-    LineSpacing, PageMargin, Tab, TabValueType,
-    PageOrientationType, Paragraph, Pic, Run, RunFonts, Shading, Table, TableBorder, TableBorderPosition, TableBorders,
-    TableCell, TableLayoutType, TableRow, VAlignType, WidthType,
+    LineSpacing, PageMargin, PageOrientationType, Paragraph, Pic, Run, RunFonts, Shading, Tab, TabValueType, Table,
+    TableBorder, TableBorderPosition, TableBorders, TableCell, TableLayoutType, TableRow, VAlignType, WidthType,
 };
 
 use super::labels::{Label, Lang};
@@ -411,10 +410,7 @@ pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
     let mut repeats: Vec<bool> = Vec::new();
     for (i, block) in form.blocks.iter().enumerate() {
         // What is signed stays with the block that signs it, and a write-in box with both.
-        let keep_with_next = matches!(
-            form.blocks.get(i + 1),
-            Some(Block::Signatures(_) | Block::WriteIn(_))
-        );
+        let keep_with_next = matches!(form.blocks.get(i + 1), Some(Block::Signatures(_) | Block::WriteIn(_)));
         match block {
             Block::Heading(text) => {
                 doc = doc.add_paragraph(Paragraph::new().keep_next(true).add_run(pen.bold(text, BODY_SIZE + 3)));
@@ -824,7 +820,8 @@ fn footer(pen: &Pen<'_>, house: &House, meta: &Meta, text_width: u32) -> Footer 
         .vertical_align(VAlignType::Center)
         .add_paragraph(page)
         .add_paragraph(check);
-    Footer::new().add_table(fixed_table(vec![TableRow::new(vec![qr_cell, text_cell]).cant_split()], &w).clear_all_border())
+    Footer::new()
+        .add_table(fixed_table(vec![TableRow::new(vec![qr_cell, text_cell]).cant_split()], &w).clear_all_border())
 }
 
 /// The QR code of `text` as a PNG, four pixels a module with its quiet zone.

@@ -348,7 +348,11 @@ pub fn money_in_words(v: f64) -> String {
     const GROUPS: [&str; 4] = ["", "万", "亿", "万"];
     let cents = (v.abs() * 100.0).round() as u128;
     let (yuan, jiao, fen) = (cents / 100, (cents / 10 % 10) as usize, (cents % 10) as usize);
-    let mut out = String::from(if v < 0.0 && cents > 0 { "负人民币" } else { "人民币" });
+    let mut out = String::from(if v < 0.0 && cents > 0 {
+        "负人民币"
+    } else {
+        "人民币"
+    });
     if yuan > 0 {
         let digits: Vec<usize> = yuan.to_string().bytes().map(|b| usize::from(b - b'0')).collect();
         // A 零 is written once for any run of zeros followed by a digit; a 万 or 亿 group
@@ -367,7 +371,7 @@ pub fn money_in_words(v: f64) -> String {
                 out.push(DIGITS[d]);
                 out.push_str(UNITS[pos % 4]);
             }
-            if pos % 4 == 0 && pos > 0 && in_group {
+            if pos.is_multiple_of(4) && pos > 0 && in_group {
                 out.push_str(GROUPS[(pos / 4) % GROUPS.len()]);
                 (zeros, in_group) = (false, false);
             }
@@ -398,7 +402,12 @@ pub fn money_in_words(v: f64) -> String {
 /// An amount with its capitals: 878,800.00（大写：人民币捌拾柒万捌仟捌佰元整）.
 fn money_stated(v: f64, lang: Lang) -> String {
     match lang {
-        Lang::Zh => format!("{}（{}：{}）", money(Some(v)), Label::InWords.text(lang), money_in_words(v)),
+        Lang::Zh => format!(
+            "{}（{}：{}）",
+            money(Some(v)),
+            Label::InWords.text(lang),
+            money_in_words(v)
+        ),
         Lang::En => money(Some(v)),
     }
 }
@@ -644,7 +653,11 @@ fn list(d: &Dossier, data: Option<&ListData>, label: Label, lang: Lang, missing:
             item.remark.clone(),
         ]));
     }
-    rows.push(Row::Span(format!("{}：{}", Label::Total.text(lang), money_stated(total, lang))));
+    rows.push(Row::Span(format!(
+        "{}：{}",
+        Label::Total.text(lang),
+        money_stated(total, lang)
+    )));
     blocks.push(Block::Table {
         columns: columns(
             lang,
@@ -1589,7 +1602,10 @@ mod tests {
             let blocks = prepare(kind, &d, Lang::Zh).blocks;
             let written = paragraphs(&blocks);
             for expected in ["验收结论：□ 合格        □ 不合格", "验收意见", "遗留问题"] {
-                assert!(written.iter().any(|p| p == expected), "{kind:?}: {expected} in {written:?}");
+                assert!(
+                    written.iter().any(|p| p == expected),
+                    "{kind:?}: {expected} in {written:?}"
+                );
             }
             assert!(matches!(blocks.last(), Some(Block::Signatures(_))), "{kind:?}");
         }
@@ -1641,7 +1657,13 @@ mod tests {
                 ours: None,
             }],
             certificate: CertificateData {
-                rows: vec![vec!["第 1 页".into(), "线路测试".into(), "1".into(), String::new(), String::new()]],
+                rows: vec![vec![
+                    "第 1 页".into(),
+                    "线路测试".into(),
+                    "1".into(),
+                    String::new(),
+                    String::new(),
+                ]],
                 ..CertificateData::default()
             },
             ..TestPlanData::default()
@@ -1665,12 +1687,17 @@ mod tests {
             "no stray spaces around the project: {statement}"
         );
         assert!(statement.contains("《功能测试表》（尚未登记）"), "{statement}");
-        assert!(draft.missing.iter().any(|m| m == "功能测试表尚未登记"), "{:?}", draft.missing);
+        assert!(
+            draft.missing.iter().any(|m| m == "功能测试表尚未登记"),
+            "{:?}",
+            draft.missing
+        );
         assert!(draft.blocks.iter().any(|b| matches!(b, Block::Signatures(_))));
         d.functional_test_record = Some(("ZJFY-2026-018-GN-01 V1".into(), "2026-03-30".into()));
         let cited = paragraphs(&prepare(FormKind::PreAcceptance, &d, Lang::Zh).blocks).join("");
         assert!(
-            cited.contains("《功能测试表》（文件编号：ZJFY-2026-018-GN-01 V1，2026-03-30）") && cited.contains("测试结论：通过"),
+            cited.contains("《功能测试表》（文件编号：ZJFY-2026-018-GN-01 V1，2026-03-30）")
+                && cited.contains("测试结论：通过"),
             "{cited}"
         );
     }
@@ -1690,7 +1717,9 @@ mod tests {
             })
             .collect();
         assert!(
-            headings.iter().any(|h| h.as_str() == "第一部分 测试内容    测试页 1 / 1（线路测试）"),
+            headings
+                .iter()
+                .any(|h| h.as_str() == "第一部分 测试内容    测试页 1 / 1（线路测试）"),
             "{headings:?}"
         );
     }
