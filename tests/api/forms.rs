@@ -53,13 +53,22 @@ pub(crate) async fn issue(app: &TestApp, project: i64, key: &str) -> (Value, Vec
     (record, bytes)
 }
 
-/// The form-quality check every printed form passes: it opens with a strict reader, no page is
+/// The form-quality check every printed form passes: it follows the ECMA-376 schemas (the Open XML
+/// SDK's validator), it opens with a strict reader, no page is
 /// blank or holds only the sign-and-stamp block or one row carried over above it, each party's
 /// cell is 45 mm tall, and no raw code or zone offset is printed.
 pub(crate) fn expect_good_print(docs: &[(String, Vec<u8>)], printed: &[reader::Rendered]) {
     for doc in printed {
         let machine = reader::machine_words(&doc.text());
         assert!(machine.is_empty(), "{} prints {machine:?}", doc.name);
+    }
+    if let Some(errors) = reader::schema_errors(docs) {
+        assert!(
+            errors.is_empty(),
+            "{} schema errors: {:#?}",
+            errors.len(),
+            &errors[..errors.len().min(20)]
+        );
     }
     let Some(quality) = reader::quality(docs, printed) else {
         return;

