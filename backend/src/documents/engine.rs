@@ -103,7 +103,7 @@ pub enum Row {
 /// A party's signature block: who signs, and the lines to sign on.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Party {
-    /// 甲方 / 乙方 (or a role such as 接收人).
+    /// 甲方 / 乙方 (or a role such as 接收单位).
     pub side: String,
     /// The organisation or person.
     pub name: String,
@@ -408,9 +408,18 @@ pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
     );
     // Tables whose first row repeats on every page, in document order (see `repeat_header_rows`).
     let mut repeats: Vec<bool> = Vec::new();
+    // What is signed stays with the block that signs it: a write-in box, a note between the
+    // table and the block, and the table's last rows (see `keep`).
+    let mut keeps = vec![false; form.blocks.len()];
+    for i in (0..form.blocks.len().saturating_sub(1)).rev() {
+        keeps[i] = match &form.blocks[i + 1] {
+            Block::Signatures(_) | Block::WriteIn(_) => true,
+            Block::Paragraph(_) => keeps[i + 1],
+            _ => false,
+        };
+    }
     for (i, block) in form.blocks.iter().enumerate() {
-        // What is signed stays with the block that signs it, and a write-in box with both.
-        let keep_with_next = matches!(form.blocks.get(i + 1), Some(Block::Signatures(_) | Block::WriteIn(_)));
+        let keep_with_next = keeps[i];
         match block {
             Block::Heading(text) => {
                 doc = doc.add_paragraph(Paragraph::new().keep_next(true).add_run(pen.bold(text, BODY_SIZE + 3)));

@@ -68,6 +68,8 @@ pub struct ListData {
     pub file_name: String,
     pub imported_on: String,
     pub approved_on: Option<String>,
+    /// Who approved it (审定人); empty until approved.
+    pub approved_by: String,
     pub items: Vec<ItemLine>,
 }
 
@@ -629,9 +631,23 @@ fn list(d: &Dossier, data: Option<&ListData>, label: Label, lang: Lang, missing:
         missing.push(format!("尚未导入{}", label.text(Lang::Zh)));
         return blocks;
     };
+    // The approved list says who approved it and when, and marks where it departs from the
+    // contract list (the changes the 设备清单变更通知 decided).
+    let baseline = (label == Label::ApprovedList)
+        .then_some(d.contract_list.as_ref())
+        .flatten();
+    if label == Label::ApprovedList {
+        blocks.push(Block::Fields(vec![
+            (Label::ApprovedBy.text(lang).into(), data.approved_by.clone()),
+            (
+                Label::ApprovedOn.text(lang).into(),
+                data.approved_on.clone().unwrap_or_default(),
+            ),
+        ]));
+    }
     let mut rows = Vec::new();
     let mut category: Option<&str> = None;
-    let mut total = 0.0;
+    let mut changed = 0;
     for item in &data.items {
         if item.category.as_deref() != category {
             category = item.category.as_deref();
@@ -639,7 +655,18 @@ fn list(d: &Dossier, data: Option<&ListData>, label: Label, lang: Lang, missing:
                 rows.push(Row::Span(c.to_string()));
             }
         }
-        total += item.amount.unwrap_or(0.0);
+        let mut remark = item.remark.clone();
+        if let Some(contract) = baseline {
+            let change = change_from(contract, item, lang);
+            if !change.is_empty() {
+                changed += 1;
+                remark = [format!("※ {change}"), remark]
+                    .into_iter()
+                    .filter(|r| !r.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("\n");
+            }
+        }
         rows.push(Row::Cells(vec![
             item.seq.clone(),
             item.name.clone(),
@@ -650,13 +677,13 @@ fn list(d: &Dossier, data: Option<&ListData>, label: Label, lang: Lang, missing:
             item.unit.clone(),
             money(item.unit_price),
             money(item.amount),
-            item.remark.clone(),
+            remark,
         ]));
     }
     rows.push(Row::Span(format!(
         "{}：{}",
         Label::Total.text(lang),
-        money_stated(total, lang)
+        money_stated(list_total(data), lang)
     )));
     blocks.push(Block::Table {
         columns: columns(
@@ -676,8 +703,39 @@ fn list(d: &Dossier, data: Option<&ListData>, label: Label, lang: Lang, missing:
         ),
         rows,
     });
+    if changed > 0 {
+        blocks.push(Block::Paragraph(
+            Label::ChangesMarked.fill(lang, &[&changed.to_string()]),
+        ));
+    }
     blocks.push(both_parties(d, lang));
     blocks
+}
+
+/// How an approved line departs from the contract list's line of the same item (matched by
+/// number and name, else by name): 新增, or each field that changed with what it was.
+fn change_from(contract: &ListData, item: &ItemLine, lang: Lang) -> String {
+    let same = contract
+        .items
+        .iter()
+        .find(|c| c.seq == item.seq && c.name == item.name)
+        .or_else(|| contract.items.iter().find(|c| c.name == item.name));
+    let Some(was) = same else {
+        return Label::Added.text(lang).into();
+    };
+    let mut changes = Vec::new();
+    for (label, before, after) in [
+        (Label::Brand, was.brand.clone(), item.brand.clone()),
+        (Label::Model, was.model.clone(), item.model.clone()),
+        (Label::Quantity, number(was.quantity), number(item.quantity)),
+        (Label::UnitPrice, money(was.unit_price), money(item.unit_price)),
+    ] {
+        if before != after {
+            let before = if before.is_empty() { "—".into() } else { before };
+            changes.push(format!("{}{}{before}", label.text(lang), Label::WasBefore.text(lang)));
+        }
+    }
+    changes.join("；")
 }
 
 fn change_notice(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
@@ -1722,5 +1780,55 @@ mod tests {
                 .any(|h| h.as_str() == "第一部分 测试内容    测试页 1 / 1（线路测试）"),
             "{headings:?}"
         );
+    }
+
+    #[test]
+    fn the_approved_list_names_its_approver_and_marks_where_it_departs_from_the_contract() {
+        let line = |seq: &str, name: &str, model: &str, price: f64| ItemLine {
+            seq: seq.into(),
+            name: name.into(),
+            model: model.into(),
+            quantity: Some(2.0),
+            unit_price: Some(price),
+            amount: Some(2.0 * price),
+            ..ItemLine::default()
+        };
+        let d = Dossier {
+            contract_list: Some(ListData {
+                items: vec![
+                    line("1", "庭审主机", "KDV-TR8000", 100.0),
+                    line("2", "核心交换机", "S5735-A", 50.0),
+                ],
+                ..ListData::default()
+            }),
+            approved_list: Some(ListData {
+                approved_on: Some("2026-03-06".into()),
+                approved_by: "王建国".into(),
+                items: vec![
+                    line("1", "庭审主机", "KDV-TR8000", 100.0),
+                    line("2", "核心交换机", "S5735-B", 50.0),
+                    line("3", "不间断电源", "C3KS", 10.0),
+                ],
+                ..ListData::default()
+            }),
+            ..Dossier::default()
+        };
+        let prepared = prepare(FormKind::ApprovedList, &d, Lang::Zh);
+        assert!(prepared.missing.is_empty(), "{:?}", prepared.missing);
+        let Some(Block::Fields(fields)) = prepared.blocks.get(1) else {
+            panic!("who approved it and when");
+        };
+        assert_eq!(fields[0], ("审定人".to_string(), "王建国".to_string()));
+        assert_eq!(fields[1], ("审定日期".to_string(), "2026-03-06".to_string()));
+        let remarks: Vec<String> = cells(&prepared.blocks).iter().map(|r| r[9].clone()).collect();
+        assert_eq!(remarks, ["", "※ 型号原为S5735-A", "※ 新增"]);
+        assert!(
+            paragraphs(&prepared.blocks)
+                .iter()
+                .any(|p| p.contains("标 ※ 者共 2 项"))
+        );
+        // The contract list itself marks nothing.
+        let contract = prepare(FormKind::ContractList, &d, Lang::Zh);
+        assert!(cells(&contract.blocks).iter().all(|r| r[9].is_empty()));
     }
 }

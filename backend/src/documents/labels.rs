@@ -77,7 +77,7 @@ labels! {
     BlankDate => "＿＿＿＿年＿＿月＿＿日", "＿＿＿＿＿＿＿＿＿＿";
     PartyA => "甲方", "Client";
     PartyB => "乙方", "Contractor";
-    Receiver => "接收人", "Received by";
+    Receiver => "接收单位", "Received by";
     ReceivedBy => "签收人", "Signed for by";
     // Form titles
     ImplementationPlan => "项目实施计划", "Project Implementation Plan";
@@ -174,6 +174,11 @@ labels! {
     AcceptanceConclusion => "验收结论", "Conclusion";
     InWords => "大写", "in words";
     Installation => "安装情况", "Installation";
+    ApprovedBy => "审定人", "Approved by";
+    ApprovedOn => "审定日期", "Approved on";
+    Added => "新增", "added";
+    WasBefore => "原为", " was ";
+    ChangesMarked => "注：备注栏标 ※ 者共 | 项，为与协议设备清单不同之处，依据《设备清单变更通知》审定。", "Note: the | lines marked ※ differ from the contract list, as the change notice decided.";
     InstalledCount => "已安装 | 项（共 | 项）", "| of | installed";
     CommissionedCount => "调试合格 | 项（共 | 项）", "| of | commissioned";
     // Functional test plans

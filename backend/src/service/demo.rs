@@ -179,8 +179,8 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
         .await
         .map_err(err)?;
     }
-    let engineers = (ids[1].0, ids[2].0);
-    delivery(state, &system, project.id, signed, tz, engineers, now)
+    let team = (ids[0].0, ids[1].0, ids[2].0);
+    delivery(state, &system, project.id, signed, tz, team, now)
         .await
         .map_err(err)?;
     functional_test(state, &system, project.id, now).await.map_err(err)?;
@@ -226,7 +226,7 @@ async fn delivery(
     pid: i32,
     signed: NaiveDate,
     tz: Tz,
-    (li, zhao): (i32, i32),
+    (pm, li, zhao): (i32, i32, i32),
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let db = &state.db;
@@ -274,7 +274,15 @@ async fn delivery(
     }
     equipment::issue_change_notice(state, &p, now).await?;
     let approved = equipment::build_approved_list(db, &p, now).await?;
-    equipment::approve(db, &p, approved.id, now).await?;
+    // 王建国, the PM, approves it: the 审定版 names him as its 审定人.
+    let wang = Actor {
+        id: Some(pm),
+        username: "wang.jianguo".into(),
+        name: "王建国".into(),
+        role: Role::Manager,
+    };
+    let as_pm = super::access::grant::<super::access::Manage>(db, &wang, pid).await?;
+    equipment::approve(db, &as_pm, approved.id, now).await?;
 
     // 设备到货: two shipments, serial numbers for the units that have them, signed receipts.
     let base = super::baseline::current(db, &p).await?;

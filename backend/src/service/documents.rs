@@ -63,8 +63,10 @@ fn list_data(
     list: &entity::equipment_list::Model,
     items: &[entity::equipment_item::Model],
     tz: chrono_tz::Tz,
+    approved_by: String,
 ) -> ListData {
     ListData {
+        approved_by,
         version: list.version,
         file_name: list.file_name.clone(),
         imported_on: day(Some(list.imported_at), tz),
@@ -156,7 +158,12 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
         .collect();
     for kind in [ListKind::Contract, ListKind::PurchaseOrder, ListKind::Approved] {
         if let Some(list) = equipment::latest(db, p, kind).await? {
-            let data = list_data(&list, &equipment::items(db, &list).await?, tz);
+            let data = list_data(
+                &list,
+                &equipment::items(db, &list).await?,
+                tz,
+                name_of(list.approved_by),
+            );
             match kind {
                 ListKind::Contract => d.contract_list = Some(data),
                 ListKind::PurchaseOrder => d.purchase_order = Some(data),
