@@ -62,6 +62,7 @@ fn list_dossier() -> Dossier {
             file_name: "设备清单.xlsx".into(),
             imported_on: "2026-03-05".into(),
             approved_on: None,
+            approved_by: String::new(),
             items,
         }),
         ..Dossier::default()
