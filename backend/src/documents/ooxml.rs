@@ -5,6 +5,8 @@
 //! `w:spacing`, `w:vAlign` before `w:shd`, the header references after `w:pgSz`) and an attribute
 //! the schema does not declare (`w:type` on `w:gridCol`). [`schema_order`] puts every part right
 //! in one pass; the form-quality test checks the result with the Open XML SDK's validator.
+use std::borrow::Cow;
+
 use quick_xml::{
     Reader, Writer,
     events::{BytesStart, Event},
@@ -241,99 +243,124 @@ fn rank(order: &[&str], name: &[u8]) -> usize {
     order.iter().position(|n| n.as_bytes() == name).unwrap_or(order.len())
 }
 
-/// An element being read: one whose children are put in order (they are kept apart, each with
-/// the name it sorts on), or any other (its XML so far).
-enum Frame {
+/// An element being read inside a property element: one whose children are put in order (each
+/// kept apart with the name it sorts on), or any other (its XML so far).
+enum Frame<'a> {
     Sorted {
-        start: BytesStart<'static>,
-        children: Vec<(Vec<u8>, Vec<u8>)>,
+        start: &'a [u8],
+        name: &'a [u8],
+        children: Vec<(&'a [u8], Cow<'a, [u8]>)>,
     },
     Plain(Vec<u8>),
 }
 
 /// `xml` with every property element's children in the schema's order, no empty `w:rPr` in a
 /// `w:pPr` (a style's paragraph properties may hold none), and no `w:type` on `w:gridCol`.
-/// Text, attributes and everything else are written back as they were.
+/// Everything else is copied through byte for byte: outside the property elements the input
+/// is copied in runs, and inside them each child is a slice of it, so the pass costs little
+/// more than a copy.
 pub fn schema_order(xml: &[u8]) -> Result<Vec<u8>, quick_xml::Error> {
     let mut reader = Reader::from_reader(xml);
     let mut out: Vec<u8> = Vec::with_capacity(xml.len());
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut buf = Vec::new();
+    // The input before this offset is in `out` or in a frame.
+    let mut copied = 0;
+    let mut stack: Vec<Frame<'_>> = Vec::new();
     loop {
-        let event = reader.read_event_into(&mut buf)?;
+        let before = reader.buffer_position() as usize;
+        let event = reader.read_event()?;
+        let after = reader.buffer_position() as usize;
+        let raw = &xml[before..after];
+        // The element's name as written, right after its '<' (or '</').
+        let name_of = |len: usize, skip: usize| &xml[before + skip..before + skip + len];
         match event {
             Event::Eof => break,
-            Event::Start(e) if sequence(e.name().as_ref()).is_some() => stack.push(Frame::Sorted {
-                start: e.into_owned(),
-                children: Vec::new(),
-            }),
-            Event::Start(e) if !stack.is_empty() => stack.push(Frame::Plain(bytes_of(Event::Start(e))?)),
+            Event::Start(e) if sequence(e.name().as_ref()).is_some() => {
+                if stack.is_empty() {
+                    out.extend_from_slice(&xml[copied..before]);
+                    copied = before;
+                }
+                stack.push(Frame::Sorted {
+                    start: raw,
+                    name: name_of(e.name().as_ref().len(), 1),
+                    children: Vec::new(),
+                });
+            }
+            Event::Start(_) if !stack.is_empty() => stack.push(Frame::Plain(raw.to_vec())),
             Event::End(e) if !stack.is_empty() => {
-                let name = e.name().as_ref().to_vec();
+                let name = name_of(e.name().as_ref().len(), 2);
+                let outermost = stack.len() == 1;
                 let bytes = match stack.pop() {
-                    Some(Frame::Sorted { start, mut children }) => {
-                        let order = sequence(start.name().as_ref()).unwrap_or(&[]);
-                        if start.name().as_ref() == b"w:pPr" {
-                            children.retain(|(name, xml)| !(name == b"w:rPr" && xml.ends_with(b"/>")));
+                    Some(Frame::Sorted {
+                        start,
+                        name,
+                        mut children,
+                    }) => {
+                        let order = sequence(name).unwrap_or(&[]);
+                        if name == b"w:pPr" {
+                            children.retain(|(child, xml)| !(*child == b"w:rPr" && xml.ends_with(b"/>")));
                         }
-                        children.sort_by_key(|(name, _)| rank(order, name));
-                        let mut bytes = bytes_of(Event::Start(start))?;
-                        for (_, child) in children {
-                            bytes.extend_from_slice(&child);
+                        children.sort_by_key(|(child, _)| rank(order, child));
+                        // The outermost property element goes straight out.
+                        let target = if outermost { &mut out } else { &mut Vec::new() };
+                        target.extend_from_slice(start);
+                        for (_, child) in &children {
+                            target.extend_from_slice(child);
                         }
-                        bytes.extend_from_slice(&bytes_of(Event::End(e))?);
-                        bytes
+                        target.extend_from_slice(raw);
+                        if outermost {
+                            copied = after;
+                            continue;
+                        }
+                        std::mem::take(target)
                     }
                     Some(Frame::Plain(mut bytes)) => {
-                        bytes.extend_from_slice(&bytes_of(Event::End(e))?);
+                        bytes.extend_from_slice(raw);
                         bytes
                     }
                     None => break,
                 };
-                place(&mut stack, &mut out, name, bytes);
+                place(&mut stack, name, Cow::Owned(bytes));
             }
-            Event::Empty(e) => {
-                let name = e.name().as_ref().to_vec();
-                let bytes = if name == b"w:gridCol" {
-                    let mut col = BytesStart::new("w:gridCol");
-                    col.extend_attributes(
-                        e.attributes()
-                            .filter_map(Result::ok)
-                            .filter(|a| a.key.as_ref() != b"w:type"),
-                    );
-                    bytes_of(Event::Empty(col))?
+            Event::Empty(e) if e.name().as_ref() == b"w:gridCol" => {
+                let mut col = BytesStart::new("w:gridCol");
+                col.extend_attributes(
+                    e.attributes()
+                        .filter_map(Result::ok)
+                        .filter(|a| a.key.as_ref() != b"w:type"),
+                );
+                let mut fixed = Writer::new(Vec::new());
+                fixed.write_event(Event::Empty(col))?;
+                if stack.is_empty() {
+                    out.extend_from_slice(&xml[copied..before]);
+                    out.extend_from_slice(fixed.get_ref());
+                    copied = after;
                 } else {
-                    bytes_of(Event::Empty(e))?
-                };
-                place(&mut stack, &mut out, name, bytes);
+                    place(&mut stack, b"w:gridCol", Cow::Owned(fixed.into_inner()));
+                }
             }
-            other => {
-                let bytes = bytes_of(other)?;
-                place(&mut stack, &mut out, Vec::new(), bytes);
+            Event::Empty(e) if !stack.is_empty() => {
+                let name = name_of(e.name().as_ref().len(), 1);
+                place(&mut stack, name, Cow::Borrowed(raw));
             }
+            _ if !stack.is_empty() => place(&mut stack, b"", Cow::Borrowed(raw)),
+            // Outside the property elements: copied through in runs.
+            _ => {}
         }
-        buf.clear();
     }
+    out.extend_from_slice(&xml[copied..]);
     Ok(out)
 }
 
-fn bytes_of(event: Event<'_>) -> Result<Vec<u8>, quick_xml::Error> {
-    let mut w = Writer::new(Vec::new());
-    w.write_event(event)?;
-    Ok(w.into_inner())
-}
-
-/// Puts a finished element (or text, named by nothing) where it belongs: as a child of the
-/// innermost element being read, or straight out. Text between sorted children stays with the
-/// child before it.
-fn place(stack: &mut [Frame], out: &mut Vec<u8>, name: Vec<u8>, bytes: Vec<u8>) {
+/// Puts a finished child (or text, named by nothing) into the innermost element being read.
+/// Text between sorted children stays with the child before it.
+fn place<'a>(stack: &mut [Frame<'a>], name: &'a [u8], bytes: Cow<'a, [u8]>) {
     match stack.last_mut() {
-        None => out.extend_from_slice(&bytes),
         Some(Frame::Plain(parent)) => parent.extend_from_slice(&bytes),
         Some(Frame::Sorted { children, .. }) => match children.last_mut() {
-            Some(last) if name.is_empty() => last.1.extend_from_slice(&bytes),
+            Some(last) if name.is_empty() => last.1.to_mut().extend_from_slice(&bytes),
             _ => children.push((name, bytes)),
         },
+        None => {}
     }
 }
 
