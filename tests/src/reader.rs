@@ -31,6 +31,23 @@ pub fn compact(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace() && *c != '-').collect()
 }
 
+/// A check that cannot run here: said aloud and skipped — or a failure where
+/// JIAOFU_REQUIRE_LIBREOFFICE is set, as in CI.
+fn skipped<T>(check: &str, message: &str) -> Option<T> {
+    assert!(std::env::var("JIAOFU_REQUIRE_LIBREOFFICE").is_err(), "{message}");
+    eprintln!("SKIPPED {check}: {message}");
+    None
+}
+
+/// A fresh directory of its own for one run of a check (tests run concurrently in one process).
+fn scratch_dir(kind: &str) -> std::path::PathBuf {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let run = RUNS.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("jiaofu-{kind}-{}-{run}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
 fn installed(tool: &str, arg: &str) -> bool {
     Command::new(tool).arg(arg).output().is_ok_and(|o| o.status.success())
 }
@@ -43,15 +60,10 @@ pub fn render(docs: &[(String, Vec<u8>)]) -> Option<Vec<Rendered>> {
         let message = "LibreOffice (soffice) or poppler-utils (pdftotext) is not installed: the .docx was \
                        not opened by a real reader. .ci/run installs libreoffice-writer-nogui, fonts-noto-cjk \
                        and poppler-utils.";
-        assert!(std::env::var("JIAOFU_REQUIRE_LIBREOFFICE").is_err(), "{message}");
-        eprintln!("SKIPPED the LibreOffice check: {message}");
-        return None;
+        return skipped("the LibreOffice check", message);
     }
     // Tests run concurrently in one process: each rendering gets its own directory and profile.
-    static RUNS: AtomicUsize = AtomicUsize::new(0);
-    let run = RUNS.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("jiaofu-docx-{}-{run}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = scratch_dir("docx");
     let mut inputs = Vec::new();
     for (n, (_, bytes)) in docs.iter().enumerate() {
         let path = dir.join(format!("doc{n}.docx"));
@@ -190,14 +202,9 @@ pub fn quality(
     if !python.is_ok_and(|o| o.status.success()) {
         let message = "python3 with python-docx and pdfplumber is needed to read the forms back; .ci/run installs them \
                        (pip install python-docx pdfplumber)";
-        assert!(std::env::var("JIAOFU_REQUIRE_LIBREOFFICE").is_err(), "{message}");
-        eprintln!("SKIPPED the form-quality check: {message}");
-        return None;
+        return skipped("the form-quality check", message);
     }
-    static RUNS: AtomicUsize = AtomicUsize::new(0);
-    let run = RUNS.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("jiaofu-quality-{}-{run}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = scratch_dir("quality");
     let mut args = Vec::new();
     for (n, ((name, docx), rendered)) in docs.iter().zip(printed).enumerate() {
         let (d, p) = (dir.join(format!("{n}.docx")), dir.join(format!("{n}.pdf")));
@@ -229,14 +236,9 @@ pub fn schema_errors(docs: &[(String, Vec<u8>)]) -> Option<Vec<String>> {
     let Ok(validator) = std::env::var("JIAOFU_OOXML_VALIDATOR") else {
         let message = "JIAOFU_OOXML_VALIDATOR is not set: the forms were not checked against the ECMA-376 schemas \
                        (.ci/run installs the Open XML SDK validator with npm and sets it)";
-        assert!(std::env::var("JIAOFU_REQUIRE_LIBREOFFICE").is_err(), "{message}");
-        eprintln!("SKIPPED the schema check: {message}");
-        return None;
+        return skipped("the schema check", message);
     };
-    static RUNS: AtomicUsize = AtomicUsize::new(0);
-    let run = RUNS.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("jiaofu-schema-{}-{run}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = scratch_dir("schema");
     // One process per file (about a second each, most of it start-up): two at a time.
     let next = AtomicUsize::new(0);
     let found = std::sync::Mutex::new(Vec::new());

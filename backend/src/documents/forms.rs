@@ -1432,6 +1432,18 @@ fn certificates(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block
 mod tests {
     use super::*;
 
+    /// Every label/value pair of the form's information blocks.
+    fn fields(blocks: &[Block]) -> Vec<(String, String)> {
+        blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Fields(f) => Some(f.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
     fn cells(blocks: &[Block]) -> Vec<Vec<String>> {
         blocks
             .iter()
@@ -1501,14 +1513,7 @@ mod tests {
         let rows = cells(&blocks);
         assert_eq!(rows[0][5], "李明", "检验人 holds a name, not a date");
         assert_eq!(rows[0][7], "刘芳", "the witness column holds the witness alone");
-        let fields: Vec<(String, String)> = blocks
-            .iter()
-            .filter_map(|b| match b {
-                Block::Fields(f) => Some(f.clone()),
-                _ => None,
-            })
-            .flatten()
-            .collect();
+        let fields = fields(&blocks);
         assert!(
             fields.contains(&("自检日期".into(), "2026-03-12 ～ 2026-03-13".into())),
             "{fields:?}"
@@ -1595,14 +1600,7 @@ mod tests {
             ..Dossier::default()
         };
         let blocks = prepare(FormKind::ChangeNotice, &d, Lang::Zh).blocks;
-        let fields: Vec<(String, String)> = blocks
-            .iter()
-            .filter_map(|b| match b {
-                Block::Fields(f) => Some(f.clone()),
-                _ => None,
-            })
-            .flatten()
-            .collect();
+        let fields = fields(&blocks);
         for expected in [
             ("协议设备清单金额合计", "878,800.00（大写：人民币捌拾柒万捌仟捌佰元整）"),
             ("设备订购单金额合计", "756,400.00（大写：人民币柒拾伍万陆仟肆佰元整）"),
