@@ -20,6 +20,12 @@ pub struct Model {
     /// Set when a 审定版 is approved: it is then the baseline for arrival.
     pub approved_at: Option<DateTimeUtc>,
     pub approved_by: Option<i32>,
+    /// A purchase order's terms (empty on other kinds): the 供货单位 it is placed with, the day
+    /// it was placed, the day the goods are due and where.
+    pub supplier: String,
+    pub ordered_on: Option<Date>,
+    pub delivery_due_on: Option<Date>,
+    pub delivery_place: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,7 @@ mod m20261130_000014_replacements;
 mod m20261130_000015_decision_adopt;
 mod m20261130_000016_photos;
 mod m20261130_000017_contract_number_supervisor;
+mod m20261130_000018_purchase_order_terms;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000015_decision_adopt::Migration),
             Box::new(m20261130_000016_photos::Migration),
             Box::new(m20261130_000017_contract_number_supervisor::Migration),
+            Box::new(m20261130_000018_purchase_order_terms::Migration),
         ]
     }
 }

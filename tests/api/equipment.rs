@@ -1,5 +1,5 @@
 use jiaofu_tests::{fixture, spawn_app, spawn_app_with};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 async fn project(app: &jiaofu_tests::TestApp) -> String {
     let id = app.project("ZJFY-2026-018", "2026-03-02").await["id"]
@@ -702,4 +702,51 @@ async fn the_approved_list_is_built_from_the_contract_list_and_the_decisions_the
             .any(|i| i["name"] == "UPS 不间断电源"),
         "the built list is the baseline: {arrival}"
     );
+}
+
+#[tokio::test]
+async fn a_purchase_orders_terms_are_stated_on_it_and_carried_to_its_next_version() {
+    let app = spawn_app().await;
+    let path = project(&app).await;
+    let import = |kind: &'static str, name: &'static str| {
+        let (app, path) = (&app, &path);
+        async move {
+            let body = app
+                .upload(path, &app.admin, &[("kind", kind)], name, fixture(name))
+                .await
+                .expect(200);
+            body["list"]["id"].as_i64().expect("list id")
+        }
+    };
+    let contract = import("contract", "courtroom-contract-list.xlsx").await;
+    let first = import("purchase_order", "courtroom-purchase-order.xlsx").await;
+    let one = app.get(&format!("{path}/{first}"), &app.admin).await.expect(200);
+    assert_eq!(one["order_terms"]["supplier"], Value::Null, "nothing stated yet");
+
+    let terms = json!({
+        "supplier": "杭州某某科技有限公司",
+        "ordered_on": "2026-03-09",
+        "delivery_due_on": "2026-03-20",
+        "delivery_place": "审判楼一层设备间",
+    });
+    app.put(&format!("{path}/{contract}/order-terms"), &app.admin, terms.clone())
+        .await
+        .refused(409, "only a 设备订购单");
+    app.put(
+        &format!("{path}/{first}/order-terms"),
+        &app.admin,
+        json!({"supplier": "x", "ordered_on": "2026-02-30"}),
+    )
+    .await
+    .refused(422, "ordered_on");
+    app.put(&format!("{path}/{first}/order-terms"), &app.admin, terms.clone())
+        .await
+        .expect(200);
+
+    let second = import("purchase_order", "courtroom-purchase-order.xlsx").await;
+    let two = app.get(&format!("{path}/{second}"), &app.admin).await.expect(200);
+    assert_eq!(two["version"], 2);
+    assert_eq!(two["order_terms"], terms, "the next version starts with the terms");
+    let contract_list = app.get(&format!("{path}/{contract}"), &app.admin).await.expect(200);
+    assert_eq!(contract_list["order_terms"], Value::Null, "a contract list has none");
 }

@@ -116,6 +116,7 @@ const MATRIX: &[(&str, May)] = &[
     ("issue_change_notice", May::Manage),
     ("decide_equipment_difference", May::Manage),
     ("approve_equipment_list", May::Manage),
+    ("set_purchase_order_terms", May::Manage),
     ("build_approved_list", May::Manage),
     ("create_shipment", May::Manage),
     ("update_shipment", May::Manage),

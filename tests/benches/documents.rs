@@ -64,6 +64,7 @@ fn list_dossier() -> Dossier {
             approved_on: None,
             approved_by: String::new(),
             items,
+            ..ListData::default()
         }),
         ..Dossier::default()
     }
@@ -78,6 +79,7 @@ fn inspection_dossier() -> Dossier {
         witness: witness.into(),
         on: "2026-03-10".into(),
         note: String::new(),
+        recheck: false,
     };
     let arrival = (0..INSPECTED_ITEMS)
         .map(|n| ArrivalLine {

@@ -70,6 +70,45 @@ async fn an_admin_uploads_the_contract_list_fixes_a_bad_quantity_by_excluding_it
     browser.wait_for_text(".flash", "没有发现问题").await;
     browser.click("button[formaction$='/equipment/import']").await;
     browser.wait_for_text(".flash", "已导入设备订购单 第 1 版").await;
+    // The order's own terms, stated on its page: a due day before the order day is refused
+    // beside its field, and what was typed stays.
+    let lists = app
+        .get(&format!("/api/projects/{id}/equipment-lists"), &app.admin)
+        .await
+        .expect(200);
+    let order_id = lists
+        .as_array()
+        .and_then(|l| l.iter().find(|l| l["kind"] == "purchase_order"))
+        .and_then(|l| l["id"].as_i64())
+        .expect("the order");
+    browser
+        .goto(&format!("/projects/{id}/equipment/lists/{order_id}"))
+        .await;
+    browser.fill("#supplier", "浙江华数智联科技有限公司").await;
+    browser.set_value("#ordered_on", "2026-03-09").await;
+    browser.set_value("#delivery_due_on", "2026-03-01").await;
+    browser.fill("#delivery_place", "审判楼一层设备间").await;
+    browser.click("#save-terms").await;
+    browser
+        .wait_for_text("#delivery_due_on-error", "交货期不能早于订购日期")
+        .await;
+    browser.set_value("#delivery_due_on", "2026-03-20").await;
+    browser.click("#save-terms").await;
+    browser.wait_for_text(".flash", "订购信息已保存").await;
+    harness::keep_screenshot(&browser, "equipment-order-terms").await;
+    let order = app
+        .get(&format!("/api/projects/{id}/equipment-lists/{order_id}"), &app.admin)
+        .await
+        .expect(200);
+    assert_eq!(
+        order["order_terms"],
+        serde_json::json!({
+            "supplier": "浙江华数智联科技有限公司",
+            "ordered_on": "2026-03-09",
+            "delivery_due_on": "2026-03-20",
+            "delivery_place": "审判楼一层设备间",
+        })
+    );
     browser.goto(&format!("/projects/{id}/equipment")).await;
     let differences = browser.count("article.difference").await;
     if differences < 2 {

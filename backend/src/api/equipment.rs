@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use entity::{equipment_item, equipment_list};
 use poem_openapi::{Multipart, Object, OpenApi, param::Path, payload::Json, types::multipart::Upload};
 
-use super::types::OneOf;
+use super::types::{DateText, OneOf};
 use super::{ApiTags, BearerAuth, middleware::checked_text};
 use crate::domain::types as kinds;
 use crate::{
@@ -164,6 +164,39 @@ struct ListDto {
     /// Who approved it.
     #[oai(nullable)]
     approved_by: Option<i32>,
+    /// A purchase order's terms, as the 设备订购单 prints them; null on other kinds.
+    #[oai(nullable)]
+    order_terms: Option<OrderTermsDto>,
+}
+
+/// A purchase order's own terms. Each may be left empty (null) until it is known; the 设备订购单
+/// is issued only once the supplier and the order date are stated.
+#[derive(Object)]
+struct OrderTermsDto {
+    /// 供货单位: the supplier the order is placed with.
+    #[oai(nullable)]
+    supplier: Option<String>,
+    /// 订购日期, YYYY-MM-DD.
+    #[oai(nullable)]
+    ordered_on: Option<DateText>,
+    /// 交货期: the day the goods are due, YYYY-MM-DD, not before the order date.
+    #[oai(nullable)]
+    delivery_due_on: Option<DateText>,
+    /// 交货地点.
+    #[oai(nullable)]
+    delivery_place: Option<String>,
+}
+
+impl From<&equipment_list::Model> for OrderTermsDto {
+    fn from(l: &equipment_list::Model) -> Self {
+        let text = |t: &str| (!t.is_empty()).then(|| t.to_string());
+        Self {
+            supplier: text(&l.supplier),
+            ordered_on: l.ordered_on.map(|d| d.to_string().into()),
+            delivery_due_on: l.delivery_due_on.map(|d| d.to_string().into()),
+            delivery_place: text(&l.delivery_place),
+        }
+    }
 }
 
 impl From<&equipment_list::Model> for ListDto {
@@ -180,6 +213,7 @@ impl From<&equipment_list::Model> for ListDto {
             imported_at: l.imported_at,
             approved_at: l.approved_at,
             approved_by: l.approved_by,
+            order_terms: (l.kind == kinds::ListKind::PurchaseOrder).then(|| l.into()),
         }
     }
 }
@@ -619,6 +653,36 @@ impl EquipmentApi {
     ) -> ApiResult<Json<ListDto>> {
         let p = grant::<Manage>(&self.state, &auth, id.0).await?;
         let list = equipment::approve(&self.state.db, &p, list_id.0, Utc::now()).await?;
+        Ok(Json((&list).into()))
+    }
+
+    /// State a purchase order's terms
+    ///
+    /// Managers. The 供货单位, 订购日期, 交货期 and 交货地点 the 设备订购单 prints, replacing what
+    /// was stated (null or empty clears one). Only a purchase order has them (409 otherwise); the
+    /// next imported version of the order starts with them.
+    #[oai(
+        path = "/projects/:id/equipment-lists/:list_id/order-terms",
+        method = "put",
+        operation_id = "set_purchase_order_terms"
+    )]
+    async fn set_order_terms(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        /// Equipment list id (kind purchase_order).
+        list_id: Path<i32>,
+        body: Json<OrderTermsDto>,
+    ) -> ApiResult<Json<ListDto>> {
+        let p = grant::<Manage>(&self.state, &auth, id.0).await?;
+        let terms = equipment::OrderTerms::parse(
+            body.supplier.as_deref(),
+            body.ordered_on.as_deref().map(String::as_str),
+            body.delivery_due_on.as_deref().map(String::as_str),
+            body.delivery_place.as_deref(),
+        )?;
+        let list = equipment::set_order_terms(&self.state.db, &p, list_id.0, terms, Utc::now()).await?;
         Ok(Json((&list).into()))
     }
 

@@ -292,6 +292,34 @@ fn sign_and_stamp(pen: &Pen<'_>, lang: Lang, parties: &[Party], text_width: u32)
     fixed_table(vec![row], &w)
 }
 
+/// A box the width of the text to write `label` in by hand.
+fn write_in(pen: &Pen<'_>, label: &str, text_width: u32, keep_with_next: bool) -> Table {
+    let cell = TableCell::new()
+        .width(text_width as usize, WidthType::Dxa)
+        .add_paragraph(Paragraph::new().add_run(pen.run(&format!("{label}："), BODY_SIZE)));
+    let row = TableRow::new(vec![cell])
+        .cant_split()
+        .row_height(WRITE_IN_HEIGHT as f32)
+        .height_rule(HeightRule::AtLeast);
+    fixed_table(vec![keep(row, keep_with_next)], &[text_width])
+}
+
+/// A table with more rows than this may run over a page: its signed tail is nested in one row.
+const LONG_TABLE_ROWS: usize = 20;
+
+/// The blocks after the table at `table` that sign it (notes and write-in boxes, then the
+/// signatures), when the chain ends in signatures.
+fn signed_tail(blocks: &[Block], table: usize) -> Option<std::ops::RangeInclusive<usize>> {
+    for (k, block) in blocks.iter().enumerate().skip(table + 1) {
+        match block {
+            Block::Paragraph(_) | Block::WriteIn(_) => continue,
+            Block::Signatures(_) => return Some(table + 1..=k),
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// Space above （盖章）, in twips (14 mm).
 const SEAL_GAP: u32 = 794;
 
@@ -418,7 +446,13 @@ pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
             _ => false,
         };
     }
+    // A table longer than a page ends in one row that cannot split, holding its last two rows
+    // and what signs them (see `signed_tail`); those blocks are printed there, not after it.
+    let mut absorbed = vec![false; form.blocks.len()];
     for (i, block) in form.blocks.iter().enumerate() {
+        if absorbed[i] {
+            continue;
+        }
         let keep_with_next = keeps[i];
         match block {
             Block::Heading(text) => {
@@ -483,6 +517,10 @@ pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
                     )
                     .cant_split(),
                 ];
+                let tail = (keep_with_next && rows.len() > LONG_TABLE_ROWS)
+                    .then(|| signed_tail(&form.blocks, i))
+                    .flatten();
+                let mut last_rows = Vec::new();
                 for (r, row) in rows.iter().enumerate() {
                     // The last two rows go with the block that signs them: never a page of the
                     // block alone, nor one holding a single row above it.
@@ -508,12 +546,53 @@ pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
                                 .shading(Shading::new().fill("F2F2F2")),
                         ]),
                     };
-                    table_rows.push(keep(tr.cant_split(), keep_with_next && last));
+                    let tr = keep(tr.cant_split(), keep_with_next && last);
+                    if tail.is_some() && last {
+                        last_rows.push(tr);
+                    } else {
+                        table_rows.push(tr);
+                    }
+                }
+                repeats.push(true);
+                let nested = tail.is_some();
+                if let Some(tail) = tail {
+                    // LibreOffice keeps no rows with what follows a table longer than a page;
+                    // a row that cannot split keeps them with any layout engine.
+                    let mut cell = TableCell::new()
+                        .width(text_width as usize, WidthType::Dxa)
+                        .grid_span(w.len())
+                        .clear_all_border()
+                        .add_table(fixed_table(last_rows, &w));
+                    cell.property = cell
+                        .property
+                        .margin_left(0, WidthType::Dxa)
+                        .margin_right(0, WidthType::Dxa);
+                    repeats.push(false);
+                    for (k, signing) in tail.map(|k| (k, &form.blocks[k])) {
+                        absorbed[k] = true;
+                        cell = match signing {
+                            Block::Paragraph(text) => {
+                                cell.add_paragraph(Paragraph::new().keep_next(true).add_run(pen.run(text, BODY_SIZE)))
+                            }
+                            Block::WriteIn(label) => cell
+                                .add_paragraph(spacer(&pen, true))
+                                .add_table(write_in(&pen, label, text_width, true)),
+                            Block::Signatures(parties) => cell
+                                .add_paragraph(spacer(&pen, true))
+                                .add_table(sign_and_stamp(&pen, lang, parties, text_width)),
+                            _ => cell,
+                        };
+                        if !matches!(signing, Block::Paragraph(_)) {
+                            repeats.push(false);
+                        }
+                    }
+                    // A cell ends with a paragraph.
+                    cell = cell.add_paragraph(spacer(&pen, false));
+                    table_rows.push(TableRow::new(vec![cell]).cant_split());
                 }
                 doc = doc
                     .add_table(fixed_table(table_rows, &w))
-                    .add_paragraph(spacer(&pen, keep_with_next));
-                repeats.push(true);
+                    .add_paragraph(spacer(&pen, keep_with_next && !nested));
             }
             Block::Signatures(parties) => {
                 doc = doc
@@ -522,15 +601,8 @@ pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
                 repeats.push(false);
             }
             Block::WriteIn(label) => {
-                let cell = TableCell::new()
-                    .width(text_width as usize, WidthType::Dxa)
-                    .add_paragraph(Paragraph::new().add_run(pen.run(&format!("{label}："), BODY_SIZE)));
-                let row = TableRow::new(vec![cell])
-                    .cant_split()
-                    .row_height(WRITE_IN_HEIGHT as f32)
-                    .height_rule(HeightRule::AtLeast);
                 doc = doc
-                    .add_table(fixed_table(vec![keep(row, keep_with_next)], &[text_width]))
+                    .add_table(write_in(&pen, label, text_width, keep_with_next))
                     .add_paragraph(spacer(&pen, keep_with_next));
                 repeats.push(false);
             }
@@ -999,7 +1071,8 @@ mod tests {
         }
         let xml = part(&docx, "word/document.xml");
         let tables = xml.matches("<w:tbl>").count();
-        assert_eq!(tables, 3);
+        // The fields and the items; in the items' last row, their last two rows and the signatures.
+        assert_eq!(tables, 4);
         assert_eq!(xml.matches(r#"<w:tblLayout w:type="fixed" />"#).count(), tables);
         assert_eq!(xml.matches("<w:tblGrid>").count(), tables);
         assert!(!xml.contains(r#"w:type="auto""#), "no cell or table is auto-sized");
@@ -1008,7 +1081,8 @@ mod tests {
             1,
             "the item table's heading repeats"
         );
-        assert_eq!(xml.matches("<w:cantSplit />").count(), 1 + 51 + 1);
+        // The heading, 51 rows, the last row holding the nested ones, and the signatures.
+        assert_eq!(xml.matches("<w:cantSplit />").count(), 1 + 51 + 1 + 1);
     }
 
     #[test]

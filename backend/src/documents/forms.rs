@@ -70,7 +70,20 @@ pub struct ListData {
     pub approved_on: Option<String>,
     /// Who approved it (审定人); empty until approved.
     pub approved_by: String,
+    /// A purchase order's own terms; empty on other lists.
+    pub terms: OrderTerms,
     pub items: Vec<ItemLine>,
+}
+
+/// What a 设备订购单 states besides its lines: each empty until the PM states it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OrderTerms {
+    /// 供货单位.
+    pub supplier: String,
+    pub ordered_on: String,
+    /// 交货期.
+    pub delivery_due_on: String,
+    pub delivery_place: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -124,6 +137,8 @@ pub struct CheckData {
     pub witness: String,
     pub on: String,
     pub note: String,
+    /// This round's result comes from a re-inspection after an earlier one failed.
+    pub recheck: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -414,6 +429,15 @@ fn money_stated(v: f64, lang: Lang) -> String {
     }
 }
 
+/// A change in money as a contract states it: 增加 or 减少 and the amount, in figures and words.
+fn change_stated(v: f64, lang: Lang) -> String {
+    if money(Some(v)) == money(Some(0.0)) {
+        return Label::NoChange.text(lang).into();
+    }
+    let direction = if v > 0.0 { Label::Increase } else { Label::Decrease };
+    format!("{} {}", direction.text(lang), money_stated(v.abs(), lang))
+}
+
 /// The acceptance's conclusion to tick by hand, a box to write the opinion in and one for
 /// what is left to do.
 fn acceptance_boxes(lang: Lang) -> [Block; 3] {
@@ -474,35 +498,11 @@ fn project_pairs(d: &Dossier, lang: Lang) -> Vec<(String, String)> {
 /// 甲方 and 乙方, and the 监理单位 where the project has one.
 fn both_parties(d: &Dossier, lang: Lang) -> Block {
     let mut parties = vec![
-        Party {
-            side: Label::PartyA.text(lang).into(),
-            name: d.project.client.clone(),
-            signed_by: None,
-            signed_on: None,
-            seal: true,
-            details: Vec::new(),
-            verify_code: None,
-        },
-        Party {
-            side: Label::PartyB.text(lang).into(),
-            name: d.project.contractor.clone(),
-            signed_by: None,
-            signed_on: None,
-            seal: true,
-            details: Vec::new(),
-            verify_code: None,
-        },
+        sealed_party(Label::PartyA, &d.project.client, lang),
+        sealed_party(Label::PartyB, &d.project.contractor, lang),
     ];
     if !d.project.supervisor.is_empty() {
-        parties.push(Party {
-            side: Label::Supervisor.text(lang).into(),
-            name: d.project.supervisor.clone(),
-            signed_by: None,
-            signed_on: None,
-            seal: true,
-            details: Vec::new(),
-            verify_code: None,
-        });
+        parties.push(sealed_party(Label::Supervisor, &d.project.supervisor, lang));
     }
     Block::Signatures(parties)
 }
@@ -636,6 +636,20 @@ fn list(d: &Dossier, data: Option<&ListData>, label: Label, lang: Lang, missing:
     let baseline = (label == Label::ApprovedList)
         .then_some(d.contract_list.as_ref())
         .flatten();
+    if label == Label::PurchaseOrder {
+        let t = &data.terms;
+        for (needed, what) in [(&t.supplier, Label::Supplier), (&t.ordered_on, Label::OrderedOn)] {
+            if needed.is_empty() {
+                missing.push(format!("设备订购单尚未填写{}", what.text(Lang::Zh)));
+            }
+        }
+        blocks.push(Block::Fields(vec![
+            (Label::Supplier.text(lang).into(), t.supplier.clone()),
+            (Label::OrderedOn.text(lang).into(), t.ordered_on.clone()),
+            (Label::DeliveryTerm.text(lang).into(), t.delivery_due_on.clone()),
+            (Label::DeliveryPlace.text(lang).into(), t.delivery_place.clone()),
+        ]));
+    }
     if label == Label::ApprovedList {
         blocks.push(Block::Fields(vec![
             (Label::ApprovedBy.text(lang).into(), data.approved_by.clone()),
@@ -708,8 +722,29 @@ fn list(d: &Dossier, data: Option<&ListData>, label: Label, lang: Lang, missing:
             Label::ChangesMarked.fill(lang, &[&changed.to_string()]),
         ));
     }
-    blocks.push(both_parties(d, lang));
+    blocks.push(if label == Label::PurchaseOrder {
+        // An order is signed between the contractor who places it and the supplier.
+        Block::Signatures(vec![
+            sealed_party(Label::Orderer, &d.project.contractor, lang),
+            sealed_party(Label::Supplier, &data.terms.supplier, lang),
+        ])
+    } else {
+        both_parties(d, lang)
+    });
     blocks
+}
+
+/// A party who signs and stamps by hand.
+fn sealed_party(side: Label, name: &str, lang: Lang) -> Party {
+    Party {
+        side: side.text(lang).into(),
+        name: name.to_string(),
+        signed_by: None,
+        signed_on: None,
+        seal: true,
+        details: Vec::new(),
+        verify_code: None,
+    }
 }
 
 /// How an approved line departs from the contract list's line of the same item (matched by
@@ -792,7 +827,10 @@ fn change_notice(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Bloc
         blocks.push(Block::Fields(vec![
             (Label::ContractTotal.text(lang).into(), money_stated(before, lang)),
             (Label::OrderTotal.text(lang).into(), money_stated(after, lang)),
-            (Label::TotalChange.text(lang).into(), money_stated(after - before, lang)),
+            (
+                Label::TotalChange.text(lang).into(),
+                change_stated(after - before, lang),
+            ),
         ]));
     }
     blocks.push(both_parties(d, lang));
@@ -875,9 +913,17 @@ fn receipts(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
     blocks
 }
 
+/// The three results of a round; a re-inspection says so, beside the deviation that caused it.
 fn check_text(c: Option<&CheckData>) -> String {
-    c.map(|c| format!("{}/{}/{}", c.documents, c.appearance, c.power_on))
-        .unwrap_or_else(|| "—".into())
+    c.map(|c| {
+        let results = format!("{}/{}/{}", c.documents, c.appearance, c.power_on);
+        if c.recheck {
+            format!("{results}\n（复检 {}）", c.on)
+        } else {
+            results
+        }
+    })
+    .unwrap_or_else(|| "—".into())
 }
 
 fn arrival_missing(d: &Dossier, missing: &mut Vec<String>) {
@@ -972,12 +1018,13 @@ fn inspection_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<
                 &[
                     (Label::Seq, 2),
                     (Label::Item, 5),
-                    (Label::Model, 4),
+                    // Wide enough for a part number such as DS-2DE4425IW-DE on one line.
+                    (Label::Model, 5),
                     (Label::Serials, 6),
                     (Label::OwnCheck, 4),
-                    (Label::Inspector, 4),
+                    (Label::Inspector, 3),
                     (Label::ClientCheck, 4),
-                    (Label::Witness, 4),
+                    (Label::Witness, 3),
                     (Label::Deviations, 6),
                 ],
             ),
@@ -1029,10 +1076,10 @@ fn installation_list(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<
                 &[
                     (Label::Seq, 2),
                     (Label::Item, 5),
-                    (Label::Model, 4),
+                    (Label::Model, 5),
                     (Label::Quantity, 2),
                     (Label::Serials, 4),
-                    (Label::Location, 5),
+                    (Label::Location, 4),
                     (Label::Installed, 3),
                     (Label::Engineer, 3),
                     (Label::IpAddress, 4),
@@ -1073,10 +1120,10 @@ fn installation_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Ve
                 &[
                     (Label::Seq, 2),
                     (Label::Item, 5),
-                    (Label::Model, 4),
+                    (Label::Model, 5),
                     (Label::Quantity, 2),
                     (Label::Serials, 4),
-                    (Label::Location, 6),
+                    (Label::Location, 5),
                     (Label::Installed, 3),
                     (Label::Engineer, 3),
                     (Label::Remark, 5),
@@ -1115,12 +1162,12 @@ fn commissioning_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> V
                 &[
                     (Label::Seq, 2),
                     (Label::Item, 4),
-                    (Label::Model, 4),
+                    (Label::Model, 5),
                     (Label::Quantity, 2),
                     (Label::Serials, 4),
                     (Label::IpAddress, 4),
                     (Label::Firmware, 3),
-                    (Label::Configuration, 5),
+                    (Label::Configuration, 4),
                     (Label::Commissioning, 3),
                     (Label::Commissioned, 3),
                     (Label::Remark, 4),
@@ -1496,6 +1543,7 @@ mod tests {
             witness: witness.into(),
             on: on.into(),
             note: String::new(),
+            recheck: false,
         };
         let line = |seq: &str, own_on: &str| ArrivalLine {
             seq: seq.into(),
@@ -1526,6 +1574,20 @@ mod tests {
             .iter()
             .any(|b| matches!(b, Block::Paragraph(p) if p.contains('=')));
         assert!(!legend, "no legend written with '='");
+
+        // A unit that failed its self-check and passed the re-inspection says both, in their places.
+        let mut replaced = line("3", "2026-03-13");
+        if let Some(own) = replaced.own.as_mut() {
+            own.recheck = true;
+        }
+        replaced.deviations = vec!["2026-03-12 自检外观 不合格：屏幕划伤；更换：厂家换新屏".into()];
+        let d = Dossier {
+            arrival: vec![replaced],
+            ..Dossier::default()
+        };
+        let rows = cells(&prepare(FormKind::InspectionRecord, &d, Lang::Zh).blocks);
+        assert_eq!(rows[0][4], "合格/合格/合格\n（复检 2026-03-13）");
+        assert!(rows[0][8].starts_with("2026-03-12 自检外观 不合格"), "{}", rows[0][8]);
     }
 
     #[test]
@@ -1604,7 +1666,7 @@ mod tests {
         for expected in [
             ("协议设备清单金额合计", "878,800.00（大写：人民币捌拾柒万捌仟捌佰元整）"),
             ("设备订购单金额合计", "756,400.00（大写：人民币柒拾伍万陆仟肆佰元整）"),
-            ("金额变化", "-122,400.00（大写：负人民币壹拾贰万贰仟肆佰元整）"),
+            ("金额变化", "减少 122,400.00（大写：人民币壹拾贰万贰仟肆佰元整）"),
         ] {
             assert!(
                 fields.contains(&(expected.0.into(), expected.1.into())),
@@ -1828,5 +1890,60 @@ mod tests {
         // The contract list itself marks nothing.
         let contract = prepare(FormKind::ContractList, &d, Lang::Zh);
         assert!(cells(&contract.blocks).iter().all(|r| r[9].is_empty()));
+    }
+
+    #[test]
+    fn the_purchase_order_states_its_supplier_and_terms_and_is_signed_with_the_supplier() {
+        let mut order = ListData {
+            items: vec![ItemLine {
+                name: "庭审主机".into(),
+                ..ItemLine::default()
+            }],
+            ..ListData::default()
+        };
+        let dossier = |order: &ListData| Dossier {
+            project: ProjectFacts {
+                contractor: "浙江某某系统集成有限公司".into(),
+                ..ProjectFacts::default()
+            },
+            purchase_order: Some(order.clone()),
+            ..Dossier::default()
+        };
+        let unstated = prepare(FormKind::PurchaseOrder, &dossier(&order), Lang::Zh);
+        assert_eq!(
+            unstated.missing,
+            ["设备订购单尚未填写供货单位", "设备订购单尚未填写订购日期"]
+        );
+        order.terms = OrderTerms {
+            supplier: "杭州某某科技有限公司".into(),
+            ordered_on: "2026-03-09".into(),
+            delivery_due_on: "2026-03-20".into(),
+            delivery_place: "审判楼一楼库房".into(),
+        };
+        let prepared = prepare(FormKind::PurchaseOrder, &dossier(&order), Lang::Zh);
+        assert!(prepared.missing.is_empty(), "{:?}", prepared.missing);
+        let stated = fields(&prepared.blocks);
+        for pair in [
+            ("供货单位", "杭州某某科技有限公司"),
+            ("订购日期", "2026-03-09"),
+            ("交货期", "2026-03-20"),
+            ("交货地点", "审判楼一楼库房"),
+        ] {
+            assert!(
+                stated.contains(&(pair.0.into(), pair.1.into())),
+                "{pair:?} in {stated:?}"
+            );
+        }
+        let Some(Block::Signatures(parties)) = prepared.blocks.last() else {
+            panic!("the order ends with its signatures");
+        };
+        let sides: Vec<(&str, &str)> = parties.iter().map(|p| (p.side.as_str(), p.name.as_str())).collect();
+        assert_eq!(
+            sides,
+            [
+                ("订购方", "浙江某某系统集成有限公司"),
+                ("供货单位", "杭州某某科技有限公司")
+            ]
+        );
     }
 }

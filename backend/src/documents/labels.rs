@@ -151,6 +151,9 @@ labels! {
     ContractTotal => "协议设备清单金额合计", "Contract list total";
     OrderTotal => "设备订购单金额合计", "Purchase order total";
     TotalChange => "金额变化", "Change in total";
+    Increase => "增加", "up by";
+    Decrease => "减少", "down by";
+    NoChange => "无变化", "unchanged";
     Witness => "甲方见证人", "Client witness";
     PhotoAppendix => "附：现场照片", "Appendix: site photos";
     Deviations => "偏差及处理", "Deviations";
@@ -175,6 +178,11 @@ labels! {
     InWords => "大写", "in words";
     Installation => "安装情况", "Installation";
     ApprovedBy => "审定人", "Approved by";
+    Orderer => "订购方", "Ordered by";
+    Supplier => "供货单位", "Supplier";
+    OrderedOn => "订购日期", "Ordered on";
+    DeliveryTerm => "交货期", "Delivery due";
+    DeliveryPlace => "交货地点", "Delivery place";
     ApprovedOn => "审定日期", "Approved on";
     Added => "新增", "added";
     WasBefore => "原为", " was ";

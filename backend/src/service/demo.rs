@@ -256,7 +256,16 @@ async fn delivery(
     let contract = include_bytes!("../../../templates/demo/contract-list.csv");
     let order = include_bytes!("../../../templates/demo/purchase-order.csv");
     equipment::import(db, &p, upload("contract", "协议设备清单.csv", contract), now).await?;
-    equipment::import(db, &p, upload("purchase_order", "设备订购单.csv", order), now).await?;
+    let placed = equipment::import(db, &p, upload("purchase_order", "设备订购单.csv", order), now).await?;
+    if let Some(order) = placed.committed {
+        let terms = equipment::OrderTerms {
+            supplier: "浙江华数智联科技有限公司".into(),
+            ordered_on: Some(day(5)),
+            delivery_due_on: Some(day(12)),
+            delivery_place: "审判楼一层设备间".into(),
+        };
+        equipment::set_order_terms(db, &p, order.id, terms, now).await?;
+    }
     let r = equipment::reconciliation(db, &p).await?;
     for d in &r.differences {
         let (reason, decision) = match d.kind.as_str() {
@@ -535,7 +544,7 @@ async fn delivery(
             Some("第三审判庭吊顶检修口尺寸不足，需甲方协调物业扩孔"),
         ),
         (
-            10,
+            12,
             "李明、赵磊",
             "设备到货开箱，随机资料、外观、通电自检；第二审判庭液晶显示屏屏幕划伤",
             Some("划伤显示屏已通知厂家更换"),

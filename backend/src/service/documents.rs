@@ -16,8 +16,8 @@ use crate::{
     documents::{
         self, Block, Dossier, FormKind, House, Meta, Picture,
         forms::{
-            ArrivalLine, CheckData, DifferenceLine, InstallationLine, ItemLine, ListData, NoticeData, Person,
-            PhaseLine, ProjectFacts, ReceiptLine, ShipmentData, TaskLine, WorkLogLine,
+            ArrivalLine, CheckData, DifferenceLine, InstallationLine, ItemLine, ListData, NoticeData, OrderTerms,
+            Person, PhaseLine, ProjectFacts, ReceiptLine, ShipmentData, TaskLine, WorkLogLine,
         },
     },
     domain::{
@@ -65,8 +65,15 @@ fn list_data(
     tz: chrono_tz::Tz,
     approved_by: String,
 ) -> ListData {
+    let day_of = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     ListData {
         approved_by,
+        terms: OrderTerms {
+            supplier: list.supplier.clone(),
+            ordered_on: day_of(list.ordered_on),
+            delivery_due_on: day_of(list.delivery_due_on),
+            delivery_place: list.delivery_place.clone(),
+        },
         version: list.version,
         file_name: list.file_name.clone(),
         imported_on: day(Some(list.imported_at), tz),
@@ -261,20 +268,23 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
             })
             .collect();
         let check = |round: crate::domain::types::InspectionRound, item_id: i32| {
-            status
-                .inspections
-                .iter()
-                .filter(|i| i.item_id == item_id && i.round == round.as_str())
-                .max_by_key(|i| (i.inspected_at, i.id))
-                .map(|i| CheckData {
-                    documents: check_label(&i.documents),
-                    appearance: check_label(&i.appearance),
-                    power_on: check_label(&i.power_on),
-                    inspector: name_of(i.inspector_id),
-                    witness: i.witness.clone().unwrap_or_default(),
-                    on: day(Some(i.inspected_at), tz),
-                    note: i.note.clone().unwrap_or_default(),
-                })
+            let held = || {
+                status
+                    .inspections
+                    .iter()
+                    .filter(|i| i.item_id == item_id && i.round == round.as_str())
+            };
+            let rounds = held().count();
+            held().max_by_key(|i| (i.inspected_at, i.id)).map(|i| CheckData {
+                recheck: rounds > 1,
+                documents: check_label(&i.documents),
+                appearance: check_label(&i.appearance),
+                power_on: check_label(&i.power_on),
+                inspector: name_of(i.inspector_id),
+                witness: i.witness.clone().unwrap_or_default(),
+                on: day(Some(i.inspected_at), tz),
+                note: i.note.clone().unwrap_or_default(),
+            })
         };
         d.arrival = status
             .items
@@ -296,8 +306,18 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
                     .iter()
                     .filter(|x| x.item_id == s.item.id)
                     .map(|x| {
-                        let how = x.resolution.map(|r| r.label_zh()).unwrap_or("未关闭");
-                        format!("{}（{how}）", x.description)
+                        // When it was found, what was found, and how it was closed.
+                        let found = status
+                            .inspections
+                            .iter()
+                            .find(|i| i.id == x.inspection_id)
+                            .map_or(x.opened_at, |i| i.inspected_at);
+                        let found = day(Some(found), tz);
+                        match (x.resolution, x.resolution_note.as_deref().filter(|n| !n.is_empty())) {
+                            (Some(r), Some(note)) => format!("{found} {}；{}：{note}", x.description, r.label_zh()),
+                            (Some(r), None) => format!("{found} {}；{}", x.description, r.label_zh()),
+                            (None, _) => format!("{found} {}（未关闭）", x.description),
+                        }
                     })
                     .collect(),
                 accepted: s.accepted(),

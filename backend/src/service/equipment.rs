@@ -1,7 +1,7 @@
 //! Importing equipment lists: parse (off the async threads), preview, then commit a new version in
 //! one transaction.
 use super::access::{Granted, MayManage, MayRead};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::{collections::HashMap, ops::ControlFlow, sync::Arc};
 
 use entity::{change_notice, client_contact, equipment_decision, equipment_item, equipment_list, project_member, user};
@@ -19,7 +19,7 @@ use crate::{
     db::begin_write,
     domain::{
         reconcile::{Difference, Line, normalise, reconcile},
-        types::{Adopt, ListKind, MemberRole, required_text},
+        types::{Adopt, ListKind, MemberRole, optional_date, optional_text, required_text},
     },
     error::{AppError, AppResult},
     import::{Field, ItemSink, Mapping, ParsedItem, ParsedList, grid, parse_list, stream_list},
@@ -222,7 +222,10 @@ async fn import_list(
     let sha = sha256_hex(&bytes);
     drop(bytes);
     let txn = begin_write(db).await?;
-    let version = latest(&txn, p, kind).await?.map_or(1, |l| l.version + 1);
+    let previous = latest(&txn, p, kind).await?;
+    let version = previous.as_ref().map_or(1, |l| l.version + 1);
+    // A new version of a purchase order keeps the terms stated on the one before it.
+    let terms = previous.as_ref().map(OrderTerms::of).unwrap_or_default();
     let mut list: Option<equipment_list::Model> = None;
     let mut inserted = 0;
     while let Some((sheet, header_row, items)) = chunks.recv().await {
@@ -241,6 +244,10 @@ async fn import_list(
                     imported_at: Set(now),
                     approved_at: Set(None),
                     approved_by: Set(None),
+                    supplier: Set(terms.supplier.clone()),
+                    ordered_on: Set(terms.ordered_on),
+                    delivery_due_on: Set(terms.delivery_due_on),
+                    delivery_place: Set(terms.delivery_place.clone()),
                     ..Default::default()
                 }
                 .insert(&txn)
@@ -608,6 +615,113 @@ pub async fn approve(
     .await?;
     txn.commit().await?;
     Ok(approved)
+}
+
+/// A purchase order's own terms, as the 设备订购单 prints them (text already trimmed and checked
+/// by [`OrderTerms::parse`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderTerms {
+    /// 供货单位: the supplier the order is placed with.
+    pub supplier: String,
+    /// 订购日期.
+    pub ordered_on: Option<NaiveDate>,
+    /// 交货期: the day the goods are due on site.
+    pub delivery_due_on: Option<NaiveDate>,
+    /// 交货地点.
+    pub delivery_place: String,
+}
+
+impl OrderTerms {
+    /// Checks the terms as a user typed them: texts of at most 200 characters, dates as
+    /// `YYYY-MM-DD`, and nothing due before it was ordered.
+    pub fn parse(
+        supplier: Option<&str>,
+        ordered_on: Option<&str>,
+        delivery_due_on: Option<&str>,
+        delivery_place: Option<&str>,
+    ) -> AppResult<Self> {
+        let terms = Self {
+            supplier: optional_text("supplier", supplier, 200)?.unwrap_or_default(),
+            ordered_on: optional_date("ordered_on", ordered_on)?,
+            delivery_due_on: optional_date("delivery_due_on", delivery_due_on)?,
+            delivery_place: optional_text("delivery_place", delivery_place, 200)?.unwrap_or_default(),
+        };
+        if let (Some(ordered), Some(due)) = (terms.ordered_on, terms.delivery_due_on)
+            && due < ordered
+        {
+            return Err(AppError::invalid(
+                "delivery_due_on",
+                format!("delivery_due_on: {due} is before the order date {ordered}"),
+            ));
+        }
+        Ok(terms)
+    }
+
+    fn of(list: &equipment_list::Model) -> Self {
+        Self {
+            supplier: list.supplier.clone(),
+            ordered_on: list.ordered_on,
+            delivery_due_on: list.delivery_due_on,
+            delivery_place: list.delivery_place.clone(),
+        }
+    }
+}
+
+/// States a purchase order's terms (供货单位, 订购日期, 交货期, 交货地点); the next version of the
+/// order starts with them.
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn set_order_terms(
+    db: &DatabaseConnection,
+    p: &Granted<impl MayManage>,
+    list_id: i32,
+    terms: OrderTerms,
+    now: DateTime<Utc>,
+) -> AppResult<equipment_list::Model> {
+    let (actor, project_id) = (p.actor(), p.id());
+    let txn = begin_write(db).await?;
+    let list = list_of(&txn, p, list_id).await?;
+    if list.kind != ListKind::PurchaseOrder {
+        return Err(AppError::Conflict(format!(
+            "only a {} has order terms; list {list_id} is a {}",
+            ListKind::PurchaseOrder.label_zh(),
+            list.kind.label_zh()
+        )));
+    }
+    let before = OrderTerms::of(&list);
+    let base = Change::new(Some(project_id), "equipment_list", Some(list_id), "updated");
+    let mut log = Vec::new();
+    let day = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    history::diff(&mut log, &base, "supplier", &before.supplier, &terms.supplier);
+    history::diff(
+        &mut log,
+        &base,
+        "ordered_on",
+        &day(before.ordered_on),
+        &day(terms.ordered_on),
+    );
+    history::diff(
+        &mut log,
+        &base,
+        "delivery_due_on",
+        &day(before.delivery_due_on),
+        &day(terms.delivery_due_on),
+    );
+    history::diff(
+        &mut log,
+        &base,
+        "delivery_place",
+        &before.delivery_place,
+        &terms.delivery_place,
+    );
+    let mut m: equipment_list::ActiveModel = list.into();
+    m.supplier = Set(terms.supplier);
+    m.ordered_on = Set(terms.ordered_on);
+    m.delivery_due_on = Set(terms.delivery_due_on);
+    m.delivery_place = Set(terms.delivery_place);
+    let saved = m.update(&txn).await?;
+    history::record(&txn, actor, now, log).await?;
+    txn.commit().await?;
+    Ok(saved)
 }
 
 /// Records the PM's reason and decision on one difference of the current reconciliation.

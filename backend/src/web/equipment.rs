@@ -455,7 +455,7 @@ pub async fn list_page(
         Ok(p) => p,
         Err(refused) => return refused,
     };
-    match list_view(&state, &p, list_id, session::take_flash(jar), None).await {
+    match list_view(&state, &p, list_id, session::take_flash(jar), None, None).await {
         Ok(ctx) => render(&state, StatusCode::OK, "equipment_list.html", Some(&me), ctx),
         Err(e) => super::refusal(&state, &me, e),
     }
@@ -467,9 +467,22 @@ async fn list_view(
     list_id: i32,
     flash: Option<String>,
     error: Option<String>,
+    refused_terms: Option<RefusedTerms>,
 ) -> Result<minijinja::Value, AppError> {
     let db = &state.db;
     let list = equipment::list_of(db, p, list_id).await?;
+    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    // What was typed and refused is shown again with the reason beside its field.
+    let (terms, terms_errors) = match refused_terms {
+        Some(RefusedTerms { values, field, message }) => (values, BTreeMap::from([(field, message)])),
+        None => (
+            context! {
+                supplier => list.supplier, ordered_on => day(list.ordered_on),
+                delivery_due_on => day(list.delivery_due_on), delivery_place => list.delivery_place,
+            },
+            BTreeMap::new(),
+        ),
+    };
     let items = equipment::items(db, &list).await?;
     let earlier = equipment::lists(db, p)
         .await?
@@ -527,7 +540,85 @@ async fn list_view(
         changes => changes,
         items => rows,
         can_approve => list.kind == ListKind::Approved && list.approved_at.is_none() && p.may::<Manage>(),
+        can_manage => p.may::<Manage>(),
+        terms => terms,
+        terms_errors => terms_errors,
     })
+}
+
+/// A purchase order's terms as typed, refused for `message` about `field`.
+struct RefusedTerms {
+    values: minijinja::Value,
+    field: String,
+    message: String,
+}
+
+/// States a purchase order's 供货单位, 订购日期, 交货期 and 交货地点.
+#[handler]
+pub async fn order_terms(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path((id, list_id)): Path<(i32, i32)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let p = match super::granted::<Manage>(&state, &me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let f = Fields(fields);
+    let typed = |name: &str| Some(f.get(name));
+    let saved = match equipment::OrderTerms::parse(
+        typed("supplier").as_deref(),
+        typed("ordered_on").as_deref(),
+        typed("delivery_due_on").as_deref(),
+        typed("delivery_place").as_deref(),
+    ) {
+        Ok(terms) => equipment::set_order_terms(&state.db, &p, list_id, terms, Utc::now()).await,
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(_) => {
+            session::set_flash(jar, "订购信息已保存。");
+            see_other(&format!("/projects/{id}/equipment/lists/{list_id}#order-terms"))
+        }
+        Err(AppError::Invalid { field, message }) => {
+            let field = field.unwrap_or_else(|| "supplier".into());
+            let said = match field.as_str() {
+                "ordered_on" => "请按“年-月-日”填写订购日期，例如 2026-03-09。".to_string(),
+                "delivery_due_on" if message.contains("before") => "交货期不能早于订购日期。".to_string(),
+                "delivery_due_on" => "请按“年-月-日”填写交货期，例如 2026-03-20。".to_string(),
+                "delivery_place" => "交货地点不超过 200 字。".to_string(),
+                _ => "供货单位不超过 200 字。".to_string(),
+            };
+            let refused = RefusedTerms {
+                values: context! {
+                    supplier => f.get("supplier"), ordered_on => f.get("ordered_on"),
+                    delivery_due_on => f.get("delivery_due_on"), delivery_place => f.get("delivery_place"),
+                },
+                field,
+                message: said,
+            };
+            match list_view(&state, &p, list_id, None, None, Some(refused)).await {
+                Ok(ctx) => render(
+                    &state,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "equipment_list.html",
+                    Some(&me),
+                    ctx,
+                ),
+                Err(e) => super::refusal(&state, &me, e),
+            }
+        }
+        Err(AppError::Conflict(_)) => {
+            let message = "只有设备订购单需要填写订购信息。".to_string();
+            match list_view(&state, &p, list_id, None, Some(message), None).await {
+                Ok(ctx) => render(&state, StatusCode::CONFLICT, "equipment_list.html", Some(&me), ctx),
+                Err(e) => super::refusal(&state, &me, e),
+            }
+        }
+        Err(e) => super::refusal(&state, &me, e),
+    }
 }
 
 /// The PM's reason, decision and the side the 审定版 takes, for one difference.
@@ -671,7 +762,7 @@ pub async fn approve(
             } else {
                 "只有分项设备清单审定版可以审定。"
             };
-            match list_view(&state, &p, list_id, None, Some(message.to_string())).await {
+            match list_view(&state, &p, list_id, None, Some(message.to_string()), None).await {
                 Ok(ctx) => render(&state, StatusCode::CONFLICT, "equipment_list.html", Some(&me), ctx),
                 Err(e) => super::refusal(&state, &me, e),
             }

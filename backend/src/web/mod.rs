@@ -70,6 +70,10 @@ pub fn mount(route: Route) -> Route {
             "/projects/:id/equipment/lists/:list_id/approve",
             poem::post(equipment::approve),
         )
+        .at(
+            "/projects/:id/equipment/lists/:list_id/terms",
+            poem::post(equipment::order_terms),
+        )
         .at("/projects/:id/equipment/decisions", poem::post(equipment::decide))
         .at("/projects/:id/equipment/notice", poem::post(equipment::notice))
         .at("/projects/:id/equipment/build", poem::post(equipment::build))
