@@ -92,6 +92,14 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
 ];
 const BUILTIN_EMAIL: &[(&str, &str)] = &[
     (
+        "acceptance_invitation.subject.txt",
+        include_str!("../../templates/email/acceptance_invitation.subject.txt"),
+    ),
+    (
+        "acceptance_invitation.txt",
+        include_str!("../../templates/email/acceptance_invitation.txt"),
+    ),
+    (
         "change_notice.subject.txt",
         include_str!("../../templates/email/change_notice.subject.txt"),
     ),

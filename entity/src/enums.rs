@@ -122,6 +122,15 @@ stored_enum!(
 );
 
 stored_enum!(
+    /// The kinds of document both parties sign: a test plan's pages and 预验收证书; an acceptance's
+    /// report and memo (初验 / 终验).
+    SignedDocument, "document" {
+        TestPlan => "test_plan",
+        Acceptance => "acceptance",
+    }
+);
+
+stored_enum!(
     /// How a signature was given.
     SignMethod, "method" {
         InApp => "in_app",
@@ -378,6 +387,102 @@ impl PhotoSubject {
             PhotoSubject::Deviation => "偏差",
             PhotoSubject::Installation => "安装记录",
             PhotoSubject::WorkLog => "工作记录",
+        }
+    }
+}
+
+stored_enum!(
+    /// The two acceptances of a project: 系统初验 and 终验.
+    AcceptanceStage, "stage" {
+        Initial => "initial",
+        Final => "final",
+    }
+);
+
+stored_enum!(
+    /// An acceptance's conclusion: 通过, 有条件通过 (with leftover issues to fix), 不通过.
+    AcceptanceConclusion, "conclusion" {
+        Passed => "passed",
+        Conditional => "conditional",
+        Failed => "failed",
+    }
+);
+
+stored_enum!(
+    /// Where a leftover issue (遗留问题) was found.
+    IssueSource, "source" {
+        InitialAcceptance => "initial_acceptance",
+        TrialRun => "trial_run",
+        FinalAcceptance => "final_acceptance",
+    }
+);
+
+stored_enum!(
+    /// How much a leftover issue matters: 一般, 重要, 严重.
+    IssueSeverity, "severity" {
+        Minor => "minor",
+        Major => "major",
+        Critical => "critical",
+    }
+);
+
+stored_enum!(
+    /// Where a leftover issue stands: open; fixed by us; closed once the client confirmed the fix;
+    /// deferred when the client accepted it open, in writing, with a reason.
+    IssueStatus, "status" {
+        Open => "open",
+        Fixed => "fixed",
+        Closed => "closed",
+        Deferred => "deferred",
+    }
+);
+
+impl AcceptanceStage {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            AcceptanceStage::Initial => "系统初验",
+            AcceptanceStage::Final => "终验",
+        }
+    }
+}
+
+impl AcceptanceConclusion {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            AcceptanceConclusion::Passed => "通过",
+            AcceptanceConclusion::Conditional => "有条件通过",
+            AcceptanceConclusion::Failed => "不通过",
+        }
+    }
+}
+
+impl IssueSeverity {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            IssueSeverity::Minor => "一般",
+            IssueSeverity::Major => "重要",
+            IssueSeverity::Critical => "严重",
+        }
+    }
+}
+
+impl IssueStatus {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            IssueStatus::Open => "待处理",
+            IssueStatus::Fixed => "已修复待确认",
+            IssueStatus::Closed => "已关闭",
+            IssueStatus::Deferred => "甲方同意暂缓",
+        }
+    }
+}
+
+impl IssueSource {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            IssueSource::InitialAcceptance => "初验",
+            IssueSource::TrialRun => "试运行",
+            IssueSource::FinalAcceptance => "终验",
         }
     }
 }

@@ -1,4 +1,6 @@
 //! sea-orm entities, one module per table; they mirror the migrations.
+pub mod acceptance;
+pub mod acceptance_issue;
 pub mod audit_event;
 pub mod auth_token;
 pub mod change_notice;

@@ -15,6 +15,8 @@ pub struct Model {
     pub subject: String,
     pub body_text: String,
     pub body_html: Option<String>,
+    /// An iCalendar request (METHOD:REQUEST), sent as the message's calendar part.
+    pub body_calendar: Option<String>,
     /// queued, sending, sent, failed or cancelled.
     pub status: crate::enums::OutboxStatus,
     pub attempts: i32,

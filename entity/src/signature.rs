@@ -1,13 +1,16 @@
 use sea_orm::entity::prelude::*;
 
-/// One party's signature on a page of a test plan (page 0: the 预验收证书), with its evidence.
+/// One party's signature on a part of a document — a test plan's page (0: its 预验收证书), an
+/// acceptance report — with its evidence.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "signatures")]
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub project_id: i32,
-    pub plan_id: i32,
+    /// What kind of document is signed, and which one.
+    pub document: crate::enums::SignedDocument,
+    pub document_id: i32,
     pub page: i32,
     pub party: crate::enums::SignParty,
     pub signer_name: String,
@@ -36,12 +39,6 @@ pub enum Relation {
     )]
     Project,
     #[sea_orm(
-        belongs_to = "super::test_plan::Entity",
-        from = "Column::PlanId",
-        to = "super::test_plan::Column::Id"
-    )]
-    Plan,
-    #[sea_orm(
         belongs_to = "super::user::Entity",
         from = "Column::UserId",
         to = "super::user::Column::Id"
@@ -58,12 +55,6 @@ pub enum Relation {
 impl Related<super::project::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Project.def()
-    }
-}
-
-impl Related<super::test_plan::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Plan.def()
     }
 }
 

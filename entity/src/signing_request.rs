@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// A request for the client's signature on pages of a test plan, sent as one e-mailed link
+/// A request for the client's signature on parts of a document, sent as one e-mailed link
 /// (or opened on site); only the token's hash is kept.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "signing_requests")]
@@ -8,7 +8,9 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub project_id: i32,
-    pub plan_id: i32,
+    /// What kind of document is signed, and which one.
+    pub document: crate::enums::SignedDocument,
+    pub document_id: i32,
     pub signer_name: String,
     pub signer_email: String,
     pub signer_role: Option<String>,
@@ -35,23 +37,11 @@ pub enum Relation {
         to = "super::project::Column::Id"
     )]
     Project,
-    #[sea_orm(
-        belongs_to = "super::test_plan::Entity",
-        from = "Column::PlanId",
-        to = "super::test_plan::Column::Id"
-    )]
-    Plan,
 }
 
 impl Related<super::project::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Project.def()
-    }
-}
-
-impl Related<super::test_plan::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Plan.def()
     }
 }
 

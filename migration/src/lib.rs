@@ -19,6 +19,8 @@ mod m20261130_000015_decision_adopt;
 mod m20261130_000016_photos;
 mod m20261130_000017_contract_number_supervisor;
 mod m20261130_000018_purchase_order_terms;
+mod m20261201_000019_signed_documents;
+mod m20261201_000020_acceptance;
 
 pub struct Migrator;
 
@@ -44,6 +46,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000016_photos::Migration),
             Box::new(m20261130_000017_contract_number_supervisor::Migration),
             Box::new(m20261130_000018_purchase_order_terms::Migration),
+            Box::new(m20261201_000019_signed_documents::Migration),
+            Box::new(m20261201_000020_acceptance::Migration),
         ]
     }
 }

@@ -28,6 +28,7 @@ fn email(key: &str, subject: &str) -> NewEmail {
         subject: subject.into(),
         text: "设备清单确定 今天到期".into(),
         html: Some("<p>设备清单确定 <b>今天到期</b></p>".into()),
+        calendar: None,
     }
 }
 

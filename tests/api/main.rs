@@ -1,4 +1,5 @@
 //! End-to-end tests of the HTTP API.
+mod acceptance;
 mod arrival;
 mod auth;
 mod calendar;

@@ -271,8 +271,8 @@ async fn the_queries_that_run_most_have_their_indexes_on_both_databases() {
             .collect();
     for index in [
         "idx_test_items_plan",
-        "idx_signatures_plan",
-        "idx_signing_requests_plan",
+        "idx_signatures_document",
+        "idx_signing_requests_document",
         "idx_audit_events_subject",
         "idx_project_members_user",
         "idx_auth_tokens_expires_at",

@@ -1,4 +1,5 @@
 //! HTTP API: thin handlers over the services; every operation is documented in the OpenAPI document.
+mod acceptance;
 mod arrival;
 mod auth;
 mod dashboard;
@@ -60,6 +61,8 @@ pub enum ApiTags {
     TestPlans,
     /// Photos taken on site, attached to inspections, deviations, installation records and the work log.
     Photos,
+    /// Phase 4: initial and final acceptance, their reports signed by both, the leftover issues.
+    Acceptance,
 }
 
 /// A token from `POST /api/auth/login`, sent as `Authorization: Bearer <token>`.
@@ -112,8 +115,8 @@ pub enum NoContent {
 
 /// Where a request came from, kept as evidence with a signature: the client address and the
 /// browser (at most 500 characters of it).
-pub fn evidence(req: &poem::Request) -> crate::service::test_plans::Evidence {
-    crate::service::test_plans::Evidence {
+pub fn evidence(req: &poem::Request) -> crate::service::signing::Evidence {
+    crate::service::signing::Evidence {
         ip_address: middleware::ClientIp::of(req).0.map(|ip| ip.to_string()),
         user_agent: req
             .headers()
@@ -153,6 +156,7 @@ pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, (
         documents::DocumentsApi::new(state.clone()),
         test_plans::TestPlansApi::new(state.clone()),
         photos::PhotosApi::new(state.clone()),
+        acceptance::AcceptanceApi::new(state.clone()),
     );
     OpenApiService::new(apis, "jiaofu API", env!("CARGO_PKG_VERSION"))
         .description(

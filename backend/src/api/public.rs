@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::{
     error::{ApiError, AppError},
-    service::{documents, feeds, signing, test_plans, throttle},
+    service::{documents, feeds, signing, throttle},
     state::AppState,
 };
 
@@ -119,11 +119,11 @@ pub async fn verify(state: Data<&AppState>, req: &poem::Request, Path(code): Pat
         Err(AppError::NotFound(_)) => {}
         Err(e) => return failed(e),
     }
-    match test_plans::check_signature(&state.db, &code).await {
+    match signing::check_signature(&state.db, &code, state.settings.house().lang).await {
         Ok(check) => match found().await {
             Ok(()) => page(
                 StatusCode::OK,
-                minijinja::context! { signature => signature_view(&check, state.settings.house().lang) },
+                minijinja::context! { signature => signature_view(&check) },
             ),
             Err(e) => failed(e),
         },
@@ -137,7 +137,7 @@ pub async fn verify(state: Data<&AppState>, req: &poem::Request, Path(code): Pat
 }
 
 /// A signature's check as the verification page shows it.
-fn signature_view(check: &test_plans::SignatureCheck, lang: crate::documents::Lang) -> minijinja::Value {
+fn signature_view(check: &signing::SignatureCheck) -> minijinja::Value {
     let s = &check.signature;
     let verdict = if s.voided_at.is_some() {
         "已作废"
@@ -175,8 +175,8 @@ fn signature_view(check: &test_plans::SignatureCheck, lang: crate::documents::La
         verify_code => s.verify_code,
         project_code => check.project.code,
         project_name => check.project.name,
-        plan_title => check.plan_title,
-        page => test_plans::page_label(check.page, lang),
+        title => check.title,
+        page => check.part,
         content_sha256 => s.content_sha256,
         signers => signers,
     }
@@ -193,7 +193,7 @@ fn signing_html(
     let ctx = match view {
         Some(v) => minijinja::context! { action => action, message => message, ..minijinja::Value::from_serialize(v) },
         None => {
-            minijinja::context! { plan_title => "签字", pages => Vec::<()>::new(), open => false, message => message }
+            minijinja::context! { title => "签字", pages => Vec::<()>::new(), open => false, message => message }
         }
     };
     let rendered = state.templates.render("sign.html", &ctx);

@@ -13,6 +13,7 @@ use poem_openapi::{
 use super::types::{OneOf, PageState};
 use super::{ApiTags, BearerAuth, NoContent, actor};
 use crate::domain::types as kinds;
+use crate::domain::types::SignedDocument;
 use crate::{
     documents::{Label, Lang},
     error::ApiResult,
@@ -78,7 +79,7 @@ struct TestBlockerDto {
 
 /// A signature and its evidence.
 #[derive(Object)]
-struct TestSignatureDto {
+pub(super) struct TestSignatureDto {
     /// Identifier.
     id: i32,
     /// ours (乙方) or client (甲方).
@@ -473,7 +474,7 @@ struct TestVoidRequest {
 
 /// Ask the client's signer to sign pages.
 #[derive(Object)]
-struct NewSigningRequest {
+pub(super) struct NewSigningRequest {
     /// Page numbers; 0 for the 预验收证书.
     pages: Vec<i32>,
     /// Defaults to the plan's designated client signer.
@@ -492,7 +493,7 @@ struct NewSigningRequest {
 
 /// A signing request.
 #[derive(Object)]
-struct SigningRequestDto {
+pub(super) struct SigningRequestDto {
     /// Identifier.
     id: i32,
     /// Pages it covers (0: the 预验收证书).
@@ -527,19 +528,46 @@ struct SigningRequestDto {
     link: Option<String>,
     /// Only in the answer that creates a request: older open requests whose pages this one took
     /// over (an older link keeps only the rest, and is revoked when none is left).
-    taken_over: Vec<TakenOverDto>,
+    pub(super) taken_over: Vec<TakenOverDto>,
 }
 
 /// Pages a new signing request took over from an older open one.
 #[derive(Object)]
-struct TakenOverDto {
+pub(super) struct TakenOverDto {
     /// The older request.
     request_id: i32,
     /// The pages it no longer asks for.
     pages: Vec<i32>,
 }
 
-fn request_dto(r: &entity::signing_request::Model, link: Option<String>) -> SigningRequestDto {
+/// Asks the client to sign parts of a document, as a request body says.
+pub(super) async fn ask_to_sign(
+    state: &AppState,
+    p: &crate::service::access::WorkAccess,
+    document: SignedDocument,
+    id: i32,
+    b: NewSigningRequest,
+) -> ApiResult<Json<SigningRequestDto>> {
+    let on_site = b.on_site.unwrap_or(false);
+    let input = RequestInput {
+        pages: b.pages,
+        signer_name: b.signer_name,
+        signer_email: b.signer_email,
+        signer_role: b.signer_role,
+        on_site,
+    };
+    let made = signing::request(state, p, document, id, input, Utc::now()).await?;
+    Ok(Json(SigningRequestDto {
+        taken_over: made
+            .taken_over
+            .into_iter()
+            .map(|(request_id, pages)| TakenOverDto { request_id, pages })
+            .collect(),
+        ..request_dto(&made.request, on_site.then_some(made.link))
+    }))
+}
+
+pub(super) fn request_dto(r: &entity::signing_request::Model, link: Option<String>) -> SigningRequestDto {
     SigningRequestDto {
         id: r.id,
         pages: serde_json::from_str(&r.pages).unwrap_or_default(),
@@ -980,24 +1008,7 @@ impl TestPlansApi {
         body: Json<NewSigningRequest>,
     ) -> ApiResult<Json<SigningRequestDto>> {
         let p = grant::<RecordWork>(&self.state, &auth, id.0).await?;
-        let b = body.0;
-        let on_site = b.on_site.unwrap_or(false);
-        let input = RequestInput {
-            pages: b.pages,
-            signer_name: b.signer_name,
-            signer_email: b.signer_email,
-            signer_role: b.signer_role,
-            on_site,
-        };
-        let made = signing::request(&self.state, &p, plan.0, input, Utc::now()).await?;
-        Ok(Json(SigningRequestDto {
-            taken_over: made
-                .taken_over
-                .into_iter()
-                .map(|(request_id, pages)| TakenOverDto { request_id, pages })
-                .collect(),
-            ..request_dto(&made.request, on_site.then_some(made.link))
-        }))
+        ask_to_sign(&self.state, &p, SignedDocument::TestPlan, plan.0, body.0).await
     }
 
     /// Signing requests of a plan
@@ -1015,7 +1026,7 @@ impl TestPlansApi {
         plan: Path<i32>,
     ) -> ApiResult<Json<Vec<SigningRequestDto>>> {
         let p = grant::<Read>(&self.state, &auth, id.0).await?;
-        let list = signing::list(&self.state.db, &p, plan.0).await?;
+        let list = signing::list(&self.state.db, &p, SignedDocument::TestPlan, plan.0).await?;
         Ok(Json(list.iter().map(|r| request_dto(r, None)).collect()))
     }
 
@@ -1036,7 +1047,15 @@ impl TestPlansApi {
         request: Path<i32>,
     ) -> ApiResult<Json<SigningRequestDto>> {
         let p = grant::<RecordWork>(&self.state, &auth, id.0).await?;
-        let r = signing::revoke(&self.state.db, &p, plan.0, request.0, Utc::now()).await?;
+        let r = signing::revoke(
+            &self.state.db,
+            &p,
+            SignedDocument::TestPlan,
+            plan.0,
+            request.0,
+            Utc::now(),
+        )
+        .await?;
         Ok(Json(request_dto(&r, None)))
     }
 

@@ -49,6 +49,11 @@ domain_choices!(
     DeviationStatus,
     OutboxStatus,
     PhotoSubject,
+    AcceptanceStage,
+    AcceptanceConclusion,
+    IssueSource,
+    IssueSeverity,
+    IssueStatus,
 );
 
 /// Declares a set of values that has no domain enum (states shown in answers).

@@ -284,6 +284,37 @@ pub struct Dossier {
     /// The 功能测试表 as registered (number with version, and the day it was issued), which the
     /// 预验收证书 cites.
     pub functional_test_record: Option<(String, String)>,
+    /// The initial acceptance (系统初验), once planned.
+    pub initial_acceptance: Option<AcceptanceRecord>,
+}
+
+/// An acceptance as its report and memo print it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct AcceptanceRecord {
+    /// Whether what was checked and the conclusion are recorded.
+    pub recorded: bool,
+    pub held_on: String,
+    pub form: String,
+    pub place: String,
+    pub client_attendees: String,
+    pub our_attendees: String,
+    /// What was checked: item, passed, remark.
+    pub checks: Vec<(String, bool, String)>,
+    /// The conclusion's label (通过, 有条件通过, 不通过); empty before the record.
+    pub conclusion: String,
+    pub opinion: String,
+    pub memo: String,
+    /// The leftover issues found: number, description, severity, owner, due date.
+    pub issues: Vec<[String; 5]>,
+    pub report: PartSignatures,
+    pub memo_signed: PartSignatures,
+}
+
+/// Both parties' electronic signatures on a signed part.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PartSignatures {
+    pub client: Option<SignedBy>,
+    pub ours: Option<SignedBy>,
 }
 
 macro_rules! forms {
@@ -321,6 +352,8 @@ forms! {
     DeviceTest => "device-test", "SB", DeviceTest, true;
     FunctionalTest => "functional-test", "GN", FunctionalTest, true;
     PreAcceptance => "pre-acceptance-certificate", "YY", PreAcceptance, false;
+    InitialReport => "initial-acceptance-report", "CY", InitialReport, false;
+    InitialMemo => "initial-acceptance-memo", "CB", InitialMemo, false;
 }
 
 impl FormKind {
@@ -549,6 +582,8 @@ pub fn prepare(kind: FormKind, d: &Dossier, lang: Lang) -> Prepared {
         FormKind::DeviceTest => test_record(d, lang, &mut missing, &[Stage::Line, Stage::Device]),
         FormKind::FunctionalTest => test_record(d, lang, &mut missing, Stage::ALL),
         FormKind::PreAcceptance => certificates(d, lang, &mut missing),
+        FormKind::InitialReport => acceptance_report(d, lang, &mut missing),
+        FormKind::InitialMemo => acceptance_memo(d, lang, &mut missing),
     };
     Prepared { blocks, missing }
 }
@@ -1472,6 +1507,165 @@ fn certificates(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block
             ),
         ]));
     }
+    blocks
+}
+
+/// The conclusion with every choice printed and the one reached marked: ■ 通过 □ 有条件通过 □ 不通过.
+fn conclusion_marks(reached: &str) -> String {
+    ["通过", "有条件通过", "不通过"]
+        .iter()
+        .map(|c| format!("{} {c}", if *c == reached { "■" } else { "□" }))
+        .collect::<Vec<_>>()
+        .join("　")
+}
+
+/// The initial acceptance as recorded, or what it still lacks.
+fn initial_record<'a>(d: &'a Dossier, missing: &mut Vec<String>) -> Option<&'a AcceptanceRecord> {
+    match &d.initial_acceptance {
+        None => {
+            missing.push("系统初验尚未安排".into());
+            None
+        }
+        Some(a) if !a.recorded => {
+            missing.push("系统初验尚未记录验收情况".into());
+            Some(a)
+        }
+        Some(a) => Some(a),
+    }
+}
+
+fn both_signed(what: &str, s: &PartSignatures, missing: &mut Vec<String>) {
+    if s.client.is_none() || s.ours.is_none() {
+        missing.push(format!("{what}双方尚未签字"));
+    }
+}
+
+fn signed_by_both(d: &Dossier, s: &PartSignatures, lang: Lang) -> Block {
+    Block::Signatures(vec![
+        signed_party(
+            Label::PartyA,
+            &d.project.client,
+            Vec::new(),
+            s.client.as_ref(),
+            lang,
+            true,
+        ),
+        signed_party(
+            Label::PartyB,
+            &d.project.contractor,
+            Vec::new(),
+            s.ours.as_ref(),
+            lang,
+            true,
+        ),
+    ])
+}
+
+fn issue_table(a: &AcceptanceRecord, lang: Lang) -> Block {
+    let rows = if a.issues.is_empty() {
+        vec![Row::Cells(vec![
+            String::new(),
+            Label::NoOutstanding.text(lang).into(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ])]
+    } else {
+        a.issues.iter().map(|i| Row::Cells(i.to_vec())).collect()
+    };
+    Block::Table {
+        columns: columns(
+            lang,
+            &[
+                (Label::Seq, 1),
+                (Label::Description, 8),
+                (Label::Severity, 2),
+                (Label::ResponsibleParty, 2),
+                (Label::Due, 3),
+            ],
+        ),
+        rows,
+    }
+}
+
+/// 系统初验报告: when, where, how and who; what was checked; the conclusion and opinion; the
+/// leftover issues; both parties' signatures.
+fn acceptance_report(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    let mut blocks = vec![project_fields(d, lang)];
+    let Some(a) = initial_record(d, missing) else {
+        return blocks;
+    };
+    both_signed("系统初验报告", &a.report, missing);
+    blocks.push(Block::Fields(vec![
+        (Label::HeldOn.text(lang).into(), a.held_on.clone()),
+        (Label::AcceptancePlace.text(lang).into(), a.place.clone()),
+        (Label::AcceptanceForm.text(lang).into(), a.form.clone()),
+        (Label::ClientAttendees.text(lang).into(), a.client_attendees.clone()),
+        (Label::OurAttendees.text(lang).into(), a.our_attendees.clone()),
+    ]));
+    blocks.push(Block::Heading(Label::ChecksDone.text(lang).into()));
+    blocks.push(Block::Table {
+        columns: columns(
+            lang,
+            &[
+                (Label::Seq, 1),
+                (Label::CheckItem, 7),
+                (Label::CheckResult, 2),
+                (Label::Note, 6),
+            ],
+        ),
+        rows: a
+            .checks
+            .iter()
+            .enumerate()
+            .map(|(n, (item, passed, remark))| {
+                Row::Cells(vec![
+                    (n + 1).to_string(),
+                    item.clone(),
+                    if *passed { Label::Accepted } else { Label::NotAccepted }
+                        .text(lang)
+                        .into(),
+                    remark.clone(),
+                ])
+            })
+            .collect(),
+    });
+    blocks.push(Block::Paragraph(format!(
+        "{}：{}",
+        Label::AcceptanceConclusion.text(lang),
+        conclusion_marks(&a.conclusion)
+    )));
+    blocks.push(Block::Paragraph(format!(
+        "{}：{}",
+        Label::Summary.text(lang),
+        a.opinion
+    )));
+    blocks.push(Block::Heading(Label::Outstanding.text(lang).into()));
+    blocks.push(issue_table(a, lang));
+    blocks.push(signed_by_both(d, &a.report, lang));
+    blocks
+}
+
+/// 系统初验备忘录: what both parties agreed at the initial acceptance — the matters noted and each
+/// leftover issue with who fixes it by when.
+fn acceptance_memo(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    let mut blocks = vec![project_fields(d, lang)];
+    let Some(a) = initial_record(d, missing) else {
+        return blocks;
+    };
+    both_signed("系统初验备忘录", &a.memo_signed, missing);
+    blocks.push(Block::Paragraph(
+        Label::MemoText.fill(lang, &[&a.held_on, &a.place, &d.project.name, &a.conclusion]),
+    ));
+    blocks.push(Block::Heading(Label::MemoMatters.text(lang).into()));
+    blocks.push(Block::Paragraph(if a.memo.is_empty() {
+        Label::NoOutstanding.text(lang).into()
+    } else {
+        a.memo.clone()
+    }));
+    blocks.push(Block::Heading(Label::IssuesToFix.text(lang).into()));
+    blocks.push(issue_table(a, lang));
+    blocks.push(signed_by_both(d, &a.memo_signed, lang));
     blocks
 }
 

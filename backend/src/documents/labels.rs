@@ -228,6 +228,24 @@ labels! {
     CertificateText => "依据《|》，甲乙双方测试工程师对|进行了功能测试，测试记录见《功能测试表》（|）。第一部分共 | 页 | 项测试全部通过，各页均经双方签字确认（见下表），测试结论：通过。双方同意系统通过预验收，进入系统初验阶段。",
         "Following the test plan \"|\", both parties' engineers tested |, as recorded in the Functional Test Record (|). All | pages and | items of Part 1 passed and each page was signed by both parties (table below); result: passed. Both parties agree that the system passes pre-acceptance and proceeds to initial acceptance.";
     NotYetRegistered => "尚未登记", "not yet registered";
+    // Acceptance
+    InitialReport => "系统初验报告", "Initial Acceptance Report";
+    InitialMemo => "系统初验备忘录", "Initial Acceptance Memorandum";
+    HeldOn => "验收日期", "Held on";
+    AcceptancePlace => "验收地点", "Place";
+    AcceptanceForm => "验收形式", "Form";
+    ClientAttendees => "甲方参加人员", "Client's attendees";
+    OurAttendees => "乙方参加人员", "Contractor's attendees";
+    ChecksDone => "验收检查情况", "What was checked";
+    CheckItem => "检查项目", "Item checked";
+    CheckResult => "检查结果", "Result";
+    Severity => "严重程度", "Severity";
+    Description => "问题描述", "Description";
+    ResponsibleParty => "责任方", "Responsible";
+    NoOutstanding => "无", "none";
+    MemoText => "甲乙双方于 | 在|对|进行了系统初验，验收结论为“|”。双方确认以下事项：", "On |, at |, both parties held the initial acceptance of |; the conclusion: |. Both parties agree as follows:";
+    MemoMatters => "备忘事项", "Matters agreed";
+    IssuesToFix => "遗留问题及整改期限", "Outstanding issues and deadlines";
 }
 
 impl Label {

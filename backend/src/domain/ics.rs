@@ -56,6 +56,68 @@ pub fn render_calendar(name: &str, events: &[DeadlineEvent], now: DateTime<Utc>)
     out
 }
 
+/// A person invited to a meeting.
+pub struct Attendee {
+    pub name: String,
+    pub email: String,
+}
+
+/// A meeting to put in the participants' calendars.
+pub struct Invitation {
+    /// Stable for the meeting: a re-sent invitation with a higher sequence moves the event.
+    pub uid: String,
+    pub sequence: i32,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub summary: String,
+    pub location: String,
+    pub description: String,
+    /// The organiser's e-mail address.
+    pub organiser: String,
+    pub attendees: Vec<Attendee>,
+    pub stamp: DateTime<Utc>,
+}
+
+/// Renders a meeting request (METHOD:REQUEST, RFC 5546): Outlook, WPS and 企业微信 offer to add it
+/// to the calendar and to answer it. Times are in UTC, so no time-zone definition is needed.
+pub fn render_invitation(m: &Invitation) -> String {
+    let utc = |t: DateTime<Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
+    let mut out = String::new();
+    let mut line = |s: String| fold_line(&mut out, &s);
+    line("BEGIN:VCALENDAR".into());
+    line("VERSION:2.0".into());
+    line("PRODID:-//jiaofu//acceptance//ZH".into());
+    line("CALSCALE:GREGORIAN".into());
+    line("METHOD:REQUEST".into());
+    line("BEGIN:VEVENT".into());
+    line(format!("UID:{}", m.uid));
+    line(format!("SEQUENCE:{}", m.sequence));
+    line(format!("DTSTAMP:{}", utc(m.stamp)));
+    line(format!("DTSTART:{}", utc(m.starts_at)));
+    line(format!("DTEND:{}", utc(m.ends_at)));
+    line(format!("SUMMARY:{}", escape_text(&m.summary)));
+    line(format!("LOCATION:{}", escape_text(&m.location)));
+    line(format!("DESCRIPTION:{}", escape_text(&m.description)));
+    line(format!("ORGANIZER:mailto:{}", m.organiser));
+    for a in &m.attendees {
+        line(format!(
+            "ATTENDEE;CN=\"{}\";ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{}",
+            a.name.replace('"', ""),
+            a.email
+        ));
+    }
+    line("STATUS:CONFIRMED".into());
+    line("TRANSP:OPAQUE".into());
+    line("BEGIN:VALARM".into());
+    line("ACTION:DISPLAY".into());
+    line("TRIGGER:-PT1H".into());
+    line(format!("DESCRIPTION:{}", escape_text(&m.summary)));
+    line("END:VALARM".into());
+    line("END:VEVENT".into());
+    line("END:VCALENDAR".into());
+    out
+}
+
 fn escape_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -110,5 +172,39 @@ mod tests {
         assert!(unfolded.contains(&format!("SUMMARY:{summary}")));
         assert!(unfolded.contains("DESCRIPTION:a\\, b\\; c\\nd"));
         assert_eq!(unfolded.matches("BEGIN:VALARM").count(), 2);
+    }
+
+    #[test]
+    fn an_invitation_is_a_request_in_utc_with_every_attendee() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().expect("time");
+        let ics = render_invitation(&Invitation {
+            uid: "acceptance-3@example.com".into(),
+            sequence: 2,
+            starts_at: at("2026-04-10T01:30:00Z"),
+            ends_at: at("2026-04-10T04:00:00Z"),
+            summary: "ZJFY 系统初验".into(),
+            location: "审判楼三楼会议室, 东侧".into(),
+            description: "甲方：周文涛".into(),
+            organiser: "jiaofu@example.com".into(),
+            attendees: vec![Attendee {
+                name: "周文涛".into(),
+                email: "zhou@court.example".into(),
+            }],
+            stamp: at("2026-04-01T00:00:00Z"),
+        });
+        let unfolded = ics.replace("\r\n ", "");
+        for expected in [
+            "METHOD:REQUEST",
+            "UID:acceptance-3@example.com",
+            "SEQUENCE:2",
+            "DTSTART:20260410T013000Z",
+            "DTEND:20260410T040000Z",
+            "LOCATION:审判楼三楼会议室\\, 东侧",
+            "ORGANIZER:mailto:jiaofu@example.com",
+            "ATTENDEE;CN=\"周文涛\";ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:zhou@court.example",
+        ] {
+            assert!(unfolded.contains(expected), "{expected} missing from {unfolded}");
+        }
+        assert!(ics.split("\r\n").all(|l| l.len() <= 75));
     }
 }

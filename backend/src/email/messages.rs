@@ -57,13 +57,27 @@ pub fn to_message(row: &entity::outbox::Model, from: &str) -> Result<Message, St
             row.id,
             row.created_at.timestamp()
         )));
-    let built = match &row.body_html {
-        Some(html) => builder.multipart(MultiPart::alternative_plain_html(row.body_text.clone(), html.clone())),
-        None => builder.singlepart(
-            SinglePart::builder()
-                .header(ContentType::TEXT_PLAIN)
-                .body(row.body_text.clone()),
-        ),
+    let plain = || {
+        SinglePart::builder()
+            .header(ContentType::TEXT_PLAIN)
+            .body(row.body_text.clone())
+    };
+    let built = match (&row.body_html, &row.body_calendar) {
+        (None, None) => builder.singlepart(plain()),
+        (html, calendar) => {
+            let mut parts = MultiPart::alternative().singlepart(plain());
+            if let Some(html) = html {
+                parts = parts.singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html.clone()));
+            }
+            // Outlook, WPS and 企业微信 read an invitation from a text/calendar part with its
+            // method; it goes last, as the richest alternative.
+            if let Some(ics) = calendar {
+                let kind = ContentType::parse("text/calendar; charset=utf-8; method=REQUEST")
+                    .map_err(|e| format!("the calendar part's type: {e}"))?;
+                parts = parts.singlepart(SinglePart::builder().header(kind).body(ics.clone()));
+            }
+            builder.multipart(parts)
+        }
     };
     built.map_err(|e| format!("the message cannot be built: {e}"))
 }
@@ -86,6 +100,7 @@ pub fn test_message(
         subject: render(env, "test.subject.txt", &ctx).map_err(|e| e.to_string())?,
         body_text: render(env, "test.txt", &ctx).map_err(|e| e.to_string())?,
         body_html: None,
+        body_calendar: None,
         status: crate::domain::types::OutboxStatus::Queued,
         attempts: 0,
         next_attempt_at: now,

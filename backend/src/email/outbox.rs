@@ -22,6 +22,8 @@ pub struct NewEmail {
     pub subject: String,
     pub text: String,
     pub html: Option<String>,
+    /// An iCalendar request (METHOD:REQUEST): calendars offer to add the event.
+    pub calendar: Option<String>,
 }
 
 /// Queues `email` unless its key is known; returns the new row's id, or None for a duplicate.
@@ -40,6 +42,7 @@ pub async fn enqueue(
         subject: Set(email.subject),
         body_text: Set(email.text),
         body_html: Set(email.html),
+        body_calendar: Set(email.calendar),
         status: Set(OutboxStatus::Queued),
         attempts: Set(0),
         next_attempt_at: Set(now),

@@ -419,6 +419,7 @@ fn render(env: &minijinja::Environment<'_>, base: &str, digest: &ReminderDigest)
         subject: messages::render(env, "reminder_digest.subject.txt", &ctx)?,
         text: messages::render(env, "reminder_digest.txt", &ctx)?,
         html: Some(messages::render(env, "reminder_digest.html", &ctx)?),
+        calendar: None,
     })
 }
 

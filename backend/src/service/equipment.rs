@@ -921,6 +921,7 @@ pub async fn issue_change_notice(
                 subject: render("change_notice.subject.txt")?,
                 text: render("change_notice.txt")?,
                 html: Some(render("change_notice.html")?),
+                calendar: None,
             },
             horizon,
             now,

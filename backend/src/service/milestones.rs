@@ -36,6 +36,8 @@ pub enum Milestone {
     Commissioning,
     /// 功能测试: the test plan signed on every page by both parties.
     FunctionalTest,
+    /// 系统初验: the 初验报告 and 初验备忘录 signed by both parties.
+    InitialAcceptance,
 }
 
 impl Milestone {
@@ -48,6 +50,7 @@ impl Milestone {
         Milestone::Installation,
         Milestone::Commissioning,
         Milestone::FunctionalTest,
+        Milestone::InitialAcceptance,
     ];
 
     /// The task code a plan gives this milestone.
@@ -61,6 +64,7 @@ impl Milestone {
             Milestone::Installation => "installation",
             Milestone::Commissioning => "commissioning",
             Milestone::FunctionalTest => "functional-test",
+            Milestone::InitialAcceptance => "initial-acceptance",
         }
     }
 }

@@ -1,4 +1,5 @@
 //! Use cases over the database. Transactions begin and end here; helpers take the transaction.
+pub mod acceptance;
 pub mod access;
 pub mod arrival;
 pub mod audit;

@@ -1,36 +1,364 @@
-//! The client signs without an account: a signing request covers one or many ready pages for one
+//! Signatures on any document both parties sign — a test plan's pages and 预验收证书, an
+//! acceptance's report and memo — through one engine: our side signs in the app; the client signs
+//! without an account. A signing request covers one or many ready parts of one document for one
 //! signer and goes out as one e-mail with a link (or opens on a tablet on site). The token in the
-//! link has 256 random bits; only its hash is stored; it is bound to the signer and the pages,
-//! expires, signs once, can be revoked, and is replaced in each reminder.
+//! link has 256 random bits; only its hash is stored; it is bound to the signer and the parts,
+//! expires, signs once, can be revoked, and is replaced in each reminder. Every signature covers
+//! the SHA-256 of its part's canonical content and carries a code that `/verify` answers.
+//!
+//! A feature makes its document signable by implementing [`Signed`] for it and adding it to
+//! [`Signable`]; what signing completes is the feature's, in [`Signable::after_signed`].
 use super::access::{Granted, MayRead, MayRecordWork};
 use chrono::{DateTime, Duration, Utc};
-use entity::{audit_event, project_member, signing_request, user};
+use entity::{audit_event, project, project_member, signature, signing_request, user};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use serde::Serialize;
 use serde_json::json;
 
 use super::{
-    Actor,
+    Actor, acceptance,
     audit::{self, Event},
     auth::{hash_secret, new_secret},
     projects::timezone_of,
-    test_plans::{self, CERTIFICATE, Evidence, NewSignature, PlanData, page_label, printed_row, signed_text},
-    throttle,
+    test_plans, throttle,
 };
 use crate::{
     db::begin_write,
-    documents::{
-        House, Label,
-        forms::{CERTIFICATE_COLUMNS, PART1_COLUMNS},
-    },
-    domain::types::{SignMethod, SignParty},
+    documents::{House, Lang},
+    domain::types::{MemberRole, SignMethod, SignParty, SignedDocument},
     email::{messages, outbox},
     error::{AppError, AppResult},
     state::AppState,
 };
+
+/// What the signing engine needs of a document both parties sign. Parts are numbered by the
+/// document (a test plan's pages, 0 for its certificate; a report's parts).
+pub trait Signed: Send + Sync {
+    fn project(&self) -> &project::Model;
+    /// Which document this is.
+    fn document(&self) -> (SignedDocument, i32);
+    /// Its title, as the signing page and the e-mails name it.
+    fn title(&self) -> String;
+    fn part_label(&self, part: i32, lang: Lang) -> String;
+    /// A part as the signer reads it: the columns and rows the form prints.
+    fn part_table(&self, part: i32, lang: Lang) -> (Vec<String>, Vec<Vec<String>>);
+    /// How many entries a part holds, as the request e-mail counts them ("12 项").
+    fn part_size(&self, part: i32) -> Option<usize>;
+    /// The SHA-256 of what a signature on `part` covers now; None if there is no such part.
+    fn content_sha256(&self, part: i32) -> Option<String>;
+    /// Why `party` cannot sign `part` now, for the people who asked (the API's words).
+    fn refuse(&self, part: i32, party: SignParty) -> Option<String>;
+    /// Signatures in force (not voided).
+    fn signatures(&self) -> &[signature::Model];
+    /// The audit log's subject for a part.
+    fn audit_subject(&self, part: i32) -> String;
+    /// The client's designated signer (name, e-mail), where the document names one.
+    fn client_signer(&self) -> (Option<String>, Option<String>);
+    /// What the client's signer declares by signing `parts` parts.
+    fn statement(&self, client: &str, parts: usize) -> String;
+    /// What the request e-mail says of the parts before listing them.
+    fn request_intro(&self) -> String;
+
+    /// What a part is counted as: 页 of a test plan, 份 of reports.
+    fn part_unit(&self) -> &'static str {
+        "页"
+    }
+
+    fn signature(&self, part: i32, party: SignParty) -> Option<&signature::Model> {
+        self.signatures().iter().find(|s| s.page == part && s.party == party)
+    }
+}
+
+/// A signable document, loaded.
+pub enum Signable {
+    TestPlan(test_plans::PlanData),
+    Acceptance(acceptance::AcceptanceData),
+}
+
+impl Signable {
+    /// The document `document`/`id` of `project`, or 404.
+    pub async fn load(
+        db: &impl ConnectionTrait,
+        project: project::Model,
+        document: SignedDocument,
+        id: i32,
+    ) -> AppResult<Self> {
+        Ok(match document {
+            SignedDocument::TestPlan => Signable::TestPlan(test_plans::load(db, project, id).await?),
+            SignedDocument::Acceptance => Signable::Acceptance(acceptance::load(db, project, id).await?),
+        })
+    }
+
+    pub fn doc(&self) -> &dyn Signed {
+        match self {
+            Signable::TestPlan(d) => d,
+            Signable::Acceptance(d) => d,
+        }
+    }
+
+    /// What a signature completes, in the transaction that stored it (the document reloaded).
+    async fn after_signed(&self, txn: &DatabaseTransaction, actor: &Actor, now: DateTime<Utc>) -> AppResult<()> {
+        match self {
+            Signable::TestPlan(d) => test_plans::complete_when_certified(txn, actor, d, now).await,
+            Signable::Acceptance(d) => acceptance::after_signed(txn, actor, d, now).await,
+        }
+    }
+}
+
+/// The signatures in force on a document, oldest first.
+pub async fn signatures_of(
+    db: &impl ConnectionTrait,
+    document: SignedDocument,
+    id: i32,
+) -> AppResult<Vec<signature::Model>> {
+    Ok(signature::Entity::find()
+        .filter(signature::Column::Document.eq(document))
+        .filter(signature::Column::DocumentId.eq(id))
+        .filter(signature::Column::VoidedAt.is_null())
+        .order_by_asc(signature::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// How many signatures a document ever carried, voided ones included.
+pub async fn ever_signed(db: &impl ConnectionTrait, document: SignedDocument, id: i32) -> AppResult<u64> {
+    Ok(signature::Entity::find()
+        .filter(signature::Column::Document.eq(document))
+        .filter(signature::Column::DocumentId.eq(id))
+        .count(db)
+        .await?)
+}
+
+/// A signature as printed: name and local time.
+pub fn signed_text(s: &signature::Model) -> String {
+    format!("{} {}", s.signer_name, signed_minute(s))
+}
+
+/// When a signature was made, as people write it: the local date and time to the minute (the
+/// record keeps the second and the offset as evidence).
+pub fn signed_minute(s: &signature::Model) -> &str {
+    s.signed_local.get(..16).unwrap_or(&s.signed_local)
+}
+
+/// Where a signature came from.
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// A signature to store: who, how, and over what.
+pub(crate) struct NewSignature<'a> {
+    pub part: i32,
+    pub party: SignParty,
+    pub signer_name: String,
+    pub signer_email: Option<String>,
+    pub signer_role: Option<String>,
+    pub user_id: Option<i32>,
+    pub request_id: Option<i32>,
+    pub method: SignMethod,
+    pub evidence: &'a Evidence,
+}
+
+/// Stores a signature over what `part` says now, with its verification code, and logs it.
+pub(crate) async fn store_signature(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    doc: &dyn Signed,
+    s: NewSignature<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<signature::Model> {
+    let content = doc
+        .content_sha256(s.part)
+        .ok_or_else(|| AppError::Conflict(format!("nothing to sign on part {}", s.part)))?;
+    let project = doc.project();
+    let (document, document_id) = doc.document();
+    let local = now
+        .with_timezone(&timezone_of(project))
+        .format("%Y-%m-%d %H:%M:%S %:z")
+        .to_string();
+    let row = signature::ActiveModel {
+        project_id: Set(project.id),
+        document: Set(document),
+        document_id: Set(document_id),
+        page: Set(s.part),
+        party: Set(s.party),
+        signer_name: Set(s.signer_name.clone()),
+        signer_email: Set(s.signer_email),
+        signer_role: Set(s.signer_role),
+        user_id: Set(s.user_id),
+        request_id: Set(s.request_id),
+        method: Set(s.method),
+        signed_at: Set(now),
+        signed_local: Set(local),
+        ip_address: Set(s.evidence.ip_address.clone()),
+        user_agent: Set(s.evidence.user_agent.clone()),
+        content_sha256: Set(content.clone()),
+        verify_code: Set(crate::documents::verify_code()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    audit::append(
+        db,
+        actor,
+        Event {
+            project_id: Some(project.id),
+            event: "signed",
+            subject: doc.audit_subject(s.part),
+            detail: json!({"party": s.party.as_str(), "signer": s.signer_name, "method": s.method.as_str(),
+                           "content_sha256": content, "ip": s.evidence.ip_address, "signature": row.id}),
+        },
+        now,
+    )
+    .await?;
+    Ok(row)
+}
+
+/// The actor's role on the project's team: only its own engineers and PM sign for 乙方 (an
+/// administrator who is not on the team does not).
+pub async fn our_signer(db: &impl ConnectionTrait, p: &Granted<impl MayRecordWork>) -> AppResult<MemberRole> {
+    let member = match p.actor().id {
+        Some(uid) => project_member::Entity::find()
+            .filter(project_member::Column::ProjectId.eq(p.id()))
+            .filter(project_member::Column::UserId.eq(uid))
+            .one(db)
+            .await?
+            .map(|m| m.role),
+        None => None,
+    };
+    member.ok_or_else(|| AppError::Forbidden("only the project's own engineers and PM sign for 乙方".into()))
+}
+
+/// Our side signs a part in the app: an engineer or PM of the project. Returns the document as
+/// signed.
+#[tracing::instrument(skip_all, fields(project_id = p.id()))]
+pub async fn sign_in_app(
+    db: &DatabaseConnection,
+    p: &Granted<impl MayRecordWork>,
+    document: SignedDocument,
+    id: i32,
+    part: i32,
+    evidence: Evidence,
+    now: DateTime<Utc>,
+) -> AppResult<Signable> {
+    let actor = p.actor();
+    let role = our_signer(db, p).await?;
+    let txn = begin_write(db).await?;
+    let signable = Signable::load(&txn, p.project().clone(), document, id).await?;
+    if let Some(why) = signable.doc().refuse(part, SignParty::Ours) {
+        return Err(AppError::Conflict(why));
+    }
+    let signer_email = user::Entity::find_by_id(actor.id.unwrap_or_default())
+        .one(&txn)
+        .await?
+        .and_then(|u| u.email);
+    store_signature(
+        &txn,
+        actor,
+        signable.doc(),
+        NewSignature {
+            part,
+            party: SignParty::Ours,
+            signer_name: actor.name.clone(),
+            signer_email,
+            signer_role: Some(role.as_str().to_string()),
+            user_id: actor.id,
+            request_id: None,
+            method: SignMethod::InApp,
+            evidence: &evidence,
+        },
+        now,
+    )
+    .await?;
+    let signable = Signable::load(&txn, p.project().clone(), document, id).await?;
+    signable.after_signed(&txn, actor, now).await?;
+    txn.commit().await?;
+    Ok(signable)
+}
+
+/// Voids signatures with a reason (both sign again afterwards), each logged under its part.
+pub(crate) async fn void_signatures(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    doc: &dyn Signed,
+    voided: &[&signature::Model],
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    for s in voided {
+        let mut row: signature::ActiveModel = (*s).clone().into();
+        row.voided_at = Set(Some(now));
+        row.void_reason = Set(Some(reason.into()));
+        row.voided_by = Set(actor.id);
+        row.update(txn).await?;
+        audit::append(
+            txn,
+            actor,
+            Event {
+                project_id: Some(doc.project().id),
+                event: "voided",
+                subject: doc.audit_subject(s.page),
+                detail: json!({"signature": s.id, "party": s.party, "signer": s.signer_name, "reason": reason}),
+            },
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// What /verify/{code} shows for a signature's code.
+pub struct SignatureCheck {
+    pub project: project::Model,
+    /// The document's title.
+    pub title: String,
+    /// The part signed, as the document names it.
+    pub part: String,
+    /// The signature with the code.
+    pub signature: signature::Model,
+    /// The part's signatures in force (both parties once signed).
+    pub in_force: Vec<signature::Model>,
+    /// What the part says now still hashes to what was signed.
+    pub content_matches: bool,
+}
+
+/// The signature carrying `code` (printed under it on the form), with whether the part still says
+/// what was signed. No login.
+#[tracing::instrument(skip_all)]
+pub async fn check_signature(db: &DatabaseConnection, code: &str, lang: Lang) -> AppResult<SignatureCheck> {
+    let code = crate::documents::normalise_verify_code(code);
+    let not_found = || AppError::not_found("no signature carries this verification code");
+    let signature = signature::Entity::find()
+        .filter(signature::Column::VerifyCode.eq(code.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let project = project::Entity::find_by_id(signature.project_id)
+        .one(db)
+        .await?
+        .ok_or_else(not_found)?;
+    let signable = Signable::load(db, project.clone(), signature.document, signature.document_id).await?;
+    let doc = signable.doc();
+    let content_matches = doc.content_sha256(signature.page).as_deref() == Some(signature.content_sha256.as_str());
+    let in_force = doc
+        .signatures()
+        .iter()
+        .filter(|s| s.page == signature.page)
+        .cloned()
+        .collect();
+    Ok(SignatureCheck {
+        project,
+        title: doc.title(),
+        part: doc.part_label(signature.page, lang),
+        signature,
+        in_force,
+        content_matches,
+    })
+}
 
 /// Reminders go out every two days, five at most.
 const REMIND_EVERY_DAYS: i64 = 2;
@@ -86,26 +414,27 @@ fn signer_actor(request: &signing_request::Model) -> Actor {
 async fn enqueue_email(
     state: &AppState,
     db: &impl ConnectionTrait,
-    data: &PlanData,
+    doc: &dyn Signed,
     request: &signing_request::Model,
     token: &str,
     requested_by: &str,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let env = &state.templates.env;
+    let lang = state.settings.house().lang;
     let pages: Vec<serde_json::Value> = pages_of(request)
         .into_iter()
-        .map(|p| {
-            let items = data.items.iter().filter(|i| i.page == p).count();
-            json!({"label": page_label(p, state.settings.house().lang), "items": if p == CERTIFICATE { 1 } else { items }})
-        })
+        .map(|p| json!({"label": doc.part_label(p, lang), "items": doc.part_size(p)}))
         .collect();
-    let tz = timezone_of(&data.project);
+    let project = doc.project();
+    let tz = timezone_of(project);
     let ctx = minijinja::context! {
         signer_name => request.signer_name,
-        project_code => data.project.code,
-        project_name => data.project.name,
-        plan_title => data.plan.title,
+        project_code => project.code,
+        project_name => project.name,
+        title => doc.title(),
+        intro => doc.request_intro(),
+        unit => doc.part_unit(),
         pages => pages,
         link => format!("{}/sign/{token}", state.settings.base_url()),
         expires_on => request.expires_at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
@@ -124,6 +453,7 @@ async fn enqueue_email(
             subject: render("signing_request.subject.txt")?,
             text: render("signing_request.txt")?,
             html: Some(render("signing_request.html")?),
+            calendar: None,
         },
         Duration::hours(state.settings.mail_retry_horizon_hours),
         now,
@@ -144,7 +474,7 @@ enum Outcome<'a> {
 async fn notify_requesters(
     state: &AppState,
     db: &impl ConnectionTrait,
-    data: &PlanData,
+    doc: &dyn Signed,
     request: &signing_request::Model,
     outcome: Outcome<'_>,
     now: DateTime<Utc>,
@@ -161,7 +491,7 @@ async fn notify_requesters(
         .all(db)
         .await?;
     let lang = state.settings.house().lang;
-    let pages: Vec<String> = pages_of(request).into_iter().map(|p| page_label(p, lang)).collect();
+    let pages: Vec<String> = pages_of(request).into_iter().map(|p| doc.part_label(p, lang)).collect();
     let (declined, reason) = match outcome {
         Outcome::Signed => (false, None),
         Outcome::Declined(why) => (true, Some(why)),
@@ -176,9 +506,9 @@ async fn notify_requesters(
         let ctx = minijinja::context! {
             name => person.display_name,
             signer_name => request.signer_name,
-            project_code => data.project.code,
-            project_name => data.project.name,
-            plan_title => data.plan.title,
+            project_code => doc.project().code,
+            project_name => doc.project().name,
+            title => doc.title(),
             pages => pages,
             declined => declined,
             reason => reason,
@@ -196,6 +526,7 @@ async fn notify_requesters(
                 subject: render("signing_outcome.subject.txt")?,
                 text: render("signing_outcome.txt")?,
                 html: None,
+                calendar: None,
             },
             Duration::hours(state.settings.mail_retry_horizon_hours),
             now,
@@ -213,15 +544,17 @@ pub struct Requested {
     pub taken_over: Vec<(i32, Vec<i32>)>,
 }
 
-/// Asks the client's signer to sign `pages` (page 0: the 预验收证书): one e-mail with one link,
-/// or an on-site link returned to the caller. Pages already out for signature through an older
-/// open link are taken over: that link keeps only what it alone still asks for, and is revoked
-/// when nothing is left — a link never offers a page another link may sign.
+/// Asks the client's signer to sign `pages` of a document (a test plan's page 0: its
+/// 预验收证书): one e-mail with one link, or an on-site link returned to the caller. Parts already
+/// out for signature through an older open link are taken over: that link keeps only what it alone
+/// still asks for, and is revoked when nothing is left — a link never offers a part another link
+/// may sign.
 #[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn request(
     state: &AppState,
     p: &Granted<impl MayRecordWork>,
-    plan_id: i32,
+    document: SignedDocument,
+    id: i32,
     input: RequestInput,
     now: DateTime<Utc>,
 ) -> AppResult<Requested> {
@@ -238,24 +571,24 @@ pub async fn request(
         ));
     }
     let txn = begin_write(db).await?;
-    let data = test_plans::load(&txn, project, plan_id).await?;
-    let refusals: Vec<String> = pages
-        .iter()
-        .filter_map(|p| test_plans::refuse_signing(&data, *p, SignParty::Client))
-        .collect();
+    let signable = Signable::load(&txn, project, document, id).await?;
+    let doc = signable.doc();
+    let refusals: Vec<String> = pages.iter().filter_map(|p| doc.refuse(*p, SignParty::Client)).collect();
     if !refusals.is_empty() {
         return Err(AppError::Conflict(refusals.join("; ")));
     }
     let text = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let (named, addressed) = doc.client_signer();
     let signer_name = text(input.signer_name)
-        .or_else(|| data.plan.client_signer_name.clone())
+        .or(named)
         .ok_or_else(|| AppError::invalid("signer_name", "signer_name: who signs for the client"))?;
     let signer_email = text(input.signer_email)
-        .or_else(|| data.plan.client_signer_email.clone())
+        .or(addressed)
         .filter(|e| e.contains('@') && !e.contains(char::is_whitespace))
         .ok_or_else(|| AppError::invalid("signer_email", "signer_email: the signer's e-mail address"))?;
     let open = signing_request::Entity::find()
-        .filter(signing_request::Column::PlanId.eq(plan_id))
+        .filter(signing_request::Column::Document.eq(document))
+        .filter(signing_request::Column::DocumentId.eq(id))
         .filter(signing_request::Column::UsedAt.is_null())
         .filter(signing_request::Column::DeclinedAt.is_null())
         .filter(signing_request::Column::RevokedAt.is_null())
@@ -298,7 +631,8 @@ pub async fn request(
     };
     let request = signing_request::ActiveModel {
         project_id: Set(project_id),
-        plan_id: Set(plan_id),
+        document: Set(document),
+        document_id: Set(id),
         signer_name: Set(signer_name),
         signer_email: Set(signer_email),
         signer_role: Set(text(input.signer_role).or(Some("甲方签字代表".into()))),
@@ -318,7 +652,7 @@ pub async fn request(
                         "method": request.method, "expires_at": expires_at.to_rfc3339()});
     event(&txn, actor, &request, "requested", detail, now).await?;
     if !input.on_site {
-        enqueue_email(state, &txn, &data, &request, &token, &actor.name, now).await?;
+        enqueue_email(state, &txn, doc, &request, &token, &actor.name, now).await?;
         event(&txn, actor, &request, "sent", json!({"to": request.signer_email}), now).await?;
     }
     txn.commit().await?;
@@ -333,13 +667,13 @@ pub async fn request(
 pub async fn list(
     db: &DatabaseConnection,
     p: &Granted<impl MayRead>,
-    plan_id: i32,
+    document: SignedDocument,
+    id: i32,
 ) -> AppResult<Vec<signing_request::Model>> {
-    let project_id = p.id();
-
     Ok(signing_request::Entity::find()
-        .filter(signing_request::Column::ProjectId.eq(project_id))
-        .filter(signing_request::Column::PlanId.eq(plan_id))
+        .filter(signing_request::Column::ProjectId.eq(p.id()))
+        .filter(signing_request::Column::Document.eq(document))
+        .filter(signing_request::Column::DocumentId.eq(id))
         .order_by_asc(signing_request::Column::Id)
         .all(db)
         .await?)
@@ -349,7 +683,8 @@ pub async fn list(
 pub async fn revoke(
     db: &DatabaseConnection,
     p: &Granted<impl MayRecordWork>,
-    plan_id: i32,
+    document: SignedDocument,
+    id: i32,
     request_id: i32,
     now: DateTime<Utc>,
 ) -> AppResult<signing_request::Model> {
@@ -358,7 +693,8 @@ pub async fn revoke(
     let txn = begin_write(db).await?;
     let request = signing_request::Entity::find_by_id(request_id)
         .filter(signing_request::Column::ProjectId.eq(project_id))
-        .filter(signing_request::Column::PlanId.eq(plan_id))
+        .filter(signing_request::Column::Document.eq(document))
+        .filter(signing_request::Column::DocumentId.eq(id))
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found(format!("no signing request {request_id}")))?;
@@ -412,7 +748,7 @@ impl From<sea_orm::DbErr> for LinkError {
     }
 }
 
-/// A page as the signer sees it (the same rows the document prints).
+/// A part as the signer sees it (the same rows the document prints).
 #[derive(Debug, Serialize)]
 pub struct PageView {
     pub number: i32,
@@ -426,7 +762,11 @@ pub struct PageView {
 /// What the signing page shows.
 #[derive(Debug, Serialize)]
 pub struct SigningView {
-    pub plan_title: String,
+    pub title: String,
+    /// What the signer declares by signing.
+    pub statement: String,
+    /// What a part is counted as (页, 份).
+    pub unit: &'static str,
     pub project_code: String,
     pub project_name: String,
     pub client: String,
@@ -497,46 +837,31 @@ async fn find(
     Ok(request)
 }
 
-fn view(data: &PlanData, request: &signing_request::Model, open: bool, house: &House) -> SigningView {
+fn view(doc: &dyn Signed, request: &signing_request::Model, open: bool, house: &House) -> SigningView {
     let lang = house.lang;
-    let pages = data.pages();
-    let tz = timezone_of(&data.project);
-    let labels = |columns: &[Label]| columns.iter().map(|l| l.text(lang).to_string()).collect::<Vec<_>>();
-    let views = pages_of(request)
+    let project = doc.project();
+    let tz = timezone_of(project);
+    let pages: Vec<PageView> = pages_of(request)
         .into_iter()
         .map(|n| {
-            if n == CERTIFICATE {
-                let ours = data
-                    .signatures
-                    .iter()
-                    .find(|s| s.page == CERTIFICATE && s.party == SignParty::Ours);
-                return PageView {
-                    number: n,
-                    label: page_label(n, lang),
-                    columns: labels(&CERTIFICATE_COLUMNS),
-                    rows: data.certificate_rows(lang),
-                    ours: ours.map(signed_text),
-                    sha256: data.content_sha256(CERTIFICATE).unwrap_or_default(),
-                };
-            }
-            let page = pages.iter().find(|p| p.number == n);
+            let (columns, rows) = doc.part_table(n, lang);
             PageView {
                 number: n,
-                label: page_label(n, lang),
-                columns: labels(&PART1_COLUMNS),
-                rows: page
-                    .map(|p| p.items.iter().map(|(i, number)| printed_row(i, number, lang)).collect())
-                    .unwrap_or_default(),
-                ours: page.and_then(|p| p.ours).map(signed_text),
-                sha256: page.map(|p| p.content_sha256.clone()).unwrap_or_default(),
+                label: doc.part_label(n, lang),
+                columns,
+                rows,
+                ours: doc.signature(n, SignParty::Ours).map(signed_text),
+                sha256: doc.content_sha256(n).unwrap_or_default(),
             }
         })
         .collect();
     SigningView {
-        plan_title: data.plan.title.clone(),
-        project_code: data.project.code.clone(),
-        project_name: data.project.name.clone(),
-        client: data.project.client_name.clone(),
+        title: doc.title(),
+        statement: doc.statement(&project.client_name, pages.len()),
+        unit: doc.part_unit(),
+        project_code: project.code.clone(),
+        project_name: project.name.clone(),
+        client: project.client_name.clone(),
         contractor: house.letterhead.company.clone(),
         signer_name: request.signer_name.clone(),
         signer_role: request.signer_role.clone(),
@@ -545,24 +870,24 @@ fn view(data: &PlanData, request: &signing_request::Model, open: bool, house: &H
             .with_timezone(&tz)
             .format("%Y-%m-%d %H:%M")
             .to_string(),
-        pages: views,
+        pages,
         open,
     }
 }
 
-async fn plan_of(db: &impl ConnectionTrait, request: &signing_request::Model) -> AppResult<PlanData> {
-    let project = entity::project::Entity::find_by_id(request.project_id)
+async fn document_of(db: &impl ConnectionTrait, request: &signing_request::Model) -> AppResult<Signable> {
+    let project = project::Entity::find_by_id(request.project_id)
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("the project is gone"))?;
-    test_plans::load(db, project, request.plan_id).await
+    Signable::load(db, project, request.document, request.document_id).await
 }
 
 /// The pages behind a link, as the signer sees them; the first opening is logged.
 #[tracing::instrument(skip_all)]
 pub async fn open(state: &AppState, token: &str, address: &str, now: DateTime<Utc>) -> Result<SigningView, LinkError> {
     let request = find(state, token, address, now).await?;
-    let data = plan_of(&state.db, &request).await?;
+    let signable = document_of(&state.db, &request).await?;
     if request.opened_at.is_none() {
         let txn = begin_write(&state.db).await?;
         let mut row: signing_request::ActiveModel = request.clone().into();
@@ -579,7 +904,7 @@ pub async fn open(state: &AppState, token: &str, address: &str, now: DateTime<Ut
         .await?;
         txn.commit().await?;
     }
-    Ok(view(&data, &request, true, &state.settings.house()))
+    Ok(view(signable.doc(), &request, true, &state.settings.house()))
 }
 
 /// What the signer posted.
@@ -622,33 +947,34 @@ pub async fn sign(state: &AppState, token: &str, form: SignForm, now: DateTime<U
         )));
     }
     let txn = begin_write(&state.db).await?;
-    let data = plan_of(&txn, &request).await?;
+    let signable = document_of(&txn, &request).await?;
+    let doc = signable.doc();
     let actor = signer_actor(&request);
     let lang = state.settings.house().lang;
     for page in pages_of(&request) {
         // Said to the client in Chinese; the service's reason (for the PM) goes to the log.
-        if let Some(why) = test_plans::refuse_signing(&data, page, SignParty::Client) {
-            tracing::info!(page, why, "a link cannot sign a page");
-            let label = page_label(page, lang);
-            return Err(LinkError::Conflict(match data.signature(page, SignParty::Client) {
+        if let Some(why) = doc.refuse(page, SignParty::Client) {
+            tracing::info!(page, why, "a link cannot sign a part");
+            let label = doc.part_label(page, lang);
+            return Err(LinkError::Conflict(match doc.signature(page, SignParty::Client) {
                 Some(s) => format!("{label}已由{}于 {} 签字，无需再签。", s.signer_name, s.signed_local),
-                None => format!("{label}的测试记录已有变化，暂不能签字，请联系乙方项目主管。"),
+                None => format!("{label}的内容已有变化，暂不能签字，请联系乙方项目主管。"),
             }));
         }
-        let now_hash = data.content_sha256(page).unwrap_or_default();
+        let now_hash = doc.content_sha256(page).unwrap_or_default();
         let seen = form.seen.iter().find(|(p, _)| *p == page).map(|(_, h)| h.as_str());
         if seen != Some(now_hash.as_str()) {
             return Err(LinkError::Conflict(format!(
                 "{}的内容在您打开后已变更，请刷新页面重新审阅。",
-                page_label(page, state.settings.house().lang)
+                doc.part_label(page, lang)
             )));
         }
-        test_plans::store_signature(
+        store_signature(
             &txn,
             &actor,
-            &data,
+            doc,
             NewSignature {
-                page,
+                part: page,
                 party: SignParty::Client,
                 signer_name: request.signer_name.clone(),
                 signer_email: Some(request.signer_email.clone()),
@@ -665,11 +991,11 @@ pub async fn sign(state: &AppState, token: &str, form: SignForm, now: DateTime<U
     let mut row: signing_request::ActiveModel = request.clone().into();
     row.used_at = Set(Some(now));
     let request = row.update(&txn).await?;
-    let data = plan_of(&txn, &request).await?;
-    test_plans::complete_when_certified(&txn, &actor, &data, now).await?;
-    notify_requesters(state, &txn, &data, &request, Outcome::Signed, now).await?;
+    let signable = document_of(&txn, &request).await?;
+    signable.after_signed(&txn, &actor, now).await?;
+    notify_requesters(state, &txn, signable.doc(), &request, Outcome::Signed, now).await?;
     txn.commit().await?;
-    Ok(view(&data, &request, false, &state.settings.house()))
+    Ok(view(signable.doc(), &request, false, &state.settings.house()))
 }
 
 /// The signer declines, saying why; the request closes.
@@ -701,10 +1027,10 @@ pub async fn decline(
         now,
     )
     .await?;
-    let data = plan_of(&txn, &request).await?;
-    notify_requesters(state, &txn, &data, &request, Outcome::Declined(reason), now).await?;
+    let signable = document_of(&txn, &request).await?;
+    notify_requesters(state, &txn, signable.doc(), &request, Outcome::Declined(reason), now).await?;
     txn.commit().await?;
-    Ok(view(&data, &request, false, &state.settings.house()))
+    Ok(view(signable.doc(), &request, false, &state.settings.house()))
 }
 
 /// Re-sends open e-mailed requests every two days, five times at most; each reminder carries a
@@ -733,8 +1059,8 @@ pub async fn remind(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
         row.reminders_sent = Set(request.reminders_sent + 1);
         row.last_sent_at = Set(now);
         let request = row.update(&txn).await?;
-        let data = plan_of(&txn, &request).await?;
-        enqueue_email(state, &txn, &data, &request, &token, &system.name, now).await?;
+        let signable = document_of(&txn, &request).await?;
+        enqueue_email(state, &txn, signable.doc(), &request, &token, &system.name, now).await?;
         event(
             &txn,
             &system,

@@ -6,10 +6,10 @@ use super::access::{Granted, MayManage, MayRead, MayRecordWork};
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use entity::{project, project_member, signature, test_item, test_plan, test_procedure};
+use entity::{project, signature, signing_request, test_item, test_plan, test_procedure};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -21,16 +21,19 @@ use super::{
     auth::sha256_hex,
     milestones::{self, Milestone},
     projects::timezone_of,
+    signing::{self, Evidence, Signable, Signed, signed_minute, signed_text},
 };
 use crate::{
     db::begin_write,
     documents::{
         Label, Lang,
-        forms::{CertificateData, ModuleData, SignedBy, TestPageData, TestPlanData},
+        forms::{
+            CERTIFICATE_COLUMNS, CertificateData, ModuleData, PART1_COLUMNS, SignedBy, TestPageData, TestPlanData,
+        },
     },
     domain::{
         test_plan::{self as rules, Blocker, ItemState, MAX_ITEMS_PER_PAGE, Stage},
-        types::{SignMethod, SignParty},
+        types::{SignParty, SignedDocument},
     },
     error::{AppError, AppResult, RowProblem},
     templates::Templates,
@@ -84,17 +87,6 @@ pub fn page_label(page: i32, lang: Lang) -> String {
             Label::PageNo.fill(lang, &[&page.to_string()])
         )
     }
-}
-
-/// A signature as printed: name and local time.
-pub fn signed_text(s: &signature::Model) -> String {
-    format!("{} {}", s.signer_name, signed_minute(s))
-}
-
-/// When a signature was made, as people write it: the local date and time to the minute (the
-/// record keeps the second and the offset as evidence).
-pub fn signed_minute(s: &signature::Model) -> &str {
-    s.signed_local.get(..16).unwrap_or(&s.signed_local)
 }
 
 #[derive(Serialize)]
@@ -184,10 +176,6 @@ impl PlanData {
         let mut pages: Vec<i32> = self.items.iter().map(|i| i.page).collect();
         pages.dedup();
         pages
-    }
-
-    pub(crate) fn signature(&self, page: i32, party: SignParty) -> Option<&signature::Model> {
-        self.signatures.iter().find(|s| s.page == page && s.party == party)
     }
 
     /// The canonical content a signature on `page` covers: the project, the plan and every item
@@ -310,6 +298,110 @@ impl PlanData {
     }
 }
 
+/// A test plan signs page by page; page 0 is its 预验收证书.
+impl Signed for PlanData {
+    fn project(&self) -> &project::Model {
+        &self.project
+    }
+
+    fn document(&self) -> (SignedDocument, i32) {
+        (SignedDocument::TestPlan, self.plan.id)
+    }
+
+    fn title(&self) -> String {
+        self.plan.title.clone()
+    }
+
+    fn part_label(&self, part: i32, lang: Lang) -> String {
+        page_label(part, lang)
+    }
+
+    fn part_table(&self, part: i32, lang: Lang) -> (Vec<String>, Vec<Vec<String>>) {
+        let labels = |columns: &[Label]| columns.iter().map(|l| l.text(lang).to_string()).collect::<Vec<_>>();
+        if part == CERTIFICATE {
+            return (labels(&CERTIFICATE_COLUMNS), self.certificate_rows(lang));
+        }
+        let rows = self
+            .pages()
+            .iter()
+            .find(|p| p.number == part)
+            .map(|p| p.items.iter().map(|(i, number)| printed_row(i, number, lang)).collect())
+            .unwrap_or_default();
+        (labels(&PART1_COLUMNS), rows)
+    }
+
+    fn part_size(&self, part: i32) -> Option<usize> {
+        Some(if part == CERTIFICATE {
+            1
+        } else {
+            self.items.iter().filter(|i| i.page == part).count()
+        })
+    }
+
+    fn content_sha256(&self, part: i32) -> Option<String> {
+        PlanData::content_sha256(self, part)
+    }
+
+    fn refuse(&self, page: i32, party: SignParty) -> Option<String> {
+        if page == CERTIFICATE {
+            if self.plan.certificate_issued_at.is_none() {
+                return Some("the 预验收证书 has not been issued".into());
+            }
+        } else {
+            let pages = self.pages();
+            let Some(p) = pages.iter().find(|p| p.number == page) else {
+                return Some(format!("the plan has no page {page}"));
+            };
+            if !p.blockers.is_empty() {
+                let list: Vec<String> = p
+                    .blockers
+                    .iter()
+                    .map(|b| format!("item {} {} ({})", b.number, b.name, b.reason))
+                    .collect();
+                return Some(format!("page {page} cannot be signed: {}", list.join("; ")));
+            }
+        }
+        self.signature(page, party).map(|s| {
+            format!(
+                "{} is already signed for {} by {} on {}",
+                if page == CERTIFICATE {
+                    "the 预验收证书".to_string()
+                } else {
+                    format!("page {page}")
+                },
+                if party == SignParty::Ours { "乙方" } else { "甲方" },
+                s.signer_name,
+                s.signed_local
+            )
+        })
+    }
+
+    fn signatures(&self) -> &[signature::Model] {
+        &self.signatures
+    }
+
+    fn audit_subject(&self, part: i32) -> String {
+        page_subject(self.plan.id, part)
+    }
+
+    fn client_signer(&self) -> (Option<String>, Option<String>) {
+        (
+            self.plan.client_signer_name.clone(),
+            self.plan.client_signer_email.clone(),
+        )
+    }
+
+    fn statement(&self, client: &str, parts: usize) -> String {
+        format!(
+            "本人代表 {client} 确认：已审阅以上 {parts} 页的全部测试项，实际结果与预期结果相符，同意在以上各页签字。本电子签字与本人手写签字具有同等效力。"
+        )
+    }
+
+    fn request_intro(&self) -> String {
+        "以下各页的全部测试项均已通过，请您作为甲方签字人审阅并签字：".into()
+    }
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn load(db: &impl ConnectionTrait, project: project::Model, plan_id: i32) -> AppResult<PlanData> {
     let plan = test_plan::Entity::find_by_id(plan_id)
@@ -329,12 +421,7 @@ pub async fn load(db: &impl ConnectionTrait, project: project::Model, plan_id: i
         .order_by_asc(test_item::Column::Id)
         .all(db)
         .await?;
-    let signatures = signature::Entity::find()
-        .filter(signature::Column::PlanId.eq(plan_id))
-        .filter(signature::Column::VoidedAt.is_null())
-        .order_by_asc(signature::Column::Id)
-        .all(db)
-        .await?;
+    let signatures = signing::signatures_of(db, SignedDocument::TestPlan, plan_id).await?;
     Ok(PlanData {
         project,
         plan,
@@ -406,52 +493,6 @@ pub async fn records(db: &impl ConnectionTrait, project: &project::Model, lang: 
         });
     }
     Ok(out)
-}
-
-/// What /verify/{code} shows for a signature's code.
-pub struct SignatureCheck {
-    pub project: project::Model,
-    pub plan_title: String,
-    pub page: i32,
-    /// The signature with the code.
-    pub signature: signature::Model,
-    /// The page's signatures in force (both parties once signed).
-    pub in_force: Vec<signature::Model>,
-    /// What the page (or certificate) says now still hashes to what was signed.
-    pub content_matches: bool,
-}
-
-/// The signature carrying `code` (printed under it on the page), with whether the page still says
-/// what was signed. No login.
-#[tracing::instrument(skip_all)]
-pub async fn check_signature(db: &DatabaseConnection, code: &str) -> AppResult<SignatureCheck> {
-    let code = crate::documents::normalise_verify_code(code);
-    let not_found = || AppError::not_found("no signature carries this verification code");
-    let signature = signature::Entity::find()
-        .filter(signature::Column::VerifyCode.eq(code.as_str()))
-        .one(db)
-        .await?
-        .ok_or_else(not_found)?;
-    let project = project::Entity::find_by_id(signature.project_id)
-        .one(db)
-        .await?
-        .ok_or_else(not_found)?;
-    let data = load(db, project.clone(), signature.plan_id).await?;
-    let content_matches = data.content_sha256(signature.page).as_deref() == Some(signature.content_sha256.as_str());
-    let in_force = data
-        .signatures
-        .iter()
-        .filter(|s| s.page == signature.page)
-        .cloned()
-        .collect();
-    Ok(SignatureCheck {
-        project,
-        plan_title: data.plan.title,
-        page: signature.page,
-        signature,
-        in_force,
-        content_matches,
-    })
 }
 
 /// The plan, for a reader of the project.
@@ -1116,15 +1157,17 @@ pub async fn delete_plan(
         .await?
         .filter(|t| t.project_id == project_id)
         .ok_or_else(|| AppError::not_found(format!("no test plan {plan_id} on project {project_id}")))?;
-    let signatures = signature::Entity::find()
-        .filter(signature::Column::PlanId.eq(plan_id))
-        .count(&txn)
-        .await?;
+    let signatures = signing::ever_signed(&txn, SignedDocument::TestPlan, plan_id).await?;
     if signatures > 0 || plan.certificate_issued_at.is_some() {
         return Err(AppError::Conflict(format!(
             "test plan {plan_id} has been signed ({signatures} signatures); it stays on record — void a page with its reason to correct it"
         )));
     }
+    signing_request::Entity::delete_many()
+        .filter(signing_request::Column::Document.eq(SignedDocument::TestPlan))
+        .filter(signing_request::Column::DocumentId.eq(plan_id))
+        .exec(&txn)
+        .await?;
     test_plan::Entity::delete_by_id(plan_id).exec(&txn).await?;
     event(
         &txn,
@@ -1193,112 +1236,7 @@ pub async fn paginate(
     Ok(data)
 }
 
-/// Where a signature came from.
-#[derive(Debug, Clone, Default)]
-pub struct Evidence {
-    pub ip_address: Option<String>,
-    pub user_agent: Option<String>,
-}
-
-/// A signature to store: who, how, and over what.
-pub(crate) struct NewSignature<'a> {
-    pub page: i32,
-    pub party: SignParty,
-    pub signer_name: String,
-    pub signer_email: Option<String>,
-    pub signer_role: Option<String>,
-    pub user_id: Option<i32>,
-    pub request_id: Option<i32>,
-    pub method: SignMethod,
-    pub evidence: &'a Evidence,
-}
-
-/// Why a page cannot be signed now, if it cannot.
-pub(crate) fn refuse_signing(data: &PlanData, page: i32, party: SignParty) -> Option<String> {
-    if page == CERTIFICATE {
-        if data.plan.certificate_issued_at.is_none() {
-            return Some("the 预验收证书 has not been issued".into());
-        }
-    } else {
-        let pages = data.pages();
-        let Some(p) = pages.iter().find(|p| p.number == page) else {
-            return Some(format!("the plan has no page {page}"));
-        };
-        if !p.blockers.is_empty() {
-            let list: Vec<String> = p
-                .blockers
-                .iter()
-                .map(|b| format!("item {} {} ({})", b.number, b.name, b.reason))
-                .collect();
-            return Some(format!("page {page} cannot be signed: {}", list.join("; ")));
-        }
-    }
-    data.signature(page, party).map(|s| {
-        format!(
-            "{} is already signed for {} by {} on {}",
-            if page == CERTIFICATE {
-                "the 预验收证书".to_string()
-            } else {
-                format!("page {page}")
-            },
-            if party == SignParty::Ours { "乙方" } else { "甲方" },
-            s.signer_name,
-            s.signed_local
-        )
-    })
-}
-
-pub(crate) async fn store_signature(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    data: &PlanData,
-    s: NewSignature<'_>,
-    now: DateTime<Utc>,
-) -> AppResult<signature::Model> {
-    let content = data
-        .content_sha256(s.page)
-        .ok_or_else(|| AppError::Conflict(format!("nothing to sign on page {}", s.page)))?;
-    let local = now
-        .with_timezone(&timezone_of(&data.project))
-        .format("%Y-%m-%d %H:%M:%S %:z")
-        .to_string();
-    let row = signature::ActiveModel {
-        project_id: Set(data.project.id),
-        plan_id: Set(data.plan.id),
-        page: Set(s.page),
-        party: Set(s.party),
-        signer_name: Set(s.signer_name.clone()),
-        signer_email: Set(s.signer_email),
-        signer_role: Set(s.signer_role),
-        user_id: Set(s.user_id),
-        request_id: Set(s.request_id),
-        method: Set(s.method),
-        signed_at: Set(now),
-        signed_local: Set(local),
-        ip_address: Set(s.evidence.ip_address.clone()),
-        user_agent: Set(s.evidence.user_agent.clone()),
-        content_sha256: Set(content.clone()),
-        verify_code: Set(crate::documents::verify_code()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    event(
-        db,
-        actor,
-        data.project.id,
-        "signed",
-        page_subject(data.plan.id, s.page),
-        json!({"party": s.party.as_str(), "signer": s.signer_name, "method": s.method.as_str(),
-               "content_sha256": content, "ip": s.evidence.ip_address, "signature": row.id}),
-        now,
-    )
-    .await?;
-    Ok(row)
-}
-
 /// Our side signs a page (or the certificate) in the app: an engineer or PM of the project.
-#[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn sign_in_app(
     db: &DatabaseConnection,
     p: &Granted<impl MayRecordWork>,
@@ -1307,54 +1245,12 @@ pub async fn sign_in_app(
     evidence: Evidence,
     now: DateTime<Utc>,
 ) -> AppResult<PlanData> {
-    let (actor, project_id) = (p.actor(), p.id());
-
-    let project = p.project().clone();
-    let member = match actor.id {
-        Some(uid) => project_member::Entity::find()
-            .filter(project_member::Column::ProjectId.eq(project_id))
-            .filter(project_member::Column::UserId.eq(uid))
-            .one(db)
-            .await?
-            .map(|m| m.role),
-        None => None,
-    };
-    let Some(role) = member else {
-        return Err(AppError::Forbidden(
-            "only the project's own engineers and PM sign for 乙方".into(),
-        ));
-    };
-    let txn = begin_write(db).await?;
-    let data = load(&txn, project.clone(), plan_id).await?;
-    if let Some(why) = refuse_signing(&data, page, SignParty::Ours) {
-        return Err(AppError::Conflict(why));
+    match signing::sign_in_app(db, p, SignedDocument::TestPlan, plan_id, page, evidence, now).await? {
+        Signable::TestPlan(data) => Ok(data),
+        Signable::Acceptance(_) => Err(AppError::Internal(anyhow::anyhow!(
+            "a test plan loaded as another document"
+        ))),
     }
-    let signer_email = entity::user::Entity::find_by_id(actor.id.unwrap_or_default())
-        .one(&txn)
-        .await?
-        .and_then(|u| u.email);
-    store_signature(
-        &txn,
-        actor,
-        &data,
-        NewSignature {
-            page,
-            party: SignParty::Ours,
-            signer_name: actor.name.clone(),
-            signer_email,
-            signer_role: Some(role.as_str().to_string()),
-            user_id: actor.id,
-            request_id: None,
-            method: SignMethod::InApp,
-            evidence: &evidence,
-        },
-        now,
-    )
-    .await?;
-    let data = load(&txn, project, plan_id).await?;
-    complete_when_certified(&txn, actor, &data, now).await?;
-    txn.commit().await?;
-    Ok(data)
 }
 
 /// Voids every signature on a page (both parties) with a reason; both sign again afterwards.
@@ -1368,8 +1264,7 @@ pub async fn void(
     reason: &str,
     now: DateTime<Utc>,
 ) -> AppResult<PlanData> {
-    let (actor, project_id) = (p.actor(), p.id());
-
+    let actor = p.actor();
     let project = p.project().clone();
     let reason = reason.trim();
     if reason.is_empty() {
@@ -1385,23 +1280,7 @@ pub async fn void(
     if !voided.iter().any(|s| s.page == page) {
         return Err(AppError::Conflict(format!("page {page} carries no signature to void")));
     }
-    for s in &voided {
-        let mut row: signature::ActiveModel = (*s).clone().into();
-        row.voided_at = Set(Some(now));
-        row.void_reason = Set(Some(reason.into()));
-        row.voided_by = Set(actor.id);
-        row.update(&txn).await?;
-        event(
-            &txn,
-            actor,
-            project_id,
-            "voided",
-            page_subject(plan_id, s.page),
-            json!({"signature": s.id, "party": s.party, "signer": s.signer_name, "reason": reason}),
-            now,
-        )
-        .await?;
-    }
+    signing::void_signatures(&txn, actor, &data, &voided, reason, now).await?;
     if data.plan.certificate_issued_at.is_some() {
         let mut plan: test_plan::ActiveModel = data.plan.clone().into();
         plan.certificate_issued_at = Set(None);
@@ -1454,6 +1333,24 @@ pub async fn issue_certificate(
     let data = load(&txn, project, plan_id).await?;
     txn.commit().await?;
     Ok(data)
+}
+
+/// Whether a test plan of the project carries a 预验收证书 signed by both parties (in force):
+/// acceptance begins there.
+pub async fn certified(db: &impl ConnectionTrait, project_id: i32) -> AppResult<bool> {
+    let signed = signature::Entity::find()
+        .filter(signature::Column::ProjectId.eq(project_id))
+        .filter(signature::Column::Document.eq(SignedDocument::TestPlan))
+        .filter(signature::Column::Page.eq(CERTIFICATE))
+        .filter(signature::Column::VoidedAt.is_null())
+        .all(db)
+        .await?;
+    Ok(signed.iter().any(|ours| {
+        ours.party == SignParty::Ours
+            && signed
+                .iter()
+                .any(|c| c.party == SignParty::Client && c.document_id == ours.document_id)
+    }))
 }
 
 /// Signing the 预验收证书 by both parties completes the installation phase's 功能测试 task.

@@ -55,6 +55,7 @@ async fn queue_password_mail(
         subject: mail.subject,
         text: mail.text,
         html: None,
+        calendar: None,
     };
     outbox::enqueue(txn, email, mail.retry_horizon, now).await?;
     Ok(true)

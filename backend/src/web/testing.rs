@@ -17,6 +17,7 @@ use super::{
     Fields, render,
     session::{self, Session, see_other},
 };
+use crate::domain::types::SignedDocument;
 use crate::{
     api::middleware::ClientIp,
     documents::labels::{Label, Lang},
@@ -24,8 +25,8 @@ use crate::{
     service::{
         access::{Granted, Manage, MayRead, Read, RecordWork},
         projects::timezone_of,
-        signing::{self, RequestInput},
-        test_plans::{self, CERTIFICATE, Conditions, Evidence, NewPlan, ResultInput},
+        signing::{self, Evidence, RequestInput, Signed},
+        test_plans::{self, CERTIFICATE, Conditions, NewPlan, ResultInput},
     },
     state::AppState,
 };
@@ -216,7 +217,7 @@ async fn show_plan(
         Ok(data) => data,
         Err(e) => return super::refusal(state, me, e),
     };
-    let requests = match signing::list(&state.db, p, plan_id).await {
+    let requests = match signing::list(&state.db, p, SignedDocument::TestPlan, plan_id).await {
         Ok(r) => r,
         Err(e) => return super::refusal(state, me, e),
     };
@@ -241,7 +242,7 @@ async fn show_plan(
         })
         .collect();
     let signature = |s: &entity::signature::Model| {
-        context! { name => s.signer_name, at => test_plans::signed_minute(s), code => s.verify_code, method => s.method.as_str() }
+        context! { name => s.signer_name, at => signing::signed_minute(s), code => s.verify_code, method => s.method.as_str() }
     };
     let pages: Vec<_> = data
         .pages()
@@ -636,7 +637,7 @@ pub async fn request(
         signer_role: None,
         on_site,
     };
-    match signing::request(&state, &p, plan_id, input, Utc::now()).await {
+    match signing::request(&state, &p, SignedDocument::TestPlan, plan_id, input, Utc::now()).await {
         Ok(requested) => {
             let pages: Vec<String> = signing_pages(&requested.request);
             let mut message = if on_site {

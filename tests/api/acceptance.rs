@@ -1,0 +1,610 @@
+//! Phase 4, acceptance: the initial acceptance waits for the signed 预验收证书; its plan goes to
+//! every participant as a calendar invitation (read at the SMTP server); the record needs the
+//! client's agreement and names its leftover issues; the 初验报告 and 初验备忘录 are signed by our
+//! engineer in the app and by the client through the e-mailed link — one signing engine for test
+//! pages and reports — which completes the 系统初验 task; a signed record is locked until voided;
+//! leftover issues are fixed, confirmed and closed; the final acceptance names what blocks it.
+use jiaofu::jobs::delivery;
+use jiaofu_tests::{SmtpSink, TestApp, spawn_app_with};
+use serde_json::{Value, json};
+
+use crate::test_plans::{confirm_conditions, hidden_hashes};
+
+/// A project whose 功能测试表 is fully signed by both parties and certified, with 李明 on its team
+/// as an engineer: its id and his token.
+async fn certified_project(app: &TestApp, code: &str) -> (i64, String) {
+    let id = app.project(code, "2026-11-02").await["id"].as_i64().expect("id");
+    let (li, li_token) = app.user("li.ming", "engineer").await;
+    app.add_member(id, li, "engineer").await;
+    let plans = format!("/api/projects/{id}/test-plans");
+    let plan = app
+        .post(&plans, &app.admin, json!({"templates": ["public_address"]}))
+        .await
+        .expect(200);
+    let base = format!("{plans}/{}", plan["id"]);
+    confirm_conditions(app, &base).await;
+    let pages: Vec<i64> = plan["pages"]
+        .as_array()
+        .expect("pages")
+        .iter()
+        .map(|p| p["number"].as_i64().expect("n"))
+        .collect();
+    for p in &plan["pages"].as_array().expect("pages").clone() {
+        let rows: Vec<Value> = p["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| json!({"item_id": i["id"], "passed": true}))
+            .collect();
+        app.put(&format!("{base}/results"), &li_token, json!({"results": rows}))
+            .await
+            .expect(200);
+    }
+    for n in &pages {
+        app.post(&format!("{base}/pages/{n}/sign"), &li_token, json!({}))
+            .await
+            .expect(200);
+    }
+    sign_on_site(app, &format!("{base}/signing-requests"), &li_token, &pages, "周文涛").await;
+    app.post(&format!("{base}/certificate"), &app.admin, json!({}))
+        .await
+        .expect(200);
+    app.post(&format!("{base}/pages/0/sign"), &li_token, json!({}))
+        .await
+        .expect(200);
+    sign_on_site(app, &format!("{base}/signing-requests"), &li_token, &[0], "周文涛").await;
+    (id, li_token)
+}
+
+/// The client signs `parts` on a tablet through an on-site link.
+async fn sign_on_site(app: &TestApp, requests: &str, token: &str, parts: &[i64], name: &str) {
+    let request = app
+        .post(requests, token, json!({"pages": parts, "on_site": true}))
+        .await
+        .expect(200);
+    let link = request["link"].as_str().expect("an on-site link").to_string();
+    sign_link(app, &link, name).await;
+}
+
+/// Opens a signing link and signs everything on it as `name`; returns the page as signed.
+async fn sign_link(app: &TestApp, link: &str, name: &str) -> String {
+    let html = app
+        .client
+        .get(app.url(link))
+        .send()
+        .await
+        .expect("open")
+        .text()
+        .await
+        .expect("html");
+    let mut fields = hidden_hashes(&html);
+    fields.extend([
+        ("action".into(), "sign".into()),
+        ("consent".into(), "yes".into()),
+        ("typed_name".into(), name.into()),
+    ]);
+    let response = app.client.post(app.url(link)).form(&fields).send().await.expect("sign");
+    assert_eq!(response.status(), 200, "signing {link}");
+    response.text().await.expect("html")
+}
+
+fn task(schedule: &Value, code: &str) -> Value {
+    schedule["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .flat_map(|p| p["tasks"].as_array().expect("tasks"))
+        .find(|t| t["code"] == code)
+        .unwrap_or_else(|| panic!("task {code}"))
+        .clone()
+}
+
+fn plan_body(starts_at: &str, ends_at: &str, place: &str) -> Value {
+    json!({
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "form": "现场检查＋会议评审",
+        "place": place,
+        "our_participants": [
+            {"name": "王建国", "role": "项目经理", "email": "wang.jianguo@jiaofu.example.cn"},
+            {"name": "李明", "role": "实施工程师"}
+        ],
+        "client_participants": [
+            {"name": "周文涛", "role": "信息中心主任", "email": "zhou.wentao@court.example.cn"},
+            {"name": "陈志刚", "role": "信息中心工程师", "email": "chen.zhigang@court.example.cn"}
+        ]
+    })
+}
+
+/// The message's calendar part (text/calendar; method=REQUEST), decoded and unfolded (RFC 5545
+/// lines continue after CRLF and a space).
+fn calendar_part(raw: &str) -> String {
+    use mail_parser::MimeHeaders;
+    let message = mail_parser::MessageParser::default()
+        .parse(raw.as_bytes())
+        .expect("a parseable message");
+    let part = message
+        .parts
+        .iter()
+        .find(|p| {
+            p.content_type().is_some_and(|c| {
+                c.ctype() == "text" && c.subtype() == Some("calendar") && c.attribute("method") == Some("REQUEST")
+            })
+        })
+        .expect("a text/calendar part with method=REQUEST");
+    String::from_utf8_lossy(part.contents()).replace("\r\n ", "")
+}
+
+#[tokio::test]
+async fn an_initial_acceptance_is_planned_in_calendars_recorded_with_an_issue_and_signed_by_both() {
+    let sink = SmtpSink::start();
+    let smtp = sink.url();
+    let app = spawn_app_with(move |s| {
+        s.smtp_url = Some(jiaofu::config::Secret::new(smtp));
+    })
+    .await;
+    let deliver = || delivery::run_once(&app.state, &app.state.mailer, "w", chrono::Utc::now());
+
+    // Before the 预验收证书 is signed, nothing can be planned, and the answer says why.
+    let early = app.project("ZJFY-2026-040", "2026-11-02").await["id"]
+        .as_i64()
+        .expect("id");
+    let initial = format!("/api/projects/{early}/acceptance/initial");
+    let status = app.get(&initial, &app.admin).await.expect(200);
+    assert!(status["id"].is_null());
+    assert!(
+        status["blockers"][0]
+            .as_str()
+            .expect("a blocker")
+            .contains("预验收证书"),
+        "{status}"
+    );
+    let refused = app
+        .put(
+            &format!("{initial}/plan"),
+            &app.admin,
+            plan_body(
+                "2026-12-10T09:30:00+08:00",
+                "2026-12-10T12:00:00+08:00",
+                "审判楼三楼会议室",
+            ),
+        )
+        .await
+        .expect(409);
+    assert!(
+        refused["message"].as_str().expect("m").contains("预验收证书"),
+        "{refused}"
+    );
+    app.get(&format!("/api/projects/{early}/acceptance/midway"), &app.admin)
+        .await
+        .expect(422);
+
+    let (id, li_token) = certified_project(&app, "ZJFY-2026-041").await;
+    // Signing the certificate told the PMs: those messages are not this test's.
+    deliver().await.expect("delivery");
+    let seen = sink.messages().len();
+    let initial = format!("/api/projects/{id}/acceptance/initial");
+    // The engineer cannot plan it; the PM can. A plan that ends before it starts is refused.
+    app.put(
+        &format!("{initial}/plan"),
+        &li_token,
+        plan_body(
+            "2026-12-10T09:30:00+08:00",
+            "2026-12-10T12:00:00+08:00",
+            "审判楼三楼会议室",
+        ),
+    )
+    .await
+    .expect(403);
+    let backwards = app
+        .put(
+            &format!("{initial}/plan"),
+            &app.admin,
+            plan_body(
+                "2026-12-10T12:00:00+08:00",
+                "2026-12-10T09:30:00+08:00",
+                "审判楼三楼会议室",
+            ),
+        )
+        .await
+        .expect(422);
+    assert_eq!(backwards["field"], "ends_at");
+    let planned = app
+        .put(
+            &format!("{initial}/plan"),
+            &app.admin,
+            plan_body(
+                "2026-12-10T09:30:00+08:00",
+                "2026-12-10T12:00:00+08:00",
+                "审判楼三楼会议室",
+            ),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        planned["client_signer_name"], "周文涛",
+        "the first client participant signs"
+    );
+    assert_eq!(planned["client_signer_email"], "zhou.wentao@court.example.cn");
+    let schedule_path = format!("/api/projects/{id}/schedule");
+    let schedule = app.get(&schedule_path, &app.admin).await.expect(200);
+    assert_eq!(task(&schedule, "initial-acceptance")["status"], "in_progress");
+
+    // The invitation lands in every participant's calendar: one message each, with a
+    // METHOD:REQUEST calendar part naming every attendee.
+    let invited = app
+        .post(&format!("{initial}/invitations"), &app.admin, json!({}))
+        .await
+        .expect(200);
+    assert_eq!(
+        (invited["queued"].clone(), invited["sequence"].clone()),
+        (json!(3), json!(1))
+    );
+    deliver().await.expect("delivery");
+    let mails: Vec<_> = sink.messages().into_iter().skip(seen).collect();
+    assert_eq!(mails.len(), 3);
+    let to_zhou = mails
+        .iter()
+        .find(|m| m.envelope_to == "zhou.wentao@court.example.cn")
+        .expect("周文涛's invitation");
+    assert!(to_zhou.subject.contains("系统初验"), "{}", to_zhou.subject);
+    assert!(to_zhou.text.contains("审判楼三楼会议室") && to_zhou.text.contains("2026-12-10 09:30"));
+    assert!(
+        to_zhou.raw.contains("text/calendar") && to_zhou.raw.contains("method=REQUEST"),
+        "{}",
+        to_zhou.raw
+    );
+    let ics = calendar_part(&to_zhou.raw);
+    for expected in [
+        "METHOD:REQUEST",
+        "SEQUENCE:1",
+        "DTSTART:20261210T013000Z",
+        "DTEND:20261210T040000Z",
+        "LOCATION:审判楼三楼会议室",
+        "mailto:zhou.wentao@court.example.cn",
+        "mailto:chen.zhigang@court.example.cn",
+        "mailto:wang.jianguo@jiaofu.example.cn",
+    ] {
+        assert!(ics.contains(expected), "{expected} missing from {ics}");
+    }
+    let uid = ics
+        .lines()
+        .find_map(|l| l.strip_prefix("UID:"))
+        .expect("a UID")
+        .to_string();
+
+    // The client agrees; then the meeting moves: the agreement is asked again, and the new
+    // invitation moves the same event (same UID, SEQUENCE 2).
+    app.post(
+        &format!("{initial}/agreement"),
+        &app.admin,
+        json!({"agreed_by": "周文涛"}),
+    )
+    .await
+    .expect(200);
+    let moved = app
+        .put(
+            &format!("{initial}/plan"),
+            &app.admin,
+            plan_body(
+                "2026-12-11T14:00:00+08:00",
+                "2026-12-11T17:00:00+08:00",
+                "审判楼五楼第一会议室",
+            ),
+        )
+        .await
+        .expect(200);
+    assert!(
+        moved["agreed_at"].is_null(),
+        "a new time needs a new agreement: {moved}"
+    );
+    app.post(&format!("{initial}/invitations"), &app.admin, json!({}))
+        .await
+        .expect(200);
+    deliver().await.expect("delivery");
+    let mails = sink.messages();
+    let update = mails[seen + 3..]
+        .iter()
+        .find(|m| m.envelope_to == "zhou.wentao@court.example.cn")
+        .expect("the update");
+    assert!(update.subject.contains("更新"), "{}", update.subject);
+    let ics = calendar_part(&update.raw);
+    assert!(
+        ics.contains("SEQUENCE:2") && ics.contains(&format!("UID:{uid}")),
+        "{ics}"
+    );
+    assert!(ics.contains("DTSTART:20261211T060000Z"), "{ics}");
+
+    // The record waits for the agreement; 有条件通过 names its leftover issues.
+    let record = json!({
+        "held_on": "2026-12-11",
+        "checks": [
+            {"item": "数字法庭庭审录音录像", "passed": true, "remark": "8 个法庭全部正常"},
+            {"item": "公共广播分区播放", "passed": true},
+            {"item": "应急广播强切", "passed": false, "remark": "三楼分区延时 4 秒"}
+        ],
+        "conclusion": "conditional",
+        "opinion": "系统功能基本满足合同要求，同意通过初验，遗留问题限期整改。",
+        "memo": "试运行自口令移交之日起 30 天；培训于初验后一周内开始。",
+        "issues": []
+    });
+    let waiting = app
+        .put(&format!("{initial}/record"), &app.admin, record.clone())
+        .await
+        .expect(409);
+    assert!(waiting["message"].as_str().expect("m").contains("agree"), "{waiting}");
+    app.post(
+        &format!("{initial}/agreement"),
+        &app.admin,
+        json!({"agreed_by": "周文涛"}),
+    )
+    .await
+    .expect(200);
+    let no_issue = app
+        .put(&format!("{initial}/record"), &app.admin, record.clone())
+        .await
+        .expect(422);
+    assert_eq!(no_issue["field"], "conclusion");
+    let mut with_issue = record.clone();
+    with_issue["issues"] = json!([{
+        "description": "三楼分区应急广播强切延时 4 秒，超过 1 秒要求",
+        "severity": "major",
+        "owner": "李明",
+        "due_on": "2026-12-18"
+    }]);
+    let recorded = app
+        .put(&format!("{initial}/record"), &app.admin, with_issue)
+        .await
+        .expect(200);
+    assert_eq!(recorded["conclusion"], "conditional");
+    assert_eq!(recorded["issues"][0]["number"], 1);
+    assert_eq!(recorded["issues"][0]["status"], "open");
+    let parts = recorded["parts"].as_array().expect("parts");
+    assert_eq!(
+        parts.iter().map(|p| p["title"].clone()).collect::<Vec<_>>(),
+        [json!("初验报告"), json!("初验备忘录")]
+    );
+
+    // Our engineer signs both in the app; the client signs both through one e-mailed link.
+    for part in [1, 2] {
+        app.post(&format!("{initial}/parts/{part}/sign"), &li_token, json!({}))
+            .await
+            .expect(200);
+    }
+    let request = app
+        .post(
+            &format!("{initial}/signing-requests"),
+            &li_token,
+            json!({"pages": [1, 2]}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(request["signer_email"], "zhou.wentao@court.example.cn");
+    deliver().await.expect("delivery");
+    let mails = sink.messages();
+    let asking = mails.last().expect("the signing request");
+    assert_eq!(asking.envelope_to, "zhou.wentao@court.example.cn");
+    assert!(asking.subject.contains("2 份待您签字"), "{}", asking.subject);
+    assert!(
+        asking.text.contains("初验报告") && asking.text.contains("初验备忘录"),
+        "{}",
+        asking.text
+    );
+    let start = asking.text.find("/sign/").expect("a link");
+    let link: String = asking.text[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    let html = app
+        .client
+        .get(app.url(&link))
+        .send()
+        .await
+        .expect("open")
+        .text()
+        .await
+        .expect("html");
+    for expected in [
+        "初验报告",
+        "初验备忘录",
+        "应急广播强切",
+        "有条件通过",
+        "签字确认全部 2 份",
+        "同意签字",
+    ] {
+        assert!(html.contains(expected), "the signing page lacks {expected}");
+    }
+    sign_link(&app, &link, "周文涛").await;
+    let signed = app.get(&initial, &app.admin).await.expect(200);
+    assert_eq!(signed["signed"], true, "{signed}");
+    let report = &signed["parts"][0];
+    assert_eq!(report["client"]["method"], "email_link");
+    assert_eq!(report["client"]["content_sha256"], report["content_sha256"]);
+    let schedule = app.get(&schedule_path, &app.admin).await.expect(200);
+    let done = task(&schedule, "initial-acceptance");
+    assert_eq!(done["status"], "done", "{done}");
+
+    // Anyone holding the paper checks the client's signature on the report.
+    let code = report["client"]["verify_code"].as_str().expect("code");
+    let check = app
+        .client
+        .get(app.url(&format!("/verify/{code}")))
+        .send()
+        .await
+        .expect("verify");
+    assert_eq!(check.status(), 200);
+    let page = check.text().await.expect("html");
+    for expected in ["签字验证：有效", "初验报告", "周文涛", "li.ming", "邮件链接"] {
+        assert!(page.contains(expected), "/verify lacks {expected}");
+    }
+
+    // A signed record is locked until its signatures are voided with a reason.
+    let mut changed = record.clone();
+    changed["opinion"] = json!("同意通过初验。");
+    changed["conclusion"] = json!("passed");
+    let locked = app
+        .put(&format!("{initial}/record"), &app.admin, changed.clone())
+        .await
+        .expect(409);
+    assert!(locked["message"].as_str().expect("m").contains("void"), "{locked}");
+    app.post(&format!("{initial}/parts/1/void"), &app.admin, json!({"reason": ""}))
+        .await
+        .expect(422);
+    let voided = app
+        .post(
+            &format!("{initial}/parts/1/void"),
+            &app.admin,
+            json!({"reason": "验收意见措辞按甲方要求修改"}),
+        )
+        .await
+        .expect(200);
+    assert!(voided["parts"][0]["ours"].is_null() && !voided["parts"][1]["ours"].is_null());
+    let memo_locked = app
+        .put(&format!("{initial}/record"), &app.admin, {
+            let mut c = changed.clone();
+            c["memo"] = json!("另议");
+            c
+        })
+        .await
+        .expect(409);
+    assert!(
+        memo_locked["message"].as_str().expect("m").contains("初验备忘录"),
+        "{memo_locked}"
+    );
+    let rerecorded = app
+        .put(&format!("{initial}/record"), &app.admin, changed)
+        .await
+        .expect(200);
+    assert_eq!(rerecorded["opinion"], "同意通过初验。");
+    assert!(rerecorded["parts"][0]["client"].is_null(), "both sign the report again");
+
+    // Both sign the corrected report again (the client on the tablet at the meeting), and the
+    // report and memo are issued and printed as a reader sees them.
+    app.post(&format!("{initial}/parts/1/sign"), &li_token, json!({}))
+        .await
+        .expect(200);
+    sign_on_site(&app, &format!("{initial}/signing-requests"), &li_token, &[1], "周文涛").await;
+    let forms = app
+        .get(&format!("/api/projects/{id}/documents"), &app.admin)
+        .await
+        .expect(200);
+    for key in ["initial-acceptance-report", "initial-acceptance-memo"] {
+        let form = forms
+            .as_array()
+            .expect("forms")
+            .iter()
+            .find(|f| f["form"] == key)
+            .unwrap_or_else(|| panic!("{key} is listed"));
+        assert_eq!(form["readiness"], "ready", "{form}");
+    }
+    let (_, report_docx) = crate::forms::issue(&app, id, "initial-acceptance-report").await;
+    let (_, memo_docx) = crate::forms::issue(&app, id, "initial-acceptance-memo").await;
+    let docs = vec![
+        ("initial-acceptance-report".to_string(), report_docx),
+        ("initial-acceptance-memo".to_string(), memo_docx),
+    ];
+    if let Some(printed) = jiaofu_tests::reader::render(&docs) {
+        crate::forms::expect_good_print(&docs, &printed);
+        let report = printed[0].text();
+        crate::forms::expect_text(
+            "初验报告",
+            &report,
+            &[
+                "系统初验报告",
+                "审判楼五楼第一会议室",
+                "周文涛（信息中心主任）",
+                "应急广播强切",
+                "不合格",
+                "■ 通过",
+                "同意通过初验。",
+                "三楼分区应急广播强切延时 4 秒",
+                "2026-12-18",
+                "电子签名",
+            ],
+        );
+        let memo = printed[1].text();
+        crate::forms::expect_text(
+            "初验备忘录",
+            &memo,
+            &[
+                "系统初验备忘录",
+                "双方确认以下事项",
+                "试运行自口令移交之日起 30 天",
+                "李明",
+                "2026-12-18",
+            ],
+        );
+        assert_eq!(printed[1].pages.len(), 1, "the memo is one page");
+    }
+
+    // The leftover issue: fixed by the engineer, confirmed by the client through the PM, closed.
+    let issue = recorded["issues"][0]["id"].as_i64().expect("issue");
+    let steps = format!("/api/projects/{id}/acceptance-issues/{issue}/steps");
+    app.post(
+        &steps,
+        &li_token,
+        json!({"action": "confirm", "confirmed_by": "周文涛"}),
+    )
+    .await
+    .expect(403);
+    app.post(&steps, &li_token, json!({"action": "fix"})).await.expect(422);
+    let fixed = app
+        .post(
+            &steps,
+            &li_token,
+            json!({"action": "fix", "resolution": "调整强切继电器并升级分区控制器固件，实测延时 0.6 秒"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(fixed["status"], "fixed");
+    let closed = app
+        .post(
+            &steps,
+            &app.admin,
+            json!({"action": "confirm", "confirmed_by": "周文涛"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        (closed["status"].clone(), closed["confirmed_by"].clone()),
+        (json!("closed"), json!("周文涛"))
+    );
+    app.post(
+        &steps,
+        &app.admin,
+        json!({"action": "confirm", "confirmed_by": "周文涛"}),
+    )
+    .await
+    .expect(409);
+    let trial = app
+        .post(
+            &format!("/api/projects/{id}/acceptance-issues"),
+            &li_token,
+            json!({"description": "审判庭 3 拾音器偶发啸叫", "severity": "minor", "owner": "李明", "due_on": "2026-12-20"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        (trial["number"].clone(), trial["source"].clone()),
+        (json!(2), json!("trial_run"))
+    );
+
+    // The final acceptance names what blocks it.
+    let blocked = app
+        .get(&format!("/api/projects/{id}/acceptance/final"), &app.admin)
+        .await
+        .expect(200);
+    let blockers: Vec<&str> = blocked["blockers"]
+        .as_array()
+        .expect("blockers")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        !blockers.iter().any(|b| b.contains("初验报告")),
+        "both signed it again: {blockers:?}"
+    );
+    assert!(blockers.iter().any(|b| b.contains("trial run")), "{blockers:?}");
+    assert!(blockers.iter().any(|b| b.contains("leftover issue 2")), "{blockers:?}");
+    assert!(!blockers.iter().any(|b| b.contains("leftover issue 1")), "{blockers:?}");
+}
