@@ -55,6 +55,9 @@ pub struct Settings {
     /// SMTP server in lettre's URL form (`smtp://user:pass@host:587?tls=required`); when absent,
     /// mail is written as .eml files under `<data_dir>/mail/`.
     pub smtp_url: Option<Secret<String>>,
+    /// The key that seals the system and device passwords of the 口令 handover (64 hex digits);
+    /// when absent, the key file `<data_dir>/secrets.key` (made on first start) holds it.
+    pub secrets_key: Option<Secret<String>>,
     /// Sender of every message, e.g. `交付系统 <jiaofu@example.com>`.
     pub mail_from: String,
     /// How long transient delivery failures are retried before a message is marked failed.
@@ -108,6 +111,7 @@ impl Default for Settings {
             login_window_minutes: 15,
             signing_link_days: 7,
             smtp_url: None,
+            secrets_key: None,
             mail_from: "交付系统 <jiaofu@localhost>".into(),
             mail_retry_horizon_hours: 48,
             mail_send_timeout_secs: 30,
@@ -150,6 +154,7 @@ struct FileSettings {
     login_window_minutes: Option<i64>,
     signing_link_days: Option<i64>,
     smtp_url: Option<String>,
+    secrets_key: Option<String>,
     mail_from: Option<String>,
     mail_retry_horizon_hours: Option<i64>,
     mail_send_timeout_secs: Option<u64>,
@@ -257,6 +262,7 @@ impl Settings {
             s.signing_link_days = v;
         }
         s.smtp_url = var("JIAOFU_SMTP_URL").or(file.smtp_url).map(Secret::new);
+        s.secrets_key = var("JIAOFU_SECRETS_KEY").or(file.secrets_key).map(Secret::new);
         if let Some(v) = var("JIAOFU_MAIL_FROM").or(file.mail_from) {
             s.mail_from = v;
         }

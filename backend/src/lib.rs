@@ -14,6 +14,7 @@ pub mod service;
 pub mod startup;
 pub mod state;
 pub mod templates;
+pub mod vault;
 pub mod web;
 
 /// mimalloc rather than the system allocator, for every binary built on this crate (the service,

@@ -22,7 +22,9 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     service::plans::report_missing_milestones(&db)
         .await
         .map_err(|e| anyhow::anyhow!("failed to read the plans: {e}"))?;
+    let vault = crate::vault::Vault::open(&settings, &db).await?;
     Ok(AppState {
+        vault: Arc::new(vault),
         db,
         mailer,
         files: crate::files::Files::in_data_dir(&settings.data_dir),

@@ -3,7 +3,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{config::Settings, email::Mailer, files::Files, templates::Templates};
+use crate::{config::Settings, email::Mailer, files::Files, templates::Templates, vault::Vault};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -13,4 +13,6 @@ pub struct AppState {
     pub templates: Arc<Templates>,
     /// Uploaded spreadsheets and photos, by content.
     pub files: Files,
+    /// Seals and opens the passwords handed over to the client.
+    pub vault: Arc<Vault>,
 }

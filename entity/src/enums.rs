@@ -127,6 +127,15 @@ stored_enum!(
     SignedDocument, "document" {
         TestPlan => "test_plan",
         Acceptance => "acceptance",
+        PasswordHandover => "password_handover",
+    }
+);
+
+stored_enum!(
+    /// What a handed-over account logs in to: a device (交换机、摄像机 …) or a system (平台、数据库 …).
+    CredentialKind, "kind" {
+        Device => "device",
+        System => "system",
     }
 );
 
@@ -436,6 +445,15 @@ stored_enum!(
         Deferred => "deferred",
     }
 );
+
+impl CredentialKind {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            CredentialKind::Device => "设备",
+            CredentialKind::System => "系统",
+        }
+    }
+}
 
 impl AcceptanceStage {
     pub fn label_zh(self) -> &'static str {

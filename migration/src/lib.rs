@@ -21,6 +21,7 @@ mod m20261130_000017_contract_number_supervisor;
 mod m20261130_000018_purchase_order_terms;
 mod m20261201_000019_signed_documents;
 mod m20261201_000020_acceptance;
+mod m20261201_000021_credentials;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000018_purchase_order_terms::Migration),
             Box::new(m20261201_000019_signed_documents::Migration),
             Box::new(m20261201_000020_acceptance::Migration),
+            Box::new(m20261201_000021_credentials::Migration),
         ]
     }
 }

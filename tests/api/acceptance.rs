@@ -608,3 +608,308 @@ async fn an_initial_acceptance_is_planned_in_calendars_recorded_with_an_issue_an
     assert!(blockers.iter().any(|b| b.contains("leftover issue 2")), "{blockers:?}");
     assert!(!blockers.iter().any(|b| b.contains("leftover issue 1")), "{blockers:?}");
 }
+
+/// Plans, agrees, records (passed) and has both sign the initial acceptance of project `id`.
+async fn signed_initial_acceptance(app: &TestApp, id: i64, li_token: &str) {
+    let initial = format!("/api/projects/{id}/acceptance/initial");
+    app.put(
+        &format!("{initial}/plan"),
+        &app.admin,
+        plan_body(
+            "2026-12-10T09:30:00+08:00",
+            "2026-12-10T12:00:00+08:00",
+            "审判楼三楼会议室",
+        ),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("{initial}/agreement"),
+        &app.admin,
+        json!({"agreed_by": "周文涛"}),
+    )
+    .await
+    .expect(200);
+    app.put(
+        &format!("{initial}/record"),
+        &app.admin,
+        json!({"held_on": "2026-12-10", "checks": [{"item": "全部功能", "passed": true}], "conclusion": "passed"}),
+    )
+    .await
+    .expect(200);
+    for part in [1, 2] {
+        app.post(&format!("{initial}/parts/{part}/sign"), li_token, json!({}))
+            .await
+            .expect(200);
+    }
+    sign_on_site(app, &format!("{initial}/signing-requests"), li_token, &[1, 2], "周文涛").await;
+}
+
+/// Every stored trace of `secret` in the database: the SQLite files byte for byte, and on either
+/// database every text the service writes (messages, audit log, accounts, handovers).
+async fn traces_of(app: &TestApp, secret: &str) -> Vec<String> {
+    use sea_orm::ConnectionTrait;
+    let mut found = Vec::new();
+    if app.state.db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        for name in ["jiaofu.db", "jiaofu.db-wal", "jiaofu.db-shm"] {
+            let path = app.state.settings.data_dir.join(name);
+            let bytes = std::fs::read(&path).unwrap_or_default();
+            if bytes.windows(secret.len()).any(|w| w == secret.as_bytes()) {
+                found.push(path.display().to_string());
+            }
+        }
+    }
+    for (table, column) in [
+        ("outbox", "body_text"),
+        ("outbox", "body_html"),
+        ("outbox", "subject"),
+        ("audit_events", "detail"),
+        ("credentials", "account"),
+        ("credential_handovers", "items"),
+    ] {
+        let rows = app
+            .state
+            .db
+            .query_all_raw(sea_orm::Statement::from_string(
+                app.state.db.get_database_backend(),
+                format!("SELECT {column} AS v FROM {table}"),
+            ))
+            .await
+            .expect("rows");
+        for row in rows {
+            let v: Option<String> = row.try_get("", "v").expect("text");
+            if v.is_some_and(|v| v.contains(secret)) {
+                found.push(format!("{table}.{column}"));
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn passwords_are_sealed_revealed_to_a_pm_who_re_enters_his_own_and_opened_once_by_the_client_who_signs() {
+    let sink = SmtpSink::start();
+    let smtp = sink.url();
+    let app = spawn_app_with(move |s| {
+        s.smtp_url = Some(jiaofu::config::Secret::new(smtp));
+    })
+    .await;
+    let (id, li_token) = certified_project(&app, "ZJFY-2026-042").await;
+    let accounts = format!("/api/projects/{id}/credentials");
+    const CORE: &str = "Hik@2026!Core-7781";
+    const PLATFORM: &str = "Pf#Admin-5520";
+
+    // The engineer records two accounts; nothing answers with a password.
+    let core = app
+        .post(
+            &accounts,
+            &li_token,
+            json!({"target": "核心交换机 S7706", "kind": "device", "address": "10.20.0.1", "account": "admin",
+                   "password": CORE, "role": "管理员"}),
+        )
+        .await
+        .expect(200);
+    app.post(
+        &accounts,
+        &li_token,
+        json!({"target": "庭审录播管理平台", "kind": "system", "address": "https://10.20.1.5", "account": "sysadmin",
+               "password": PLATFORM, "role": "系统管理员", "remark": "首次登录后请修改"}),
+    )
+    .await
+    .expect(200);
+    let missing = app
+        .post(
+            &accounts,
+            &li_token,
+            json!({"target": "NVR", "kind": "device", "account": "admin"}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(missing["field"], "password");
+    let listed = app.get(&accounts, &li_token).await.expect(200);
+    assert_eq!(listed.as_array().expect("accounts").len(), 2);
+    assert!(!listed.to_string().contains(CORE) && !listed.to_string().contains(PLATFORM));
+
+    // Revealed only to the PM, only with his own password again; each reveal is audited.
+    let reveal = format!("{accounts}/{}/reveal", core["id"]);
+    app.post(&reveal, &li_token, json!({"password": "li.ming-password-123"}))
+        .await
+        .expect(403);
+    let wrong = app
+        .post(&reveal, &app.admin, json!({"password": "not-my-password"}))
+        .await
+        .expect(422);
+    assert_eq!(wrong["field"], "password");
+    let revealed = app
+        .post(&reveal, &app.admin, json!({"password": jiaofu_tests::ADMIN_PASSWORD}))
+        .await
+        .expect(200);
+    assert_eq!(
+        (revealed["account"].clone(), revealed["password"].clone()),
+        (json!("admin"), json!(CORE))
+    );
+
+    // Handed over only after the initial acceptance is signed by both.
+    let handovers = format!("/api/projects/{id}/credential-handovers");
+    let early = app
+        .post(
+            &handovers,
+            &app.admin,
+            json!({"recipient_name": "周文涛", "recipient_email": "zhou.wentao@court.example.cn"}),
+        )
+        .await
+        .expect(409);
+    assert!(early["message"].as_str().expect("m").contains("初验"), "{early}");
+    signed_initial_acceptance(&app, id, &li_token).await;
+    delivery::run_once(&app.state, &app.state.mailer, "w", chrono::Utc::now())
+        .await
+        .expect("delivery");
+    let seen = sink.messages().len();
+    let handover = app
+        .post(
+            &handovers,
+            &app.admin,
+            json!({"recipient_name": "周文涛", "recipient_email": "zhou.wentao@court.example.cn", "recipient_role": "信息中心主任"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(handover["items"].as_array().expect("items").len(), 2);
+    delivery::run_once(&app.state, &app.state.mailer, "w", chrono::Utc::now())
+        .await
+        .expect("delivery");
+    let mails: Vec<_> = sink.messages().into_iter().skip(seen).collect();
+    assert_eq!(mails.len(), 1, "one e-mail with the link");
+    let mail = &mails[0];
+    assert_eq!(mail.envelope_to, "zhou.wentao@court.example.cn");
+    assert!(mail.text.contains("只能打开一次"), "{}", mail.text);
+    for secret in [CORE, PLATFORM] {
+        assert!(!mail.raw.contains(secret), "a password in the e-mail");
+    }
+    let start = mail.text.find("/sign/").expect("a link");
+    let link: String = mail.text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+
+    // The link opens once: the passwords, the 口令移交单 without them, and the form to sign.
+    let first = app.client.get(app.url(&link)).send().await.expect("open");
+    assert_eq!(first.status(), 200);
+    assert_eq!(first.headers()["cache-control"], "no-store");
+    let page = first.text().await.expect("html");
+    for expected in [
+        CORE,
+        PLATFORM,
+        "核心交换机 S7706",
+        "口令移交单",
+        "只能打开一次",
+        "已收到以上 2 个",
+    ] {
+        assert!(page.contains(expected), "the handover page lacks {expected}");
+    }
+    let again = app.client.get(app.url(&link)).send().await.expect("open again");
+    assert_eq!(again.status(), 410);
+    let again = again.text().await.expect("html");
+    assert!(!again.contains(CORE) && again.contains("只能打开一次"), "{again}");
+    let mut fields = crate::test_plans::hidden_hashes(&page);
+    fields.extend([
+        ("action".into(), "sign".into()),
+        ("consent".into(), "yes".into()),
+        ("typed_name".into(), "周文涛".into()),
+    ]);
+    let signed = app
+        .client
+        .post(app.url(&link))
+        .form(&fields)
+        .send()
+        .await
+        .expect("sign");
+    assert_eq!(signed.status(), 200);
+    assert!(
+        !signed.text().await.expect("html").contains(CORE),
+        "the answer does not show them again"
+    );
+    app.post(&format!("{handovers}/{}/sign", handover["id"]), &li_token, json!({}))
+        .await
+        .expect(200);
+    let list = app.get(&handovers, &app.admin).await.expect(200);
+    let done = &list[0];
+    assert!(done["acknowledged_at"].is_string(), "{done}");
+    assert_eq!(done["client"]["method"], "email_link");
+    assert!(!done["ours"].is_null());
+    let schedule = app
+        .get(&format!("/api/projects/{id}/schedule"), &app.admin)
+        .await
+        .expect(200);
+    assert_eq!(
+        task(&schedule, "trial-run")["status"],
+        "in_progress",
+        "the trial run began"
+    );
+
+    // The 口令移交单 lists what was handed over and when — never a password.
+    let (_, docx) = crate::forms::issue(&app, id, "password-handover").await;
+    let docs = vec![("password-handover".to_string(), docx)];
+    if let Some(printed) = jiaofu_tests::reader::render(&docs) {
+        crate::forms::expect_good_print(&docs, &printed);
+        let text = printed[0].text();
+        crate::forms::expect_text(
+            "口令移交单",
+            &text,
+            &[
+                "口令移交单",
+                "周文涛（信息中心主任）",
+                "核心交换机 S7706",
+                "10.20.0.1",
+                "sysadmin",
+                "接收单位",
+                "移交单位",
+            ],
+        );
+        assert!(
+            !text.contains(CORE) && !text.contains(PLATFORM),
+            "a password on the form"
+        );
+    }
+
+    // No plaintext anywhere the service writes, nor in the database's files.
+    for secret in [CORE, PLATFORM] {
+        assert_eq!(
+            traces_of(&app, secret).await,
+            Vec::<String>::new(),
+            "{secret} is stored in the clear"
+        );
+    }
+    let chain = app.get("/api/audit/verify", &app.admin).await.expect(200);
+    assert_eq!(chain["valid"], true);
+}
+
+#[tokio::test]
+async fn a_service_started_with_another_key_stops_and_names_the_key_setting() {
+    let app = spawn_app_with(|s| s.secrets_key = Some(jiaofu::config::Secret::new("1f".repeat(32)))).await;
+    let settings = |key: Option<String>| {
+        let mut s = (*app.state.settings).clone();
+        s.secrets_key = key.map(jiaofu::config::Secret::new);
+        s
+    };
+    let wrong = jiaofu::startup::prepare(settings(Some("2e".repeat(32))))
+        .await
+        .err()
+        .expect("another key is refused");
+    let message = format!("{wrong:#}");
+    assert!(
+        message.contains("JIAOFU_SECRETS_KEY") && message.contains("README"),
+        "{message}"
+    );
+    let garbled = jiaofu::startup::prepare(settings(Some("not a key".into())))
+        .await
+        .err()
+        .expect("a malformed key is refused");
+    assert!(format!("{garbled:#}").contains("64 hexadecimal digits"), "{garbled:#}");
+    // No key and no key file, on a database that holds sealed values: told to restore the key.
+    let none = jiaofu::startup::prepare(settings(None))
+        .await
+        .err()
+        .expect("no key is refused");
+    assert!(format!("{none:#}").contains("JIAOFU_SECRETS_KEY"), "{none:#}");
+    // The right key starts.
+    jiaofu::startup::prepare(settings(Some("1f".repeat(32))))
+        .await
+        .expect("the key it was sealed with starts");
+}

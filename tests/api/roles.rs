@@ -78,6 +78,8 @@ const MATRIX: &[(&str, May)] = &[
     ("get_acceptance", May::Read),
     ("list_acceptance_signing_requests", May::Read),
     ("list_acceptance_issues", May::Read),
+    ("list_credentials", May::Read),
+    ("list_credential_handovers", May::Read),
     ("list_work_log", May::Read),
     ("list_photos", May::Read),
     ("get_photo", May::Read),
@@ -102,6 +104,9 @@ const MATRIX: &[(&str, May)] = &[
     ("request_acceptance_signature", May::RecordWork),
     ("add_acceptance_issue", May::RecordWork),
     ("follow_up_acceptance_issue", May::RecordWork),
+    ("add_credential", May::RecordWork),
+    ("update_credential", May::RecordWork),
+    ("sign_credential_handover", May::SignAsMember),
     ("add_photos", May::RecordWork),
     ("remove_photo", May::RecordWork),
     ("start_task", May::MoveOwnTask),
@@ -143,6 +148,8 @@ const MATRIX: &[(&str, May)] = &[
     ("agree_acceptance_plan", May::Manage),
     ("record_acceptance", May::Manage),
     ("void_acceptance_part", May::Manage),
+    ("reveal_credential", May::Manage),
+    ("hand_over_credentials", May::Manage),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -34,6 +34,7 @@ fn email(i: usize) -> NewEmail {
         subject: format!("【交付提醒】第 {i} 封"),
         text: "以下交付事项需要您关注：设备清单确定，截止 2026-03-09。".repeat(10),
         html: Some("<p>以下交付事项需要您关注：<b>设备清单确定</b>，截止 2026-03-09。</p>".repeat(10)),
+        calendar: None,
     }
 }
 

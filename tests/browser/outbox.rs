@@ -19,6 +19,7 @@ fn email(key: &str, to: &str, subject: &str) -> NewEmail {
         subject: subject.into(),
         text: "设备清单确定 今天到期".into(),
         html: None,
+        calendar: None,
     }
 }
 

@@ -379,12 +379,14 @@ pub fn checked_text(field: &str, value: String) -> Result<String, AppError> {
 /// tokens), a content security policy, and HSTS when the service is reached over https.
 pub async fn security_headers<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
     let is_swagger = req.uri().path().starts_with("/api/docs");
+    let is_api = req.uri().path().starts_with("/api/");
     let hsts = req
         .data::<AppState>()
         .and_then(|s| s.settings.public_url.as_deref())
         .is_some_and(|u| u.to_ascii_lowercase().starts_with("https://"));
     let mut resp = next.call(req).await?.into_response();
     let headers = resp.headers_mut();
+    let cache_set = headers.contains_key("cache-control");
     let mut set = |name: &'static str, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
     };
@@ -403,6 +405,10 @@ pub async fn security_headers<E: Endpoint>(next: E, req: Request) -> poem::Resul
     );
     if hsts {
         set("strict-transport-security", "max-age=31536000; includeSubDomains");
+    }
+    // The API answers with a project's data (and, once, a revealed password): no cache keeps it.
+    if is_api && !is_swagger && !cache_set {
+        set("cache-control", "no-store");
     }
     Ok(resp)
 }

@@ -2,6 +2,7 @@
 mod acceptance;
 mod arrival;
 mod auth;
+mod credentials;
 mod dashboard;
 mod documents;
 pub(crate) use documents::content_disposition;
@@ -157,6 +158,7 @@ pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, (
         test_plans::TestPlansApi::new(state.clone()),
         photos::PhotosApi::new(state.clone()),
         acceptance::AcceptanceApi::new(state.clone()),
+        credentials::CredentialsApi::new(state.clone()),
     );
     OpenApiService::new(apis, "jiaofu API", env!("CARGO_PKG_VERSION"))
         .description(

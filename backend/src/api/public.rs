@@ -299,7 +299,7 @@ pub async fn sign(
         Err(e @ signing::LinkError::Invalid(_)) => {
             // Show the form again with what to fix.
             let address = super::evidence(req).ip_address.unwrap_or_default();
-            let view = signing::open(&state, &token, &address, now).await.ok();
+            let view = signing::form_again(&state, &token, &address, now).await.ok();
             link_error(&state, e, view.as_ref(), &action)
         }
         Err(e) => link_error(&state, e, None, &action),

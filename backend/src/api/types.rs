@@ -54,6 +54,7 @@ domain_choices!(
     IssueSource,
     IssueSeverity,
     IssueStatus,
+    CredentialKind,
 );
 
 /// Declares a set of values that has no domain enum (states shown in answers).

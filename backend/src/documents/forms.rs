@@ -286,6 +286,19 @@ pub struct Dossier {
     pub functional_test_record: Option<(String, String)>,
     /// The initial acceptance (系统初验), once planned.
     pub initial_acceptance: Option<AcceptanceRecord>,
+    /// The passwords handed over, one 口令移交单 each.
+    pub password_handovers: Vec<HandoverRecord>,
+}
+
+/// A 口令移交单: to whom, when, which accounts (never the passwords), and both signatures.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HandoverRecord {
+    pub recipient: String,
+    pub handed_over_on: String,
+    pub acknowledged_on: String,
+    /// 序号, 设备/系统, 类别, 地址, 账号, 权限/角色, 备注.
+    pub rows: Vec<Vec<String>>,
+    pub signed: PartSignatures,
 }
 
 /// An acceptance as its report and memo print it.
@@ -354,6 +367,7 @@ forms! {
     PreAcceptance => "pre-acceptance-certificate", "YY", PreAcceptance, false;
     InitialReport => "initial-acceptance-report", "CY", InitialReport, false;
     InitialMemo => "initial-acceptance-memo", "CB", InitialMemo, false;
+    PasswordHandover => "password-handover", "KL", PasswordHandover, false;
 }
 
 impl FormKind {
@@ -584,6 +598,7 @@ pub fn prepare(kind: FormKind, d: &Dossier, lang: Lang) -> Prepared {
         FormKind::PreAcceptance => certificates(d, lang, &mut missing),
         FormKind::InitialReport => acceptance_report(d, lang, &mut missing),
         FormKind::InitialMemo => acceptance_memo(d, lang, &mut missing),
+        FormKind::PasswordHandover => password_handover(d, lang, &mut missing),
     };
     Prepared { blocks, missing }
 }
@@ -1666,6 +1681,62 @@ fn acceptance_memo(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Bl
     blocks.push(Block::Heading(Label::IssuesToFix.text(lang).into()));
     blocks.push(issue_table(a, lang));
     blocks.push(signed_by_both(d, &a.memo_signed, lang));
+    blocks
+}
+
+/// 口令移交单: each handover with the accounts it handed over (never a password), the
+/// recipient's and our signatures.
+fn password_handover(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    let mut blocks = vec![project_fields(d, lang)];
+    if d.password_handovers.is_empty() {
+        missing.push("尚未移交口令".into());
+        return blocks;
+    }
+    for (k, h) in d.password_handovers.iter().enumerate() {
+        both_signed("口令移交单", &h.signed, missing);
+        if k > 0 {
+            blocks.push(Block::PageHeading(Label::PasswordHandover.text(lang).into()));
+        }
+        blocks.push(Block::Fields(vec![
+            (Label::Recipient.text(lang).into(), h.recipient.clone()),
+            (Label::HandedOverOn.text(lang).into(), h.handed_over_on.clone()),
+            (Label::AcknowledgedOn.text(lang).into(), h.acknowledged_on.clone()),
+        ]));
+        blocks.push(Block::Table {
+            columns: columns(
+                lang,
+                &[
+                    (Label::Seq, 2),
+                    (Label::Target, 4),
+                    (Label::Category, 2),
+                    (Label::LoginAddress, 4),
+                    (Label::Account, 3),
+                    (Label::AccountRole, 3),
+                    (Label::Remark, 4),
+                ],
+            ),
+            rows: h.rows.iter().map(|r| Row::Cells(r.clone())).collect(),
+        });
+        blocks.push(Block::Paragraph(Label::NoPasswordsHere.text(lang).into()));
+        blocks.push(Block::Signatures(vec![
+            signed_party(
+                Label::Receiver,
+                &d.project.client,
+                Vec::new(),
+                h.signed.client.as_ref(),
+                lang,
+                true,
+            ),
+            signed_party(
+                Label::HandingOver,
+                &d.project.contractor,
+                Vec::new(),
+                h.signed.ours.as_ref(),
+                lang,
+                true,
+            ),
+        ]));
+    }
     blocks
 }
 

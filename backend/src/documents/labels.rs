@@ -246,6 +246,17 @@ labels! {
     MemoText => "甲乙双方于 | 在|对|进行了系统初验，验收结论为“|”。双方确认以下事项：", "On |, at |, both parties held the initial acceptance of |; the conclusion: |. Both parties agree as follows:";
     MemoMatters => "备忘事项", "Matters agreed";
     IssuesToFix => "遗留问题及整改期限", "Outstanding issues and deadlines";
+    PasswordHandover => "口令移交单", "Password Handover";
+    Recipient => "接收人", "Received by";
+    HandedOverOn => "移交日期", "Handed over on";
+    AcknowledgedOn => "签收日期", "Acknowledged on";
+    Target => "设备/系统", "Device or system";
+    Category => "类别", "Kind";
+    LoginAddress => "地址", "Address";
+    Account => "账号", "Account";
+    AccountRole => "权限/角色", "Role";
+    NoPasswordsHere => "本单列明移交的设备和系统账号；口令已通过一次性链接单独移交，不在本单中。甲方签收后应及时修改口令并妥善保管。", "This form lists the accounts handed over; their passwords were handed over separately through a one-time link and are not on it.";
+    HandingOver => "移交单位", "Handed over by";
 }
 
 impl Label {

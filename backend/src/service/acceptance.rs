@@ -42,7 +42,7 @@ use crate::{
     state::AppState,
 };
 
-fn signed_by(s: &signature::Model) -> SignedBy {
+pub(crate) fn signed_by(s: &signature::Model) -> SignedBy {
     SignedBy {
         name: s.signer_name.clone(),
         on: signing::signed_minute(s).to_string(),
@@ -370,6 +370,13 @@ pub async fn get(
     find_stage(db, p.project(), stage).await
 }
 
+/// Whether the initial acceptance's report and memo are signed by both parties.
+pub async fn initial_signed(db: &impl ConnectionTrait, project: &project::Model) -> AppResult<bool> {
+    Ok(find_stage(db, project, AcceptanceStage::Initial)
+        .await?
+        .is_some_and(|d| d.fully_signed()))
+}
+
 /// Why the acceptance at `stage` cannot be planned yet: each thing that blocks it, in words a PM
 /// acts on. Empty when it can.
 pub async fn blockers(
@@ -385,9 +392,8 @@ pub async fn blockers(
             }
         }
         AcceptanceStage::Final => {
-            match find_stage(db, project, AcceptanceStage::Initial).await? {
-                Some(initial) if initial.fully_signed() => {}
-                _ => out.push("the 初验报告 and 初验备忘录 are not yet signed by both parties".to_string()),
+            if !initial_signed(db, project).await? {
+                out.push("the 初验报告 and 初验备忘录 are not yet signed by both parties".to_string());
             }
             // The trial run starts with the password handover; until it has run its course,
             // final acceptance waits.
@@ -974,7 +980,7 @@ pub async fn sign(
     .await?
     {
         signing::Signable::Acceptance(data) => Ok(data),
-        signing::Signable::TestPlan(_) => Err(AppError::Internal(anyhow::anyhow!(
+        _ => Err(AppError::Internal(anyhow::anyhow!(
             "an acceptance loaded as another document"
         ))),
     }

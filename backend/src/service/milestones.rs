@@ -38,6 +38,8 @@ pub enum Milestone {
     FunctionalTest,
     /// 系统初验: the 初验报告 and 初验备忘录 signed by both parties.
     InitialAcceptance,
+    /// 试运行: starts when the client signs for the passwords handed over.
+    TrialRun,
 }
 
 impl Milestone {
@@ -51,6 +53,7 @@ impl Milestone {
         Milestone::Commissioning,
         Milestone::FunctionalTest,
         Milestone::InitialAcceptance,
+        Milestone::TrialRun,
     ];
 
     /// The task code a plan gives this milestone.
@@ -65,6 +68,7 @@ impl Milestone {
             Milestone::Commissioning => "commissioning",
             Milestone::FunctionalTest => "functional-test",
             Milestone::InitialAcceptance => "initial-acceptance",
+            Milestone::TrialRun => "trial-run",
         }
     }
 }

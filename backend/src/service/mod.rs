@@ -5,6 +5,7 @@ pub mod arrival;
 pub mod audit;
 pub mod auth;
 pub mod baseline;
+pub mod credentials;
 pub mod dashboard;
 pub mod demo;
 pub mod documents;
@@ -51,6 +52,16 @@ impl Actor {
 /// Lower-case hex of bytes.
 pub fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The bytes a hex text spells, or None if it is not hex.
+pub fn from_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len() / 2)
+        .map(|i| u8::from_str_radix(text.get(i * 2..i * 2 + 2)?, 16).ok())
+        .collect()
 }
 
 /// `column` contains `text`, ignoring case; wildcards typed by a user match themselves.

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use entity::{audit_event, project, project_member, signature, signing_request, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, sea_query::Expr,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -22,6 +22,7 @@ use super::{
     Actor, acceptance,
     audit::{self, Event},
     auth::{hash_secret, new_secret},
+    credentials,
     projects::timezone_of,
     test_plans, throttle,
 };
@@ -62,6 +63,11 @@ pub trait Signed: Send + Sync {
     /// What the request e-mail says of the parts before listing them.
     fn request_intro(&self) -> String;
 
+    /// Whether its link shows secrets (passwords handed over) and so opens only once.
+    fn reveals_once(&self) -> bool {
+        false
+    }
+
     /// What a part is counted as: 页 of a test plan, 份 of reports.
     fn part_unit(&self) -> &'static str {
         "页"
@@ -76,6 +82,7 @@ pub trait Signed: Send + Sync {
 pub enum Signable {
     TestPlan(test_plans::PlanData),
     Acceptance(acceptance::AcceptanceData),
+    PasswordHandover(credentials::HandoverData),
 }
 
 impl Signable {
@@ -89,6 +96,9 @@ impl Signable {
         Ok(match document {
             SignedDocument::TestPlan => Signable::TestPlan(test_plans::load(db, project, id).await?),
             SignedDocument::Acceptance => Signable::Acceptance(acceptance::load(db, project, id).await?),
+            SignedDocument::PasswordHandover => {
+                Signable::PasswordHandover(credentials::load_handover(db, project, id).await?)
+            }
         })
     }
 
@@ -96,6 +106,15 @@ impl Signable {
         match self {
             Signable::TestPlan(d) => d,
             Signable::Acceptance(d) => d,
+            Signable::PasswordHandover(d) => d,
+        }
+    }
+
+    /// The secrets a one-time link shows, opened with the vault's key.
+    fn secrets(&self, vault: &crate::vault::Vault) -> AppResult<Option<SecretsView>> {
+        match self {
+            Signable::PasswordHandover(d) => Ok(Some(credentials::revealed(vault, d)?)),
+            _ => Ok(None),
         }
     }
 
@@ -104,6 +123,7 @@ impl Signable {
         match self {
             Signable::TestPlan(d) => test_plans::complete_when_certified(txn, actor, d, now).await,
             Signable::Acceptance(d) => acceptance::after_signed(txn, actor, d, now).await,
+            Signable::PasswordHandover(d) => credentials::after_signed(txn, actor, d, now).await,
         }
     }
 }
@@ -558,8 +578,24 @@ pub async fn request(
     input: RequestInput,
     now: DateTime<Utc>,
 ) -> AppResult<Requested> {
+    let txn = begin_write(&state.db).await?;
+    let requested = request_within(state, &txn, p, document, id, input, now).await?;
+    txn.commit().await?;
+    Ok(requested)
+}
+
+/// [`request`] inside the caller's transaction, for a feature that makes the document and asks
+/// for its signature in one step.
+pub(crate) async fn request_within(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    p: &Granted<impl MayRecordWork>,
+    document: SignedDocument,
+    id: i32,
+    input: RequestInput,
+    now: DateTime<Utc>,
+) -> AppResult<Requested> {
     let (actor, project_id) = (p.actor(), p.id());
-    let db = &state.db;
     let project = p.project().clone();
     let mut pages = input.pages;
     pages.sort_unstable();
@@ -570,8 +606,7 @@ pub async fn request(
             "pages: the pages to sign (0 for the 预验收证书)",
         ));
     }
-    let txn = begin_write(db).await?;
-    let signable = Signable::load(&txn, project, document, id).await?;
+    let signable = Signable::load(txn, project, document, id).await?;
     let doc = signable.doc();
     let refusals: Vec<String> = pages.iter().filter_map(|p| doc.refuse(*p, SignParty::Client)).collect();
     if !refusals.is_empty() {
@@ -593,7 +628,7 @@ pub async fn request(
         .filter(signing_request::Column::DeclinedAt.is_null())
         .filter(signing_request::Column::RevokedAt.is_null())
         .filter(signing_request::Column::ExpiresAt.gt(now))
-        .all(&txn)
+        .all(txn)
         .await?;
     let mut taken_over = Vec::new();
     for older in open {
@@ -608,9 +643,9 @@ pub async fn request(
         } else {
             row.pages = Set(serde_json::to_string(&kept).map_err(|e| anyhow::anyhow!("pages: {e}"))?);
         }
-        let older = row.update(&txn).await?;
+        let older = row.update(txn).await?;
         event(
-            &txn,
+            txn,
             actor,
             &older,
             "taken_over",
@@ -646,16 +681,15 @@ pub async fn request(
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let detail = json!({"pages": pages, "signer": request.signer_name, "email": request.signer_email,
                         "method": request.method, "expires_at": expires_at.to_rfc3339()});
-    event(&txn, actor, &request, "requested", detail, now).await?;
+    event(txn, actor, &request, "requested", detail, now).await?;
     if !input.on_site {
-        enqueue_email(state, &txn, doc, &request, &token, &actor.name, now).await?;
-        event(&txn, actor, &request, "sent", json!({"to": request.signer_email}), now).await?;
+        enqueue_email(state, txn, doc, &request, &token, &actor.name, now).await?;
+        event(txn, actor, &request, "sent", json!({"to": request.signer_email}), now).await?;
     }
-    txn.commit().await?;
     Ok(Requested {
         request,
         link: format!("/sign/{token}"),
@@ -759,6 +793,13 @@ pub struct PageView {
     pub sha256: String,
 }
 
+/// Secrets a one-time link shows once, beside what is signed.
+#[derive(Debug, Serialize)]
+pub struct SecretsView {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
 /// What the signing page shows.
 #[derive(Debug, Serialize)]
 pub struct SigningView {
@@ -776,6 +817,8 @@ pub struct SigningView {
     pub expires_on: String,
     pub pages: Vec<PageView>,
     pub open: bool,
+    /// Shown once, on a one-time link's first opening.
+    pub secrets: Option<SecretsView>,
 }
 
 /// The open request for `token`, or why there is none. Logs the first sight of an expired link.
@@ -872,6 +915,7 @@ fn view(doc: &dyn Signed, request: &signing_request::Model, open: bool, house: &
             .to_string(),
         pages,
         open,
+        secrets: None,
     }
 }
 
@@ -888,11 +932,24 @@ async fn document_of(db: &impl ConnectionTrait, request: &signing_request::Model
 pub async fn open(state: &AppState, token: &str, address: &str, now: DateTime<Utc>) -> Result<SigningView, LinkError> {
     let request = find(state, token, address, now).await?;
     let signable = document_of(&state.db, &request).await?;
-    if request.opened_at.is_none() {
-        let txn = begin_write(&state.db).await?;
-        let mut row: signing_request::ActiveModel = request.clone().into();
-        row.opened_at = Set(Some(now));
-        row.update(&txn).await?;
+    let doc = signable.doc();
+    let txn = begin_write(&state.db).await?;
+    // Claimed in one statement, so of two simultaneous first openings only one shows the secrets.
+    let first = signing_request::Entity::update_many()
+        .col_expr(signing_request::Column::OpenedAt, Expr::value(now))
+        .filter(signing_request::Column::Id.eq(request.id))
+        .filter(signing_request::Column::OpenedAt.is_null())
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !first && doc.reveals_once() {
+        return Err(LinkError::Gone(
+            "此链接已打开过一次。为保护口令安全，链接只能打开一次；如需再次查看，请联系乙方项目经理重新移交。".into(),
+        ));
+    }
+    let mut shown = view(doc, &request, true, &state.settings.house());
+    if first {
         event(
             &txn,
             &signer_actor(&request),
@@ -902,8 +959,33 @@ pub async fn open(state: &AppState, token: &str, address: &str, now: DateTime<Ut
             now,
         )
         .await?;
-        txn.commit().await?;
     }
+    if doc.reveals_once() {
+        shown.secrets = signable.secrets(&state.vault)?;
+        event(
+            &txn,
+            &signer_actor(&request),
+            &request,
+            "revealed",
+            json!({"ip": address}),
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(shown)
+}
+
+/// The form behind a link shown again (after input to fix), without counting as an opening and
+/// without the secrets a one-time link showed.
+pub async fn form_again(
+    state: &AppState,
+    token: &str,
+    address: &str,
+    now: DateTime<Utc>,
+) -> Result<SigningView, LinkError> {
+    let request = find(state, token, address, now).await?;
+    let signable = document_of(&state.db, &request).await?;
     Ok(view(signable.doc(), &request, true, &state.settings.house()))
 }
 

@@ -1247,7 +1247,7 @@ pub async fn sign_in_app(
 ) -> AppResult<PlanData> {
     match signing::sign_in_app(db, p, SignedDocument::TestPlan, plan_id, page, evidence, now).await? {
         Signable::TestPlan(data) => Ok(data),
-        Signable::Acceptance(_) => Err(AppError::Internal(anyhow::anyhow!(
+        _ => Err(AppError::Internal(anyhow::anyhow!(
             "a test plan loaded as another document"
         ))),
     }
