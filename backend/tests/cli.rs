@@ -274,13 +274,21 @@ async fn the_demo_creates_a_courtroom_project_with_its_people() {
     );
 
     // Every delivery form has its data: none is a draft for want of something — but the test
-    // records, which wait for the functional test's results and signatures.
+    // records, which wait for the functional test's results and signatures, and the acceptance's,
+    // which wait for phase 4.
     let forms = get(format!("/api/projects/{id}/documents")).await;
     let forms = forms.as_array().expect("forms");
-    assert_eq!(forms.len(), 16);
+    assert_eq!(forms.len(), 19);
     for form in forms {
-        let waiting = ["device-test", "functional-test", "pre-acceptance-certificate"]
-            .contains(&form["form"].as_str().expect("key"));
+        let waiting = [
+            "device-test",
+            "functional-test",
+            "pre-acceptance-certificate",
+            "initial-acceptance-report",
+            "initial-acceptance-memo",
+            "password-handover",
+        ]
+        .contains(&form["form"].as_str().expect("key"));
         assert_eq!(form["readiness"], if waiting { "draft" } else { "ready" }, "{form}");
     }
     let plans = get(format!("/api/projects/{id}/test-plans")).await;
