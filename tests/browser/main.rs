@@ -624,7 +624,8 @@ async fn an_engineer_changes_his_password_chooses_a_weekly_digest_and_subscribes
 
     browser.click("input[name=reminder_frequency][value=weekly]").await;
     browser.click("#reminder-form button[type=submit]").await;
-    browser.find(".flash").await;
+    // The page before still shows 密码已修改: wait for this form's own answer.
+    browser.wait_for_text(".flash", "提醒方式已保存").await;
     let user = app.get("/api/users", &app.admin).await.expect(200);
     let me = user
         .as_array()
