@@ -92,6 +92,22 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
 ];
 const BUILTIN_EMAIL: &[(&str, &str)] = &[
     (
+        "trial_run_weekly.subject.txt",
+        include_str!("../../templates/email/trial_run_weekly.subject.txt"),
+    ),
+    (
+        "trial_run_weekly.txt",
+        include_str!("../../templates/email/trial_run_weekly.txt"),
+    ),
+    (
+        "issue_overdue.subject.txt",
+        include_str!("../../templates/email/issue_overdue.subject.txt"),
+    ),
+    (
+        "issue_overdue.txt",
+        include_str!("../../templates/email/issue_overdue.txt"),
+    ),
+    (
         "acceptance_invitation.subject.txt",
         include_str!("../../templates/email/acceptance_invitation.subject.txt"),
     ),

@@ -132,6 +132,25 @@ stored_enum!(
 );
 
 stored_enum!(
+    /// A day of the trial run: 正常, 部分异常 or 停运.
+    RunState, "state" {
+        Normal => "normal",
+        Degraded => "degraded",
+        Down => "down",
+    }
+);
+
+impl RunState {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            RunState::Normal => "正常",
+            RunState::Degraded => "部分异常",
+            RunState::Down => "停运",
+        }
+    }
+}
+
+stored_enum!(
     /// What a handed-over account logs in to: a device (交换机、摄像机 …) or a system (平台、数据库 …).
     CredentialKind, "kind" {
         Device => "device",

@@ -22,6 +22,7 @@ mod m20261130_000018_purchase_order_terms;
 mod m20261201_000019_signed_documents;
 mod m20261201_000020_acceptance;
 mod m20261201_000021_credentials;
+mod m20261201_000022_trial_run;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000019_signed_documents::Migration),
             Box::new(m20261201_000020_acceptance::Migration),
             Box::new(m20261201_000021_credentials::Migration),
+            Box::new(m20261201_000022_trial_run::Migration),
         ]
     }
 }

@@ -913,3 +913,283 @@ async fn a_service_started_with_another_key_stops_and_names_the_key_setting() {
         .await
         .expect("the key it was sealed with starts");
 }
+
+/// Hands project `id`'s one account over to 周文涛, who opens the link and signs for it: the trial
+/// run begins.
+async fn hand_over_passwords(app: &TestApp, sink: &SmtpSink, id: i64, li_token: &str) {
+    app.post(
+        &format!("/api/projects/{id}/credentials"),
+        li_token,
+        json!({"target": "核心交换机 S7706", "kind": "device", "address": "10.20.0.1", "account": "admin", "password": "Hik@2026!Core"}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &format!("/api/projects/{id}/credential-handovers"),
+        &app.admin,
+        json!({"recipient_name": "周文涛", "recipient_email": "zhou.wentao@court.example.cn"}),
+    )
+    .await
+    .expect(200);
+    delivery::run_once(&app.state, &app.state.mailer, "w", chrono::Utc::now())
+        .await
+        .expect("delivery");
+    let mail = sink.messages().into_iter().last().expect("the handover link");
+    let start = mail.text.find("/sign/").expect("a link");
+    let link: String = mail.text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    sign_link(app, &link, "周文涛").await;
+}
+
+/// Moves the project's trial run to have started `days` ago.
+async fn started_days_ago(app: &TestApp, id: i64, days: u64) -> chrono::NaiveDate {
+    use sea_orm::ConnectionTrait;
+    let day = chrono::Utc::now().date_naive() - chrono::Days::new(days);
+    app.state
+        .db
+        .execute_unprepared(&format!(
+            "UPDATE trial_runs SET started_on = '{day}' WHERE project_id = {id}"
+        ))
+        .await
+        .expect("moved");
+    day
+}
+
+#[tokio::test]
+async fn a_trial_run_is_logged_by_both_sides_with_a_fault_summarised_weekly_and_ended_after_its_days() {
+    let sink = SmtpSink::start();
+    let smtp = sink.url();
+    let app = spawn_app_with(move |s| {
+        s.smtp_url = Some(jiaofu::config::Secret::new(smtp));
+    })
+    .await;
+    let (id, li_token) = certified_project(&app, "ZJFY-2026-043").await;
+    let (wang, _) = app.user("wang.jianguo", "manager").await;
+    app.add_member(id, wang, "pm").await;
+    let run = format!("/api/projects/{id}/trial-run");
+    let before = app.get(&run, &app.admin).await.expect(200);
+    assert_eq!(before["started"], false);
+    app.post(
+        &format!("{run}/logs"),
+        &li_token,
+        json!({"date": "2026-12-01", "party": "ours", "state": "normal", "events": "x", "written_by": "李明"}),
+    )
+    .await
+    .expect(409);
+    signed_initial_acceptance(&app, id, &li_token).await;
+    hand_over_passwords(&app, &sink, id, &li_token).await;
+    let started = app.get(&run, &app.admin).await.expect(200);
+    assert_eq!(started["started"], true, "{started}");
+    assert_eq!(started["figures"]["planned_days"], 30, "the default plan's trial run");
+    assert_eq!(started["report_to"], "周文涛 <zhou.wentao@court.example.cn>");
+
+    // Five weeks on: both sides' log, a day that was not normal, a fault and its fix.
+    let day0 = started_days_ago(&app, id, 35).await;
+    let day = |n: u64| (day0 + chrono::Days::new(n)).to_string();
+    let ours = app
+        .post(
+            &format!("{run}/logs"),
+            &li_token,
+            json!({"date": day(0), "party": "ours", "state": "normal", "events": "8 个法庭庭审录像正常", "written_by": "李明"}),
+        )
+        .await
+        .expect(200);
+    let corrected = app
+        .post(
+            &format!("{run}/logs"),
+            &li_token,
+            json!({"date": day(0), "party": "ours", "state": "normal", "events": "8 个法庭庭审录像、广播正常", "written_by": "李明"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(corrected["id"], ours["id"], "the same day is corrected, not doubled");
+    let no_fault = app
+        .post(
+            &format!("{run}/logs"),
+            &li_token,
+            json!({"date": day(3), "party": "client", "state": "degraded", "events": "审判庭 2 录像中断", "written_by": "陈志刚"}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(no_fault["field"], "faults");
+    app.post(
+        &format!("{run}/logs"),
+        &li_token,
+        json!({"date": day(3), "party": "client", "state": "degraded", "events": "上午庭审正常",
+               "faults": "审判庭 2 录像服务中断 45 分钟", "written_by": "陈志刚"}),
+    )
+    .await
+    .expect(200);
+    let too_early = (day0 - chrono::Days::new(1)).to_string();
+    let early = app
+        .post(
+            &format!("{run}/logs"),
+            &li_token,
+            json!({"date": too_early, "party": "ours", "state": "normal", "events": "x", "written_by": "李明"}),
+        )
+        .await
+        .expect(422);
+    assert_eq!(early["field"], "date");
+    let fault = app
+        .post(
+            &format!("{run}/faults"),
+            &li_token,
+            json!({"occurred_at": format!("{}T10:00:00+08:00", day(3)), "description": "审判庭 2 录像服务中断",
+                   "reported_by": "陈志刚", "downtime_minutes": 45}),
+        )
+        .await
+        .expect(200);
+    assert!(fault["fixed_at"].is_null());
+    app.post(
+        &format!("{run}/faults/{}/fix", fault["id"]),
+        &li_token,
+        json!({"fix": "更换录像服务器电源模块，服务恢复", "fixed_at": format!("{}T09:00:00+08:00", day(3)), "downtime_minutes": 45}),
+    )
+    .await
+    .expect(422);
+    app.post(
+        &format!("{run}/faults/{}/fix", fault["id"]),
+        &li_token,
+        json!({"fix": "更换录像服务器电源模块，服务恢复", "fixed_at": format!("{}T10:45:00+08:00", day(3)), "downtime_minutes": 45}),
+    )
+    .await
+    .expect(200);
+    // A leftover issue found during the run, already eight days past its due date.
+    let overdue = (chrono::Utc::now().date_naive() - chrono::Days::new(8)).to_string();
+    let issue = app
+        .post(
+            &format!("/api/projects/{id}/acceptance-issues"),
+            &li_token,
+            json!({"description": "审判庭 3 拾音器偶发啸叫", "severity": "minor", "owner": "李明", "due_on": overdue}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(issue["overdue"], true);
+
+    // The job: the client's project lead gets the week just completed, the PM the overdue issue —
+    // once, however often it runs.
+    delivery::run_once(&app.state, &app.state.mailer, "w", chrono::Utc::now())
+        .await
+        .expect("delivery");
+    let seen = sink.messages().len();
+    let now = chrono::Utc::now();
+    assert_eq!(
+        jiaofu::service::trial_run::notify(&app.state, now)
+            .await
+            .expect("notify"),
+        2
+    );
+    assert_eq!(
+        jiaofu::service::trial_run::notify(&app.state, now)
+            .await
+            .expect("notify"),
+        0
+    );
+    delivery::run_once(&app.state, &app.state.mailer, "w", now)
+        .await
+        .expect("delivery");
+    let mails: Vec<_> = sink.messages().into_iter().skip(seen).collect();
+    let weekly = mails
+        .iter()
+        .find(|m| m.envelope_to == "zhou.wentao@court.example.cn")
+        .expect("the weekly summary");
+    assert!(weekly.subject.contains("第 5 周"), "{}", weekly.subject);
+    for expected in ["可用率", "遗留问题 ", "审判庭 3 拾音器偶发啸叫"] {
+        assert!(
+            weekly.text.contains(expected),
+            "the summary lacks {expected}: {}",
+            weekly.text
+        );
+    }
+    let reminder = mails
+        .iter()
+        .find(|m| m.subject.contains("逾期"))
+        .expect("the overdue reminder");
+    assert!(reminder.subject.contains("已逾期 8 天"), "{}", reminder.subject);
+    assert_eq!(reminder.envelope_to, "wang.jianguo@example.com", "the project's PM");
+
+    // It ends only once its 30 days have run.
+    started_days_ago(&app, id, 5).await;
+    let soon = app
+        .post(&format!("{run}/end"), &app.admin, json!({"conclusion": "运行稳定"}))
+        .await
+        .expect(409);
+    assert!(soon["message"].as_str().expect("m").contains("can end on"), "{soon}");
+    started_days_ago(&app, id, 35).await;
+    app.post(&format!("{run}/end"), &li_token, json!({"conclusion": "运行稳定"}))
+        .await
+        .expect(403);
+    let ended = app
+        .post(
+            &format!("{run}/end"),
+            &app.admin,
+            json!({"conclusion": "系统试运行 36 天，运行稳定，故障已及时排除，满足终验条件。"}),
+        )
+        .await
+        .expect(200);
+    let figures = &ended["figures"];
+    assert_eq!(
+        (
+            figures["days_run"].clone(),
+            figures["faults"].clone(),
+            figures["downtime_minutes"].clone()
+        ),
+        (json!(36), json!(1), json!(45))
+    );
+    assert_eq!(figures["availability"], 99.91, "1 − 45 / (36 × 1440)");
+    let schedule = app
+        .get(&format!("/api/projects/{id}/schedule"), &app.admin)
+        .await
+        .expect(200);
+    assert_eq!(task(&schedule, "trial-run")["status"], "done");
+    let after = app
+        .post(
+            &format!("{run}/logs"),
+            &li_token,
+            json!({"date": day(36), "party": "ours", "state": "normal", "events": "x", "written_by": "李明"}),
+        )
+        .await
+        .expect(409);
+    assert!(after["message"].as_str().expect("m").contains("ended"), "{after}");
+
+    // The final acceptance no longer waits for the run, only for the open issue.
+    let blockers = app
+        .get(&format!("/api/projects/{id}/acceptance/final"), &app.admin)
+        .await
+        .expect(200)["blockers"]
+        .to_string();
+    assert!(
+        !blockers.contains("trial run") && blockers.contains("leftover issue"),
+        "{blockers}"
+    );
+
+    // The three records, issued and printed.
+    let mut docs = Vec::new();
+    for key in ["trial-run-record", "issue-list", "trial-run-summary"] {
+        let (_, bytes) = crate::forms::issue(&app, id, key).await;
+        docs.push((key.to_string(), bytes));
+    }
+    if let Some(printed) = jiaofu_tests::reader::render(&docs) {
+        crate::forms::expect_good_print(&docs, &printed);
+        crate::forms::expect_text(
+            "试运行记录",
+            &printed[0].text(),
+            &[
+                "试运行记录",
+                "8 个法庭庭审录像、广播正常",
+                "审判庭 2 录像服务中断 45 分钟",
+                "陈志刚",
+                "更换录像服务器电源模块",
+            ],
+        );
+        crate::forms::expect_text(
+            "遗留问题清单",
+            &printed[1].text(),
+            &["遗留问题清单", "审判庭 3 拾音器偶发啸叫", "试运行", "待处理"],
+        );
+        crate::forms::expect_text(
+            "试运行总结报告",
+            &printed[2].text(),
+            &["试运行总结报告", "99.91%", "满足终验条件", "45"],
+        );
+    }
+}

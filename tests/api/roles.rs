@@ -80,6 +80,7 @@ const MATRIX: &[(&str, May)] = &[
     ("list_acceptance_issues", May::Read),
     ("list_credentials", May::Read),
     ("list_credential_handovers", May::Read),
+    ("get_trial_run", May::Read),
     ("list_work_log", May::Read),
     ("list_photos", May::Read),
     ("get_photo", May::Read),
@@ -107,6 +108,9 @@ const MATRIX: &[(&str, May)] = &[
     ("add_credential", May::RecordWork),
     ("update_credential", May::RecordWork),
     ("sign_credential_handover", May::SignAsMember),
+    ("log_trial_run", May::RecordWork),
+    ("add_trial_run_fault", May::RecordWork),
+    ("fix_trial_run_fault", May::RecordWork),
     ("add_photos", May::RecordWork),
     ("remove_photo", May::RecordWork),
     ("start_task", May::MoveOwnTask),
@@ -150,6 +154,7 @@ const MATRIX: &[(&str, May)] = &[
     ("void_acceptance_part", May::Manage),
     ("reveal_credential", May::Manage),
     ("hand_over_credentials", May::Manage),
+    ("end_trial_run", May::Manage),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq)]

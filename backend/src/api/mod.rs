@@ -16,6 +16,7 @@ mod projects;
 mod public;
 mod schedule;
 mod test_plans;
+mod trial_run;
 pub mod types;
 mod users;
 
@@ -159,6 +160,7 @@ pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, (
         photos::PhotosApi::new(state.clone()),
         acceptance::AcceptanceApi::new(state.clone()),
         credentials::CredentialsApi::new(state.clone()),
+        trial_run::TrialRunApi::new(state.clone()),
     );
     OpenApiService::new(apis, "jiaofu API", env!("CARGO_PKG_VERSION"))
         .description(

@@ -55,6 +55,7 @@ domain_choices!(
     IssueSeverity,
     IssueStatus,
     CredentialKind,
+    RunState,
 );
 
 /// Declares a set of values that has no domain enum (states shown in answers).

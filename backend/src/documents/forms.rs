@@ -288,6 +288,35 @@ pub struct Dossier {
     pub initial_acceptance: Option<AcceptanceRecord>,
     /// The passwords handed over, one 口令移交单 each.
     pub password_handovers: Vec<HandoverRecord>,
+    /// The trial run, once begun.
+    pub trial_run: Option<TrialRunForms>,
+    /// Every leftover issue: 序号, 来源, 问题描述, 严重程度, 责任方, 完成期限, 状态, 处理结果, 甲方确认.
+    pub issues: Vec<Vec<String>>,
+}
+
+/// The trial run as its three forms print it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TrialRunForms {
+    pub started_on: String,
+    /// The first day it may end.
+    pub ends_on: String,
+    /// Empty while it runs.
+    pub ended_on: String,
+    pub planned_days: String,
+    pub days_run: String,
+    pub logged_days: String,
+    pub faults: String,
+    pub downtime_minutes: String,
+    /// e.g. 99.86%.
+    pub availability: String,
+    pub issues_opened: String,
+    pub issues_closed: String,
+    pub issues_open: String,
+    pub conclusion: String,
+    /// 日期, 记录方, 运行状态, 运行情况, 故障, 记录人.
+    pub log_rows: Vec<Vec<String>>,
+    /// 序号, 发生时间, 故障现象, 报告人, 处理方法, 恢复时间, 停机（分钟）.
+    pub fault_rows: Vec<Vec<String>>,
 }
 
 /// A 口令移交单: to whom, when, which accounts (never the passwords), and both signatures.
@@ -368,6 +397,9 @@ forms! {
     InitialReport => "initial-acceptance-report", "CY", InitialReport, false;
     InitialMemo => "initial-acceptance-memo", "CB", InitialMemo, false;
     PasswordHandover => "password-handover", "KL", PasswordHandover, false;
+    TrialRunRecord => "trial-run-record", "SY", TrialRunRecord, true;
+    IssueList => "issue-list", "WT", IssueList, true;
+    TrialRunSummary => "trial-run-summary", "SZ", TrialRunSummary, false;
 }
 
 impl FormKind {
@@ -599,6 +631,9 @@ pub fn prepare(kind: FormKind, d: &Dossier, lang: Lang) -> Prepared {
         FormKind::InitialReport => acceptance_report(d, lang, &mut missing),
         FormKind::InitialMemo => acceptance_memo(d, lang, &mut missing),
         FormKind::PasswordHandover => password_handover(d, lang, &mut missing),
+        FormKind::TrialRunRecord => trial_run_record(d, lang, &mut missing),
+        FormKind::IssueList => issue_list(d, lang, &mut missing),
+        FormKind::TrialRunSummary => trial_run_summary(d, lang, &mut missing),
     };
     Prepared { blocks, missing }
 }
@@ -1737,6 +1772,141 @@ fn password_handover(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<
             ),
         ]));
     }
+    blocks
+}
+
+/// 试运行记录: both sides' run log by day, then the faults with their fix.
+fn trial_run_record(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    let mut blocks = vec![project_fields(d, lang)];
+    let Some(t) = &d.trial_run else {
+        missing.push("试运行尚未开始".into());
+        return blocks;
+    };
+    if t.log_rows.is_empty() {
+        missing.push("试运行尚无运行日志".into());
+    }
+    blocks.push(Block::Fields(vec![
+        (Label::TrialStarted.text(lang).into(), t.started_on.clone()),
+        (Label::TrialPlannedDays.text(lang).into(), t.planned_days.clone()),
+    ]));
+    blocks.push(Block::Heading(Label::RunLog.text(lang).into()));
+    blocks.push(Block::Table {
+        columns: columns(
+            lang,
+            &[
+                (Label::WorkDate, 3),
+                (Label::LogParty, 2),
+                (Label::RunStateLabel, 2),
+                (Label::RunEvents, 9),
+                (Label::Problems, 6),
+                (Label::WrittenBy, 2),
+            ],
+        ),
+        rows: t.log_rows.iter().map(|r| Row::Cells(r.clone())).collect(),
+    });
+    blocks.push(Block::Heading(Label::Faults.text(lang).into()));
+    blocks.push(Block::Table {
+        columns: fault_columns(lang),
+        rows: fault_rows(t, lang),
+    });
+    blocks.push(both_parties(d, lang));
+    blocks
+}
+
+fn fault_columns(lang: Lang) -> Vec<Column> {
+    columns(
+        lang,
+        &[
+            (Label::Seq, 2),
+            (Label::OccurredAt, 3),
+            (Label::FaultSymptom, 6),
+            (Label::ReportedBy, 2),
+            (Label::FaultFix, 7),
+            (Label::RestoredAt, 3),
+            (Label::DowntimeMinutes, 2),
+        ],
+    )
+}
+
+fn fault_rows(t: &TrialRunForms, lang: Lang) -> Vec<Row> {
+    if t.fault_rows.is_empty() {
+        let mut none = vec![String::new(); 7];
+        none[2] = Label::NoOutstanding.text(lang).into();
+        return vec![Row::Cells(none)];
+    }
+    t.fault_rows.iter().map(|r| Row::Cells(r.clone())).collect()
+}
+
+/// 遗留问题清单: every leftover issue, where it was found, who fixes it by when, where it stands and
+/// who for the client confirmed it.
+fn issue_list(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    let mut blocks = vec![project_fields(d, lang)];
+    if d.initial_acceptance.as_ref().is_none_or(|a| !a.recorded) {
+        missing.push("系统初验尚未记录验收情况".into());
+    }
+    let rows = if d.issues.is_empty() {
+        let mut none = vec![String::new(); 9];
+        none[2] = Label::NoOutstanding.text(lang).into();
+        vec![Row::Cells(none)]
+    } else {
+        d.issues.iter().map(|r| Row::Cells(r.clone())).collect()
+    };
+    blocks.push(Block::Table {
+        columns: columns(
+            lang,
+            &[
+                (Label::Seq, 2),
+                (Label::IssueSource, 2),
+                (Label::Description, 6),
+                (Label::Severity, 2),
+                (Label::ResponsibleParty, 2),
+                (Label::Due, 3),
+                (Label::Status, 3),
+                (Label::Resolution, 6),
+                (Label::ClientConfirmed, 3),
+            ],
+        ),
+        rows,
+    });
+    blocks.push(both_parties(d, lang));
+    blocks
+}
+
+/// 试运行总结报告: the figures of the run, its faults, the leftover issues and both sides'
+/// conclusion.
+fn trial_run_summary(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    let mut blocks = vec![project_fields(d, lang)];
+    let Some(t) = &d.trial_run else {
+        missing.push("试运行尚未开始".into());
+        return blocks;
+    };
+    if t.ended_on.is_empty() {
+        missing.push("试运行尚未结束".into());
+    }
+    blocks.push(Block::Fields(vec![
+        (Label::TrialStarted.text(lang).into(), t.started_on.clone()),
+        (Label::TrialEnded.text(lang).into(), t.ended_on.clone()),
+        (Label::TrialPlannedDays.text(lang).into(), t.planned_days.clone()),
+        (Label::TrialDaysRun.text(lang).into(), t.days_run.clone()),
+        (Label::LoggedDays.text(lang).into(), t.logged_days.clone()),
+        (Label::FaultCount.text(lang).into(), t.faults.clone()),
+        (Label::DowntimeMinutes.text(lang).into(), t.downtime_minutes.clone()),
+        (Label::Availability.text(lang).into(), t.availability.clone()),
+        (Label::IssuesOpened.text(lang).into(), t.issues_opened.clone()),
+        (Label::IssuesClosed.text(lang).into(), t.issues_closed.clone()),
+        (Label::IssuesStillOpen.text(lang).into(), t.issues_open.clone()),
+    ]));
+    blocks.push(Block::Heading(Label::Faults.text(lang).into()));
+    blocks.push(Block::Table {
+        columns: fault_columns(lang),
+        rows: fault_rows(t, lang),
+    });
+    blocks.push(Block::Paragraph(format!(
+        "{}：{}",
+        Label::TrialConclusion.text(lang),
+        t.conclusion
+    )));
+    blocks.push(both_parties(d, lang));
     blocks
 }
 

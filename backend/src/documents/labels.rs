@@ -257,6 +257,35 @@ labels! {
     AccountRole => "权限/角色", "Role";
     NoPasswordsHere => "本单列明移交的设备和系统账号；口令已通过一次性链接单独移交，不在本单中。甲方签收后应及时修改口令并妥善保管。", "This form lists the accounts handed over; their passwords were handed over separately through a one-time link and are not on it.";
     HandingOver => "移交单位", "Handed over by";
+    TrialRunRecord => "试运行记录", "Trial Run Record";
+    IssueList => "遗留问题清单", "Outstanding Issues";
+    TrialRunSummary => "试运行总结报告", "Trial Run Summary Report";
+    TrialStarted => "试运行开始日期", "Started on";
+    TrialEnded => "试运行结束日期", "Ended on";
+    TrialPlannedDays => "计划天数", "Days planned";
+    TrialDaysRun => "实际运行天数", "Days run";
+    LoggedDays => "有运行日志的天数", "Days logged";
+    FaultCount => "故障次数", "Faults";
+    DowntimeMinutes => "停机（分钟）", "Downtime (min)";
+    Availability => "系统可用率", "Availability";
+    IssuesOpened => "遗留问题总数", "Issues recorded";
+    IssuesClosed => "已关闭（含甲方同意暂缓）", "Closed or deferred";
+    IssuesStillOpen => "未关闭", "Still open";
+    TrialConclusion => "试运行结论", "Conclusion";
+    RunLog => "运行日志", "Run log";
+    LogParty => "记录方", "Side";
+    RunStateLabel => "运行状态", "State";
+    RunEvents => "运行情况", "Events";
+    WrittenBy => "记录人", "Written by";
+    Faults => "故障及处理", "Faults and fixes";
+    OccurredAt => "发生时间", "Occurred";
+    FaultSymptom => "故障现象", "Symptom";
+    ReportedBy => "报告人", "Reported by";
+    FaultFix => "处理方法", "Fix";
+    RestoredAt => "恢复时间", "Restored";
+    IssueSource => "来源", "Found at";
+    Resolution => "处理结果", "Resolution";
+    ClientConfirmed => "甲方确认", "Client confirmed";
 }
 
 impl Label {

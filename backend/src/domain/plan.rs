@@ -39,6 +39,27 @@ pub struct PlanDefinition {
     #[serde(default)]
     #[oai(default)]
     pub reminders: ReminderPolicy,
+    /// How acceptance runs: the trial run's length; the defaults when absent.
+    #[serde(default)]
+    #[oai(default)]
+    pub acceptance: AcceptancePolicy,
+}
+
+/// How a plan's acceptance runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Object)]
+#[serde(deny_unknown_fields, default)]
+#[oai(default)]
+pub struct AcceptancePolicy {
+    /// Days the trial run (试运行) lasts from the password handover: 30 by default — the month
+    /// customary in Chinese systems-integration contracts, long enough to see a month-end and
+    /// four weekly cycles of use.
+    pub trial_run_days: u32,
+}
+
+impl Default for AcceptancePolicy {
+    fn default() -> Self {
+        Self { trial_run_days: 30 }
+    }
 }
 
 /// When reminders about a deadline are mailed (at the configured hour, local time).
@@ -165,6 +186,12 @@ impl PlanDefinition {
         }
         if self.name.trim().is_empty() {
             return Err(AppError::invalid("name", "name: must not be empty"));
+        }
+        if !(1..=365).contains(&self.acceptance.trial_run_days) {
+            return Err(AppError::invalid(
+                "acceptance.trial_run_days",
+                "acceptance.trial_run_days: the trial run lasts 1 to 365 days",
+            ));
         }
         match (self.day_basis, self.calendar.as_deref()) {
             (DayBasis::Working, None) => {

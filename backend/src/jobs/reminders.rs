@@ -423,8 +423,8 @@ fn render(env: &minijinja::Environment<'_>, base: &str, digest: &ReminderDigest)
     })
 }
 
-/// Runs the job, and the reminders of unsigned signing requests, every five minutes until the
-/// process ends.
+/// Runs the job, the reminders of unsigned signing requests, and the trial runs' weekly summaries
+/// and overdue leftover issues, every five minutes until the process ends.
 pub fn spawn(state: AppState) {
     tokio::spawn(async move {
         loop {
@@ -441,6 +441,13 @@ pub fn spawn(state: AppState) {
                 Ok(n) if n > 0 => tracing::info!(reminders = n, "signing reminders queued"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %format_args!("{e:#}"), "signing reminders failed"),
+            }
+            let trial = crate::service::trial_run::notify(&state, Utc::now()).await;
+            crate::metrics::job_run("trial_run_notices", trial.is_ok());
+            match trial {
+                Ok(n) if n > 0 => tracing::info!(messages = n, "trial-run summaries and overdue issues queued"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %format_args!("{e:#}"), "trial-run notices failed"),
             }
             tokio::time::sleep(std::time::Duration::from_secs(300)).await;
         }

@@ -397,7 +397,9 @@ pub async fn blockers(
             }
             // The trial run starts with the password handover; until it has run its course,
             // final acceptance waits.
-            out.push("the trial run (试运行) has not ended".to_string());
+            if !super::trial_run::ended(db, project).await? {
+                out.push("the trial run (试运行) has not ended".to_string());
+            }
             let open = acceptance_issue::Entity::find()
                 .filter(acceptance_issue::Column::ProjectId.eq(project.id))
                 .filter(acceptance_issue::Column::Status.is_in([IssueStatus::Open, IssueStatus::Fixed]))
@@ -1084,6 +1086,40 @@ pub async fn initial_for_forms(
         report: signed(REPORT),
         memo_signed: signed(MEMO),
     }))
+}
+
+/// Every leftover issue as the 遗留问题清单 prints it.
+pub async fn issues_for_forms(db: &impl ConnectionTrait, project: &project::Model) -> AppResult<Vec<Vec<String>>> {
+    let tz = timezone_of(project);
+    Ok(acceptance_issue::Entity::find()
+        .filter(acceptance_issue::Column::ProjectId.eq(project.id))
+        .order_by_asc(acceptance_issue::Column::Number)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| {
+            let confirmed = match (&i.confirmed_by, i.closed_at) {
+                (Some(by), Some(at)) => format!("{by} {}", at.with_timezone(&tz).date_naive()),
+                _ => String::new(),
+            };
+            let resolution = match (&i.resolution, &i.defer_reason) {
+                (_, Some(why)) if i.status == IssueStatus::Deferred => format!("暂缓：{why}"),
+                (Some(r), _) => r.clone(),
+                _ => String::new(),
+            };
+            vec![
+                i.number.to_string(),
+                i.source.label_zh().into(),
+                i.description,
+                i.severity.label_zh().into(),
+                i.owner,
+                i.due_on.to_string(),
+                i.status.label_zh().into(),
+                resolution,
+                confirmed,
+            ]
+        })
+        .collect())
 }
 
 /// The project's leftover issues, by number.

@@ -611,6 +611,19 @@ pub(crate) async fn after_signed(
     let mut row: credential_handover::ActiveModel = d.handover.clone().into();
     row.acknowledged_at = Set(Some(now));
     row.update(txn).await?;
+    let day = now
+        .with_timezone(&super::projects::timezone_of(&d.project))
+        .date_naive();
+    let h = &d.handover;
+    super::trial_run::start(
+        txn,
+        actor,
+        &d.project,
+        (&h.recipient_name, &h.recipient_email),
+        day,
+        now,
+    )
+    .await?;
     let p = WorkAccess::vouched(d.project.clone(), actor);
     milestones::start(txn, &p, Milestone::TrialRun, now).await
 }
