@@ -62,6 +62,11 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
     ("arrival.html", include_str!("../../templates/pages/arrival.html")),
     ("tests.html", include_str!("../../templates/pages/tests.html")),
     ("documents.html", include_str!("../../templates/pages/documents.html")),
+    ("acceptance.html", include_str!("../../templates/pages/acceptance.html")),
+    (
+        "credentials.html",
+        include_str!("../../templates/pages/credentials.html"),
+    ),
     ("test_plan.html", include_str!("../../templates/pages/test_plan.html")),
     (
         "installation.html",

@@ -8,85 +8,7 @@ use jiaofu::jobs::delivery;
 use jiaofu_tests::{SmtpSink, TestApp, spawn_app_with};
 use serde_json::{Value, json};
 
-use crate::test_plans::{confirm_conditions, hidden_hashes};
-
-/// A project whose 功能测试表 is fully signed by both parties and certified, with 李明 on its team
-/// as an engineer: its id and his token.
-async fn certified_project(app: &TestApp, code: &str) -> (i64, String) {
-    let id = app.project(code, "2026-11-02").await["id"].as_i64().expect("id");
-    let (li, li_token) = app.user("li.ming", "engineer").await;
-    app.add_member(id, li, "engineer").await;
-    let plans = format!("/api/projects/{id}/test-plans");
-    let plan = app
-        .post(&plans, &app.admin, json!({"templates": ["public_address"]}))
-        .await
-        .expect(200);
-    let base = format!("{plans}/{}", plan["id"]);
-    confirm_conditions(app, &base).await;
-    let pages: Vec<i64> = plan["pages"]
-        .as_array()
-        .expect("pages")
-        .iter()
-        .map(|p| p["number"].as_i64().expect("n"))
-        .collect();
-    for p in &plan["pages"].as_array().expect("pages").clone() {
-        let rows: Vec<Value> = p["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .map(|i| json!({"item_id": i["id"], "passed": true}))
-            .collect();
-        app.put(&format!("{base}/results"), &li_token, json!({"results": rows}))
-            .await
-            .expect(200);
-    }
-    for n in &pages {
-        app.post(&format!("{base}/pages/{n}/sign"), &li_token, json!({}))
-            .await
-            .expect(200);
-    }
-    sign_on_site(app, &format!("{base}/signing-requests"), &li_token, &pages, "周文涛").await;
-    app.post(&format!("{base}/certificate"), &app.admin, json!({}))
-        .await
-        .expect(200);
-    app.post(&format!("{base}/pages/0/sign"), &li_token, json!({}))
-        .await
-        .expect(200);
-    sign_on_site(app, &format!("{base}/signing-requests"), &li_token, &[0], "周文涛").await;
-    (id, li_token)
-}
-
-/// The client signs `parts` on a tablet through an on-site link.
-async fn sign_on_site(app: &TestApp, requests: &str, token: &str, parts: &[i64], name: &str) {
-    let request = app
-        .post(requests, token, json!({"pages": parts, "on_site": true}))
-        .await
-        .expect(200);
-    let link = request["link"].as_str().expect("an on-site link").to_string();
-    sign_link(app, &link, name).await;
-}
-
-/// Opens a signing link and signs everything on it as `name`; returns the page as signed.
-async fn sign_link(app: &TestApp, link: &str, name: &str) -> String {
-    let html = app
-        .client
-        .get(app.url(link))
-        .send()
-        .await
-        .expect("open")
-        .text()
-        .await
-        .expect("html");
-    let mut fields = hidden_hashes(&html);
-    fields.extend([
-        ("action".into(), "sign".into()),
-        ("consent".into(), "yes".into()),
-        ("typed_name".into(), name.into()),
-    ]);
-    let response = app.client.post(app.url(link)).form(&fields).send().await.expect("sign");
-    assert_eq!(response.status(), 200, "signing {link}");
-    response.text().await.expect("html")
-}
+use jiaofu_tests::signing::{certified_project, hidden_hashes, sign_link, sign_on_site};
 
 fn task(schedule: &Value, code: &str) -> Value {
     schedule["phases"]
@@ -807,7 +729,7 @@ async fn passwords_are_sealed_revealed_to_a_pm_who_re_enters_his_own_and_opened_
     assert_eq!(again.status(), 410);
     let again = again.text().await.expect("html");
     assert!(!again.contains(CORE) && again.contains("只能打开一次"), "{again}");
-    let mut fields = crate::test_plans::hidden_hashes(&page);
+    let mut fields = hidden_hashes(&page);
     fields.extend([
         ("action".into(), "sign".into()),
         ("consent".into(), "yes".into()),

@@ -458,7 +458,7 @@ async fn on_site_link(app: &TestApp) -> (String, String) {
         .await
         .expect(200);
     let base = format!("{base}/{}", plan["id"]);
-    test_plans::confirm_conditions(app, &base).await;
+    jiaofu_tests::signing::confirm_conditions(app, &base).await;
     let plan = app.get(&base, &app.admin).await.expect(200);
     let first = plan["pages"][0]["number"].as_i64().expect("page");
     test_plans::pass_page(app, &base, &app.admin, &plan, first).await;
@@ -508,7 +508,7 @@ async fn a_signing_flow_leaves_no_secret_in_the_log_and_records_the_clients_addr
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["referrer-policy"], "no-referrer");
     let html = page.text().await.expect("html");
-    let mut fields = test_plans::hidden_hashes(&html);
+    let mut fields = jiaofu_tests::signing::hidden_hashes(&html);
     fields.extend([
         ("action".into(), "sign".into()),
         ("consent".into(), "yes".into()),

@@ -4,6 +4,7 @@
 //! the audit chain verified — then broken by altering a row; and the Word records printed by a real
 //! reader, each logical Part 1 page on one printed page ending with its signatures.
 use jiaofu::{config::Secret, jobs::delivery};
+use jiaofu_tests::signing::{confirm_conditions, hidden_hashes};
 use jiaofu_tests::{
     SmtpSink, TestApp,
     reader::{self, Rendered, compact},
@@ -24,26 +25,6 @@ async fn project_with_engineer(app: &TestApp, code: &str) -> (i64, String) {
     .await
     .expect(200);
     (id, li_token)
-}
-
-/// Both sides confirm the test conditions (the PM records them, naming 李明 and 赵磊 for our
-/// side); the client names 周文涛 as its signer.
-pub(crate) async fn confirm_conditions(app: &TestApp, base: &str) {
-    app.post(
-        &format!("{base}/conditions"),
-        &app.admin,
-        json!({"party": "ours", "engineers": "李明、赵磊"}),
-    )
-    .await
-    .expect(200);
-    app.post(
-        &format!("{base}/conditions"),
-        &app.admin,
-        json!({"party": "client", "engineers": "刘芳", "confirmed_by": "陈志刚",
-               "signer_name": "周文涛", "signer_email": "zhou.wentao@court.example.cn"}),
-    )
-    .await
-    .expect(200);
 }
 
 fn pages(plan: &Value) -> &Vec<Value> {
@@ -96,18 +77,6 @@ async fn form(app: &TestApp, path: &str, fields: &[(String, String)]) -> (u16, S
         .expect("post");
     let status = response.status().as_u16();
     (status, response.text().await.expect("html"))
-}
-
-/// The hidden content hashes the signing page carries, to post back with the signature.
-pub(crate) fn hidden_hashes(html: &str) -> Vec<(String, String)> {
-    html.split("<input type=\"hidden\" name=\"")
-        .skip(1)
-        .filter_map(|s| {
-            let (name, rest) = s.split_once('"')?;
-            let value = rest.split("value=\"").nth(1)?.split('"').next()?;
-            Some((name.to_string(), value.to_string()))
-        })
-        .collect()
 }
 
 /// Opens a signing link on a phone: the page, and the form fields that sign it as `name`.

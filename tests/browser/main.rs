@@ -1,4 +1,5 @@
 //! The pages in a real browser, each test a sentence about a user.
+mod acceptance;
 mod arrival;
 mod documents;
 mod equipment;
@@ -758,6 +759,8 @@ async fn every_page_fits_a_desk_and_a_phone_without_sideways_scrolling() {
             ("installation", format!("/projects/{project}/installation")),
             ("tests", format!("/projects/{project}/tests")),
             ("documents", format!("/projects/{project}/documents")),
+            ("acceptance", format!("/projects/{project}/acceptance")),
+            ("credentials", format!("/projects/{project}/credentials")),
         ] {
             browser.goto(&path).await;
             browser.find("main h1").await;

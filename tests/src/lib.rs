@@ -3,6 +3,7 @@
 
 pub mod files;
 pub mod reader;
+pub mod signing;
 
 use std::path::PathBuf;
 

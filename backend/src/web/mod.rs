@@ -1,8 +1,10 @@
 //! The HTML skin: pages rendered on the server from `templates/pages/`, over the same services and
 //! read models as the JSON API, progressively enhanced with the vendored htmx. Every form works as
 //! a plain POST → 303 → GET without JavaScript.
+mod acceptance;
 mod admin;
 mod arrival;
+mod credentials;
 mod documents;
 mod equipment;
 mod installation;
@@ -141,6 +143,43 @@ pub fn mount(route: Route) -> Route {
             "/projects/:id/tests/:plan_id/certificate",
             poem::post(testing::certificate),
         )
+        .at("/projects/:id/acceptance", get(acceptance::page))
+        .at("/projects/:id/acceptance/initial/plan", poem::post(acceptance::plan))
+        .at(
+            "/projects/:id/acceptance/initial/invite",
+            poem::post(acceptance::invite),
+        )
+        .at("/projects/:id/acceptance/initial/agree", poem::post(acceptance::agree))
+        .at(
+            "/projects/:id/acceptance/initial/record",
+            poem::post(acceptance::record),
+        )
+        .at(
+            "/projects/:id/acceptance/initial/parts/:part/sign",
+            poem::post(acceptance::sign),
+        )
+        .at(
+            "/projects/:id/acceptance/initial/request",
+            poem::post(acceptance::request),
+        )
+        .at("/projects/:id/acceptance/issues", poem::post(acceptance::add_issue))
+        .at(
+            "/projects/:id/acceptance/issues/:issue_id",
+            poem::post(acceptance::issue_step),
+        )
+        .at("/projects/:id/acceptance/trial-run/logs", poem::post(acceptance::log))
+        .at(
+            "/projects/:id/credentials",
+            get(credentials::page).post(credentials::add),
+        )
+        .at(
+            "/projects/:id/credentials/handovers",
+            poem::post(credentials::hand_over),
+        )
+        .at(
+            "/projects/:id/credentials/:credential_id/reveal",
+            poem::post(credentials::reveal),
+        )
         .at("/projects/:id/documents", get(documents::page))
         .at("/projects/:id/documents/work-log", poem::post(documents::add_log))
         .at("/projects/:id/documents/:file", get(documents::download))
@@ -224,6 +263,19 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}/tests/{plan_id}/pages/{page}/void", "POST"),
     ("/projects/{id}/tests/{plan_id}/requests", "POST"),
     ("/projects/{id}/tests/{plan_id}/certificate", "POST"),
+    ("/projects/{id}/acceptance", "GET"),
+    ("/projects/{id}/acceptance/initial/plan", "POST"),
+    ("/projects/{id}/acceptance/initial/invite", "POST"),
+    ("/projects/{id}/acceptance/initial/agree", "POST"),
+    ("/projects/{id}/acceptance/initial/record", "POST"),
+    ("/projects/{id}/acceptance/initial/parts/{part}/sign", "POST"),
+    ("/projects/{id}/acceptance/initial/request", "POST"),
+    ("/projects/{id}/acceptance/issues", "POST"),
+    ("/projects/{id}/acceptance/issues/{issue_id}", "POST"),
+    ("/projects/{id}/acceptance/trial-run/logs", "POST"),
+    ("/projects/{id}/credentials", "GET, POST"),
+    ("/projects/{id}/credentials/handovers", "POST"),
+    ("/projects/{id}/credentials/{credential_id}/reveal", "POST"),
     ("/projects/{id}/documents", "GET"),
     ("/projects/{id}/documents/work-log", "POST"),
     ("/projects/{id}/documents/{file}", "GET"),
