@@ -411,17 +411,6 @@ fn stage_of(stage: &OneOf<kinds::AcceptanceStage>) -> Result<AcceptanceStage, Ap
     Ok(AcceptanceStage::parse(stage)?)
 }
 
-fn instant(field: &str, text: &str) -> Result<DateTime<Utc>, AppError> {
-    DateTime::parse_from_rfc3339(text.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| {
-            AppError::invalid(
-                field,
-                format!("{field}: '{text}' is not a date and time like 2026-04-10T09:30:00+08:00"),
-            )
-        })
-}
-
 #[OpenApi(tag = "ApiTags::Acceptance")]
 impl AcceptanceApi {
     /// An acceptance
@@ -474,8 +463,8 @@ impl AcceptanceApi {
         let stage = stage_of(&stage.0)?;
         let b = body.0;
         let input = PlanInput {
-            starts_at: instant("starts_at", &b.starts_at)?,
-            ends_at: instant("ends_at", &b.ends_at)?,
+            starts_at: super::instant("starts_at", Some(&b.starts_at))?,
+            ends_at: super::instant("ends_at", Some(&b.ends_at))?,
             form: b.form,
             place: b.place,
             our_participants: b.our_participants.into_iter().map(Into::into).collect(),

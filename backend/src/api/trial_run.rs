@@ -243,17 +243,6 @@ struct RunEndRequest {
     conclusion: String,
 }
 
-fn instant(field: &str, text: &str) -> Result<DateTime<Utc>, AppError> {
-    DateTime::parse_from_rfc3339(text.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| {
-            AppError::invalid(
-                field,
-                format!("{field}: '{text}' is not a date and time like 2026-12-20T14:30:00+08:00"),
-            )
-        })
-}
-
 #[OpenApi(tag = "ApiTags::Acceptance")]
 impl TrialRunApi {
     /// The trial run
@@ -325,11 +314,11 @@ impl TrialRunApi {
             &self.state.db,
             &p,
             FaultInput {
-                occurred_at: instant("occurred_at", &b.occurred_at)?,
+                occurred_at: super::instant("occurred_at", Some(&b.occurred_at))?,
                 description: b.description,
                 reported_by: b.reported_by,
                 fix: b.fix,
-                fixed_at: b.fixed_at.map(|t| instant("fixed_at", &t)).transpose()?,
+                fixed_at: b.fixed_at.map(|t| super::instant("fixed_at", Some(&t))).transpose()?,
                 downtime_minutes: b.downtime_minutes,
             },
             Utc::now(),
@@ -360,7 +349,7 @@ impl TrialRunApi {
             &p,
             fault.0,
             &b.fix,
-            instant("fixed_at", &b.fixed_at)?,
+            super::instant("fixed_at", Some(&b.fixed_at))?,
             b.downtime_minutes,
             Utc::now(),
         )

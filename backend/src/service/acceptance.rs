@@ -16,7 +16,7 @@ use serde_json::json;
 use super::{
     Actor,
     access::{Granted, MayManage, MayRead, MayRecordWork, WorkAccess},
-    audit::{self, Event},
+    audit,
     auth::sha256_hex,
     history::{self, Change},
     milestones::{self, Milestone},
@@ -490,15 +490,13 @@ async fn event(
     detail: serde_json::Value,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    audit::append(
+    audit::project_event(
         db,
         actor,
-        Event {
-            project_id: Some(a.project_id),
-            event: name,
-            subject: format!("acceptance:{}", a.id),
-            detail,
-        },
+        a.project_id,
+        name,
+        format!("acceptance:{}", a.id),
+        detail,
         now,
     )
     .await
@@ -834,18 +832,8 @@ async fn issue_event(
     detail: serde_json::Value,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    audit::append(
-        db,
-        actor,
-        Event {
-            project_id: Some(issue.project_id),
-            event: name,
-            subject: format!("acceptance_issue:{}", issue.id),
-            detail,
-        },
-        now,
-    )
-    .await
+    let subject = format!("acceptance_issue:{}", issue.id);
+    audit::project_event(db, actor, issue.project_id, name, subject, detail, now).await
 }
 
 /// What the acceptance found.

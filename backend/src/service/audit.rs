@@ -38,6 +38,30 @@ fn hash_of(e: &Hashed<'_>) -> String {
     sha256_hex(&serde_json::to_vec(e).unwrap_or_default())
 }
 
+/// Appends what happened to `subject` of a project (an entry of the chain, see [`append`]).
+pub async fn project_event(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    project_id: i32,
+    event: &'static str,
+    subject: String,
+    detail: serde_json::Value,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    append(
+        db,
+        actor,
+        Event {
+            project_id: Some(project_id),
+            event,
+            subject,
+            detail,
+        },
+        now,
+    )
+    .await
+}
+
 /// Appends `event` within the caller's transaction. On PostgreSQL a transaction-scoped advisory
 /// lock serialises writers so two entries never follow the same predecessor; SQLite write
 /// transactions are serialised already.

@@ -16,7 +16,7 @@ use serde_json::json;
 use super::{
     Actor,
     access::{Granted, Manage, MayManage, MayRead, MayRecordWork, WorkAccess},
-    audit::{self, Event},
+    audit::project_event as event,
     auth::{sha256_hex, verify_password},
     milestones::{self, Milestone},
     signing::{self, RequestInput, Requested, SecretsView, Signed},
@@ -62,29 +62,6 @@ pub async fn list(db: &DatabaseConnection, p: &Granted<impl MayRead>) -> AppResu
         .order_by_asc(credential::Column::Id)
         .all(db)
         .await?)
-}
-
-async fn event(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    project_id: i32,
-    name: &'static str,
-    subject: String,
-    detail: serde_json::Value,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    audit::append(
-        db,
-        actor,
-        Event {
-            project_id: Some(project_id),
-            event: name,
-            subject,
-            detail,
-        },
-        now,
-    )
-    .await
 }
 
 /// Records an account (engineers configure the devices, so they record them), its password

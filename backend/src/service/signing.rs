@@ -19,8 +19,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{
-    Actor, acceptance,
-    audit::{self, Event},
+    Actor, acceptance, audit,
     auth::{hash_secret, new_secret},
     credentials,
     projects::timezone_of,
@@ -222,19 +221,9 @@ pub(crate) async fn store_signature(
     }
     .insert(db)
     .await?;
-    audit::append(
-        db,
-        actor,
-        Event {
-            project_id: Some(project.id),
-            event: "signed",
-            subject: doc.audit_subject(s.part),
-            detail: json!({"party": s.party.as_str(), "signer": s.signer_name, "method": s.method.as_str(),
-                           "content_sha256": content, "ip": s.evidence.ip_address, "signature": row.id}),
-        },
-        now,
-    )
-    .await?;
+    let detail = json!({"party": s.party.as_str(), "signer": s.signer_name, "method": s.method.as_str(),
+                        "content_sha256": content, "ip": s.evidence.ip_address, "signature": row.id});
+    audit::project_event(db, actor, project.id, "signed", doc.audit_subject(s.part), detail, now).await?;
     Ok(row)
 }
 
@@ -315,15 +304,14 @@ pub(crate) async fn void_signatures(
         row.void_reason = Set(Some(reason.into()));
         row.voided_by = Set(actor.id);
         row.update(txn).await?;
-        audit::append(
+        let detail = json!({"signature": s.id, "party": s.party, "signer": s.signer_name, "reason": reason});
+        audit::project_event(
             txn,
             actor,
-            Event {
-                project_id: Some(doc.project().id),
-                event: "voided",
-                subject: doc.audit_subject(s.page),
-                detail: json!({"signature": s.id, "party": s.party, "signer": s.signer_name, "reason": reason}),
-            },
+            doc.project().id,
+            "voided",
+            doc.audit_subject(s.page),
+            detail,
             now,
         )
         .await?;
@@ -407,18 +395,8 @@ async fn event(
     detail: serde_json::Value,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    audit::append(
-        db,
-        actor,
-        Event {
-            project_id: Some(request.project_id),
-            event: name,
-            subject: format!("signing_request:{}", request.id),
-            detail,
-        },
-        now,
-    )
-    .await
+    let subject = format!("signing_request:{}", request.id);
+    audit::project_event(db, actor, request.project_id, name, subject, detail, now).await
 }
 
 /// The actor named in the audit log for what the client does through a link.

@@ -17,7 +17,7 @@ use serde_json::json;
 use super::{
     Actor,
     access::WorkAccess,
-    audit::{self, Event},
+    audit::project_event as event,
     auth::sha256_hex,
     milestones::{self, Milestone},
     projects::timezone_of,
@@ -538,29 +538,6 @@ async fn checked(db: &impl ConnectionTrait, project: &project::Model, plan_id: i
             if changed.len() == 1 { "is" } else { "are" }
         )))
     }
-}
-
-async fn event(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    project_id: i32,
-    name: &'static str,
-    subject: String,
-    detail: serde_json::Value,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    audit::append(
-        db,
-        actor,
-        Event {
-            project_id: Some(project_id),
-            event: name,
-            subject,
-            detail,
-        },
-        now,
-    )
-    .await
 }
 
 fn page_subject(plan_id: i32, page: i32) -> String {

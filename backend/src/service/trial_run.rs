@@ -17,7 +17,7 @@ use serde_json::json;
 use super::{
     Actor,
     access::{Granted, MayManage, MayRead, MayRecordWork},
-    audit::{self, Event},
+    audit,
     milestones::{self, Milestone},
     projects::timezone_of,
 };
@@ -155,15 +155,13 @@ async fn event(
     detail: serde_json::Value,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    audit::append(
+    audit::project_event(
         db,
         actor,
-        Event {
-            project_id: Some(run.project_id),
-            event: name,
-            subject: format!("trial_run:{}", run.id),
-            detail,
-        },
+        run.project_id,
+        name,
+        format!("trial_run:{}", run.id),
+        detail,
         now,
     )
     .await

@@ -14,14 +14,13 @@ use super::{
     session::{self, Session, see_other},
 };
 use crate::{
-    api::middleware::ClientIp,
     domain::types::{AcceptanceConclusion, AcceptanceStage, IssueSeverity, RunState, SignParty, SignedDocument},
     error::AppError,
     service::{
         acceptance::{self, Check, IssueStep, NewIssue, Participant, PlanInput, RecordInput},
         access::{Granted, Manage, MayRead, Read, RecordWork},
         projects::timezone_of,
-        signing::{self, Evidence, RequestInput, Signed},
+        signing::{self, RequestInput, Signed},
         trial_run::{self, LogInput},
     },
     state::AppState,
@@ -447,14 +446,7 @@ pub async fn sign(
         Ok(p) => p,
         Err(refused) => return refused,
     };
-    let evidence = Evidence {
-        ip_address: Some(ClientIp::of(req).text()),
-        user_agent: req
-            .headers()
-            .get(poem::http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
-    };
+    let evidence = crate::api::evidence(req);
     match acceptance::sign(&state.db, &p, AcceptanceStage::Initial, part, evidence, Utc::now()).await {
         Ok(d) => {
             session::set_flash(jar, &format!("《系统{}》已由我方签字。", d.part_title(part)));

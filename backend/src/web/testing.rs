@@ -19,13 +19,12 @@ use super::{
 };
 use crate::domain::types::SignedDocument;
 use crate::{
-    api::middleware::ClientIp,
     documents::labels::{Label, Lang},
     error::AppError,
     service::{
         access::{Granted, Manage, MayRead, Read, RecordWork},
         projects::timezone_of,
-        signing::{self, Evidence, RequestInput, Signed},
+        signing::{self, RequestInput, Signed},
         test_plans::{self, CERTIFICATE, Conditions, NewPlan, ResultInput},
     },
     state::AppState,
@@ -496,14 +495,7 @@ pub async fn sign(
         Ok(p) => p,
         Err(refused) => return refused,
     };
-    let evidence = Evidence {
-        ip_address: Some(ClientIp::of(req).text()),
-        user_agent: req
-            .headers()
-            .get(poem::http::header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
-    };
+    let evidence = crate::api::evidence(req);
     match test_plans::sign_in_app(&state.db, &p, plan_id, page, evidence, Utc::now()).await {
         Ok(_) => {
             session::set_flash(jar, &format!("第 {page} 页已由我方签字。"));
