@@ -177,6 +177,14 @@ async fn an_initial_acceptance_is_planned_in_calendars_recorded_with_an_issue_an
         to_zhou.raw
     );
     let ics = calendar_part(&to_zhou.raw);
+    // A calendar reader takes it: one event, an attendee for each participant with an address.
+    let calendar = icalendar::parser::read_calendar(&ics).expect("a valid iCalendar document");
+    let event = calendar
+        .components
+        .iter()
+        .find(|c| c.name == "VEVENT")
+        .expect("an event");
+    assert_eq!(event.properties.iter().filter(|p| p.name == "ATTENDEE").count(), 3);
     for expected in [
         "METHOD:REQUEST",
         "SEQUENCE:1",

@@ -9,6 +9,7 @@ mod equipment;
 mod forms;
 mod hardening;
 mod mail;
+mod migrations;
 mod openapi;
 mod operations;
 mod photos;
