@@ -286,14 +286,12 @@ impl CredentialsApi {
         body: Json<RevealRequest>,
     ) -> ApiResult<Json<RevealedDto>> {
         let p = grant::<Manage>(&self.state, &auth, id.0).await?;
-        let password = credentials::reveal(&self.state, &p, credential.0, &body.0.password, Utc::now()).await?;
-        let account = credentials::list(&self.state.db, &p)
-            .await?
-            .into_iter()
-            .find(|c| c.id == credential.0)
-            .map(|c| c.account)
-            .unwrap_or_default();
-        Ok(Json(RevealedDto { account, password }))
+        let (account, password) =
+            credentials::reveal(&self.state, &p, credential.0, &body.0.password, Utc::now()).await?;
+        Ok(Json(RevealedDto {
+            account: account.account,
+            password,
+        }))
     }
 
     /// Hand passwords over to the client

@@ -174,7 +174,7 @@ pub async fn reveal(
     id: i32,
     own_password: &str,
     now: DateTime<Utc>,
-) -> AppResult<String> {
+) -> AppResult<(credential::Model, String)> {
     let actor = p.actor();
     let db = &state.db;
     let found = credential_of(db, p.id(), id).await?;
@@ -219,7 +219,7 @@ pub async fn reveal(
     )
     .await?;
     txn.commit().await?;
-    Ok(plain)
+    Ok((found, plain))
 }
 
 /// One account as a handover froze it.

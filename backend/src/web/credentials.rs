@@ -210,7 +210,7 @@ pub async fn reveal(
     let own = Fields(fields).get("password");
     let at = format!("reveal-{credential}");
     match credentials::reveal(&state, &p, credential, &own, Utc::now()).await {
-        Ok(password) => {
+        Ok((_, password)) => {
             let said = Said {
                 at,
                 revealed: Some(password),
