@@ -278,7 +278,7 @@ async fn the_demo_creates_a_courtroom_project_with_its_people() {
     // which wait for phase 4.
     let forms = get(format!("/api/projects/{id}/documents")).await;
     let forms = forms.as_array().expect("forms");
-    assert_eq!(forms.len(), 22);
+    assert_eq!(forms.len(), 24);
     for form in forms {
         let waiting = [
             "device-test",
@@ -290,6 +290,8 @@ async fn the_demo_creates_a_courtroom_project_with_its_people() {
             "trial-run-record",
             "issue-list",
             "trial-run-summary",
+            "training-sheet",
+            "training-assessment",
         ]
         .contains(&form["form"].as_str().expect("key"));
         assert_eq!(form["readiness"], if waiting { "draft" } else { "ready" }, "{form}");

@@ -523,3 +523,38 @@ impl IssueSource {
         }
     }
 }
+
+stored_enum!(
+    /// Who a trainee is: an operator (操作员), who runs the system day to day, or a maintainer
+    /// (系统维护员), who also keeps the devices and handles common faults.
+    TraineeKind, "kind" {
+        Operator => "operator",
+        Maintainer => "maintainer",
+    }
+);
+
+impl TraineeKind {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            TraineeKind::Operator => "操作员",
+            TraineeKind::Maintainer => "系统维护员",
+        }
+    }
+}
+
+stored_enum!(
+    /// How a trainee signed the attendance sheet: on the tablet, or by hand on the printed sheet.
+    AttendanceMethod, "method" {
+        Tablet => "tablet",
+        Paper => "paper",
+    }
+);
+
+impl AttendanceMethod {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            AttendanceMethod::Tablet => "平板签到",
+            AttendanceMethod::Paper => "纸质签到",
+        }
+    }
+}

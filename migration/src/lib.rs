@@ -23,6 +23,7 @@ mod m20261201_000019_signed_documents;
 mod m20261201_000020_acceptance;
 mod m20261201_000021_credentials;
 mod m20261201_000022_trial_run;
+mod m20261201_000023_training;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000020_acceptance::Migration),
             Box::new(m20261201_000021_credentials::Migration),
             Box::new(m20261201_000022_trial_run::Migration),
+            Box::new(m20261201_000023_training::Migration),
         ]
     }
 }

@@ -8,35 +8,8 @@ use jiaofu::jobs::delivery;
 use jiaofu_tests::{SmtpSink, TestApp, spawn_app_with};
 use serde_json::{Value, json};
 
+use jiaofu_tests::phase4::{hand_over_passwords, plan_body, signed_initial_acceptance, started_days_ago, task};
 use jiaofu_tests::signing::{certified_project, hidden_hashes, sign_link, sign_on_site};
-
-fn task(schedule: &Value, code: &str) -> Value {
-    schedule["phases"]
-        .as_array()
-        .expect("phases")
-        .iter()
-        .flat_map(|p| p["tasks"].as_array().expect("tasks"))
-        .find(|t| t["code"] == code)
-        .unwrap_or_else(|| panic!("task {code}"))
-        .clone()
-}
-
-fn plan_body(starts_at: &str, ends_at: &str, place: &str) -> Value {
-    json!({
-        "starts_at": starts_at,
-        "ends_at": ends_at,
-        "form": "现场检查＋会议评审",
-        "place": place,
-        "our_participants": [
-            {"name": "王建国", "role": "项目经理", "email": "wang.jianguo@jiaofu.example.cn"},
-            {"name": "李明", "role": "实施工程师"}
-        ],
-        "client_participants": [
-            {"name": "周文涛", "role": "信息中心主任", "email": "zhou.wentao@court.example.cn"},
-            {"name": "陈志刚", "role": "信息中心工程师", "email": "chen.zhigang@court.example.cn"}
-        ]
-    })
-}
 
 /// The message's calendar part (text/calendar; method=REQUEST), decoded and unfolded (RFC 5545
 /// lines continue after CRLF and a space).
@@ -539,42 +512,6 @@ async fn an_initial_acceptance_is_planned_in_calendars_recorded_with_an_issue_an
     assert!(!blockers.iter().any(|b| b.contains("leftover issue 1")), "{blockers:?}");
 }
 
-/// Plans, agrees, records (passed) and has both sign the initial acceptance of project `id`.
-async fn signed_initial_acceptance(app: &TestApp, id: i64, li_token: &str) {
-    let initial = format!("/api/projects/{id}/acceptance/initial");
-    app.put(
-        &format!("{initial}/plan"),
-        &app.admin,
-        plan_body(
-            "2026-12-10T09:30:00+08:00",
-            "2026-12-10T12:00:00+08:00",
-            "审判楼三楼会议室",
-        ),
-    )
-    .await
-    .expect(200);
-    app.post(
-        &format!("{initial}/agreement"),
-        &app.admin,
-        json!({"agreed_by": "周文涛"}),
-    )
-    .await
-    .expect(200);
-    app.put(
-        &format!("{initial}/record"),
-        &app.admin,
-        json!({"held_on": "2026-12-10", "checks": [{"item": "全部功能", "passed": true}], "conclusion": "passed"}),
-    )
-    .await
-    .expect(200);
-    for part in [1, 2] {
-        app.post(&format!("{initial}/parts/{part}/sign"), li_token, json!({}))
-            .await
-            .expect(200);
-    }
-    sign_on_site(app, &format!("{initial}/signing-requests"), li_token, &[1, 2], "周文涛").await;
-}
-
 /// Every stored trace of `secret` in the database: the SQLite files byte for byte, and on either
 /// database every text the service writes (messages, audit log, accounts, handovers).
 async fn traces_of(app: &TestApp, secret: &str) -> Vec<String> {
@@ -690,7 +627,7 @@ async fn passwords_are_sealed_revealed_to_a_pm_who_re_enters_his_own_and_opened_
         .await
         .expect(409);
     assert!(early["message"].as_str().expect("m").contains("初验"), "{early}");
-    signed_initial_acceptance(&app, id, &li_token).await;
+    signed_initial_acceptance(&app, id, &li_token, "2026-12-10").await;
     delivery::run_once(&app.state, &app.state.mailer, "w", chrono::Utc::now())
         .await
         .expect("delivery");
@@ -844,46 +781,6 @@ async fn a_service_started_with_another_key_stops_and_names_the_key_setting() {
         .expect("the key it was sealed with starts");
 }
 
-/// Hands project `id`'s one account over to 周文涛, who opens the link and signs for it: the trial
-/// run begins.
-async fn hand_over_passwords(app: &TestApp, sink: &SmtpSink, id: i64, li_token: &str) {
-    app.post(
-        &format!("/api/projects/{id}/credentials"),
-        li_token,
-        json!({"target": "核心交换机 S7706", "kind": "device", "address": "10.20.0.1", "account": "admin", "password": "Hik@2026!Core"}),
-    )
-    .await
-    .expect(200);
-    app.post(
-        &format!("/api/projects/{id}/credential-handovers"),
-        &app.admin,
-        json!({"recipient_name": "周文涛", "recipient_email": "zhou.wentao@court.example.cn"}),
-    )
-    .await
-    .expect(200);
-    delivery::run_once(&app.state, &app.state.mailer, "w", chrono::Utc::now())
-        .await
-        .expect("delivery");
-    let mail = sink.messages().into_iter().last().expect("the handover link");
-    let start = mail.text.find("/sign/").expect("a link");
-    let link: String = mail.text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
-    sign_link(app, &link, "周文涛").await;
-}
-
-/// Moves the project's trial run to have started `days` ago.
-async fn started_days_ago(app: &TestApp, id: i64, days: u64) -> chrono::NaiveDate {
-    use sea_orm::ConnectionTrait;
-    let day = chrono::Utc::now().date_naive() - chrono::Days::new(days);
-    app.state
-        .db
-        .execute_unprepared(&format!(
-            "UPDATE trial_runs SET started_on = '{day}' WHERE project_id = {id}"
-        ))
-        .await
-        .expect("moved");
-    day
-}
-
 #[tokio::test]
 async fn a_trial_run_is_logged_by_both_sides_with_a_fault_summarised_weekly_and_ended_after_its_days() {
     let sink = SmtpSink::start();
@@ -905,7 +802,7 @@ async fn a_trial_run_is_logged_by_both_sides_with_a_fault_summarised_weekly_and_
     )
     .await
     .expect(409);
-    signed_initial_acceptance(&app, id, &li_token).await;
+    signed_initial_acceptance(&app, id, &li_token, "2026-12-10").await;
     hand_over_passwords(&app, &sink, id, &li_token).await;
     let started = app.get(&run, &app.admin).await.expect(200);
     assert_eq!(started["started"], true, "{started}");

@@ -99,13 +99,15 @@ pub(crate) fn expect_text(form: &str, text: &str, expected: &[&str]) {
 /// The functional test's records, printed from a test plan.
 const TEST_RECORDS: [&str; 3] = ["device-test", "functional-test", "pre-acceptance-certificate"];
 /// The initial acceptance's report and memo (tests/api/acceptance.rs).
-const ACCEPTANCE_RECORDS: [&str; 6] = [
+const ACCEPTANCE_RECORDS: [&str; 8] = [
     "initial-acceptance-report",
     "initial-acceptance-memo",
     "password-handover",
     "trial-run-record",
     "issue-list",
     "trial-run-summary",
+    "training-sheet",
+    "training-assessment",
 ];
 
 #[tokio::test]
@@ -146,9 +148,15 @@ async fn every_form_of_the_demo_project_is_ready_issued_and_printed() {
             assert_eq!(form["readiness"], "draft", "{form}");
             let missing = form["missing"].to_string();
             assert!(
-                ["系统初验尚未安排", "系统初验尚未记录", "尚未移交口令", "试运行尚未开始"]
-                    .iter()
-                    .any(|m| missing.contains(m)),
+                [
+                    "系统初验尚未安排",
+                    "系统初验尚未记录",
+                    "尚未移交口令",
+                    "试运行尚未开始",
+                    "人员培训尚未安排"
+                ]
+                .iter()
+                .any(|m| missing.contains(m)),
                 "{form}"
             );
             continue;

@@ -18,3 +18,4 @@ mod reminders;
 mod roles;
 mod schedule;
 mod test_plans;
+mod training;

@@ -81,6 +81,7 @@ const MATRIX: &[(&str, May)] = &[
     ("list_credentials", May::Read),
     ("list_credential_handovers", May::Read),
     ("get_trial_run", May::Read),
+    ("get_training", May::Read),
     ("list_work_log", May::Read),
     ("list_photos", May::Read),
     ("get_photo", May::Read),
@@ -111,6 +112,9 @@ const MATRIX: &[(&str, May)] = &[
     ("log_trial_run", May::RecordWork),
     ("add_trial_run_fault", May::RecordWork),
     ("fix_trial_run_fault", May::RecordWork),
+    ("add_training_session", May::RecordWork),
+    ("sign_in_trainee", May::RecordWork),
+    ("assess_trainee", May::RecordWork),
     ("add_photos", May::RecordWork),
     ("remove_photo", May::RecordWork),
     ("start_task", May::MoveOwnTask),
@@ -155,6 +159,9 @@ const MATRIX: &[(&str, May)] = &[
     ("reveal_credential", May::Manage),
     ("hand_over_credentials", May::Manage),
     ("end_trial_run", May::Manage),
+    ("plan_training", May::Manage),
+    ("add_trainee", May::Manage),
+    ("remove_trainee", May::Manage),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq)]

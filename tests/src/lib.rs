@@ -2,6 +2,7 @@
 //! or a new PostgreSQL database when `JIAOFU_TEST_DATABASE_URL` is set), driven over HTTP.
 
 pub mod files;
+pub mod phase4;
 pub mod reader;
 pub mod signing;
 

@@ -435,7 +435,11 @@ impl AcceptanceApi {
         let data = acceptance::get(&self.state.db, &p, stage).await?;
         let blockers = match &data {
             Some(_) => Vec::new(),
-            None => acceptance::blockers(&self.state.db, p.project(), stage).await?,
+            None => acceptance::blockers(&self.state.db, p.project(), stage)
+                .await?
+                .into_iter()
+                .map(|b| b.en)
+                .collect(),
         };
         Ok(Json(acceptance_dto(stage, data.as_ref(), blockers)))
     }

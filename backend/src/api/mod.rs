@@ -16,6 +16,7 @@ mod projects;
 mod public;
 mod schedule;
 mod test_plans;
+mod training;
 mod trial_run;
 pub mod types;
 mod users;
@@ -158,9 +159,13 @@ pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, (
         documents::DocumentsApi::new(state.clone()),
         test_plans::TestPlansApi::new(state.clone()),
         photos::PhotosApi::new(state.clone()),
-        acceptance::AcceptanceApi::new(state.clone()),
-        credentials::CredentialsApi::new(state.clone()),
-        trial_run::TrialRunApi::new(state.clone()),
+        // Phase 4 as one member: poem-openapi implements tuples of up to 16 APIs.
+        (
+            acceptance::AcceptanceApi::new(state.clone()),
+            credentials::CredentialsApi::new(state.clone()),
+            trial_run::TrialRunApi::new(state.clone()),
+            training::TrainingApi::new(state.clone()),
+        ),
     );
     OpenApiService::new(apis, "jiaofu API", env!("CARGO_PKG_VERSION"))
         .description(

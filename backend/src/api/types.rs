@@ -56,6 +56,8 @@ domain_choices!(
     IssueStatus,
     CredentialKind,
     RunState,
+    TraineeKind,
+    AttendanceMethod,
 );
 
 /// Declares a set of values that has no domain enum (states shown in answers).

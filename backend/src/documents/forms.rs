@@ -292,6 +292,43 @@ pub struct Dossier {
     pub trial_run: Option<TrialRunForms>,
     /// Every leftover issue: 序号, 来源, 问题描述, 严重程度, 责任方, 完成期限, 状态, 处理结果, 甲方确认.
     pub issues: Vec<Vec<String>>,
+    /// The training, once planned.
+    pub training: Option<TrainingForms>,
+}
+
+/// The training as the 现场培训单 and 培训考核记录 print it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TrainingForms {
+    pub starts_on: String,
+    pub ends_on: String,
+    pub place: String,
+    pub trainers: String,
+    pub content: String,
+    pub materials: String,
+    pub materials_handed_on: String,
+    pub late_reason: String,
+    pub pass_mark: String,
+    pub trainee_count: usize,
+    pub complete: bool,
+    pub completed_on: String,
+    pub sessions: Vec<SessionSheet>,
+    /// 序号, 姓名, 类别, 出勤天数, 考核次数, 考核日期, 笔试, 实操, 结果, 强化培训期限, 考核人.
+    pub assessment_rows: Vec<Vec<String>>,
+    /// Trainees without an assessment yet.
+    pub not_assessed: Vec<String>,
+}
+
+/// A session's attendance sheet.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SessionSheet {
+    pub held_on: String,
+    pub period: String,
+    pub topic: String,
+    pub trainers: String,
+    pub place: String,
+    pub remedial: bool,
+    /// 序号, 姓名, 类别, 单位/部门, 签到 (name and time on the tablet, else blank), 签到方式.
+    pub rows: Vec<Vec<String>>,
 }
 
 /// The trial run as its three forms print it.
@@ -400,6 +437,8 @@ forms! {
     TrialRunRecord => "trial-run-record", "SY", TrialRunRecord, true;
     IssueList => "issue-list", "WT", IssueList, true;
     TrialRunSummary => "trial-run-summary", "SZ", TrialRunSummary, false;
+    TrainingSheet => "training-sheet", "PX", TrainingSheet, false;
+    TrainingAssessment => "training-assessment", "KH", TrainingAssessment, true;
 }
 
 impl FormKind {
@@ -634,6 +673,8 @@ pub fn prepare(kind: FormKind, d: &Dossier, lang: Lang) -> Prepared {
         FormKind::TrialRunRecord => trial_run_record(d, lang, &mut missing),
         FormKind::IssueList => issue_list(d, lang, &mut missing),
         FormKind::TrialRunSummary => trial_run_summary(d, lang, &mut missing),
+        FormKind::TrainingSheet => training_sheet(d, lang, &mut missing),
+        FormKind::TrainingAssessment => training_assessment(d, lang, &mut missing),
     };
     Prepared { blocks, missing }
 }
@@ -1906,6 +1947,138 @@ fn trial_run_summary(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<
         Label::TrialConclusion.text(lang),
         t.conclusion
     )));
+    blocks.push(both_parties(d, lang));
+    blocks
+}
+
+/// The training plan's facts both training forms start with.
+fn training_fields(t: &TrainingForms, lang: Lang) -> Vec<(String, String)> {
+    vec![
+        (
+            Label::TrainingPeriod.text(lang).into(),
+            format!("{} — {}", t.starts_on, t.ends_on),
+        ),
+        (Label::TrainingPlace.text(lang).into(), t.place.clone()),
+        (Label::Trainers.text(lang).into(), t.trainers.clone()),
+        (
+            Label::PassMark.text(lang).into(),
+            Label::PassMarkValue.fill(lang, &[&t.pass_mark]),
+        ),
+    ]
+}
+
+/// 现场培训单: the training plan (content, materials handed out beforehand), then each session's
+/// sign-in sheet — tablet sign-ins with the name and time recorded, the others signed by hand.
+fn training_sheet(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    let mut blocks = vec![project_fields(d, lang)];
+    let Some(t) = &d.training else {
+        missing.push("人员培训尚未安排".into());
+        return blocks;
+    };
+    if t.trainee_count == 0 {
+        missing.push("尚无受训人员".into());
+    }
+    if t.sessions.is_empty() {
+        missing.push("尚未安排培训课次".into());
+    }
+    let mut fields = training_fields(t, lang);
+    fields.push((
+        Label::MaterialsHandedOn.text(lang).into(),
+        t.materials_handed_on.clone(),
+    ));
+    blocks.push(Block::Fields(fields));
+    blocks.push(Block::Paragraph(format!(
+        "{}：{}",
+        Label::TrainingContent.text(lang),
+        t.content
+    )));
+    blocks.push(Block::Paragraph(format!(
+        "{}：{}",
+        Label::TrainingMaterials.text(lang),
+        t.materials
+    )));
+    if !t.late_reason.is_empty() {
+        blocks.push(Block::Paragraph(format!(
+            "{}：{}",
+            Label::LateStart.text(lang),
+            t.late_reason
+        )));
+    }
+    for (n, s) in t.sessions.iter().enumerate() {
+        let when = if s.remedial {
+            format!("{} {}，{}", s.held_on, s.period, Label::RemedialSession.text(lang))
+        } else {
+            format!("{} {}", s.held_on, s.period)
+        };
+        blocks.push(Block::Heading(
+            Label::SessionHeading.fill(lang, &[&(n + 1).to_string(), &s.topic, &when]),
+        ));
+        blocks.push(Block::Fields(vec![
+            (Label::Trainers.text(lang).into(), s.trainers.clone()),
+            (Label::TrainingPlace.text(lang).into(), s.place.clone()),
+        ]));
+        blocks.push(Block::Table {
+            columns: columns(
+                lang,
+                &[
+                    (Label::Seq, 2),
+                    (Label::Name, 3),
+                    (Label::TraineeKindLabel, 3),
+                    (Label::Department, 4),
+                    (Label::SignIn, 5),
+                    (Label::SignInMethod, 3),
+                ],
+            ),
+            rows: s.rows.iter().map(|r| Row::Cells(r.clone())).collect(),
+        });
+    }
+    blocks.push(Block::Paragraph(Label::SignInNote.text(lang).into()));
+    blocks.push(both_parties(d, lang));
+    blocks
+}
+
+/// 培训考核记录: every assessment of every trainee — written and practical scores against the
+/// pass mark, failures with their remedial deadline, the re-assessments — and who is still to be
+/// assessed.
+fn training_assessment(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    let mut blocks = vec![project_fields(d, lang)];
+    let Some(t) = &d.training else {
+        missing.push("人员培训尚未安排".into());
+        return blocks;
+    };
+    if t.assessment_rows.is_empty() {
+        missing.push("尚无考核记录".into());
+    }
+    let mut fields = training_fields(t, lang);
+    fields.push((Label::TraineeCount.text(lang).into(), t.trainee_count.to_string()));
+    fields.push((Label::TrainingCompleted.text(lang).into(), t.completed_on.clone()));
+    blocks.push(Block::Fields(fields));
+    blocks.push(Block::Table {
+        columns: columns(
+            lang,
+            &[
+                (Label::Seq, 2),
+                (Label::Name, 3),
+                (Label::TraineeKindLabel, 3),
+                (Label::DaysAttended, 2),
+                (Label::Attempt, 2),
+                (Label::AssessedOn, 3),
+                (Label::WrittenScore, 2),
+                (Label::PracticalScore, 2),
+                (Label::AssessmentResult, 2),
+                (Label::RemedialDue, 4),
+                (Label::Examiner, 3),
+            ],
+        ),
+        rows: t.assessment_rows.iter().map(|r| Row::Cells(r.clone())).collect(),
+    });
+    if !t.not_assessed.is_empty() {
+        blocks.push(Block::Paragraph(format!(
+            "{}：{}",
+            Label::NotYetAssessed.text(lang),
+            t.not_assessed.join("、")
+        )));
+    }
     blocks.push(both_parties(d, lang));
     blocks
 }

@@ -286,6 +286,37 @@ labels! {
     IssueSource => "来源", "Found at";
     Resolution => "处理结果", "Resolution";
     ClientConfirmed => "甲方确认", "Client confirmed";
+    // Training
+    TrainingSheet => "现场培训单", "On-site Training Attendance";
+    TrainingAssessment => "培训考核记录", "Training Assessment Record";
+    TrainingPeriod => "培训时间", "Training period";
+    TrainingPlace => "培训地点", "Place";
+    Trainers => "培训讲师", "Trainers";
+    PassMark => "合格分数", "Pass mark";
+    PassMarkValue => "|分（笔试、实操均须达到）", "| (written and practical alike)";
+    TrainingContent => "培训内容", "Content";
+    TrainingMaterials => "培训资料", "Materials";
+    MaterialsHandedOn => "资料发放日期", "Materials handed out on";
+    LateStart => "推迟开始的原因", "Why it started late";
+    SessionHeading => "第|次培训：|（|）", "Session |: | (|)";
+    RemedialSession => "强化培训", "remedial";
+    SessionTopic => "培训主题", "Topic";
+    Department => "单位/部门", "Department";
+    TraineeKindLabel => "人员类别", "Trainee";
+    SignIn => "签到", "Signature";
+    SignInMethod => "签到方式", "Signed";
+    SignInNote => "平板签到者的姓名与时间已由系统记录；纸质签到者在本栏亲笔签名。", "Tablet sign-ins print the name and time recorded; the others sign here by hand.";
+    TraineeCount => "受训人数", "Trainees";
+    TrainingCompleted => "全部合格日期", "All passed on";
+    DaysAttended => "出勤天数", "Days attended";
+    Attempt => "考核次数", "Attempt";
+    AssessedOn => "考核日期", "Assessed on";
+    WrittenScore => "笔试成绩", "Written";
+    PracticalScore => "实操成绩", "Practical";
+    AssessmentResult => "考核结果", "Result";
+    RemedialDue => "强化培训及复考期限", "Remedial by";
+    Examiner => "考核人", "Examiner";
+    NotYetAssessed => "尚未考核", "Not yet assessed";
 }
 
 impl Label {

@@ -54,11 +54,29 @@ pub struct AcceptancePolicy {
     /// customary in Chinese systems-integration contracts, long enough to see a month-end and
     /// four weekly cycles of use.
     pub trial_run_days: u32,
+    /// Trainees (人员培训) the contract promises at least: 3 by default (不少于3人次).
+    pub training_min_trainees: u32,
+    /// Days of training each trainee gets at least: 7 by default (7天/人).
+    pub training_days: u32,
+    /// Training starts within this many days of the initial acceptance: 7 (验收合格后1周内).
+    pub training_within_days: u32,
+    /// A failed trainee is trained again and re-assessed within this many days: 7
+    /// (第一次考评不合格后1周内).
+    pub remedial_within_days: u32,
+    /// The score (of 100) a trainee needs in both the written and the practical assessment: 60.
+    pub pass_mark: u32,
 }
 
 impl Default for AcceptancePolicy {
     fn default() -> Self {
-        Self { trial_run_days: 30 }
+        Self {
+            trial_run_days: 30,
+            training_min_trainees: 3,
+            training_days: 7,
+            training_within_days: 7,
+            remedial_within_days: 7,
+            pass_mark: 60,
+        }
     }
 }
 
@@ -192,6 +210,38 @@ impl PlanDefinition {
                 "acceptance.trial_run_days",
                 "acceptance.trial_run_days: the trial run lasts 1 to 365 days",
             ));
+        }
+        let a = &self.acceptance;
+        for (field, value, range, what) in [
+            (
+                "acceptance.training_min_trainees",
+                a.training_min_trainees,
+                1..=500,
+                "trainees, 1 to 500",
+            ),
+            (
+                "acceptance.training_days",
+                a.training_days,
+                1..=90,
+                "days of training, 1 to 90",
+            ),
+            (
+                "acceptance.training_within_days",
+                a.training_within_days,
+                0..=90,
+                "days after the initial acceptance, 0 to 90",
+            ),
+            (
+                "acceptance.remedial_within_days",
+                a.remedial_within_days,
+                1..=90,
+                "days after a failed assessment, 1 to 90",
+            ),
+            ("acceptance.pass_mark", a.pass_mark, 1..=100, "a score of 1 to 100"),
+        ] {
+            if !range.contains(&value) {
+                return Err(AppError::invalid(field, format!("{field}: {what}")));
+            }
         }
         match (self.day_basis, self.calendar.as_deref()) {
             (DayBasis::Working, None) => {

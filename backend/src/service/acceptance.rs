@@ -377,28 +377,51 @@ pub async fn initial_signed(db: &impl ConnectionTrait, project: &project::Model)
         .is_some_and(|d| d.fully_signed()))
 }
 
-/// Why the acceptance at `stage` cannot be planned yet: each thing that blocks it, in words a PM
-/// acts on. Empty when it can.
+/// Something an acceptance waits for, said for the API (English) and for the page (Chinese).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Blocker {
+    pub en: String,
+    pub zh: String,
+}
+
+impl Blocker {
+    fn new(en: impl Into<String>, zh: impl Into<String>) -> Self {
+        Blocker {
+            en: en.into(),
+            zh: zh.into(),
+        }
+    }
+}
+
+/// Why the acceptance at `stage` cannot be held yet: each thing that blocks it, in words a PM
+/// acts on. Empty when it can. Final acceptance waits for the initial one signed, the trial run
+/// ended, every leftover issue closed (or deferred by the client in writing) and training complete.
 pub async fn blockers(
     db: &impl ConnectionTrait,
     project: &project::Model,
     stage: AcceptanceStage,
-) -> AppResult<Vec<String>> {
+) -> AppResult<Vec<Blocker>> {
     let mut out = Vec::new();
     match stage {
         AcceptanceStage::Initial => {
             if !test_plans::certified(db, project.id).await? {
-                out.push("the 预验收证书 is not yet signed by both parties".to_string());
+                out.push(Blocker::new(
+                    "the 预验收证书 is not yet signed by both parties",
+                    "预验收证书双方尚未签字",
+                ));
             }
         }
         AcceptanceStage::Final => {
             if !initial_signed(db, project).await? {
-                out.push("the 初验报告 and 初验备忘录 are not yet signed by both parties".to_string());
+                out.push(Blocker::new(
+                    "the 初验报告 and 初验备忘录 are not yet signed by both parties",
+                    "系统初验报告和备忘录双方尚未签字",
+                ));
             }
             // The trial run starts with the password handover; until it has run its course,
             // final acceptance waits.
             if !super::trial_run::ended(db, project).await? {
-                out.push("the trial run (试运行) has not ended".to_string());
+                out.push(Blocker::new("the trial run (试运行) has not ended", "试运行尚未结束"));
             }
             let open = acceptance_issue::Entity::find()
                 .filter(acceptance_issue::Column::ProjectId.eq(project.id))
@@ -407,13 +430,22 @@ pub async fn blockers(
                 .all(db)
                 .await?;
             for i in open {
-                out.push(format!(
-                    "leftover issue {} ({}) is {}: the client confirms it fixed or accepts it deferred",
-                    i.number,
-                    i.description,
-                    i.status.as_str()
+                out.push(Blocker::new(
+                    format!(
+                        "leftover issue {} ({}) is {}: the client confirms it fixed or accepts it deferred",
+                        i.number,
+                        i.description,
+                        i.status.as_str()
+                    ),
+                    format!(
+                        "遗留问题 {}（{}）{}：须甲方确认已修复，或书面同意暂缓",
+                        i.number,
+                        i.description,
+                        i.status.label_zh()
+                    ),
                 ));
             }
+            out.extend(super::training::gaps(db, project).await?);
         }
     }
     Ok(out)
@@ -538,7 +570,7 @@ pub async fn plan(
             return Err(AppError::Conflict(format!(
                 "the {} acceptance cannot be planned yet: {}",
                 stage.as_str(),
-                blocking.join("; ")
+                blocking.iter().map(|b| b.en.as_str()).collect::<Vec<_>>().join("; ")
             )));
         }
     }

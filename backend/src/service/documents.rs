@@ -407,6 +407,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
     d.initial_acceptance = super::acceptance::initial_for_forms(db, project).await?;
     d.password_handovers = super::credentials::for_forms(db, project).await?;
     d.trial_run = super::trial_run::for_forms(db, project).await?;
+    d.training = super::training::for_forms(db, project).await?;
     d.issues = super::acceptance::issues_for_forms(db, project).await?;
     let entries = work_logs(db, id).await?;
     d.work_log_photos = photos::list(db, p, Some(PhotoSubject::WorkLog), None)

@@ -40,6 +40,14 @@ pub enum Milestone {
     InitialAcceptance,
     /// 试运行: starts when the client signs for the passwords handed over.
     TrialRun,
+    /// 人员培训: every trainee passed both assessments.
+    Training,
+    /// 文档移交: the client signed for the nine documents handed over.
+    DocumentHandover,
+    /// 终验交付: the 终验报告 signed by both parties.
+    FinalAcceptance,
+    /// 项目总结: both sides evaluated the project and the 工程总结报告 is issued.
+    ProjectSummary,
 }
 
 impl Milestone {
@@ -54,6 +62,10 @@ impl Milestone {
         Milestone::FunctionalTest,
         Milestone::InitialAcceptance,
         Milestone::TrialRun,
+        Milestone::Training,
+        Milestone::DocumentHandover,
+        Milestone::FinalAcceptance,
+        Milestone::ProjectSummary,
     ];
 
     /// The task code a plan gives this milestone.
@@ -69,6 +81,10 @@ impl Milestone {
             Milestone::FunctionalTest => "functional-test",
             Milestone::InitialAcceptance => "initial-acceptance",
             Milestone::TrialRun => "trial-run",
+            Milestone::Training => "training",
+            Milestone::DocumentHandover => "document-handover",
+            Milestone::FinalAcceptance => "final-acceptance",
+            Milestone::ProjectSummary => "project-summary",
         }
     }
 }
@@ -180,6 +196,19 @@ async fn complete_as(
     let Some(t) = task_of(txn, project_id, m).await? else {
         return Ok(());
     };
+    complete_task(txn, actor, t, note, evidence, at, now).await
+}
+
+/// Completes an open task on the system's word, with the records that completed it.
+pub(crate) async fn complete_task(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    t: task::Model,
+    note: String,
+    evidence: Vec<Evidence>,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     let done = schedule::apply_task_action(txn, actor, t, TaskAction::Complete, Some(note), at, now).await?;
     if !evidence.is_empty() {
         let json = serde_json::to_string(&evidence).map_err(|e| anyhow::anyhow!("evidence: {e}"))?;

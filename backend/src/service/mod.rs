@@ -21,6 +21,7 @@ pub mod schedule;
 pub mod signing;
 pub mod test_plans;
 pub mod throttle;
+pub mod training;
 pub mod trial_run;
 pub mod users;
 

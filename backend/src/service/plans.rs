@@ -109,3 +109,14 @@ pub async fn create(
     txn.commit().await?;
     Ok(created)
 }
+
+/// How the project's plan runs acceptance (trial run, training); the defaults if its plan is gone.
+pub async fn acceptance_policy(
+    db: &impl ConnectionTrait,
+    project: &entity::project::Model,
+) -> AppResult<crate::domain::plan::AcceptancePolicy> {
+    Ok(match plan::Entity::find_by_id(project.plan_id).one(db).await? {
+        Some(p) => definition(&p)?.acceptance,
+        None => crate::domain::plan::AcceptancePolicy::default(),
+    })
+}

@@ -344,3 +344,86 @@ mod tests {
         );
     }
 }
+
+/// A task the plan does not hold but the work brings (a remedial training, say): added to the
+/// phase of the plan task `beside` (else the last phase) after its tasks, due on `due_on` by an
+/// override stating `reason`, so re-planning the project never moves it. Reminders treat it like
+/// any other task. An existing task with `code` is returned as it is.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn add_follow_up_task(
+    txn: &DatabaseTransaction,
+    actor: &super::Actor,
+    project: &project::Model,
+    beside: &str,
+    code: &str,
+    name: &str,
+    due_on: NaiveDate,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> AppResult<task::Model> {
+    if let Some(t) = task::Entity::find()
+        .filter(task::Column::ProjectId.eq(project.id))
+        .filter(task::Column::Code.eq(code))
+        .one(txn)
+        .await?
+    {
+        return Ok(t);
+    }
+    let anchor = task::Entity::find()
+        .filter(task::Column::ProjectId.eq(project.id))
+        .filter(task::Column::Code.eq(beside))
+        .one(txn)
+        .await?;
+    let phase = match anchor {
+        Some(t) => phase::Entity::find_by_id(t.phase_id).one(txn).await?,
+        None => {
+            phase::Entity::find()
+                .filter(phase::Column::ProjectId.eq(project.id))
+                .order_by_desc(phase::Column::Seq)
+                .one(txn)
+                .await?
+        }
+    }
+    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("project {} has no phases", project.id)))?;
+    let last_seq = task::Entity::find()
+        .filter(task::Column::PhaseId.eq(phase.id))
+        .order_by_desc(task::Column::Seq)
+        .one(txn)
+        .await?
+        .map_or(0, |t| t.seq);
+    let offset = (due_on - project.contract_signed_on).num_days().max(0) as i32;
+    let created = task::ActiveModel {
+        project_id: Set(project.id),
+        phase_id: Set(phase.id),
+        phase_code: Set(phase.code.clone()),
+        project_active: Set(project.status == crate::domain::types::ProjectStatus::Active),
+        seq: Set(last_seq + 1),
+        code: Set(code.into()),
+        name: Set(name.into()),
+        offset_days: Set(offset),
+        planned_due_on: Set(due_on),
+        override_due_on: Set(Some(due_on)),
+        override_reason: Set(Some(reason.into())),
+        due_on: Set(due_on),
+        due_at: Set(deadline(due_on, zone(&project.timezone))),
+        waits_on_client: Set(false),
+        assignee_id: Set(None),
+        status: Set(TaskStatus::NotStarted),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    history::record(
+        txn,
+        actor,
+        now,
+        vec![
+            Change::new(Some(project.id), "task", Some(created.id), "added")
+                .field("name", None, Some(name.to_string()))
+                .field("due_on", None, Some(due_on.to_string()))
+                .reason(Some(reason.to_string())),
+        ],
+    )
+    .await?;
+    Ok(created)
+}

@@ -6,7 +6,7 @@
 //! reminded to the PMs. Ended by the PM once its days have run, which completes its task; the
 //! figures (days, faults, availability, issues opened and closed) are the 试运行总结报告's.
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
-use entity::{acceptance_issue, plan, project, project_member, trial_run, trial_run_fault, trial_run_log, user};
+use entity::{acceptance_issue, project, project_member, trial_run, trial_run_fault, trial_run_log, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
     EntityTrait, QueryFilter, QueryOrder,
@@ -98,15 +98,6 @@ impl TrialRunData {
     }
 }
 
-/// The trial run's length by the project's plan (its `acceptance.trial_run_days`).
-async fn planned_days(db: &impl ConnectionTrait, project: &project::Model) -> AppResult<i32> {
-    let plan = plan::Entity::find_by_id(project.plan_id).one(db).await?;
-    Ok(match plan {
-        Some(p) => super::plans::definition(&p)?.acceptance.trial_run_days as i32,
-        None => crate::domain::plan::AcceptancePolicy::default().trial_run_days as i32,
-    })
-}
-
 /// Starts the trial run on `day` (the client signed for the passwords), its weekly summaries for
 /// `report_to`; a second handover does not start it again.
 pub(crate) async fn start(
@@ -124,7 +115,7 @@ pub(crate) async fn start(
     if exists.is_some() {
         return Ok(());
     }
-    let days = planned_days(txn, project).await?;
+    let days = super::plans::acceptance_policy(txn, project).await?.trial_run_days as i32;
     let run = trial_run::ActiveModel {
         project_id: Set(project.id),
         started_on: Set(day),

@@ -171,8 +171,8 @@ async fn show(
         crumbs => super::project_crumbs(p, "验收", "acceptance", None),
         flash => flash,
         initial => initial_ctx,
-        blockers => blockers.iter().map(|b| blocker_zh(b)).collect::<Vec<_>>(),
-        final_blockers => final_blockers.iter().map(|b| blocker_zh(b)).collect::<Vec<_>>(),
+        blockers => blockers.iter().map(|b| b.zh.as_str()).collect::<Vec<_>>(),
+        final_blockers => final_blockers.iter().map(|b| b.zh.as_str()).collect::<Vec<_>>(),
         issues => issues,
         run => run_ctx,
         today => today.to_string(),
@@ -191,26 +191,6 @@ async fn show(
         said_log => said_at("log"),
     };
     render(state, status, "acceptance.html", Some(me), ctx)
-}
-
-/// What blocks an acceptance, as a PM reads it.
-fn blocker_zh(b: &str) -> String {
-    if b.contains("预验收证书") {
-        "预验收证书双方尚未签字".into()
-    } else if b.contains("初验报告") {
-        "系统初验报告和备忘录双方尚未签字".into()
-    } else if b.contains("trial run") {
-        "试运行尚未结束".into()
-    } else if let Some(rest) = b.strip_prefix("leftover issue ") {
-        let number = rest.split(' ').next().unwrap_or_default();
-        let what = rest
-            .split_once(" (")
-            .and_then(|(_, r)| r.split_once(") is "))
-            .map_or("", |(d, _)| d);
-        format!("遗留问题 {number}（{what}）尚未关闭，或甲方书面同意暂缓")
-    } else {
-        b.into()
-    }
 }
 
 /// The answer to a refused form: the page again, the message beside that form.
