@@ -67,6 +67,11 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
         "credentials.html",
         include_str!("../../templates/pages/credentials.html"),
     ),
+    ("training.html", include_str!("../../templates/pages/training.html")),
+    (
+        "training_sheet.html",
+        include_str!("../../templates/pages/training_sheet.html"),
+    ),
     ("test_plan.html", include_str!("../../templates/pages/test_plan.html")),
     (
         "installation.html",

@@ -7,6 +7,7 @@ mod harness;
 mod installation;
 mod outbox;
 mod testing;
+mod training;
 
 use jiaofu_tests::spawn_app;
 use serde_json::json;
@@ -761,6 +762,7 @@ async fn every_page_fits_a_desk_and_a_phone_without_sideways_scrolling() {
             ("documents", format!("/projects/{project}/documents")),
             ("acceptance", format!("/projects/{project}/acceptance")),
             ("credentials", format!("/projects/{project}/credentials")),
+            ("training", format!("/projects/{project}/training")),
         ] {
             browser.goto(&path).await;
             browser.find("main h1").await;

@@ -108,6 +108,21 @@ impl TrainingData {
             .find(|a| a.session_id == session_id && a.trainee_id == trainee_id)
     }
 
+    /// Who is on a session's sheet: everyone, but on a remedial session's only those who had
+    /// failed by its day (and anyone who signed in to it).
+    pub fn expected(&self, s: &training_session::Model) -> Vec<&trainee::Model> {
+        self.trainees
+            .iter()
+            .filter(|t| {
+                !s.remedial
+                    || self.signed_in(s.id, t.id).is_some()
+                    || self
+                        .assessments_of(t.id)
+                        .any(|a| !a.passed && a.assessed_on <= s.held_on)
+            })
+            .collect()
+    }
+
     /// The days a trainee attended.
     pub fn days_attended(&self, trainee_id: i32) -> usize {
         let mut days: Vec<NaiveDate> = self
@@ -837,14 +852,8 @@ pub async fn for_forms(db: &impl ConnectionTrait, project: &project::Model) -> A
                 place: s.place.clone(),
                 remedial: s.remedial,
                 rows: d
-                    .trainees
-                    .iter()
-                    // A remedial session's sheet lists those who had failed by its day.
-                    .filter(|t| {
-                        !s.remedial
-                            || d.signed_in(s.id, t.id).is_some()
-                            || d.assessments_of(t.id).any(|a| !a.passed && a.assessed_on <= s.held_on)
-                    })
+                    .expected(s)
+                    .into_iter()
                     .enumerate()
                     .map(|(n, t)| {
                         let signed = d.signed_in(s.id, t.id);

@@ -14,6 +14,7 @@ mod session;
 mod settings;
 mod testing;
 mod timeline;
+mod training;
 
 use chrono::Utc;
 use minijinja::context;
@@ -180,6 +181,19 @@ pub fn mount(route: Route) -> Route {
             "/projects/:id/credentials/:credential_id/reveal",
             poem::post(credentials::reveal),
         )
+        .at("/projects/:id/training", get(training::page).post(training::plan))
+        .at("/projects/:id/training/trainees", poem::post(training::add_trainee))
+        .at(
+            "/projects/:id/training/trainees/:trainee_id/remove",
+            poem::post(training::remove_trainee),
+        )
+        .at("/projects/:id/training/assessments", poem::post(training::assess))
+        .at("/projects/:id/training/sessions", poem::post(training::add_session))
+        .at("/projects/:id/training/sessions/:session_id", get(training::sheet))
+        .at(
+            "/projects/:id/training/sessions/:session_id/sign-in",
+            poem::post(training::sign_in),
+        )
         .at("/projects/:id/documents", get(documents::page))
         .at("/projects/:id/documents/work-log", poem::post(documents::add_log))
         .at("/projects/:id/documents/:file", get(documents::download))
@@ -276,6 +290,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}/credentials", "GET, POST"),
     ("/projects/{id}/credentials/handovers", "POST"),
     ("/projects/{id}/credentials/{credential_id}/reveal", "POST"),
+    ("/projects/{id}/training", "GET, POST"),
+    ("/projects/{id}/training/trainees", "POST"),
+    ("/projects/{id}/training/trainees/{trainee_id}/remove", "POST"),
+    ("/projects/{id}/training/assessments", "POST"),
+    ("/projects/{id}/training/sessions", "POST"),
+    ("/projects/{id}/training/sessions/{session_id}", "GET"),
+    ("/projects/{id}/training/sessions/{session_id}/sign-in", "POST"),
     ("/projects/{id}/documents", "GET"),
     ("/projects/{id}/documents/work-log", "POST"),
     ("/projects/{id}/documents/{file}", "GET"),
