@@ -33,11 +33,14 @@ struct TraineeDto {
     id: i32,
     /// Their number on the list.
     number: i32,
+    /// Their name, as they type it to sign in.
     name: String,
     /// operator (操作员) or maintainer (系统维护员).
     kind: OneOf<kinds::TraineeKind>,
+    /// Their department.
     #[oai(nullable)]
     department: Option<String>,
+    /// A telephone number.
     #[oai(nullable)]
     phone: Option<String>,
     /// Days of training attended.
@@ -70,14 +73,19 @@ struct AttendanceDto {
 struct SessionDto {
     /// Identifier.
     id: i32,
+    /// The day.
     held_on: NaiveDate,
     /// Its hours, e.g. 09:00–12:00.
     period: String,
+    /// What was taught.
     topic: String,
+    /// Who taught.
     trainers: String,
+    /// Where.
     place: String,
     /// Remedial training (强化培训) for those who failed.
     remedial: bool,
+    /// Who signed the sheet, and how.
     attendance: Vec<AttendanceDto>,
 }
 
@@ -86,16 +94,23 @@ struct SessionDto {
 struct AssessmentDto {
     /// Identifier.
     id: i32,
+    /// The trainee assessed.
     trainee_id: i32,
     /// 1 for the first, 2 after the first remedial training, …
     attempt: i32,
+    /// The day of the assessment.
     assessed_on: NaiveDate,
+    /// Written score, 0 to 100.
     written_score: i32,
+    /// Practical score, 0 to 100.
     practical_score: i32,
     /// The pass mark both scores needed.
     pass_mark: i32,
+    /// Both scores reached the pass mark.
     passed: bool,
+    /// Who assessed.
     examiner: String,
+    /// A remark.
     #[oai(nullable)]
     remark: Option<String>,
     /// A failure: remedial training and a new assessment are due by this day.
@@ -118,19 +133,27 @@ struct TrainingGapDto {
 /// The training; before it is planned, `planned` is false and `gaps` says so.
 #[derive(Object)]
 struct TrainingDto {
+    /// Whether the training is planned.
     planned: bool,
+    /// The first day.
     #[oai(nullable)]
     starts_on: Option<NaiveDate>,
+    /// The last day planned.
     #[oai(nullable)]
     ends_on: Option<NaiveDate>,
+    /// Where.
     #[oai(nullable)]
     place: Option<String>,
+    /// Our engineers who train.
     #[oai(nullable)]
     trainers: Option<String>,
+    /// What is taught and how.
     #[oai(nullable)]
     content: Option<String>,
+    /// The materials handed out beforehand.
     #[oai(nullable)]
     materials: Option<String>,
+    /// The day they were handed out.
     #[oai(nullable)]
     materials_handed_on: Option<NaiveDate>,
     /// Why it starts later than the plan's days after the initial acceptance.
@@ -144,10 +167,14 @@ struct TrainingDto {
     min_days: u32,
     /// Every trainee passed.
     complete: bool,
+    /// The day the last trainee passed.
     #[oai(nullable)]
     completed_on: Option<NaiveDate>,
+    /// The client's people being trained, with where each stands.
     trainees: Vec<TraineeDto>,
+    /// The sessions, by day.
     sessions: Vec<SessionDto>,
+    /// Every assessment, by trainee and attempt.
     assessments: Vec<AssessmentDto>,
     /// What keeps it from being complete.
     gaps: Vec<TrainingGapDto>,
@@ -253,6 +280,7 @@ struct TrainingPlanRequest {
     starts_on: DateText,
     /// Last day: at least the plan's days of training.
     ends_on: DateText,
+    /// Where.
     place: String,
     /// Our engineers who train.
     trainers: String,
@@ -263,6 +291,7 @@ struct TrainingPlanRequest {
     /// The day they were handed out (before training starts).
     #[oai(nullable)]
     materials_handed_on: Option<DateText>,
+    /// Why it starts later than the plan's days after the initial acceptance.
     #[oai(nullable)]
     late_reason: Option<String>,
 }
@@ -274,8 +303,10 @@ struct TraineeRequest {
     name: String,
     /// operator (操作员) or maintainer (系统维护员).
     kind: OneOf<kinds::TraineeKind>,
+    /// Their department.
     #[oai(nullable)]
     department: Option<String>,
+    /// A telephone number.
     #[oai(nullable)]
     phone: Option<String>,
 }
@@ -287,6 +318,7 @@ struct SessionRequest {
     held_on: DateText,
     /// Its hours, e.g. 09:00–12:00.
     period: String,
+    /// What is taught.
     topic: String,
     /// The plan's trainers when absent.
     #[oai(nullable)]
@@ -302,6 +334,7 @@ struct SessionRequest {
 /// A trainee signing the sheet.
 #[derive(Object)]
 struct SignInRequest {
+    /// The trainee signing.
     trainee_id: i32,
     /// tablet: the trainee types their own name (on the session's day); paper: they signed the
     /// printed sheet by hand.
@@ -322,6 +355,7 @@ struct AssessmentRequest {
     practical_score: i32,
     /// Who assessed.
     examiner: String,
+    /// A remark.
     #[oai(nullable)]
     remark: Option<String>,
 }
