@@ -27,6 +27,10 @@ pub struct Model {
     pub plan_id: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The day the final acceptance (终验报告) was signed by both parties.
+    pub delivered_on: Option<Date>,
+    /// The day the warranty starts: the contractual delivery date (else the day delivered).
+    pub warranty_starts_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

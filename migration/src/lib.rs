@@ -24,6 +24,8 @@ mod m20261201_000020_acceptance;
 mod m20261201_000021_credentials;
 mod m20261201_000022_trial_run;
 mod m20261201_000023_training;
+mod m20261201_000024_document_handovers;
+mod m20261201_000025_delivery_and_evaluation;
 
 pub struct Migrator;
 
@@ -54,6 +56,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000021_credentials::Migration),
             Box::new(m20261201_000022_trial_run::Migration),
             Box::new(m20261201_000023_training::Migration),
+            Box::new(m20261201_000024_document_handovers::Migration),
+            Box::new(m20261201_000025_delivery_and_evaluation::Migration),
         ]
     }
 }

@@ -82,6 +82,7 @@ const MATRIX: &[(&str, May)] = &[
     ("list_credential_handovers", May::Read),
     ("get_trial_run", May::Read),
     ("get_training", May::Read),
+    ("get_document_handover", May::Read),
     ("list_work_log", May::Read),
     ("list_photos", May::Read),
     ("get_photo", May::Read),
@@ -115,6 +116,7 @@ const MATRIX: &[(&str, May)] = &[
     ("add_training_session", May::RecordWork),
     ("sign_in_trainee", May::RecordWork),
     ("assess_trainee", May::RecordWork),
+    ("sign_document_handover", May::RecordWork),
     ("add_photos", May::RecordWork),
     ("remove_photo", May::RecordWork),
     ("start_task", May::MoveOwnTask),
@@ -162,6 +164,7 @@ const MATRIX: &[(&str, May)] = &[
     ("plan_training", May::Manage),
     ("add_trainee", May::Manage),
     ("remove_trainee", May::Manage),
+    ("hand_over_documents", May::Manage),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -99,24 +99,28 @@ async fn a_pm_on_a_tablet_plans_the_initial_acceptance_records_its_result_with_a
     browser.goto(&format!("/projects/{id}/acceptance")).await;
 
     // The plan, in the project's time; the participants one per line.
-    browser.click("#plan-details summary").await;
-    browser.set_value("#plan-form input[name=day]", "2026-12-10").await;
-    browser.set_value("#plan-form input[name=start]", "09:30").await;
-    browser.set_value("#plan-form input[name=end]", "12:00").await;
-    browser.fill("#plan-form input[name=place]", "审判楼三楼会议室").await;
+    browser.click("#initial-plan-details summary").await;
+    browser
+        .set_value("#initial-plan-form input[name=day]", "2026-12-10")
+        .await;
+    browser.set_value("#initial-plan-form input[name=start]", "09:30").await;
+    browser.set_value("#initial-plan-form input[name=end]", "12:00").await;
+    browser
+        .fill("#initial-plan-form input[name=place]", "审判楼三楼会议室")
+        .await;
     browser
         .fill(
-            "#plan-form textarea[name=ours]",
+            "#initial-plan-form textarea[name=ours]",
             "王建国 项目经理 wang.jianguo@jiaofu.example.cn",
         )
         .await;
     browser
         .fill(
-            "#plan-form textarea[name=client]",
+            "#initial-plan-form textarea[name=client]",
             "周文涛 信息中心主任 zhou.wentao@court.example.cn\n陈志刚 信息中心工程师",
         )
         .await;
-    browser.click("#plan-form button[type=submit]").await;
+    browser.click("#initial-plan-form button[type=submit]").await;
     browser.wait_for_text(".flash", "系统初验安排已保存").await;
     let facts = browser.text("#initial dl").await;
     if !facts.contains("2026-12-10 09:30") || !facts.contains("周文涛 信息中心主任") {
@@ -124,50 +128,50 @@ async fn a_pm_on_a_tablet_plans_the_initial_acceptance_records_its_result_with_a
     }
     browser.click("#initial form.inline button[type=submit]").await;
     browser.wait_for_text(".flash", "已向 2 位参加人员").await;
-    browser.click("#agree-form button[type=submit]").await;
+    browser.click("#initial-agree-form button[type=submit]").await;
     browser.wait_for_text(".flash", "周文涛 代表甲方确认").await;
 
     // 有条件通过 without an issue is explained beside the form; with one it is recorded.
-    browser.click("#record-details summary").await;
+    browser.click("#initial-record-details summary").await;
     browser
-        .set_value("#record-form input[name=held_on]", "2026-12-10")
+        .set_value("#initial-record-form input[name=held_on]", "2026-12-10")
         .await;
     browser
         .fill(
-            "#record-form textarea[name=checks]",
+            "#initial-record-form textarea[name=checks]",
             "数字法庭庭审录音录像|合格|8 个法庭全部正常\n应急广播强切|不合格|三楼分区延时 4 秒",
         )
         .await;
-    browser.click("#record-form input[value=conditional]").await;
-    browser.click("#record-form button[type=submit]").await;
-    let said = browser.said("#record-error").await;
+    browser.click("#initial-record-form input[value=conditional]").await;
+    browser.click("#initial-record-form button[type=submit]").await;
+    let said = browser.said("#initial-record-error").await;
     if !said.contains("有条件通过需要列出") {
         browser.fail(&format!("the refusal reads {said:?}")).await;
     }
     browser
-        .set_value("#record-form input[name=held_on]", "2026-12-10")
+        .set_value("#initial-record-form input[name=held_on]", "2026-12-10")
         .await;
     browser
         .fill(
-            "#record-form textarea[name=checks]",
+            "#initial-record-form textarea[name=checks]",
             "数字法庭庭审录音录像|合格|8 个法庭全部正常\n应急广播强切|不合格|三楼分区延时 4 秒",
         )
         .await;
-    browser.click("#record-form input[value=conditional]").await;
+    browser.click("#initial-record-form input[value=conditional]").await;
     browser
         .fill(
-            "#record-form textarea[name=issues]",
+            "#initial-record-form textarea[name=issues]",
             "三楼分区应急广播强切延时 4 秒|重要|李明|2026-12-18",
         )
         .await;
-    browser.click("#record-form button[type=submit]").await;
+    browser.click("#initial-record-form button[type=submit]").await;
     browser.wait_for_text(".flash", "验收情况已记录").await;
     browser.wait_for_text("#issues", "三楼分区应急广播强切延时 4 秒").await;
 
     // The PM signs both for us and sends them to the client's signer.
-    browser.click("#part-1 button[type=submit]").await;
+    browser.click("#initial-part-1 button[type=submit]").await;
     browser.wait_for_text(".flash", "初验报告》已由我方签字").await;
-    browser.click("#part-2 button[type=submit]").await;
+    browser.click("#initial-part-2 button[type=submit]").await;
     browser.wait_for_text(".flash", "初验备忘录》已由我方签字").await;
     browser.click("#initial form[action$='/request'] button").await;
     browser.wait_for_text(".flash", "已发邮件请 周文涛 签字").await;

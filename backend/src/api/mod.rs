@@ -4,6 +4,7 @@ mod arrival;
 mod auth;
 mod credentials;
 mod dashboard;
+mod document_handover;
 mod documents;
 pub(crate) use documents::content_disposition;
 mod equipment;
@@ -165,6 +166,7 @@ pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, (
             credentials::CredentialsApi::new(state.clone()),
             trial_run::TrialRunApi::new(state.clone()),
             training::TrainingApi::new(state.clone()),
+            document_handover::DocumentHandoverApi::new(state.clone()),
         ),
     );
     OpenApiService::new(apis, "jiaofu API", env!("CARGO_PKG_VERSION"))

@@ -22,6 +22,10 @@ pub struct ProjectFacts {
     pub signed_on: String,
     pub delivery_due_on: String,
     pub systems: String,
+    /// The day the final acceptance was signed by both; empty before.
+    pub delivered_on: String,
+    /// The day the warranty starts; empty before delivery.
+    pub warranty_starts_on: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -286,6 +290,8 @@ pub struct Dossier {
     pub functional_test_record: Option<(String, String)>,
     /// The initial acceptance (系统初验), once planned.
     pub initial_acceptance: Option<AcceptanceRecord>,
+    /// The final acceptance (终验), once planned.
+    pub final_acceptance: Option<AcceptanceRecord>,
     /// The passwords handed over, one 口令移交单 each.
     pub password_handovers: Vec<HandoverRecord>,
     /// The trial run, once begun.
@@ -294,6 +300,21 @@ pub struct Dossier {
     pub issues: Vec<Vec<String>>,
     /// The training, once planned.
     pub training: Option<TrainingForms>,
+    /// The technical documents handed over, one 技术文档交付备忘录 each.
+    pub document_handovers: Vec<DocumentHandoverRecord>,
+}
+
+/// A 技术文档交付备忘录 (移交清单): to whom, when, which documents, both signatures.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DocumentHandoverRecord {
+    pub recipient: String,
+    pub handed_over_on: String,
+    pub acknowledged_on: String,
+    /// All copies together.
+    pub copies: String,
+    /// 序号, 文档名称, 文档编号, 版本, 登记日期, 页数, 份数.
+    pub rows: Vec<Vec<String>>,
+    pub signed: PartSignatures,
 }
 
 /// The training as the 现场培训单 and 培训考核记录 print it.
@@ -439,6 +460,8 @@ forms! {
     TrialRunSummary => "trial-run-summary", "SZ", TrialRunSummary, false;
     TrainingSheet => "training-sheet", "PX", TrainingSheet, false;
     TrainingAssessment => "training-assessment", "KH", TrainingAssessment, true;
+    DocumentHandover => "document-handover", "YJ", DocumentHandover, false;
+    FinalReport => "final-acceptance-report", "ZY", FinalReport, false;
 }
 
 impl FormKind {
@@ -675,6 +698,8 @@ pub fn prepare(kind: FormKind, d: &Dossier, lang: Lang) -> Prepared {
         FormKind::TrialRunSummary => trial_run_summary(d, lang, &mut missing),
         FormKind::TrainingSheet => training_sheet(d, lang, &mut missing),
         FormKind::TrainingAssessment => training_assessment(d, lang, &mut missing),
+        FormKind::DocumentHandover => document_handover(d, lang, &mut missing),
+        FormKind::FinalReport => final_report(d, lang, &mut missing),
     };
     Prepared { blocks, missing }
 }
@@ -2080,6 +2105,167 @@ fn training_assessment(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Ve
         )));
     }
     blocks.push(both_parties(d, lang));
+    blocks
+}
+
+/// 技术文档交付备忘录 (移交清单): each handover of the technical documents — which issued version of
+/// each, its pages and copies — signed by the client on receipt.
+fn document_handover(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    let mut blocks = vec![project_fields(d, lang)];
+    if d.document_handovers.is_empty() {
+        missing.push("尚未移交技术文档".into());
+        return blocks;
+    }
+    for (k, h) in d.document_handovers.iter().enumerate() {
+        if h.signed.client.is_none() {
+            missing.push("技术文档交付备忘录尚未由甲方签收".into());
+        }
+        if k > 0 {
+            blocks.push(Block::PageHeading(Label::DocumentHandover.text(lang).into()));
+        }
+        blocks.push(Block::Fields(vec![
+            (Label::Recipient.text(lang).into(), h.recipient.clone()),
+            (Label::HandedOverOn.text(lang).into(), h.handed_over_on.clone()),
+            (Label::AcknowledgedOn.text(lang).into(), h.acknowledged_on.clone()),
+            (Label::CopiesInAll.text(lang).into(), h.copies.clone()),
+        ]));
+        blocks.push(Block::Paragraph(
+            Label::DocumentHandoverText.fill(lang, &[&d.project.contractor, &d.project.client]),
+        ));
+        blocks.push(Block::Table {
+            columns: columns(
+                lang,
+                &[
+                    (Label::Seq, 2),
+                    (Label::DocumentName, 6),
+                    (Label::DocumentNumber, 5),
+                    (Label::Version, 2),
+                    (Label::IssuedOn, 3),
+                    (Label::Pages, 2),
+                    (Label::Copies, 2),
+                ],
+            ),
+            rows: h.rows.iter().map(|r| Row::Cells(r.clone())).collect(),
+        });
+        blocks.push(Block::Paragraph(Label::CopiesRegistered.text(lang).into()));
+        blocks.push(Block::Signatures(vec![
+            signed_party(
+                Label::Receiver,
+                &d.project.client,
+                Vec::new(),
+                h.signed.client.as_ref(),
+                lang,
+                true,
+            ),
+            signed_party(
+                Label::HandingOver,
+                &d.project.contractor,
+                Vec::new(),
+                h.signed.ours.as_ref(),
+                lang,
+                true,
+            ),
+        ]));
+    }
+    blocks
+}
+
+/// 终验报告: the final acceptance — when, where, who; what was checked; the trial run, the
+/// training and the leftover issues it closed; the conclusion; the delivery and the warranty's
+/// start; both parties' signatures.
+fn final_report(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    let mut blocks = vec![project_fields(d, lang)];
+    let a = match &d.final_acceptance {
+        None => {
+            missing.push("终验尚未安排".into());
+            return blocks;
+        }
+        Some(a) => {
+            if !a.recorded {
+                missing.push("终验尚未记录验收情况".into());
+            }
+            a
+        }
+    };
+    both_signed("终验报告", &a.report, missing);
+    blocks.push(Block::Fields(vec![
+        (Label::HeldOn.text(lang).into(), a.held_on.clone()),
+        (Label::AcceptancePlace.text(lang).into(), a.place.clone()),
+        (Label::AcceptanceForm.text(lang).into(), a.form.clone()),
+        (Label::ClientAttendees.text(lang).into(), a.client_attendees.clone()),
+        (Label::OurAttendees.text(lang).into(), a.our_attendees.clone()),
+    ]));
+    blocks.push(Block::Heading(Label::BeforeFinal.text(lang).into()));
+    let mut facts = Vec::new();
+    if let Some(t) = &d.trial_run {
+        facts.push((
+            Label::TrialRunRecord.text(lang).into(),
+            Label::TrialRunFacts.fill(
+                lang,
+                &[&t.started_on, &t.ended_on, &t.days_run, &t.faults, &t.availability],
+            ),
+        ));
+    }
+    if let Some(t) = &d.training {
+        facts.push((
+            Label::TrainingSheet.text(lang).into(),
+            Label::TrainingFacts.fill(lang, &[&t.trainee_count.to_string(), &t.completed_on]),
+        ));
+    }
+    facts.push((
+        Label::Outstanding.text(lang).into(),
+        Label::IssuesFacts.fill(lang, &[&d.issues.len().to_string()]),
+    ));
+    if let Some(h) = d.document_handovers.iter().rev().find(|h| h.signed.client.is_some()) {
+        facts.push((
+            Label::DocumentHandover.text(lang).into(),
+            Label::HandoverFacts.fill(lang, &[&h.rows.len().to_string(), &h.copies, &h.acknowledged_on]),
+        ));
+    }
+    blocks.push(Block::Fields(facts));
+    blocks.push(Block::Heading(Label::ChecksDone.text(lang).into()));
+    blocks.push(Block::Table {
+        columns: columns(
+            lang,
+            &[
+                (Label::Seq, 1),
+                (Label::CheckItem, 7),
+                (Label::CheckResult, 2),
+                (Label::Note, 6),
+            ],
+        ),
+        rows: a
+            .checks
+            .iter()
+            .enumerate()
+            .map(|(n, (item, passed, remark))| {
+                Row::Cells(vec![
+                    (n + 1).to_string(),
+                    item.clone(),
+                    if *passed { Label::Accepted } else { Label::NotAccepted }
+                        .text(lang)
+                        .into(),
+                    remark.clone(),
+                ])
+            })
+            .collect(),
+    });
+    blocks.push(Block::Paragraph(format!(
+        "{}：{}",
+        Label::AcceptanceConclusion.text(lang),
+        conclusion_marks(&a.conclusion)
+    )));
+    blocks.push(Block::Paragraph(format!(
+        "{}：{}",
+        Label::Summary.text(lang),
+        a.opinion
+    )));
+    blocks.push(Block::Paragraph(if d.project.delivered_on.is_empty() {
+        Label::DeliveryPending.text(lang).into()
+    } else {
+        Label::DeliveryText.fill(lang, &[&d.project.delivered_on, &d.project.warranty_starts_on])
+    }));
+    blocks.push(signed_by_both(d, &a.report, lang));
     blocks
 }
 

@@ -317,6 +317,24 @@ labels! {
     RemedialDue => "强化培训及复考期限", "Remedial by";
     Examiner => "考核人", "Examiner";
     NotYetAssessed => "尚未考核", "Not yet assessed";
+    // Final acceptance
+    FinalReport => "终验报告", "Final Acceptance Report";
+    BeforeFinal => "试运行、培训与文档移交情况", "Trial run, training and documents";
+    TrialRunFacts => "| 至 |，运行 | 天，故障 | 次，系统可用率 |", "| to |: | days, | faults, availability |";
+    TrainingFacts => "受训人员 | 人全部考核合格（|）", "all | trainees passed (|)";
+    IssuesFacts => "遗留问题 | 项，均已关闭或经甲方书面同意暂缓", "| leftover issues, all closed or deferred by the client in writing";
+    HandoverFacts => "| 项技术文档共 | 份，甲方于 | 签收", "| documents, | copies, received by the client on |";
+    DeliveryText => "经双方验收，系统于 | 交付使用；质保期自 | 起计算。", "The system was delivered on |; the warranty runs from |.";
+    DeliveryPending => "双方签字后，系统即交付使用，质保期自合同约定的交付日期起计算。", "Once both parties sign, the system is delivered; the warranty runs from the contractual delivery date.";
+    // Document handover
+    DocumentHandover => "技术文档交付备忘录", "Technical Documents Handover";
+    DocumentHandoverText => "|向|移交下列工程技术文档（移交清单）。接收方已核对文档名称、编号、版本、页数和份数，确认无误后签收。", "| hands the following technical documents over to |. The recipient has checked each document's name, number, version, pages and copies.";
+    CopiesInAll => "移交份数合计", "Copies in all";
+    DocumentName => "文档名称", "Document";
+    IssuedOn => "登记日期", "Issued on";
+    Pages => "页数", "Pages";
+    Copies => "份数", "Copies";
+    CopiesRegistered => "以上每一份文档均已登记在文档发放登记中；遗失应立即报告（保密条例）。", "Every copy above is entered in the distribution register; a lost copy is reported at once.";
 }
 
 impl Label {

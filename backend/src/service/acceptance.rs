@@ -33,8 +33,8 @@ use crate::{
     domain::{
         ics,
         types::{
-            AcceptanceConclusion, AcceptanceStage, IssueSeverity, IssueSource, IssueStatus, SignParty, SignedDocument,
-            optional_text, required_text,
+            AcceptanceConclusion, AcceptanceStage, IssueSeverity, IssueSource, IssueStatus, ProjectStatus, SignParty,
+            SignedDocument, optional_text, required_text,
         },
     },
     email::{messages, outbox},
@@ -446,6 +446,7 @@ pub async fn blockers(
                 ));
             }
             out.extend(super::training::gaps(db, project).await?);
+            out.extend(super::document_handover::gaps(db, project).await?);
         }
     }
     Ok(out)
@@ -919,6 +920,17 @@ pub async fn record(
         .collect::<AppResult<_>>()?;
     let txn = begin_write(db).await?;
     let before = required_stage(&txn, p.project(), stage).await?;
+    // Final acceptance is held only once nothing blocks it (anything may have reopened since it
+    // was planned).
+    if stage == AcceptanceStage::Final {
+        let blocking = blockers(&txn, p.project(), stage).await?;
+        if !blocking.is_empty() {
+            return Err(AppError::Conflict(format!(
+                "the final acceptance cannot be recorded yet: {}",
+                blocking.iter().map(|b| b.en.as_str()).collect::<Vec<_>>().join("; ")
+            )));
+        }
+    }
     if before.acceptance.agreed_at.is_none() {
         return Err(AppError::Conflict(format!(
             "the client has not agreed to the {} acceptance's plan: record their agreement first",
@@ -1034,40 +1046,108 @@ pub async fn void(
     Ok(data)
 }
 
-/// What a signature completes: the initial acceptance's task once its report and memo are signed
-/// by both parties.
+/// What a signature completes once every part is signed by both parties: the initial
+/// acceptance's task; or, for the final acceptance, the delivery — the project becomes delivered
+/// on that day, its warranty starting on the contractual delivery date (the day delivered where
+/// the contract names none), and the 终验交付 task is done.
 pub(crate) async fn after_signed(
     txn: &DatabaseTransaction,
     actor: &Actor,
     data: &AcceptanceData,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    if data.stage() != AcceptanceStage::Initial || !data.fully_signed() {
+    if !data.fully_signed() {
         return Ok(());
     }
-    let evidence = vec![milestones::Evidence {
-        label: "初验报告、初验备忘录".into(),
-        href: format!("/api/projects/{}/acceptance/initial", data.project.id),
-    }];
-    let conclusion = data.acceptance.conclusion.map(|c| c.label_zh()).unwrap_or_default();
     let p = WorkAccess::vouched(data.project.clone(), actor);
-    milestones::complete(
-        txn,
-        &p,
-        Milestone::InitialAcceptance,
-        format!("初验{conclusion}; 初验报告 and 初验备忘录 signed by both parties"),
-        evidence,
-        now,
-    )
-    .await
+    let conclusion = data.acceptance.conclusion.map(|c| c.label_zh()).unwrap_or_default();
+    match data.stage() {
+        AcceptanceStage::Initial => {
+            let evidence = vec![milestones::Evidence {
+                label: "初验报告、初验备忘录".into(),
+                href: format!("/api/projects/{}/acceptance/initial", data.project.id),
+            }];
+            milestones::complete(
+                txn,
+                &p,
+                Milestone::InitialAcceptance,
+                format!("初验{conclusion}; 初验报告 and 初验备忘录 signed by both parties"),
+                evidence,
+                now,
+            )
+            .await
+        }
+        AcceptanceStage::Final => {
+            let project = project::Entity::find_by_id(data.project.id)
+                .one(txn)
+                .await?
+                .ok_or_else(|| AppError::not_found(format!("no project {}", data.project.id)))?;
+            if project.delivered_on.is_some() {
+                return Ok(());
+            }
+            let day = now.with_timezone(&timezone_of(&project)).date_naive();
+            let warranty = project.delivery_due_on.unwrap_or(day);
+            let mut row: project::ActiveModel = project.clone().into();
+            row.status = Set(ProjectStatus::Delivered);
+            row.delivered_on = Set(Some(day));
+            row.warranty_starts_on = Set(Some(warranty));
+            row.updated_at = Set(now);
+            row.update(txn).await?;
+            // A delivered project's open tasks no longer count as deadlines.
+            entity::task::Entity::update_many()
+                .col_expr(entity::task::Column::ProjectActive, false.into())
+                .filter(entity::task::Column::ProjectId.eq(project.id))
+                .exec(txn)
+                .await?;
+            history::record(
+                txn,
+                actor,
+                now,
+                vec![
+                    Change::new(Some(project.id), "project", Some(project.id), "delivered")
+                        .field(
+                            "status",
+                            Some(project.status.to_string()),
+                            Some(ProjectStatus::Delivered.to_string()),
+                        )
+                        .field("delivered_on", None, Some(day.to_string()))
+                        .field("warranty_starts_on", None, Some(warranty.to_string())),
+                ],
+            )
+            .await?;
+            audit::project_event(
+                txn,
+                actor,
+                project.id,
+                "project_delivered",
+                format!("acceptance:{}", data.acceptance.id),
+                json!({"delivered_on": day.to_string(), "warranty_starts_on": warranty.to_string()}),
+                now,
+            )
+            .await?;
+            milestones::complete(
+                txn,
+                &p,
+                Milestone::FinalAcceptance,
+                format!("终验{conclusion}，终验报告双方签字；{day} 交付，质保期自 {warranty} 起"),
+                vec![milestones::Evidence {
+                    label: "终验报告".into(),
+                    href: format!("/api/projects/{}/acceptance/final", data.project.id),
+                }],
+                now,
+            )
+            .await
+        }
+    }
 }
 
-/// The initial acceptance as its report and memo print it, once planned.
-pub async fn initial_for_forms(
+/// An acceptance as its report (and memo) print it, once planned.
+pub async fn for_forms(
     db: &impl ConnectionTrait,
     project: &project::Model,
+    stage: AcceptanceStage,
 ) -> AppResult<Option<AcceptanceRecord>> {
-    let Some(d) = find_stage(db, project, AcceptanceStage::Initial).await? else {
+    let Some(d) = find_stage(db, project, stage).await? else {
         return Ok(None);
     };
     let a = &d.acceptance;

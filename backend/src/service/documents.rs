@@ -115,6 +115,8 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
             site: project.site_address.clone(),
             signed_on: project.contract_signed_on.to_string(),
             delivery_due_on: project.delivery_due_on.map(|d| d.to_string()).unwrap_or_default(),
+            delivered_on: project.delivered_on.map(|d| d.to_string()).unwrap_or_default(),
+            warranty_starts_on: project.warranty_starts_on.map(|d| d.to_string()).unwrap_or_default(),
             systems: projects::system_types(project)
                 .iter()
                 .map(|t| SystemType::parse(t).map_or_else(|_| t.clone(), |t| t.label_zh().to_string()))
@@ -404,10 +406,14 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
             doc.issued_at.with_timezone(&tz).date_naive().to_string(),
         )
     });
-    d.initial_acceptance = super::acceptance::initial_for_forms(db, project).await?;
+    d.initial_acceptance =
+        super::acceptance::for_forms(db, project, crate::domain::types::AcceptanceStage::Initial).await?;
+    d.final_acceptance =
+        super::acceptance::for_forms(db, project, crate::domain::types::AcceptanceStage::Final).await?;
     d.password_handovers = super::credentials::for_forms(db, project).await?;
     d.trial_run = super::trial_run::for_forms(db, project).await?;
     d.training = super::training::for_forms(db, project).await?;
+    d.document_handovers = super::document_handover::for_forms(db, project).await?;
     d.issues = super::acceptance::issues_for_forms(db, project).await?;
     let entries = work_logs(db, id).await?;
     d.work_log_photos = photos::list(db, p, Some(PhotoSubject::WorkLog), None)
@@ -499,10 +505,20 @@ async fn latest_issued(
 /// Every form of the project with its readiness and latest issued version.
 #[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn forms(db: &DatabaseConnection, p: &Granted<impl MayRead>, house: &House) -> AppResult<Vec<FormStatus>> {
-    let (_project, project_id) = (p.project(), p.id());
+    statuses(db, p, house, FormKind::ALL).await
+}
+
+/// The given forms of the project with their readiness and latest issued version.
+pub async fn statuses(
+    db: &impl ConnectionTrait,
+    p: &Granted<impl MayRead>,
+    house: &House,
+    kinds: &[FormKind],
+) -> AppResult<Vec<FormStatus>> {
+    let project_id = p.id();
     let dossier = dossier(db, house, p).await?;
     let mut out = Vec::new();
-    for kind in FormKind::ALL {
+    for kind in kinds {
         out.push(FormStatus {
             current: current(*kind, &dossier, house)?,
             latest: latest_issued(db, project_id, *kind).await?,

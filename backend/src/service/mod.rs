@@ -8,6 +8,7 @@ pub mod baseline;
 pub mod credentials;
 pub mod dashboard;
 pub mod demo;
+pub mod document_handover;
 pub mod documents;
 pub mod equipment;
 pub mod feeds;

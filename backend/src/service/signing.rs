@@ -21,7 +21,7 @@ use serde_json::json;
 use super::{
     Actor, acceptance, audit,
     auth::{hash_secret, new_secret},
-    credentials,
+    credentials, document_handover,
     projects::timezone_of,
     test_plans, throttle,
 };
@@ -82,6 +82,7 @@ pub enum Signable {
     TestPlan(test_plans::PlanData),
     Acceptance(acceptance::AcceptanceData),
     PasswordHandover(credentials::HandoverData),
+    DocumentHandover(document_handover::HandoverData),
 }
 
 impl Signable {
@@ -98,6 +99,9 @@ impl Signable {
             SignedDocument::PasswordHandover => {
                 Signable::PasswordHandover(credentials::load_handover(db, project, id).await?)
             }
+            SignedDocument::DocumentHandover => {
+                Signable::DocumentHandover(document_handover::load(db, project, id).await?)
+            }
         })
     }
 
@@ -106,6 +110,7 @@ impl Signable {
             Signable::TestPlan(d) => d,
             Signable::Acceptance(d) => d,
             Signable::PasswordHandover(d) => d,
+            Signable::DocumentHandover(d) => d,
         }
     }
 
@@ -123,6 +128,7 @@ impl Signable {
             Signable::TestPlan(d) => test_plans::complete_when_certified(txn, actor, d, now).await,
             Signable::Acceptance(d) => acceptance::after_signed(txn, actor, d, now).await,
             Signable::PasswordHandover(d) => credentials::after_signed(txn, actor, d, now).await,
+            Signable::DocumentHandover(d) => document_handover::after_signed(txn, actor, d, now).await,
         }
     }
 }

@@ -83,61 +83,85 @@ async fn show(
     flash: Option<String>,
     said: Option<Said>,
 ) -> Response {
-    let (initial, issues, run) = match (
+    let (initial, fin, issues, run) = match (
         acceptance::get(&state.db, p, AcceptanceStage::Initial).await,
+        acceptance::get(&state.db, p, AcceptanceStage::Final).await,
         acceptance::issues(&state.db, p).await,
         trial_run::get(&state.db, p).await,
     ) {
-        (Ok(a), Ok(i), Ok(r)) => (a, i, r),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return super::refusal(state, me, e),
+        (Ok(a), Ok(f), Ok(i), Ok(r)) => (a, f, i, r),
+        (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => return super::refusal(state, me, e),
     };
-    let blockers = match &initial {
-        Some(_) => Vec::new(),
-        None => match acceptance::blockers(&state.db, p.project(), AcceptanceStage::Initial).await {
-            Ok(b) => b,
-            Err(e) => return super::refusal(state, me, e),
-        },
-    };
-    let final_blockers = match acceptance::blockers(&state.db, p.project(), AcceptanceStage::Final).await {
-        Ok(b) => b,
-        Err(e) => return super::refusal(state, me, e),
+    let (initial_blockers, final_blockers) = match (
+        acceptance::blockers(&state.db, p.project(), AcceptanceStage::Initial).await,
+        acceptance::blockers(&state.db, p.project(), AcceptanceStage::Final).await,
+    ) {
+        (Ok(i), Ok(f)) => (i, f),
+        (Err(e), _) | (_, Err(e)) => return super::refusal(state, me, e),
     };
     let tz = timezone_of(p.project());
     let minute = |t: chrono::DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
     let today = Utc::now().with_timezone(&tz).date_naive();
     let said_at = |at: &str| said.as_ref().filter(|s| s.at == at).map(|s| s.message.clone());
-    let initial_ctx = initial.as_ref().map(|d| {
-        let a = &d.acceptance;
-        let parts: Vec<_> = d
-            .parts()
-            .into_iter()
-            .map(|part| {
-                let signed = |party| {
-                    d.signature(part, party)
-                        .map(|s| format!("{} {}", s.signer_name, signing::signed_minute(s)))
-                };
-                context! {
-                    number => part, title => d.part_title(part),
-                    ours => signed(SignParty::Ours), client => signed(SignParty::Client),
-                    blocked => d.refuse(part, SignParty::Ours).is_some() && d.signature(part, SignParty::Ours).is_none(),
-                }
-            })
-            .collect();
+    let stage_ctx = |stage: AcceptanceStage,
+                     data: Option<&acceptance::AcceptanceData>,
+                     blockers: &[acceptance::Blocker]| {
+        let key = stage.as_str();
+        let said_here = |what: &str| said_at(&format!("{key}-{what}"));
+        let a_ctx = data.map(|d| {
+            let a = &d.acceptance;
+            let parts: Vec<_> = d
+                .parts()
+                .into_iter()
+                .map(|part| {
+                    let signed = |party| {
+                        d.signature(part, party)
+                            .map(|s| format!("{} {}", s.signer_name, signing::signed_minute(s)))
+                    };
+                    context! {
+                        number => part, title => document_title(stage, d.part_title(part)),
+                        ours => signed(SignParty::Ours), client => signed(SignParty::Client),
+                    }
+                })
+                .collect();
+            context! {
+                starts => a.starts_at.map(minute), ends => a.ends_at.map(|t| t.with_timezone(&tz).format("%H:%M").to_string()),
+                day => a.starts_at.map(|t| t.with_timezone(&tz).date_naive().to_string()),
+                start_time => a.starts_at.map(|t| t.with_timezone(&tz).format("%H:%M").to_string()),
+                form => a.form, place => a.place,
+                ours => participant_lines(&d.our_participants), client => participant_lines(&d.client_participants),
+                signer => a.client_signer_name, signer_email => a.client_signer_email,
+                invited => a.invited_at.map(minute), sequence => a.invitation_sequence,
+                agreed => a.agreed_at.map(minute), agreed_by => a.agreed_by,
+                held_on => a.held_on.map(|d| d.to_string()),
+                checks => d.checks.iter().map(|c| context! { item => c.item, passed => c.passed, remark => c.remark }).collect::<Vec<_>>(),
+                conclusion => a.conclusion.map(|c| c.label_zh()),
+                opinion => a.opinion, memo => a.memo,
+                recorded => a.recorded_at.is_some(),
+                parts => parts, signed => d.fully_signed(),
+            }
+        });
         context! {
-            starts => a.starts_at.map(minute), ends => a.ends_at.map(|t| t.with_timezone(&tz).format("%H:%M").to_string()),
-            day => a.starts_at.map(|t| t.with_timezone(&tz).date_naive().to_string()),
-            start_time => a.starts_at.map(|t| t.with_timezone(&tz).format("%H:%M").to_string()),
-            form => a.form, place => a.place,
-            ours => participant_lines(&d.our_participants), client => participant_lines(&d.client_participants),
-            signer => a.client_signer_name, signer_email => a.client_signer_email,
-            invited => a.invited_at.map(minute), sequence => a.invitation_sequence,
-            agreed => a.agreed_at.map(minute), agreed_by => a.agreed_by,
-            held_on => a.held_on.map(|d| d.to_string()),
-            checks => d.checks.iter().map(|c| context! { item => c.item, passed => c.passed, remark => c.remark }).collect::<Vec<_>>(),
-            conclusion => a.conclusion.map(|c| c.label_zh()),
-            opinion => a.opinion, memo => a.memo,
-            recorded => a.recorded_at.is_some(),
-            parts => parts, signed => d.fully_signed(),
+            key => key,
+            title => stage.label_zh(),
+            memo => stage == AcceptanceStage::Initial,
+            a => a_ctx,
+            blockers => blockers.iter().map(|b| b.zh.clone()).collect::<Vec<_>>(),
+            said => context! {
+                plan => said_here("plan"), invite => said_here("invite"), agree => said_here("agree"),
+                record => said_here("record"), sign => said_here("sign"), request => said_here("request"),
+            },
+        }
+    };
+    let stages = vec![
+        stage_ctx(AcceptanceStage::Initial, initial.as_ref(), &initial_blockers),
+        stage_ctx(AcceptanceStage::Final, fin.as_ref(), &final_blockers),
+    ];
+    let project = p.project();
+    let delivered = project.delivered_on.map(|d| {
+        context! {
+            on => d.to_string(),
+            warranty => project.warranty_starts_on.map(|w| w.to_string()),
         }
     });
     let issues: Vec<_> = issues
@@ -170,9 +194,8 @@ async fn show(
         project => super::project_ctx(p),
         crumbs => super::project_crumbs(p, "验收", "acceptance", None),
         flash => flash,
-        initial => initial_ctx,
-        blockers => blockers.iter().map(|b| b.zh.as_str()).collect::<Vec<_>>(),
-        final_blockers => final_blockers.iter().map(|b| b.zh.as_str()).collect::<Vec<_>>(),
+        stages => stages,
+        delivered => delivered,
         issues => issues,
         run => run_ctx,
         today => today.to_string(),
@@ -181,16 +204,36 @@ async fn show(
         run_states => super::choices(RunState::ALL, |s| (s.as_str(), s.label_zh())),
         can_manage => p.may::<Manage>(),
         can_record => p.may::<RecordWork>(),
-        said_plan => said_at("plan"),
-        said_invite => said_at("invite"),
-        said_agree => said_at("agree"),
-        said_record => said_at("record"),
-        said_sign => said_at("sign"),
-        said_request => said_at("request"),
         said_issue => said_at("issue"),
         said_log => said_at("log"),
     };
     render(state, status, "acceptance.html", Some(me), ctx)
+}
+
+/// Why a plan or record was refused: what final acceptance still waits for, else the reason.
+async fn why(state: &AppState, p: &Granted<impl MayRead>, stage: AcceptanceStage, e: &AppError) -> String {
+    if stage == AcceptanceStage::Final
+        && matches!(e, AppError::Conflict(m) if m.contains("cannot be"))
+        && let Ok(blocking) = acceptance::blockers(&state.db, p.project(), stage).await
+        && !blocking.is_empty()
+    {
+        let list: Vec<String> = blocking.into_iter().map(|b| b.zh).collect();
+        return format!("终验前还需要：{}。", list.join("；"));
+    }
+    in_words(e)
+}
+
+/// A signed part's title as people say it: 《系统初验报告》, 《终验报告》.
+fn document_title(stage: AcceptanceStage, part_title: &str) -> String {
+    match stage {
+        AcceptanceStage::Initial => format!("系统{part_title}"),
+        AcceptanceStage::Final => part_title.to_string(),
+    }
+}
+
+/// The stage a page's path names, or the page of a path that is not there.
+fn stage_of(stage: &str) -> Option<AcceptanceStage> {
+    AcceptanceStage::parse(stage).ok()
 }
 
 /// The answer to a refused form: the page again, the message beside that form.
@@ -244,12 +287,19 @@ pub async fn plan(
     state: Data<&AppState>,
     jar: &CookieJar,
     me: Session,
-    Path(id): Path<i32>,
+    Path((id, stage)): Path<(i32, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let p = match super::granted::<Manage>(&state, &me, id).await {
         Ok(p) => p,
         Err(refused) => return refused,
+    };
+    let Some(stage) = stage_of(&stage) else {
+        return super::refusal(
+            &state,
+            &me,
+            AppError::not_found(format!("no acceptance stage '{stage}'")),
+        );
     };
     let f = Fields(fields);
     let (Some(starts), Some(ends)) = (
@@ -257,7 +307,15 @@ pub async fn plan(
         day_time(&f.get("day"), &f.get("end"), &p),
     ) else {
         let e = AppError::invalid("day", "day, start, end");
-        return refused(&state, &me, &p, "plan", e, "请填写日期和起止时间。".into()).await;
+        return refused(
+            &state,
+            &me,
+            &p,
+            &format!("{}-plan", stage.as_str()),
+            e,
+            "请填写日期和起止时间。".into(),
+        )
+        .await;
     };
     let input = PlanInput {
         starts_at: starts,
@@ -269,29 +327,47 @@ pub async fn plan(
         client_signer_name: f.optional("signer"),
         client_signer_email: f.optional("signer_email"),
     };
-    match acceptance::plan(&state.db, &p, AcceptanceStage::Initial, input, Utc::now()).await {
+    match acceptance::plan(&state.db, &p, stage, input, Utc::now()).await {
         Ok(_) => {
-            session::set_flash(jar, "系统初验安排已保存。发送邀请后，参加人员的日历中会出现这次验收。");
-            see_other(&format!("/projects/{id}/acceptance#initial"))
+            session::set_flash(
+                jar,
+                &format!(
+                    "{}安排已保存。发送邀请后，参加人员的日历中会出现这次验收。",
+                    stage.label_zh()
+                ),
+            );
+            see_other(&format!("/projects/{id}/acceptance#{}", stage.as_str()))
         }
         Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
-            let message = in_words(&e);
-            refused(&state, &me, &p, "plan", e, message).await
+            let message = why(&state, &p, stage, &e).await;
+            refused(&state, &me, &p, &format!("{}-plan", stage.as_str()), e, message).await
         }
         Err(e) => super::refusal(&state, &me, e),
     }
 }
 
 #[handler]
-pub async fn invite(state: Data<&AppState>, jar: &CookieJar, me: Session, Path(id): Path<i32>) -> Response {
+pub async fn invite(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path((id, stage)): Path<(i32, String)>,
+) -> Response {
     let p = match super::granted::<Manage>(&state, &me, id).await {
         Ok(p) => p,
         Err(refused) => return refused,
     };
-    match acceptance::invite(&state, &p, AcceptanceStage::Initial, Utc::now()).await {
+    let Some(stage) = stage_of(&stage) else {
+        return super::refusal(
+            &state,
+            &me,
+            AppError::not_found(format!("no acceptance stage '{stage}'")),
+        );
+    };
+    match acceptance::invite(&state, &p, stage, Utc::now()).await {
         Ok(n) => {
             session::set_flash(jar, &format!("已向 {n} 位参加人员发送带日历邀请的邮件。"));
-            see_other(&format!("/projects/{id}/acceptance#initial"))
+            see_other(&format!("/projects/{id}/acceptance#{}", stage.as_str()))
         }
         Err(e @ AppError::Conflict(_)) => {
             refused(
@@ -313,21 +389,36 @@ pub async fn agree(
     state: Data<&AppState>,
     jar: &CookieJar,
     me: Session,
-    Path(id): Path<i32>,
+    Path((id, stage)): Path<(i32, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let p = match super::granted::<Manage>(&state, &me, id).await {
         Ok(p) => p,
         Err(refused) => return refused,
     };
+    let Some(stage) = stage_of(&stage) else {
+        return super::refusal(
+            &state,
+            &me,
+            AppError::not_found(format!("no acceptance stage '{stage}'")),
+        );
+    };
     let by = Fields(fields).get("agreed_by");
-    match acceptance::agree(&state.db, &p, AcceptanceStage::Initial, &by, Utc::now()).await {
+    match acceptance::agree(&state.db, &p, stage, &by, Utc::now()).await {
         Ok(_) => {
             session::set_flash(jar, &format!("已记录：{by} 代表甲方确认验收安排。"));
-            see_other(&format!("/projects/{id}/acceptance#initial"))
+            see_other(&format!("/projects/{id}/acceptance#{}", stage.as_str()))
         }
         Err(e @ AppError::Invalid { .. }) => {
-            refused(&state, &me, &p, "agree", e, "请填写代表甲方确认的人。".into()).await
+            refused(
+                &state,
+                &me,
+                &p,
+                &format!("{}-agree", stage.as_str()),
+                e,
+                "请填写代表甲方确认的人。".into(),
+            )
+            .await
         }
         Err(e) => super::refusal(&state, &me, e),
     }
@@ -353,21 +444,44 @@ pub async fn record(
     state: Data<&AppState>,
     jar: &CookieJar,
     me: Session,
-    Path(id): Path<i32>,
+    Path((id, stage)): Path<(i32, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let p = match super::granted::<Manage>(&state, &me, id).await {
         Ok(p) => p,
         Err(refused) => return refused,
     };
+    let Some(stage) = stage_of(&stage) else {
+        return super::refusal(
+            &state,
+            &me,
+            AppError::not_found(format!("no acceptance stage '{stage}'")),
+        );
+    };
     let f = Fields(fields);
     let Ok(held_on) = NaiveDate::parse_from_str(&f.get("held_on"), "%Y-%m-%d") else {
         let e = AppError::invalid("held_on", "held_on");
-        return refused(&state, &me, &p, "record", e, "请填写验收日期。".into()).await;
+        return refused(
+            &state,
+            &me,
+            &p,
+            &format!("{}-record", stage.as_str()),
+            e,
+            "请填写验收日期。".into(),
+        )
+        .await;
     };
     let Ok(conclusion) = AcceptanceConclusion::parse(&f.get("conclusion")) else {
         let e = AppError::invalid("conclusion", "conclusion");
-        return refused(&state, &me, &p, "record", e, "请选择验收结论。".into()).await;
+        return refused(
+            &state,
+            &me,
+            &p,
+            &format!("{}-record", stage.as_str()),
+            e,
+            "请选择验收结论。".into(),
+        )
+        .await;
     };
     let mut issues = Vec::new();
     for line in f.get("issues").lines().filter(|l| !l.trim().is_empty()) {
@@ -381,7 +495,7 @@ pub async fn record(
         let Some(due_on) = due else {
             let e = AppError::invalid("issues", "issues");
             let message = format!("遗留问题“{line}”：每行写 问题描述|严重程度|责任方|完成期限（如 2026-12-18）。");
-            return refused(&state, &me, &p, "record", e, message).await;
+            return refused(&state, &me, &p, &format!("{}-record", stage.as_str()), e, message).await;
         };
         issues.push(NewIssue {
             description: cells.first().map(|s| s.to_string()).unwrap_or_default(),
@@ -398,17 +512,20 @@ pub async fn record(
         memo: f.optional("memo"),
         issues,
     };
-    match acceptance::record(&state.db, &p, AcceptanceStage::Initial, input, Utc::now()).await {
+    match acceptance::record(&state.db, &p, stage, input, Utc::now()).await {
         Ok(_) => {
             session::set_flash(
                 jar,
-                "验收情况已记录。请双方在《系统初验报告》和《系统初验备忘录》上签字。",
+                match stage {
+                    AcceptanceStage::Initial => "验收情况已记录。请双方在《系统初验报告》和《系统初验备忘录》上签字。",
+                    AcceptanceStage::Final => "验收情况已记录。请双方在《终验报告》上签字。",
+                },
             );
-            see_other(&format!("/projects/{id}/acceptance#initial"))
+            see_other(&format!("/projects/{id}/acceptance#{}", stage.as_str()))
         }
         Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
-            let message = in_words(&e);
-            refused(&state, &me, &p, "record", e, message).await
+            let message = why(&state, &p, stage, &e).await;
+            refused(&state, &me, &p, &format!("{}-record", stage.as_str()), e, message).await
         }
         Err(e) => super::refusal(&state, &me, e),
     }
@@ -420,17 +537,27 @@ pub async fn sign(
     req: &Request,
     jar: &CookieJar,
     me: Session,
-    Path((id, part)): Path<(i32, i32)>,
+    Path((id, stage, part)): Path<(i32, String, i32)>,
 ) -> Response {
     let p = match super::granted::<RecordWork>(&state, &me, id).await {
         Ok(p) => p,
         Err(refused) => return refused,
     };
+    let Some(stage) = stage_of(&stage) else {
+        return super::refusal(
+            &state,
+            &me,
+            AppError::not_found(format!("no acceptance stage '{stage}'")),
+        );
+    };
     let evidence = crate::api::evidence(req);
-    match acceptance::sign(&state.db, &p, AcceptanceStage::Initial, part, evidence, Utc::now()).await {
+    match acceptance::sign(&state.db, &p, stage, part, evidence, Utc::now()).await {
         Ok(d) => {
-            session::set_flash(jar, &format!("《系统{}》已由我方签字。", d.part_title(part)));
-            see_other(&format!("/projects/{id}/acceptance#initial"))
+            session::set_flash(
+                jar,
+                &format!("《{}》已由我方签字。", document_title(stage, d.part_title(part))),
+            );
+            see_other(&format!("/projects/{id}/acceptance#{}", stage.as_str()))
         }
         Err(e @ (AppError::Conflict(_) | AppError::Forbidden(_))) => {
             let message = match &e {
@@ -438,7 +565,7 @@ pub async fn sign(
                 AppError::Conflict(m) if m.contains("already signed") => "我方已经签过字。",
                 _ => "请先记录验收情况。",
             };
-            refused(&state, &me, &p, "sign", e, message.into()).await
+            refused(&state, &me, &p, &format!("{}-sign", stage.as_str()), e, message.into()).await
         }
         Err(e) => super::refusal(&state, &me, e),
     }
@@ -446,12 +573,24 @@ pub async fn sign(
 
 /// The report and memo sent to the client's signer by e-mail.
 #[handler]
-pub async fn request(state: Data<&AppState>, jar: &CookieJar, me: Session, Path(id): Path<i32>) -> Response {
+pub async fn request(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path((id, stage)): Path<(i32, String)>,
+) -> Response {
     let p = match super::granted::<RecordWork>(&state, &me, id).await {
         Ok(p) => p,
         Err(refused) => return refused,
     };
-    let current = match acceptance::get(&state.db, &p, AcceptanceStage::Initial).await {
+    let Some(stage) = stage_of(&stage) else {
+        return super::refusal(
+            &state,
+            &me,
+            AppError::not_found(format!("no acceptance stage '{stage}'")),
+        );
+    };
+    let current = match acceptance::get(&state.db, &p, stage).await {
         Ok(Some(d)) => d,
         Ok(None) => return super::refusal(&state, &me, AppError::Conflict("not planned".into())),
         Err(e) => return super::refusal(&state, &me, e),
@@ -480,14 +619,22 @@ pub async fn request(state: Data<&AppState>, jar: &CookieJar, me: Session, Path(
     {
         Ok(r) => {
             session::set_flash(jar, &format!("已发邮件请 {} 签字。", r.request.signer_name));
-            see_other(&format!("/projects/{id}/acceptance#initial"))
+            see_other(&format!("/projects/{id}/acceptance#{}", stage.as_str()))
         }
         Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
             let message = match &e {
                 AppError::Invalid { .. } => "没有需要甲方签字的文件，或还没有甲方签字人的电子邮箱。",
                 _ => "请先记录验收情况。",
             };
-            refused(&state, &me, &p, "request", e, message.into()).await
+            refused(
+                &state,
+                &me,
+                &p,
+                &format!("{}-request", stage.as_str()),
+                e,
+                message.into(),
+            )
+            .await
         }
         Err(e) => super::refusal(&state, &me, e),
     }

@@ -145,22 +145,16 @@ pub fn mount(route: Route) -> Route {
             poem::post(testing::certificate),
         )
         .at("/projects/:id/acceptance", get(acceptance::page))
-        .at("/projects/:id/acceptance/initial/plan", poem::post(acceptance::plan))
+        .at("/projects/:id/acceptance/:stage/plan", poem::post(acceptance::plan))
+        .at("/projects/:id/acceptance/:stage/invite", poem::post(acceptance::invite))
+        .at("/projects/:id/acceptance/:stage/agree", poem::post(acceptance::agree))
+        .at("/projects/:id/acceptance/:stage/record", poem::post(acceptance::record))
         .at(
-            "/projects/:id/acceptance/initial/invite",
-            poem::post(acceptance::invite),
-        )
-        .at("/projects/:id/acceptance/initial/agree", poem::post(acceptance::agree))
-        .at(
-            "/projects/:id/acceptance/initial/record",
-            poem::post(acceptance::record),
-        )
-        .at(
-            "/projects/:id/acceptance/initial/parts/:part/sign",
+            "/projects/:id/acceptance/:stage/parts/:part/sign",
             poem::post(acceptance::sign),
         )
         .at(
-            "/projects/:id/acceptance/initial/request",
+            "/projects/:id/acceptance/:stage/request",
             poem::post(acceptance::request),
         )
         .at("/projects/:id/acceptance/issues", poem::post(acceptance::add_issue))
@@ -278,12 +272,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}/tests/{plan_id}/requests", "POST"),
     ("/projects/{id}/tests/{plan_id}/certificate", "POST"),
     ("/projects/{id}/acceptance", "GET"),
-    ("/projects/{id}/acceptance/initial/plan", "POST"),
-    ("/projects/{id}/acceptance/initial/invite", "POST"),
-    ("/projects/{id}/acceptance/initial/agree", "POST"),
-    ("/projects/{id}/acceptance/initial/record", "POST"),
-    ("/projects/{id}/acceptance/initial/parts/{part}/sign", "POST"),
-    ("/projects/{id}/acceptance/initial/request", "POST"),
+    ("/projects/{id}/acceptance/{stage}/plan", "POST"),
+    ("/projects/{id}/acceptance/{stage}/invite", "POST"),
+    ("/projects/{id}/acceptance/{stage}/agree", "POST"),
+    ("/projects/{id}/acceptance/{stage}/record", "POST"),
+    ("/projects/{id}/acceptance/{stage}/parts/{part}/sign", "POST"),
+    ("/projects/{id}/acceptance/{stage}/request", "POST"),
     ("/projects/{id}/acceptance/issues", "POST"),
     ("/projects/{id}/acceptance/issues/{issue_id}", "POST"),
     ("/projects/{id}/acceptance/trial-run/logs", "POST"),
