@@ -68,6 +68,7 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
         include_str!("../../templates/pages/credentials.html"),
     ),
     ("training.html", include_str!("../../templates/pages/training.html")),
+    ("evaluate.html", include_str!("../../templates/pages/evaluate.html")),
     (
         "training_sheet.html",
         include_str!("../../templates/pages/training_sheet.html"),
@@ -108,6 +109,14 @@ const BUILTIN_EMAIL: &[(&str, &str)] = &[
     (
         "trial_run_weekly.txt",
         include_str!("../../templates/email/trial_run_weekly.txt"),
+    ),
+    (
+        "evaluation_request.subject.txt",
+        include_str!("../../templates/email/evaluation_request.subject.txt"),
+    ),
+    (
+        "evaluation_request.txt",
+        include_str!("../../templates/email/evaluation_request.txt"),
     ),
     (
         "issue_overdue.subject.txt",

@@ -16,6 +16,8 @@ pub struct Model {
     pub expected: String,
     pub actual: Option<String>,
     pub passed: Option<bool>,
+    /// The first result recorded, kept when the item is tested again.
+    pub first_passed: Option<bool>,
     pub note: Option<String>,
     pub remark: Option<String>,
     pub recorded_by: Option<i32>,

@@ -1,7 +1,7 @@
 //! Delivery and the joint evaluation: the day the final acceptance was signed by both parties and
 //! the day the warranty starts (the contractual delivery date) on the project; each side's scores
 //! of the project (schedule, quality, technology, management, satisfaction) with comments — the
-//! client's given through a link of their own, stored hashed.
+//! client's given through a link of their own, stored hashed; and each test item's first result.
 use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::m20261125_000001_users::Users;
@@ -27,6 +27,20 @@ impl MigrationTrait for Migration {
                 .alter_table(Table::alter().table(Projects::Table).add_column(column).to_owned())
                 .await?;
         }
+        // A test item's first result, kept when it is tested again: the summary's first-time
+        // pass rate. Items tested before this migration count their current result.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(TestItems::Table)
+                    .add_column(boolean_null(TestItems::FirstPassed))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .get_connection()
+            .execute_unprepared("UPDATE test_items SET first_passed = passed")
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -95,6 +109,14 @@ impl MigrationTrait for Migration {
         manager
             .drop_table(Table::drop().table(Evaluations::Table).to_owned())
             .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(TestItems::Table)
+                    .drop_column(TestItems::FirstPassed)
+                    .to_owned(),
+            )
+            .await?;
         for column in [Delivery::DeliveredOn, Delivery::WarrantyStartsOn] {
             manager
                 .alter_table(Table::alter().table(Projects::Table).drop_column(column).to_owned())
@@ -108,6 +130,12 @@ impl MigrationTrait for Migration {
 enum Delivery {
     DeliveredOn,
     WarrantyStartsOn,
+}
+
+#[derive(DeriveIden)]
+enum TestItems {
+    Table,
+    FirstPassed,
 }
 
 #[derive(DeriveIden)]

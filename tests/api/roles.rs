@@ -83,6 +83,7 @@ const MATRIX: &[(&str, May)] = &[
     ("get_trial_run", May::Read),
     ("get_training", May::Read),
     ("get_document_handover", May::Read),
+    ("get_evaluation", May::Read),
     ("list_work_log", May::Read),
     ("list_photos", May::Read),
     ("get_photo", May::Read),
@@ -165,6 +166,8 @@ const MATRIX: &[(&str, May)] = &[
     ("add_trainee", May::Manage),
     ("remove_trainee", May::Manage),
     ("hand_over_documents", May::Manage),
+    ("evaluate_project", May::Manage),
+    ("request_client_evaluation", May::Manage),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq)]

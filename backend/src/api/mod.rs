@@ -8,6 +8,7 @@ mod document_handover;
 mod documents;
 pub(crate) use documents::content_disposition;
 mod equipment;
+mod evaluation;
 mod installation;
 pub mod middleware;
 mod outbox;
@@ -167,6 +168,7 @@ pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, (
             trial_run::TrialRunApi::new(state.clone()),
             training::TrainingApi::new(state.clone()),
             document_handover::DocumentHandoverApi::new(state.clone()),
+            evaluation::EvaluationApi::new(state.clone()),
         ),
     );
     OpenApiService::new(apis, "jiaofu API", env!("CARGO_PKG_VERSION"))
@@ -190,6 +192,7 @@ pub fn app(state: AppState) -> impl Endpoint {
             ("/feeds/{token}/calendar.ics", "GET"),
             ("/verify/{code}", "GET"),
             ("/sign/{token}", "GET, POST"),
+            ("/evaluate/{token}", "GET, POST"),
             ("/metrics", "GET"),
         ]
         .into_iter()
@@ -208,6 +211,10 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/feeds/:token/calendar.ics", poem::get(public::calendar_feed))
         .at("/verify/:code", poem::get(public::verify))
         .at("/sign/:token", poem::get(public::signing_page).post(public::sign))
+        .at(
+            "/evaluate/:token",
+            poem::get(public::evaluation_page).post(public::evaluate),
+        )
         .at("/metrics", poem::get(crate::metrics::serve))
         // Pages keep their session in a cookie; the API never reads it.
         .with(poem::middleware::CookieJarManager::new())

@@ -305,3 +305,161 @@ pub async fn sign(
         Err(e) => link_error(&state, e, None, &action),
     }
 }
+
+/// What the client's evaluation page shows: the project, the five scores asked, and either the
+/// form or a message.
+fn evaluation_html(
+    state: &AppState,
+    status: StatusCode,
+    found: Option<(&entity::evaluation::Model, &entity::project::Model)>,
+    action: &str,
+    message: Option<&str>,
+    error: Option<(String, String)>,
+    typed: &[(String, String)],
+) -> Response {
+    use crate::service::evaluation::{DIMENSIONS, score_words};
+    let typed: std::collections::BTreeMap<&str, &str> = typed.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (field, error) = error.unzip();
+    let ctx = minijinja::context! {
+        action => action,
+        message => message,
+        open => found.is_some(),
+        project_code => found.map(|(_, p)| p.code.clone()),
+        project_name => found.map(|(_, p)| p.name.clone()),
+        client => found.map(|(_, p)| p.client_name.clone()),
+        evaluator_name => found.and_then(|(e, _)| e.evaluator_name.clone()),
+        evaluator_role => found.and_then(|(e, _)| e.evaluator_role.clone()),
+        dimensions => DIMENSIONS.iter().map(|(key, label)| minijinja::context! { key => key, label => label }).collect::<Vec<_>>(),
+        scale => (1..=5).rev().map(|v| minijinja::context! { value => v, label => score_words(v) }).collect::<Vec<_>>(),
+        typed => typed,
+        error_field => field,
+        error => error,
+    };
+    match state.templates.render("evaluate.html", &ctx) {
+        Ok(html) => (status, html)
+            .with_content_type("text/html; charset=utf-8")
+            .with_header("Cache-Control", "no-store")
+            .with_header("Referrer-Policy", "no-referrer")
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = ?e, "the evaluation page does not render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "评价页面暂时无法显示，请稍后再试。").into_response()
+        }
+    }
+}
+
+fn evaluation_problem(state: &AppState, problem: crate::service::evaluation::LinkProblem, action: &str) -> Response {
+    use crate::service::evaluation::LinkProblem;
+    let (status, message) = match problem {
+        LinkProblem::Unknown => (StatusCode::NOT_FOUND, "此评价链接无效，请使用最近一封邮件中的链接。"),
+        LinkProblem::Used => (StatusCode::GONE, "本项目的评价已经提交，谢谢。"),
+        LinkProblem::Expired => (StatusCode::GONE, "此评价链接已过期，请联系项目经理重新发送。"),
+    };
+    evaluation_html(state, status, None, action, Some(message), None, &[])
+}
+
+/// The client's evaluation page: no account; the token in the URL is the secret.
+#[handler]
+pub async fn evaluation_page(state: Data<&AppState>, Path(token): Path<String>) -> Response {
+    let action = format!("/evaluate/{token}");
+    match crate::service::evaluation::by_token(&state.db, &token, Utc::now()).await {
+        Ok(Ok((e, project))) => evaluation_html(&state, StatusCode::OK, Some((&e, &project)), &action, None, None, &[]),
+        Ok(Err(problem)) => evaluation_problem(&state, problem, &action),
+        Err(e) => {
+            tracing::error!(error = ?e, "the evaluation link could not be read");
+            evaluation_html(
+                &state,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                None,
+                &action,
+                Some("暂时无法打开，请稍后再试。"),
+                None,
+                &[],
+            )
+        }
+    }
+}
+
+/// The client's scores and comments, stored once.
+#[handler]
+pub async fn evaluate(
+    state: Data<&AppState>,
+    req: &poem::Request,
+    Path(token): Path<String>,
+    poem::web::Form(fields): poem::web::Form<Vec<(String, String)>>,
+) -> Response {
+    use crate::service::evaluation::{self, DIMENSIONS, Scores};
+    let action = format!("/evaluate/{token}");
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let now = Utc::now();
+    let mut scores = [0; 5];
+    for (n, (key, _)) in DIMENSIONS.iter().enumerate() {
+        scores[n] = field(key).and_then(|v| v.parse().ok()).unwrap_or(0);
+    }
+    let input = Scores {
+        scores,
+        comments: field("comments"),
+        evaluator_name: field("evaluator_name").unwrap_or_default(),
+        evaluator_role: field("evaluator_role"),
+    };
+    match evaluation::evaluate_by_link(&state.db, &token, input, &super::evidence(req), now).await {
+        Ok(Ok(_)) => evaluation_html(
+            &state,
+            StatusCode::OK,
+            None,
+            &action,
+            Some("评价已提交，谢谢您对本项目的支持。"),
+            None,
+            &[],
+        ),
+        Ok(Err(problem)) => evaluation_problem(&state, problem, &action),
+        Err(crate::error::AppError::Invalid { field: f, .. }) => {
+            let f = f.unwrap_or_default();
+            let message = if f == "evaluator_name" {
+                "请填写评价人姓名。".to_string()
+            } else if f == "comments" || f == "evaluator_role" {
+                "内容过长，请精简后再提交。".to_string()
+            } else {
+                "请为这一项选择 1 到 5 分。".to_string()
+            };
+            match evaluation::by_token(&state.db, &token, now).await {
+                Ok(Ok((e, project))) => evaluation_html(
+                    &state,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some((&e, &project)),
+                    &action,
+                    None,
+                    Some((f, message)),
+                    &fields,
+                ),
+                Ok(Err(problem)) => evaluation_problem(&state, problem, &action),
+                Err(_) => evaluation_html(
+                    &state,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    None,
+                    &action,
+                    Some("暂时无法提交，请稍后再试。"),
+                    None,
+                    &[],
+                ),
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, "the evaluation could not be stored");
+            evaluation_html(
+                &state,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                None,
+                &action,
+                Some("暂时无法提交，请稍后再试。"),
+                None,
+                &[],
+            )
+        }
+    }
+}

@@ -136,6 +136,11 @@ pub enum Block {
     PageBreak,
     /// Photos two to a row, each with its caption under it.
     Photos(Vec<Picture>),
+    /// A planned-against-actual chart across the text width, its caption under it.
+    Chart {
+        chart: super::chart::ScheduleChart,
+        caption: String,
+    },
 }
 
 /// A photo a form prints. Its bytes (a JPEG) are handed to [`render`] in [`Form::pictures`] by
@@ -605,6 +610,25 @@ pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
                     .add_table(write_in(&pen, label, text_width, keep_with_next))
                     .add_paragraph(spacer(&pen, keep_with_next));
                 repeats.push(false);
+            }
+            Block::Chart { chart, caption } => {
+                const EMU_PER_TWIP: u32 = 635;
+                let (pw, ph) = chart.png_size();
+                let w = text_width * EMU_PER_TWIP;
+                let h = (u64::from(w) * u64::from(ph) / u64::from(pw)) as u32;
+                let pic = Pic::new_with_dimensions(chart.png(), pw, ph).size(w, h);
+                doc = doc
+                    .add_paragraph(
+                        Paragraph::new()
+                            .align(AlignmentType::Center)
+                            .keep_next(true)
+                            .add_run(Run::new().fonts(pen.body()).add_image(pic)),
+                    )
+                    .add_paragraph(
+                        Paragraph::new()
+                            .align(AlignmentType::Center)
+                            .add_run(pen.run(caption, SMALL_SIZE)),
+                    );
             }
             Block::Photos(photos) => {
                 let w = widths(&[Column::new("", 1), Column::new("", 1)], text_width);

@@ -302,6 +302,29 @@ pub struct Dossier {
     pub training: Option<TrainingForms>,
     /// The technical documents handed over, one 技术文档交付备忘录 each.
     pub document_handovers: Vec<DocumentHandoverRecord>,
+    /// The project summary's facts, once delivered.
+    pub summary: Option<SummaryForms>,
+}
+
+/// What the 工程总结报告 prints beyond the other forms' facts.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SummaryForms {
+    pub chart: super::chart::ScheduleChart,
+    /// 序号, 阶段/任务, 计划完成, 调整后, 实际完成, 偏差.
+    pub schedule: Vec<Vec<String>>,
+    /// 阶段/任务, 原计划, 调整为, 原因.
+    pub moved: Vec<Vec<String>>,
+    pub tests: String,
+    pub deviations: String,
+    pub issues: String,
+    pub training: String,
+    /// 评价项目, 乙方评分, 甲方评分.
+    pub evaluation_rows: Vec<Vec<String>>,
+    pub our_evaluator: String,
+    pub client_evaluator: String,
+    pub our_comments: String,
+    pub client_comments: String,
+    pub both_evaluated: bool,
 }
 
 /// A 技术文档交付备忘录 (移交清单): to whom, when, which documents, both signatures.
@@ -462,6 +485,7 @@ forms! {
     TrainingAssessment => "training-assessment", "KH", TrainingAssessment, true;
     DocumentHandover => "document-handover", "YJ", DocumentHandover, false;
     FinalReport => "final-acceptance-report", "ZY", FinalReport, false;
+    ProjectSummary => "project-summary", "ZJ", ProjectSummary, false;
 }
 
 impl FormKind {
@@ -700,6 +724,7 @@ pub fn prepare(kind: FormKind, d: &Dossier, lang: Lang) -> Prepared {
         FormKind::TrainingAssessment => training_assessment(d, lang, &mut missing),
         FormKind::DocumentHandover => document_handover(d, lang, &mut missing),
         FormKind::FinalReport => final_report(d, lang, &mut missing),
+        FormKind::ProjectSummary => project_summary(d, lang, &mut missing),
     };
     Prepared { blocks, missing }
 }
@@ -2266,6 +2291,103 @@ fn final_report(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block
         Label::DeliveryText.fill(lang, &[&d.project.delivered_on, &d.project.warranty_starts_on])
     }));
     blocks.push(signed_by_both(d, &a.report, lang));
+    blocks
+}
+
+/// 工程总结报告: planned against actual for every phase and task (a chart and its table), the
+/// deadlines moved and why, the quality figures (tests, deviations, equipment differences, the
+/// trial run, leftover issues, training), and both sides' evaluation.
+fn project_summary(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
+    let p = &d.project;
+    let mut fields = project_pairs(d, lang);
+    fields.extend([
+        (Label::ContractSigned.text(lang).into(), p.signed_on.clone()),
+        (Label::DeliveredOn.text(lang).into(), p.delivered_on.clone()),
+        (Label::WarrantyFrom.text(lang).into(), p.warranty_starts_on.clone()),
+    ]);
+    let mut blocks = vec![Block::Fields(fields)];
+    let Some(s) = &d.summary else {
+        missing.push("项目尚未交付（终验报告尚未双方签字）".into());
+        return blocks;
+    };
+    if !s.both_evaluated {
+        missing.push("双方评价尚未全部完成".into());
+    }
+    blocks.push(Block::Heading(Label::SummarySchedule.text(lang).into()));
+    blocks.push(Block::Chart {
+        chart: s.chart.clone(),
+        caption: Label::ChartCaption.text(lang).into(),
+    });
+    blocks.push(Block::Table {
+        columns: columns(
+            lang,
+            &[
+                (Label::Seq, 1),
+                (Label::PhaseOrTask, 6),
+                (Label::PlannedOn, 3),
+                (Label::MovedTo, 3),
+                (Label::ActualOn, 3),
+                (Label::Deviation, 2),
+            ],
+        ),
+        rows: s.schedule.iter().map(|r| Row::Cells(r.clone())).collect(),
+    });
+    if !s.moved.is_empty() {
+        blocks.push(Block::Heading(Label::DeadlinesMoved.text(lang).into()));
+        blocks.push(Block::Table {
+            columns: columns(
+                lang,
+                &[
+                    (Label::PhaseOrTask, 4),
+                    (Label::PlannedOn, 3),
+                    (Label::MovedTo, 3),
+                    (Label::Reason, 8),
+                ],
+            ),
+            rows: s.moved.iter().map(|r| Row::Cells(r.clone())).collect(),
+        });
+    }
+    blocks.push(Block::Heading(Label::SummaryQuality.text(lang).into()));
+    let differences = d.change_notice.as_ref().map_or(0, |n| n.differences.len());
+    let mut quality = vec![
+        Label::EquipmentDifferences.fill(lang, &[&differences.to_string()]),
+        s.deviations.clone(),
+        s.tests.clone(),
+    ];
+    if let Some(t) = &d.trial_run {
+        quality.push(Label::TrialRunFacts.fill(
+            lang,
+            &[&t.started_on, &t.ended_on, &t.days_run, &t.faults, &t.availability],
+        ));
+    }
+    quality.push(s.issues.clone());
+    quality.push(s.training.clone());
+    for (n, line) in quality.iter().enumerate() {
+        blocks.push(Block::Paragraph(format!("{}. {line}", n + 1)));
+    }
+    blocks.push(Block::Heading(Label::SummaryEvaluation.text(lang).into()));
+    blocks.push(Block::Table {
+        columns: columns(
+            lang,
+            &[(Label::EvaluationItem, 4), (Label::PartyB, 4), (Label::PartyA, 4)],
+        ),
+        rows: s.evaluation_rows.iter().map(|r| Row::Cells(r.clone())).collect(),
+    });
+    blocks.push(Block::Fields(vec![
+        (Label::OurEvaluator.text(lang).into(), s.our_evaluator.clone()),
+        (Label::ClientEvaluator.text(lang).into(), s.client_evaluator.clone()),
+    ]));
+    blocks.push(Block::Paragraph(format!(
+        "{}：{}",
+        Label::OurComments.text(lang),
+        s.our_comments
+    )));
+    blocks.push(Block::Paragraph(format!(
+        "{}：{}",
+        Label::ClientComments.text(lang),
+        s.client_comments
+    )));
+    blocks.push(both_parties(d, lang));
     blocks
 }
 

@@ -326,6 +326,26 @@ labels! {
     HandoverFacts => "| 项技术文档共 | 份，甲方于 | 签收", "| documents, | copies, received by the client on |";
     DeliveryText => "经双方验收，系统于 | 交付使用；质保期自 | 起计算。", "The system was delivered on |; the warranty runs from |.";
     DeliveryPending => "双方签字后，系统即交付使用，质保期自合同约定的交付日期起计算。", "Once both parties sign, the system is delivered; the warranty runs from the contractual delivery date.";
+    // Project summary
+    ProjectSummary => "工程总结报告", "Project Summary Report";
+    DeliveredOn => "交付日期", "Delivered on";
+    WarrantyFrom => "质保期起始", "Warranty from";
+    SummarySchedule => "一、工程进度：计划与实际", "1. Schedule: planned and actual";
+    ChartCaption => "图：各阶段、各任务的计划完成日（灰）与实际完成日（蓝；延误为红），横轴为合同签订后的天数，行号同下表。", "Planned (grey) and actual (blue; red when late) completion, in days after the contract's signing; rows numbered as in the table.";
+    PhaseOrTask => "阶段/任务", "Phase or task";
+    PlannedOn => "计划完成", "Planned";
+    MovedTo => "调整后", "Moved to";
+    ActualOn => "实际完成", "Actual";
+    Deviation => "偏差（天）", "Days";
+    DeadlinesMoved => "期限调整及原因", "Deadlines moved";
+    SummaryQuality => "二、工程质量与实施情况", "2. Quality";
+    EquipmentDifferences => "合同清单与订购单差异 | 项，均已按设备变更通知单处理", "| differences between the contract list and the purchase order, settled by change notice";
+    SummaryEvaluation => "三、双方评价", "3. Both parties' evaluation";
+    EvaluationItem => "评价项目", "Criterion";
+    OurEvaluator => "乙方评价人", "Evaluated for the contractor by";
+    ClientEvaluator => "甲方评价人", "Evaluated for the client by";
+    OurComments => "乙方意见", "Contractor's comments";
+    ClientComments => "甲方意见", "Client's comments";
     // Document handover
     DocumentHandover => "技术文档交付备忘录", "Technical Documents Handover";
     DocumentHandoverText => "|向|移交下列工程技术文档（移交清单）。接收方已核对文档名称、编号、版本、页数和份数，确认无误后签收。", "| hands the following technical documents over to |. The recipient has checked each document's name, number, version, pages and copies.";

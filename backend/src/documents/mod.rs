@@ -1,5 +1,6 @@
 //! Word forms (docx-rs): pure functions from a project's data to print-ready .docx files. Nothing
 //! here reads the database.
+pub mod chart;
 pub mod engine;
 pub mod forms;
 pub mod labels;

@@ -414,6 +414,7 @@ pub async fn dossier(db: &impl ConnectionTrait, house: &House, p: &Granted<impl 
     d.trial_run = super::trial_run::for_forms(db, project).await?;
     d.training = super::training::for_forms(db, project).await?;
     d.document_handovers = super::document_handover::for_forms(db, project).await?;
+    d.summary = super::evaluation::for_forms(db, project).await?;
     d.issues = super::acceptance::issues_for_forms(db, project).await?;
     let entries = work_logs(db, id).await?;
     d.work_log_photos = photos::list(db, p, Some(PhotoSubject::WorkLog), None)
@@ -753,6 +754,21 @@ pub async fn issue(
         )],
     )
     .await?;
+    // The 工程总结报告 submitted is what the 项目总结 task waits for.
+    if kind == FormKind::ProjectSummary {
+        super::milestones::complete(
+            &txn,
+            p,
+            super::milestones::Milestone::ProjectSummary,
+            format!("工程总结报告 {number} V{version} 已登记"),
+            vec![super::milestones::Evidence {
+                label: "工程总结报告".into(),
+                href: format!("/projects/{project_id}/documents"),
+            }],
+            now,
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok((doc, true))
 }

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod document_handover;
 pub mod documents;
 pub mod equipment;
+pub mod evaluation;
 pub mod feeds;
 pub mod history;
 pub mod installation;

@@ -635,6 +635,7 @@ pub async fn create(
                 expected: i.expected.clone(),
                 actual: None,
                 passed: None,
+                first_passed: None,
                 note: None,
                 remark: None,
                 recorded_by: None,
@@ -863,7 +864,11 @@ async fn write_result(
             "remark: a failed item needs its anomaly in 备注",
         ));
     }
+    let first = item.first_passed.is_none();
     let mut m: test_item::ActiveModel = item.into();
+    if first {
+        m.first_passed = Set(Some(input.passed));
+    }
     m.actual = Set(Some(actual.into()));
     m.passed = Set(Some(input.passed));
     m.note = Set(text(input.note));
