@@ -19,7 +19,7 @@ pub struct Model {
     pub satisfaction: Option<i32>,
     pub comments: Option<String>,
     pub submitted_at: Option<DateTimeUtc>,
-    /// SHA-256 of the client's link token, until it is used.
+    /// SHA-256 of the client's link token (kept once answered, to say so).
     pub token_hash: Option<String>,
     pub token_expires_at: Option<DateTimeUtc>,
     pub requested_at: Option<DateTimeUtc>,

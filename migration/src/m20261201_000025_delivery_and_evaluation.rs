@@ -60,7 +60,7 @@ impl MigrationTrait for Migration {
                     .col(integer_null(Evaluations::Satisfaction))
                     .col(text_null(Evaluations::Comments))
                     .col(timestamp_with_time_zone_null(Evaluations::SubmittedAt))
-                    // The client's link: its token's hash and expiry (cleared once used).
+                    // The client's link: its token's hash (kept once answered, to say so) and expiry.
                     .col(text_null(Evaluations::TokenHash))
                     .col(timestamp_with_time_zone_null(Evaluations::TokenExpiresAt))
                     .col(timestamp_with_time_zone_null(Evaluations::RequestedAt))

@@ -514,7 +514,7 @@ async fn an_initial_acceptance_is_planned_in_calendars_recorded_with_an_issue_an
 
 /// Every stored trace of `secret` in the database: the SQLite files byte for byte, and on either
 /// database every text the service writes (messages, audit log, accounts, handovers).
-async fn traces_of(app: &TestApp, secret: &str) -> Vec<String> {
+pub(crate) async fn traces_of(app: &TestApp, secret: &str) -> Vec<String> {
     use sea_orm::ConnectionTrait;
     let mut found = Vec::new();
     if app.state.db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {

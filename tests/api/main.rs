@@ -4,6 +4,7 @@ mod arrival;
 mod auth;
 mod calendar;
 mod dashboard;
+mod delivery;
 mod documents;
 mod equipment;
 mod forms;

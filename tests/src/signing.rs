@@ -49,37 +49,44 @@ pub async fn certified_project(app: &TestApp, code: &str) -> (i64, String) {
         .expect(200);
     let base = format!("{plans}/{}", plan["id"]);
     confirm_conditions(app, &base).await;
+    certify(app, &base, &li_token, "周文涛").await;
+    (id, li_token)
+}
+
+/// Every item of the test plan at `base` passed, every page signed by our engineer (`token`) and
+/// on site by the client's `signer`, and the 预验收证书 issued and signed by both.
+pub async fn certify(app: &TestApp, base: &str, token: &str, signer: &str) {
+    let plan = app.get(base, token).await.expect(200);
     let pages: Vec<i64> = plan["pages"]
         .as_array()
         .expect("pages")
         .iter()
         .map(|p| p["number"].as_i64().expect("n"))
         .collect();
-    for p in &plan["pages"].as_array().expect("pages").clone() {
+    for p in plan["pages"].as_array().expect("pages") {
         let rows: Vec<Value> = p["items"]
             .as_array()
             .expect("items")
             .iter()
             .map(|i| json!({"item_id": i["id"], "passed": true}))
             .collect();
-        app.put(&format!("{base}/results"), &li_token, json!({"results": rows}))
+        app.put(&format!("{base}/results"), token, json!({"results": rows}))
             .await
             .expect(200);
     }
     for n in &pages {
-        app.post(&format!("{base}/pages/{n}/sign"), &li_token, json!({}))
+        app.post(&format!("{base}/pages/{n}/sign"), token, json!({}))
             .await
             .expect(200);
     }
-    sign_on_site(app, &format!("{base}/signing-requests"), &li_token, &pages, "周文涛").await;
+    sign_on_site(app, &format!("{base}/signing-requests"), token, &pages, signer).await;
     app.post(&format!("{base}/certificate"), &app.admin, json!({}))
         .await
         .expect(200);
-    app.post(&format!("{base}/pages/0/sign"), &li_token, json!({}))
+    app.post(&format!("{base}/pages/0/sign"), token, json!({}))
         .await
         .expect(200);
-    sign_on_site(app, &format!("{base}/signing-requests"), &li_token, &[0], "周文涛").await;
-    (id, li_token)
+    sign_on_site(app, &format!("{base}/signing-requests"), token, &[0], signer).await;
 }
 
 /// The client signs `parts` on a tablet through an on-site link.

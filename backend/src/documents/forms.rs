@@ -2162,8 +2162,8 @@ fn document_handover(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<
                 lang,
                 &[
                     (Label::Seq, 2),
-                    (Label::DocumentName, 6),
-                    (Label::DocumentNumber, 5),
+                    (Label::DocumentName, 5),
+                    (Label::DocumentNumber, 8),
                     (Label::Version, 2),
                     (Label::IssuedOn, 3),
                     (Label::Pages, 2),
@@ -2224,7 +2224,7 @@ fn final_report(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block
     let mut facts = Vec::new();
     if let Some(t) = &d.trial_run {
         facts.push((
-            Label::TrialRunRecord.text(lang).into(),
+            Label::TrialRun.text(lang).into(),
             Label::TrialRunFacts.fill(
                 lang,
                 &[&t.started_on, &t.ended_on, &t.days_run, &t.faults, &t.availability],
@@ -2233,17 +2233,17 @@ fn final_report(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block
     }
     if let Some(t) = &d.training {
         facts.push((
-            Label::TrainingSheet.text(lang).into(),
+            Label::Training.text(lang).into(),
             Label::TrainingFacts.fill(lang, &[&t.trainee_count.to_string(), &t.completed_on]),
         ));
     }
     facts.push((
-        Label::Outstanding.text(lang).into(),
+        Label::LeftoverIssues.text(lang).into(),
         Label::IssuesFacts.fill(lang, &[&d.issues.len().to_string()]),
     ));
     if let Some(h) = d.document_handovers.iter().rev().find(|h| h.signed.client.is_some()) {
         facts.push((
-            Label::DocumentHandover.text(lang).into(),
+            Label::DocumentsHandedOver.text(lang).into(),
             Label::HandoverFacts.fill(lang, &[&h.rows.len().to_string(), &h.copies, &h.acknowledged_on]),
         ));
     }

@@ -320,6 +320,10 @@ labels! {
     // Final acceptance
     FinalReport => "终验报告", "Final Acceptance Report";
     BeforeFinal => "试运行、培训与文档移交情况", "Trial run, training and documents";
+    TrialRun => "试运行", "Trial run";
+    Training => "人员培训", "Training";
+    LeftoverIssues => "遗留问题", "Leftover issues";
+    DocumentsHandedOver => "文档移交", "Documents";
     TrialRunFacts => "| 至 |，运行 | 天，故障 | 次，系统可用率 |", "| to |: | days, | faults, availability |";
     TrainingFacts => "受训人员 | 人全部考核合格（|）", "all | trainees passed (|)";
     IssuesFacts => "遗留问题 | 项，均已关闭或经甲方书面同意暂缓", "| leftover issues, all closed or deferred by the client in writing";

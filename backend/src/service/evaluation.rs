@@ -331,8 +331,7 @@ pub async fn evaluate_by_link(
     };
     let mut row: evaluation::ActiveModel = e.into();
     apply(&mut row, &scores, now)?;
-    row.token_hash = Set(None);
-    row.token_expires_at = Set(None);
+    // The hash stays: the link then says it was answered.
     row.ip = Set(evidence.ip_address.clone());
     row.user_agent = Set(evidence.user_agent.clone());
     let saved = row.update(&txn).await?;
@@ -363,8 +362,10 @@ async fn schedule_rows(
         .order_by_asc(phase::Column::Seq)
         .all(db)
         .await?;
+    // The report is what completes the 项目总结 task: it does not list its own task.
     let tasks = task::Entity::find()
         .filter(task::Column::ProjectId.eq(project.id))
+        .filter(task::Column::Code.ne(super::milestones::Milestone::ProjectSummary.code()))
         .order_by_asc(task::Column::Seq)
         .all(db)
         .await?;
@@ -393,8 +394,9 @@ async fn schedule_rows(
             planned: day_of(project, planned),
             actual: actual.map(|a| day_of(project, a)),
         });
-        rows.push(line(number, &ph.name, planned, ph.override_due_on, actual));
-        if let (Some(to), Some(reason)) = (ph.override_due_on, &ph.override_reason) {
+        let moved_to = ph.override_due_on.filter(|d| *d != planned);
+        rows.push(line(number, &ph.name, planned, moved_to, actual));
+        if let (Some(to), Some(reason)) = (moved_to, &ph.override_reason) {
             moved.push(vec![
                 ph.name.clone(),
                 planned.to_string(),
