@@ -6,35 +6,11 @@
 //! issued and the nine handed over; the 终验报告 signed by both (the client through the e-mailed
 //! link read at the SMTP server); the project delivered with its warranty's start; both sides'
 //! evaluation (the client's by link); every new form issued and passing the form-quality check.
-use chrono::{Days, NaiveDate};
-use jiaofu::jobs::delivery;
-use jiaofu_tests::phase4::{plan_body, started_days_ago, task};
+use chrono::Days;
+use jiaofu_tests::phase4::{links_to, plan_body, site_today, started_days_ago, task};
 use jiaofu_tests::signing::{certify, hidden_hashes, sign_link};
 use jiaofu_tests::{SmtpSink, TestApp, spawn_app_with};
 use serde_json::{Value, json};
-
-/// Today where the demo project is (Asia/Shanghai).
-fn site_today() -> NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("+08:00"))
-        .date_naive()
-}
-
-/// The links in the messages sent to `to` since message `since`, each up to the first space.
-async fn links_to(app: &TestApp, sink: &SmtpSink, to: &str, since: usize, marker: &str) -> Vec<String> {
-    delivery::run_once(&app.state, &app.state.mailer, "w", chrono::Utc::now())
-        .await
-        .expect("delivery");
-    sink.messages()
-        .into_iter()
-        .skip(since)
-        .filter(|m| m.envelope_to == to)
-        .filter_map(|m| {
-            let start = m.text.find(marker)?;
-            Some(m.text[start..].chars().take_while(|c| !c.is_whitespace()).collect())
-        })
-        .collect()
-}
 
 /// The form's latest issued version, issuing it if what it prints changed (201) or not (200).
 async fn issued(app: &TestApp, id: i64, key: &str) -> Vec<u8> {

@@ -3,18 +3,11 @@
 //! tablet (typing their own name, on the day) or on paper; a failed assessment sets remedial
 //! training within a week as a task of the schedule, which the re-assessment completes; when every
 //! trainee has passed, the 人员培训 task is done and final acceptance no longer waits for training.
-use chrono::{Days, NaiveDate};
-use jiaofu_tests::phase4::{signed_initial_acceptance, task};
+use chrono::Days;
+use jiaofu_tests::phase4::{signed_initial_acceptance, site_today, task};
 use jiaofu_tests::signing::certified_project;
 use jiaofu_tests::spawn_app;
 use serde_json::{Value, json};
-
-/// Today where the project is (Asia/Shanghai).
-fn site_today() -> NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("+08:00"))
-        .date_naive()
-}
 
 fn trainee_id(training: &Value, name: &str) -> i64 {
     training["trainees"]

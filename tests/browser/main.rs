@@ -3,6 +3,7 @@ mod acceptance;
 mod arrival;
 mod documents;
 mod equipment;
+mod final_acceptance;
 mod harness;
 mod installation;
 mod outbox;

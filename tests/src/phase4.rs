@@ -111,3 +111,141 @@ pub async fn started_days_ago(app: &TestApp, id: i64, days: u64) -> chrono::Naiv
         .expect("moved");
     day
 }
+
+/// Today where the demo project is (Asia/Shanghai).
+pub fn site_today() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("+08:00"))
+        .date_naive()
+}
+
+/// The links e-mailed to `to` since message `since` (the queue delivered first), each from
+/// `marker` up to the first space.
+pub async fn links_to(app: &TestApp, sink: &SmtpSink, to: &str, since: usize, marker: &str) -> Vec<String> {
+    delivery::run_once(&app.state, &app.state.mailer, "w", chrono::Utc::now())
+        .await
+        .expect("delivery");
+    sink.messages()
+        .into_iter()
+        .skip(since)
+        .filter(|m| m.envelope_to == to)
+        .filter_map(|m| {
+            let start = m.text.find(marker)?;
+            Some(m.text[start..].chars().take_while(|c| !c.is_whitespace()).collect())
+        })
+        .collect()
+}
+
+/// The demo project brought to the eve of final acceptance the straight way: its functional test
+/// certified, the initial acceptance passed forty days ago, the passwords handed over, a trial run
+/// of 35 days ended, three trainees trained and passed, the nine documents issued and signed for.
+/// Its id, the token of its PM `wang.pm` and of its engineer `sun.eng`.
+pub async fn ready_for_final_acceptance(app: &TestApp, sink: &SmtpSink) -> (i64, String, String) {
+    use chrono::Days;
+    jiaofu::service::demo::create(&app.state, chrono::Utc::now())
+        .await
+        .expect("the demo");
+    let id = app.get("/api/projects", &app.admin).await.expect(200)["items"][0]["id"]
+        .as_i64()
+        .expect("id");
+    let (sun, eng) = app.user("sun.eng", "engineer").await;
+    app.add_member(id, sun, "engineer").await;
+    let (wang, pm) = app.user("wang.pm", "manager").await;
+    app.add_member(id, wang, "pm").await;
+    let plans = app
+        .get(&format!("/api/projects/{id}/test-plans"), &pm)
+        .await
+        .expect(200);
+    crate::signing::certify(
+        app,
+        &format!("/api/projects/{id}/test-plans/{}", plans[0]["id"]),
+        &eng,
+        "周文涛",
+    )
+    .await;
+    let today = site_today();
+    let day = |back: u64| (today - Days::new(back)).to_string();
+    signed_initial_acceptance(app, id, &eng, &day(40)).await;
+    hand_over_passwords(app, sink, id, &eng).await;
+    started_days_ago(app, id, 35).await;
+    app.post(
+        &format!("/api/projects/{id}/trial-run/end"),
+        &pm,
+        json!({"conclusion": "系统运行稳定，达到终验条件"}),
+    )
+    .await
+    .expect(200);
+    let training = format!("/api/projects/{id}/training");
+    app.put(
+        &training,
+        &pm,
+        json!({"starts_on": day(38), "ends_on": day(30), "place": "审判楼三楼培训室", "trainers": "孙工",
+               "content": "系统操作；日常维护", "materials": "《操作手册》3 册", "materials_handed_on": day(39)}),
+    )
+    .await
+    .expect(200);
+    let mut t = Value::Null;
+    for (name, kind) in [("陈志刚", "maintainer"), ("刘芳", "operator"), ("赵磊", "operator")] {
+        t = app
+            .post(
+                &format!("{training}/trainees"),
+                &pm,
+                json!({"name": name, "kind": kind}),
+            )
+            .await
+            .expect(200);
+    }
+    let session = app
+        .post(
+            &format!("{training}/sessions"),
+            &eng,
+            json!({"held_on": day(38), "period": "09:00–17:00", "topic": "系统原理与操作"}),
+        )
+        .await
+        .expect(200)["sessions"][0]["id"]
+        .clone();
+    for trainee in t["trainees"].as_array().expect("trainees") {
+        app.post(
+            &format!("{training}/sessions/{session}/attendance"),
+            &eng,
+            json!({"trainee_id": trainee["id"], "method": "paper"}),
+        )
+        .await
+        .expect(200);
+        app.post(
+            &format!("{training}/trainees/{}/assessments", trainee["id"]),
+            &eng,
+            json!({"assessed_on": day(31), "written_score": 82, "practical_score": 85, "examiner": "孙工"}),
+        )
+        .await
+        .expect(200);
+    }
+    let state = app
+        .get(&format!("/api/projects/{id}/document-handover"), &pm)
+        .await
+        .expect(200);
+    for line in state["checklist"].as_array().expect("checklist") {
+        let reply = app
+            .post(
+                &format!(
+                    "/api/projects/{id}/documents/{}/issue",
+                    line["form"].as_str().expect("key")
+                ),
+                &app.admin,
+                json!({}),
+            )
+            .await;
+        assert!(matches!(reply.status.as_u16(), 200 | 201), "{}", reply.text);
+    }
+    let seen = sink.messages().len();
+    app.post(
+        &format!("/api/projects/{id}/document-handovers"),
+        &pm,
+        json!({"recipient_name": "周文涛", "recipient_email": "zhou.wentao@court.example.cn"}),
+    )
+    .await
+    .expect(200);
+    let link = links_to(app, sink, "zhou.wentao@court.example.cn", seen, "/sign/").await;
+    sign_link(app, &link[0], "周文涛").await;
+    (id, pm, eng)
+}

@@ -193,7 +193,10 @@ impl Signed for AcceptanceData {
     }
 
     fn title(&self) -> String {
-        format!("{}（{}）", self.stage().label_zh(), self.project.name)
+        match self.stage() {
+            AcceptanceStage::Initial => format!("{}（{}）", self.stage().label_zh(), self.project.name),
+            AcceptanceStage::Final => format!("终验报告（{}）", self.project.name),
+        }
     }
 
     fn part_label(&self, part: i32, _lang: Lang) -> String {

@@ -19,6 +19,7 @@ use crate::{
     service::{
         acceptance::{self, Check, IssueStep, NewIssue, Participant, PlanInput, RecordInput},
         access::{Granted, Manage, MayRead, Read, RecordWork},
+        document_handover, evaluation,
         projects::timezone_of,
         signing::{self, RequestInput, Signed},
         trial_run::{self, LogInput},
@@ -164,6 +165,57 @@ async fn show(
             warranty => project.warranty_starts_on.map(|w| w.to_string()),
         }
     });
+    let house = state.settings.house();
+    let (checklist, handovers, evaluations) = match (
+        document_handover::checklist(&state.db, p, &house).await,
+        document_handover::handovers(&state.db, p).await,
+        evaluation::get(&state.db, p).await,
+    ) {
+        (Ok(c), Ok(h), Ok(e)) => (c, h, e),
+        (Err(e), ..) | (_, Err(e), _) | (.., Err(e)) => return super::refusal(state, me, e),
+    };
+    let chart = match project.delivered_on {
+        Some(_) => match evaluation::chart(&state.db, project).await {
+            Ok(c) => Some(c.svg()),
+            Err(e) => return super::refusal(state, me, e),
+        },
+        None => None,
+    };
+    let documents = context! {
+        checklist => checklist.iter().map(|l| {
+            let latest = l.status.latest.as_ref();
+            context! {
+                form => l.kind.key(), title => l.kind.title(house.lang),
+                number => latest.map(|d| d.number.clone()), version => latest.map(|d| d.version),
+                problem => l.problem().map(|b| b.zh),
+            }
+        }).collect::<Vec<_>>(),
+        ready => checklist.iter().all(|l| l.problem().is_none()),
+        handovers => handovers.iter().map(|h| context! {
+            id => h.handover.id, recipient => h.handover.recipient_name, email => h.handover.recipient_email,
+            made => minute(h.handover.created_at), documents => h.items.len(), copies => h.copies(),
+            acknowledged => h.handover.acknowledged_at.map(minute),
+            ours => h.signature(document_handover::MEMO, SignParty::Ours).map(|s| s.signer_name.clone()),
+        }).collect::<Vec<_>>(),
+        acknowledged => handovers.iter().any(|h| h.handover.acknowledged_at.is_some()),
+    };
+    let side = |e: &Option<entity::evaluation::Model>| {
+        e.as_ref().map(|e| context! {
+            name => e.evaluator_name, role => e.evaluator_role, email => e.evaluator_email,
+            scores => evaluation::scores_of(e).map(|s| evaluation::DIMENSIONS.iter().zip(s).map(|((_, label), v)| context! {
+                label => label, score => v, words => evaluation::score_words(v),
+            }).collect::<Vec<_>>()),
+            comments => e.comments, submitted => e.submitted_at.map(minute), requested => e.requested_at.map(minute),
+        })
+    };
+    let summary = context! {
+        ours => side(&evaluations.ours),
+        client => side(&evaluations.client),
+        both => evaluations.both_in(),
+        chart => chart,
+        dimensions => evaluation::DIMENSIONS.iter().map(|(key, label)| context! { key => key, label => label }).collect::<Vec<_>>(),
+        scale => (1..=5).rev().map(|v| context! { value => v, label => evaluation::score_words(v) }).collect::<Vec<_>>(),
+    };
     let issues: Vec<_> = issues
         .iter()
         .map(|i| {
@@ -196,6 +248,11 @@ async fn show(
         flash => flash,
         stages => stages,
         delivered => delivered,
+        documents => documents,
+        summary => summary,
+        said_handover => said_at("handover"),
+        said_evaluate => said_at("evaluate"),
+        said_evaluation_request => said_at("evaluation-request"),
         issues => issues,
         run => run_ctx,
         today => today.to_string(),
@@ -774,6 +831,149 @@ pub async fn log(
                 _ => "试运行尚未开始或已经结束。",
             };
             refused(&state, &me, &p, "log", e, message.into()).await
+        }
+        Err(e) => super::refusal(&state, &me, e),
+    }
+}
+
+/// The nine documents handed to the client's recipient: pages and copies per document from the
+/// form, the 技术文档交付备忘录 sent to sign on receipt.
+#[handler]
+pub async fn hand_over_documents(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path(id): Path<i32>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let p = match super::granted::<Manage>(&state, &me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let f = Fields(fields);
+    let lines = document_handover::NINE
+        .iter()
+        .map(|k| document_handover::LineInput {
+            form: k.key().into(),
+            pages: f.get(&format!("pages_{}", k.key())).parse().ok(),
+            copies: f.get(&format!("copies_{}", k.key())).parse().unwrap_or(1),
+        })
+        .collect();
+    let input = document_handover::HandoverInput {
+        recipient_name: f.get("recipient_name"),
+        recipient_email: f.get("recipient_email"),
+        recipient_role: f.optional("recipient_role"),
+        lines,
+    };
+    match document_handover::hand_over(&state, &p, input, Utc::now()).await {
+        Ok((d, _)) => {
+            session::set_flash(
+                jar,
+                &format!(
+                    "已把《技术文档交付备忘录》发给 {} 签收：{} 项文档共 {} 份。",
+                    d.handover.recipient_name,
+                    d.items.len(),
+                    d.copies()
+                ),
+            );
+            see_other(&format!("/projects/{id}/acceptance#documents"))
+        }
+        Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
+            let message = match &e {
+                AppError::Invalid { field: Some(f), .. } if f == "recipient_email" => {
+                    "请填写接收人的电子邮箱。".to_string()
+                }
+                AppError::Invalid { field: Some(f), .. } if f == "recipient_name" => "请填写接收人。".to_string(),
+                AppError::Invalid { .. } => "页数为正整数，份数为 1 到 100。".to_string(),
+                _ => "九项文档都登记了最新版本后才能移交（见上表）。".to_string(),
+            };
+            refused(&state, &me, &p, "handover", e, message).await
+        }
+        Err(e) => super::refusal(&state, &me, e),
+    }
+}
+
+fn scores_from(f: &Fields) -> evaluation::Scores {
+    let mut scores = [0; 5];
+    for (n, (key, _)) in evaluation::DIMENSIONS.iter().enumerate() {
+        scores[n] = f.get(key).parse().unwrap_or(0);
+    }
+    evaluation::Scores {
+        scores,
+        comments: f.optional("comments"),
+        evaluator_name: f.get("evaluator_name"),
+        evaluator_role: f.optional("evaluator_role"),
+    }
+}
+
+/// Our side's evaluation of the delivered project.
+#[handler]
+pub async fn evaluate(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path(id): Path<i32>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let p = match super::granted::<Manage>(&state, &me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    match evaluation::evaluate_ours(&state.db, &p, scores_from(&Fields(fields)), Utc::now()).await {
+        Ok(_) => {
+            session::set_flash(jar, "乙方评价已保存。");
+            see_other(&format!("/projects/{id}/acceptance#summary"))
+        }
+        Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
+            let message = match &e {
+                AppError::Invalid { field: Some(f), .. } if f == "evaluator_name" => "请填写评价人。",
+                AppError::Invalid { .. } => "五项都请选择 1 到 5 分。",
+                _ => "终验报告双方签字、项目交付后才能评价。",
+            };
+            refused(&state, &me, &p, "evaluate", e, message.into()).await
+        }
+        Err(e) => super::refusal(&state, &me, e),
+    }
+}
+
+/// The client's evaluator gets a link of their own.
+#[handler]
+pub async fn request_evaluation(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path(id): Path<i32>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let p = match super::granted::<Manage>(&state, &me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let f = Fields(fields);
+    let who = evaluation::ClientRequest {
+        name: f.get("name"),
+        email: f.get("email"),
+        role: f.optional("role"),
+    };
+    match evaluation::request_client(&state, &p, who, Utc::now()).await {
+        Ok(e) => {
+            session::set_flash(
+                jar,
+                &format!(
+                    "已发邮件请 {} 评价本项目（链接两周内有效）。",
+                    e.evaluator_name.unwrap_or_default()
+                ),
+            );
+            see_other(&format!("/projects/{id}/acceptance#summary"))
+        }
+        Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
+            let message = match &e {
+                AppError::Invalid { field: Some(f), .. } if f == "email" => "请填写甲方评价人的电子邮箱。",
+                AppError::Invalid { .. } => "请填写甲方评价人。",
+                AppError::Conflict(m) if m.contains("already") => "甲方已经提交了评价。",
+                _ => "终验报告双方签字、项目交付后才能评价。",
+            };
+            refused(&state, &me, &p, "evaluation-request", e, message.into()).await
         }
         Err(e) => super::refusal(&state, &me, e),
     }

@@ -164,6 +164,15 @@ pub fn mount(route: Route) -> Route {
         )
         .at("/projects/:id/acceptance/trial-run/logs", poem::post(acceptance::log))
         .at(
+            "/projects/:id/acceptance/documents",
+            poem::post(acceptance::hand_over_documents),
+        )
+        .at("/projects/:id/acceptance/evaluation", poem::post(acceptance::evaluate))
+        .at(
+            "/projects/:id/acceptance/evaluation/request",
+            poem::post(acceptance::request_evaluation),
+        )
+        .at(
             "/projects/:id/credentials",
             get(credentials::page).post(credentials::add),
         )
@@ -281,6 +290,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}/acceptance/issues", "POST"),
     ("/projects/{id}/acceptance/issues/{issue_id}", "POST"),
     ("/projects/{id}/acceptance/trial-run/logs", "POST"),
+    ("/projects/{id}/acceptance/documents", "POST"),
+    ("/projects/{id}/acceptance/evaluation", "POST"),
+    ("/projects/{id}/acceptance/evaluation/request", "POST"),
     ("/projects/{id}/credentials", "GET, POST"),
     ("/projects/{id}/credentials/handovers", "POST"),
     ("/projects/{id}/credentials/{credential_id}/reveal", "POST"),
