@@ -278,7 +278,7 @@ async fn the_demo_creates_a_courtroom_project_with_its_people() {
     // which wait for phase 4.
     let forms = get(format!("/api/projects/{id}/documents")).await;
     let forms = forms.as_array().expect("forms");
-    assert_eq!(forms.len(), 24);
+    assert_eq!(forms.len(), 27);
     for form in forms {
         let waiting = [
             "device-test",
@@ -292,6 +292,9 @@ async fn the_demo_creates_a_courtroom_project_with_its_people() {
             "trial-run-summary",
             "training-sheet",
             "training-assessment",
+            "document-handover",
+            "final-acceptance-report",
+            "project-summary",
         ]
         .contains(&form["form"].as_str().expect("key"));
         assert_eq!(form["readiness"], if waiting { "draft" } else { "ready" }, "{form}");

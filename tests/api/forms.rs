@@ -99,7 +99,7 @@ pub(crate) fn expect_text(form: &str, text: &str, expected: &[&str]) {
 /// The functional test's records, printed from a test plan.
 const TEST_RECORDS: [&str; 3] = ["device-test", "functional-test", "pre-acceptance-certificate"];
 /// The initial acceptance's report and memo (tests/api/acceptance.rs).
-const ACCEPTANCE_RECORDS: [&str; 8] = [
+const ACCEPTANCE_RECORDS: [&str; 11] = [
     "initial-acceptance-report",
     "initial-acceptance-memo",
     "password-handover",
@@ -108,6 +108,9 @@ const ACCEPTANCE_RECORDS: [&str; 8] = [
     "trial-run-summary",
     "training-sheet",
     "training-assessment",
+    "document-handover",
+    "final-acceptance-report",
+    "project-summary",
 ];
 
 #[tokio::test]
@@ -153,7 +156,10 @@ async fn every_form_of_the_demo_project_is_ready_issued_and_printed() {
                     "系统初验尚未记录",
                     "尚未移交口令",
                     "试运行尚未开始",
-                    "人员培训尚未安排"
+                    "人员培训尚未安排",
+                    "尚未移交技术文档",
+                    "终验尚未安排",
+                    "项目尚未交付",
                 ]
                 .iter()
                 .any(|m| missing.contains(m)),

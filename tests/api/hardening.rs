@@ -172,7 +172,7 @@ async fn forms_of_a_project_whose_stored_name_holds_control_characters_stay_well
         .await
         .expect(200);
     let forms = forms.as_array().expect("forms");
-    assert_eq!(forms.len(), 24);
+    assert_eq!(forms.len(), 27);
     for form in forms {
         let key = form["form"].as_str().expect("key");
         let (_, bytes) = crate::forms::download(&app, &format!("/api/projects/{id}/documents/{key}.docx")).await;

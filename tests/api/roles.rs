@@ -117,7 +117,7 @@ const MATRIX: &[(&str, May)] = &[
     ("add_training_session", May::RecordWork),
     ("sign_in_trainee", May::RecordWork),
     ("assess_trainee", May::RecordWork),
-    ("sign_document_handover", May::RecordWork),
+    ("sign_document_handover", May::SignAsMember),
     ("add_photos", May::RecordWork),
     ("remove_photo", May::RecordWork),
     ("start_task", May::MoveOwnTask),
