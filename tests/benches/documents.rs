@@ -34,6 +34,7 @@ fn project() -> ProjectFacts {
         signed_on: "2026-03-02".into(),
         delivery_due_on: "2026-04-01".into(),
         systems: "数字法庭、音响扩声".into(),
+        ..ProjectFacts::default()
     }
 }
 

@@ -330,21 +330,6 @@ pub async fn override_due(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::horizon_end;
-
-    #[test]
-    fn a_horizon_of_any_length_ends_somewhere_instead_of_overflowing() {
-        let now = chrono::Utc::now();
-        assert_eq!(horizon_end(now, 0), now + chrono::Duration::days(1));
-        assert!(
-            horizon_end(now, u32::MAX) > now,
-            "the schemathesis case due_within_days=318845250"
-        );
-    }
-}
-
 /// A task the plan does not hold but the work brings (a remedial training, say): added to the
 /// phase of the plan task `beside` (else the last phase) after its tasks, due on `due_on` by an
 /// override stating `reason`, so re-planning the project never moves it. Reminders treat it like
@@ -426,4 +411,19 @@ pub(crate) async fn add_follow_up_task(
     )
     .await?;
     Ok(created)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::horizon_end;
+
+    #[test]
+    fn a_horizon_of_any_length_ends_somewhere_instead_of_overflowing() {
+        let now = chrono::Utc::now();
+        assert_eq!(horizon_end(now, 0), now + chrono::Duration::days(1));
+        assert!(
+            horizon_end(now, u32::MAX) > now,
+            "the schemathesis case due_within_days=318845250"
+        );
+    }
 }
