@@ -105,6 +105,68 @@ async fn the_client_signs_the_final_acceptance_report_from_the_e_mail_link() {
         browser.fail(&format!("the delivery reads {delivered:?}")).await;
     }
     browser.wait_for_text("#summary", "双方评价").await;
+
+    // Both evaluate: the PM on the page, the client from the link e-mailed to him, on his phone.
+    browser.click("#evaluate-details summary").await;
+    for (score, value) in [
+        ("schedule", 4),
+        ("quality", 5),
+        ("technology", 5),
+        ("management", 4),
+        ("satisfaction", 5),
+    ] {
+        browser
+            .click(&format!("#evaluate-form input[name={score}][value='{value}']"))
+            .await;
+    }
+    browser
+        .fill("#evaluate-form input[name=evaluator_name]", "王建国")
+        .await;
+    browser.click("#evaluate-form button[type=submit]").await;
+    browser.wait_for_text(".flash", "乙方评价已保存").await;
+    browser.click("#evaluation-request-details summary").await;
+    browser
+        .fill("#evaluation-request-form input[name=name]", "陈志刚")
+        .await;
+    browser
+        .fill(
+            "#evaluation-request-form input[name=email]",
+            "chen.zhigang@court.example.cn",
+        )
+        .await;
+    let seen = sink.messages().len();
+    browser.click("#evaluation-request-form button[type=submit]").await;
+    browser.wait_for_text(".flash", "已发邮件请 陈志刚 评价").await;
+    let link = links_to(&app, &sink, "chen.zhigang@court.example.cn", seen, "/evaluate/").await;
+    assert_eq!(link.len(), 1, "one evaluation e-mail: {link:?}");
+    let Some(phone) = harness::open(&app, "evaluation_client", 390, 844).await else {
+        return;
+    };
+    phone.goto(&link[0]).await;
+    phone.wait_for_text("h1", "项目评价").await;
+    // Without a satisfaction score the answer is explained beside it.
+    for (score, value) in [("schedule", 4), ("quality", 5), ("technology", 4), ("management", 5)] {
+        phone.click(&format!("input[name={score}][value='{value}']")).await;
+    }
+    phone
+        .client
+        .execute("document.getElementById('evaluate-form').noValidate = true;", vec![])
+        .await
+        .expect("no browser check");
+    phone.click("#evaluate-form button[type=submit]").await;
+    let said = phone.said("#score-satisfaction .field-error").await;
+    if !said.contains("1 到 5 分") {
+        phone.fail(&format!("a missing score is explained as {said:?}")).await;
+    }
+    phone.click("input[name=satisfaction][value='5']").await;
+    phone.fill("#comments", "培训细致，整改及时").await;
+    harness::keep_full_screenshot(&phone, "evaluation-client").await;
+    phone.click("#evaluate-form button[type=submit]").await;
+    phone.wait_for_text("body", "评价已提交").await;
+    phone.close().await;
+    browser.goto(&format!("/projects/{id}/acceptance")).await;
+    browser.wait_for_text("#evaluations", "很满意").await;
+    browser.wait_for_text("#summary", "培训细致").await;
     harness::keep_full_screenshot(&browser, "acceptance-delivered").await;
     browser.close().await;
     let project = app.get(&format!("/api/projects/{id}"), &app.admin).await.expect(200);

@@ -1729,6 +1729,56 @@ fn issue_table(a: &AcceptanceRecord, lang: Lang) -> Block {
     }
 }
 
+/// When, where, how and who of an acceptance.
+fn acceptance_fields(a: &AcceptanceRecord, lang: Lang) -> Block {
+    Block::Fields(vec![
+        (Label::HeldOn.text(lang).into(), a.held_on.clone()),
+        (Label::AcceptancePlace.text(lang).into(), a.place.clone()),
+        (Label::AcceptanceForm.text(lang).into(), a.form.clone()),
+        (Label::ClientAttendees.text(lang).into(), a.client_attendees.clone()),
+        (Label::OurAttendees.text(lang).into(), a.our_attendees.clone()),
+    ])
+}
+
+/// What an acceptance checked, its conclusion and its opinion.
+fn checks_and_verdict(a: &AcceptanceRecord, lang: Lang) -> [Block; 4] {
+    [
+        Block::Heading(Label::ChecksDone.text(lang).into()),
+        Block::Table {
+            columns: columns(
+                lang,
+                &[
+                    (Label::Seq, 1),
+                    (Label::CheckItem, 7),
+                    (Label::CheckResult, 2),
+                    (Label::Note, 6),
+                ],
+            ),
+            rows: a
+                .checks
+                .iter()
+                .enumerate()
+                .map(|(n, (item, passed, remark))| {
+                    Row::Cells(vec![
+                        (n + 1).to_string(),
+                        item.clone(),
+                        if *passed { Label::Accepted } else { Label::NotAccepted }
+                            .text(lang)
+                            .into(),
+                        remark.clone(),
+                    ])
+                })
+                .collect(),
+        },
+        Block::Paragraph(format!(
+            "{}：{}",
+            Label::AcceptanceConclusion.text(lang),
+            conclusion_marks(&a.conclusion)
+        )),
+        Block::Paragraph(format!("{}：{}", Label::Summary.text(lang), a.opinion)),
+    ]
+}
+
 /// 系统初验报告: when, where, how and who; what was checked; the conclusion and opinion; the
 /// leftover issues; both parties' signatures.
 fn acceptance_report(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block> {
@@ -1737,50 +1787,8 @@ fn acceptance_report(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<
         return blocks;
     };
     both_signed("系统初验报告", &a.report, missing);
-    blocks.push(Block::Fields(vec![
-        (Label::HeldOn.text(lang).into(), a.held_on.clone()),
-        (Label::AcceptancePlace.text(lang).into(), a.place.clone()),
-        (Label::AcceptanceForm.text(lang).into(), a.form.clone()),
-        (Label::ClientAttendees.text(lang).into(), a.client_attendees.clone()),
-        (Label::OurAttendees.text(lang).into(), a.our_attendees.clone()),
-    ]));
-    blocks.push(Block::Heading(Label::ChecksDone.text(lang).into()));
-    blocks.push(Block::Table {
-        columns: columns(
-            lang,
-            &[
-                (Label::Seq, 1),
-                (Label::CheckItem, 7),
-                (Label::CheckResult, 2),
-                (Label::Note, 6),
-            ],
-        ),
-        rows: a
-            .checks
-            .iter()
-            .enumerate()
-            .map(|(n, (item, passed, remark))| {
-                Row::Cells(vec![
-                    (n + 1).to_string(),
-                    item.clone(),
-                    if *passed { Label::Accepted } else { Label::NotAccepted }
-                        .text(lang)
-                        .into(),
-                    remark.clone(),
-                ])
-            })
-            .collect(),
-    });
-    blocks.push(Block::Paragraph(format!(
-        "{}：{}",
-        Label::AcceptanceConclusion.text(lang),
-        conclusion_marks(&a.conclusion)
-    )));
-    blocks.push(Block::Paragraph(format!(
-        "{}：{}",
-        Label::Summary.text(lang),
-        a.opinion
-    )));
+    blocks.push(acceptance_fields(a, lang));
+    blocks.extend(checks_and_verdict(a, lang));
     blocks.push(Block::Heading(Label::Outstanding.text(lang).into()));
     blocks.push(issue_table(a, lang));
     blocks.push(signed_by_both(d, &a.report, lang));
@@ -2213,13 +2221,7 @@ fn final_report(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block
         }
     };
     both_signed("终验报告", &a.report, missing);
-    blocks.push(Block::Fields(vec![
-        (Label::HeldOn.text(lang).into(), a.held_on.clone()),
-        (Label::AcceptancePlace.text(lang).into(), a.place.clone()),
-        (Label::AcceptanceForm.text(lang).into(), a.form.clone()),
-        (Label::ClientAttendees.text(lang).into(), a.client_attendees.clone()),
-        (Label::OurAttendees.text(lang).into(), a.our_attendees.clone()),
-    ]));
+    blocks.push(acceptance_fields(a, lang));
     blocks.push(Block::Heading(Label::BeforeFinal.text(lang).into()));
     let mut facts = Vec::new();
     if let Some(t) = &d.trial_run {
@@ -2248,43 +2250,7 @@ fn final_report(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Block
         ));
     }
     blocks.push(Block::Fields(facts));
-    blocks.push(Block::Heading(Label::ChecksDone.text(lang).into()));
-    blocks.push(Block::Table {
-        columns: columns(
-            lang,
-            &[
-                (Label::Seq, 1),
-                (Label::CheckItem, 7),
-                (Label::CheckResult, 2),
-                (Label::Note, 6),
-            ],
-        ),
-        rows: a
-            .checks
-            .iter()
-            .enumerate()
-            .map(|(n, (item, passed, remark))| {
-                Row::Cells(vec![
-                    (n + 1).to_string(),
-                    item.clone(),
-                    if *passed { Label::Accepted } else { Label::NotAccepted }
-                        .text(lang)
-                        .into(),
-                    remark.clone(),
-                ])
-            })
-            .collect(),
-    });
-    blocks.push(Block::Paragraph(format!(
-        "{}：{}",
-        Label::AcceptanceConclusion.text(lang),
-        conclusion_marks(&a.conclusion)
-    )));
-    blocks.push(Block::Paragraph(format!(
-        "{}：{}",
-        Label::Summary.text(lang),
-        a.opinion
-    )));
+    blocks.extend(checks_and_verdict(a, lang));
     blocks.push(Block::Paragraph(if d.project.delivered_on.is_empty() {
         Label::DeliveryPending.text(lang).into()
     } else {

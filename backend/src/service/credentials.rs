@@ -317,17 +317,7 @@ impl Signed for HandoverData {
     }
 
     fn refuse(&self, part: i32, party: SignParty) -> Option<String> {
-        if part != HANDOVER {
-            return Some(format!("a 口令移交单 has one part, {HANDOVER}"));
-        }
-        self.signature(part, party).map(|s| {
-            format!(
-                "the 口令移交单 is already signed for {} by {} on {}",
-                if party == SignParty::Ours { "乙方" } else { "甲方" },
-                s.signer_name,
-                s.signed_local
-            )
-        })
+        signing::one_part_refusal(self, "口令移交单", HANDOVER, part, party)
     }
 
     fn signatures(&self) -> &[signature::Model] {

@@ -184,17 +184,7 @@ impl Signed for HandoverData {
     }
 
     fn refuse(&self, part: i32, party: SignParty) -> Option<String> {
-        if part != MEMO {
-            return Some(format!("a 技术文档交付备忘录 has one part, {MEMO}"));
-        }
-        self.signature(part, party).map(|s| {
-            format!(
-                "the 技术文档交付备忘录 is already signed for {} by {} on {}",
-                if party == SignParty::Ours { "乙方" } else { "甲方" },
-                s.signer_name,
-                s.signed_local
-            )
-        })
+        signing::one_part_refusal(self, "技术文档交付备忘录", MEMO, part, party)
     }
 
     fn signatures(&self) -> &[signature::Model] {

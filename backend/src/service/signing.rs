@@ -77,6 +77,22 @@ pub trait Signed: Send + Sync {
     }
 }
 
+/// Why a document of one part (`only`, called `what`) cannot be signed by `party`: another part
+/// asked for, or that party signed it already.
+pub(crate) fn one_part_refusal(doc: &dyn Signed, what: &str, only: i32, part: i32, party: SignParty) -> Option<String> {
+    if part != only {
+        return Some(format!("a {what} has one part, {only}"));
+    }
+    doc.signature(part, party).map(|s| {
+        format!(
+            "the {what} is already signed for {} by {} on {}",
+            if party == SignParty::Ours { "乙方" } else { "甲方" },
+            s.signer_name,
+            s.signed_local
+        )
+    })
+}
+
 /// A signable document, loaded.
 pub enum Signable {
     TestPlan(test_plans::PlanData),
