@@ -487,3 +487,67 @@ async fn a_two_thousand_line_list_is_one_table_whose_heading_repeats_on_every_pa
         "the total of 2,000 × 2,400, its thousands grouped"
     );
 }
+
+/// The demo's delivered project went through all of phase 4: every one of its forms has its data,
+/// is issued, and prints well.
+#[tokio::test]
+async fn every_form_of_the_delivered_demo_project_is_ready_issued_and_printed() {
+    let app = spawn_app().await;
+    jiaofu::service::demo::create(&app.state, chrono::Utc::now())
+        .await
+        .expect("the demo is created");
+    let projects = app.get("/api/projects", &app.admin).await.expect(200);
+    let project = projects["items"]
+        .as_array()
+        .expect("projects")
+        .iter()
+        .find(|p| p["code"].as_str().is_some_and(|c| c.ends_with("-JF")))
+        .expect("the delivered demo project")
+        .clone();
+    assert_eq!(project["status"], "delivered", "{project}");
+    let id = project["id"].as_i64().expect("id");
+    let schedule = app
+        .get(&format!("/api/projects/{id}/schedule"), &app.admin)
+        .await
+        .expect(200);
+    let open: Vec<String> = schedule["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .flat_map(|p| p["tasks"].as_array().expect("tasks"))
+        .filter(|t| t["status"] != "done" && t["code"] != "contract-signed")
+        .map(|t| format!("{} {}", t["code"], t["status"]))
+        .collect();
+    assert!(open.is_empty(), "every task of the delivered demo is done: {open:?}");
+    let mut docs = Vec::new();
+    for form in forms(&app, id).await {
+        let key = form["form"].as_str().expect("key").to_string();
+        assert_eq!(form["readiness"], "ready", "{form}");
+        let reply = app
+            .post(
+                &format!("/api/projects/{id}/documents/{key}/issue"),
+                &app.admin,
+                json!({}),
+            )
+            .await;
+        assert!(matches!(reply.status.as_u16(), 200 | 201), "{key}: {}", reply.text);
+        let (status, bytes) = download(&app, &format!("/api/projects/{id}/documents/{key}.docx")).await;
+        assert_eq!(status, "issued", "{key}");
+        docs.push((key, bytes));
+    }
+    assert_eq!(docs.len(), 27);
+    if let Some(printed) = reader::render(&docs) {
+        expect_good_print(&docs, &printed);
+        let text = |key: &str| printed[docs.iter().position(|(k, _)| k == key).expect("printed")].text();
+        expect_text(
+            "工程总结报告",
+            &text("project-summary"),
+            &["工程总结报告", "一次通过率", "培训细致", "王建国", "陈志刚"],
+        );
+        expect_text(
+            "培训考核记录",
+            &text("training-assessment"),
+            &["刘芳", "不合格", "孙悦"],
+        );
+    }
+}

@@ -4,8 +4,9 @@
 //! that never split, signature blocks kept with what they sign, the East Asian font on every run.
 use docx_rs::{
     AlignmentType, BreakType, Docx, FieldCharType, Footer, Header, HeightRule, InstrNUMPAGES, InstrPAGE, InstrText,
-    LineSpacing, PageMargin, PageOrientationType, Paragraph, Pic, Run, RunFonts, Shading, Tab, TabValueType, Table,
-    TableBorder, TableBorderPosition, TableBorders, TableCell, TableLayoutType, TableRow, VAlignType, WidthType,
+    LineSpacing, LineSpacingType, PageMargin, PageOrientationType, Paragraph, Pic, Run, RunFonts, Shading, Tab,
+    TabValueType, Table, TableBorder, TableBorderPosition, TableBorders, TableCell, TableLayoutType, TableRow,
+    VAlignType, WidthType,
 };
 
 use super::labels::{Label, Lang};
@@ -512,7 +513,9 @@ pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
             }
             Block::Table { columns, rows } => {
                 let w = widths(columns, text_width);
-                let mut table_rows = vec![
+                // A table of one or two rows goes whole with the block that signs it: its heading
+                // row never waits alone at the foot of a page.
+                let mut table_rows = vec![keep(
                     TableRow::new(
                         columns
                             .iter()
@@ -521,7 +524,8 @@ pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
                             .collect(),
                     )
                     .cant_split(),
-                ];
+                    keep_with_next && rows.len() <= 2,
+                )];
                 let tail = (keep_with_next && rows.len() > LONG_TABLE_ROWS)
                     .then(|| signed_tail(&form.blocks, i))
                     .flatten();
@@ -600,9 +604,24 @@ pub fn render(form: &Form, house: &House) -> Result<Vec<u8>, std::io::Error> {
                     .add_paragraph(spacer(&pen, keep_with_next && !nested));
             }
             Block::Signatures(parties) => {
-                doc = doc
-                    .add_table(sign_and_stamp(&pen, lang, parties, text_width))
-                    .add_paragraph(spacer(&pen, false));
+                doc = doc.add_table(sign_and_stamp(&pen, lang, parties, text_width));
+                // A document ends with a paragraph: after the block that ends the form it is a
+                // point high, so a block that fills the page exactly leaves no blank page after it.
+                doc = if i + 1 == form.blocks.len() {
+                    doc.add_paragraph(
+                        Paragraph::new()
+                            .line_spacing(
+                                LineSpacing::new()
+                                    .before(0)
+                                    .after(0)
+                                    .line(20)
+                                    .line_rule(LineSpacingType::Exact),
+                            )
+                            .add_run(pen.run("", 1)),
+                    )
+                } else {
+                    doc.add_paragraph(spacer(&pen, false))
+                };
                 repeats.push(false);
             }
             Block::WriteIn(label) => {

@@ -2068,13 +2068,10 @@ fn training_sheet(d: &Dossier, lang: Lang, missing: &mut Vec<String>) -> Vec<Blo
         } else {
             format!("{} {}", s.held_on, s.period)
         };
+        // One heading with who and where: it moves with its sheet to the next page.
         blocks.push(Block::Heading(
-            Label::SessionHeading.fill(lang, &[&(n + 1).to_string(), &s.topic, &when]),
+            Label::SessionHeading.fill(lang, &[&(n + 1).to_string(), &s.topic, &when, &s.trainers, &s.place]),
         ));
-        blocks.push(Block::Fields(vec![
-            (Label::Trainers.text(lang).into(), s.trainers.clone()),
-            (Label::TrainingPlace.text(lang).into(), s.place.clone()),
-        ]));
         blocks.push(Block::Table {
             columns: columns(
                 lang,

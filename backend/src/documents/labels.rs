@@ -298,7 +298,7 @@ labels! {
     TrainingMaterials => "培训资料", "Materials";
     MaterialsHandedOn => "资料发放日期", "Materials handed out on";
     LateStart => "推迟开始的原因", "Why it started late";
-    SessionHeading => "第|次培训：|（|）", "Session |: | (|)";
+    SessionHeading => "第|次培训：|（|；讲师 |，地点 |）", "Session |: | (|; trainers |, at |)";
     RemedialSession => "强化培训", "remedial";
     SessionTopic => "培训主题", "Topic";
     Department => "单位/部门", "Department";

@@ -4,6 +4,8 @@
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
+mod delivered;
+
 use super::{
     Actor, arrival, auth, documents, equipment,
     installation::{self, InstallationInput},
@@ -109,23 +111,109 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
         ids.push((user.id, p.project_role));
     }
 
+    let team = (ids[0].0, ids[1].0, ids[2].0);
+    let today_demo = Courtroom {
+        code: code.clone(),
+        name: "杭州市中级人民法院数字法庭建设项目",
+        client: "杭州市中级人民法院",
+        site: "浙江省杭州市上城区之江路 1 号 审判楼 3–5 层",
+        contract_number: "HZZY-XX-2026-031",
+        region: "浙江杭州",
+        signed,
+        delivery_after: 30,
+    };
+    let Some(pid) = courtroom(state, &system, &today_demo, &ids, tz, now)
+        .await
+        .map_err(err)?
+    else {
+        out.push_str(&format!("demo project {code} exists already (one per day)\n"));
+        return Ok(out);
+    };
+    delivery(state, &system, pid, signed, tz, team, now)
+        .await
+        .map_err(err)?;
+    functional_test(state, &system, pid, now).await.map_err(err)?;
+    out.push_str(&format!(
+        "demo project {code} (id {pid}) 杭州市中级人民法院数字法庭建设项目, signed {signed}: \
+         前期准备 due {}, 设备到货 due {}, 工程安装 and 项目验收 due {}\n\
+         equipment lists reconciled and approved, a change notice issued, everything arrived and \
+         inspected (one deviation, closed), installed and commissioned, a work log of 5 days; the \
+         functional test plan (数字法庭 + 音响扩声) made, its conditions confirmed by both sides, ready for results\n",
+        signed + Days::new(7),
+        signed + Days::new(15),
+        signed + Days::new(25),
+    ));
+
+    // The same delivery 80 days back, carried through phase 4 to its summary.
+    let signed = today - Days::new(delivered::SIGNED_DAYS_AGO);
+    let done = Courtroom {
+        code: format!("{code}-JF"),
+        name: "宁波市鄞州区人民法院数字法庭建设项目",
+        client: "宁波市鄞州区人民法院",
+        site: "浙江省宁波市鄞州区天童南路 588 号 审判楼 2–4 层",
+        contract_number: "NBYZ-XX-2026-012",
+        region: "浙江宁波",
+        signed,
+        delivery_after: 70,
+    };
+    if let Some(pid) = courtroom(state, &system, &done, &ids, tz, now).await.map_err(err)? {
+        // Phases 1–3 as they were then: what they complete is dated the day after their last event.
+        let then = at(signed + Days::new(SIGNED_DAYS_AGO + 1), tz);
+        delivery(state, &system, pid, signed, tz, team, then)
+            .await
+            .map_err(err)?;
+        let said = delivered::phase_four(state, pid, signed, tz, (team.0, team.1))
+            .await
+            .map_err(err)?;
+        out.push_str(&format!(
+            "demo project {} (id {pid}) {}, signed {signed}: {said}\n",
+            done.code, done.name
+        ));
+    }
+    Ok(out)
+}
+
+/// A demo project's particulars.
+struct Courtroom {
+    code: String,
+    name: &'static str,
+    client: &'static str,
+    site: &'static str,
+    contract_number: &'static str,
+    region: &'static str,
+    signed: NaiveDate,
+    /// The contractual delivery date, days after the signing.
+    delivery_after: u64,
+}
+
+/// Creates a demo courtroom project with the demo's people and the client's contacts; `None`
+/// when a project with its code exists (one per day).
+async fn courtroom(
+    state: &AppState,
+    system: &Actor,
+    c: &Courtroom,
+    ids: &[(i32, &'static str)],
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<Option<i32>, AppError> {
+    let db = &state.db;
     let project = match projects::create(
         db,
         &state.templates,
         tz,
-        &system,
+        system,
         projects::NewProject {
-            code: code.clone(),
-            name: "杭州市中级人民法院数字法庭建设项目".into(),
-            client_name: "杭州市中级人民法院".into(),
-            site_address: Some("浙江省杭州市上城区之江路 1 号 审判楼 3–5 层".into()),
-            contract_number: Some("HZZY-XX-2026-031".into()),
+            code: c.code.clone(),
+            name: c.name.into(),
+            client_name: c.client.into(),
+            site_address: Some(c.site.into()),
+            contract_number: Some(c.contract_number.into()),
             supervisor: Some("浙江求实工程监理有限公司".into()),
-            region: Some("浙江杭州".into()),
+            region: Some(c.region.into()),
             category: Some("政法系统集成".into()),
             system_types: vec!["数字法庭".into(), "音响扩声".into()],
-            contract_signed_on: signed.to_string(),
-            delivery_due_on: Some((signed + Days::new(30)).to_string()),
+            contract_signed_on: c.signed.to_string(),
+            delivery_due_on: Some((c.signed + Days::new(c.delivery_after)).to_string()),
             plan: None,
             timezone: None,
             status: None,
@@ -135,22 +223,15 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
     .await
     {
         Ok(p) => p,
-        Err(AppError::Conflict(_)) => {
-            out.push_str(&format!("demo project {code} exists already (one per day)\n"));
-            return Ok(out);
-        }
-        Err(e) => return Err(err(e)),
+        Err(AppError::Conflict(_)) => return Ok(None),
+        Err(e) => return Err(e),
     };
-    let granted = super::access::grant::<super::access::Manage>(db, &system, project.id)
-        .await
-        .map_err(err)?;
-    for (user_id, role) in &ids {
-        projects::add_member(db, &granted, projects::Person::Id(*user_id), role, now)
-            .await
-            .map_err(err)?;
+    let granted = super::access::grant::<super::access::Manage>(db, system, project.id).await?;
+    for (user_id, role) in ids {
+        projects::add_member(db, &granted, projects::Person::Id(*user_id), role, now).await?;
     }
     // Engineers do the site work; their reminders go to them instead of the PM.
-    let (_, tasks) = super::schedule::load(db, &granted).await.map_err(err)?;
+    let (_, tasks) = super::schedule::load(db, &granted).await?;
     for (code, engineer) in [
         ("site-survey", 1),
         ("installation", 1),
@@ -158,9 +239,7 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
         ("functional-test", 1),
     ] {
         if let Some(t) = tasks.iter().find(|t| t.code == code) {
-            super::schedule::assign(db, &granted, t.id, Some(ids[engineer].0), now)
-                .await
-                .map_err(err)?;
+            super::schedule::assign(db, &granted, t.id, Some(ids[engineer].0), now).await?;
         }
     }
     for (name, email, phone, role) in CONTACTS {
@@ -176,26 +255,9 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
             },
             now,
         )
-        .await
-        .map_err(err)?;
+        .await?;
     }
-    let team = (ids[0].0, ids[1].0, ids[2].0);
-    delivery(state, &system, project.id, signed, tz, team, now)
-        .await
-        .map_err(err)?;
-    functional_test(state, &system, project.id, now).await.map_err(err)?;
-    out.push_str(&format!(
-        "demo project {code} (id {}) 杭州市中级人民法院数字法庭建设项目, signed {signed}: \
-         前期准备 due {}, 设备到货 due {}, 工程安装 and 项目验收 due {}\n\
-         equipment lists reconciled and approved, a change notice issued, everything arrived and \
-         inspected (one deviation, closed), installed and commissioned, a work log of 5 days; the \
-         functional test plan (数字法庭 + 音响扩声) made, its conditions confirmed by both sides, ready for results\n",
-        project.id,
-        signed + Days::new(7),
-        signed + Days::new(15),
-        signed + Days::new(25),
-    ));
-    Ok(out)
+    Ok(Some(project.id))
 }
 
 /// 09:30 local time on `day` of the project.

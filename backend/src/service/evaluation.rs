@@ -195,14 +195,15 @@ pub struct ClientRequest {
 }
 
 /// Sends the client's evaluator a link of their own (open for two weeks; a new request replaces
-/// it). Only after delivery, and until they have answered.
+/// it). Only after delivery, and until they have answered. Returns the evaluation and the link's
+/// path (which only the e-mail carries to people).
 #[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn request_client(
     state: &AppState,
     p: &Granted<impl MayManage>,
     who: ClientRequest,
     now: DateTime<Utc>,
-) -> AppResult<evaluation::Model> {
+) -> AppResult<(evaluation::Model, String)> {
     let name = required_text("name", &who.name, 100)?;
     let email = required_text("email", &who.email, 200)?;
     if !email.contains('@') || email.contains(char::is_whitespace) {
@@ -222,6 +223,7 @@ pub async fn request_client(
         )));
     }
     let (token, hash) = new_secret();
+    let path = format!("/evaluate/{token}");
     let mut row: evaluation::ActiveModel = match before.client {
         Some(e) => e.into(),
         None => evaluation::ActiveModel {
@@ -244,7 +246,7 @@ pub async fn request_client(
         name => name,
         project_code => project.code,
         project_name => project.name,
-        link => format!("{}/evaluate/{token}", state.settings.base_url()),
+        link => format!("{}{path}", state.settings.base_url()),
         expires => (now + Duration::days(LINK_DAYS)).with_timezone(&timezone_of(project)).format("%Y-%m-%d").to_string(),
         sender => p.actor().name,
     };
@@ -278,7 +280,7 @@ pub async fn request_client(
     )
     .await?;
     txn.commit().await?;
-    Ok(saved)
+    Ok((saved, path))
 }
 
 /// Why a client's link does not open.

@@ -956,7 +956,7 @@ pub async fn request_evaluation(
         role: f.optional("role"),
     };
     match evaluation::request_client(&state, &p, who, Utc::now()).await {
-        Ok(e) => {
+        Ok((e, _)) => {
             session::set_flash(
                 jar,
                 &format!(
