@@ -145,6 +145,10 @@ pub async fn ready_for_final_acceptance(app: &TestApp, sink: &SmtpSink) -> (i64,
     jiaofu::service::demo::create(&app.state, chrono::Utc::now())
         .await
         .expect("the demo");
+    // The demo's own e-mails (its delivered project's links) go out first.
+    jiaofu::jobs::delivery::run_once(&app.state, &app.state.mailer, "w", chrono::Utc::now())
+        .await
+        .expect("delivery");
     let id = app.get("/api/projects", &app.admin).await.expect(200)["items"][0]["id"]
         .as_i64()
         .expect("id");
