@@ -1,7 +1,9 @@
-//! 终验: the PM plans, records and signs the final acceptance on the page; the client signs the
+//! 文档移交 and 终验: the PM hands the nine documents over on the page (the client signs for them
+//! from the e-mail); the PM plans, records and signs the final acceptance on the page; the client signs the
 //! 终验报告 on a phone from the link e-mailed to him; the page then shows the project delivered
 //! with its warranty's start.
-use jiaofu_tests::phase4::{links_to, ready_for_final_acceptance, site_today};
+use jiaofu_tests::phase4::{links_to, ready_for_document_handover, site_today};
+use jiaofu_tests::signing::sign_link;
 use jiaofu_tests::{SmtpSink, spawn_app_with};
 
 use crate::harness;
@@ -14,13 +16,39 @@ async fn the_client_signs_the_final_acceptance_report_from_the_e_mail_link() {
         s.smtp_url = Some(jiaofu::config::Secret::new(smtp));
     })
     .await;
-    let (id, _, _) = ready_for_final_acceptance(&app, &sink).await;
+    let (id, _, _) = ready_for_document_handover(&app, &sink).await;
     let today = site_today().to_string();
     let Some(browser) = harness::open(&app, "final_acceptance", 1280, 1000).await else {
         return;
     };
     browser.sign_in("wang.pm", "wang.pm-password-123").await;
     browser.find("#overdue-count").await;
+    browser.goto(&format!("/projects/{id}/acceptance")).await;
+
+    // The nine documents, handed over from the page: pages and copies per document.
+    browser.wait_for_text("#checklist", "可移交").await;
+    browser.click("#handover-details summary").await;
+    browser
+        .fill("#handover-form input[name=recipient_name]", "周文涛")
+        .await;
+    browser
+        .fill(
+            "#handover-form input[name=recipient_email]",
+            "zhou.wentao@court.example.cn",
+        )
+        .await;
+    browser
+        .fill("#handover-form input[name=pages_functional-test]", "24")
+        .await;
+    browser
+        .fill("#handover-form input[name=copies_functional-test]", "2")
+        .await;
+    let seen = sink.messages().len();
+    browser.click("#handover-form button[type=submit]").await;
+    browser.wait_for_text(".flash", "9 项文档共 10 份").await;
+    let link = links_to(&app, &sink, "zhou.wentao@court.example.cn", seen, "/sign/").await;
+    assert_eq!(link.len(), 1, "one handover e-mail: {link:?}");
+    sign_link(&app, &link[0], "周文涛").await;
     browser.goto(&format!("/projects/{id}/acceptance")).await;
     browser.wait_for_text("#documents", "甲方已签收").await;
     if browser.count("#final-blockers").await != 0 {

@@ -136,11 +136,28 @@ pub async fn links_to(app: &TestApp, sink: &SmtpSink, to: &str, since: usize, ma
         .collect()
 }
 
-/// The demo project brought to the eve of final acceptance the straight way: its functional test
-/// certified, the initial acceptance passed forty days ago, the passwords handed over, a trial run
-/// of 35 days ended, three trainees trained and passed, the nine documents issued and signed for.
-/// Its id, the token of its PM `wang.pm` and of its engineer `sun.eng`.
+/// The demo project brought to the eve of final acceptance the straight way (see
+/// [`ready_for_document_handover`]), its nine documents handed over and signed for.
 pub async fn ready_for_final_acceptance(app: &TestApp, sink: &SmtpSink) -> (i64, String, String) {
+    let (id, pm, eng) = ready_for_document_handover(app, sink).await;
+    let seen = sink.messages().len();
+    app.post(
+        &format!("/api/projects/{id}/document-handovers"),
+        &pm,
+        json!({"recipient_name": "周文涛", "recipient_email": "zhou.wentao@court.example.cn"}),
+    )
+    .await
+    .expect(200);
+    let link = links_to(app, sink, "zhou.wentao@court.example.cn", seen, "/sign/").await;
+    sign_link(app, &link[0], "周文涛").await;
+    (id, pm, eng)
+}
+
+/// The demo project the straight way up to the document handover: its functional test certified,
+/// the initial acceptance passed forty days ago, the passwords handed over, a trial run of 35 days
+/// ended, three trainees trained and passed, the nine documents issued. Its id, the token of its
+/// PM `wang.pm` and of its engineer `sun.eng`.
+pub async fn ready_for_document_handover(app: &TestApp, sink: &SmtpSink) -> (i64, String, String) {
     use chrono::Days;
     jiaofu::service::demo::create(&app.state, chrono::Utc::now())
         .await
@@ -241,15 +258,5 @@ pub async fn ready_for_final_acceptance(app: &TestApp, sink: &SmtpSink) -> (i64,
             .await;
         assert!(matches!(reply.status.as_u16(), 200 | 201), "{}", reply.text);
     }
-    let seen = sink.messages().len();
-    app.post(
-        &format!("/api/projects/{id}/document-handovers"),
-        &pm,
-        json!({"recipient_name": "周文涛", "recipient_email": "zhou.wentao@court.example.cn"}),
-    )
-    .await
-    .expect(200);
-    let link = links_to(app, sink, "zhou.wentao@court.example.cn", seen, "/sign/").await;
-    sign_link(app, &link[0], "周文涛").await;
     (id, pm, eng)
 }

@@ -129,10 +129,11 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
         out.push_str(&format!("demo project {code} exists already (one per day)\n"));
         return Ok(out);
     };
-    delivery(state, &system, pid, signed, tz, team, now)
+    // Boxed: each step's state is large, and a test thread's stack is 2 MiB.
+    Box::pin(delivery(state, &system, pid, signed, tz, team, now))
         .await
         .map_err(err)?;
-    functional_test(state, &system, pid, now).await.map_err(err)?;
+    Box::pin(functional_test(state, &system, pid, now)).await.map_err(err)?;
     out.push_str(&format!(
         "demo project {code} (id {pid}) 杭州市中级人民法院数字法庭建设项目, signed {signed}: \
          前期准备 due {}, 设备到货 due {}, 工程安装 and 项目验收 due {}\n\
@@ -159,10 +160,10 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
     if let Some(pid) = courtroom(state, &system, &done, &ids, tz, now).await.map_err(err)? {
         // Phases 1–3 as they were then: what they complete is dated the day after their last event.
         let then = at(signed + Days::new(SIGNED_DAYS_AGO + 1), tz);
-        delivery(state, &system, pid, signed, tz, team, then)
+        Box::pin(delivery(state, &system, pid, signed, tz, team, then))
             .await
             .map_err(err)?;
-        let said = delivered::phase_four(state, pid, signed, tz, (team.0, team.1))
+        let said = Box::pin(delivered::phase_four(state, pid, signed, tz, (team.0, team.1)))
             .await
             .map_err(err)?;
         out.push_str(&format!(
