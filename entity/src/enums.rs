@@ -559,3 +559,135 @@ impl AttendanceMethod {
         }
     }
 }
+
+stored_enum!(
+    /// What happened on a service ticket — the original's 16 steps of the service flow
+    /// (服务步骤) as events, plus the clock pauses, assignment and escalation around them.
+    TicketStep, "step" {
+        Reported => "reported",
+        ArchivePulled => "archive_pulled",
+        Analysed => "analysed",
+        CalledBack => "called_back",
+        MeasureProposed => "measure_proposed",
+        SolvedRemotely => "solved_remotely",
+        SparesDrawn => "spares_drawn",
+        Dispatched => "dispatched",
+        Arrived => "arrived",
+        RepairFailed => "repair_failed",
+        Repaired => "repaired",
+        Replaced => "replaced",
+        PhoneTracked => "phone_tracked",
+        Rechecked => "rechecked",
+        ServiceOrderFilled => "service_order_filled",
+        SiteCleaned => "site_cleaned",
+        Filed => "filed",
+        ReturnVisit => "return_visit",
+        Closed => "closed",
+        Paused => "paused",
+        Resumed => "resumed",
+        Assigned => "assigned",
+        Escalated => "escalated",
+        Note => "note",
+    }
+);
+
+impl TicketStep {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            TicketStep::Reported => "受理报修",
+            TicketStep::ArchivePulled => "调用用户档案",
+            TicketStep::Analysed => "初步分析故障原因",
+            TicketStep::CalledBack => "回电确认故障现象",
+            TicketStep::MeasureProposed => "提出处理措施",
+            TicketStep::SolvedRemotely => "电话/远程解决",
+            TicketStep::SparesDrawn => "领取维修备件",
+            TicketStep::Dispatched => "派工上门",
+            TicketStep::Arrived => "到达现场",
+            TicketStep::RepairFailed => "维修未成功",
+            TicketStep::Repaired => "修复",
+            TicketStep::Replaced => "更换备机",
+            TicketStep::PhoneTracked => "服务平台电话追踪",
+            TicketStep::Rechecked => "修复后系统复检",
+            TicketStep::ServiceOrderFilled => "填写上门服务单",
+            TicketStep::SiteCleaned => "清理维修现场",
+            TicketStep::Filed => "服务单存档",
+            TicketStep::ReturnVisit => "维修后回访",
+            TicketStep::Closed => "统计编号归档",
+            TicketStep::Paused => "暂停计时",
+            TicketStep::Resumed => "恢复计时",
+            TicketStep::Assigned => "指派工程师",
+            TicketStep::Escalated => "上报技术部及质检部",
+            TicketStep::Note => "备注",
+        }
+    }
+}
+
+stored_enum!(
+    /// Where a service ticket stands, derived from its steps: 已受理 → 处理中 → 已派工 → 维修中 →
+    /// 已修复 → 已归档.
+    TicketStatus, "status" {
+        Reported => "reported",
+        Responding => "responding",
+        Dispatched => "dispatched",
+        OnSite => "on_site",
+        Resolved => "resolved",
+        Closed => "closed",
+    }
+);
+
+impl TicketStatus {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            TicketStatus::Reported => "已受理",
+            TicketStatus::Responding => "处理中",
+            TicketStatus::Dispatched => "已派工",
+            TicketStatus::OnSite => "维修中",
+            TicketStatus::Resolved => "已修复",
+            TicketStatus::Closed => "已归档",
+        }
+    }
+}
+
+stored_enum!(
+    /// How a fault reached the service desk: a call to the hotline, an e-mail, the client's own
+    /// report on the public page, or an inspection visit that found it.
+    TicketChannel, "channel" {
+        Phone => "phone",
+        Email => "email",
+        PublicPage => "public_page",
+        Inspection => "inspection",
+    }
+);
+
+impl TicketChannel {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            TicketChannel::Phone => "服务热线",
+            TicketChannel::Email => "电子邮件",
+            TicketChannel::PublicPage => "在线报修",
+            TicketChannel::Inspection => "巡检发现",
+        }
+    }
+}
+
+stored_enum!(
+    /// The service promises that run as clocks on a ticket: technical response (1 h), on site
+    /// (2 h), repaired (8 h) and — when the repair clock breaks — a replacement installed (24 h).
+    ServiceClock, "clock" {
+        Response => "response",
+        OnSite => "on_site",
+        Repair => "repair",
+        Replacement => "replacement",
+    }
+);
+
+impl ServiceClock {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ServiceClock::Response => "技术响应",
+            ServiceClock::OnSite => "上门到场",
+            ServiceClock::Repair => "现场修复",
+            ServiceClock::Replacement => "备机替换",
+        }
+    }
+}

@@ -4,6 +4,7 @@ pub mod ics;
 pub mod plan;
 pub mod reconcile;
 pub mod schedule;
+pub mod service_clock;
 pub mod test_plan;
 pub mod text;
 pub mod types;

@@ -43,6 +43,102 @@ pub struct PlanDefinition {
     #[serde(default)]
     #[oai(default)]
     pub acceptance: AcceptancePolicy,
+    /// What the after-sales service promises: warranty, response clocks, deadlines; the original's
+    /// when absent.
+    #[serde(default)]
+    #[oai(default)]
+    pub service: ServicePolicy,
+}
+
+/// What the after-sales service (售后服务) promises the client, from the original's 服务方案: the
+/// default of every project on the plan, which a project may change for its own contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Object)]
+#[serde(deny_unknown_fields, default)]
+#[oai(default)]
+pub struct ServicePolicy {
+    /// Months of warranty of a unit whose equipment-list line names no 质保期: 36.
+    pub warranty_months: u32,
+    /// Technical response within this many minutes of the report: 60 (1 小时内做出响应).
+    pub response_minutes: u32,
+    /// An engineer on site within this many minutes of being sent, when the phone cannot solve
+    /// it: 120 (到现场时间为接到通知后120分钟以内).
+    pub on_site_minutes: u32,
+    /// Repaired within this many minutes of arriving: 480 (8 小时内不能修复 …).
+    pub repair_minutes: u32,
+    /// … else an equal or better unit installed within this many minutes of that breach: 1440
+    /// (二十四小时内提供备机).
+    pub replacement_minutes: u32,
+    /// Warnings before a clock breaks, in per cent of its target, rising: [50, 80]. The first goes
+    /// to the assigned engineers, the next ones to the project manager too; the breach itself to
+    /// the service managers as well.
+    pub warn_at_percent: Vec<u32>,
+    /// The on-site service order (上门服务单) is handed in within this many hours of the repair: 48.
+    pub service_order_hours: u32,
+    /// Borrowed materials are checked back in within this many hours: 48.
+    pub materials_return_hours: u32,
+    /// An oral approval to borrow spares is countersigned within this many working days: 2.
+    pub countersign_working_days: u32,
+    /// Days before a unit's warranty ends on which the PM and the client's lead are told: [90, 30].
+    pub warranty_notice_days: Vec<u32>,
+}
+
+impl Default for ServicePolicy {
+    fn default() -> Self {
+        Self {
+            warranty_months: 36,
+            response_minutes: 60,
+            on_site_minutes: 120,
+            repair_minutes: 480,
+            replacement_minutes: 1440,
+            warn_at_percent: vec![50, 80],
+            service_order_hours: 48,
+            materials_return_hours: 48,
+            countersign_working_days: 2,
+            warranty_notice_days: vec![90, 30],
+        }
+    }
+}
+
+impl ServicePolicy {
+    /// Checks a policy before it is stored: every target positive, warnings rising below 100 %.
+    pub fn validate(&self, prefix: &str) -> Result<(), AppError> {
+        for (name, value, range) in [
+            ("warranty_months", self.warranty_months, 0..=240),
+            ("response_minutes", self.response_minutes, 1..=10_080),
+            ("on_site_minutes", self.on_site_minutes, 1..=10_080),
+            ("repair_minutes", self.repair_minutes, 1..=43_200),
+            ("replacement_minutes", self.replacement_minutes, 1..=43_200),
+            ("service_order_hours", self.service_order_hours, 1..=720),
+            ("materials_return_hours", self.materials_return_hours, 1..=720),
+            ("countersign_working_days", self.countersign_working_days, 1..=30),
+        ] {
+            if !range.contains(&value) {
+                let field = format!("{prefix}{name}");
+                return Err(AppError::invalid(
+                    field.clone(),
+                    format!("{field}: {value} is outside {}–{}", range.start(), range.end()),
+                ));
+            }
+        }
+        let rising = |v: &[u32], max: u32| v.windows(2).all(|w| w[0] < w[1]) && v.iter().all(|p| (1..max).contains(p));
+        if self.warn_at_percent.len() > 5 || !rising(&self.warn_at_percent, 100) {
+            let field = format!("{prefix}warn_at_percent");
+            return Err(AppError::invalid(
+                field.clone(),
+                format!("{field}: at most five per cents, each 1–99, rising, e.g. [50, 80]"),
+            ));
+        }
+        let mut days = self.warranty_notice_days.clone();
+        days.reverse();
+        if self.warranty_notice_days.len() > 5 || !rising(&days, 1000) {
+            let field = format!("{prefix}warranty_notice_days");
+            return Err(AppError::invalid(
+                field.clone(),
+                format!("{field}: at most five days, each 1–999, falling, e.g. [90, 30]"),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// How a plan's acceptance runs.
@@ -243,6 +339,7 @@ impl PlanDefinition {
                 return Err(AppError::invalid(field, format!("{field}: {what}")));
             }
         }
+        self.service.validate("service.")?;
         match (self.day_basis, self.calendar.as_deref()) {
             (DayBasis::Working, None) => {
                 return Err(AppError::invalid(
