@@ -92,6 +92,18 @@ pub struct Settings {
     pub forwarded_header: crate::api::middleware::ForwardedHeader,
     /// The bearer token a Prometheus scraper sends to `/metrics`; without it there is no `/metrics`.
     pub metrics_token: Option<Secret<String>>,
+    /// Who the service desk tells beyond a project's own people.
+    pub service_desk: ServiceDesk,
+}
+
+/// `[service_desk]`: the e-mail addresses of the service managers (a clock's breach), and of the
+/// technical and quality departments (two failed repairs, a major quality problem).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServiceDesk {
+    pub service_managers: Vec<String>,
+    pub technical_department: Vec<String>,
+    pub quality_department: Vec<String>,
 }
 
 impl Default for Settings {
@@ -129,6 +141,7 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             forwarded_header: Default::default(),
             metrics_token: None,
+            service_desk: ServiceDesk::default(),
         }
     }
 }
@@ -168,6 +181,7 @@ struct FileSettings {
     metrics_token: Option<String>,
     company: Option<CompanyFile>,
     forms: Option<FormsFile>,
+    service_desk: Option<ServiceDesk>,
 }
 
 /// `[company]` in jiaofu.toml: the letterhead.
@@ -312,6 +326,30 @@ impl Settings {
                 .ok_or_else(|| anyhow::anyhow!("forwarded_header: '{v}' is not x-forwarded-for or forwarded"))?;
         }
         s.metrics_token = var("JIAOFU_METRICS_TOKEN").or(file.metrics_token).map(Secret::new);
+        s.service_desk = file.service_desk.unwrap_or_default();
+        let addresses = |v: String| -> Vec<String> {
+            v.split(',').map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect()
+        };
+        for (name, slot) in [
+            ("JIAOFU_SERVICE_MANAGERS", &mut s.service_desk.service_managers),
+            ("JIAOFU_TECHNICAL_DEPARTMENT", &mut s.service_desk.technical_department),
+            ("JIAOFU_QUALITY_DEPARTMENT", &mut s.service_desk.quality_department),
+        ] {
+            if let Some(v) = var(name) {
+                *slot = addresses(v);
+            }
+        }
+        for address in s
+            .service_desk
+            .service_managers
+            .iter()
+            .chain(&s.service_desk.technical_department)
+            .chain(&s.service_desk.quality_department)
+        {
+            if !address.contains('@') || address.contains(char::is_whitespace) {
+                anyhow::bail!("service_desk: '{address}' is not an e-mail address");
+            }
+        }
         let company = file.company.unwrap_or_default();
         if let Some(v) = var("JIAOFU_COMPANY_NAME").or(company.name) {
             s.company_name = v;

@@ -68,6 +68,7 @@ impl Application {
             crate::jobs::delivery::spawn(self.state.clone(), self.state.mailer.clone());
             crate::jobs::reminders::spawn(self.state.clone());
             crate::jobs::maintenance::spawn(self.state.clone());
+            crate::jobs::service_clocks::spawn(self.state.clone());
         }
         let app = api::app(self.state);
         Server::new_with_acceptor(self.acceptor)

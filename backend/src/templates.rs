@@ -111,6 +111,22 @@ const BUILTIN_EMAIL: &[(&str, &str)] = &[
         include_str!("../../templates/email/trial_run_weekly.txt"),
     ),
     (
+        "ticket_alert.subject.txt",
+        include_str!("../../templates/email/ticket_alert.subject.txt"),
+    ),
+    (
+        "ticket_alert.txt",
+        include_str!("../../templates/email/ticket_alert.txt"),
+    ),
+    (
+        "ticket_received.subject.txt",
+        include_str!("../../templates/email/ticket_received.subject.txt"),
+    ),
+    (
+        "ticket_received.txt",
+        include_str!("../../templates/email/ticket_received.txt"),
+    ),
+    (
         "evaluation_request.subject.txt",
         include_str!("../../templates/email/evaluation_request.subject.txt"),
     ),

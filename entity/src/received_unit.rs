@@ -15,6 +15,9 @@ pub struct Model {
     pub replaces_unit_id: Option<i32>,
     pub created_by: Option<i32>,
     pub created_at: DateTimeUtc,
+    /// A replacement's own warranty end (the remaining term of the unit it replaced); none: its
+    /// line's term from the project's warranty start.
+    pub warranty_ends_on: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

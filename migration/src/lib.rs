@@ -26,6 +26,7 @@ mod m20261201_000022_trial_run;
 mod m20261201_000023_training;
 mod m20261201_000024_document_handovers;
 mod m20261201_000025_delivery_and_evaluation;
+mod m20261201_000026_service_desk;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000023_training::Migration),
             Box::new(m20261201_000024_document_handovers::Migration),
             Box::new(m20261201_000025_delivery_and_evaluation::Migration),
+            Box::new(m20261201_000026_service_desk::Migration),
         ]
     }
 }

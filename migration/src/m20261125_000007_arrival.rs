@@ -271,7 +271,7 @@ enum Shipments {
 }
 
 #[derive(DeriveIden, Clone, Copy)]
-enum ReceivedUnits {
+pub enum ReceivedUnits {
     Table,
     Id,
     ProjectId,

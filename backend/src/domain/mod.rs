@@ -7,4 +7,6 @@ pub mod schedule;
 pub mod service_clock;
 pub mod test_plan;
 pub mod text;
+pub mod ticket_flow;
+pub mod warranty;
 pub mod types;

@@ -68,7 +68,8 @@ pub const RULES: [ClockRule; 4] = [
     },
 ];
 
-fn index(clock: ServiceClock) -> usize {
+/// A clock's place in `ServiceClock::ALL`, the order of [`ClockLog::views`].
+pub fn index(clock: ServiceClock) -> usize {
     ServiceClock::ALL.iter().position(|c| *c == clock).unwrap_or(0)
 }
 

@@ -2,3 +2,4 @@
 pub mod delivery;
 pub mod maintenance;
 pub mod reminders;
+pub mod service_clocks;

@@ -528,6 +528,7 @@ pub struct InstallationRow {
     pub seq: Option<String>,
     pub name: String,
     pub model: Option<String>,
+    pub unit_id: Option<i32>,
     pub serial: Option<String>,
     pub quantity: f64,
     pub location: String,
@@ -577,6 +578,7 @@ pub async fn rows(
                 seq: item.and_then(|i| i.seq.clone()),
                 name: item.map(|i| i.name.clone()).unwrap_or_default(),
                 model: item.and_then(|i| i.model.clone()),
+                unit_id: r.unit_id,
                 serial: r
                     .unit_id
                     .and_then(|u| units.iter().find(|x| x.id == u))

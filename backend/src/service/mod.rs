@@ -20,6 +20,7 @@ pub mod photos;
 pub mod plans;
 pub mod projects;
 pub mod schedule;
+pub mod service_desk;
 pub mod signing;
 pub mod test_plans;
 pub mod throttle;

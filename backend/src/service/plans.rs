@@ -115,8 +115,22 @@ pub async fn acceptance_policy(
     db: &impl ConnectionTrait,
     project: &entity::project::Model,
 ) -> AppResult<crate::domain::plan::AcceptancePolicy> {
-    Ok(match plan::Entity::find_by_id(project.plan_id).one(db).await? {
-        Some(p) => definition(&p)?.acceptance,
-        None => crate::domain::plan::AcceptancePolicy::default(),
-    })
+    Ok(plan_definition(db, project).await?.map(|d| d.acceptance).unwrap_or_default())
+}
+
+/// What the project's plan promises after delivery; the defaults if its plan is gone. (A
+/// project's own policy, when it has one, is the service desk's: `service_desk::policy_of`.)
+pub async fn service_policy(
+    db: &impl ConnectionTrait,
+    project: &entity::project::Model,
+) -> AppResult<crate::domain::plan::ServicePolicy> {
+    Ok(plan_definition(db, project).await?.map(|d| d.service).unwrap_or_default())
+}
+
+async fn plan_definition(db: &impl ConnectionTrait, project: &entity::project::Model) -> AppResult<Option<PlanDefinition>> {
+    plan::Entity::find_by_id(project.plan_id)
+        .one(db)
+        .await?
+        .map(|p| definition(&p))
+        .transpose()
 }
