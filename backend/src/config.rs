@@ -328,7 +328,10 @@ impl Settings {
         s.metrics_token = var("JIAOFU_METRICS_TOKEN").or(file.metrics_token).map(Secret::new);
         s.service_desk = file.service_desk.unwrap_or_default();
         let addresses = |v: String| -> Vec<String> {
-            v.split(',').map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect()
+            v.split(',')
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty())
+                .collect()
         };
         for (name, slot) in [
             ("JIAOFU_SERVICE_MANAGERS", &mut s.service_desk.service_managers),

@@ -69,6 +69,7 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
     ),
     ("training.html", include_str!("../../templates/pages/training.html")),
     ("evaluate.html", include_str!("../../templates/pages/evaluate.html")),
+    ("report.html", include_str!("../../templates/pages/report.html")),
     (
         "training_sheet.html",
         include_str!("../../templates/pages/training_sheet.html"),

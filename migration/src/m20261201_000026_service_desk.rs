@@ -156,8 +156,16 @@ impl MigrationTrait for Migration {
         for (name, columns, unique) in [
             ("uq_service_tickets_number", vec![ServiceTickets::Number], true),
             ("ix_service_tickets_project", vec![ServiceTickets::ProjectId], false),
-            ("ix_service_tickets_next_alarm", vec![ServiceTickets::NextAlarmAt], false),
-            ("ix_service_tickets_open_due", vec![ServiceTickets::ClosedAt, ServiceTickets::DueAt], false),
+            (
+                "ix_service_tickets_next_alarm",
+                vec![ServiceTickets::NextAlarmAt],
+                false,
+            ),
+            (
+                "ix_service_tickets_open_due",
+                vec![ServiceTickets::ClosedAt, ServiceTickets::DueAt],
+                false,
+            ),
             ("ix_service_tickets_reported", vec![ServiceTickets::ReportedAt], false),
         ] {
             let mut index = Index::create();

@@ -18,5 +18,6 @@ mod projects;
 mod reminders;
 mod roles;
 mod schedule;
+mod service_desk;
 mod test_plans;
 mod training;

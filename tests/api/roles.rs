@@ -168,6 +168,18 @@ const MATRIX: &[(&str, May)] = &[
     ("hand_over_documents", May::Manage),
     ("evaluate_project", May::Manage),
     ("request_client_evaluation", May::Manage),
+    ("get_service_settings", May::Read),
+    ("set_service_policy", May::Manage),
+    ("set_service_specialists", May::Manage),
+    ("new_service_report_link", May::Manage),
+    ("list_warranty_units", May::Read),
+    ("report_fault", May::RecordWork),
+    ("list_project_tickets", May::Read),
+    ("list_tickets", May::Anyone),
+    ("get_ticket", May::Read),
+    ("record_ticket_step", May::RecordWork),
+    ("assign_ticket", May::RecordWork),
+    ("set_ticket_flags", May::RecordWork),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq)]

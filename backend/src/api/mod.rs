@@ -17,6 +17,7 @@ mod plans;
 mod projects;
 mod public;
 mod schedule;
+mod service_desk;
 mod test_plans;
 mod training;
 mod trial_run;
@@ -68,6 +69,8 @@ pub enum ApiTags {
     Photos,
     /// Phase 4: initial and final acceptance, their reports signed by both, the leftover issues.
     Acceptance,
+    /// After-sales: warranty per unit, fault tickets with the promises' clocks, the service desk.
+    ServiceDesk,
 }
 
 /// A token from `POST /api/auth/login`, sent as `Authorization: Bearer <token>`.
@@ -170,6 +173,7 @@ pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, (
             document_handover::DocumentHandoverApi::new(state.clone()),
             evaluation::EvaluationApi::new(state.clone()),
         ),
+        service_desk::ServiceDeskApi::new(state.clone()),
     );
     OpenApiService::new(apis, "jiaofu API", env!("CARGO_PKG_VERSION"))
         .description(
@@ -193,6 +197,7 @@ pub fn app(state: AppState) -> impl Endpoint {
             ("/verify/{code}", "GET"),
             ("/sign/{token}", "GET, POST"),
             ("/evaluate/{token}", "GET, POST"),
+            ("/report/{token}", "GET, POST"),
             ("/metrics", "GET"),
         ]
         .into_iter()
@@ -214,6 +219,10 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at(
             "/evaluate/:token",
             poem::get(public::evaluation_page).post(public::evaluate),
+        )
+        .at(
+            "/report/:token",
+            poem::get(public::report_page).post(public::report_fault),
         )
         .at("/metrics", poem::get(crate::metrics::serve))
         // Pages keep their session in a cookie; the API never reads it.

@@ -463,3 +463,205 @@ pub async fn evaluate(
         }
     }
 }
+
+/// How many faults one address may report through report links in an hour: enough for a site
+/// with several problems, too few to flood the desk.
+const REPORTS_PER_HOUR: u64 = 10;
+
+/// The client's fault report page (在线报修): no account; the project's secret link (on the
+/// handover documents and stickers on the equipment) is the key.
+#[handler]
+pub async fn report_page(state: Data<&AppState>, Path(token): Path<String>) -> Response {
+    report_html(&state, &token, StatusCode::OK, None, None, &[]).await
+}
+
+/// A fault reported by the client: the ticket is opened, the reporter gets its number (on the
+/// page and, with an address, by e-mail).
+#[handler]
+pub async fn report_fault(
+    state: Data<&AppState>,
+    req: &poem::Request,
+    Path(token): Path<String>,
+    poem::web::Form(fields): poem::web::Form<Vec<(String, String)>>,
+) -> Response {
+    use crate::service::service_desk::tickets::{self, FaultCard};
+    let now = Utc::now();
+    let address = super::middleware::ClientIp::of(req).text();
+    let limit = throttle::Limit::new(format!("fault-report:{address}"), REPORTS_PER_HOUR, 60);
+    match throttle::take(&state.db, &limit, "fault reports", now).await {
+        Ok(()) => {}
+        Err(AppError::TooManyRequests { retry_after_secs, .. }) => {
+            let message = format!(
+                "提交次数过多，请 {} 分钟后再试，或直接拨打服务热线。",
+                retry_after_secs.div_ceil(60)
+            );
+            return report_html(
+                &state,
+                &token,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(&message),
+                None,
+                &fields,
+            )
+            .await
+            .with_header("Retry-After", retry_after_secs.to_string())
+            .into_response();
+        }
+        Err(e) => {
+            tracing::error!(error = %format_args!("{e:#}"), "the report limit could not be checked");
+            return report_html(
+                &state,
+                &token,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Some("暂时无法提交，请稍后再试或拨打服务热线。"),
+                None,
+                &[],
+            )
+            .await;
+        }
+    }
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let card = FaultCard {
+        reporter_name: field("reporter_name").unwrap_or_default(),
+        reporter_phone: field("reporter_phone").unwrap_or_default(),
+        reporter_email: field("reporter_email"),
+        system_type: field("system_type").and_then(|s| crate::domain::types::SystemType::parse(&s).ok()),
+        unit_id: field("unit_id").and_then(|v| v.parse().ok()),
+        serial: field("serial"),
+        device: field("device"),
+        symptom: field("symptom").unwrap_or_default(),
+        fault_started_at: None,
+        reported_at: None,
+    };
+    let evidence = super::evidence(req);
+    match tickets::report_public(&state, &token, card, (evidence.ip_address, evidence.user_agent), now).await {
+        Ok((ticket, _)) => {
+            let number = ticket.number.unwrap_or_default();
+            let mut message = format!("报修已受理，报修单号 {number}。我们的技术服务中心将尽快与您联系。");
+            if ticket.reporter_email.is_some() {
+                message.push_str("确认邮件已发送到您的邮箱。");
+            }
+            report_html(&state, &token, StatusCode::OK, Some(&message), None, &[]).await
+        }
+        Err(AppError::Invalid { field: f, message }) => {
+            let f = f.unwrap_or_default();
+            let words = match f.as_str() {
+                "reporter_name" => "请填写您的姓名。".to_string(),
+                "reporter_phone" => "请填写联系电话，以便我们回电确认。".to_string(),
+                "reporter_email" => "邮箱地址格式不对。".to_string(),
+                "symptom" => "请描述故障现象。".to_string(),
+                "device" => "请选择故障设备，或填写设备序列号或名称。".to_string(),
+                "serial" => "没有找到这个序列号的设备，请从列表中选择或填写设备名称。".to_string(),
+                _ => message,
+            };
+            report_html(
+                &state,
+                &token,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some((f, words)),
+                &fields,
+            )
+            .await
+        }
+        Err(AppError::Conflict(_)) => {
+            report_html(
+                &state,
+                &token,
+                StatusCode::CONFLICT,
+                Some("本项目尚未交付使用，请直接联系项目经理。"),
+                None,
+                &[],
+            )
+            .await
+        }
+        Err(AppError::NotFound(_)) => report_html(&state, &token, StatusCode::NOT_FOUND, None, None, &[]).await,
+        Err(e) => {
+            tracing::error!(error = %format_args!("{e:#}"), "a fault report could not be stored");
+            report_html(
+                &state,
+                &token,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Some("暂时无法提交，请稍后再试或拨打服务热线。"),
+                None,
+                &[],
+            )
+            .await
+        }
+    }
+}
+
+async fn report_html(
+    state: &AppState,
+    token: &str,
+    status: StatusCode,
+    message: Option<&str>,
+    error: Option<(String, String)>,
+    typed: &[(String, String)],
+) -> Response {
+    use crate::service::service_desk::tickets;
+    let found = tickets::report_form(state, token).await;
+    let status = match &found {
+        Err(AppError::NotFound(_)) => StatusCode::NOT_FOUND,
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        Ok(_) => status,
+    };
+    if let Some(e) = found.as_ref().err().filter(|e| !matches!(e, AppError::NotFound(_))) {
+        tracing::error!(error = %format_args!("{e:#}"), "the report page could not be read");
+    }
+    let typed: std::collections::BTreeMap<&str, &str> = typed.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (field, error) = error.unzip();
+    let ctx = match &found {
+        Ok((project, units)) => minijinja::context! {
+            action => format!("/report/{token}"),
+            open => true,
+            message => message,
+            project_name => project.name,
+            client => project.client_name,
+            site_address => project.site_address,
+            company_phone => state.settings.company_phone,
+            system_types => crate::service::projects::system_types(project)
+                .iter()
+                .filter_map(|code| crate::domain::types::SystemType::parse(code).ok())
+                .map(|t| minijinja::context! { value => t.as_str(), label => t.label_zh() })
+                .collect::<Vec<_>>(),
+            units => units.iter().map(|u| minijinja::context! {
+                id => u.unit_id,
+                label => format!("{}{}", u.name, if u.location.is_empty() { String::new() } else { format!(" · {}", u.location) }),
+            }).collect::<Vec<_>>(),
+            typed => typed,
+            error_field => field,
+            error => error,
+        },
+        Err(_) => minijinja::context! {
+            open => false,
+            message => if status == StatusCode::NOT_FOUND {
+                "此报修链接无效（可能已更换），请拨打服务热线报修。"
+            } else {
+                "报修页面暂时无法打开，请稍后再试或拨打服务热线。"
+            },
+            company_phone => state.settings.company_phone,
+        },
+    };
+    match state.templates.render("report.html", &ctx) {
+        Ok(html) => (status, html)
+            .with_content_type("text/html; charset=utf-8")
+            .with_header("Cache-Control", "no-store")
+            .with_header("Referrer-Policy", "no-referrer")
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = ?e, "the report page does not render");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "报修页面暂时无法显示，请拨打服务热线。",
+            )
+                .into_response()
+        }
+    }
+}

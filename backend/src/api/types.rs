@@ -58,6 +58,10 @@ domain_choices!(
     RunState,
     TraineeKind,
     AttendanceMethod,
+    TicketStep,
+    TicketStatus,
+    TicketChannel,
+    ServiceClock,
 );
 
 /// Declares a set of values that has no domain enum (states shown in answers).
@@ -78,6 +82,9 @@ listed_choices!(
     Readiness => ["ready", "draft"],
     PageState => ["open", "ready", "signed_by_us", "signed_by_client", "signed"],
     PhotoSize => ["kept", "print", "thumb"],
+    ClockStates => ["not_started", "running", "paused", "stopped"],
+    ClockVerdicts => ["not_started", "open", "overdue", "kept", "broken"],
+    ClockFilters => ["running", "breached", "paused"],
 );
 
 /// One of `E`'s values (as the document says; the use case checks).

@@ -8,5 +8,5 @@ pub mod service_clock;
 pub mod test_plan;
 pub mod text;
 pub mod ticket_flow;
-pub mod warranty;
 pub mod types;
+pub mod warranty;

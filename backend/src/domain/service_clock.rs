@@ -251,7 +251,10 @@ impl ClockLog {
             };
             let stopped = stopped.filter(|s| *s <= now);
             let intervals = self.running(start, stopped.unwrap_or(now));
-            let elapsed = intervals.iter().map(|(a, b)| (*b - *a).num_seconds()).sum::<i64>();
+            let run = intervals
+                .iter()
+                .map(|(a, b)| *b - *a)
+                .fold(TimeDelta::zero(), |x, y| x + y);
             let state = match (stopped, paused_now) {
                 (Some(_), _) => ClockState::Stopped,
                 (None, true) => ClockState::Paused,
@@ -263,9 +266,9 @@ impl ClockLog {
                 state,
                 started_at: Some(start),
                 stopped_at: stopped,
-                elapsed_secs: elapsed,
+                elapsed_secs: run.num_seconds(),
                 breached_at: breach_instant(&intervals, target),
-                due_at: (state == ClockState::Running).then(|| now + TimeDelta::seconds(target - elapsed)),
+                due_at: (state == ClockState::Running).then(|| now + (TimeDelta::seconds(target) - run)),
             }
         })
     }
@@ -274,11 +277,12 @@ impl ClockLog {
 /// The instant the time run in `intervals` first exceeds `target`: a clock that stops exactly on
 /// its target has kept it.
 fn breach_instant(intervals: &[(DateTime<Utc>, DateTime<Utc>)], target: i64) -> Option<DateTime<Utc>> {
-    let mut spent = 0;
+    let target = TimeDelta::seconds(target);
+    let mut spent = TimeDelta::zero();
     for (a, b) in intervals {
-        let len = (*b - *a).num_seconds();
+        let len = *b - *a;
         if spent + len > target {
-            return Some(*a + TimeDelta::seconds(target - spent));
+            return Some(*a + (target - spent));
         }
         spent += len;
     }

@@ -40,15 +40,17 @@ pub fn next(status: TicketStatus, step: TicketStep) -> Result<TicketStatus, Stri
             _ => refuse("故障已排除"),
         },
         T::RepairFailed | T::Repaired | T::Replaced => match status {
-            S::OnSite => Ok(if step == T::RepairFailed { S::OnSite } else { S::Resolved }),
+            S::OnSite => Ok(if step == T::RepairFailed {
+                S::OnSite
+            } else {
+                S::Resolved
+            }),
             _ => refuse("需要先记录工程师到场"),
         },
-        T::Rechecked | T::ServiceOrderFilled | T::SiteCleaned | T::Filed | T::ReturnVisit | T::Closed => {
-            match status {
-                S::Resolved => Ok(if step == T::Closed { S::Closed } else { S::Resolved }),
-                _ => refuse("故障尚未排除"),
-            }
-        }
+        T::Rechecked | T::ServiceOrderFilled | T::SiteCleaned | T::Filed | T::ReturnVisit | T::Closed => match status {
+            S::Resolved => Ok(if step == T::Closed { S::Closed } else { S::Resolved }),
+            _ => refuse("故障尚未排除"),
+        },
     }
 }
 
@@ -57,7 +59,12 @@ pub fn available(status: TicketStatus) -> Vec<TicketStep> {
     TicketStep::ALL
         .iter()
         .copied()
-        .filter(|s| !matches!(s, TicketStep::Assigned | TicketStep::Escalated | TicketStep::Paused | TicketStep::Resumed))
+        .filter(|s| {
+            !matches!(
+                s,
+                TicketStep::Assigned | TicketStep::Escalated | TicketStep::Paused | TicketStep::Resumed
+            )
+        })
         .filter(|s| next(status, *s).is_ok())
         .collect()
 }
@@ -103,7 +110,11 @@ mod tests {
         assert!(next(S::OnSite, T::Closed).is_err());
         assert!(next(S::Reported, T::Reported).is_err());
         assert_eq!(next(S::Responding, T::SolvedRemotely), Ok(S::Resolved));
-        assert_eq!(next(S::OnSite, T::Dispatched), Ok(S::Dispatched), "sent again after a failed visit");
+        assert_eq!(
+            next(S::OnSite, T::Dispatched),
+            Ok(S::Dispatched),
+            "sent again after a failed visit"
+        );
         assert!(!available(S::Reported).contains(&T::Repaired));
         assert!(available(S::OnSite).contains(&T::Repaired));
     }

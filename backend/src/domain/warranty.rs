@@ -7,7 +7,11 @@ use chrono::{Months, NaiveDate};
 /// The months a 质保期 text names, if it names one.
 pub fn months_of(text: &str) -> Option<u32> {
     let t = text.trim().to_lowercase();
-    let digits: String = t.chars().skip_while(|c| !c.is_ascii_digit()).take_while(|c| c.is_ascii_digit()).collect();
+    let digits: String = t
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
     let number = match digits.parse::<u32>() {
         Ok(n) => Some(n),
         Err(_) => chinese_number(&t),
@@ -28,7 +32,13 @@ pub fn months_of(text: &str) -> Option<u32> {
 
 /// 一 … 十, 两, 十二, 二十四: the Chinese numerals a 质保期 uses.
 fn chinese_number(text: &str) -> Option<u32> {
-    let digit = |c: char| "零一二三四五六七八九".chars().position(|d| d == c).map(|p| p as u32).or((c == '两').then_some(2));
+    let digit = |c: char| {
+        "零一二三四五六七八九"
+            .chars()
+            .position(|d| d == c)
+            .map(|p| p as u32)
+            .or((c == '两').then_some(2))
+    };
     let chars: Vec<char> = text.chars().filter(|c| digit(*c).is_some() || *c == '十').collect();
     match chars.as_slice() {
         [] => None,
@@ -79,10 +89,16 @@ mod tests {
     #[test]
     fn a_warranty_ends_the_day_before_its_anniversary() {
         let start = NaiveDate::from_ymd_opt(2026, 3, 31).expect("a date");
-        assert_eq!(ends_on(start, 36), NaiveDate::from_ymd_opt(2029, 3, 30).expect("a date"));
+        assert_eq!(
+            ends_on(start, 36),
+            NaiveDate::from_ymd_opt(2029, 3, 30).expect("a date")
+        );
         let leap = NaiveDate::from_ymd_opt(2028, 2, 29).expect("a date");
         assert_eq!(ends_on(leap, 12), NaiveDate::from_ymd_opt(2029, 2, 28).expect("a date"));
         let month_end = NaiveDate::from_ymd_opt(2026, 2, 1).expect("a date");
-        assert_eq!(ends_on(month_end, 1), NaiveDate::from_ymd_opt(2026, 2, 28).expect("a date"));
+        assert_eq!(
+            ends_on(month_end, 1),
+            NaiveDate::from_ymd_opt(2026, 2, 28).expect("a date")
+        );
     }
 }

@@ -15,7 +15,12 @@ pub fn spawn(state: AppState) {
             let round = run_once(&state, Utc::now()).await;
             crate::metrics::job_run("service_clocks", round.is_ok());
             match round {
-                Ok(r) if r.alarms > 0 => tracing::info!(tickets = r.tickets, alarms = r.alarms, messages = r.messages, "service-clock warnings queued"),
+                Ok(r) if r.alarms > 0 => tracing::info!(
+                    tickets = r.tickets,
+                    alarms = r.alarms,
+                    messages = r.messages,
+                    "service-clock warnings queued"
+                ),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %format_args!("{e:#}"), "service-clock scan failed"),
             }

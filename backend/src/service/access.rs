@@ -129,6 +129,13 @@ pub async fn grant<L: MayRead>(db: &impl ConnectionTrait, actor: &Actor, id: i32
     })
 }
 
+/// Whether the actor's role allows `L` at all (403 if not), before anything is looked up: a
+/// record reached by its own id (a ticket) answers a role that may never do `L` the same way
+/// whether the record exists or not.
+pub fn role_may<L: MayRead>(actor: &Actor) -> AppResult<()> {
+    role_allows(actor.role, L::NEED)
+}
+
 /// Every project the actor can see, by code.
 pub async fn readable(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<Vec<ReadAccess>> {
     let mut find = project::Entity::find().order_by_asc(project::Column::Code);

@@ -115,7 +115,10 @@ pub async fn acceptance_policy(
     db: &impl ConnectionTrait,
     project: &entity::project::Model,
 ) -> AppResult<crate::domain::plan::AcceptancePolicy> {
-    Ok(plan_definition(db, project).await?.map(|d| d.acceptance).unwrap_or_default())
+    Ok(plan_definition(db, project)
+        .await?
+        .map(|d| d.acceptance)
+        .unwrap_or_default())
 }
 
 /// What the project's plan promises after delivery; the defaults if its plan is gone. (A
@@ -124,10 +127,16 @@ pub async fn service_policy(
     db: &impl ConnectionTrait,
     project: &entity::project::Model,
 ) -> AppResult<crate::domain::plan::ServicePolicy> {
-    Ok(plan_definition(db, project).await?.map(|d| d.service).unwrap_or_default())
+    Ok(plan_definition(db, project)
+        .await?
+        .map(|d| d.service)
+        .unwrap_or_default())
 }
 
-async fn plan_definition(db: &impl ConnectionTrait, project: &entity::project::Model) -> AppResult<Option<PlanDefinition>> {
+async fn plan_definition(
+    db: &impl ConnectionTrait,
+    project: &entity::project::Model,
+) -> AppResult<Option<PlanDefinition>> {
     plan::Entity::find_by_id(project.plan_id)
         .one(db)
         .await?

@@ -390,12 +390,11 @@ fn valid(raw: &[(i64, usize)]) -> Vec<(i64, TicketStep)> {
         .collect()
 }
 
+/// A clock as the simulation reads it: state, started, stopped, minutes run, breached (minutes).
+type Reading = (ClockState, Option<i64>, Option<i64>, i64, Option<i64>);
+
 /// What the clocks should read at minute `until`, found by walking minute by minute.
-fn simulate(
-    events: &[(i64, TicketStep)],
-    targets_min: [i64; 4],
-    until: i64,
-) -> Vec<(ClockState, Option<i64>, Option<i64>, i64, Option<i64>)> {
+fn simulate(events: &[(i64, TicketStep)], targets_min: [i64; 4], until: i64) -> Vec<Reading> {
     let mut started = [None::<i64>; 4];
     let mut stopped = [None::<i64>; 4];
     let mut elapsed = [0i64; 4];
@@ -421,10 +420,11 @@ fn simulate(
             break;
         }
         for (i, rule) in RULES.iter().enumerate() {
-            if let Start::BreachOf(parent) = rule.starts {
-                if breached[index(parent)] == Some(minute) && started[i].is_none() {
-                    started[i] = Some(minute);
-                }
+            if let Start::BreachOf(parent) = rule.starts
+                && breached[index(parent)] == Some(minute)
+                && started[i].is_none()
+            {
+                started[i] = Some(minute);
             }
             if started[i].is_some() && stopped[i].is_none() && !paused {
                 if elapsed[i] == targets_min[i] && breached[i].is_none() {
@@ -447,7 +447,7 @@ fn simulate(
         .collect()
 }
 
-fn in_minutes(view: &ClockView) -> (ClockState, Option<i64>, Option<i64>, i64, Option<i64>) {
+fn in_minutes(view: &ClockView) -> Reading {
     let minute = |t: Option<DateTime<Utc>>| t.map(|t| (t - t0()).num_minutes());
     (
         view.state,

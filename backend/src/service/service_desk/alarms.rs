@@ -3,13 +3,12 @@
 //! once — the first level to the assigned engineers, the next to the PMs too, the breach to the
 //! service managers as well. A warning is remembered before it is queued, in the same
 //! transaction, so two instances scanning at once, or a scan run twice, send it once.
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, hash_map::Entry};
 
 use chrono::{DateTime, Utc};
 use entity::{project, service_ticket, ticket_alarm};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TryInsertResult,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TryInsertResult,
 };
 
 use super::{
@@ -57,14 +56,16 @@ pub async fn scan(state: &AppState, now: DateTime<Utc>) -> AppResult<ScanReport>
         let Some(last) = due.last() else { break };
         after = last.id;
         for row in due {
-            if !policies.contains_key(&row.project_id) {
-                let Some(project) = project::Entity::find_by_id(row.project_id).one(&state.db).await? else {
-                    continue;
-                };
-                let policy = policy_of(&state.db, &project).await?;
-                policies.insert(row.project_id, (project, policy));
-            }
-            let Some((project, policy)) = policies.get(&row.project_id) else { continue };
+            let (project, policy) = match policies.entry(row.project_id) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(slot) => {
+                    let Some(project) = project::Entity::find_by_id(row.project_id).one(&state.db).await? else {
+                        continue;
+                    };
+                    let policy = policy_of(&state.db, &project).await?;
+                    slot.insert((project, policy))
+                }
+            };
             let (alarms, messages) = one(state, project, policy, row.id, now).await?;
             report.tickets += 1;
             report.alarms += alarms;
@@ -92,7 +93,8 @@ async fn one(
     let log: ClockLog = serde_json::from_str(&row.clock_log).unwrap_or_default();
     let mut sent = sent_alarms(&txn, row.id).await?;
     let d = derive(&log, policy, &sent, now);
-    let (due, _) = crate::domain::service_clock::alarms_due(&d.views, &policy.warn_at_percent, &|k| sent.contains(k), now);
+    let (due, _) =
+        crate::domain::service_clock::alarms_due(&d.views, &policy.warn_at_percent, &|k| sent.contains(k), now);
     let mut raised = 0;
     let mut messages = 0;
     for alarm in due {

@@ -2,9 +2,7 @@
 //! and the client's secret link for reporting faults.
 use chrono::{DateTime, Utc};
 use entity::{project, project_member, service_setting, service_specialist, service_ticket, user};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
 use super::tickets;
@@ -260,7 +258,8 @@ pub async fn new_report_link(state: &AppState, p: &Granted<impl MayManage>, now:
 
 /// The project a report link belongs to; 404 for an unknown or replaced link.
 pub async fn project_of_link(db: &impl ConnectionTrait, token: &str) -> AppResult<project::Model> {
-    let gone = || AppError::not_found("this report link is not valid (it may have been replaced); call the service hotline");
+    let gone =
+        || AppError::not_found("this report link is not valid (it may have been replaced); call the service hotline");
     let settings = service_setting::Entity::find()
         .filter(service_setting::Column::ReportTokenHash.eq(hash_secret(token)))
         .one(db)

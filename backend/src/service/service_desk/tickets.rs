@@ -5,12 +5,13 @@
 //! the scan need to find it fast: its status, its next deadline, when to look at it again.
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Datelike, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, SubsecRound, TimeDelta, Utc};
 use entity::{project, project_member, service_ticket, ticket_alarm, ticket_assignee, ticket_event, user};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    ExprTrait,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
     sea_query::{Expr, NullOrdering, Order, Query},
 };
 use serde_json::json;
@@ -25,7 +26,9 @@ use crate::{
         plan::ServicePolicy,
         service_clock::{ClockLog, ClockState, ClockView, Refusal, Targets, alarms_due, index},
         ticket_flow,
-        types::{EmailAddress, MemberRole, SystemType, TicketChannel, TicketStatus, TicketStep, optional_text, required_text},
+        types::{
+            EmailAddress, MemberRole, SystemType, TicketChannel, TicketStatus, TicketStep, optional_text, required_text,
+        },
     },
     email::{messages, outbox},
     error::{AppError, AppResult},
@@ -47,8 +50,12 @@ pub struct Ticket<L> {
 
 /// The ticket, if the actor may do `L` on its project (404 for a ticket they cannot see).
 pub async fn ticket<L: MayRead>(db: &impl ConnectionTrait, actor: &Actor, id: i32) -> AppResult<Ticket<L>> {
+    access::role_may::<L>(actor)?;
     let missing = || AppError::not_found(format!("no ticket {id}"));
-    let row = service_ticket::Entity::find_by_id(id).one(db).await?.ok_or_else(missing)?;
+    let row = service_ticket::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(missing)?;
     let granted = match access::grant::<L>(db, actor, row.project_id).await {
         Err(AppError::NotFound(_)) => return Err(missing()),
         other => other?,
@@ -79,11 +86,16 @@ pub struct FaultCard {
 /// How far ahead of the server's clock a time may be (a tablet's clock runs fast).
 const CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
 
-fn not_in_future(field: &str, at: DateTime<Utc>, now: DateTime<Utc>) -> AppResult<()> {
+/// A moment a person gives for something that happened: not in the future, kept to the second
+/// (what the clocks count in, and the same on SQLite and PostgreSQL).
+fn happened(field: &str, at: DateTime<Utc>, now: DateTime<Utc>) -> AppResult<DateTime<Utc>> {
     if at > now + CLOCK_SKEW {
-        return Err(AppError::invalid(field, format!("{field}: {at} is in the future")));
+        return Err(AppError::invalid(
+            field,
+            format!("{field}: {} is in the future", at.to_rfc3339()),
+        ));
     }
-    Ok(())
+    Ok(at.trunc_subsecs(0))
 }
 
 /// The desk logs a fault that came by phone or e-mail (or an inspection found).
@@ -117,14 +129,29 @@ pub async fn report_public(
     let project = super::settings::project_of_link(&state.db, token).await?;
     let actor = Actor {
         id: None,
-        username: card.reporter_email.clone().unwrap_or_else(|| card.reporter_phone.clone()),
+        username: card
+            .reporter_email
+            .clone()
+            .unwrap_or_else(|| card.reporter_phone.clone()),
         name: card.reporter_name.trim().to_string(),
         role: crate::domain::types::Role::Viewer,
     };
     let read = Granted::<Read>::vouched(project.clone(), &actor);
-    let card = FaultCard { reported_at: None, ..card };
+    let card = FaultCard {
+        reported_at: None,
+        ..card
+    };
     let ticket = open(state, &read, TicketChannel::PublicPage, card, Some(client), now).await?;
     Ok((ticket, project))
+}
+
+/// What the client's report page offers: the project and its installed units.
+pub async fn report_form(state: &AppState, token: &str) -> AppResult<(project::Model, Vec<WarrantyUnit>)> {
+    let project = super::settings::project_of_link(&state.db, token).await?;
+    let policy = policy_of(&state.db, &project).await?;
+    let read = Granted::<Read>::vouched(project.clone(), &Actor::system());
+    let installed = units(&state.db, &read, &policy).await?;
+    Ok((project, installed))
 }
 
 async fn open(
@@ -143,16 +170,16 @@ async fn open(
     let symptom = required_text("symptom", &card.symptom, 2000)?;
     let device = optional_text("device", card.device.as_deref(), 200)?;
     let serial = optional_text("serial", card.serial.as_deref(), 100)?;
-    let reported_at = card.reported_at.unwrap_or(now);
-    not_in_future("reported_at", reported_at, now)?;
-    if let Some(started) = card.fault_started_at {
-        not_in_future("fault_started_at", started, now)?;
-        if started > reported_at {
-            return Err(AppError::invalid(
-                "fault_started_at",
-                "fault_started_at: the fault cannot begin after it was reported",
-            ));
-        }
+    let reported_at = happened("reported_at", card.reported_at.unwrap_or(now), now)?;
+    let fault_started_at = card
+        .fault_started_at
+        .map(|t| happened("fault_started_at", t, now))
+        .transpose()?;
+    if fault_started_at.is_some_and(|started| started > reported_at) {
+        return Err(AppError::invalid(
+            "fault_started_at",
+            "fault_started_at: the fault cannot begin after it was reported",
+        ));
     }
     let project = p.project();
     if project.delivered_on.is_none() {
@@ -208,7 +235,7 @@ async fn open(
         unit_id: Set(unit.map(|u| u.unit_id)),
         device: Set(device.or_else(|| unit.map(WarrantyUnit::label))),
         symptom: Set(symptom),
-        fault_started_at: Set(card.fault_started_at),
+        fault_started_at: Set(fault_started_at),
         reported_at: Set(reported_at),
         in_warranty: Set(in_warranty),
         warranty_ends_on: Set(warranty_ends_on),
@@ -234,7 +261,17 @@ async fn open(
     let mut active: service_ticket::ActiveModel = row.clone().into();
     active.number = Set(Some(format!("BX-{}-{:05}", reported_at.year(), row.id)));
     let row = active.update(&txn).await?;
-    add_event(&txn, row.id, TicketStep::Reported, reported_at, None, None, p.actor(), now).await?;
+    add_event(
+        &txn,
+        row.id,
+        TicketStep::Reported,
+        reported_at,
+        None,
+        None,
+        p.actor(),
+        now,
+    )
+    .await?;
     let engineers = specialists(&txn, project.id).await?;
     if !engineers.is_empty() {
         set_assignees(&txn, &row, &engineers, &Actor::system(), now).await?;
@@ -348,6 +385,11 @@ pub async fn refresh(
     Ok(active.update(db).await?)
 }
 
+/// Entries the desk makes about a ticket rather than steps of its flow.
+fn is_bookkeeping(step: TicketStep) -> bool {
+    matches!(step, TicketStep::Assigned | TicketStep::Escalated | TicketStep::Note)
+}
+
 /// A step to record.
 #[derive(Debug, Clone)]
 pub struct StepInput {
@@ -370,7 +412,10 @@ pub async fn record(
     input: StepInput,
     now: DateTime<Utc>,
 ) -> AppResult<service_ticket::Model> {
-    if matches!(input.step, TicketStep::Reported | TicketStep::Assigned | TicketStep::Escalated) {
+    if matches!(
+        input.step,
+        TicketStep::Reported | TicketStep::Assigned | TicketStep::Escalated
+    ) {
         return Err(AppError::invalid(
             "step",
             format!(
@@ -387,21 +432,35 @@ pub async fn record(
             "reason: a pause needs its reason (客户拒绝进入现场、等待客户停机窗口 …)",
         ));
     }
-    let at = input.at.unwrap_or(now);
-    not_in_future("at", at, now)?;
+    let at = happened("at", input.at.unwrap_or(now), now)?;
     let txn = begin_write(&state.db).await?;
     let row = service_ticket::Entity::find_by_id(t.row.id)
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found(format!("no ticket {}", t.row.id)))?;
     let status = ticket_flow::next(row.status, input.step).map_err(AppError::Conflict)?;
-    let mut log = fold(&events(&txn, row.id).await?)?;
-    match log.apply(at, input.step) {
+    let history = events(&txn, row.id).await?;
+    // Steps of the flow come in the order they happened; the desk's own entries (assignment,
+    // escalation, notes) are dated when they were made and do not hold a step back.
+    let last_step = history.iter().filter(|e| !is_bookkeeping(e.step)).map(|e| e.at).max();
+    if let Some(last) = last_step.filter(|last| at < *last) {
+        return Err(AppError::invalid(
+            "at",
+            format!(
+                "at: {} is before the last step recorded ({})",
+                at.to_rfc3339(),
+                last.to_rfc3339()
+            ),
+        ));
+    }
+    // The clocks with the step in its place among the events (a later note may follow it).
+    let mut timeline: Vec<(DateTime<Utc>, TicketStep)> = history.iter().map(|e| (e.at, e.step)).collect();
+    timeline.insert(timeline.partition_point(|(t, _)| *t <= at), (at, input.step));
+    match ClockLog::from_events(timeline.iter().map(|(a, s)| (a, s))) {
         Err(Refusal::OutOfOrder) => {
-            return Err(AppError::invalid(
-                "at",
-                format!("at: {at} is before the last step recorded ({})", log.last.map(|l| l.to_rfc3339()).unwrap_or_default()),
-            ));
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "a ticket's timeline was refused as out of order"
+            )));
         }
         Err(Refusal::PauseState) => {
             return Err(AppError::Conflict(if input.step == TicketStep::Paused {
@@ -410,10 +469,20 @@ pub async fn record(
                 "the clocks are not paused".into()
             }));
         }
-        Ok(()) => {}
+        Ok(_) => {}
     }
     let project = t.granted.project();
-    add_event(&txn, row.id, input.step, at, note.clone(), reason, t.granted.actor(), now).await?;
+    add_event(
+        &txn,
+        row.id,
+        input.step,
+        at,
+        note.clone(),
+        reason,
+        t.granted.actor(),
+        now,
+    )
+    .await?;
     let failed = row.failed_repairs + i32::from(input.step == TicketStep::RepairFailed);
     let mut active: service_ticket::ActiveModel = row.into();
     active.status = Set(status);
@@ -423,7 +492,7 @@ pub async fn record(
     }
     let row = active.update(&txn).await?;
     if input.step == TicketStep::RepairFailed && failed == FAILED_REPAIRS_ESCALATE {
-        escalate(state, &txn, project, &row, Escalation::FailedRepairs, now).await?;
+        escalate(state, &txn, project, &row, Escalation::FailedRepairs, at, now).await?;
     }
     let policy = policy_of(&txn, project).await?;
     let row = refresh(&txn, row, &policy, now).await?;
@@ -466,7 +535,10 @@ pub async fn set_flags(
         .await?
         .ok_or_else(|| AppError::not_found(format!("no ticket {}", t.row.id)))?;
     if row.closed_at.is_some() {
-        return Err(AppError::Conflict(format!("{} is archived", row.number.clone().unwrap_or_default())));
+        return Err(AppError::Conflict(format!(
+            "{} is archived",
+            row.number.clone().unwrap_or_default()
+        )));
     }
     let newly_major = flags.major_quality == Some(true) && !row.major_quality;
     let mut active: service_ticket::ActiveModel = row.clone().into();
@@ -483,7 +555,16 @@ pub async fn set_flags(
     let row = active.update(&txn).await?;
     let project = t.granted.project();
     if newly_major {
-        escalate(state, &txn, project, &row, Escalation::MajorQuality, now).await?;
+        escalate(
+            state,
+            &txn,
+            project,
+            &row,
+            Escalation::MajorQuality,
+            now.trunc_subsecs(0),
+            now,
+        )
+        .await?;
     }
     audit::project_event(
         &txn,
@@ -546,7 +627,16 @@ pub async fn assign(
     let newly: Vec<user::Model> = people.iter().filter(|u| !before.contains(&u.id)).cloned().collect();
     let project = t.granted.project();
     for person in &newly {
-        alert(state, &txn, project, &t.row, person_address(person), Alert::Assigned, now).await?;
+        alert(
+            state,
+            &txn,
+            project,
+            &t.row,
+            person_address(person),
+            Alert::Assigned,
+            now,
+        )
+        .await?;
     }
     txn.commit().await?;
     Ok(people)
@@ -581,8 +671,18 @@ async fn set_assignees(
         .await?;
     }
     let names: Vec<&str> = people.iter().map(|u| u.display_name.as_str()).collect();
-    let at = Ord::max(now, row.reported_at);
-    add_event(db, row.id, TicketStep::Assigned, at, Some(names.join("、")), None, actor, now).await?;
+    let at = Ord::max(now.trunc_subsecs(0), row.reported_at);
+    add_event(
+        db,
+        row.id,
+        TicketStep::Assigned,
+        at,
+        Some(names.join("、")),
+        None,
+        actor,
+        now,
+    )
+    .await?;
     Ok(())
 }
 
@@ -596,7 +696,10 @@ pub async fn assignees(db: &impl ConnectionTrait, ticket_id: i32) -> AppResult<V
         .into_iter()
         .map(|a| a.user_id)
         .collect();
-    let mut people = user::Entity::find().filter(user::Column::Id.is_in(ids.clone())).all(db).await?;
+    let mut people = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await?;
     people.sort_by_key(|u| ids.iter().position(|i| *i == u.id));
     Ok(people)
 }
@@ -630,6 +733,7 @@ async fn escalate(
     project: &project::Model,
     row: &service_ticket::Model,
     why: Escalation,
+    at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let desk = &state.settings.service_desk;
@@ -639,7 +743,16 @@ async fn escalate(
             continue;
         }
         told.push(address);
-        alert(state, db, project, row, Some((address.clone(), String::new())), Alert::Escalated(why), now).await?;
+        alert(
+            state,
+            db,
+            project,
+            row,
+            Some((address.clone(), String::new())),
+            Alert::Escalated(why),
+            now,
+        )
+        .await?;
     }
     for (_, pm) in managers(db, project.id).await? {
         alert(state, db, project, row, person_address(&pm), Alert::Escalated(why), now).await?;
@@ -649,13 +762,25 @@ async fn escalate(
     } else {
         format!("{}：已通知 {}", why.label_zh(), told.join("、"))
     };
-    add_event(db, row.id, TicketStep::Escalated, Ord::max(now, row.reported_at), Some(note), None, &Actor::system(), now)
-        .await?;
+    add_event(
+        db,
+        row.id,
+        TicketStep::Escalated,
+        at,
+        Some(note),
+        None,
+        &Actor::system(),
+        now,
+    )
+    .await?;
     Ok(())
 }
 
 /// The project's PMs.
-pub async fn managers(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<(project_member::Model, user::Model)>> {
+pub async fn managers(
+    db: &impl ConnectionTrait,
+    project_id: i32,
+) -> AppResult<Vec<(project_member::Model, user::Model)>> {
     let pms = project_member::Entity::find()
         .filter(project_member::Column::ProjectId.eq(project_id))
         .filter(project_member::Column::Role.eq(MemberRole::Pm))
@@ -668,7 +793,10 @@ pub async fn managers(db: &impl ConnectionTrait, project_id: i32) -> AppResult<V
         .into_iter()
         .map(|u| (u.id, u))
         .collect();
-    Ok(pms.into_iter().filter_map(|m| people.get(&m.user_id).cloned().map(|u| (m, u))).collect())
+    Ok(pms
+        .into_iter()
+        .filter_map(|m| people.get(&m.user_id).cloned().map(|u| (m, u)))
+        .collect())
 }
 
 /// What a message to our people is about.
@@ -722,7 +850,8 @@ pub async fn alert(
                 if a.percent.is_some() { "warning" } else { "breach" },
                 Some(a.clock.label_zh()),
                 a.percent,
-                view.and_then(|v| v.due_at.or(v.breached_at)).map(|d| d.with_timezone(&tz).format("%m-%d %H:%M").to_string()),
+                view.and_then(|v| v.due_at.or(v.breached_at))
+                    .map(|d| d.with_timezone(&tz).format("%m-%d %H:%M").to_string()),
             )
         }
     };
@@ -866,7 +995,11 @@ pub async fn view(db: &DatabaseConnection, t: &Ticket<impl MayRead>, now: DateTi
         None => None,
     };
     Ok(TicketView {
-        available: if row.closed_at.is_some() { Vec::new() } else { ticket_flow::available(row.status) },
+        available: if row.closed_at.is_some() {
+            Vec::new()
+        } else {
+            ticket_flow::available(row.status)
+        },
         paused: log.is_paused(),
         events: all
             .into_iter()

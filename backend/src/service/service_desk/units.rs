@@ -56,7 +56,10 @@ impl WarrantyUnit {
 /// When a unit's warranty ends when its line names `text` (else the policy's term).
 pub fn term(project: &project::Model, text: Option<&str>, policy: &ServicePolicy) -> (u32, Option<NaiveDate>) {
     let months = text.and_then(warranty::months_of).unwrap_or(policy.warranty_months);
-    (months, project.warranty_starts_on.map(|start| warranty::ends_on(start, months)))
+    (
+        months,
+        project.warranty_starts_on.map(|start| warranty::ends_on(start, months)),
+    )
 }
 
 /// Every installed unit that has a received unit (a serial to find it by), in list order.

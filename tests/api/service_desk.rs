@@ -1,0 +1,516 @@
+//! The service desk end to end on the demo's delivered project: the client reports a fault from
+//! the project's link (no account) and gets its number by e-mail; the designated engineers are
+//! assigned and told; the scan warns at 50 % and 80 % of the response promise and reports its
+//! breach to the service managers, each once however often it runs; a fault logged from a call
+//! twelve hours back whose repair failed twice goes to the technical and quality departments, its
+//! repair clock breaks after eight hours and the chained replacement clock runs until a
+//! replacement is installed; a pause holds the clocks, a stricter policy mid-ticket keeps the time
+//! spent; an out-of-warranty unit's ticket is paid service.
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use jiaofu::service::service_desk::alarms;
+use jiaofu_tests::{SmtpSink, TestApp, spawn_app_with};
+use serde_json::{Value, json};
+
+const MANAGER: &str = "fuwu.jingli@example.com";
+const TECHNICAL: &str = "jishu.bu@example.com";
+const QUALITY: &str = "zhijian.bu@example.com";
+
+struct Desk {
+    app: TestApp,
+    sink: SmtpSink,
+    id: i64,
+    pm: String,
+    eng: String,
+}
+
+/// The demo's delivered project with a PM and two engineers, both designated (专员).
+async fn desk() -> Desk {
+    let sink = SmtpSink::start();
+    let smtp = sink.url();
+    let app = spawn_app_with(move |s| {
+        s.smtp_url = Some(jiaofu::config::Secret::new(smtp));
+        s.service_desk.service_managers = vec![MANAGER.into()];
+        s.service_desk.technical_department = vec![TECHNICAL.into()];
+        s.service_desk.quality_department = vec![QUALITY.into()];
+    })
+    .await;
+    jiaofu::service::demo::create(&app.state, Utc::now())
+        .await
+        .expect("the demo");
+    deliver(&app).await;
+    let projects = app.get("/api/projects", &app.admin).await.expect(200);
+    let id = projects["items"]
+        .as_array()
+        .expect("projects")
+        .iter()
+        .find(|p| p["code"].as_str().is_some_and(|c| c.ends_with("-JF")))
+        .and_then(|p| p["id"].as_i64())
+        .expect("the delivered demo project");
+    let (wang, pm) = app.user("wang.pm", "manager").await;
+    app.add_member(id, wang, "pm").await;
+    let (sun, eng) = app.user("sun.eng", "engineer").await;
+    app.add_member(id, sun, "engineer").await;
+    let (li, _) = app.user("li.eng", "engineer").await;
+    app.add_member(id, li, "engineer").await;
+    let too_many = app
+        .put(
+            &format!("/api/projects/{id}/service/specialists"),
+            &pm,
+            json!({"user_ids": [sun, li, wang]}),
+        )
+        .await;
+    assert_eq!(too_many.status, 422, "{}", too_many.text);
+    let set = app
+        .put(
+            &format!("/api/projects/{id}/service/specialists"),
+            &pm,
+            json!({"user_ids": [sun, li]}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(set["specialists"].as_array().map(Vec::len), Some(2));
+    Desk { app, sink, id, pm, eng }
+}
+
+async fn deliver(app: &TestApp) {
+    jiaofu::jobs::delivery::run_once(&app.state, &app.state.mailer, "w", Utc::now())
+        .await
+        .expect("delivery");
+}
+
+/// Subjects received by `to` since message `since`.
+fn subjects(sink: &SmtpSink, to: &str, since: usize) -> Vec<String> {
+    sink.messages()
+        .into_iter()
+        .skip(since)
+        .filter(|m| m.envelope_to == to)
+        .map(|m| m.subject)
+        .collect()
+}
+
+fn clock<'a>(ticket: &'a Value, name: &str) -> &'a Value {
+    ticket["clocks"]
+        .as_array()
+        .expect("clocks")
+        .iter()
+        .find(|c| c["clock"] == name)
+        .unwrap_or_else(|| panic!("clock {name} in {ticket}"))
+}
+
+fn at(t: DateTime<Utc>) -> String {
+    t.to_rfc3339()
+}
+
+fn instant(v: &Value) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(v.as_str().unwrap_or_else(|| panic!("an instant: {v}")))
+        .expect("RFC 3339")
+        .with_timezone(&Utc)
+}
+
+#[tokio::test]
+async fn a_fault_reported_from_the_link_is_confirmed_assigned_and_warned_once_per_level() {
+    let Desk { app, sink, id, pm, eng } = desk().await;
+
+    // The report link: made by the PM, shown again to managers only.
+    let refused = app
+        .post(&format!("/api/projects/{id}/service/report-link"), &eng, json!({}))
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.text);
+    let link = app
+        .post(&format!("/api/projects/{id}/service/report-link"), &pm, json!({}))
+        .await
+        .expect(200)["link"]
+        .as_str()
+        .expect("link")
+        .to_string();
+    let settings = app.get(&format!("/api/projects/{id}/service"), &pm).await.expect(200);
+    assert_eq!(settings["report_link"], link.as_str());
+    assert_eq!(settings["policy"]["response_minutes"], 60);
+    let seen_by_engineer = app.get(&format!("/api/projects/{id}/service"), &eng).await.expect(200);
+    assert!(seen_by_engineer["report_link"].is_null());
+
+    // Units under warranty from the contractual delivery date.
+    let units = app
+        .get(&format!("/api/projects/{id}/service/units"), &pm)
+        .await
+        .expect(200);
+    let unit = units
+        .as_array()
+        .expect("units")
+        .iter()
+        .find(|u| u["serial"].is_string())
+        .expect("an installed unit with a serial")
+        .clone();
+    assert_eq!(unit["in_warranty"], true, "{unit}");
+    assert_eq!(unit["months"], 36);
+
+    // The client, with no account, opens the link from the QR code and reports.
+    let path = link
+        .split_once("/report/")
+        .map(|(_, t)| format!("/report/{t}"))
+        .expect("a report path");
+    let web = reqwest::Client::new();
+    let page = web.get(app.url(&path)).send().await.expect("the page");
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.expect("html").contains("宁波市鄞州区人民法院"));
+    let missing = web
+        .post(app.url(&path))
+        .form(&[("reporter_name", "张伟"), ("reporter_phone", ""), ("symptom", "无图像")])
+        .send()
+        .await
+        .expect("a reply");
+    assert_eq!(missing.status(), 422);
+    assert!(missing.text().await.expect("html").contains("请填写联系电话"));
+    let serial = unit["serial"].as_str().expect("serial").to_string();
+    let sent = web
+        .post(app.url(&path))
+        .form(&[
+            ("reporter_name", "张伟"),
+            ("reporter_phone", "0574-8888-1234"),
+            ("reporter_email", "zhang.wei@court.example.cn"),
+            ("serial", serial.as_str()),
+            ("symptom", "第三审判庭庭审主机无图像，指示灯红色常亮"),
+        ])
+        .send()
+        .await
+        .expect("a reply");
+    assert_eq!(sent.status(), 200);
+    let html = sent.text().await.expect("html");
+    let number = html
+        .split("报修单号 ")
+        .nth(1)
+        .map(|rest| {
+            rest.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect::<String>()
+        })
+        .expect("the ticket number on the page");
+    assert!(number.starts_with("BX-"), "{number}");
+    let wrong = web
+        .get(app.url("/report/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"))
+        .send()
+        .await
+        .expect("a reply");
+    assert_eq!(wrong.status(), 404);
+
+    let board = app.get("/api/tickets", &pm).await.expect(200);
+    assert_eq!(board["total"], 1);
+    let row = &board["items"][0];
+    assert_eq!(row["number"], number.as_str());
+    assert_eq!(row["assignees"], json!(["sun.eng", "li.eng"]));
+    assert_eq!(clock(row, "response")["state"], "running");
+    let ticket_id = row["id"].as_i64().expect("id");
+    let ticket = app.get(&format!("/api/tickets/{ticket_id}"), &eng).await.expect(200);
+    assert_eq!(ticket["channel"], "public_page");
+    assert_eq!(ticket["unit_id"], unit["unit_id"]);
+    assert_eq!(ticket["in_warranty"], true);
+    let reported = instant(&ticket["reported_at"]);
+
+    // The reporter has the number; the designated engineers know.
+    deliver(&app).await;
+    let to_client = subjects(&sink, "zhang.wei@court.example.cn", 0);
+    assert_eq!(to_client.len(), 1);
+    assert!(to_client[0].contains(&number), "{to_client:?}");
+    assert_eq!(subjects(&sink, "sun.eng@example.com", 0).len(), 1);
+    assert_eq!(subjects(&sink, "li.eng@example.com", 0).len(), 1);
+    let before = sink.messages().len();
+
+    // Nobody calls back: 50 % to the engineers, 80 % to the PM too, the breach to the service
+    // managers as well — each once, however often the scan runs.
+    for minutes in [10, 31, 31, 40, 49, 50, 61, 61, 75] {
+        alarms::scan(&app.state, reported + Duration::minutes(minutes))
+            .await
+            .expect("a scan");
+    }
+    // The scan ran "in the future": so does the delivery of what it queued.
+    jiaofu::jobs::delivery::run_once(&app.state, &app.state.mailer, "w", reported + Duration::minutes(80))
+        .await
+        .expect("delivery");
+    let engineer = subjects(&sink, "sun.eng@example.com", before);
+    assert_eq!(engineer.len(), 3, "{engineer:?}");
+    assert!(engineer[0].starts_with("【技术响应预警 50%】"), "{engineer:?}");
+    assert!(engineer[1].starts_with("【技术响应预警 80%】"), "{engineer:?}");
+    assert!(engineer[2].starts_with("【技术响应已超时】"), "{engineer:?}");
+    let manager = subjects(&sink, "wang.pm@example.com", before);
+    assert_eq!(manager.len(), 2, "{manager:?}");
+    assert_eq!(subjects(&sink, MANAGER, before).len(), 1);
+    let breach = sink
+        .messages()
+        .into_iter()
+        .skip(before)
+        .find(|m| m.envelope_to == MANAGER)
+        .expect("the breach");
+    assert!(
+        breach.text.contains(&number) && breach.text.contains("/tickets/"),
+        "{}",
+        breach.text
+    );
+
+    // Someone who is not on the project sees nothing of it.
+    let (_, stranger) = app.user("zhao.eng", "engineer").await;
+    app.get(&format!("/api/tickets/{ticket_id}"), &stranger)
+        .await
+        .refused(404, "ticket");
+    assert_eq!(app.get("/api/tickets", &stranger).await.expect(200)["total"], 0);
+}
+
+#[tokio::test]
+async fn a_repair_that_fails_twice_escalates_breaks_its_clock_and_a_replacement_keeps_the_chained_promise() {
+    let Desk { app, sink, id, pm, eng } = desk().await;
+    let now = Utc::now().trunc_subsecs(0);
+    let t0 = now - Duration::hours(12);
+    let logged = app
+        .post(
+            &format!("/api/projects/{id}/tickets"),
+            &eng,
+            json!({"channel": "phone", "reporter_name": "陈志刚", "reporter_phone": "0574-8888-2000",
+                   "device": "第二审判庭 数字音频处理器", "system_type": "public_address",
+                   "symptom": "扩声无声，处理器面板报警", "reported_at": at(t0)}),
+        )
+        .await
+        .expect(200);
+    let ticket_id = logged["id"].as_i64().expect("id");
+    let steps = format!("/api/tickets/{ticket_id}/steps");
+    let step = |name: &str, t: DateTime<Utc>| json!({"step": name, "at": at(t)});
+
+    // Out of turn: nothing repaired before someone is there; nothing recorded before the report.
+    app.post(&steps, &eng, step("repaired", t0 + Duration::minutes(5)))
+        .await
+        .refused(409, "到场");
+    app.post(&steps, &eng, step("called_back", t0 - Duration::minutes(5)))
+        .await
+        .refused(422, "at");
+    app.post(&steps, &eng, json!({"step": "reported"}))
+        .await
+        .refused(422, "step");
+
+    for (name, minutes) in [
+        ("called_back", 20),
+        ("analysed", 25),
+        ("dispatched", 30),
+        ("arrived", 120),
+    ] {
+        app.post(&steps, &eng, step(name, t0 + Duration::minutes(minutes)))
+            .await
+            .expect(200);
+    }
+    let before = sink.messages().len();
+    app.post(
+        &steps,
+        &eng,
+        json!({"step": "repair_failed", "at": at(t0 + Duration::hours(4)), "note": "更换电源模块后仍报警"}),
+    )
+    .await
+    .expect(200);
+    let twice = app
+        .post(
+            &steps,
+            &eng,
+            json!({"step": "repair_failed", "at": at(t0 + Duration::hours(7)), "note": "主板故障，需返厂"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(twice["failed_repairs"], 2);
+    assert!(
+        twice["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .any(|e| e["step"] == "escalated")
+    );
+    deliver(&app).await;
+    for department in [TECHNICAL, QUALITY] {
+        let got = subjects(&sink, department, before);
+        assert_eq!(got.len(), 1, "{department}: {got:?}");
+        assert!(got[0].contains("两次维修不成功"), "{got:?}");
+    }
+
+    // Eight hours after arriving it is not repaired: the repair clock broke at t0 + 10 h and the
+    // replacement clock runs from that moment.
+    let seen = app.get(&format!("/api/tickets/{ticket_id}"), &pm).await.expect(200);
+    let response = clock(&seen, "response");
+    assert_eq!(
+        (response["verdict"].as_str(), response["elapsed_seconds"].as_i64()),
+        (Some("kept"), Some(20 * 60))
+    );
+    assert_eq!(clock(&seen, "on_site")["verdict"], "kept");
+    let repair = clock(&seen, "repair");
+    assert_eq!(repair["verdict"], "overdue");
+    assert_eq!(instant(&repair["breached_at"]), t0 + Duration::hours(10));
+    let replacement = clock(&seen, "replacement");
+    assert_eq!(replacement["state"], "running");
+    assert_eq!(instant(&replacement["started_at"]), t0 + Duration::hours(10));
+    assert_eq!(instant(&replacement["due_at"]), t0 + Duration::hours(34));
+
+    let before = sink.messages().len();
+    let report = alarms::scan(&app.state, Utc::now()).await.expect("a scan");
+    assert_eq!(
+        report.alarms, 1,
+        "only the repair's breach; its lower levels are skipped"
+    );
+    alarms::scan(&app.state, Utc::now()).await.expect("a scan");
+    deliver(&app).await;
+    let breach = subjects(&sink, MANAGER, before);
+    assert_eq!(breach.len(), 1, "{breach:?}");
+    assert!(breach[0].starts_with("【现场修复已超时】"), "{breach:?}");
+
+    // The replacement, installed within its 24 hours, keeps the chained promise.
+    let replaced = app
+        .post(&steps, &eng, json!({"step": "replaced", "note": "更换同型号备机"}))
+        .await
+        .expect(200);
+    assert_eq!(replaced["status"], "resolved");
+    assert_eq!(clock(&replaced, "repair")["verdict"], "broken");
+    assert_eq!(clock(&replaced, "replacement")["verdict"], "kept");
+    for name in ["rechecked", "site_cleaned", "filed", "return_visit", "closed"] {
+        app.post(&steps, &eng, json!({"step": name})).await.expect(200);
+    }
+    app.post(&steps, &eng, json!({"step": "note", "note": "补充"}))
+        .await
+        .refused(409, "归档");
+    let board = app.get("/api/tickets?closed=true", &pm).await.expect(200);
+    assert_eq!(board["items"][0]["id"], ticket_id);
+    assert_eq!(app.get("/api/tickets", &pm).await.expect(200)["total"], 0);
+}
+
+#[tokio::test]
+async fn a_pause_holds_the_clocks_a_stricter_policy_keeps_the_time_spent_and_out_of_warranty_is_paid() {
+    let Desk { app, id, pm, eng, .. } = desk().await;
+    let now = Utc::now().trunc_subsecs(0);
+    let t0 = now - Duration::minutes(30);
+    let logged = app
+        .post(
+            &format!("/api/projects/{id}/tickets"),
+            &eng,
+            json!({"reporter_name": "刘芳", "reporter_phone": "0574-8888-3000", "device": "一号法庭 高清摄像机",
+                   "symptom": "画面抖动", "reported_at": at(t0)}),
+        )
+        .await
+        .expect(200);
+    let ticket_id = logged["id"].as_i64().expect("id");
+    let steps = format!("/api/tickets/{ticket_id}/steps");
+    app.post(
+        &steps,
+        &eng,
+        json!({"step": "dispatched", "at": at(t0 + Duration::minutes(5))}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &steps,
+        &eng,
+        json!({"step": "paused", "at": at(t0 + Duration::minutes(10))}),
+    )
+    .await
+    .refused(422, "reason");
+    app.post(
+        &steps,
+        &eng,
+        json!({"step": "paused", "at": at(t0 + Duration::minutes(10)), "reason": "客户要求庭审结束后再进场"}),
+    )
+    .await
+    .expect(200);
+    app.post(
+        &steps,
+        &eng,
+        json!({"step": "paused", "at": at(t0 + Duration::minutes(11)), "reason": "again"}),
+    )
+    .await
+    .refused(409, "paused");
+    let paused = app.get("/api/tickets?clock=paused", &pm).await.expect(200);
+    assert_eq!(paused["total"], 1);
+    app.post(
+        &steps,
+        &eng,
+        json!({"step": "resumed", "at": at(t0 + Duration::minutes(20))}),
+    )
+    .await
+    .expect(200);
+    let seen = app.get(&format!("/api/tickets/{ticket_id}"), &pm).await.expect(200);
+    let on_site = clock(&seen, "on_site");
+    let elapsed = on_site["elapsed_seconds"].as_i64().expect("elapsed");
+    assert!(
+        (15 * 60..15 * 60 + 120).contains(&elapsed),
+        "5 minutes before the pause, 10 since: {elapsed}"
+    );
+    let due = instant(&on_site["due_at"]);
+    assert_eq!(
+        due,
+        t0 + Duration::minutes(5 + 120 + 10),
+        "the pause moved the deadline by its length"
+    );
+
+    // A stricter policy for this project: the time spent stays, the deadline comes closer.
+    let mut policy = app.get(&format!("/api/projects/{id}/service"), &pm).await.expect(200)["policy"].clone();
+    policy["on_site_minutes"] = json!(30);
+    app.put(
+        &format!("/api/projects/{id}/service/policy"),
+        &eng,
+        json!({"policy": policy}),
+    )
+    .await
+    .refused(403, "manag");
+    policy["warn_at_percent"] = json!([80, 50]);
+    app.put(
+        &format!("/api/projects/{id}/service/policy"),
+        &pm,
+        json!({"policy": policy}),
+    )
+    .await
+    .refused(422, "warn_at_percent");
+    policy["warn_at_percent"] = json!([50, 80]);
+    let changed = app
+        .put(
+            &format!("/api/projects/{id}/service/policy"),
+            &pm,
+            json!({"policy": policy}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(changed["own_policy"], true);
+    let seen = app.get(&format!("/api/tickets/{ticket_id}"), &pm).await.expect(200);
+    let on_site = clock(&seen, "on_site");
+    assert!(on_site["elapsed_seconds"].as_i64().expect("elapsed") >= elapsed);
+    assert_eq!(instant(&on_site["due_at"]), t0 + Duration::minutes(5 + 30 + 10));
+
+    // A warranty of no months: every unit is out of warranty, its service paid.
+    policy["warranty_months"] = json!(0);
+    app.put(
+        &format!("/api/projects/{id}/service/policy"),
+        &pm,
+        json!({"policy": policy}),
+    )
+    .await
+    .expect(200);
+    let paid = app
+        .post(
+            &format!("/api/projects/{id}/tickets"),
+            &eng,
+            json!({"channel": "email", "reporter_name": "刘芳", "reporter_phone": "0574-8888-3000",
+                   "device": "二号法庭 拾音器", "symptom": "杂音"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        (paid["in_warranty"].as_bool(), paid["paid"].as_bool()),
+        (Some(false), Some(true))
+    );
+    let unknown = app
+        .post(
+            &format!("/api/projects/{id}/tickets"),
+            &eng,
+            json!({"reporter_name": "刘芳", "reporter_phone": "1", "serial": "NO-SUCH-SN", "symptom": "杂音"}),
+        )
+        .await;
+    assert_eq!(unknown.status, 422, "{}", unknown.text);
+    assert!(unknown.text.contains("serial"), "{}", unknown.text);
+    let flagged = app
+        .patch(
+            &format!("/api/tickets/{}", paid["id"]),
+            &eng,
+            json!({"human_damage": true}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(flagged["human_damage"], true);
+}
