@@ -22,6 +22,12 @@ impl<T> Secret<T> {
     }
 }
 
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Secret<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer).map(Secret)
+    }
+}
+
 impl<T> fmt::Debug for Secret<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[redacted]")
@@ -97,13 +103,16 @@ pub struct Settings {
 }
 
 /// `[service_desk]`: the e-mail addresses of the service managers (a clock's breach), and of the
-/// technical and quality departments (two failed repairs, a major quality problem).
+/// technical and quality departments (two failed repairs, a major quality problem); the group
+/// robots' webhook addresses (企业微信 / 钉钉) that get every alert as a text message. A webhook
+/// address holds its robot's key: it is a secret, never logged or stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServiceDesk {
     pub service_managers: Vec<String>,
     pub technical_department: Vec<String>,
     pub quality_department: Vec<String>,
+    pub webhooks: Vec<Secret<String>>,
 }
 
 impl Default for Settings {
@@ -340,6 +349,14 @@ impl Settings {
         ] {
             if let Some(v) = var(name) {
                 *slot = addresses(v);
+            }
+        }
+        if let Some(v) = var("JIAOFU_SERVICE_WEBHOOKS") {
+            s.service_desk.webhooks = addresses(v).into_iter().map(Secret::new).collect();
+        }
+        for hook in &s.service_desk.webhooks {
+            if !(hook.expose().starts_with("https://") || hook.expose().starts_with("http://")) {
+                anyhow::bail!("service_desk.webhooks: each is an http(s) address");
             }
         }
         for address in s

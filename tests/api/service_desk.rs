@@ -8,6 +8,7 @@
 //! spent; an out-of-warranty unit's ticket is paid service.
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use jiaofu::service::service_desk::alarms;
+use jiaofu_tests::robot::Robot;
 use jiaofu_tests::{SmtpSink, TestApp, spawn_app_with};
 use serde_json::{Value, json};
 
@@ -17,6 +18,7 @@ const QUALITY: &str = "zhijian.bu@example.com";
 
 struct Desk {
     app: TestApp,
+    robot: Robot,
     sink: SmtpSink,
     id: i64,
     pm: String,
@@ -27,8 +29,11 @@ struct Desk {
 async fn desk() -> Desk {
     let sink = SmtpSink::start();
     let smtp = sink.url();
+    let robot = Robot::start().await;
+    let hook = robot.url.clone();
     let app = spawn_app_with(move |s| {
         s.smtp_url = Some(jiaofu::config::Secret::new(smtp));
+        s.service_desk.webhooks = vec![jiaofu::config::Secret::new(hook)];
         s.service_desk.service_managers = vec![MANAGER.into()];
         s.service_desk.technical_department = vec![TECHNICAL.into()];
         s.service_desk.quality_department = vec![QUALITY.into()];
@@ -69,7 +74,14 @@ async fn desk() -> Desk {
         .await
         .expect(200);
     assert_eq!(set["specialists"].as_array().map(Vec::len), Some(2));
-    Desk { app, sink, id, pm, eng }
+    Desk {
+        app,
+        robot,
+        sink,
+        id,
+        pm,
+        eng,
+    }
 }
 
 async fn deliver(app: &TestApp) {
@@ -109,7 +121,14 @@ fn instant(v: &Value) -> DateTime<Utc> {
 
 #[tokio::test]
 async fn a_fault_reported_from_the_link_is_confirmed_assigned_and_warned_once_per_level() {
-    let Desk { app, sink, id, pm, eng } = desk().await;
+    let Desk {
+        app,
+        robot,
+        sink,
+        id,
+        pm,
+        eng,
+    } = desk().await;
 
     // The report link: made by the PM, shown again to managers only.
     let refused = app
@@ -234,6 +253,19 @@ async fn a_fault_reported_from_the_link_is_confirmed_assigned_and_warned_once_pe
     let manager = subjects(&sink, "wang.pm@example.com", before);
     assert_eq!(manager.len(), 2, "{manager:?}");
     assert_eq!(subjects(&sink, MANAGER, before).len(), 1);
+    // The service team's group chat had the new ticket and each warning once, through its robot.
+    let chat = robot.texts();
+    assert_eq!(chat.len(), 4, "{chat:?}");
+    assert!(
+        chat[0].starts_with("【新报修】") && chat[0].contains(&number),
+        "{chat:?}"
+    );
+    assert!(chat[3].starts_with("【技术响应已超时】"), "{chat:?}");
+    let outbox = app.get("/api/outbox?kind=webhook", &app.admin).await.expect(200);
+    assert!(
+        !outbox.to_string().contains("693a91f6"),
+        "the robot's key stays out of the outbox: {outbox}"
+    );
     let breach = sink
         .messages()
         .into_iter()
@@ -256,7 +288,9 @@ async fn a_fault_reported_from_the_link_is_confirmed_assigned_and_warned_once_pe
 
 #[tokio::test]
 async fn a_repair_that_fails_twice_escalates_breaks_its_clock_and_a_replacement_keeps_the_chained_promise() {
-    let Desk { app, sink, id, pm, eng } = desk().await;
+    let Desk {
+        app, sink, id, pm, eng, ..
+    } = desk().await;
     let now = Utc::now().trunc_subsecs(0);
     let t0 = now - Duration::hours(12);
     let logged = app

@@ -4,6 +4,7 @@
 pub mod files;
 pub mod phase4;
 pub mod reader;
+pub mod robot;
 pub mod signing;
 
 use std::path::PathBuf;

@@ -2,5 +2,6 @@
 pub mod messages;
 pub mod outbox;
 pub mod transport;
+pub mod webhook;
 
 pub use transport::{Mailer, SendOutcome};

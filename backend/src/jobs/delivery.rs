@@ -7,6 +7,7 @@ use crate::{
     email::{
         Mailer, SendOutcome, messages,
         outbox::{self, OutboxStatus},
+        webhook,
     },
     error::AppResult,
     state::AppState,
@@ -80,9 +81,13 @@ async fn deliver_one(
     now: DateTime<Utc>,
 ) -> AppResult<Settled> {
     let timeout = StdDuration::from_secs(state.settings.mail_send_timeout_secs);
-    let outcome = match messages::to_message(&row, &state.settings.mail_from) {
-        Ok(message) => mailer.send(message, timeout).await,
-        Err(why) => SendOutcome::Permanent(why),
+    let outcome = if row.kind == webhook::KIND {
+        webhook::post(&state.settings, &row, timeout).await
+    } else {
+        match messages::to_message(&row, &state.settings.mail_from) {
+            Ok(message) => mailer.send(message, timeout).await,
+            Err(why) => SendOutcome::Permanent(why),
+        }
     };
     let db = &state.db;
     Ok(match outcome {

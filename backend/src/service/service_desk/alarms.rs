@@ -13,7 +13,7 @@ use sea_orm::{
 
 use super::{
     settings::policy_of,
-    tickets::{Alert, alert, assignees, derive, managers, sent_alarms},
+    tickets::{Alert, alert, announce, assignees, derive, managers, sent_alarms},
 };
 use crate::{
     db::begin_write,
@@ -108,6 +108,7 @@ async fn one(
             }
         }
         raised += 1;
+        announce(state, &txn, project, &row, Alert::Clock(alarm), now).await?;
         for to in recipients(state, &txn, project, row.id, alarm.audience).await? {
             if alert(state, &txn, project, &row, Some(to), Alert::Clock(alarm), now).await? {
                 messages += 1;

@@ -30,7 +30,7 @@ use crate::{
             EmailAddress, MemberRole, SystemType, TicketChannel, TicketStatus, TicketStep, optional_text, required_text,
         },
     },
-    email::{messages, outbox},
+    email::{messages, outbox, webhook},
     error::{AppError, AppResult},
     service::{
         Actor,
@@ -757,6 +757,7 @@ async fn escalate(
     for (_, pm) in managers(db, project.id).await? {
         alert(state, db, project, row, person_address(&pm), Alert::Escalated(why), now).await?;
     }
+    announce(state, db, project, row, Alert::Escalated(why), now).await?;
     let note = if told.is_empty() {
         format!("{}（未配置技术部、质检部收件人）", why.label_zh())
     } else {
@@ -835,6 +836,72 @@ pub async fn alert(
     let Some((address, name)) = to else {
         return Ok(false);
     };
+    let (subject, text) = alert_message(state, db, project, row, &name, what, now).await?;
+    let queued = outbox::enqueue(
+        db,
+        outbox::NewEmail {
+            key: format!("ticket:{}:{}:{address}", row.id, what.key()),
+            kind: "ticket_alert".into(),
+            project_id: Some(project.id),
+            to_address: address,
+            to_name: Some(name).filter(|n| !n.is_empty()),
+            subject,
+            text,
+            html: None,
+            calendar: None,
+        },
+        TimeDelta::hours(state.settings.mail_retry_horizon_hours),
+        now,
+    )
+    .await?;
+    Ok(queued.is_some())
+}
+
+/// Posts the alert to every configured group robot, once per ticket and subject.
+pub async fn announce(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    project: &project::Model,
+    row: &service_ticket::Model,
+    what: Alert,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if state.settings.service_desk.webhooks.is_empty() {
+        return Ok(());
+    }
+    let (subject, text) = alert_message(state, db, project, row, "", what, now).await?;
+    for n in 0..state.settings.service_desk.webhooks.len() {
+        outbox::enqueue(
+            db,
+            outbox::NewEmail {
+                key: format!("{}:ticket:{}:{}", webhook::address(n), row.id, what.key()),
+                kind: webhook::KIND.into(),
+                project_id: Some(project.id),
+                to_address: webhook::address(n),
+                to_name: None,
+                subject: subject.clone(),
+                text: webhook::body(&subject, &text),
+                html: None,
+                calendar: None,
+            },
+            TimeDelta::hours(state.settings.mail_retry_horizon_hours),
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The subject and text of an alert about a ticket, for `name` (none: a group).
+async fn alert_message(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    project: &project::Model,
+    row: &service_ticket::Model,
+    name: &str,
+    what: Alert,
+    now: DateTime<Utc>,
+) -> AppResult<(String, String)> {
     let tz = timezone_of(project);
     let targets = Targets::from_policy(&policy_of(db, project).await?);
     let views = serde_json::from_str::<ClockLog>(&row.clock_log)
@@ -876,25 +943,10 @@ pub async fn alert(
         link => format!("{}/tickets/{}", state.settings.base_url(), row.id),
     };
     let env = &state.templates.env;
-    let render = |t: &str| messages::render(env, t, &ctx);
-    let queued = outbox::enqueue(
-        db,
-        outbox::NewEmail {
-            key: format!("ticket:{}:{}:{address}", row.id, what.key()),
-            kind: "ticket_alert".into(),
-            project_id: Some(project.id),
-            to_address: address,
-            to_name: Some(name).filter(|n| !n.is_empty()),
-            subject: render("ticket_alert.subject.txt")?,
-            text: render("ticket_alert.txt")?,
-            html: None,
-            calendar: None,
-        },
-        TimeDelta::hours(state.settings.mail_retry_horizon_hours),
-        now,
-    )
-    .await?;
-    Ok(queued.is_some())
+    Ok((
+        messages::render(env, "ticket_alert.subject.txt", &ctx)?,
+        messages::render(env, "ticket_alert.txt", &ctx)?,
+    ))
 }
 
 async fn notify_reported(
@@ -913,6 +965,7 @@ async fn notify_reported(
     for person in &staff {
         alert(state, db, project, row, person_address(person), Alert::Reported, now).await?;
     }
+    announce(state, db, project, row, Alert::Reported, now).await?;
     let Some(email) = row.reporter_email.clone() else {
         return Ok(());
     };
