@@ -112,6 +112,14 @@ const BUILTIN_EMAIL: &[(&str, &str)] = &[
         include_str!("../../templates/email/trial_run_weekly.txt"),
     ),
     (
+        "warranty_notice.subject.txt",
+        include_str!("../../templates/email/warranty_notice.subject.txt"),
+    ),
+    (
+        "warranty_notice.txt",
+        include_str!("../../templates/email/warranty_notice.txt"),
+    ),
+    (
         "ticket_alert.subject.txt",
         include_str!("../../templates/email/ticket_alert.subject.txt"),
     ),

@@ -409,7 +409,9 @@ async fn a_repair_that_fails_twice_escalates_breaks_its_clock_and_a_replacement_
 
 #[tokio::test]
 async fn a_pause_holds_the_clocks_a_stricter_policy_keeps_the_time_spent_and_out_of_warranty_is_paid() {
-    let Desk { app, id, pm, eng, .. } = desk().await;
+    let Desk {
+        app, sink, id, pm, eng, ..
+    } = desk().await;
     let now = Utc::now().trunc_subsecs(0);
     let t0 = now - Duration::minutes(30);
     let logged = app
@@ -506,6 +508,36 @@ async fn a_pause_holds_the_clocks_a_stricter_policy_keeps_the_time_spent_and_out
     let on_site = clock(&seen, "on_site");
     assert!(on_site["elapsed_seconds"].as_i64().expect("elapsed") >= elapsed);
     assert_eq!(instant(&on_site["due_at"]), t0 + Duration::minutes(5 + 30 + 10));
+
+    // A one-month warranty started ten days ago ends within 30 days: the PM and the client's
+    // lead are told which units end when, once.
+    policy["warranty_months"] = json!(1);
+    app.put(
+        &format!("/api/projects/{id}/service/policy"),
+        &pm,
+        json!({"policy": policy}),
+    )
+    .await
+    .expect(200);
+    let before = sink.messages().len();
+    for _ in 0..2 {
+        jiaofu::service::service_desk::notices::notify(&app.state, Utc::now())
+            .await
+            .expect("notices");
+    }
+    deliver(&app).await;
+    for to in ["wang.pm@example.com", "chen.zhigang@court.example.cn"] {
+        let got = subjects(&sink, to, before);
+        assert_eq!(got.len(), 1, "{to}: {got:?}");
+        assert!(got[0].starts_with("质保期将于"), "{got:?}");
+    }
+    let notice = sink
+        .messages()
+        .into_iter()
+        .skip(before)
+        .find(|m| m.envelope_to == "wang.pm@example.com")
+        .expect("a notice");
+    assert!(notice.text.contains("质保 1 个月"), "{}", notice.text);
 
     // A warranty of no months: every unit is out of warranty, its service paid.
     policy["warranty_months"] = json!(0);

@@ -423,8 +423,9 @@ fn render(env: &minijinja::Environment<'_>, base: &str, digest: &ReminderDigest)
     })
 }
 
-/// Runs the job, the reminders of unsigned signing requests, and the trial runs' weekly summaries
-/// and overdue leftover issues, every five minutes until the process ends.
+/// Runs the job, the reminders of unsigned signing requests, the trial runs' weekly summaries
+/// and overdue leftover issues, and the warranty-end notices, every five minutes until the process
+/// ends.
 pub fn spawn(state: AppState) {
     tokio::spawn(async move {
         loop {
@@ -448,6 +449,13 @@ pub fn spawn(state: AppState) {
                 Ok(n) if n > 0 => tracing::info!(messages = n, "trial-run summaries and overdue issues queued"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %format_args!("{e:#}"), "trial-run notices failed"),
+            }
+            let warranty = crate::service::service_desk::notices::notify(&state, Utc::now()).await;
+            crate::metrics::job_run("warranty_notices", warranty.is_ok());
+            match warranty {
+                Ok(n) if n > 0 => tracing::info!(messages = n, "warranty-end notices queued"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %format_args!("{e:#}"), "warranty-end notices failed"),
             }
             tokio::time::sleep(std::time::Duration::from_secs(300)).await;
         }

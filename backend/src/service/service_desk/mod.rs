@@ -7,6 +7,7 @@
 //! The rules are pure and live in `domain`: `service_clock` (the clocks and their warnings),
 //! `ticket_flow` (which step may follow which), `warranty` (reading a 质保期, a term's end).
 pub mod alarms;
+pub mod notices;
 pub mod settings;
 pub mod tickets;
 pub mod units;
