@@ -120,6 +120,11 @@ const BUILTIN_EMAIL: &[(&str, &str)] = &[
         include_str!("../../templates/email/warranty_notice.txt"),
     ),
     (
+        "spare_loan.subject.txt",
+        include_str!("../../templates/email/spare_loan.subject.txt"),
+    ),
+    ("spare_loan.txt", include_str!("../../templates/email/spare_loan.txt")),
+    (
         "ticket_alert.subject.txt",
         include_str!("../../templates/email/ticket_alert.subject.txt"),
     ),

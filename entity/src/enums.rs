@@ -691,3 +691,69 @@ impl ServiceClock {
         }
     }
 }
+
+stored_enum!(
+    /// Where a spare part (备品备件) is: in the store, lent out for a ticket, installed at a
+    /// client's site in place of a faulty unit, a faulty unit taken back (待修), or scrapped.
+    SpareStatus, "status" {
+        InStock => "in_stock",
+        Lent => "lent",
+        Installed => "installed",
+        Faulty => "faulty",
+        Scrapped => "scrapped",
+    }
+);
+
+impl SpareStatus {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            SpareStatus::InStock => "在库",
+            SpareStatus::Lent => "借出",
+            SpareStatus::Installed => "已替换安装",
+            SpareStatus::Faulty => "待修",
+            SpareStatus::Scrapped => "报废",
+        }
+    }
+}
+
+stored_enum!(
+    /// How the PM approved borrowing a spare: in the app, or orally (to be countersigned within
+    /// the policy's working days).
+    LoanApproval, "approval" {
+        InApp => "in_app",
+        Oral => "oral",
+    }
+);
+
+impl LoanApproval {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            LoanApproval::InApp => "系统审批",
+            LoanApproval::Oral => "口头同意",
+        }
+    }
+}
+
+stored_enum!(
+    /// Where a loan of a spare stands: asked for, approved, taken out, brought back, or left
+    /// installed in place of the faulty unit.
+    LoanStatus, "status" {
+        Requested => "requested",
+        Approved => "approved",
+        Out => "out",
+        Returned => "returned",
+        Installed => "installed",
+    }
+);
+
+impl LoanStatus {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            LoanStatus::Requested => "待审批",
+            LoanStatus::Approved => "已批准",
+            LoanStatus::Out => "已领出",
+            LoanStatus::Returned => "已退回",
+            LoanStatus::Installed => "已替换安装",
+        }
+    }
+}

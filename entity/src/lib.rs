@@ -34,6 +34,8 @@ pub mod service_ticket;
 pub mod shipment;
 pub mod signature;
 pub mod signing_request;
+pub mod spare_loan;
+pub mod spare_part;
 pub mod task;
 pub mod test_item;
 pub mod test_plan;

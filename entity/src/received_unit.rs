@@ -18,6 +18,9 @@ pub struct Model {
     /// A replacement's own warranty end (the remaining term of the unit it replaced); none: its
     /// line's term from the project's warranty start.
     pub warranty_ends_on: Option<Date>,
+    /// The serial of the unit in service here after a replacement that stayed (the receipt keeps
+    /// the one that arrived).
+    pub serial_in_service: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

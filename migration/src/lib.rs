@@ -27,6 +27,7 @@ mod m20261201_000023_training;
 mod m20261201_000024_document_handovers;
 mod m20261201_000025_delivery_and_evaluation;
 mod m20261201_000026_service_desk;
+mod m20261201_000027_spares;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000024_document_handovers::Migration),
             Box::new(m20261201_000025_delivery_and_evaluation::Migration),
             Box::new(m20261201_000026_service_desk::Migration),
+            Box::new(m20261201_000027_spares::Migration),
         ]
     }
 }

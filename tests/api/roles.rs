@@ -180,6 +180,17 @@ const MATRIX: &[(&str, May)] = &[
     ("record_ticket_step", May::RecordWork),
     ("assign_ticket", May::RecordWork),
     ("set_ticket_flags", May::RecordWork),
+    ("list_spares", May::Anyone),
+    ("add_spare", May::CreateProject),
+    ("update_spare", May::CreateProject),
+    ("list_ticket_loans", May::Read),
+    ("request_spare", May::RecordWork),
+    ("approve_spare_loan", May::Manage),
+    ("record_oral_approval", May::RecordWork),
+    ("countersign_spare_loan", May::Manage),
+    ("check_out_spare", May::RecordWork),
+    ("return_spare", May::RecordWork),
+    ("install_spare", May::RecordWork),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -23,6 +23,9 @@ struct Desk {
     id: i64,
     pm: String,
     eng: String,
+    /// The PM's and the first engineer's user ids.
+    wang: i64,
+    sun: i64,
 }
 
 /// The demo's delivered project with a PM and two engineers, both designated (专员).
@@ -81,6 +84,8 @@ async fn desk() -> Desk {
         id,
         pm,
         eng,
+        wang,
+        sun,
     }
 }
 
@@ -128,6 +133,7 @@ async fn a_fault_reported_from_the_link_is_confirmed_assigned_and_warned_once_pe
         id,
         pm,
         eng,
+        ..
     } = desk().await;
 
     // The report link: made by the PM, shown again to managers only.
@@ -579,4 +585,232 @@ async fn a_pause_holds_the_clocks_a_stricter_policy_keeps_the_time_spent_and_out
         .await
         .expect(200);
     assert_eq!(flagged["human_damage"], true);
+}
+
+/// An actor as the services take it, for driving them at a chosen moment.
+fn as_actor(id: i64, username: &str, role: jiaofu::domain::types::Role) -> jiaofu::service::Actor {
+    jiaofu::service::Actor {
+        id: Some(i32::try_from(id).expect("an id")),
+        username: username.into(),
+        name: username.into(),
+        role,
+    }
+}
+
+fn shanghai(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .expect("RFC 3339")
+        .with_timezone(&Utc)
+}
+
+#[tokio::test]
+async fn a_spare_lent_on_an_oral_yes_is_countersigned_across_the_weekend_and_stays_installed_in_time() {
+    use jiaofu::domain::types::Role;
+    use jiaofu::service::access::{Manage, RecordWork};
+    use jiaofu::service::service_desk::{spares, tickets};
+    let Desk {
+        app,
+        sink,
+        id,
+        pm,
+        eng,
+        wang,
+        sun,
+        ..
+    } = desk().await;
+
+    // The store: kept by managers, read by everyone.
+    let spare = |serial: &str| json!({"name": "数字音频处理器", "model": "BSS BLU-100", "serial": serial, "location": "杭州仓 A-3"});
+    app.post("/api/spares", &eng, spare("SP-BLU-0001"))
+        .await
+        .refused(403, "store");
+    let first = app.post("/api/spares", &pm, spare("SP-BLU-0001")).await.expect(200);
+    let second = app.post("/api/spares", &pm, spare("SP-BLU-0002")).await.expect(200);
+    app.post("/api/spares", &pm, spare("SP-BLU-0002"))
+        .await
+        .refused(422, "serial");
+    assert_eq!(
+        app.get("/api/spares?status=in_stock", &eng)
+            .await
+            .expect(200)
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+
+    // A fault on Friday 20 November 2026, on an installed unit; the engineer is there at 10:30.
+    let units = app
+        .get(&format!("/api/projects/{id}/service/units"), &pm)
+        .await
+        .expect(200);
+    let unit = units
+        .as_array()
+        .expect("units")
+        .iter()
+        .find(|u| u["serial"].is_string())
+        .expect("a unit")
+        .clone();
+    let logged = app
+        .post(
+            &format!("/api/projects/{id}/tickets"),
+            &eng,
+            json!({"reporter_name": "陈志刚", "reporter_phone": "0574-8888-2000", "unit_id": unit["unit_id"],
+                   "symptom": "设备无输出", "reported_at": "2026-11-20T09:00:00+08:00"}),
+        )
+        .await
+        .expect(200);
+    let ticket_id = logged["id"].as_i64().expect("id");
+    for (step, at) in [("called_back", "09:10"), ("dispatched", "09:20"), ("arrived", "10:30")] {
+        app.post(
+            &format!("/api/tickets/{ticket_id}/steps"),
+            &eng,
+            json!({"step": step, "at": format!("2026-11-20T{at}:00+08:00")}),
+        )
+        .await
+        .expect(200);
+    }
+    let engineer = as_actor(sun, "sun.eng", Role::Engineer);
+    let manager = as_actor(wang, "wang.pm", Role::Manager);
+    let ticket_id = i32::try_from(ticket_id).expect("id");
+    let work = tickets::ticket::<RecordWork>(&app.state.db, &engineer, ticket_id)
+        .await
+        .expect("the ticket");
+    let managed = tickets::ticket::<Manage>(&app.state.db, &manager, ticket_id)
+        .await
+        .expect("the ticket");
+    let state = &app.state;
+
+    // Two spares asked for at 16:00; the PM says yes on the phone at 17:00 on Friday.
+    let friday = shanghai("2026-11-20T16:00:00+08:00");
+    let spare_id = |v: &Value| i32::try_from(v["id"].as_i64().expect("id")).expect("id");
+    let kept = spares::request(
+        state,
+        &work,
+        spare_id(&first),
+        Some("处理器无输出，需更换".into()),
+        friday,
+    )
+    .await
+    .expect("asked");
+    let late = spares::request(state, &work, spare_id(&second), None, friday)
+        .await
+        .expect("asked");
+    let wang32 = i32::try_from(wang).expect("id");
+    let oral_at = Some(shanghai("2026-11-20T17:00:00+08:00"));
+    let said = shanghai("2026-11-20T17:05:00+08:00");
+    let kept = spares::record_oral_approval(state, &work, kept.id, wang32, oral_at, said)
+        .await
+        .expect("oral yes");
+    spares::record_oral_approval(state, &work, late.id, wang32, oral_at, said)
+        .await
+        .expect("oral yes");
+    assert_eq!(
+        kept.countersign_due_on.map(|d| d.to_string()).as_deref(),
+        Some("2026-11-24"),
+        "two working days after Friday: Tuesday"
+    );
+
+    // Monday: the PM is reminded (once that day, however often the job runs) …
+    let before = sink.messages().len();
+    let monday = shanghai("2026-11-23T09:00:00+08:00");
+    for _ in 0..2 {
+        spares::notify(state, monday).await.expect("reminders");
+    }
+    jiaofu::jobs::delivery::run_once(state, &state.mailer, "w", monday)
+        .await
+        .expect("delivery");
+    let to_pm = subjects(&sink, "wang.pm@example.com", before);
+    let asked = to_pm.iter().filter(|s| s.starts_with("【借用待批】")).count();
+    assert_eq!(asked, 2, "asked to approve each: {to_pm:?}");
+    let reminded = to_pm.iter().filter(|s| s.starts_with("【口头同意待补签】")).count();
+    assert_eq!(reminded, 2, "one a day per loan: {to_pm:?}");
+
+    // … and countersigns one on Tuesday, the second working day; the other is late on Wednesday.
+    let tuesday = shanghai("2026-11-24T11:00:00+08:00");
+    spares::countersign(state, &managed, kept.id, tuesday)
+        .await
+        .expect("countersigned");
+    let before = sink.messages().len();
+    let wednesday = shanghai("2026-11-25T09:00:00+08:00");
+    for _ in 0..2 {
+        spares::notify(state, wednesday).await.expect("reminders");
+    }
+    jiaofu::jobs::delivery::run_once(state, &state.mailer, "w", wednesday)
+        .await
+        .expect("delivery");
+    let escalated = subjects(&sink, MANAGER, before);
+    assert_eq!(escalated.len(), 1, "{escalated:?}");
+    assert!(
+        escalated[0].starts_with("【补签已逾期】") && escalated[0].contains("SP-BLU-0002"),
+        "{escalated:?}"
+    );
+
+    // Taken out at 17:30 Friday (the ticket's 领取备件 step); installed Saturday 10:00, within the
+    // replacement clock that started when the repair clock broke at 18:30.
+    spares::check_out(state, &work, kept.id, shanghai("2026-11-20T17:30:00+08:00"))
+        .await
+        .expect("taken out");
+    let work = tickets::ticket::<RecordWork>(&app.state.db, &engineer, ticket_id)
+        .await
+        .expect("the ticket");
+    spares::install(
+        state,
+        &work,
+        kept.id,
+        "杭州仓 待修区".into(),
+        shanghai("2026-11-21T10:00:00+08:00"),
+    )
+    .await
+    .expect("installed");
+    let seen = app.get(&format!("/api/tickets/{ticket_id}"), &pm).await.expect(200);
+    assert_eq!(seen["status"], "resolved");
+    let steps: Vec<&str> = seen["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["step"].as_str())
+        .collect();
+    assert!(
+        steps.contains(&"spares_drawn") && steps.contains(&"replaced"),
+        "{steps:?}"
+    );
+    assert_eq!(clock(&seen, "repair")["verdict"], "broken");
+    assert_eq!(
+        instant(&clock(&seen, "replacement")["started_at"]),
+        shanghai("2026-11-20T18:30:00+08:00")
+    );
+    assert_eq!(clock(&seen, "replacement")["verdict"], "kept");
+
+    // The unit now carries the spare's serial and the remaining warranty of the one it replaced;
+    // the faulty unit is in the store, 待修.
+    let after = app
+        .get(&format!("/api/projects/{id}/service/units"), &pm)
+        .await
+        .expect(200);
+    let swapped = after
+        .as_array()
+        .expect("units")
+        .iter()
+        .find(|u| u["unit_id"] == unit["unit_id"])
+        .expect("the unit");
+    assert_eq!(swapped["serial"], "SP-BLU-0001");
+    assert_eq!(swapped["warranty_ends_on"], unit["warranty_ends_on"]);
+    let store = app.get("/api/spares", &pm).await.expect(200);
+    let by_serial = |sn: &Value| {
+        store
+            .as_array()
+            .expect("spares")
+            .iter()
+            .find(|s| s["serial"] == *sn)
+            .cloned()
+            .expect("a spare")
+    };
+    assert_eq!(by_serial(&json!("SP-BLU-0001"))["status"], "installed");
+    assert_eq!(by_serial(&unit["serial"])["status"], "faulty");
+    let loans = app
+        .get(&format!("/api/tickets/{ticket_id}/loans"), &eng)
+        .await
+        .expect(200);
+    assert_eq!(loans[0]["status"], "installed");
+    assert_eq!(loans[1]["status"], "approved");
 }

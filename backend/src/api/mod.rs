@@ -18,6 +18,7 @@ mod projects;
 mod public;
 mod schedule;
 mod service_desk;
+mod spares;
 mod test_plans;
 mod training;
 mod trial_run;
@@ -173,7 +174,11 @@ pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, (
             document_handover::DocumentHandoverApi::new(state.clone()),
             evaluation::EvaluationApi::new(state.clone()),
         ),
-        service_desk::ServiceDeskApi::new(state.clone()),
+        // After-sales as one member.
+        (
+            service_desk::ServiceDeskApi::new(state.clone()),
+            spares::SparesApi::new(state.clone()),
+        ),
     );
     OpenApiService::new(apis, "jiaofu API", env!("CARGO_PKG_VERSION"))
         .description(

@@ -62,6 +62,9 @@ domain_choices!(
     TicketStatus,
     TicketChannel,
     ServiceClock,
+    SpareStatus,
+    LoanApproval,
+    LoanStatus,
 );
 
 /// Declares a set of values that has no domain enum (states shown in answers).

@@ -450,6 +450,13 @@ pub fn spawn(state: AppState) {
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %format_args!("{e:#}"), "trial-run notices failed"),
             }
+            let loans = crate::service::service_desk::spares::notify(&state, Utc::now()).await;
+            crate::metrics::job_run("spare_loan_notices", loans.is_ok());
+            match loans {
+                Ok(n) if n > 0 => tracing::info!(messages = n, "spare-loan reminders queued"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %format_args!("{e:#}"), "spare-loan reminders failed"),
+            }
             let warranty = crate::service::service_desk::notices::notify(&state, Utc::now()).await;
             crate::metrics::job_run("warranty_notices", warranty.is_ok());
             match warranty {

@@ -224,6 +224,16 @@ pub fn administer(actor: &Actor) -> AppResult<()> {
     }
 }
 
+/// The spare-parts store is kept by managers and admins; everyone reads it.
+pub fn keep_store(actor: &Actor) -> AppResult<()> {
+    match actor.role {
+        Role::Admin | Role::Manager => Ok(()),
+        _ => Err(AppError::Forbidden(
+            "only managers and administrators keep the spare-parts store".into(),
+        )),
+    }
+}
+
 /// Creating projects is for managers and admins.
 pub fn can_create_projects(actor: &Actor) -> AppResult<()> {
     match actor.role {

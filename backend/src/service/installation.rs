@@ -582,7 +582,7 @@ pub async fn rows(
                 serial: r
                     .unit_id
                     .and_then(|u| units.iter().find(|x| x.id == u))
-                    .and_then(|u| u.serial.clone()),
+                    .and_then(|u| u.serial_in_service.clone().or_else(|| u.serial.clone())),
                 quantity: r.quantity,
                 location: r.location,
                 installed_on: r.installed_on,

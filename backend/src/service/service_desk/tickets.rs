@@ -10,8 +10,8 @@ use entity::{project, project_member, service_ticket, ticket_alarm, ticket_assig
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, ExprTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, NullOrdering, Order, Query},
 };
 use serde_json::json;
@@ -412,6 +412,20 @@ pub async fn record(
     input: StepInput,
     now: DateTime<Utc>,
 ) -> AppResult<service_ticket::Model> {
+    let txn = begin_write(&state.db).await?;
+    let row = record_in(state, &txn, t, input, now).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Records a step within the caller's transaction (a spare taken out is the 领取备件 step).
+pub(super) async fn record_in(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    t: &Ticket<impl MayRecordWork>,
+    input: StepInput,
+    now: DateTime<Utc>,
+) -> AppResult<service_ticket::Model> {
     if matches!(
         input.step,
         TicketStep::Reported | TicketStep::Assigned | TicketStep::Escalated
@@ -433,13 +447,12 @@ pub async fn record(
         ));
     }
     let at = happened("at", input.at.unwrap_or(now), now)?;
-    let txn = begin_write(&state.db).await?;
     let row = service_ticket::Entity::find_by_id(t.row.id)
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| AppError::not_found(format!("no ticket {}", t.row.id)))?;
     let status = ticket_flow::next(row.status, input.step).map_err(AppError::Conflict)?;
-    let history = events(&txn, row.id).await?;
+    let history = events(txn, row.id).await?;
     // Steps of the flow come in the order they happened; the desk's own entries (assignment,
     // escalation, notes) are dated when they were made and do not hold a step back.
     let last_step = history.iter().filter(|e| !is_bookkeeping(e.step)).map(|e| e.at).max();
@@ -473,7 +486,7 @@ pub async fn record(
     }
     let project = t.granted.project();
     add_event(
-        &txn,
+        txn,
         row.id,
         input.step,
         at,
@@ -490,14 +503,14 @@ pub async fn record(
     if status == TicketStatus::Closed {
         active.closed_at = Set(Some(at));
     }
-    let row = active.update(&txn).await?;
+    let row = active.update(txn).await?;
     if input.step == TicketStep::RepairFailed && failed == FAILED_REPAIRS_ESCALATE {
-        escalate(state, &txn, project, &row, Escalation::FailedRepairs, at, now).await?;
+        escalate(state, txn, project, &row, Escalation::FailedRepairs, at, now).await?;
     }
-    let policy = policy_of(&txn, project).await?;
-    let row = refresh(&txn, row, &policy, now).await?;
+    let policy = policy_of(txn, project).await?;
+    let row = refresh(txn, row, &policy, now).await?;
     audit::project_event(
-        &txn,
+        txn,
         t.granted.actor(),
         project.id,
         "ticket.step",
@@ -506,7 +519,6 @@ pub async fn record(
         now,
     )
     .await?;
-    txn.commit().await?;
     Ok(row)
 }
 
