@@ -125,6 +125,14 @@ const BUILTIN_EMAIL: &[(&str, &str)] = &[
     ),
     ("spare_loan.txt", include_str!("../../templates/email/spare_loan.txt")),
     (
+        "service_order_due.subject.txt",
+        include_str!("../../templates/email/service_order_due.subject.txt"),
+    ),
+    (
+        "service_order_due.txt",
+        include_str!("../../templates/email/service_order_due.txt"),
+    ),
+    (
         "ticket_alert.subject.txt",
         include_str!("../../templates/email/ticket_alert.subject.txt"),
     ),

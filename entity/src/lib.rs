@@ -28,6 +28,7 @@ pub mod project;
 pub mod project_member;
 pub mod received_unit;
 pub mod reminder_item;
+pub mod service_order;
 pub mod service_setting;
 pub mod service_specialist;
 pub mod service_ticket;

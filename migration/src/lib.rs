@@ -28,6 +28,7 @@ mod m20261201_000024_document_handovers;
 mod m20261201_000025_delivery_and_evaluation;
 mod m20261201_000026_service_desk;
 mod m20261201_000027_spares;
+mod m20261201_000028_service_orders;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000025_delivery_and_evaluation::Migration),
             Box::new(m20261201_000026_service_desk::Migration),
             Box::new(m20261201_000027_spares::Migration),
+            Box::new(m20261201_000028_service_orders::Migration),
         ]
     }
 }

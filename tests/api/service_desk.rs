@@ -402,7 +402,103 @@ async fn a_repair_that_fails_twice_escalates_breaks_its_clock_and_a_replacement_
     assert_eq!(replaced["status"], "resolved");
     assert_eq!(clock(&replaced, "repair")["verdict"], "broken");
     assert_eq!(clock(&replaced, "replacement")["verdict"], "kept");
-    for name in ["rechecked", "site_cleaned", "filed", "return_visit", "closed"] {
+    app.post(&steps, &eng, json!({"step": "rechecked"})).await.expect(200);
+
+    // The 上门服务单, filled on the tablet, signed by the repairer and by the client there; it is
+    // the ticket's 填写服务单 step, and handing it in is its 服务单存档.
+    let order = format!("/api/tickets/{ticket_id}/service-order");
+    app.post(&format!("{order}/hand-in"), &eng, json!({}))
+        .await
+        .refused(409, "no 上门服务单");
+    let filled = app
+        .put(
+            &order,
+            &eng,
+            json!({"cause": "处理器主板电源芯片击穿", "remedy": "更换同型号数字音频处理器，重新导入预设",
+                   "remaining_symptom": "原处理器返厂检测", "remaining_method": "返厂检测后作为备件入库",
+                   "used": [{"name": "数字音频处理器", "model": "BSS BLU-100", "quantity": 1, "serial": "SP-BLU-0009", "in_warranty": true, "remark": "替换"}],
+                   "returned": [{"name": "数字音频处理器", "model": "BSS BLU-100", "quantity": 1, "serial": "BLU-2026-0042", "in_warranty": true, "remark": "主板故障，返厂"}],
+                   "fee_yuan": 0, "result": "系统恢复正常，扩声各分区测试通过", "client_opinion": "响应及时，满意",
+                   "client_signer_name": "陈志刚", "client_signer_email": "chen.zhigang@court.example.cn"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(filled["repairers"], "sun.eng、li.eng");
+    let labels: Vec<&str> = filled["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .filter_map(|f| f["label"].as_str())
+        .collect();
+    for label in [
+        "工程名称",
+        "工程地址",
+        "联络电话",
+        "联络人",
+        "系统类型",
+        "故障现象",
+        "借用器材",
+        "故障原因",
+        "排除方法",
+        "现存现象",
+        "处理方法",
+        "维修费用",
+        "维修人署名",
+        "维修日期",
+        "服务结果",
+        "用户意见或提议",
+    ] {
+        assert!(labels.contains(&label), "{label} in {labels:?}");
+    }
+    app.post(&format!("{order}/sign"), &eng, json!({})).await.expect(200);
+    jiaofu_tests::signing::sign_on_site(&app, &format!("{order}/signing-requests"), &eng, &[1], "陈志刚").await;
+    let signed = app.get(&order, &pm).await.expect(200);
+    assert_eq!(signed["signatures"].as_array().map(Vec::len), Some(2));
+    app.put(&order, &eng, json!({"cause": "改", "remedy": "改", "result": "改"}))
+        .await
+        .refused(409, "signed");
+    let seen = app.get(&format!("/api/tickets/{ticket_id}"), &pm).await.expect(200);
+    assert!(
+        seen["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .any(|e| e["step"] == "service_order_filled")
+    );
+    let handed = app.post(&format!("{order}/hand-in"), &eng, json!({})).await.expect(200);
+    assert!(handed["handed_in_at"].is_string());
+    let docx = app
+        .client
+        .get(app.url(&format!("{order}.docx")))
+        .bearer_auth(&pm)
+        .send()
+        .await
+        .expect("the form")
+        .bytes()
+        .await
+        .expect("bytes")
+        .to_vec();
+    let docs = vec![("service-order".to_string(), docx)];
+    if let Some(printed) = jiaofu_tests::reader::render(&docs) {
+        crate::forms::expect_good_print(&docs, &printed);
+        crate::forms::expect_text(
+            "上门服务单",
+            &printed[0].text(),
+            &[
+                "上门服务单",
+                "宁波市鄞州区人民法院数字法庭建设项目",
+                "陈志刚",
+                "处理器主板电源芯片击穿",
+                "SP-BLU-0009",
+                "BLU-2026-0042",
+                "0.00 元",
+                "响应及时，满意",
+                "用户签章",
+                "维修人署名",
+            ],
+        );
+    }
+    for name in ["site_cleaned", "return_visit", "closed"] {
         app.post(&steps, &eng, json!({"step": name})).await.expect(200);
     }
     app.post(&steps, &eng, json!({"step": "note", "note": "补充"}))

@@ -18,6 +18,7 @@ mod projects;
 mod public;
 mod schedule;
 mod service_desk;
+mod service_orders;
 mod spares;
 mod test_plans;
 mod training;
@@ -178,6 +179,7 @@ pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, (
         (
             service_desk::ServiceDeskApi::new(state.clone()),
             spares::SparesApi::new(state.clone()),
+            service_orders::ServiceOrdersApi::new(state.clone()),
         ),
     );
     OpenApiService::new(apis, "jiaofu API", env!("CARGO_PKG_VERSION"))

@@ -457,6 +457,13 @@ pub fn spawn(state: AppState) {
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %format_args!("{e:#}"), "spare-loan reminders failed"),
             }
+            let orders = crate::service::service_desk::orders::notify(&state, Utc::now()).await;
+            crate::metrics::job_run("service_order_reminders", orders.is_ok());
+            match orders {
+                Ok(n) if n > 0 => tracing::info!(messages = n, "service-order reminders queued"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %format_args!("{e:#}"), "service-order reminders failed"),
+            }
             let warranty = crate::service::service_desk::notices::notify(&state, Utc::now()).await;
             crate::metrics::job_run("warranty_notices", warranty.is_ok());
             match warranty {

@@ -99,6 +99,8 @@ pub enum Signable {
     Acceptance(acceptance::AcceptanceData),
     PasswordHandover(credentials::HandoverData),
     DocumentHandover(document_handover::HandoverData),
+    // Boxed: a ticket, its order, project and loans make it the largest by far.
+    ServiceOrder(Box<super::service_desk::orders::OrderData>),
 }
 
 impl Signable {
@@ -118,6 +120,9 @@ impl Signable {
             SignedDocument::DocumentHandover => {
                 Signable::DocumentHandover(document_handover::load(db, project, id).await?)
             }
+            SignedDocument::ServiceOrder => {
+                Signable::ServiceOrder(Box::new(super::service_desk::orders::load(db, project, id).await?))
+            }
         })
     }
 
@@ -127,6 +132,7 @@ impl Signable {
             Signable::Acceptance(d) => d,
             Signable::PasswordHandover(d) => d,
             Signable::DocumentHandover(d) => d,
+            Signable::ServiceOrder(d) => d.as_ref(),
         }
     }
 
@@ -145,6 +151,7 @@ impl Signable {
             Signable::Acceptance(d) => acceptance::after_signed(txn, actor, d, now).await,
             Signable::PasswordHandover(d) => credentials::after_signed(txn, actor, d, now).await,
             Signable::DocumentHandover(d) => document_handover::after_signed(txn, actor, d, now).await,
+            Signable::ServiceOrder(d) => super::service_desk::orders::after_signed(txn, actor, d, now).await,
         }
     }
 }

@@ -8,6 +8,7 @@
 //! `ticket_flow` (which step may follow which), `warranty` (reading a 质保期, a term's end).
 pub mod alarms;
 pub mod notices;
+pub mod orders;
 pub mod settings;
 pub mod spares;
 pub mod tickets;

@@ -173,8 +173,13 @@ pub struct Loan {
 
 /// The loans of a ticket, oldest first.
 pub async fn of_ticket(db: &impl ConnectionTrait, t: &Ticket<impl MayRead>) -> AppResult<Vec<Loan>> {
+    loans_of(db, t.row.id).await
+}
+
+/// The loans of the ticket `ticket_id` (its access established by the caller).
+pub(super) async fn loans_of(db: &impl ConnectionTrait, ticket_id: i32) -> AppResult<Vec<Loan>> {
     let loans = spare_loan::Entity::find()
-        .filter(spare_loan::Column::TicketId.eq(t.row.id))
+        .filter(spare_loan::Column::TicketId.eq(ticket_id))
         .order_by_asc(spare_loan::Column::Id)
         .all(db)
         .await?;

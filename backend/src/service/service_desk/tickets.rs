@@ -447,11 +447,46 @@ pub(super) async fn record_in(
         ));
     }
     let at = happened("at", input.at.unwrap_or(now), now)?;
-    let row = service_ticket::Entity::find_by_id(t.row.id)
+    let project = t.granted.project();
+    let step = Step {
+        step: input.step,
+        at,
+        note,
+        reason,
+    };
+    let row = note_step(txn, project, t.row.id, step, t.granted.actor(), now).await?;
+    if input.step == TicketStep::RepairFailed && row.failed_repairs == FAILED_REPAIRS_ESCALATE {
+        escalate(state, txn, project, &row, Escalation::FailedRepairs, at, now).await?;
+        let policy = policy_of(txn, project).await?;
+        return refresh(txn, row, &policy, now).await;
+    }
+    Ok(row)
+}
+
+/// A checked step: the moment is the second it happened.
+pub(super) struct Step {
+    pub step: TicketStep,
+    pub at: DateTime<Utc>,
+    pub note: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// Adds a step to the ticket's flow within the caller's transaction — the flow's rule, the
+/// order of events and the pauses checked — and stores its status and clocks.
+pub(super) async fn note_step(
+    txn: &DatabaseTransaction,
+    project: &project::Model,
+    ticket_id: i32,
+    step: Step,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<service_ticket::Model> {
+    let Step { step, at, note, reason } = step;
+    let row = service_ticket::Entity::find_by_id(ticket_id)
         .one(txn)
         .await?
-        .ok_or_else(|| AppError::not_found(format!("no ticket {}", t.row.id)))?;
-    let status = ticket_flow::next(row.status, input.step).map_err(AppError::Conflict)?;
+        .ok_or_else(|| AppError::not_found(format!("no ticket {ticket_id}")))?;
+    let status = ticket_flow::next(row.status, step).map_err(AppError::Conflict)?;
     let history = events(txn, row.id).await?;
     // Steps of the flow come in the order they happened; the desk's own entries (assignment,
     // escalation, notes) are dated when they were made and do not hold a step back.
@@ -468,7 +503,7 @@ pub(super) async fn record_in(
     }
     // The clocks with the step in its place among the events (a later note may follow it).
     let mut timeline: Vec<(DateTime<Utc>, TicketStep)> = history.iter().map(|e| (e.at, e.step)).collect();
-    timeline.insert(timeline.partition_point(|(t, _)| *t <= at), (at, input.step));
+    timeline.insert(timeline.partition_point(|(t, _)| *t <= at), (at, step));
     match ClockLog::from_events(timeline.iter().map(|(a, s)| (a, s))) {
         Err(Refusal::OutOfOrder) => {
             return Err(AppError::Internal(anyhow::anyhow!(
@@ -476,7 +511,7 @@ pub(super) async fn record_in(
             )));
         }
         Err(Refusal::PauseState) => {
-            return Err(AppError::Conflict(if input.step == TicketStep::Paused {
+            return Err(AppError::Conflict(if step == TicketStep::Paused {
                 "the clocks are paused already; resume them first".into()
             } else {
                 "the clocks are not paused".into()
@@ -484,19 +519,8 @@ pub(super) async fn record_in(
         }
         Ok(_) => {}
     }
-    let project = t.granted.project();
-    add_event(
-        txn,
-        row.id,
-        input.step,
-        at,
-        note.clone(),
-        reason,
-        t.granted.actor(),
-        now,
-    )
-    .await?;
-    let failed = row.failed_repairs + i32::from(input.step == TicketStep::RepairFailed);
+    add_event(txn, row.id, step, at, note.clone(), reason, actor, now).await?;
+    let failed = row.failed_repairs + i32::from(step == TicketStep::RepairFailed);
     let mut active: service_ticket::ActiveModel = row.into();
     active.status = Set(status);
     active.failed_repairs = Set(failed);
@@ -504,18 +528,15 @@ pub(super) async fn record_in(
         active.closed_at = Set(Some(at));
     }
     let row = active.update(txn).await?;
-    if input.step == TicketStep::RepairFailed && failed == FAILED_REPAIRS_ESCALATE {
-        escalate(state, txn, project, &row, Escalation::FailedRepairs, at, now).await?;
-    }
     let policy = policy_of(txn, project).await?;
     let row = refresh(txn, row, &policy, now).await?;
     audit::project_event(
         txn,
-        t.granted.actor(),
+        actor,
         project.id,
         "ticket.step",
         format!("ticket:{}", row.id),
-        json!({ "step": input.step, "at": at, "note": note }),
+        json!({ "step": step, "at": at, "note": note }),
         now,
     )
     .await?;
