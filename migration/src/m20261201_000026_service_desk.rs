@@ -161,11 +161,6 @@ impl MigrationTrait for Migration {
                 vec![ServiceTickets::NextAlarmAt],
                 false,
             ),
-            (
-                "ix_service_tickets_open_due",
-                vec![ServiceTickets::ClosedAt, ServiceTickets::DueAt],
-                false,
-            ),
             ("ix_service_tickets_reported", vec![ServiceTickets::ReportedAt], false),
         ] {
             let mut index = Index::create();
@@ -178,6 +173,20 @@ impl MigrationTrait for Migration {
             }
             manager.create_index(index.to_owned()).await?;
         }
+        // The board: open tickets by their next deadline, those without one last. PostgreSQL reads
+        // the first page straight off this index; SQLite cannot keep NULLs last in an index and
+        // sorts the open tickets (tens of milliseconds at 100,000).
+        let nulls_last = match manager.get_database_backend() {
+            sea_orm::DatabaseBackend::Postgres => " NULLS LAST",
+            _ => "",
+        };
+        manager
+            .get_connection()
+            .execute_unprepared(&format!(
+                "CREATE INDEX ix_service_tickets_board ON service_tickets (due_at{nulls_last}, reported_at, id) \
+                 WHERE closed_at IS NULL"
+            ))
+            .await?;
         manager
             .create_table(
                 Table::create()

@@ -8,7 +8,8 @@ use std::collections::{HashMap, HashSet, hash_map::Entry};
 use chrono::{DateTime, Utc};
 use entity::{project, service_ticket, ticket_alarm};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TryInsertResult,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TryInsertResult,
 };
 
 use super::{
@@ -37,39 +38,51 @@ pub struct ScanReport {
 }
 
 const BATCH: u64 = 200;
+/// Tickets settled per transaction.
+const COMMIT_EVERY: usize = 50;
 
 /// Looks at every open ticket whose next warning is due by `now`.
 #[tracing::instrument(skip_all)]
 pub async fn scan(state: &AppState, now: DateTime<Utc>) -> AppResult<ScanReport> {
     let mut report = ScanReport::default();
     let mut policies: HashMap<i32, (project::Model, ServicePolicy)> = HashMap::new();
-    let mut after = 0;
+    let mut seen: HashSet<i32> = HashSet::new();
     loop {
-        let due = service_ticket::Entity::find()
+        // Most urgent first, on the index of `next_alarm_at`; a ticket looked at leaves the set
+        // (its next warning is later, or it has none), and one that did not is not taken twice.
+        let due: Vec<service_ticket::Model> = service_ticket::Entity::find()
             .filter(service_ticket::Column::NextAlarmAt.lte(now))
-            .filter(service_ticket::Column::ClosedAt.is_null())
-            .filter(service_ticket::Column::Id.gt(after))
+            .order_by_asc(service_ticket::Column::NextAlarmAt)
             .order_by_asc(service_ticket::Column::Id)
-            .limit(BATCH)
+            .limit(BATCH + seen.len() as u64)
             .all(&state.db)
-            .await?;
-        let Some(last) = due.last() else { break };
-        after = last.id;
-        for row in due {
-            let (project, policy) = match policies.entry(row.project_id) {
-                Entry::Occupied(known) => known.into_mut(),
-                Entry::Vacant(slot) => {
-                    let Some(project) = project::Entity::find_by_id(row.project_id).one(&state.db).await? else {
-                        continue;
-                    };
-                    let policy = policy_of(&state.db, &project).await?;
-                    slot.insert((project, policy))
-                }
-            };
-            let (alarms, messages) = one(state, project, policy, row.id, now).await?;
-            report.tickets += 1;
-            report.alarms += alarms;
-            report.messages += messages;
+            .await?
+            .into_iter()
+            .filter(|t| seen.insert(t.id))
+            .collect();
+        if due.is_empty() {
+            break;
+        }
+        // A transaction per batch: one commit for many tickets, not one each.
+        for batch in due.chunks(COMMIT_EVERY) {
+            let txn = begin_write(&state.db).await?;
+            for row in batch {
+                let (project, policy) = match policies.entry(row.project_id) {
+                    Entry::Occupied(known) => known.into_mut(),
+                    Entry::Vacant(slot) => {
+                        let Some(project) = project::Entity::find_by_id(row.project_id).one(&txn).await? else {
+                            continue;
+                        };
+                        let policy = policy_of(&txn, &project).await?;
+                        slot.insert((project, policy))
+                    }
+                };
+                let (alarms, messages) = one(state, &txn, project, policy, row.id, now).await?;
+                report.tickets += 1;
+                report.alarms += alarms;
+                report.messages += messages;
+            }
+            txn.commit().await?;
         }
     }
     Ok(report)
@@ -77,40 +90,40 @@ pub async fn scan(state: &AppState, now: DateTime<Utc>) -> AppResult<ScanReport>
 
 async fn one(
     state: &AppState,
+    txn: &DatabaseTransaction,
     project: &project::Model,
     policy: &ServicePolicy,
     ticket_id: i32,
     now: DateTime<Utc>,
 ) -> AppResult<(usize, usize)> {
-    let txn = begin_write(&state.db).await?;
     // Read again inside the transaction: another instance may have taken it meanwhile.
-    let Some(row) = service_ticket::Entity::find_by_id(ticket_id).one(&txn).await? else {
+    let Some(row) = service_ticket::Entity::find_by_id(ticket_id).one(txn).await? else {
         return Ok((0, 0));
     };
     if row.closed_at.is_some() || row.next_alarm_at.is_none_or(|at| at > now) {
         return Ok((0, 0));
     }
     let log: ClockLog = serde_json::from_str(&row.clock_log).unwrap_or_default();
-    let mut sent = sent_alarms(&txn, row.id).await?;
+    let mut sent = sent_alarms(txn, row.id).await?;
     let d = derive(&log, policy, &sent, now);
     let (due, _) =
         crate::domain::service_clock::alarms_due(&d.views, &policy.warn_at_percent, &|k| sent.contains(k), now);
     let mut raised = 0;
     let mut messages = 0;
     for alarm in due {
-        if !remember(&txn, row.id, &alarm.key(), Some(now)).await? {
+        if !remember(txn, row.id, &alarm.key(), Some(now)).await? {
             continue;
         }
         sent.insert(alarm.key());
         for skipped in superseded(&alarm, &policy.warn_at_percent) {
-            if remember(&txn, row.id, &skipped.key(), None).await? {
+            if remember(txn, row.id, &skipped.key(), None).await? {
                 sent.insert(skipped.key());
             }
         }
         raised += 1;
-        announce(state, &txn, project, &row, Alert::Clock(alarm), now).await?;
-        for to in recipients(state, &txn, project, row.id, alarm.audience).await? {
-            if alert(state, &txn, project, &row, Some(to), Alert::Clock(alarm), now).await? {
+        announce(state, txn, project, &row, Alert::Clock(alarm), now).await?;
+        for to in recipients(state, txn, project, row.id, alarm.audience).await? {
+            if alert(state, txn, project, &row, Some(to), Alert::Clock(alarm), now).await? {
                 messages += 1;
             }
         }
@@ -121,8 +134,7 @@ async fn one(
     active.next_alarm_at = Set(d.next_alarm_at.filter(|at| *at > now));
     active.breached = Set(d.breached);
     active.paused = Set(d.paused);
-    sea_orm::ActiveModelTrait::update(active, &txn).await?;
-    txn.commit().await?;
+    sea_orm::ActiveModelTrait::update(active, txn).await?;
     Ok((raised, messages))
 }
 

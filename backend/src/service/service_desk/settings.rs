@@ -55,6 +55,38 @@ pub async fn policy_of(db: &impl ConnectionTrait, project: &project::Model) -> A
     }
 }
 
+/// The promises in force on each of `projects` (two queries, however many projects).
+pub async fn policies_of(
+    db: &impl ConnectionTrait,
+    projects: &[&project::Model],
+) -> AppResult<std::collections::HashMap<i32, ServicePolicy>> {
+    let own: std::collections::HashMap<i32, String> = service_setting::Entity::find()
+        .filter(service_setting::Column::ProjectId.is_in(projects.iter().map(|p| p.id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|r| r.policy.map(|p| (r.project_id, p)))
+        .collect();
+    let plans: std::collections::HashMap<i32, ServicePolicy> = entity::plan::Entity::find()
+        .filter(entity::plan::Column::Id.is_in(projects.iter().map(|p| p.plan_id)))
+        .all(db)
+        .await?
+        .iter()
+        .map(|p| Ok((p.id, plans::definition(p)?.service)))
+        .collect::<AppResult<_>>()?;
+    projects
+        .iter()
+        .map(|p| {
+            let policy = match own.get(&p.id) {
+                Some(text) => serde_json::from_str(text)
+                    .map_err(|e| AppError::Internal(anyhow::anyhow!("project {}'s service policy: {e}", p.id)))?,
+                None => plans.get(&p.plan_id).cloned().unwrap_or_default(),
+            };
+            Ok((p.id, policy))
+        })
+        .collect()
+}
+
 /// The designated engineers of a project, in the order they were named.
 pub async fn specialists(db: &impl ConnectionTrait, project_id: i32) -> AppResult<Vec<user::Model>> {
     let rows = service_specialist::Entity::find()

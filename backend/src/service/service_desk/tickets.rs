@@ -1215,10 +1215,7 @@ pub async fn board(
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
-    let mut policies: HashMap<i32, ServicePolicy> = HashMap::new();
-    for (id, p) in &projects {
-        policies.insert(*id, policy_of(db, p).await?);
-    }
+    let policies = super::settings::policies_of(db, &projects.values().collect::<Vec<_>>()).await?;
     let links = ticket_assignee::Entity::find()
         .filter(ticket_assignee::Column::TicketId.is_in(rows.iter().map(|r| r.id)))
         .all(db)
