@@ -4,6 +4,7 @@
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
+mod after_sales;
 mod delivered;
 
 use super::{
@@ -170,6 +171,16 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
             "demo project {} (id {pid}) {}, signed {signed}: {said}\n",
             done.code, done.name
         ));
+        let delivered = <entity::project::Entity as sea_orm::EntityTrait>::find_by_id(pid)
+            .one(db)
+            .await?
+            .and_then(|p| p.delivered_on);
+        if delivered.is_some() {
+            let said = Box::pin(after_sales::history(state, pid, team, now))
+                .await
+                .map_err(err)?;
+            out.push_str(&format!("  {said}\n"));
+        }
     }
     Ok(out)
 }

@@ -29,7 +29,7 @@ pub(super) const SIGNED_DAYS_AGO: u64 = 80;
 
 /// The client's signer signs `pages` of a document on site, as on a tablet: the on-site link
 /// opened and signed with the pages' hashes as shown.
-async fn client_signs(
+pub(super) async fn client_signs(
     state: &AppState,
     p: &Granted<impl MayRecordWork>,
     document: SignedDocument,
