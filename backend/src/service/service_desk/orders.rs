@@ -481,12 +481,14 @@ pub async fn hand_in(state: &AppState, t: &Ticket<impl MayRecordWork>, now: Date
 
 /// The order as a Word form, ready to print and stamp.
 pub fn form(d: &OrderData, lang: Lang) -> Form {
-    let mut blocks = vec![Block::Fields(d.fields().into_iter().take(8).collect())];
+    // The fields once: each is looked up by its label below.
+    let fields = d.fields();
+    let mut blocks = vec![Block::Fields(fields.iter().take(8).cloned().collect())];
     let field = |k: &str| {
-        d.fields()
-            .into_iter()
+        fields
+            .iter()
             .find(|(key, _)| key == k)
-            .map(|(_, v)| v)
+            .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
     blocks.push(Block::Fields(vec![
