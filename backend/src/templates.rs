@@ -71,6 +71,20 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
     ("evaluate.html", include_str!("../../templates/pages/evaluate.html")),
     ("report.html", include_str!("../../templates/pages/report.html")),
     (
+        "service_board.html",
+        include_str!("../../templates/pages/service_board.html"),
+    ),
+    ("ticket.html", include_str!("../../templates/pages/ticket.html")),
+    (
+        "service_order.html",
+        include_str!("../../templates/pages/service_order.html"),
+    ),
+    (
+        "service_settings.html",
+        include_str!("../../templates/pages/service_settings.html"),
+    ),
+    ("spares.html", include_str!("../../templates/pages/spares.html")),
+    (
         "training_sheet.html",
         include_str!("../../templates/pages/training_sheet.html"),
     ),

@@ -10,8 +10,12 @@ mod equipment;
 mod installation;
 mod photos;
 mod project;
+mod service_desk;
+mod service_order;
+mod service_settings;
 mod session;
 mod settings;
+mod spares;
 mod testing;
 mod timeline;
 mod training;
@@ -215,6 +219,34 @@ pub fn mount(route: Route) -> Route {
         )
         .at("/projects/:id/photos/:photo_id", get(photos::picture))
         .at("/projects/:id/photos/:photo_id/delete", poem::post(photos::remove))
+        .at("/projects/:id/service", get(service_settings::page))
+        .at("/projects/:id/service/tickets", poem::post(service_settings::report))
+        .at("/projects/:id/service/policy", poem::post(service_settings::policy))
+        .at(
+            "/projects/:id/service/specialists",
+            poem::post(service_settings::specialists),
+        )
+        .at(
+            "/projects/:id/service/report-link",
+            poem::post(service_settings::report_link),
+        )
+        .at("/service", get(service_desk::board))
+        .at("/tickets/:id", get(service_desk::ticket_page))
+        .at("/tickets/:id/steps", poem::post(service_desk::record_step))
+        .at("/tickets/:id/assignees", poem::post(service_desk::assign))
+        .at("/tickets/:id/flags", poem::post(service_desk::flags))
+        .at("/tickets/:id/loans", poem::post(spares::request))
+        .at("/tickets/:id/loans/:loan_id/:action", poem::post(spares::act))
+        .at(
+            "/tickets/:id/service-order",
+            get(service_order::page).post(service_order::save),
+        )
+        .at("/tickets/:id/service-order/sign", poem::post(service_order::sign))
+        .at("/tickets/:id/service-order/request", poem::post(service_order::request))
+        .at("/tickets/:id/service-order/hand-in", poem::post(service_order::hand_in))
+        .at("/tickets/:id/service-order.docx", get(service_order::docx))
+        .at("/spares", get(spares::page).post(spares::add))
+        .at("/spares/:id", poem::post(spares::update))
         .at("/people/suggest", get(project::suggest))
         .at("/admin/users", get(admin::users_page).post(admin::create_user))
         .at("/admin/users/:id", poem::post(admin::change_user))
@@ -315,6 +347,25 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}/photos/upload", "GET, POST"),
     ("/projects/{id}/photos/{photo_id}", "GET"),
     ("/projects/{id}/photos/{photo_id}/delete", "POST"),
+    ("/projects/{id}/service", "GET"),
+    ("/projects/{id}/service/tickets", "POST"),
+    ("/projects/{id}/service/policy", "POST"),
+    ("/projects/{id}/service/specialists", "POST"),
+    ("/projects/{id}/service/report-link", "POST"),
+    ("/service", "GET"),
+    ("/tickets/{id}", "GET"),
+    ("/tickets/{id}/steps", "POST"),
+    ("/tickets/{id}/assignees", "POST"),
+    ("/tickets/{id}/flags", "POST"),
+    ("/tickets/{id}/loans", "POST"),
+    ("/tickets/{id}/loans/{loan_id}/{action}", "POST"),
+    ("/tickets/{id}/service-order", "GET, POST"),
+    ("/tickets/{id}/service-order/sign", "POST"),
+    ("/tickets/{id}/service-order/request", "POST"),
+    ("/tickets/{id}/service-order/hand-in", "POST"),
+    ("/tickets/{id}/service-order.docx", "GET"),
+    ("/spares", "GET, POST"),
+    ("/spares/{id}", "POST"),
     ("/people/suggest", "GET"),
     ("/admin/users", "GET, POST"),
     ("/admin/users/{id}", "POST"),
@@ -516,6 +567,8 @@ pub async fn html_errors<E: poem::Endpoint>(next: E, req: Request) -> poem::Resu
         let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let back = match parts[..] {
             ["projects", id, ..] if id.parse::<i32>().is_ok() => Some(format!("/projects/{id}")),
+            ["tickets", id, ..] if id.parse::<i32>().is_ok() => Some(format!("/tickets/{id}")),
+            ["spares", ..] => Some("/spares".to_string()),
             ["admin", "users", ..] => Some("/admin/users".to_string()),
             ["admin", "outbox", ..] => Some("/admin/outbox".to_string()),
             ["me", ..] => Some("/me".to_string()),
@@ -821,6 +874,33 @@ async fn projects_page(state: Data<&AppState>, me: Session, Query(q): Query<Proj
             can_create => matches!(me.actor.role, Role::Admin | Role::Manager),
         },
     )
+}
+
+/// `text` as a QR code in inline SVG, for the client's tablet to read off the screen (drawn on
+/// the server: nothing to load, nothing outside the page).
+pub(super) fn qr_svg(text: &str, label: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(240, 240)
+        .build();
+    // Without its XML declaration, labelled for screen readers.
+    let start = svg.find("<svg ")?;
+    Some(svg[start..].replacen("<svg ", &format!(r#"<svg role="img" aria-label="{label}" "#), 1))
+}
+
+/// Where the client's tablet reaches the service: the configured public address (set it when
+/// the service is behind https), else the host this page was asked of — what the PM's browser
+/// reached, on the same site network. (Browsers send `Origin: null` under our no-referrer policy.)
+pub(super) fn site_origin(state: &AppState, req: &poem::Request) -> String {
+    if let Some(url) = &state.settings.public_url {
+        return url.trim_end_matches('/').to_string();
+    }
+    req.headers()
+        .get(poem::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)))
+        .map_or_else(|| state.settings.base_url(), |host| format!("http://{host}"))
 }
 
 /// Files under `templates/static/`, embedded in the binary: nothing is loaded from elsewhere.

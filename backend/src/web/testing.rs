@@ -325,7 +325,7 @@ async fn show_plan(
         can_record => p.may::<RecordWork>(),
         said_at => said.as_ref().map(|s| s.at.clone()),
         link => said.as_ref().and_then(|s| s.link.clone()),
-        link_qr => said.as_ref().and_then(|s| s.link.as_deref()).and_then(qr_svg),
+        link_qr => said.as_ref().and_then(|s| s.link.as_deref()).and_then(|l| super::qr_svg(l, "现场签字链接的二维码")),
         said => said.map(|s| s.message),
     };
     render(state, status, "test_plan.html", Some(me), ctx)
@@ -579,33 +579,6 @@ pub async fn certificate(
     }
 }
 
-/// `text` as a QR code in inline SVG, for the client's tablet to read off the screen (drawn on
-/// the server: nothing to load, nothing outside the page).
-fn qr_svg(text: &str) -> Option<String> {
-    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
-    let svg = code
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(240, 240)
-        .build();
-    // Without its XML declaration, labelled for screen readers.
-    let start = svg.find("<svg ")?;
-    Some(svg[start..].replacen("<svg ", r#"<svg role="img" aria-label="现场签字链接的二维码" "#, 1))
-}
-
-/// Where the client's tablet reaches the service: the configured public address (set it when
-/// the service is behind https), else the host this page was asked of — what the PM's browser
-/// reached, on the same site network. (Browsers send `Origin: null` under our no-referrer policy.)
-fn site_origin(state: &AppState, req: &poem::Request) -> String {
-    if let Some(url) = &state.settings.public_url {
-        return url.trim_end_matches('/').to_string();
-    }
-    req.headers()
-        .get(poem::http::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)))
-        .map_or_else(|| state.settings.base_url(), |host| format!("http://{host}"))
-}
-
 /// Pages sent to the client's signer: by e-mail, or a short-lived link opened on site.
 #[handler]
 pub async fn request(
@@ -649,7 +622,7 @@ pub async fn request(
                 let said = Said {
                     at: "request".into(),
                     message,
-                    link: Some(format!("{}{}", site_origin(&state, req), requested.link)),
+                    link: Some(format!("{}{}", super::site_origin(&state, req), requested.link)),
                     typed: None,
                 };
                 return show_plan(&state, &me, &p, plan_id, StatusCode::OK, None, Some(said)).await;

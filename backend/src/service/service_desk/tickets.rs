@@ -1260,3 +1260,53 @@ pub async fn of_project(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) ->
         .all(db)
         .await?)
 }
+
+/// What the board's filters offer: the projects the actor can see, their regions, and the
+/// engineers assigned to an open ticket among them.
+#[derive(Debug, Clone, Default)]
+pub struct BoardChoices {
+    pub projects: Vec<project::Model>,
+    pub regions: Vec<String>,
+    pub engineers: Vec<user::Model>,
+}
+
+pub async fn board_choices(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<BoardChoices> {
+    let projects: Vec<project::Model> = access::readable(db, actor)
+        .await?
+        .into_iter()
+        .map(|g| g.project().clone())
+        .collect();
+    let mut regions: Vec<String> = projects
+        .iter()
+        .map(|p| p.region.trim().to_string())
+        .filter(|r| !r.is_empty())
+        .collect();
+    regions.sort();
+    regions.dedup();
+    let mut open = Query::select()
+        .column(service_ticket::Column::Id)
+        .from(service_ticket::Entity)
+        .and_where(service_ticket::Column::ClosedAt.is_null())
+        .to_owned();
+    if let Some(visible) = access::visible_through(actor, (service_ticket::Entity, service_ticket::Column::ProjectId)) {
+        open.and_where(visible);
+    }
+    let engineers = user::Entity::find()
+        .filter(
+            Expr::col((user::Entity, user::Column::Id)).in_subquery(
+                Query::select()
+                    .column(ticket_assignee::Column::UserId)
+                    .from(ticket_assignee::Entity)
+                    .and_where(Expr::col(ticket_assignee::Column::TicketId).in_subquery(open))
+                    .to_owned(),
+            ),
+        )
+        .order_by_asc(user::Column::DisplayName)
+        .all(db)
+        .await?;
+    Ok(BoardChoices {
+        projects,
+        regions,
+        engineers,
+    })
+}
