@@ -7,6 +7,7 @@ mod final_acceptance;
 mod harness;
 mod installation;
 mod outbox;
+mod service_desk;
 mod testing;
 mod training;
 
@@ -764,6 +765,9 @@ async fn every_page_fits_a_desk_and_a_phone_without_sideways_scrolling() {
             ("acceptance", format!("/projects/{project}/acceptance")),
             ("credentials", format!("/projects/{project}/credentials")),
             ("training", format!("/projects/{project}/training")),
+            ("project-service", format!("/projects/{project}/service")),
+            ("service", "/service".to_string()),
+            ("spares", "/spares".to_string()),
         ] {
             browser.goto(&path).await;
             browser.find("main h1").await;

@@ -432,7 +432,11 @@ async fn event(
 fn signer_actor(request: &signing_request::Model) -> Actor {
     Actor {
         id: None,
-        username: request.signer_email.clone(),
+        username: if request.signer_email.is_empty() {
+            request.signer_name.clone()
+        } else {
+            request.signer_email.clone()
+        },
         name: request.signer_name.clone(),
         role: crate::domain::types::Role::Viewer,
     }
@@ -624,10 +628,21 @@ pub(crate) async fn request_within(
     let signer_name = text(input.signer_name)
         .or(named)
         .ok_or_else(|| AppError::invalid("signer_name", "signer_name: who signs for the client"))?;
-    let signer_email = text(input.signer_email)
+    let signer_email = match text(input.signer_email)
         .or(addressed)
         .filter(|e| e.contains('@') && !e.contains(char::is_whitespace))
-        .ok_or_else(|| AppError::invalid("signer_email", "signer_email: the signer's e-mail address"))?;
+    {
+        Some(e) => e,
+        // On site the signer is there with the tablet: no link to send (a caller often has no
+        // e-mail address on file).
+        None if input.on_site => String::new(),
+        None => {
+            return Err(AppError::invalid(
+                "signer_email",
+                "signer_email: the signer's e-mail address",
+            ));
+        }
+    };
     let open = signing_request::Entity::find()
         .filter(signing_request::Column::Document.eq(document))
         .filter(signing_request::Column::DocumentId.eq(id))
@@ -1066,7 +1081,7 @@ pub async fn sign(state: &AppState, token: &str, form: SignForm, now: DateTime<U
                 part: page,
                 party: SignParty::Client,
                 signer_name: request.signer_name.clone(),
-                signer_email: Some(request.signer_email.clone()),
+                signer_email: Some(request.signer_email.clone()).filter(|e| !e.is_empty()),
                 signer_role: request.signer_role.clone(),
                 user_id: None,
                 request_id: Some(request.id),

@@ -19,7 +19,7 @@ use super::{
 use crate::{
     domain::{
         service_clock::{ClockState, ClockView, Verdict},
-        types::{Role, SignParty, TicketStep},
+        types::{Role, SignParty, TicketStatus, TicketStep},
     },
     error::AppError,
     service::{
@@ -340,13 +340,19 @@ fn field_zh(field: &str) -> &'static str {
     }
 }
 
-/// The steps shown as one-tap buttons: the flow's, not those recorded by their own forms (a spare
-/// taken out, the signed service order, the order handed in) or notes.
-fn is_button(step: TicketStep) -> bool {
-    !matches!(
+/// The steps shown as one-tap buttons: the flow's next ones — the desk's early steps only before
+/// anyone is sent — not those recorded by their own forms (a spare taken out, the signed service
+/// order, the order handed in) or notes. Every available step stays in the 补记 form.
+fn is_button(step: TicketStep, status: TicketStatus) -> bool {
+    let early = matches!(
+        step,
+        TicketStep::ArchivePulled | TicketStep::Analysed | TicketStep::CalledBack | TicketStep::MeasureProposed
+    );
+    let own_form = matches!(
         step,
         TicketStep::Note | TicketStep::SparesDrawn | TicketStep::ServiceOrderFilled | TicketStep::Filed
-    )
+    );
+    !own_form && (!early || matches!(status, TicketStatus::Reported | TicketStatus::Responding))
 }
 
 /// A ticket's page.
@@ -507,7 +513,8 @@ pub(super) async fn show(
         project => context! { id => project.id, code => project.code, name => project.name, address => project.site_address },
         unit => unit.as_ref().map(|u| context! { label => u.label(), ends_on => u.ends_on.map(|d| d.to_string()) }),
         clocks => clocks.iter().map(|c| clock_ctx(c, read_at, tz)).collect::<Vec<_>>(),
-        buttons => available.iter().filter(|s| is_button(**s)).map(|s| context! { value => s.as_str(), label => s.label_zh() }).collect::<Vec<_>>(),
+        timing => clocks.iter().any(|c| matches!(c.state, ClockState::Running | ClockState::Paused)),
+        buttons => available.iter().filter(|s| is_button(**s, row.status)).map(|s| context! { value => s.as_str(), label => s.label_zh() }).collect::<Vec<_>>(),
         steps => available.iter().map(|s| context! { value => s.as_str(), label => s.label_zh() }).collect::<Vec<_>>(),
         timeline => timeline,
         assignees => assignees.iter().map(|u| u.display_name.clone()).collect::<Vec<_>>(),

@@ -247,6 +247,10 @@ pub async fn report(
                 "symptom" => "请描述故障现象。".to_string(),
                 "serial" => "本项目没有这个序列号的设备：请从列表中选择，或写明设备。".to_string(),
                 "unit_id" => "请从本项目已安装的设备中选择。".to_string(),
+                "device" => "请选择故障设备、填写序列号，或写明是哪台设备。".to_string(),
+                "fault_started_at" if message.contains("after it was reported") => {
+                    "故障开始时间不能晚于来电时间。".to_string()
+                }
                 "fault_started_at" | "reported_at" if message.contains("future") => "时间不能晚于现在。".to_string(),
                 "fault_started_at" | "reported_at" => "请按“年-月-日 时:分”填写时间。".to_string(),
                 _ => explain(&e),

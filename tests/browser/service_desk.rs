@@ -1,0 +1,300 @@
+//! 服务台 in the browser: the desk logs a call on the project's 售后 tab; the engineer, on a phone,
+//! finds it under 我的工单, taps through the visit, pauses the clocks for the client's reason,
+//! fills the 上门服务单 and has the client sign it on the tablet; the PM watches the board's
+//! countdowns and keeps the spare-parts store, lending a spare to a ticket.
+use jiaofu_tests::{TestApp, spawn_app};
+use serde_json::{Value, json};
+
+use crate::harness::{self, Browser};
+
+/// The demo's delivered project (with its after-sales history), its PM wang.pm and engineer
+/// sun.eng, who is its only designated engineer: new tickets go to him.
+async fn desk() -> (TestApp, i64, i64) {
+    let app = spawn_app().await;
+    jiaofu::service::demo::create(&app.state, chrono::Utc::now())
+        .await
+        .expect("the demo");
+    let projects = app.get("/api/projects", &app.admin).await.expect(200);
+    let id = projects["items"]
+        .as_array()
+        .expect("projects")
+        .iter()
+        .find(|p| p["code"].as_str().is_some_and(|c| c.ends_with("-JF")))
+        .and_then(|p| p["id"].as_i64())
+        .expect("the delivered demo project");
+    let (wang, _) = app.user("wang.pm", "manager").await;
+    app.add_member(id, wang, "pm").await;
+    let (sun, _) = app.user("sun.eng", "engineer").await;
+    app.add_member(id, sun, "engineer").await;
+    app.put(
+        &format!("/api/projects/{id}/service/specialists"),
+        &app.admin,
+        json!({"user_ids": [sun]}),
+    )
+    .await
+    .expect(200);
+    // The minute's scan has run since the demo's history: the late repair stands breached.
+    jiaofu::service::service_desk::alarms::scan(&app.state, chrono::Utc::now())
+        .await
+        .expect("the scan");
+    (app, id, sun)
+}
+
+async fn no_sideways_scroll(browser: &Browser, what: &str) {
+    let overflow = browser
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .ok()
+        .and_then(|v| v.as_i64())
+        .unwrap_or(0);
+    if overflow > 1 {
+        browser.fail(&format!("{what} scrolls sideways by {overflow} px")).await;
+    }
+}
+
+#[tokio::test]
+async fn a_call_logged_by_the_desk_is_repaired_on_site_and_the_client_signs_the_service_order_on_the_tablet() {
+    let (app, id, _) = desk().await;
+    let units = app
+        .get(&format!("/api/projects/{id}/service/units"), &app.admin)
+        .await
+        .expect(200);
+    let unit = units
+        .as_array()
+        .expect("units")
+        .iter()
+        .find(|u| u["serial"] == "BLU100-0002")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let unit_id = unit["unit_id"].as_i64().expect("the second court's audio processor");
+
+    // The desk takes the call: a serial the project does not have is explained beside the field.
+    let Some(desk) = harness::open(&app, "service_desk_call", 1280, 1000).await else {
+        return;
+    };
+    desk.sign_in("wang.pm", "wang.pm-password-123").await;
+    desk.find("#overdue-count").await;
+    desk.goto(&format!("/projects/{id}/service")).await;
+    desk.wait_for_text("#promises", "1 小时内响应").await;
+    desk.click("#tickets details.manage summary").await;
+    desk.fill("#report-form input[name=reporter_name]", "陈志刚").await;
+    desk.fill("#report-form input[name=reporter_phone]", "0574-8888-2000")
+        .await;
+    desk.fill("#report-form input[name=serial]", "NO-SUCH-SN").await;
+    desk.fill(
+        "#report-form textarea[name=symptom]",
+        "第二审判庭扩声无声，处理器面板报警",
+    )
+    .await;
+    desk.click("#report-form button[type=submit]").await;
+    let said = desk.said("#report-error").await;
+    if !said.contains("没有这个序列号") {
+        desk.fail(&format!("an unknown serial is explained as {said:?}")).await;
+    }
+    // What was typed is still there; the device is picked from the list instead.
+    assert_eq!(
+        desk.find("#report-form input[name=reporter_name]")
+            .await
+            .prop("value")
+            .await
+            .expect("read"),
+        Some("陈志刚".into())
+    );
+    desk.fill("#report-form input[name=serial]", "").await;
+    desk.set_value("#report-form select[name=unit_id]", &unit_id.to_string())
+        .await;
+    desk.click("#report-form button[type=submit]").await;
+    desk.wait_for_text(".flash", "已受理报修").await;
+    let ticket: i64 = desk
+        .path()
+        .await
+        .trim_start_matches("/tickets/")
+        .parse()
+        .expect("the new ticket's page");
+    // The response clock runs and counts down; the designated engineer is on it.
+    let left = desk.text("#clock-response .countdown").await;
+    assert!(left.starts_with("剩 "), "the response clock shows {left:?}");
+    desk.find("#clock-response [data-deadline]").await;
+    desk.wait_for_text("#assignees", "sun.eng").await;
+    desk.wait_for_text("#card", "BLU100-0002").await;
+    harness::keep_screenshot(&desk, "ticket-new").await;
+
+    // The board: the new ticket among the open ones; the demo's late repair when asked for
+    // breaches only.
+    desk.goto("/service?mine=0").await;
+    desk.find(&format!("#ticket-{ticket}")).await;
+    harness::keep_screenshot(&desk, "board").await;
+    desk.set_value("#clock", "breached").await;
+    desk.click("#board-filters button[type=submit]").await;
+    desk.wait_for_text("#tickets", "超时").await;
+    if desk.count(&format!("#ticket-{ticket}")).await != 0 {
+        desk.fail("a ticket within its time is listed among the breached").await;
+    }
+    desk.close().await;
+
+    // The engineer, on his phone: 我的工单, then the visit step by step.
+    let Some(phone) = harness::open(&app, "service_desk_phone", 390, 844).await else {
+        return;
+    };
+    phone.sign_in("sun.eng", "sun.eng-password-123").await;
+    phone.find("#overdue-count").await;
+    phone.goto("/service").await;
+    phone.wait_for_text("main h1", "我的工单").await;
+    phone.click(&format!("#ticket-{ticket} a.ticket-link")).await;
+    phone.click("#step-called_back").await;
+    phone.wait_for_text(".flash", "回电确认故障现象").await;
+    phone.click("#step-dispatched").await;
+    phone.wait_for_text(".flash", "派工上门").await;
+    phone.click("#step-arrived").await;
+    phone.wait_for_text(".flash", "到达现场").await;
+    phone.wait_for_text("#clock-repair", "剩").await;
+    no_sideways_scroll(&phone, "the ticket page at 390 px").await;
+    harness::keep_screenshot(&phone, "ticket-on-site-phone").await;
+
+    // The court is in session: the clocks pause for that reason, then run again.
+    phone.click("#actions details.manage summary").await;
+    phone
+        .fill("#pause-form input[name=reason]", "庭审进行中，客户暂不允许进入")
+        .await;
+    phone.click("#pause-form button[type=submit]").await;
+    phone.wait_for_text("#paused-badge", "计时已暂停").await;
+    phone.wait_for_text("#history", "庭审进行中").await;
+    phone.click("#resume-form button").await;
+    phone.wait_for_text(".flash", "恢复计时").await;
+
+    // Repaired; the service order filled on the tablet, signed by the repairer and the client.
+    phone.click("#step-repaired").await;
+    phone.wait_for_text(".flash", "修复").await;
+    phone.click("#fill-order").await;
+    phone.fill("#order-form textarea[name=cause]", "电源模块损坏").await;
+    phone
+        .fill("#order-form textarea[name=remedy]", "更换电源模块，恢复扩声")
+        .await;
+    phone.fill("#used-materials input[name=used_name]", "电源模块").await;
+    phone.fill("#used-materials input[name=used_model]", "BLU-PSU").await;
+    phone.fill("#used-materials input[name=used_quantity]", "1").await;
+    no_sideways_scroll(&phone, "the service order at 390 px").await;
+    harness::keep_screenshot(&phone, "service-order-phone").await;
+    phone.click("#save-order").await;
+    phone.wait_for_text(".flash", "上门服务单已保存").await;
+    phone.click("#sign-order").await;
+    phone.wait_for_text("#order-ours", "sun.eng").await;
+    phone.click("#client-sign-here").await;
+    let link = phone
+        .find("#on-site-link")
+        .await
+        .prop("value")
+        .await
+        .expect("read")
+        .expect("a link");
+    phone.find("#order figure.qr svg").await;
+    assert!(link.starts_with(&app.base) && link.contains("/sign/"), "{link}");
+
+    // The client signs on the tablet, without an account.
+    phone.click("form[action='/logout'] button").await;
+    phone.find("#username").await;
+    phone.client.goto(&link).await.expect("opened");
+    phone.wait_for_text("body", "电源模块损坏").await;
+    phone.click("input[name=consent]").await;
+    phone.fill("#typed_name", "陈志刚").await;
+    phone.click("button[value=sign]").await;
+    phone.wait_for_text("body", "签字完成").await;
+
+    // Back at the office the engineer hands the signed order in; the timeline has every step.
+    phone.sign_in("sun.eng", "sun.eng-password-123").await;
+    phone.find("#overdue-count").await;
+    phone.goto(&format!("/tickets/{ticket}")).await;
+    phone.wait_for_text("#order-client", "陈志刚").await;
+    phone.click("#hand-in").await;
+    phone.wait_for_text(".flash", "交回存档").await;
+    let history = phone.text("#history").await;
+    for step in [
+        "受理报修",
+        "回电确认故障现象",
+        "到达现场",
+        "暂停计时",
+        "修复",
+        "填写上门服务单",
+        "服务单存档",
+    ] {
+        assert!(history.contains(step), "the timeline lacks {step}: {history}");
+    }
+    let order = app
+        .get(&format!("/api/tickets/{ticket}/service-order"), &app.admin)
+        .await
+        .expect(200);
+    assert_eq!(order["used"][0]["name"], "电源模块", "{order}");
+    assert!(order["handed_in_at"].is_string(), "{order}");
+    harness::keep_full_screenshot(&phone, "ticket-done-phone").await;
+    phone.close().await;
+}
+
+#[tokio::test]
+async fn the_pm_stocks_a_spare_and_lends_it_to_a_ticket_and_it_comes_back() {
+    let (app, id, _) = desk().await;
+    let tickets = app
+        .get(&format!("/api/projects/{id}/tickets"), &app.admin)
+        .await
+        .expect(200);
+    let dispatched = tickets
+        .as_array()
+        .expect("tickets")
+        .iter()
+        .find(|t| t["status"] == "dispatched" && t["paused"] == false)
+        .and_then(|t| t["id"].as_i64())
+        .expect("the demo's ticket with an engineer on the way");
+
+    let Some(browser) = harness::open(&app, "spares", 1280, 1000).await else {
+        return;
+    };
+    browser.sign_in("wang.pm", "wang.pm-password-123").await;
+    browser.find("#overdue-count").await;
+    browser.goto("/spares").await;
+    browser.click("details:has(#add-spare) summary").await;
+    // A serial already in the store is refused beside the form, the rest kept.
+    browser.fill("#add-spare input[name=name]", "拾音器").await;
+    browser.fill("#add-spare input[name=serial]", "SP-TR8000-01").await;
+    browser.fill("#add-spare input[name=location]", "备件库 B-2").await;
+    browser.click("#add-spare button[type=submit]").await;
+    let said = browser.said("#add-error").await;
+    assert!(said.contains("序列号"), "a known serial is explained as {said:?}");
+    browser.fill("#add-spare input[name=serial]", "SP-MIC-07").await;
+    browser.click("#add-spare button[type=submit]").await;
+    browser.wait_for_text(".flash", "已入库").await;
+    browser.wait_for_text("#spares", "SP-MIC-07").await;
+    harness::keep_screenshot(&browser, "spares").await;
+
+    // Lent for the ticket: asked for, approved, taken out, brought back.
+    browser.goto(&format!("/tickets/{dispatched}#spares")).await;
+    browser
+        .choose("#loan-form select[name=spare_id]", "拾音器（SP-MIC-07）")
+        .await;
+    browser.fill("#loan-form input[name=note]", "替换杂音拾音器").await;
+    browser.click("#loan-form button[type=submit]").await;
+    browser.wait_for_text(".flash", "借用申请已提交").await;
+    let loan = browser
+        .find("#spares tr[id^=loan-]:last-child")
+        .await
+        .attr("id")
+        .await
+        .expect("read")
+        .expect("an id");
+    let loan = loan.trim_start_matches("loan-").to_string();
+    for (button, said) in [
+        ("approve", "已批准借用"),
+        ("check-out", "备件已领出"),
+        ("return", "备件已退回入库"),
+    ] {
+        browser.click(&format!("#{button}-{loan}")).await;
+        browser.wait_for_text(".flash", said).await;
+    }
+    browser.wait_for_text(&format!("#loan-{loan}"), "已退回").await;
+    browser.wait_for_text("#history", "领取维修备件").await;
+    browser.goto("/spares?status=in_stock").await;
+    browser.wait_for_text("#spares", "SP-MIC-07").await;
+    browser.close().await;
+}
