@@ -935,3 +935,114 @@ async fn a_spare_lent_on_an_oral_yes_is_countersigned_across_the_weekend_and_sta
     assert_eq!(loans[0]["status"], "installed");
     assert_eq!(loans[1]["status"], "approved");
 }
+
+/// A page session for `username` (the sign-in form, from our own origin), as a cookie header.
+async fn page_session(app: &TestApp, username: &str, password: &str) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let resp = client
+        .post(app.url("/login"))
+        .header("Sec-Fetch-Site", "same-origin")
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await
+        .expect("signed in");
+    assert_eq!(resp.status().as_u16(), 303);
+    let cookie = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("jiaofu_session="))
+        .expect("a session cookie");
+    cookie.split(';').next().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn the_service_desk_pages_ask_a_visitor_to_sign_in_refuse_cross_site_forms_and_keep_tickets_to_their_project() {
+    let Desk { app, id, .. } = desk().await;
+    let ticket = app
+        .get(&format!("/api/projects/{id}/tickets"), &app.admin)
+        .await
+        .expect(200)[0]["id"]
+        .as_i64()
+        .expect("a demo ticket");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    for path in [
+        "/service".to_string(),
+        format!("/tickets/{ticket}"),
+        format!("/tickets/{ticket}/service-order"),
+        "/spares".to_string(),
+        format!("/projects/{id}/service"),
+    ] {
+        let resp = client.get(app.url(&path)).send().await.expect("asked");
+        assert_eq!(resp.status().as_u16(), 303, "{path}");
+        let to = resp.headers()["location"].to_str().unwrap_or_default().to_string();
+        assert!(to.starts_with("/login?next="), "{path} sends a visitor to {to}");
+    }
+    let session = page_session(&app, "wang.pm", "wang.pm-password-123").await;
+    for path in [
+        format!("/tickets/{ticket}/steps"),
+        format!("/tickets/{ticket}/assignees"),
+        format!("/tickets/{ticket}/flags"),
+        format!("/tickets/{ticket}/loans"),
+        format!("/tickets/{ticket}/loans/1/approve"),
+        format!("/tickets/{ticket}/service-order"),
+        format!("/tickets/{ticket}/service-order/sign"),
+        format!("/tickets/{ticket}/service-order/request"),
+        format!("/tickets/{ticket}/service-order/hand-in"),
+        "/spares".to_string(),
+        "/spares/1".to_string(),
+        format!("/projects/{id}/service/tickets"),
+        format!("/projects/{id}/service/policy"),
+        format!("/projects/{id}/service/specialists"),
+        format!("/projects/{id}/service/report-link"),
+    ] {
+        let resp = client
+            .post(app.url(&path))
+            .header("cookie", &session)
+            .header("Sec-Fetch-Site", "cross-site")
+            .form(&[("step", "arrived"), ("reason", "x")])
+            .send()
+            .await
+            .expect("asked");
+        assert_eq!(resp.status().as_u16(), 403, "a cross-site form to {path}");
+    }
+    // The steps recorded nothing.
+    let before = app.get(&format!("/api/tickets/{ticket}"), &app.admin).await.expect(200);
+    assert!(
+        before["events"]
+            .as_array()
+            .is_some_and(|e| e.iter().all(|e| e["note"] != "x")),
+        "{before}"
+    );
+
+    // Someone outside the project: no ticket, no service tab; an engineer keeps no store.
+    app.user("zhou.other", "engineer").await;
+    let outsider = page_session(&app, "zhou.other", "zhou.other-password-123").await;
+    for path in [format!("/tickets/{ticket}"), format!("/projects/{id}/service")] {
+        let resp = client
+            .get(app.url(&path))
+            .header("cookie", &outsider)
+            .send()
+            .await
+            .expect("asked");
+        assert_eq!(resp.status().as_u16(), 404, "{path} for someone outside the project");
+    }
+    let stocked = client
+        .post(app.url("/spares"))
+        .header("cookie", &outsider)
+        .header("Sec-Fetch-Site", "same-origin")
+        .form(&[("name", "拾音器"), ("location", "备件库")])
+        .send()
+        .await
+        .expect("asked");
+    assert_eq!(stocked.status().as_u16(), 403);
+    let page = stocked.text().await.expect("a page");
+    assert!(page.contains("经理和管理员"), "{page}");
+}

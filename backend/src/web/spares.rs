@@ -26,6 +26,8 @@ use crate::{
     state::AppState,
 };
 
+const KEEPERS: &str = "备件的入库和调整由经理和管理员负责。";
+
 #[derive(Deserialize)]
 pub struct StoreQuery {
     status: Option<String>,
@@ -129,6 +131,7 @@ pub async fn add(
                 AppError::Invalid { field, .. } if field.as_deref() == Some("location") => {
                     "请填写存放位置。".to_string()
                 }
+                AppError::Forbidden(_) => KEEPERS.to_string(),
                 other => explain(other),
             };
             let typed = ["name", "model", "serial", "location", "notes"]
@@ -168,6 +171,7 @@ pub async fn update(
         Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_) | AppError::Forbidden(_))) => {
             let message = match &e {
                 AppError::Conflict(_) => "借出和已替换安装的备件只随借用单变化（领出、退回、留用）。".to_string(),
+                AppError::Forbidden(_) => KEEPERS.to_string(),
                 other => explain(other),
             };
             let said = Said {
