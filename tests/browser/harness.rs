@@ -216,6 +216,23 @@ fn failures_dir() -> PathBuf {
 }
 
 impl Browser {
+    /// Fails unless the page fits the window's width (nothing scrolls sideways).
+    pub async fn fits_width(&self, what: &str) {
+        let overflow = self
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_i64())
+            .unwrap_or(0);
+        if overflow > 1 {
+            self.fail(&format!("{what} scrolls sideways by {overflow} px")).await;
+        }
+    }
+
     /// Sets a form field's value as a date picker would (typing into one depends on the locale).
     pub async fn set_value(&self, css: &str, value: &str) {
         self.find(css).await;

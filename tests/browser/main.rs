@@ -772,21 +772,7 @@ async fn every_page_fits_a_desk_and_a_phone_without_sideways_scrolling() {
             browser.goto(&path).await;
             browser.find("main h1").await;
             harness::keep_screenshot(&browser, &format!("w{width}-{name}")).await;
-            let overflow = browser
-                .client
-                .execute(
-                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
-                    vec![],
-                )
-                .await
-                .ok()
-                .and_then(|v| v.as_i64())
-                .unwrap_or(0);
-            if overflow > 1 {
-                browser
-                    .fail(&format!("{path} at {width} px scrolls sideways by {overflow} px"))
-                    .await;
-            }
+            browser.fits_width(&format!("{path} at {width} px")).await;
         }
         browser.close().await;
     }

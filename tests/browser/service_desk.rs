@@ -5,7 +5,7 @@
 use jiaofu_tests::{TestApp, spawn_app};
 use serde_json::{Value, json};
 
-use crate::harness::{self, Browser};
+use crate::harness;
 
 /// The demo's delivered project (with its after-sales history), its PM wang.pm and engineer
 /// sun.eng, who is its only designated engineer: new tickets go to him.
@@ -38,22 +38,6 @@ async fn desk() -> (TestApp, i64, i64) {
         .await
         .expect("the scan");
     (app, id, sun)
-}
-
-async fn no_sideways_scroll(browser: &Browser, what: &str) {
-    let overflow = browser
-        .client
-        .execute(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
-            vec![],
-        )
-        .await
-        .ok()
-        .and_then(|v| v.as_i64())
-        .unwrap_or(0);
-    if overflow > 1 {
-        browser.fail(&format!("{what} scrolls sideways by {overflow} px")).await;
-    }
 }
 
 #[tokio::test]
@@ -152,7 +136,7 @@ async fn a_call_logged_by_the_desk_is_repaired_on_site_and_the_client_signs_the_
     phone.click("#step-arrived").await;
     phone.wait_for_text(".flash", "到达现场").await;
     phone.wait_for_text("#clock-repair", "剩").await;
-    no_sideways_scroll(&phone, "the ticket page at 390 px").await;
+    phone.fits_width("the ticket page at 390 px").await;
     harness::keep_screenshot(&phone, "ticket-on-site-phone").await;
 
     // The court is in session: the clocks pause for that reason, then run again.
@@ -177,7 +161,7 @@ async fn a_call_logged_by_the_desk_is_repaired_on_site_and_the_client_signs_the_
     phone.fill("#used-materials input[name=used_name]", "电源模块").await;
     phone.fill("#used-materials input[name=used_model]", "BLU-PSU").await;
     phone.fill("#used-materials input[name=used_quantity]", "1").await;
-    no_sideways_scroll(&phone, "the service order at 390 px").await;
+    phone.fits_width("the service order at 390 px").await;
     harness::keep_screenshot(&phone, "service-order-phone").await;
     phone.click("#save-order").await;
     phone.wait_for_text(".flash", "上门服务单已保存").await;

@@ -419,6 +419,19 @@ fn render(state: &AppState, status: StatusCode, name: &str, me: Option<&Session>
     }
 }
 
+/// A list's page `page` at `path`, with the filters that are set.
+fn page_link(path: &str, filters: &[(&str, &Option<String>)], page: u64) -> String {
+    let mut query: Vec<(&str, String)> = filters
+        .iter()
+        .filter_map(|(k, v)| Some((*k, v.as_deref()?.trim().to_string())).filter(|(_, v)| !v.is_empty()))
+        .collect();
+    query.push(("page", page.to_string()));
+    let encoded: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(query)
+        .finish();
+    format!("{path}?{encoded}")
+}
+
 /// The options of a select or a row of checkboxes: each choice's stored value and Chinese label.
 fn choices<T: Copy>(all: &[T], text: impl Fn(T) -> (&'static str, &'static str)) -> Vec<minijinja::Value> {
     all.iter()
@@ -830,26 +843,15 @@ async fn projects_page(state: Data<&AppState>, me: Session, Query(q): Query<Proj
     let statuses = choices(ProjectStatus::ALL, |s| (s.as_str(), s.label_zh()));
     let system_types = choices(SystemType::ALL, |s| (s.as_str(), s.label_zh()));
     let pages = total.div_ceil(PROJECTS_PER_PAGE).max(1);
-    let here = |page: u64| {
-        let mut query: Vec<(&str, String)> = Vec::new();
-        for (k, v) in [
-            ("q", &q.q),
-            ("status", &q.status),
-            ("region", &q.region),
-            ("system_type", &q.system_type),
-            ("late", &q.late),
-            ("due_within_days", &q.due_within_days),
-        ] {
-            if let Some(v) = blank(v) {
-                query.push((k, v));
-            }
-        }
-        query.push(("page", page.to_string()));
-        let encoded: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(query)
-            .finish();
-        format!("/projects?{encoded}")
-    };
+    let filters = [
+        ("q", &q.q),
+        ("status", &q.status),
+        ("region", &q.region),
+        ("system_type", &q.system_type),
+        ("late", &q.late),
+        ("due_within_days", &q.due_within_days),
+    ];
+    let here = |page: u64| page_link("/projects", &filters, page);
     render(
         &state,
         if errors.is_empty() {

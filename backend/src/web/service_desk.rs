@@ -206,26 +206,16 @@ pub async fn board(state: Data<&AppState>, jar: &CookieJar, me: Session, Query(q
         })
         .collect();
     let pages = total.div_ceil(PER_PAGE).max(1);
-    let here = |page: u64| {
-        let mut query: Vec<(&str, String)> = Vec::new();
-        for (k, v) in [
-            ("project", &q.project),
-            ("region", &q.region),
-            ("engineer", &q.engineer),
-            ("clock", &q.clock),
-            ("closed", &q.closed),
-        ] {
-            if let Some(v) = blank(v) {
-                query.push((k, v));
-            }
-        }
-        query.push(("mine", if mine { "1" } else { "0" }.into()));
-        query.push(("page", page.to_string()));
-        let encoded: String = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(query)
-            .finish();
-        format!("/service?{encoded}")
-    };
+    let mine_flag = Some(if mine { "1" } else { "0" }.to_string());
+    let filters = [
+        ("project", &q.project),
+        ("region", &q.region),
+        ("engineer", &q.engineer),
+        ("clock", &q.clock),
+        ("closed", &q.closed),
+        ("mine", &mine_flag),
+    ];
+    let here = |page: u64| super::page_link("/service", &filters, page);
     let ctx = context! {
         nav => "service",
         flash => session::take_flash(jar),
@@ -308,10 +298,12 @@ pub(super) fn explain(e: &AppError) -> String {
             "上门服务单已签字，不能再修改。".into()
         }
         AppError::Conflict(m) if says(m, "has not signed") => "用户签字后才能交回存档。".into(),
+        AppError::Conflict(m) if says(m, "no 上门服务单 yet") => "请先填写上门服务单。".into(),
         AppError::Conflict(m) if says(m, "handed in already") => "上门服务单已经交回存档。".into(),
         AppError::Conflict(m) if says(m, "loan") => "这笔借用当前的状态不能做这项操作，请刷新页面。".into(),
         AppError::Conflict(_) => "这项操作与工单当前的状态冲突（可能有人刚刚修改过），请刷新页面后再试。".into(),
-        AppError::Forbidden(_) => "您的角色不能执行这项操作（批准借用和补签须由项目主管）。".into(),
+        AppError::Forbidden(m) if says(m, "member") => "只有项目组成员可以代表乙方签字。".into(),
+        AppError::Forbidden(_) => "您的角色不能执行这项操作：批准借用和补签由项目主管负责。".into(),
         _ => "操作没有完成，请稍后再试。".into(),
     }
 }
@@ -550,9 +542,13 @@ pub(super) async fn refused(state: &AppState, me: &Session, id: i32, at: &str, e
     ) {
         return super::refusal(state, me, e);
     }
-    let status = e.status();
+    show_said(state, me, id, e.status(), Said::at(at, explain(&e))).await
+}
+
+/// The ticket's page with `said` beside its form.
+pub(super) async fn show_said(state: &AppState, me: &Session, id: i32, status: StatusCode, said: Said) -> Response {
     match tickets::ticket::<Read>(&state.db, &me.actor, id).await {
-        Ok(t) => show(state, me, &t, status, None, Said::at(at, explain(&e))).await,
+        Ok(t) => show(state, me, &t, status, None, said).await,
         Err(e) => super::refusal(state, me, e),
     }
 }

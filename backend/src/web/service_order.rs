@@ -11,19 +11,20 @@ use poem::{
 
 use super::{
     Fields, render,
-    service_desk::{Said, explain, for_work, refused, show as show_ticket},
+    service_desk::{Said, explain, for_work, refused, show_said},
     session::{self, Session, see_other},
 };
 use crate::{
     domain::types::{SignParty, SignedDocument},
     error::AppError,
     service::{
-        access::Read,
+        access::{Read, RecordWork},
         service_desk::{
-            orders::{self, Material, ORDER, OrderInput},
+            Ticket,
+            orders::{self, Material, ORDER, OrderData, OrderInput},
             tickets,
         },
-        signing::{self, RequestInput, Signable},
+        signing::{self, RequestInput},
     },
     state::AppState,
 };
@@ -237,6 +238,18 @@ pub async fn save(
     }
 }
 
+/// The ticket's order, or its page saying to fill it in first.
+async fn order_of(state: &AppState, me: &Session, t: &Ticket<RecordWork>) -> Result<OrderData, Response> {
+    match orders::get(&state.db, t).await {
+        Ok(Some(d)) => Ok(d),
+        Ok(None) => {
+            let e = AppError::Conflict("the ticket has no 上门服务单 yet".into());
+            Err(refused(state, me, t.row.id, "order", e).await)
+        }
+        Err(e) => Err(super::refusal(state, me, e)),
+    }
+}
+
 /// The repairer signs (维修人署名).
 #[handler]
 pub async fn sign(
@@ -250,10 +263,9 @@ pub async fn sign(
         Ok(t) => t,
         Err(refused) => return refused,
     };
-    let order = match orders::get(&state.db, &t).await {
-        Ok(Some(d)) => d,
-        Ok(None) => return refused(&state, &me, id, "order", AppError::Conflict("no order yet".into())).await,
-        Err(e) => return super::refusal(&state, &me, e),
+    let order = match order_of(&state, &me, &t).await {
+        Ok(d) => d,
+        Err(refused) => return refused,
     };
     let evidence = crate::api::evidence(req);
     let signed = signing::sign_in_app(
@@ -267,7 +279,7 @@ pub async fn sign(
     )
     .await;
     match signed {
-        Ok(Signable::ServiceOrder(_)) | Ok(_) => {
+        Ok(_) => {
             session::set_flash(jar, "维修人已签字：请用户在平板上签字，或发邮件请用户签字。");
             see_other(&format!("/tickets/{id}#order"))
         }
@@ -290,10 +302,9 @@ pub async fn request(
         Ok(t) => t,
         Err(refused) => return refused,
     };
-    let order = match orders::get(&state.db, &t).await {
-        Ok(Some(d)) => d,
-        Ok(None) => return refused(&state, &me, id, "order", AppError::Conflict("no order yet".into())).await,
-        Err(e) => return super::refusal(&state, &me, e),
+    let order = match order_of(&state, &me, &t).await {
+        Ok(d) => d,
+        Err(refused) => return refused,
     };
     if order.signatures.iter().any(|s| s.party == SignParty::Client) {
         return refused(&state, &me, id, "order", AppError::Conflict("already signed".into())).await;
@@ -322,10 +333,7 @@ pub async fn request(
                 message: "现场签字链接已生成（30 分钟内有效）：请用户用平板扫码，或在本机打开后交给用户签字。".into(),
                 link: Some(format!("{}{}", super::site_origin(&state, req), made.link)),
             };
-            match tickets::ticket::<Read>(&state.db, &me.actor, id).await {
-                Ok(t) => show_ticket(&state, &me, &t, StatusCode::OK, None, said).await,
-                Err(e) => super::refusal(&state, &me, e),
-            }
+            show_said(&state, &me, id, StatusCode::OK, said).await
         }
         Ok(made) => {
             session::set_flash(
@@ -342,10 +350,7 @@ pub async fn request(
                 "order",
                 "还没有用户签字人的电子邮箱：请在服务单中填写，或生成现场签字链接。",
             );
-            match tickets::ticket::<Read>(&state.db, &me.actor, id).await {
-                Ok(t) => show_ticket(&state, &me, &t, e.status(), None, said).await,
-                Err(e) => super::refusal(&state, &me, e),
-            }
+            show_said(&state, &me, id, e.status(), said).await
         }
         Err(e) => refused(&state, &me, id, "order", e).await,
     }
