@@ -282,3 +282,40 @@ async fn the_pm_stocks_a_spare_and_lends_it_to_a_ticket_and_it_comes_back() {
     browser.wait_for_text("#spares", "SP-MIC-07").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn every_ticket_of_the_demos_after_sales_history_opens_on_a_phone_with_its_clocks_and_timeline() {
+    let (app, id, _) = desk().await;
+    let tickets = app
+        .get(&format!("/api/projects/{id}/tickets"), &app.admin)
+        .await
+        .expect(200);
+    let tickets = tickets.as_array().expect("tickets").clone();
+    assert!(tickets.len() >= 6, "the demo's history: {}", tickets.len());
+    let Some(browser) = harness::open(&app, "demo_tickets", 390, 844).await else {
+        return;
+    };
+    browser.sign_in("wang.pm", "wang.pm-password-123").await;
+    browser.find("#overdue-count").await;
+    browser.goto("/service?mine=0").await;
+    let listed = browser.count("#tickets tbody tr").await;
+    let open = tickets.iter().filter(|t| t["closed_at"].is_null()).count();
+    assert_eq!(listed, open, "the board lists every open ticket");
+    browser.fits_width("the board at 390 px").await;
+    harness::keep_screenshot(&browser, "board-phone").await;
+    for t in &tickets {
+        let ticket = t["id"].as_i64().expect("id");
+        let number = t["number"].as_str().expect("a number");
+        browser.goto(&format!("/tickets/{ticket}")).await;
+        browser.wait_for_text("main h1", number).await;
+        browser.wait_for_text("#clocks", "技术响应").await;
+        browser.wait_for_text("#history", "受理报修").await;
+        browser.fits_width(&format!("ticket {number} at 390 px")).await;
+    }
+    browser.goto("/service?mine=0&closed=1").await;
+    browser.wait_for_text("#tickets", "已归档").await;
+    browser.goto(&format!("/projects/{id}/service")).await;
+    browser.find("#report-link figure.qr svg").await;
+    browser.fits_width("the 售后 tab at 390 px").await;
+    browser.close().await;
+}
