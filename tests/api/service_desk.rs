@@ -187,6 +187,18 @@ async fn a_fault_reported_from_the_link_is_confirmed_assigned_and_warned_once_pe
         .expect("a reply");
     assert_eq!(missing.status(), 422);
     assert!(missing.text().await.expect("html").contains("请填写联系电话"));
+    let garbled = web
+        .post(app.url(&path))
+        .form(&[
+            ("reporter_name", "张伟"),
+            ("reporter_phone", "abc"),
+            ("symptom", "无图像"),
+        ])
+        .send()
+        .await
+        .expect("a reply");
+    assert_eq!(garbled.status(), 422);
+    assert!(garbled.text().await.expect("html").contains("能回电的电话号码"));
     let serial = unit["serial"].as_str().expect("serial").to_string();
     let sent = web
         .post(app.url(&path))
@@ -689,11 +701,19 @@ async fn a_pause_holds_the_clocks_a_stricter_policy_keeps_the_time_spent_and_out
         .post(
             &format!("/api/projects/{id}/tickets"),
             &eng,
-            json!({"reporter_name": "刘芳", "reporter_phone": "1", "serial": "NO-SUCH-SN", "symptom": "杂音"}),
+            json!({"reporter_name": "刘芳", "reporter_phone": "0574-8888-3000", "serial": "NO-SUCH-SN", "symptom": "杂音"}),
         )
         .await;
     assert_eq!(unknown.status, 422, "{}", unknown.text);
     assert!(unknown.text.contains("serial"), "{}", unknown.text);
+    // A number nobody can call back is refused, saying what a number looks like.
+    app.post(
+        &format!("/api/projects/{id}/tickets"),
+        &eng,
+        json!({"reporter_name": "刘芳", "reporter_phone": "abc", "device": "拾音器", "symptom": "杂音"}),
+    )
+    .await
+    .refused(422, "reporter_phone");
     let flagged = app
         .patch(
             &format!("/api/tickets/{}", paid["id"]),
@@ -747,6 +767,10 @@ async fn a_spare_lent_on_an_oral_yes_is_countersigned_across_the_weekend_and_sta
     app.post("/api/spares", &pm, spare("SP-BLU-0002"))
         .await
         .refused(422, "serial");
+    // A serial is one however it is typed.
+    app.post("/api/spares", &pm, spare(" sp-blu-0002 "))
+        .await
+        .refused(422, "serial");
     assert_eq!(
         app.get("/api/spares?status=in_stock", &eng)
             .await
@@ -768,8 +792,8 @@ async fn a_spare_lent_on_an_oral_yes_is_countersigned_across_the_weekend_and_sta
         .as_array()
         .expect("units")
         .iter()
-        .find(|u| u["serial"].is_string())
-        .expect("a unit")
+        .find(|u| u["serial"].is_string() && u["name"] == "数字音频处理器")
+        .expect("an audio processor")
         .clone();
     let logged = app
         .post(
@@ -866,14 +890,59 @@ async fn a_spare_lent_on_an_oral_yes_is_countersigned_across_the_weekend_and_sta
         "{escalated:?}"
     );
 
+    // A spare promised to a loan is not scrapped from under it.
+    let scrapped = app
+        .patch(
+            &format!("/api/spares/{}", spare_id(&second)),
+            &pm,
+            json!({"status": "scrapped"}),
+        )
+        .await;
+    assert_eq!(scrapped.status, 409, "{}", scrapped.text);
+    assert!(scrapped.text.contains("loan"), "{}", scrapped.text);
+
     // Taken out at 17:30 Friday (the ticket's 领取备件 step); installed Saturday 10:00, within the
     // replacement clock that started when the repair clock broke at 18:30.
     spares::check_out(state, &work, kept.id, shanghai("2026-11-20T17:30:00+08:00"))
         .await
         .expect("taken out");
+    // A unit that stays is one of the same kind: a courtroom host cannot stand in for an audio
+    // processor.
+    let host = app
+        .post(
+            "/api/spares",
+            &pm,
+            json!({"name": "庭审主机", "model": "KDV-TR8000", "serial": "SP-TR8000-09", "location": "杭州仓 A-1"}),
+        )
+        .await
+        .expect(200);
+    let wrong = spares::request(state, &work, spare_id(&host), None, friday)
+        .await
+        .expect("asked");
+    spares::approve(state, &managed, wrong.id, friday)
+        .await
+        .expect("approved");
+    spares::check_out(state, &work, wrong.id, shanghai("2026-11-20T17:35:00+08:00"))
+        .await
+        .expect("taken out");
     let work = tickets::ticket::<RecordWork>(&app.state.db, &engineer, ticket_id)
         .await
         .expect("the ticket");
+    let refused = spares::install(
+        state,
+        &work,
+        wrong.id,
+        "杭州仓".into(),
+        shanghai("2026-11-20T18:00:00+08:00"),
+    )
+    .await;
+    assert!(
+        matches!(&refused, Err(jiaofu::error::AppError::Conflict(m)) if m.contains("own kind")),
+        "{refused:?}"
+    );
+    spares::give_back(state, &work, wrong.id, shanghai("2026-11-20T18:05:00+08:00"))
+        .await
+        .expect("brought back");
     spares::install(
         state,
         &work,

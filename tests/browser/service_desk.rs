@@ -160,6 +160,14 @@ async fn a_call_logged_by_the_desk_is_repaired_on_site_and_the_client_signs_the_
         .await;
     phone.fill("#used-materials input[name=used_name]", "电源模块").await;
     phone.fill("#used-materials input[name=used_model]", "BLU-PSU").await;
+    // A quantity in words is explained beside the materials, what was typed kept.
+    phone.fill("#used-materials input[name=used_quantity]", "两").await;
+    phone.click("#save-order").await;
+    let said = phone.said("#used-materials .field-error").await;
+    assert!(said.contains("第 1 行") && said.contains("数量"), "{said}");
+    phone
+        .wait_for_text("#order-form textarea[name=cause]", "电源模块损坏")
+        .await;
     phone.fill("#used-materials input[name=used_quantity]", "1").await;
     phone.fits_width("the service order at 390 px").await;
     harness::keep_screenshot(&phone, "service-order-phone").await;

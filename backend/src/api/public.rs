@@ -553,7 +553,10 @@ pub async fn report_fault(
             let f = f.unwrap_or_default();
             let words = match f.as_str() {
                 "reporter_name" => "请填写您的姓名。".to_string(),
-                "reporter_phone" => "请填写联系电话，以便我们回电确认。".to_string(),
+                "reporter_phone" if message.contains("must not be empty") => {
+                    "请填写联系电话，以便我们回电确认。".to_string()
+                }
+                "reporter_phone" => "请填写能回电的电话号码（如 0574-8888-2000 或 138 0000 0000）。".to_string(),
                 "reporter_email" => "邮箱地址格式不对。".to_string(),
                 "symptom" => "请描述故障现象。".to_string(),
                 "device" => "请选择故障设备，或填写设备序列号或名称。".to_string(),

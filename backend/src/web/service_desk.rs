@@ -131,7 +131,8 @@ pub struct BoardQuery {
     mine: Option<String>,
     /// "1": archived tickets.
     closed: Option<String>,
-    page: Option<u64>,
+    /// Read leniently: a page number that does not parse is the first page.
+    page: Option<String>,
 }
 
 /// 服务台: open tickets, most urgent first.
@@ -147,7 +148,7 @@ pub async fn board(state: Data<&AppState>, jar: &CookieJar, me: Session, Query(q
     let mine = match q.mine.as_deref() {
         Some("1") => true,
         Some(_) => false,
-        None => me.actor.role == Role::Engineer && q.page.is_none() && blank(&q.project).is_none(),
+        None => me.actor.role == Role::Engineer && blank(&q.page).is_none() && blank(&q.project).is_none(),
     };
     let clock = match q.clock.as_deref() {
         Some("running") => Some(ClockFilter::Running),
@@ -155,7 +156,7 @@ pub async fn board(state: Data<&AppState>, jar: &CookieJar, me: Session, Query(q
         Some("paused") => Some(ClockFilter::Paused),
         _ => None,
     };
-    let page = q.page.unwrap_or(1).max(1);
+    let page = blank(&q.page).and_then(|p| p.parse::<u64>().ok()).unwrap_or(1).max(1);
     let filter = BoardFilter {
         project_id: blank(&q.project).and_then(|p| p.parse().ok()),
         region: blank(&q.region),
@@ -231,7 +232,6 @@ pub async fn board(state: Data<&AppState>, jar: &CookieJar, me: Session, Query(q
         projects => choices.projects.iter().map(|p| context! { id => p.id, code => p.code, name => p.name }).collect::<Vec<_>>(),
         regions => choices.regions,
         engineers => choices.engineers.iter().map(|u| context! { id => u.id, name => u.display_name }).collect::<Vec<_>>(),
-        can_keep_store => matches!(me.actor.role, Role::Admin | Role::Manager),
     };
     render(&state, StatusCode::OK, "service_board.html", Some(&me), ctx)
 }
@@ -289,6 +289,9 @@ pub(super) fn explain(e: &AppError) -> String {
             "工单没有选定故障设备，备件留用须替换工单上的设备。".into()
         }
         AppError::Conflict(m) if says(m, "no serial number") => "备件没有序列号，不能留用替换。".into(),
+        AppError::Conflict(m) if says(m, "of its own kind") => {
+            "留用的备件须与换下的设备同类（名称相同，型号相同或更好）。".into()
+        }
         AppError::Conflict(m) if says(m, "not approved orally") => "这笔借用不是口头同意的，无需补签。".into(),
         AppError::Conflict(m) if says(m, "countersigned already") => "已经补签过。".into(),
         AppError::Conflict(m) if says(m, "record the repair or the replacement first") => {
@@ -420,6 +423,19 @@ pub(super) async fn show(
             }
         })
         .collect();
+    // Who approved, by name (the project's people; an approver who left shows the way only).
+    let names: std::collections::HashMap<i32, String> =
+        members.iter().map(|(_, u)| (u.id, u.display_name.clone())).collect();
+    let pending: Vec<i32> = loans
+        .iter()
+        .filter(|l| {
+            matches!(
+                l.loan.status,
+                crate::domain::types::LoanStatus::Requested | crate::domain::types::LoanStatus::Approved
+            )
+        })
+        .map(|l| l.spare.id)
+        .collect();
     let loans: Vec<Value> = loans
         .iter()
         .map(|l| {
@@ -429,7 +445,10 @@ pub(super) async fn show(
                 spare => spares::label(&l.spare),
                 status => loan.status.label_zh(),
                 state => loan.status.as_str(),
-                approval => loan.approval.map(|a| a.label_zh()),
+                approval => loan.approval.map(|a| match loan.approved_by.and_then(|id| names.get(&id)) {
+                    Some(name) => format!("{name} {}", a.label_zh()),
+                    None => a.label_zh().to_string(),
+                }),
                 oral => loan.approval == Some(crate::domain::types::LoanApproval::Oral),
                 countersigned => loan.countersigned_at.map(minute),
                 countersign_due => loan.countersign_due_on.map(|d| d.to_string()),
@@ -513,7 +532,7 @@ pub(super) async fn show(
         people => people,
         pms => pms,
         loans => loans,
-        in_stock => in_stock.iter().map(|s| context! { id => s.id, label => spares::label(s) }).collect::<Vec<_>>(),
+        in_stock => in_stock.iter().filter(|s| !pending.contains(&s.id)).map(|s| context! { id => s.id, label => spares::label(s) }).collect::<Vec<_>>(),
         order => order,
         repaired => repaired,
         may_record => may_record,

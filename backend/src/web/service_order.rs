@@ -69,7 +69,28 @@ async fn form_page(state: &AppState, me: &Session, id: i32, status: StatusCode, 
     };
     let (values, used, returned) = match &typed {
         Some(Typed { fields: f, .. }) => {
-            let rows = |prefix: &str| -> Vec<Value> { materials(f, prefix).iter().map(line).collect() };
+            // The lines as typed, a quantity that did not parse included.
+            let rows = |prefix: &str| -> Vec<Value> {
+                let col = |name: &str| f.all(&format!("{prefix}_{name}"));
+                let (names, models, quantities, serials, warranties, remarks) = (
+                    col("name"),
+                    col("model"),
+                    col("quantity"),
+                    col("serial"),
+                    col("in_warranty"),
+                    col("remark"),
+                );
+                let at = |v: &Vec<String>, i: usize| v.get(i).cloned().unwrap_or_default();
+                (0..names.len())
+                    .filter(|i| !names[*i].is_empty())
+                    .map(|i| {
+                        context! {
+                            name => names[i], model => at(&models, i), quantity => at(&quantities, i),
+                            serial => at(&serials, i), in_warranty => at(&warranties, i) == "1", remark => at(&remarks, i),
+                        }
+                    })
+                    .collect()
+            };
             (
                 context! {
                     cause => f.get("cause"), remedy => f.get("remedy"), remaining_symptom => f.get("remaining_symptom"),
@@ -128,8 +149,7 @@ async fn form_page(state: &AppState, me: &Session, id: i32, status: StatusCode, 
     render(state, status, "service_order.html", Some(me), ctx)
 }
 
-/// The material lines of one list (`used` or `returned`): every line has each of its fields,
-/// blank lines are skipped.
+/// The material lines of one list (`used` or `returned`): every line has each of its fields.
 fn materials(f: &Fields, prefix: &str) -> Vec<Material> {
     let col = |name: &str| f.all(&format!("{prefix}_{name}"));
     let (names, models, quantities, serials, warranties, remarks) = (
@@ -142,12 +162,13 @@ fn materials(f: &Fields, prefix: &str) -> Vec<Material> {
     );
     let at = |v: &Vec<String>, i: usize| v.get(i).cloned().filter(|s| !s.is_empty());
     (0..names.len())
-        .filter(|i| !names[*i].is_empty() || at(&quantities, *i).is_some())
+        // A line without a name is left out: clearing the name removes a line.
+        .filter(|i| !names[*i].is_empty())
         .map(|i| Material {
             name: names[i].clone(),
             model: at(&models, i),
-            // A line without a quantity counts one; a quantity that does not parse is refused.
-            quantity: at(&quantities, i).map_or(1.0, |q| q.parse().unwrap_or(f64::NAN)),
+            // A line without a quantity counts one (what does not parse was refused before).
+            quantity: at(&quantities, i).map_or(1.0, |q| q.parse().unwrap_or(1.0)),
             serial: at(&serials, i),
             in_warranty: at(&warranties, i).as_deref() == Some("1"),
             remark: at(&remarks, i),
@@ -190,6 +211,17 @@ pub async fn save(
             return form_page(&state, &me, id, StatusCode::UNPROCESSABLE_ENTITY, Some(typed)).await;
         }
     };
+    for (prefix, list) in [("used", "使用器材"), ("returned", "退回器材")] {
+        let (names, quantities) = (f.all(&format!("{prefix}_name")), f.all(&format!("{prefix}_quantity")));
+        let unreadable = names.iter().zip(&quantities).position(|(name, q)| {
+            !name.is_empty() && !q.is_empty() && !q.parse::<f64>().is_ok_and(|q| q.is_finite() && q > 0.0)
+        });
+        if let Some(row) = unreadable {
+            let message = format!("{list}第 {} 行：数量请填写大于 0 的数字，如 1 或 0.5。", row + 1);
+            let typed = refuse(f, prefix, message);
+            return form_page(&state, &me, id, StatusCode::UNPROCESSABLE_ENTITY, Some(typed)).await;
+        }
+    }
     let input = OrderInput {
         cause: f.get("cause"),
         remedy: f.get("remedy"),
@@ -212,12 +244,9 @@ pub async fn save(
         }
         Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
             let (field, message) = match &e {
-                AppError::Invalid {
-                    field: Some(field),
-                    message,
-                } if field.contains("quantity") => (
+                AppError::Invalid { field: Some(field), .. } if field.contains("quantity") => (
                     field.split('[').next().unwrap_or("used").to_string(),
-                    format!("器材数量须大于 0（{message}）。"),
+                    "器材数量须大于 0。".to_string(),
                 ),
                 AppError::Invalid { field: Some(field), .. } => (
                     field.split(['[', '.']).next().unwrap_or(field).to_string(),

@@ -242,7 +242,7 @@ pub async fn report(
             let field = field.clone().unwrap_or_default();
             let text = match field.as_str() {
                 "reporter_name" => "请填写报修人。".to_string(),
-                "reporter_phone" => "请填写报修人的联系电话。".to_string(),
+                "reporter_phone" => "请填写能回电的电话号码（如 0574-8888-2000 或 138 0000 0000）。".to_string(),
                 "reporter_email" => "电子邮箱格式不对。".to_string(),
                 "symptom" => "请描述故障现象。".to_string(),
                 "serial" => "本项目没有这个序列号的设备：请从列表中选择，或写明设备。".to_string(),
@@ -297,12 +297,20 @@ pub async fn policy(
         None
     } else {
         let number = |name: &str| f.get(name).parse::<u32>().map_err(|_| name.to_string());
-        let list = |name: &str| -> Result<Vec<u32>, String> {
-            f.get(name)
+        // Typed in any order: warnings rise through a clock, notices count down to the end.
+        let list = |name: &str, rising: bool| -> Result<Vec<u32>, String> {
+            let mut values = f
+                .get(name)
                 .split(['、', ',', '，', ' '])
                 .filter(|s| !s.is_empty())
                 .map(|s| s.parse::<u32>().map_err(|_| name.to_string()))
-                .collect()
+                .collect::<Result<Vec<u32>, String>>()?;
+            values.sort_unstable();
+            values.dedup();
+            if !rising {
+                values.reverse();
+            }
+            Ok(values)
         };
         let parsed = (|| {
             Ok::<_, String>(ServicePolicy {
@@ -311,11 +319,11 @@ pub async fn policy(
                 on_site_minutes: number("on_site_minutes")?,
                 repair_minutes: number("repair_minutes")?,
                 replacement_minutes: number("replacement_minutes")?,
-                warn_at_percent: list("warn_at_percent")?,
+                warn_at_percent: list("warn_at_percent", true)?,
                 service_order_hours: number("service_order_hours")?,
                 materials_return_hours: number("materials_return_hours")?,
                 countersign_working_days: number("countersign_working_days")?,
-                warranty_notice_days: list("warranty_notice_days")?,
+                warranty_notice_days: list("warranty_notice_days", false)?,
             })
         })();
         match parsed {
@@ -345,8 +353,8 @@ pub async fn policy(
             };
             let field = field.clone().unwrap_or_default();
             let text = match field.as_str() {
-                "warn_at_percent" => "预警比例：最多五个，每个 1–99，由小到大，如 50、80。".to_string(),
-                "warranty_notice_days" => "到期提醒：由大到小的天数，如 90、30。".to_string(),
+                "warn_at_percent" => "预警比例：最多五个，每个 1–99，如 50、80。".to_string(),
+                "warranty_notice_days" => "到期提醒：提前的天数，如 90、30。".to_string(),
                 _ => match message.split_once(" is outside ") {
                     Some((_, range)) => format!("超出允许的范围（{range}）。"),
                     None => "请检查这一项。".to_string(),

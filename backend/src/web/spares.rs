@@ -170,6 +170,9 @@ pub async fn update(
         }
         Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_) | AppError::Forbidden(_))) => {
             let message = match &e {
+                AppError::Conflict(m) if m.contains("settle the loan") => {
+                    "这件备件有未完结的借用（待审批、已批准或已领出）：请先在工单上完结借用。".to_string()
+                }
                 AppError::Conflict(_) => "借出和已替换安装的备件只随借用单变化（领出、退回、留用）。".to_string(),
                 AppError::Forbidden(_) => KEEPERS.to_string(),
                 other => explain(other),

@@ -167,14 +167,15 @@ pub(super) async fn history(
         let policy = settings::policy_of(db, read.project()).await?;
         crate::service::service_desk::units::units(db, &read, &policy).await?
     };
-    // The installed unit of that name (any with a serial when the list names it otherwise).
-    let unit = |name: &str| {
+    // The `nth` installed unit of that name with a serial number.
+    let unit_nth = |name: &str, nth: usize| {
         units
             .iter()
-            .find(|u| u.name == name && u.serial.is_some())
-            .or_else(|| units.iter().find(|u| u.serial.is_some()))
+            .filter(|u| u.name == name && u.serial.is_some())
+            .nth(nth)
             .map(|u| u.unit_id)
     };
+    let unit = |name: &str| unit_nth(name, 0);
     use TicketStep::*;
 
     // 1. Archived: a courtroom host without picture, repaired on site, visited back.
@@ -244,9 +245,9 @@ pub(super) async fn history(
             reported_at: None,
             ..card(
                 1,
-                Some("一号法庭 高清球型摄像机"),
-                unit("高清球型摄像机"),
-                "画面花屏，云台不转",
+                Some("第二审判庭 庭审主机"),
+                unit_nth("庭审主机", 1),
+                "庭审主机无视频输出，重启无效",
                 from,
             )
         },
@@ -266,8 +267,8 @@ pub(super) async fn history(
     let loan = spares::request(
         state,
         &t,
-        spare("SP-2DE4425-01"),
-        Some("球机主板故障，需更换".into()),
+        spare("SP-TR8000-01"),
+        Some("主机主板故障，需更换".into()),
         from + Duration::minutes(100),
     )
     .await?;
@@ -289,10 +290,10 @@ pub(super) async fn history(
         &li_ming,
         b.id,
         order(
-            "球机主板故障",
-            "以备品球机替换，原机返厂检测",
-            vec![material("高清球型摄像机", "DS-2DE4425IW-DE", "SP-2DE4425-01", "替换")],
-            vec![material("高清球型摄像机", "DS-2DE4425IW-DE", "原机", "主板故障，返厂")],
+            "主机主板故障",
+            "以备品庭审主机替换，原机返厂检测",
+            vec![material("庭审主机", "KDV-TR8000", "SP-TR8000-01", "替换")],
+            vec![material("庭审主机", "KDV-TR8000", "原机", "主板故障，返厂")],
         ),
         from + Duration::minutes(175),
     )

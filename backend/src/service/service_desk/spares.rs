@@ -8,8 +8,10 @@
 use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use entity::{project, received_unit, service_ticket, spare_loan, spare_part, user};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder,
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    sea_query::{Expr, Func},
 };
 use serde_json::json;
 
@@ -74,8 +76,9 @@ pub async fn add(
     let notes = optional_text("notes", input.notes.as_deref(), 1000)?;
     let txn = begin_write(&state.db).await?;
     if let Some(sn) = &serial {
+        // Serials are compared as people read them: SP-TR8000-01 and sp-tr8000-01 are one.
         let taken = spare_part::Entity::find()
-            .filter(spare_part::Column::Serial.eq(sn.as_str()))
+            .filter(Expr::expr(Func::lower(Expr::col(spare_part::Column::Serial))).eq(sn.to_lowercase()))
             .one(&txn)
             .await?;
         if let Some(other) = taken {
@@ -137,6 +140,20 @@ pub async fn update(
         return Err(AppError::Conflict(format!(
             "spare {id} moves between lent and installed only through its loan"
         )));
+    }
+    if status.is_some_and(|s| s != row.status) {
+        let open = spare_loan::Entity::find()
+            .filter(spare_loan::Column::SpareId.eq(id))
+            .filter(spare_loan::Column::Status.is_in([LoanStatus::Requested, LoanStatus::Approved, LoanStatus::Out]))
+            .one(&txn)
+            .await?;
+        if let Some(loan) = open {
+            return Err(AppError::Conflict(format!(
+                "spare {id} is asked for by loan {} ({}): settle the loan first",
+                loan.id,
+                loan.status.label_zh()
+            )));
+        }
     }
     let location = optional_text("location", location.as_deref(), 200)?;
     let mut active: spare_part::ActiveModel = row.into();
@@ -425,6 +442,14 @@ pub async fn check_out(
             loan.status.label_zh()
         )));
     }
+    if spare.status != SpareStatus::InStock {
+        return Err(AppError::Conflict(format!(
+            "spare {} ({}) is {}, not in stock",
+            spare.id,
+            spare.name,
+            spare.status.label_zh()
+        )));
+    }
     let mut active: spare_loan::ActiveModel = loan.into();
     active.status = Set(LoanStatus::Out);
     active.checked_out_at = Set(Some(now));
@@ -530,6 +555,12 @@ pub async fn install(
         return Err(AppError::Conflict(format!(
             "loan {loan_id} is {}: take the spare out first",
             loan.status.label_zh()
+        )));
+    }
+    if spare.name.trim() != before.name.trim() {
+        return Err(AppError::Conflict(format!(
+            "spare {} is a {}, the unit is a {}: a unit that stays replaces one of its own kind (an equal or better model)",
+            spare.id, spare.name, before.name
         )));
     }
     let Some(new_serial) = spare.serial.clone() else {

@@ -98,6 +98,23 @@ fn happened(field: &str, at: DateTime<Utc>, now: DateTime<Utc>) -> AppResult<Dat
     Ok(at.trunc_subsecs(0))
 }
 
+/// A number to call back: digits with the separators people write (0574-8888-2000, 138 0000 0000,
+/// +86 …, 转 / ext for an extension), at least five digits.
+fn phone(field: &str, text: &str) -> AppResult<String> {
+    let text = required_text(field, text, 40)?;
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    let readable = text
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-()（）/转分机#,，extEXT.".contains(c));
+    if digits < 5 || !readable {
+        return Err(AppError::invalid(
+            field,
+            format!("{field}: '{text}' is not a phone number (e.g. 0574-8888-2000 or 138 0000 0000)"),
+        ));
+    }
+    Ok(text)
+}
+
 /// The desk logs a fault that came by phone or e-mail (or an inspection found).
 #[tracing::instrument(skip_all, fields(project_id = p.id()))]
 pub async fn report(
@@ -163,7 +180,7 @@ async fn open(
     now: DateTime<Utc>,
 ) -> AppResult<service_ticket::Model> {
     let reporter_name = required_text("reporter_name", &card.reporter_name, 100)?;
-    let reporter_phone = required_text("reporter_phone", &card.reporter_phone, 40)?;
+    let reporter_phone = phone("reporter_phone", &card.reporter_phone)?;
     let reporter_email = optional_text("reporter_email", card.reporter_email.as_deref(), 254)?
         .map(|e| EmailAddress::parse("reporter_email", &e).map(EmailAddress::into_inner))
         .transpose()?;
@@ -1111,7 +1128,7 @@ pub async fn view(db: &DatabaseConnection, t: &Ticket<impl MayRead>, now: DateTi
 /// Which tickets the board shows by their clocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClockFilter {
-    /// Open, running, nothing broken.
+    /// A promise counting down, nothing broken.
     Running,
     /// A promise broken.
     Breached,
@@ -1188,6 +1205,7 @@ pub async fn board(
     }
     cond = match f.clock {
         Some(ClockFilter::Running) => cond
+            .add(service_ticket::Column::DueAt.is_not_null())
             .add(service_ticket::Column::Breached.eq(false))
             .add(service_ticket::Column::Paused.eq(false)),
         Some(ClockFilter::Breached) => cond.add(service_ticket::Column::Breached.eq(true)),
