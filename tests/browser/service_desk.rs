@@ -191,6 +191,7 @@ async fn a_call_logged_by_the_desk_is_repaired_on_site_and_the_client_signs_the_
     phone.find("#username").await;
     phone.client.goto(&link).await.expect("opened");
     phone.wait_for_text("body", "电源模块损坏").await;
+    phone.fits_width("the client's signing page on a phone").await;
     phone.click("input[name=consent]").await;
     phone.fill("#typed_name", "陈志刚").await;
     phone.click("button[value=sign]").await;
