@@ -80,6 +80,10 @@ pub struct ServicePolicy {
     pub countersign_working_days: u32,
     /// Days before a unit's warranty ends on which the PM and the client's lead are told: [90, 30].
     pub warranty_notice_days: Vec<u32>,
+    /// 定时巡检 visits in each half-year of the warranty, 1 or 2 (每六个月巡检一次至二次): 1.
+    pub inspections_per_half_year: u32,
+    /// Days before a planned visit on which its engineers are reminded: [7, 1].
+    pub inspection_notice_days: Vec<u32>,
 }
 
 impl Default for ServicePolicy {
@@ -95,6 +99,8 @@ impl Default for ServicePolicy {
             materials_return_hours: 48,
             countersign_working_days: 2,
             warranty_notice_days: vec![90, 30],
+            inspections_per_half_year: 1,
+            inspection_notice_days: vec![7, 1],
         }
     }
 }
@@ -111,6 +117,7 @@ impl ServicePolicy {
             ("service_order_hours", self.service_order_hours, 1..=720),
             ("materials_return_hours", self.materials_return_hours, 1..=720),
             ("countersign_working_days", self.countersign_working_days, 1..=30),
+            ("inspections_per_half_year", self.inspections_per_half_year, 1..=2),
         ] {
             if !range.contains(&value) {
                 let field = format!("{prefix}{name}");
@@ -135,6 +142,15 @@ impl ServicePolicy {
             return Err(AppError::invalid(
                 field.clone(),
                 format!("{field}: at most five days, each 1–999, falling, e.g. [90, 30]"),
+            ));
+        }
+        let mut days = self.inspection_notice_days.clone();
+        days.reverse();
+        if self.inspection_notice_days.len() > 5 || !rising(&days, 100) {
+            let field = format!("{prefix}inspection_notice_days");
+            return Err(AppError::invalid(
+                field.clone(),
+                format!("{field}: at most five days, each 1–99, falling, e.g. [7, 1]"),
             ));
         }
         Ok(())

@@ -65,6 +65,7 @@ const POLICY_FIELDS: &[(&str, &str)] = &[
     ("service_order_hours", "服务单交回（小时）"),
     ("materials_return_hours", "借用器材退回（小时）"),
     ("countersign_working_days", "口头同意补签（工作日）"),
+    ("inspections_per_half_year", "每半年巡检（次，1–2）"),
 ];
 
 fn policy_values(p: &ServicePolicy) -> Vec<(&'static str, String)> {
@@ -77,6 +78,8 @@ fn policy_values(p: &ServicePolicy) -> Vec<(&'static str, String)> {
         ("service_order_hours", p.service_order_hours.to_string()),
         ("materials_return_hours", p.materials_return_hours.to_string()),
         ("countersign_working_days", p.countersign_working_days.to_string()),
+        ("inspections_per_half_year", p.inspections_per_half_year.to_string()),
+        ("inspection_notice_days", join(&p.inspection_notice_days)),
         ("warn_at_percent", join(&p.warn_at_percent)),
         ("warranty_notice_days", join(&p.warranty_notice_days)),
     ]
@@ -161,6 +164,7 @@ async fn show(
         policy_fields => policy_fields,
         warn_at_percent => if said.at == "policy" { typed("warn_at_percent") } else { None }.unwrap_or_else(|| join(&found.policy.warn_at_percent)),
         warranty_notice_days => if said.at == "policy" { typed("warranty_notice_days") } else { None }.unwrap_or_else(|| join(&found.policy.warranty_notice_days)),
+        inspection_notice_days => if said.at == "policy" { typed("inspection_notice_days") } else { None }.unwrap_or_else(|| join(&found.policy.inspection_notice_days)),
         policy_error => (said.at == "policy").then(|| said.message.clone()),
         specialists => found.specialists.iter().map(|u| u.display_name.clone()).collect::<Vec<_>>(),
         people => members.iter().filter(|(_, u)| !u.disabled).map(|(m, u)| context! {
@@ -284,7 +288,7 @@ pub async fn policy(
     let typed: Vec<(String, String)> = POLICY_FIELDS
         .iter()
         .map(|(k, _)| *k)
-        .chain(["warn_at_percent", "warranty_notice_days"])
+        .chain(["warn_at_percent", "warranty_notice_days", "inspection_notice_days"])
         .map(|k| (k.to_string(), f.get(k)))
         .collect();
     let refuse = |field: &str, message: String| Said {
@@ -324,6 +328,8 @@ pub async fn policy(
                 materials_return_hours: number("materials_return_hours")?,
                 countersign_working_days: number("countersign_working_days")?,
                 warranty_notice_days: list("warranty_notice_days", false)?,
+                inspections_per_half_year: number("inspections_per_half_year")?,
+                inspection_notice_days: list("inspection_notice_days", false)?,
             })
         })();
         match parsed {
@@ -355,6 +361,7 @@ pub async fn policy(
             let text = match field.as_str() {
                 "warn_at_percent" => "预警比例：最多五个，每个 1–99，如 50、80。".to_string(),
                 "warranty_notice_days" => "到期提醒：提前的天数，如 90、30。".to_string(),
+                "inspection_notice_days" => "巡检提醒：提前的天数（1–99），如 7、1。".to_string(),
                 _ => match message.split_once(" is outside ") {
                     Some((_, range)) => format!("超出允许的范围（{range}）。"),
                     None => "请检查这一项。".to_string(),
