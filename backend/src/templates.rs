@@ -245,6 +245,25 @@ const BUILTIN_EMAIL: &[(&str, &str)] = &[
     ),
 ];
 
+const BUILTIN_PATROLS: &[(&str, &str)] = &[
+    (
+        "digital_courtroom.toml",
+        include_str!("../../templates/patrols/digital_courtroom.toml"),
+    ),
+    (
+        "surveillance_alarm.toml",
+        include_str!("../../templates/patrols/surveillance_alarm.toml"),
+    ),
+    (
+        "video_conference.toml",
+        include_str!("../../templates/patrols/video_conference.toml"),
+    ),
+    (
+        "public_address.toml",
+        include_str!("../../templates/patrols/public_address.toml"),
+    ),
+];
+
 #[derive(Debug, Clone)]
 pub struct Templates {
     pub plans: Vec<PlanDefinition>,
@@ -253,6 +272,8 @@ pub struct Templates {
     pub email: BTreeMap<String, String>,
     /// Functional test plan templates (功能测试方案).
     pub test_plans: Vec<TestPlanTemplate>,
+    /// 定时巡检 checklists by system type.
+    pub patrols: Vec<crate::domain::patrol::Checklist>,
     /// Server-rendered pages (minijinja), such as the client's signing page.
     pub pages: BTreeMap<String, String>,
     /// E-mails and pages compiled once, at start: every render goes through it, and `.html`
@@ -299,6 +320,13 @@ impl Templates {
             TestPlanTemplate::from_toml(&text).with_context(|| format!("test plan template {name} is not valid"))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+        let patrols = files(BUILTIN_PATROLS, dir.map(|d| d.join("patrols")).as_deref(), &["toml"])?
+            .into_iter()
+            .map(|(name, text)| {
+                crate::domain::patrol::Checklist::from_toml(&text)
+                    .with_context(|| format!("patrol checklist {name} is not valid"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let pages = files(BUILTIN_PAGES, dir.map(|d| d.join("pages")).as_deref(), &["html"])?;
         if let Some(name) = pages.keys().find(|n| email.contains_key(*n)) {
             anyhow::bail!("the page template {name} has the name of an e-mail template; rename it");
@@ -311,6 +339,7 @@ impl Templates {
             calendars,
             email,
             test_plans,
+            patrols,
             pages,
             env,
         })

@@ -235,7 +235,7 @@ pub enum InspectionRound {
 closed_set!(InspectionRound, "round" { Own => "self", Client => "client" });
 
 stored_enum!(
-    /// The result of one arrival check.
+    /// The result of one check: on arrival, or on an inspection visit (定时巡检).
     CheckResult, "result" {
         Pass => "pass",
         Fail => "fail",

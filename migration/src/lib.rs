@@ -29,6 +29,7 @@ mod m20261201_000025_delivery_and_evaluation;
 mod m20261201_000026_service_desk;
 mod m20261201_000027_spares;
 mod m20261201_000028_service_orders;
+mod m20261201_000029_patrols;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000026_service_desk::Migration),
             Box::new(m20261201_000027_spares::Migration),
             Box::new(m20261201_000028_service_orders::Migration),
+            Box::new(m20261201_000029_patrols::Migration),
         ]
     }
 }

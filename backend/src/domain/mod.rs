@@ -1,7 +1,7 @@
 //! Pure rules: no database, no I/O.
 pub mod calendar;
 pub mod ics;
-pub mod inspection;
+pub mod patrol;
 pub mod plan;
 pub mod reconcile;
 pub mod schedule;

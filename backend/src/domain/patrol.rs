@@ -1,8 +1,35 @@
-//! 定时巡检: "凡本企业提供整套系统设备，每六个月本企业将派技术人员义务巡检一次至二次". The warranty is
+//! 定时巡检 (routine inspections; `patrol` in the code, apart from the arrival inspections):
+//! "凡本企业提供整套系统设备，每六个月本企业将派技术人员义务巡检一次至二次". The warranty is
 //! cut into half-years from its first day; each half-year gets one visit in its middle, or two at
 //! its thirds (months 2 and 4). A visit that falls on a day off moves to the next working day — or,
 //! when that would leave its half-year, to the working day before.
 use chrono::{Days, Months, NaiveDate};
+use serde::Deserialize;
+
+/// What an engineer checks on a visit, per system type: templates/patrols/*.toml, overridable
+/// like the test-plan templates.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Checklist {
+    pub code: String,
+    pub name: String,
+    pub system_type: String,
+    /// Checked on every installed unit with a serial number.
+    pub unit_checks: Vec<String>,
+    /// Checked once for the system.
+    pub system_checks: Vec<String>,
+}
+
+impl Checklist {
+    pub fn from_toml(text: &str) -> anyhow::Result<Self> {
+        let list: Self = toml::from_str(text)?;
+        anyhow::ensure!(
+            !list.unit_checks.is_empty() || !list.system_checks.is_empty(),
+            "a checklist lists at least one check"
+        );
+        Ok(list)
+    }
+}
 
 /// How many visits each half-year gets: the original's 一次至二次.
 pub const VISITS_PER_HALF_YEAR: std::ops::RangeInclusive<u32> = 1..=2;
@@ -67,10 +94,7 @@ fn working_day_within(
     to: NaiveDate,
     is_working_day: &impl Fn(NaiveDate) -> bool,
 ) -> NaiveDate {
-    let later = day
-        .iter_days()
-        .take_while(|d| *d <= to)
-        .find(|d| is_working_day(*d));
+    let later = day.iter_days().take_while(|d| *d <= to).find(|d| is_working_day(*d));
     let earlier = || {
         std::iter::successors(Some(day), |d| d.pred_opt())
             .take_while(|d| *d >= from)
@@ -118,7 +142,11 @@ mod tests {
         assert_eq!(two[0].planned_on, d("2026-09-01"));
         assert_eq!(two[1].planned_on, d("2026-11-02"), "Sunday 11-01 moves to Monday");
         let one = plan(d("2026-07-01"), d("2027-06-30"), 1, |day| cal.is_working_day(day));
-        assert_eq!(one[0].planned_on, d("2026-10-08"), "国庆 1–7 October, then Thursday the 8th");
+        assert_eq!(
+            one[0].planned_on,
+            d("2026-10-08"),
+            "国庆 1–7 October, then Thursday the 8th"
+        );
     }
 
     #[test]
@@ -151,7 +179,10 @@ mod tests {
         // 2026-06-01, past the end — no visit; so a warranty of four months and a day:
         let visits = plan(d("2026-03-01"), d("2026-06-02"), 1, monday);
         // Middle 06-01 is a Monday within the warranty.
-        assert_eq!(visits.iter().map(|v| v.planned_on).collect::<Vec<_>>(), [d("2026-06-01")]);
+        assert_eq!(
+            visits.iter().map(|v| v.planned_on).collect::<Vec<_>>(),
+            [d("2026-06-01")]
+        );
         // Two a half-year on a warranty ending 2026-07-04 (Saturday): month 4 → 07-01 (Wed);
         // no Monday after it until 07-04, so the Monday before: 06-29.
         let visits = plan(d("2026-03-01"), d("2026-07-04"), 2, monday);
