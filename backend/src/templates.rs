@@ -139,6 +139,11 @@ const BUILTIN_EMAIL: &[(&str, &str)] = &[
     ),
     ("spare_loan.txt", include_str!("../../templates/email/spare_loan.txt")),
     (
+        "patrol_due.subject.txt",
+        include_str!("../../templates/email/patrol_due.subject.txt"),
+    ),
+    ("patrol_due.txt", include_str!("../../templates/email/patrol_due.txt")),
+    (
         "service_order_due.subject.txt",
         include_str!("../../templates/email/service_order_due.subject.txt"),
     ),

@@ -22,7 +22,6 @@ pub mod issued_document;
 pub mod login_attempt;
 pub mod outbox;
 pub mod patrol;
-pub mod patrol_notice;
 pub mod patrol_result;
 pub mod phase;
 pub mod photo;

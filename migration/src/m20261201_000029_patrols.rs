@@ -1,7 +1,7 @@
 //! 定时巡检 (routine inspections, `patrols` here to keep them apart from the arrival inspections)
 //! and 定时电话回访: the visits planned over a project's warranty (one or two each
 //! half-year, on working days), what each found per unit and check — a problem found opens a
-//! ticket — the warnings sent for each (once), and the periodic phone calls to the client.
+//! ticket — and the periodic phone calls to the client.
 use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::m20261125_000001_users::Users;
@@ -114,35 +114,6 @@ impl MigrationTrait for Migration {
         manager
             .create_table(
                 Table::create()
-                    .table(PatrolNotices::Table)
-                    .col(pk_auto(PatrolNotices::Id))
-                    .col(integer(PatrolNotices::PatrolId))
-                    // `before:7`, `before:1`, `overdue`: each sent once.
-                    .col(string_len(PatrolNotices::Key, 32))
-                    .col(timestamp_with_time_zone(PatrolNotices::SentAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .from(PatrolNotices::Table, PatrolNotices::PatrolId)
-                            .to(Patrols::Table, Patrols::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("uq_patrol_notices_key")
-                    .table(PatrolNotices::Table)
-                    .col(PatrolNotices::PatrolId)
-                    .col(PatrolNotices::Key)
-                    .unique()
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_table(
-                Table::create()
                     .table(ServiceCalls::Table)
                     .col(pk_auto(ServiceCalls::Id))
                     .col(integer(ServiceCalls::ProjectId))
@@ -172,9 +143,6 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .drop_table(Table::drop().table(ServiceCalls::Table).to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table(PatrolNotices::Table).to_owned())
             .await?;
         manager
             .drop_table(Table::drop().table(PatrolResults::Table).to_owned())
@@ -213,15 +181,6 @@ enum PatrolResults {
     TicketId,
     RecordedBy,
     RecordedAt,
-}
-
-#[derive(DeriveIden)]
-enum PatrolNotices {
-    Table,
-    Id,
-    PatrolId,
-    Key,
-    SentAt,
 }
 
 #[derive(DeriveIden)]

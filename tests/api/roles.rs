@@ -197,6 +197,11 @@ const MATRIX: &[(&str, May)] = &[
     ("request_service_order_signature", May::RecordWork),
     ("hand_in_service_order", May::RecordWork),
     ("download_service_order", May::Read),
+    ("list_patrols", May::Read),
+    ("plan_patrols", May::Manage),
+    ("record_patrol", May::RecordWork),
+    ("list_service_calls", May::Read),
+    ("log_service_call", May::RecordWork),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -12,6 +12,7 @@ mod evaluation;
 mod installation;
 pub mod middleware;
 mod outbox;
+mod patrols;
 mod photos;
 mod plans;
 mod projects;
@@ -180,6 +181,7 @@ pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, (
             service_desk::ServiceDeskApi::new(state.clone()),
             spares::SparesApi::new(state.clone()),
             service_orders::ServiceOrdersApi::new(state.clone()),
+            patrols::PatrolsApi::new(state.clone()),
         ),
     );
     OpenApiService::new(apis, "jiaofu API", env!("CARGO_PKG_VERSION"))

@@ -436,42 +436,54 @@ pub fn spawn(state: AppState) {
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %format_args!("{e:#}"), "reminder job failed"),
             }
-            let signing = crate::service::signing::remind(&state, Utc::now()).await;
-            crate::metrics::job_run("signing_reminders", signing.is_ok());
-            match signing {
-                Ok(n) if n > 0 => tracing::info!(reminders = n, "signing reminders queued"),
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %format_args!("{e:#}"), "signing reminders failed"),
-            }
-            let trial = crate::service::trial_run::notify(&state, Utc::now()).await;
-            crate::metrics::job_run("trial_run_notices", trial.is_ok());
-            match trial {
-                Ok(n) if n > 0 => tracing::info!(messages = n, "trial-run summaries and overdue issues queued"),
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %format_args!("{e:#}"), "trial-run notices failed"),
-            }
-            let loans = crate::service::service_desk::spares::notify(&state, Utc::now()).await;
-            crate::metrics::job_run("spare_loan_notices", loans.is_ok());
-            match loans {
-                Ok(n) if n > 0 => tracing::info!(messages = n, "spare-loan reminders queued"),
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %format_args!("{e:#}"), "spare-loan reminders failed"),
-            }
-            let orders = crate::service::service_desk::orders::notify(&state, Utc::now()).await;
-            crate::metrics::job_run("service_order_reminders", orders.is_ok());
-            match orders {
-                Ok(n) if n > 0 => tracing::info!(messages = n, "service-order reminders queued"),
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %format_args!("{e:#}"), "service-order reminders failed"),
-            }
-            let warranty = crate::service::service_desk::notices::notify(&state, Utc::now()).await;
-            crate::metrics::job_run("warranty_notices", warranty.is_ok());
-            match warranty {
-                Ok(n) if n > 0 => tracing::info!(messages = n, "warranty-end notices queued"),
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %format_args!("{e:#}"), "warranty-end notices failed"),
-            }
+            use crate::service::{service_desk, signing, trial_run};
+            let now = Utc::now();
+            noted(
+                "signing_reminders",
+                "signing reminders",
+                signing::remind(&state, now).await,
+            );
+            noted(
+                "trial_run_notices",
+                "trial-run summaries and overdue issues",
+                trial_run::notify(&state, now).await,
+            );
+            noted(
+                "spare_loan_notices",
+                "spare-loan reminders",
+                service_desk::spares::notify(&state, now).await,
+            );
+            noted(
+                "service_order_reminders",
+                "service-order reminders",
+                service_desk::orders::notify(&state, now).await,
+            );
+            noted(
+                "warranty_notices",
+                "warranty-end notices",
+                service_desk::notices::notify(&state, now).await,
+            );
+            noted(
+                "patrol_planning",
+                "inspection visits planned",
+                service_desk::patrols::plan_delivered(&state, now).await,
+            );
+            noted(
+                "patrol_reminders",
+                "inspection reminders",
+                service_desk::patrols::notify(&state, now).await,
+            );
             tokio::time::sleep(std::time::Duration::from_secs(300)).await;
         }
     });
+}
+
+/// Logs and counts one of the round's notices: how many it queued, or why it failed.
+fn noted(job: &'static str, what: &str, done: crate::error::AppResult<usize>) {
+    crate::metrics::job_run(job, done.is_ok());
+    match done {
+        Ok(n) if n > 0 => tracing::info!(count = n, "{what} queued"),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %format_args!("{e:#}"), "{what} failed"),
+    }
 }

@@ -9,6 +9,7 @@
 pub mod alarms;
 pub mod notices;
 pub mod orders;
+pub mod patrols;
 pub mod settings;
 pub mod spares;
 pub mod tickets;

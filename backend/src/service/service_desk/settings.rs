@@ -35,6 +35,27 @@ pub struct ServiceSettings {
     pub report_link_created_at: Option<DateTime<Utc>>,
 }
 
+/// The working days a project counts in: its plan's calendar, else the shipped Chinese one (with
+/// its 调休), else weekends only.
+pub async fn working_calendar(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    project: &project::Model,
+) -> AppResult<crate::domain::calendar::HolidayCalendar> {
+    let def = plans::definition(&crate::service::projects::plan_of(db, project).await?)?;
+    let plan_calendar = crate::service::projects::plan_calendar(&state.templates, &def)?;
+    Ok(plan_calendar
+        .or_else(|| state.templates.calendars.get("cn"))
+        .cloned()
+        .unwrap_or_else(|| crate::domain::calendar::HolidayCalendar {
+            code: String::new(),
+            name: String::new(),
+            years: Vec::new(),
+            holidays: Default::default(),
+            workdays: Default::default(),
+        }))
+}
+
 /// How many engineers a project designates (我们将指定有两名工程师专门负责).
 pub const SPECIALISTS: usize = 2;
 
@@ -180,6 +201,8 @@ pub async fn set_policy(
     for ticket in open {
         tickets::refresh(&txn, ticket, &in_force, now).await?;
     }
+    // The visits not yet made follow a changed number per half-year.
+    super::patrols::plan_in(state, &txn, p.project(), now).await?;
     audit::project_event(
         &txn,
         p.actor(),

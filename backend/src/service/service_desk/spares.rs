@@ -22,19 +22,16 @@ use super::{
 };
 use crate::{
     db::begin_write,
-    domain::{
-        calendar::HolidayCalendar,
-        types::{
-            LoanApproval, LoanStatus, MemberRole, SpareStatus, TicketStatus, TicketStep, optional_text, required_text,
-        },
+    domain::types::{
+        LoanApproval, LoanStatus, MemberRole, SpareStatus, TicketStatus, TicketStep, optional_text, required_text,
     },
     email::{messages, outbox},
     error::{AppError, AppResult},
     service::{
         Actor,
         access::{self, Granted, MayManage, MayRead, MayRecordWork, Read},
-        audit, plans,
-        projects::{plan_of, timezone_of},
+        audit,
+        projects::timezone_of,
     },
     state::AppState,
 };
@@ -330,28 +327,12 @@ pub async fn approve(
 
 /// The working-day calendar a project's deadlines count on: its plan's, else the shipped
 /// Chinese one (with 调休), else weekends only.
-fn calendar<'a>(state: &'a AppState, plan_calendar: Option<&'a HolidayCalendar>) -> Option<&'a HolidayCalendar> {
-    plan_calendar.or_else(|| state.templates.calendars.get("cn"))
-}
-
 /// The last day to countersign an oral approval given at `at`.
 pub async fn countersign_due(state: &AppState, project: &project::Model, at: DateTime<Utc>) -> AppResult<NaiveDate> {
     let policy = policy_of(&state.db, project).await?;
-    let def = plans::definition(&plan_of(&state.db, project).await?)?;
-    let plan_calendar = crate::service::projects::plan_calendar(&state.templates, &def)?;
+    let calendar = super::settings::working_calendar(state, &state.db, project).await?;
     let day = at.with_timezone(&timezone_of(project)).date_naive();
-    let n = policy.countersign_working_days;
-    Ok(match calendar(state, plan_calendar) {
-        Some(cal) => cal.add_working_days(day, n),
-        None => HolidayCalendar {
-            code: String::new(),
-            name: String::new(),
-            years: Vec::new(),
-            holidays: Default::default(),
-            workdays: Default::default(),
-        }
-        .add_working_days(day, n),
-    })
+    Ok(calendar.add_working_days(day, policy.countersign_working_days))
 }
 
 /// The engineer records the PM's oral approval (who and when); the PM countersigns it within the

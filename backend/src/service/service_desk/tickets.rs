@@ -179,6 +179,22 @@ async fn open(
     client: Option<(Option<String>, Option<String>)>,
     now: DateTime<Utc>,
 ) -> AppResult<service_ticket::Model> {
+    let txn = begin_write(&state.db).await?;
+    let row = open_in(state, &txn, p, channel, card, client, now).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Opens a ticket within the caller's transaction (a problem found on an inspection visit).
+pub(super) async fn open_in(
+    state: &AppState,
+    txn: &DatabaseTransaction,
+    p: &Granted<Read>,
+    channel: TicketChannel,
+    card: FaultCard,
+    client: Option<(Option<String>, Option<String>)>,
+    now: DateTime<Utc>,
+) -> AppResult<service_ticket::Model> {
     let reporter_name = required_text("reporter_name", &card.reporter_name, 100)?;
     let reporter_phone = phone("reporter_phone", &card.reporter_phone)?;
     let reporter_email = optional_text("reporter_email", card.reporter_email.as_deref(), 254)?
@@ -205,9 +221,8 @@ async fn open(
             project.code
         )));
     }
-    let db = &state.db;
-    let policy = policy_of(db, project).await?;
-    let installed = units(db, p, &policy).await?;
+    let policy = policy_of(txn, project).await?;
+    let installed = units(txn, p, &policy).await?;
     let unit = match (card.unit_id, serial.as_deref()) {
         (Some(id), _) => Some(installed.iter().find(|u| u.unit_id == id).ok_or_else(|| {
             AppError::invalid("unit_id", format!("unit_id: {id} is not an installed unit of {}", project.code))
@@ -238,8 +253,6 @@ async fn open(
     };
     let in_warranty = warranty_ends_on.is_some_and(|end| today <= end);
     let (ip, user_agent) = client.unwrap_or_default();
-
-    let txn = begin_write(db).await?;
     let row = service_ticket::ActiveModel {
         project_id: Set(project.id),
         number: Set(None),
@@ -273,13 +286,13 @@ async fn open(
         updated_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let mut active: service_ticket::ActiveModel = row.clone().into();
     active.number = Set(Some(format!("BX-{}-{:05}", reported_at.year(), row.id)));
-    let row = active.update(&txn).await?;
+    let row = active.update(txn).await?;
     add_event(
-        &txn,
+        txn,
         row.id,
         TicketStep::Reported,
         reported_at,
@@ -289,13 +302,13 @@ async fn open(
         now,
     )
     .await?;
-    let engineers = specialists(&txn, project.id).await?;
+    let engineers = specialists(txn, project.id).await?;
     if !engineers.is_empty() {
-        set_assignees(&txn, &row, &engineers, &Actor::system(), now).await?;
+        set_assignees(txn, &row, &engineers, &Actor::system(), now).await?;
     }
-    let row = refresh(&txn, row, &policy, now).await?;
+    let row = refresh(txn, row, &policy, now).await?;
     audit::project_event(
-        &txn,
+        txn,
         p.actor(),
         project.id,
         "ticket.reported",
@@ -304,8 +317,7 @@ async fn open(
         now,
     )
     .await?;
-    notify_reported(state, &txn, project, &row, &engineers, now).await?;
-    txn.commit().await?;
+    notify_reported(state, txn, project, &row, &engineers, now).await?;
     Ok(row)
 }
 
