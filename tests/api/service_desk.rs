@@ -1115,3 +1115,174 @@ async fn the_service_desk_pages_ask_a_visitor_to_sign_in_refuse_cross_site_forms
     let page = stocked.text().await.expect("a page");
     assert!(page.contains("经理和管理员"), "{page}");
 }
+
+/// Sets the project's warranty start (what final acceptance sets from the contract's delivery
+/// date) to `day`, as if it had been delivered on it.
+async fn warranty_from(app: &TestApp, id: i64, day: &str) {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    let project = entity::project::Entity::find_by_id(i32::try_from(id).expect("id"))
+        .one(&app.state.db)
+        .await
+        .expect("read")
+        .expect("the project");
+    let mut active: entity::project::ActiveModel = project.into();
+    active.warranty_starts_on = Set(Some(day.parse().expect("a day")));
+    active.update(&app.state.db).await.expect("updated");
+}
+
+#[tokio::test]
+async fn inspection_visits_fall_on_working_days_a_missed_one_is_reported_once_and_a_problem_found_becomes_a_ticket() {
+    use jiaofu::service::service_desk::patrols;
+    let Desk {
+        app, sink, id, pm, eng, ..
+    } = desk().await;
+    let policy = |per: u32| json!({"policy": {"inspections_per_half_year": per}});
+    let patrols_url = format!("/api/projects/{id}/patrols");
+    let planned = |v: &Value| -> Vec<String> {
+        v["visits"]
+            .as_array()
+            .expect("visits")
+            .iter()
+            .map(|p| p["planned_on"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+
+    // Delivered with its warranty from 1 July 2026, two visits a half-year: months 2 and 4 —
+    // Tuesday 1 September, and Sunday 1 November moved to Monday the 2nd.
+    warranty_from(&app, id, "2026-07-01").await;
+    app.put(&format!("/api/projects/{id}/service/policy"), &pm, policy(3))
+        .await
+        .refused(422, "inspections_per_half_year");
+    app.put(&format!("/api/projects/{id}/service/policy"), &pm, policy(2))
+        .await
+        .expect(200);
+    let two = app.get(&patrols_url, &eng).await.expect(200);
+    let days = planned(&two);
+    assert_eq!(days.len(), 12, "six half-years of a 36-month warranty: {days:?}");
+    assert_eq!(&days[..2], ["2026-09-01", "2026-11-02"]);
+    let checklist = &two["checklists"][0];
+    assert!(
+        checklist["unit_checks"].as_array().is_some_and(|c| !c.is_empty()),
+        "{checklist}"
+    );
+
+    // One a half-year: its middle, 1 October, is 国庆; the first working day after is the 8th.
+    app.put(&format!("/api/projects/{id}/service/policy"), &pm, policy(1))
+        .await
+        .expect(200);
+    let one = app.get(&patrols_url, &eng).await.expect(200);
+    assert_eq!(planned(&one)[0], "2026-10-08");
+    // From 10 July, the middle is Saturday 10 October — a 调休 working day, so it stays.
+    warranty_from(&app, id, "2026-07-10").await;
+    app.post(&format!("{patrols_url}/plan"), &eng, json!({}))
+        .await
+        .expect(403);
+    let replanned = app
+        .post(&format!("{patrols_url}/plan"), &pm, json!({}))
+        .await
+        .expect(200);
+    assert_eq!(planned(&replanned)[0], "2026-10-10");
+    let first = replanned["visits"][0].clone();
+    assert_eq!(first["overdue"], true, "not done, and its day has passed: {first}");
+
+    // The missed visit: the PMs and the service managers are told once, however often the job runs.
+    let before = sink.messages().len();
+    let now = Utc::now();
+    for _ in 0..2 {
+        patrols::notify(&app.state, now).await.expect("notices");
+    }
+    deliver(&app).await;
+    let late_to_pm = subjects(&sink, "wang.pm@example.com", before, "巡检逾期");
+    assert_eq!(late_to_pm.len(), 1, "{late_to_pm:?}");
+    assert!(late_to_pm[0].contains("2026-10-10"), "{late_to_pm:?}");
+    assert_eq!(subjects(&sink, MANAGER, before, "巡检逾期").len(), 1);
+
+    // A week before the next visit, its engineers (the designated ones) are reminded.
+    let next = replanned["visits"][1]["planned_on"]
+        .as_str()
+        .expect("a day")
+        .to_string();
+    let week_before = chrono::DateTime::parse_from_rfc3339(&format!("{next}T09:00:00+08:00"))
+        .expect("a time")
+        .with_timezone(&Utc)
+        - Duration::days(7);
+    let before = sink.messages().len();
+    patrols::notify(&app.state, week_before).await.expect("notices");
+    jiaofu::jobs::delivery::run_once(&app.state, &app.state.mailer, "w", week_before)
+        .await
+        .expect("delivery");
+    let reminded = subjects(&sink, "sun.eng@example.com", before, "巡检提醒");
+    assert_eq!(reminded.len(), 1, "{reminded:?}");
+
+    // The visit is made: a unit's check fails and is to be repaired — a ticket opens for it.
+    let units = app
+        .get(&format!("/api/projects/{id}/service/units"), &pm)
+        .await
+        .expect(200);
+    let unit = units
+        .as_array()
+        .expect("units")
+        .iter()
+        .find(|u| u["name"] == "核心交换机")
+        .expect("a core switch")
+        .clone();
+    let visit = first["id"].as_i64().expect("id");
+    let record = json!({
+    "summary": "系统运行正常，一台交换机风扇异响",
+    "contact_name": "陈志刚", "contact_phone": "0574-8888-2000",
+    "checks": [
+        {"item": "庭审录音录像完整", "result": "pass"},
+        {"unit_id": unit["unit_id"], "item": "通电运行正常，散热风扇转动，无异常声响", "result": "fail",
+         "note": "风扇异响", "open_ticket": true},
+    ]});
+    let bad = json!({"contact_name": "陈志刚", "contact_phone": "0574-8888-2000",
+        "checks": [{"item": "外观", "result": "pass", "open_ticket": true}]});
+    app.post(&format!("{patrols_url}/{visit}/record"), &eng, bad)
+        .await
+        .refused(422, "open_ticket");
+    let done = app
+        .post(&format!("{patrols_url}/{visit}/record"), &eng, record.clone())
+        .await
+        .expect(200);
+    assert_eq!(done["overdue"], false);
+    assert_eq!(done["done_by"], "sun.eng");
+    let ticket = done["checks"][1]["ticket_id"].as_i64().expect("a ticket opened");
+    assert!(done["checks"][0]["ticket_id"].is_null());
+    let opened = app.get(&format!("/api/tickets/{ticket}"), &pm).await.expect(200);
+    assert_eq!(opened["channel"], "inspection");
+    assert_eq!(opened["unit_id"], unit["unit_id"]);
+    assert!(
+        opened["symptom"].as_str().is_some_and(|s| s.contains("风扇异响")),
+        "{opened}"
+    );
+    app.post(&format!("{patrols_url}/{visit}/record"), &eng, record)
+        .await
+        .refused(409, "already");
+    // Changing the policy again keeps the visit done.
+    app.put(&format!("/api/projects/{id}/service/policy"), &pm, policy(2))
+        .await
+        .expect(200);
+    let kept = app.get(&patrols_url, &eng).await.expect(200);
+    assert!(
+        kept["visits"]
+            .as_array()
+            .expect("visits")
+            .iter()
+            .any(|v| v["id"] == visit && v["done_on"].is_string()),
+        "{kept}"
+    );
+
+    // 定时电话回访, logged.
+    app.post(
+        &format!("/api/projects/{id}/service-calls"),
+        &eng,
+        json!({"contact_name": "陈志刚", "summary": "系统运行稳定，希望增加一次培训"}),
+    )
+    .await
+    .expect(200);
+    let calls = app
+        .get(&format!("/api/projects/{id}/service-calls"), &pm)
+        .await
+        .expect(200);
+    assert_eq!(calls[0]["summary"], "系统运行稳定，希望增加一次培训");
+}
