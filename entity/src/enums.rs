@@ -123,13 +123,14 @@ stored_enum!(
 
 stored_enum!(
     /// The kinds of document both parties sign: a test plan's pages and 预验收证书; an acceptance's
-    /// report and memo (初验 / 终验); a 口令移交单; a 技术文档交付备忘录; a 上门服务单.
+    /// report and memo (初验 / 终验); a 口令移交单; a 技术文档交付备忘录; a 上门服务单; a 巡检报告.
     SignedDocument, "document" {
         TestPlan => "test_plan",
         Acceptance => "acceptance",
         PasswordHandover => "password_handover",
         DocumentHandover => "document_handover",
         ServiceOrder => "service_order",
+        PatrolReport => "patrol_report",
     }
 );
 

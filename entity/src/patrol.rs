@@ -13,6 +13,9 @@ pub struct Model {
     pub done_on: Option<Date>,
     pub done_by: Option<i32>,
     pub summary: Option<String>,
+    /// The client's person met on site: the 巡检报告's signer.
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

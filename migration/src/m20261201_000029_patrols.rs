@@ -34,6 +34,9 @@ impl MigrationTrait for Migration {
                     .col(date_null(Patrols::DoneOn))
                     .col(integer_null(Patrols::DoneBy))
                     .col(text_null(Patrols::Summary))
+                    // The client's person met on site: the 巡检报告's signer.
+                    .col(text_null(Patrols::ContactName))
+                    .col(text_null(Patrols::ContactPhone))
                     .col(timestamp_with_time_zone(Patrols::CreatedAt))
                     .col(timestamp_with_time_zone(Patrols::UpdatedAt))
                     .foreign_key(
@@ -165,6 +168,8 @@ pub enum Patrols {
     DoneOn,
     DoneBy,
     Summary,
+    ContactName,
+    ContactPhone,
     CreatedAt,
     UpdatedAt,
 }

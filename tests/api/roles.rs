@@ -202,6 +202,9 @@ const MATRIX: &[(&str, May)] = &[
     ("record_patrol", May::RecordWork),
     ("list_service_calls", May::Read),
     ("log_service_call", May::RecordWork),
+    ("sign_patrol_report", May::SignAsMember),
+    ("request_patrol_report_signature", May::RecordWork),
+    ("download_patrol_report", May::Read),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1258,6 +1258,59 @@ async fn inspection_visits_fall_on_working_days_a_missed_one_is_reported_once_an
     app.post(&format!("{patrols_url}/{visit}/record"), &eng, record)
         .await
         .refused(409, "already");
+
+    // The 巡检报告: signed by the engineer, then by the client's man on site on the tablet;
+    // printed with what was found.
+    let report = format!("{patrols_url}/{visit}/report");
+    app.post(&format!("{report}/sign"), &eng, json!({})).await.expect(200);
+    jiaofu_tests::signing::sign_on_site(&app, &format!("{report}/signing-requests"), &eng, &[1], "陈志刚").await;
+    let signed = app.get(&patrols_url, &pm).await.expect(200);
+    let this = signed["visits"]
+        .as_array()
+        .expect("visits")
+        .iter()
+        .find(|v| v["id"] == visit)
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        this["signed_by_us"].as_str().is_some_and(|s| s.starts_with("sun.eng")),
+        "{this}"
+    );
+    assert!(
+        this["signed_by_client"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("陈志刚")),
+        "{this}"
+    );
+    let docx = app
+        .client
+        .get(app.url(&format!("{report}.docx")))
+        .bearer_auth(&pm)
+        .send()
+        .await
+        .expect("the form")
+        .bytes()
+        .await
+        .expect("bytes")
+        .to_vec();
+    let docs = vec![("patrol-report".to_string(), docx)];
+    if let Some(printed) = jiaofu_tests::reader::render(&docs) {
+        crate::forms::expect_good_print(&docs, &printed);
+        crate::forms::expect_text(
+            "巡检报告",
+            &printed[0].text(),
+            &[
+                "巡检报告",
+                "宁波市鄞州区人民法院数字法庭建设项目",
+                "第 1 次",
+                "2026-10-10",
+                "风扇异响",
+                "已报修",
+                "陈志刚",
+                "用户签章",
+            ],
+        );
+    }
     // Changing the policy again keeps the visit done.
     app.put(&format!("/api/projects/{id}/service/policy"), &pm, policy(2))
         .await

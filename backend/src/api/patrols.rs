@@ -1,17 +1,24 @@
 //! 定时巡检 and 定时电话回访: a delivered project's visits over its warranty with what each found
 //! (a problem to repair opens a ticket), and the desk's calls to the client.
 use chrono::{DateTime, NaiveDate, Utc};
-use poem_openapi::{Object, OpenApi, param::Path, payload::Json};
+use poem::Request;
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::Path,
+    payload::{Binary, Json},
+};
 
+use super::test_plans::{NewSigningRequest, SigningRequestDto, ask_to_sign};
 use super::types::{DateText, InstantText, OneOf};
-use super::{ApiTags, BearerAuth, grant};
-use crate::domain::types::{self as kinds, CheckResult, parse_date};
+use super::{ApiTags, BearerAuth, content_disposition, grant};
+use crate::domain::types::{self as kinds, CheckResult, SignParty, SignedDocument, parse_date};
 use crate::{
-    error::ApiResult,
+    error::{ApiResult, AppError},
     service::{
         access::{Manage, Read, RecordWork},
         projects::timezone_of,
-        service_desk::patrols::{self, CallInput, CheckInput, Visit, VisitInput},
+        service_desk::patrols::{self, CallInput, CheckInput, REPORT, Visit, VisitInput},
+        signing,
     },
     state::AppState,
 };
@@ -68,10 +75,28 @@ struct PatrolDto {
     overdue: bool,
     /// The checks recorded.
     checks: Vec<PatrolCheckDto>,
+    /// The client's person met on site (the 巡检报告's signer).
+    #[oai(nullable)]
+    contact_name: Option<String>,
+    /// Who signed the 巡检报告 for us, and when.
+    #[oai(nullable)]
+    signed_by_us: Option<String>,
+    /// Who signed it for the client, and when.
+    #[oai(nullable)]
+    signed_by_client: Option<String>,
 }
 
-fn patrol_dto(v: Visit) -> PatrolDto {
+fn patrol_dto(v: Visit, signatures: &[entity::signature::Model]) -> PatrolDto {
+    let signed = |party: SignParty| {
+        signatures
+            .iter()
+            .find(|s| s.party == party && s.document_id == v.patrol.id)
+            .map(|s| format!("{} {}", s.signer_name, signing::signed_minute(s)))
+    };
     PatrolDto {
+        contact_name: v.patrol.contact_name.clone(),
+        signed_by_us: signed(SignParty::Ours),
+        signed_by_client: signed(SignParty::Client),
         id: v.patrol.id,
         seq: v.patrol.seq,
         half_year: v.patrol.half_year,
@@ -194,6 +219,42 @@ fn call_dto(c: entity::service_call::Model) -> ServiceCallDto {
     }
 }
 
+#[derive(ApiResponse)]
+enum ReportDocx {
+    /// The 巡检报告 as a .docx (草稿 across it until the client signed).
+    #[oai(
+        status = 200,
+        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )]
+    Ok(
+        Binary<Vec<u8>>,
+        /// `attachment` with the file's name, in ASCII and (RFC 6266 `filename*`) in UTF-8.
+        #[oai(header = "Content-Disposition")]
+        String,
+    ),
+}
+
+impl PatrolsApi {
+    async fn one(
+        &self,
+        p: &crate::service::access::Granted<impl crate::service::access::MayRead>,
+        patrol: i32,
+    ) -> ApiResult<Json<PatrolDto>> {
+        let today = Utc::now().with_timezone(&timezone_of(p.project())).date_naive();
+        let visits: Vec<Visit> = patrols::list(&self.state.db, p, today)
+            .await?
+            .into_iter()
+            .filter(|v| v.patrol.id == patrol)
+            .collect();
+        let signatures = patrols::report_signatures(&self.state.db, &visits).await?;
+        let visit = visits
+            .into_iter()
+            .next()
+            .ok_or_else(|| AppError::not_found(format!("no inspection visit {patrol}")))?;
+        Ok(Json(patrol_dto(visit, &signatures)))
+    }
+}
+
 #[OpenApi(tag = "ApiTags::ServiceDesk")]
 impl PatrolsApi {
     /// A project's inspection visits (定时巡检)
@@ -210,8 +271,9 @@ impl PatrolsApi {
         let p = grant::<Read>(&self.state, &auth, id.0).await?;
         let today = Utc::now().with_timezone(&timezone_of(p.project())).date_naive();
         let visits = patrols::list(&self.state.db, &p, today).await?;
+        let signatures = patrols::report_signatures(&self.state.db, &visits).await?;
         Ok(Json(PatrolsDto {
-            visits: visits.into_iter().map(patrol_dto).collect(),
+            visits: visits.into_iter().map(|v| patrol_dto(v, &signatures)).collect(),
             checklists: patrols::checklists(&self.state, p.project())
                 .into_iter()
                 .map(|c| ChecklistDto {
@@ -279,7 +341,84 @@ impl PatrolsApi {
             contact_phone: b.contact_phone,
         };
         let visit = patrols::record(&self.state, &p, patrol.0, input, Utc::now()).await?;
-        Ok(Json(patrol_dto(visit)))
+        Ok(Json(patrol_dto(visit, &[])))
+    }
+
+    /// Sign a visit's 巡检报告 for our side (the engineer who made it, or another member)
+    #[oai(
+        path = "/projects/:id/patrols/:patrol/report/sign",
+        method = "post",
+        operation_id = "sign_patrol_report"
+    )]
+    async fn sign_report(
+        &self,
+        req: &Request,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        /// Visit id.
+        patrol: Path<i32>,
+    ) -> ApiResult<Json<PatrolDto>> {
+        let p = grant::<RecordWork>(&self.state, &auth, id.0).await?;
+        signing::sign_in_app(
+            &self.state.db,
+            &p,
+            SignedDocument::PatrolReport,
+            patrol.0,
+            REPORT,
+            super::evidence(req),
+            Utc::now(),
+        )
+        .await?;
+        self.one(&p, patrol.0).await
+    }
+
+    /// Ask the client to sign a visit's 巡检报告
+    ///
+    /// `on_site: true` gives a 30-minute link for the tablet (the person met on site signs);
+    /// otherwise one e-mail to `signer_email`.
+    #[oai(
+        path = "/projects/:id/patrols/:patrol/report/signing-requests",
+        method = "post",
+        operation_id = "request_patrol_report_signature"
+    )]
+    async fn request_report(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        /// Visit id.
+        patrol: Path<i32>,
+        body: Json<NewSigningRequest>,
+    ) -> ApiResult<Json<SigningRequestDto>> {
+        let p = grant::<RecordWork>(&self.state, &auth, id.0).await?;
+        ask_to_sign(&self.state, &p, SignedDocument::PatrolReport, patrol.0, body.0).await
+    }
+
+    /// A visit's 巡检报告 as a Word form
+    #[oai(
+        path = "/projects/:id/patrols/:patrol/report.docx",
+        method = "get",
+        operation_id = "download_patrol_report"
+    )]
+    async fn report_docx(
+        &self,
+        auth: BearerAuth,
+        /// Project id.
+        id: Path<i32>,
+        /// Visit id.
+        patrol: Path<i32>,
+    ) -> ApiResult<ReportDocx> {
+        let p = grant::<Read>(&self.state, &auth, id.0).await?;
+        let report = patrols::load(&self.state.db, p.project().clone(), patrol.0).await?;
+        let form = patrols::form(&report);
+        let house = self.state.settings.house();
+        let bytes = tokio::task::spawn_blocking(move || crate::documents::render(&form, &house))
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering the inspection report: {e}")))?
+            .map_err(|e| AppError::Internal(e.into()))?;
+        let name = format!("巡检报告-{}-{:02}.docx", p.project().code, report.visit.patrol.seq);
+        Ok(ReportDocx::Ok(Binary(bytes), content_disposition(&name)))
     }
 
     /// A project's calls to the client (定时电话回访), newest first

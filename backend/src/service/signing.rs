@@ -101,6 +101,7 @@ pub enum Signable {
     DocumentHandover(document_handover::HandoverData),
     // Boxed: a ticket, its order, project and loans make it the largest by far.
     ServiceOrder(Box<super::service_desk::orders::OrderData>),
+    PatrolReport(Box<super::service_desk::patrols::ReportData>),
 }
 
 impl Signable {
@@ -123,6 +124,9 @@ impl Signable {
             SignedDocument::ServiceOrder => {
                 Signable::ServiceOrder(Box::new(super::service_desk::orders::load(db, project, id).await?))
             }
+            SignedDocument::PatrolReport => {
+                Signable::PatrolReport(Box::new(super::service_desk::patrols::load(db, project, id).await?))
+            }
         })
     }
 
@@ -133,6 +137,7 @@ impl Signable {
             Signable::PasswordHandover(d) => d,
             Signable::DocumentHandover(d) => d,
             Signable::ServiceOrder(d) => d.as_ref(),
+            Signable::PatrolReport(d) => d.as_ref(),
         }
     }
 
@@ -152,6 +157,8 @@ impl Signable {
             Signable::PasswordHandover(d) => credentials::after_signed(txn, actor, d, now).await,
             Signable::DocumentHandover(d) => document_handover::after_signed(txn, actor, d, now).await,
             Signable::ServiceOrder(d) => super::service_desk::orders::after_signed(txn, actor, d, now).await,
+            // A signed report completes nothing else: the visit was done when it was recorded.
+            Signable::PatrolReport(_) => Ok(()),
         }
     }
 }

@@ -17,10 +17,11 @@ use super::{
 };
 use crate::{
     db::begin_write,
+    documents::{Block, Column, Form, Lang, Meta, Party, Row},
     domain::{
         patrol::{self as rule, Checklist},
         plan::ServicePolicy,
-        types::{CheckResult, ProjectStatus, TicketChannel, optional_text, required_text},
+        types::{CheckResult, ProjectStatus, SignParty, SignedDocument, TicketChannel, optional_text, required_text},
         warranty,
     },
     email::{messages, outbox},
@@ -28,7 +29,9 @@ use crate::{
     service::{
         access::{Granted, MayManage, MayRead, MayRecordWork, Read},
         audit,
+        auth::sha256_hex,
         projects::timezone_of,
+        signing::{self, Signed},
     },
     state::AppState,
 };
@@ -300,6 +303,8 @@ pub async fn record(
     active.done_on = Set(Some(done_on));
     active.done_by = Set(p.actor().id);
     active.summary = Set(summary);
+    active.contact_name = Set(Some(input.contact_name.trim().to_string()).filter(|n| !n.is_empty()));
+    active.contact_phone = Set(Some(input.contact_phone.trim().to_string()).filter(|n| !n.is_empty()));
     active.updated_at = Set(now);
     let visit = active.update(&txn).await?;
     audit::project_event(
@@ -468,6 +473,238 @@ pub async fn calls(db: &impl ConnectionTrait, p: &Granted<impl MayRead>) -> AppR
     Ok(service_call::Entity::find()
         .filter(service_call::Column::ProjectId.eq(p.id()))
         .order_by_desc(service_call::Column::CalledAt)
+        .all(db)
+        .await?)
+}
+
+/// The 巡检报告 has one part to sign.
+pub const REPORT: i32 = 1;
+
+/// A visit's 巡检报告: what was checked and found, signed by the engineer and the client.
+#[derive(Debug, Clone)]
+pub struct ReportData {
+    pub project: project::Model,
+    pub visit: Visit,
+    /// The units checked, by id: their label (name, model, serial, place).
+    pub units: std::collections::HashMap<i32, String>,
+    /// The numbers of the tickets the visit opened, by id.
+    pub tickets: std::collections::HashMap<i32, String>,
+    pub signatures: Vec<entity::signature::Model>,
+}
+
+impl ReportData {
+    fn fields(&self) -> Vec<(String, String)> {
+        let v = &self.visit.patrol;
+        vec![
+            ("工程名称".into(), self.project.name.clone()),
+            ("工程地址".into(), self.project.site_address.clone()),
+            ("建设单位".into(), self.project.client_name.clone()),
+            (
+                "巡检次序".into(),
+                format!("第 {} 次（质保第 {} 个半年）", v.seq, v.half_year),
+            ),
+            ("计划日期".into(), v.planned_on.to_string()),
+            ("巡检日期".into(), v.done_on.map(|d| d.to_string()).unwrap_or_default()),
+            ("巡检人".into(), self.visit.done_by.clone().unwrap_or_default()),
+            ("甲方陪同人员".into(), v.contact_name.clone().unwrap_or_default()),
+            ("巡检结论".into(), v.summary.clone().unwrap_or_else(|| "无".into())),
+        ]
+    }
+
+    /// The checks as printed: 检查项目, 设备, 结果, 情况说明, 处理.
+    fn check_rows(&self) -> Vec<Vec<String>> {
+        self.visit
+            .results
+            .iter()
+            .map(|r| {
+                vec![
+                    r.item.clone(),
+                    r.unit_id
+                        .and_then(|id| self.units.get(&id).cloned())
+                        .unwrap_or_else(|| "系统".into()),
+                    match r.result {
+                        CheckResult::Pass => "正常",
+                        CheckResult::Fail => "异常",
+                        CheckResult::NotApplicable => "不适用",
+                    }
+                    .into(),
+                    r.note.clone().unwrap_or_default(),
+                    r.ticket_id
+                        .and_then(|id| self.tickets.get(&id).cloned())
+                        .map(|n| format!("已报修 {n}"))
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect()
+    }
+
+    fn content(&self) -> String {
+        json!({ "fields": self.fields(), "checks": self.check_rows() }).to_string()
+    }
+}
+
+const CHECK_COLUMNS: [(&str, u32); 5] = [("检查项目", 4), ("设备", 4), ("结果", 1), ("情况说明", 4), ("处理", 3)];
+
+impl Signed for ReportData {
+    fn project(&self) -> &project::Model {
+        &self.project
+    }
+
+    fn document(&self) -> (SignedDocument, i32) {
+        (SignedDocument::PatrolReport, self.visit.patrol.id)
+    }
+
+    fn title(&self) -> String {
+        format!("巡检报告（第 {} 次定时巡检）", self.visit.patrol.seq)
+    }
+
+    fn part_label(&self, _part: i32, _lang: Lang) -> String {
+        "巡检报告".into()
+    }
+
+    fn part_table(&self, _part: i32, _lang: Lang) -> (Vec<String>, Vec<Vec<String>>) {
+        let mut rows: Vec<Vec<String>> = self.fields().into_iter().map(|(k, v)| vec![k, v]).collect();
+        for check in self.check_rows() {
+            let item = check[0].clone();
+            let rest: Vec<String> = check[1..].iter().filter(|c| !c.is_empty()).cloned().collect();
+            rows.push(vec![item, rest.join(" / ")]);
+        }
+        (vec!["项目".into(), "内容".into()], rows)
+    }
+
+    fn part_size(&self, _part: i32) -> Option<usize> {
+        Some(self.visit.results.len())
+    }
+
+    fn content_sha256(&self, part: i32) -> Option<String> {
+        (part == REPORT).then(|| sha256_hex(self.content().as_bytes()))
+    }
+
+    fn refuse(&self, part: i32, party: SignParty) -> Option<String> {
+        if self.visit.patrol.done_on.is_none() {
+            return Some("the visit is not recorded yet".into());
+        }
+        signing::one_part_refusal(self, "巡检报告", REPORT, part, party)
+    }
+
+    fn signatures(&self) -> &[entity::signature::Model] {
+        &self.signatures
+    }
+
+    fn audit_subject(&self, _part: i32) -> String {
+        format!("patrol:{}", self.visit.patrol.id)
+    }
+
+    fn client_signer(&self) -> (Option<String>, Option<String>) {
+        (self.visit.patrol.contact_name.clone(), None)
+    }
+
+    fn statement(&self, client: &str, _parts: usize) -> String {
+        format!(
+            "本人代表 {client} 确认：本次定时巡检已按上述项目完成，巡检结果属实。本电子签字与本人手写签字、盖章具有同等效力。"
+        )
+    }
+
+    fn request_intro(&self) -> String {
+        "我方工程师已完成本次定时巡检。请打开下面的链接，核对《巡检报告》所列的检查项目和结果后签字确认。".into()
+    }
+
+    fn part_unit(&self) -> &'static str {
+        "份"
+    }
+}
+
+/// The report of visit `id` of `project`, or 404.
+pub async fn load(db: &impl ConnectionTrait, project: project::Model, id: i32) -> AppResult<ReportData> {
+    let read = Granted::<Read>::vouched(project.clone(), &crate::service::Actor::system());
+    let today = Utc::now().with_timezone(&timezone_of(&project)).date_naive();
+    let visit = list(db, &read, today)
+        .await?
+        .into_iter()
+        .find(|v| v.patrol.id == id)
+        .ok_or_else(|| AppError::not_found(format!("no inspection visit {id} on {}", project.code)))?;
+    let policy = policy_of(db, &project).await?;
+    let units = units(db, &read, &policy)
+        .await?
+        .into_iter()
+        .map(|u| (u.unit_id, u.label()))
+        .collect();
+    let tickets = entity::service_ticket::Entity::find()
+        .filter(entity::service_ticket::Column::Id.is_in(visit.results.iter().filter_map(|r| r.ticket_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.number.unwrap_or_default()))
+        .collect();
+    let signatures = signing::signatures_of(db, SignedDocument::PatrolReport, id).await?;
+    Ok(ReportData {
+        project,
+        visit,
+        units,
+        tickets,
+        signatures,
+    })
+}
+
+/// The 巡检报告 as a Word form (草稿 across it until the client signed).
+pub fn form(d: &ReportData) -> Form {
+    let mut blocks = vec![Block::Fields(d.fields())];
+    blocks.push(Block::Heading("检查项目".into()));
+    let rows = d.check_rows();
+    blocks.push(Block::Table {
+        columns: CHECK_COLUMNS.iter().map(|(l, w)| Column::new(*l, *w)).collect(),
+        rows: if rows.is_empty() {
+            vec![Row::Span("无".into())]
+        } else {
+            rows.into_iter().map(Row::Cells).collect()
+        },
+    });
+    let signed = |party: SignParty| d.signatures.iter().find(|s| s.party == party);
+    let (ours, client) = (signed(SignParty::Ours), signed(SignParty::Client));
+    let party = |side: &str, name: String, s: Option<&entity::signature::Model>, seal: bool| Party {
+        side: side.into(),
+        name,
+        signed_by: s.map(|s| s.signer_name.clone()),
+        signed_on: s.map(|s| signing::signed_minute(s).to_string()),
+        seal,
+        details: Vec::new(),
+        verify_code: s.map(|s| s.verify_code.clone()),
+    };
+    blocks.push(Block::Signatures(vec![
+        party(
+            "巡检人（乙方）",
+            d.visit.done_by.clone().unwrap_or_default(),
+            ours,
+            false,
+        ),
+        party("用户签章（甲方）", d.project.client_name.clone(), client, true),
+    ]));
+    Form {
+        meta: Meta {
+            title: "巡检报告".into(),
+            number: Some(format!("{}-XJ-{:02}", d.project.code, d.visit.patrol.seq)),
+            version: 1,
+            verify_code: None,
+            landscape: false,
+            draft: client.is_none(),
+            made_at: Some(d.visit.patrol.updated_at),
+            dated: d.visit.patrol.done_on.map(|d| d.to_string()),
+        },
+        blocks,
+        pictures: Default::default(),
+    }
+}
+
+/// The signatures in force on the reports of `visits`.
+pub async fn report_signatures(
+    db: &impl ConnectionTrait,
+    visits: &[Visit],
+) -> AppResult<Vec<entity::signature::Model>> {
+    use entity::signature;
+    Ok(signature::Entity::find()
+        .filter(signature::Column::Document.eq(SignedDocument::PatrolReport))
+        .filter(signature::Column::DocumentId.is_in(visits.iter().map(|v| v.patrol.id)))
+        .filter(signature::Column::VoidedAt.is_null())
         .all(db)
         .await?)
 }
