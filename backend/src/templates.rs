@@ -84,6 +84,7 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
         include_str!("../../templates/pages/service_settings.html"),
     ),
     ("spares.html", include_str!("../../templates/pages/spares.html")),
+    ("patrol.html", include_str!("../../templates/pages/patrol.html")),
     (
         "training_sheet.html",
         include_str!("../../templates/pages/training_sheet.html"),

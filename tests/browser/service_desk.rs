@@ -328,3 +328,107 @@ async fn every_ticket_of_the_demos_after_sales_history_opens_on_a_phone_with_its
     browser.fits_width("the 售后 tab at 390 px").await;
     browser.close().await;
 }
+
+#[tokio::test]
+async fn an_engineer_records_an_inspection_visit_on_a_tablet_a_noisy_fan_is_reported_and_the_client_signs_the_report() {
+    let (app, id, _) = desk().await;
+    let patrols = app
+        .get(&format!("/api/projects/{id}/patrols"), &app.admin)
+        .await
+        .expect(200);
+    let visit = patrols["visits"][0]["id"]
+        .as_i64()
+        .expect("the demo's first planned visit");
+
+    let Some(tablet) = harness::open(&app, "patrol_tablet", 768, 1024).await else {
+        return;
+    };
+    tablet.sign_in("sun.eng", "sun.eng-password-123").await;
+    tablet.find("#overdue-count").await;
+    tablet.goto(&format!("/projects/{id}/service#patrols")).await;
+    tablet.click(&format!("#patrol-{visit} a")).await;
+    tablet.wait_for_text("main h1", "第 1 次定时巡检").await;
+    // Everything normal in one tap per box; then the first unit's fan is noisy, to be repaired.
+    tablet
+        .client
+        .execute(
+            "document.querySelectorAll('[data-all-pass]').forEach((b) => b.click());",
+            vec![],
+        )
+        .await
+        .expect("all normal");
+    let unit_box = "#patrol-form fieldset[id^=unit-]";
+    let fan = format!("{unit_box} .check:nth-of-type(2)");
+    tablet.click(&format!("{fan} input[value=fail]")).await;
+    tablet.fill(&format!("{fan} input[name^=note_]"), "散热风扇异响").await;
+    tablet.click(&format!("{fan} input[name^=ticket_]")).await;
+    // Who from the client came along is needed for the ticket: refused without a phone.
+    tablet.fill("#patrol-form input[name=contact_name]", "陈志刚").await;
+    tablet.click("#save-patrol").await;
+    let said = tablet.said("#record-error").await;
+    assert!(
+        said.contains("电话"),
+        "a ticket without a phone to call is explained as {said:?}"
+    );
+    let kept = tablet
+        .find(&format!("{fan} input[value=fail]"))
+        .await
+        .prop("checked")
+        .await
+        .expect("read");
+    assert_eq!(kept.as_deref(), Some("true"), "the answers are kept after a refusal");
+    tablet
+        .fill("#patrol-form input[name=contact_phone]", "0574-8765-4321")
+        .await;
+    tablet
+        .fill(
+            "#patrol-form textarea[name=summary]",
+            "系统运行正常，一台设备风扇异响已报修",
+        )
+        .await;
+    tablet.fits_width("the inspection form on a tablet").await;
+    harness::keep_screenshot(&tablet, "patrol-form").await;
+    tablet.click("#save-patrol").await;
+    tablet.wait_for_text(".flash", "生成报修工单").await;
+    tablet.wait_for_text("#results", "已报修").await;
+
+    // The report: the engineer signs, then the client on the same tablet.
+    tablet.click("#sign-report").await;
+    tablet.wait_for_text("#report-ours", "sun.eng").await;
+    tablet.click("#client-sign-report").await;
+    let link = tablet
+        .find("#on-site-link")
+        .await
+        .prop("value")
+        .await
+        .expect("read")
+        .expect("a link");
+    tablet.click("form[action='/logout'] button").await;
+    tablet.find("#username").await;
+    tablet.client.goto(&link).await.expect("opened");
+    tablet.wait_for_text("body", "散热风扇异响").await;
+    tablet.click("input[name=consent]").await;
+    tablet.fill("#typed_name", "陈志刚").await;
+    tablet.click("button[value=sign]").await;
+    tablet.wait_for_text("body", "签字完成").await;
+    let after = app
+        .get(&format!("/api/projects/{id}/patrols"), &app.admin)
+        .await
+        .expect(200);
+    let done = &after["visits"][0];
+    assert!(
+        done["signed_by_client"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("陈志刚")),
+        "{done}"
+    );
+    let ticket = done["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find_map(|c| c["ticket_id"].as_i64())
+        .expect("the fan's ticket");
+    let opened = app.get(&format!("/api/tickets/{ticket}"), &app.admin).await.expect(200);
+    assert_eq!(opened["channel"], "inspection");
+    tablet.close().await;
+}

@@ -8,6 +8,7 @@ mod credentials;
 mod documents;
 mod equipment;
 mod installation;
+mod patrols;
 mod photos;
 mod project;
 mod service_desk;
@@ -230,6 +231,14 @@ pub fn mount(route: Route) -> Route {
             "/projects/:id/service/report-link",
             poem::post(service_settings::report_link),
         )
+        .at("/projects/:id/service/calls", poem::post(service_settings::log_call))
+        .at(
+            "/projects/:id/patrols/:patrol",
+            get(patrols::page).post(patrols::record),
+        )
+        .at("/projects/:id/patrols/:patrol/sign", poem::post(patrols::sign))
+        .at("/projects/:id/patrols/:patrol/request", poem::post(patrols::request))
+        .at("/projects/:id/patrols/:patrol/report.docx", get(patrols::docx))
         .at("/service", get(service_desk::board))
         .at("/tickets/:id", get(service_desk::ticket_page))
         .at("/tickets/:id/steps", poem::post(service_desk::record_step))
@@ -352,6 +361,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/projects/{id}/service/policy", "POST"),
     ("/projects/{id}/service/specialists", "POST"),
     ("/projects/{id}/service/report-link", "POST"),
+    ("/projects/{id}/service/calls", "POST"),
+    ("/projects/{id}/patrols/{patrol}", "GET, POST"),
+    ("/projects/{id}/patrols/{patrol}/sign", "POST"),
+    ("/projects/{id}/patrols/{patrol}/request", "POST"),
+    ("/projects/{id}/patrols/{patrol}/report.docx", "GET"),
     ("/service", "GET"),
     ("/tickets/{id}", "GET"),
     ("/tickets/{id}/steps", "POST"),

@@ -11,7 +11,7 @@ use poem::{
 
 use super::{
     Fields, render,
-    service_desk::{brief, explain, fault_card, span_zh},
+    service_desk::{brief, explain, fault_card, local_moment, span_zh},
     session::{self, Session, see_other},
 };
 use crate::{
@@ -23,7 +23,7 @@ use crate::{
     service::{
         access::{Granted, Manage, MayRead, Read, RecordWork},
         projects::{self, timezone_of},
-        service_desk::{settings, tickets, units},
+        service_desk::{patrols, settings, tickets, units},
     },
     state::AppState,
 };
@@ -31,7 +31,7 @@ use crate::{
 /// What the page says beside a form after a refusal, with what was typed.
 #[derive(Default)]
 struct Said {
-    /// `report`, `policy`, `specialists`.
+    /// `report`, `policy`, `specialists`, `call`.
     at: String,
     message: String,
     field: Option<String>,
@@ -114,6 +114,14 @@ async fn show(
     let tz = timezone_of(p.project());
     let now = Utc::now();
     let today = now.with_timezone(&tz).date_naive();
+    let (visits, calls) = match (patrols::list(db, p, today).await, patrols::calls(db, p).await) {
+        (Ok(v), Ok(c)) => (v, c),
+        (Err(e), _) | (_, Err(e)) => return super::refusal(state, me, e),
+    };
+    let signed = match patrols::report_signatures(db, &visits).await {
+        Ok(s) => s,
+        Err(e) => return super::refusal(state, me, e),
+    };
     let minute = |t: chrono::DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
     let specialist_ids: Vec<i32> = found.specialists.iter().map(|u| u.id).collect();
     let typed = |name: &str| said.typed.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
@@ -189,6 +197,24 @@ async fn show(
             reported_at => typed_or("reported_at", "report"),
         },
         now_local => now.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string(),
+        patrols => visits.iter().map(|v| context! {
+            id => v.patrol.id, seq => v.patrol.seq, half_year => v.patrol.half_year,
+            planned_on => v.patrol.planned_on.to_string(), done_on => v.patrol.done_on.map(|d| d.to_string()),
+            done_by => v.done_by, overdue => v.overdue, checks => v.results.len(),
+            problems => v.results.iter().filter(|r| r.ticket_id.is_some()).count(),
+            client_signed => signed.iter().any(|s| s.document_id == v.patrol.id && s.party == crate::domain::types::SignParty::Client),
+            days_left => (v.patrol.planned_on - today).num_days(),
+        }).collect::<Vec<_>>(),
+        per_half_year => found.policy.inspections_per_half_year,
+        calls => calls.iter().map(|c| context! {
+            at => minute(c.called_at), contact => c.contact_name, phone => c.contact_phone, summary => c.summary,
+        }).collect::<Vec<_>>(),
+        call_error => (said.at == "call").then(|| said.message.clone()),
+        call_field => (said.at == "call").then(|| said.field.clone()).flatten(),
+        call => context! {
+            contact_name => typed_or("contact_name", "call"), contact_phone => typed_or("contact_phone", "call"),
+            summary => typed_or("summary", "call"), called_at => typed_or("called_at", "call"),
+        },
     };
     render(state, status, "service_settings.html", Some(me), ctx)
 }
@@ -411,6 +437,70 @@ pub async fn specialists(
                 message: explain(&e),
                 ..Default::default()
             };
+            show(&state, &me, &p, e.status(), None, said).await
+        }
+        Err(e) => super::refusal(&state, &me, e),
+    }
+}
+
+/// A 定时电话回访 logged from the tab; a refusal beside the form, what was typed kept.
+#[handler]
+pub async fn log_call(
+    state: Data<&AppState>,
+    jar: &CookieJar,
+    me: Session,
+    Path(id): Path<i32>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let p = match super::granted::<RecordWork>(&state, &me, id).await {
+        Ok(p) => p,
+        Err(refused) => return refused,
+    };
+    let f = Fields(fields);
+    let typed: Vec<(String, String)> = ["contact_name", "contact_phone", "summary", "called_at"]
+        .iter()
+        .map(|k| (k.to_string(), f.get(k)))
+        .collect();
+    let refuse = |field: &str, message: &str| Said {
+        at: "call".into(),
+        message: message.into(),
+        field: Some(field.into()),
+        typed: typed.clone(),
+    };
+    let called_at = match f.optional("called_at") {
+        Some(t) => match local_moment(&t, timezone_of(p.project())) {
+            Some(at) => Some(at),
+            None => {
+                let said = refuse("called_at", "请按“年-月-日 时:分”填写时间。");
+                return show(&state, &me, &p, StatusCode::UNPROCESSABLE_ENTITY, None, said).await;
+            }
+        },
+        None => None,
+    };
+    let input = patrols::CallInput {
+        called_at,
+        contact_name: f.get("contact_name"),
+        contact_phone: f.optional("contact_phone"),
+        summary: f.get("summary"),
+    };
+    match patrols::log_call(&state, &p, input, Utc::now()).await {
+        Ok(c) => {
+            session::set_flash(jar, &format!("已记录对 {} 的电话回访。", c.contact_name));
+            see_other(&format!("/projects/{id}/service#calls"))
+        }
+        Err(e @ AppError::Invalid { .. }) => {
+            let AppError::Invalid { field, .. } = &e else {
+                return super::refusal(&state, &me, e);
+            };
+            let field = field.clone().unwrap_or_default();
+            let message = match field.as_str() {
+                "contact_name" => "请填写回访对象。",
+                "summary" => "请填写回访内容。",
+                "called_at" => "时间不能晚于现在。",
+                "contact_phone" => "电话过长。",
+                _ => "请检查填写的内容。",
+            };
+            let said = refuse(&field, message);
             show(&state, &me, &p, e.status(), None, said).await
         }
         Err(e) => super::refusal(&state, &me, e),

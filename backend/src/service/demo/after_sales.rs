@@ -402,5 +402,21 @@ pub(super) async fn history(
         from,
     )
     .await?;
-    Ok("after-sales: 2 designated engineers, a report link, 4 spares, 6 tickets from archived to just reported".into())
+    // The warranty's inspection visits, and a call to the client a week after delivery.
+    let planned = crate::service::service_desk::patrols::plan_delivered(state, now).await?;
+    crate::service::service_desk::patrols::log_call(
+        state,
+        &on_site,
+        crate::service::service_desk::patrols::CallInput {
+            called_at: Some(days(7, 10)),
+            contact_name: "陈志刚".into(),
+            contact_phone: Some("0574-8765-4321".into()),
+            summary: "系统运行稳定；希望下次巡检时顺带检查四号法庭拾音器".into(),
+        },
+        days(7, 10),
+    )
+    .await?;
+    Ok(format!(
+        "after-sales: 2 designated engineers, a report link, 4 spares, 6 tickets from archived to just reported, {planned} inspection visits planned, a call to the client"
+    ))
 }
