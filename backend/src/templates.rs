@@ -85,6 +85,7 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
     ),
     ("spares.html", include_str!("../../templates/pages/spares.html")),
     ("patrol.html", include_str!("../../templates/pages/patrol.html")),
+    ("feedback.html", include_str!("../../templates/pages/feedback.html")),
     (
         "training_sheet.html",
         include_str!("../../templates/pages/training_sheet.html"),
@@ -139,6 +140,22 @@ const BUILTIN_EMAIL: &[(&str, &str)] = &[
         include_str!("../../templates/email/spare_loan.subject.txt"),
     ),
     ("spare_loan.txt", include_str!("../../templates/email/spare_loan.txt")),
+    (
+        "return_visit.subject.txt",
+        include_str!("../../templates/email/return_visit.subject.txt"),
+    ),
+    (
+        "return_visit.txt",
+        include_str!("../../templates/email/return_visit.txt"),
+    ),
+    (
+        "return_visit_follow_up.subject.txt",
+        include_str!("../../templates/email/return_visit_follow_up.subject.txt"),
+    ),
+    (
+        "return_visit_follow_up.txt",
+        include_str!("../../templates/email/return_visit_follow_up.txt"),
+    ),
     (
         "patrol_due.subject.txt",
         include_str!("../../templates/email/patrol_due.subject.txt"),

@@ -759,3 +759,56 @@ impl LoanStatus {
         }
     }
 }
+
+stored_enum!(
+    /// How the client rates a service in a 回访: 满意, 基本满意 or 不满意.
+    Satisfaction, "satisfaction" {
+        Satisfied => "satisfied",
+        Basically => "basically",
+        Unsatisfied => "unsatisfied",
+    }
+);
+
+impl Satisfaction {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Satisfaction::Satisfied => "满意",
+            Satisfaction::Basically => "基本满意",
+            Satisfaction::Unsatisfied => "不满意",
+        }
+    }
+}
+
+stored_enum!(
+    /// When a 回访 asks: during the repair (维修时回访) or after it (维修后回访).
+    VisitStage, "stage" {
+        During => "during",
+        After => "after",
+    }
+);
+
+impl VisitStage {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            VisitStage::During => "维修时回访",
+            VisitStage::After => "维修后回访",
+        }
+    }
+}
+
+stored_enum!(
+    /// How a 回访 reached the client: a call the desk logged, or a one-time link by e-mail.
+    VisitChannel, "channel" {
+        Phone => "phone",
+        Link => "link",
+    }
+);
+
+impl VisitChannel {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            VisitChannel::Phone => "电话回访",
+            VisitChannel::Link => "链接回访",
+        }
+    }
+}

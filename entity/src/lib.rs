@@ -30,6 +30,7 @@ pub mod project;
 pub mod project_member;
 pub mod received_unit;
 pub mod reminder_item;
+pub mod return_visit;
 pub mod service_call;
 pub mod service_order;
 pub mod service_setting;

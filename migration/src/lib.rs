@@ -30,6 +30,7 @@ mod m20261201_000026_service_desk;
 mod m20261201_000027_spares;
 mod m20261201_000028_service_orders;
 mod m20261201_000029_patrols;
+mod m20261201_000030_return_visits;
 
 pub struct Migrator;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000027_spares::Migration),
             Box::new(m20261201_000028_service_orders::Migration),
             Box::new(m20261201_000029_patrols::Migration),
+            Box::new(m20261201_000030_return_visits::Migration),
         ]
     }
 }

@@ -205,6 +205,10 @@ const MATRIX: &[(&str, May)] = &[
     ("sign_patrol_report", May::SignAsMember),
     ("request_patrol_report_signature", May::RecordWork),
     ("download_patrol_report", May::Read),
+    ("list_return_visits", May::Read),
+    ("record_return_visit", May::RecordWork),
+    ("send_return_visit_link", May::RecordWork),
+    ("follow_up_return_visit", May::Manage),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1339,3 +1339,124 @@ async fn inspection_visits_fall_on_working_days_a_missed_one_is_reported_once_an
         .expect(200);
     assert_eq!(calls[0]["summary"], "系统运行稳定，希望增加一次培训");
 }
+
+#[tokio::test]
+async fn a_return_visit_by_phone_and_one_by_link_an_unhappy_complaint_reaches_the_managers_and_is_followed_up() {
+    let Desk {
+        app, sink, id, pm, eng, ..
+    } = desk().await;
+    let opened = app
+        .post(
+            &format!("/api/projects/{id}/tickets"),
+            &eng,
+            json!({"channel": "phone", "reporter_name": "刘芳", "reporter_phone": "0574-8888-3000",
+                   "reporter_email": "liu.fang@court.example.cn", "device": "三号法庭 拾音器", "symptom": "拾音器杂音"}),
+        )
+        .await
+        .expect(200);
+    let ticket = opened["id"].as_i64().expect("id");
+    let number = opened["number"].as_str().expect("a number").to_string();
+    let visits = format!("/api/tickets/{ticket}/return-visits");
+    let call = |stage: &str, overall: &str| {
+        json!({"stage": stage, "response": "satisfied", "attitude": "satisfied", "quality": "basically",
+               "overall": overall, "respondent": "刘芳"})
+    };
+    // During the repair, by phone: nothing to follow up.
+    app.post(&visits, &eng, call("after", "satisfied"))
+        .await
+        .refused(409, "not removed");
+    let during = app.post(&visits, &eng, call("during", "satisfied")).await.expect(200);
+    assert_eq!(during["follow_up"], false);
+    for step in ["called_back", "dispatched", "arrived", "repaired"] {
+        app.post(&format!("/api/tickets/{ticket}/steps"), &eng, json!({"step": step}))
+            .await
+            .expect(200);
+    }
+    app.post(&visits, &eng, call("during", "satisfied"))
+        .await
+        .refused(409, "removed already");
+
+    // After it, by a link to the reporter: she is unhappy and complains.
+    let before = sink.messages().len();
+    app.post(&format!("{visits}/link"), &eng, json!({"stage": "after"}))
+        .await
+        .expect(200);
+    deliver(&app).await;
+    let links = jiaofu_tests::phase4::links_to(&app, &sink, "liu.fang@court.example.cn", before, "/feedback/").await;
+    let link = links.first().expect("a link by e-mail").clone();
+    let web = reqwest::Client::new();
+    let page = web.get(app.url(&link)).send().await.expect("the page");
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.expect("html").contains(&number));
+    let unanswered = web
+        .post(app.url(&link))
+        .form(&[("response", "satisfied")])
+        .send()
+        .await
+        .expect("a reply");
+    assert_eq!(unanswered.status(), 422, "every question is answered");
+    let before = sink.messages().len();
+    let answered = web
+        .post(app.url(&link))
+        .form(&[
+            ("response", "basically"),
+            ("attitude", "satisfied"),
+            ("quality", "unsatisfied"),
+            ("overall", "unsatisfied"),
+            ("comment", "修好两天后又出现杂音"),
+            ("complaint", "1"),
+            ("respondent", "刘芳"),
+        ])
+        .send()
+        .await
+        .expect("a reply");
+    assert_eq!(answered.status(), 200);
+    assert!(answered.text().await.expect("html").contains("投诉"));
+    let again = web
+        .post(app.url(&link))
+        .form(&[
+            ("response", "satisfied"),
+            ("attitude", "satisfied"),
+            ("quality", "satisfied"),
+            ("overall", "satisfied"),
+        ])
+        .send()
+        .await
+        .expect("a reply");
+    assert_eq!(again.status(), 404, "a link answers once");
+    deliver(&app).await;
+    let to_pm = subjects(&sink, "wang.pm@example.com", before, &number);
+    assert!(to_pm.iter().any(|s| s.starts_with("【客户投诉】")), "{to_pm:?}");
+    assert!(
+        subjects(&sink, MANAGER, before, &number)
+            .iter()
+            .any(|s| s.starts_with("【客户投诉】"))
+    );
+    let seen = app.get(&format!("/api/tickets/{ticket}"), &pm).await.expect(200);
+    assert!(
+        seen["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .any(|e| e["step"] == "return_visit"),
+        "the answer after the repair is the 维修后回访 step: {seen}"
+    );
+
+    // The PM follows it up, once; an engineer may not.
+    let list = app.get(&visits, &pm).await.expect(200);
+    let unhappy = list
+        .as_array()
+        .expect("visits")
+        .iter()
+        .find(|v| v["follow_up"] == true)
+        .expect("the unhappy answer")
+        .clone();
+    assert_eq!(unhappy["channel"], "link");
+    assert_eq!(unhappy["complaint"], true);
+    let follow = format!("{visits}/{}/follow-up", unhappy["id"]);
+    let note = json!({"note": "已上门更换拾音器并当面致歉，客户表示认可"});
+    app.post(&follow, &eng, note.clone()).await.expect(403);
+    let done = app.post(&follow, &pm, note.clone()).await.expect(200);
+    assert!(done["followed_up_at"].is_string());
+    app.post(&follow, &pm, note).await.refused(409, "already");
+}

@@ -17,6 +17,7 @@ mod photos;
 mod plans;
 mod projects;
 mod public;
+mod return_visits;
 mod schedule;
 mod service_desk;
 mod service_orders;
@@ -182,6 +183,7 @@ pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, (
             spares::SparesApi::new(state.clone()),
             service_orders::ServiceOrdersApi::new(state.clone()),
             patrols::PatrolsApi::new(state.clone()),
+            return_visits::ReturnVisitsApi::new(state.clone()),
         ),
     );
     OpenApiService::new(apis, "jiaofu API", env!("CARGO_PKG_VERSION"))
@@ -232,6 +234,10 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at(
             "/report/:token",
             poem::get(public::report_page).post(public::report_fault),
+        )
+        .at(
+            "/feedback/:token",
+            poem::get(public::feedback_page).post(public::feedback),
         )
         .at("/metrics", poem::get(crate::metrics::serve))
         // Pages keep their session in a cookie; the API never reads it.

@@ -668,3 +668,153 @@ async fn report_html(
         }
     }
 }
+
+/// The client's 回访 page: a one-time link from the e-mail, no account.
+#[handler]
+pub async fn feedback_page(state: Data<&AppState>, Path(token): Path<String>) -> Response {
+    feedback_html(&state, &token, StatusCode::OK, None, None, &[]).await
+}
+
+/// The client's answers: stored once; an unhappy one or a complaint goes to the managers.
+#[handler]
+pub async fn feedback(
+    state: Data<&AppState>,
+    Path(token): Path<String>,
+    poem::web::Form(fields): poem::web::Form<Vec<(String, String)>>,
+) -> Response {
+    use crate::domain::types::Satisfaction;
+    use crate::service::service_desk::return_visits::{self, Answers};
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let mut rated = Vec::new();
+    for (key, _) in FEEDBACK_QUESTIONS {
+        match field(key).as_deref().map(Satisfaction::parse) {
+            Some(Ok(s)) => rated.push(s),
+            _ => {
+                let error = (key.to_string(), "请选择一项。".to_string());
+                return feedback_html(
+                    &state,
+                    &token,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    Some(error),
+                    &fields,
+                )
+                .await;
+            }
+        }
+    }
+    let answers = Answers {
+        response: rated[0],
+        attitude: rated[1],
+        quality: rated[2],
+        overall: rated[3],
+        comment: field("comment"),
+        complaint: field("complaint").is_some(),
+        respondent: field("respondent"),
+    };
+    let complaint = answers.complaint;
+    match return_visits::answer_link(&state, &token, answers, Utc::now()).await {
+        Ok(_) => {
+            let message = if complaint {
+                "感谢您的反馈。您的投诉已转给服务经理，我们会在一个工作日内与您联系。"
+            } else {
+                "感谢您的评价！我们会继续努力。"
+            };
+            let ctx = minijinja::context! { message => message, open => false };
+            public_page(&state, StatusCode::OK, "feedback.html", &ctx)
+        }
+        Err(AppError::Invalid { field: f, .. }) => {
+            let error = (f.unwrap_or_default(), "内容过长，请精简后再提交。".to_string());
+            feedback_html(
+                &state,
+                &token,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Some(error),
+                &fields,
+            )
+            .await
+        }
+        Err(e @ AppError::NotFound(_)) => feedback_html(&state, &token, e.status(), None, None, &[]).await,
+        Err(e) => {
+            tracing::error!(error = %format_args!("{e:#}"), "a return visit could not be stored");
+            let ctx = minijinja::context! { message => "暂时无法提交，请稍后再试或拨打服务热线。", open => false };
+            public_page(&state, StatusCode::INTERNAL_SERVER_ERROR, "feedback.html", &ctx)
+        }
+    }
+}
+
+/// The questions a 回访 asks, in order.
+const FEEDBACK_QUESTIONS: [(&str, &str); 4] = [
+    ("response", "响应是否及时"),
+    ("attitude", "工程师服务态度"),
+    ("quality", "维修质量"),
+    ("overall", "总体评价"),
+];
+
+async fn feedback_html(
+    state: &AppState,
+    token: &str,
+    status: StatusCode,
+    message: Option<&str>,
+    error: Option<(String, String)>,
+    typed: &[(String, String)],
+) -> Response {
+    use crate::domain::types::Satisfaction;
+    let found = crate::service::service_desk::return_visits::by_link(&state.db, token, Utc::now()).await;
+    let typed: std::collections::BTreeMap<&str, &str> = typed.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (error_field, error) = error.unzip();
+    let (status, ctx) = match &found {
+        Ok((visit, ticket, project)) => (
+            status,
+            minijinja::context! {
+                action => format!("/feedback/{token}"),
+                open => true,
+                message => message,
+                number => ticket.number,
+                project_name => project.name,
+                symptom => ticket.symptom,
+                respondent => ticket.reporter_name,
+                during => visit.stage == crate::domain::types::VisitStage::During,
+                questions => FEEDBACK_QUESTIONS.iter().map(|(k, l)| minijinja::context! { key => k, label => l }).collect::<Vec<_>>(),
+                scale => Satisfaction::ALL.iter().map(|s| minijinja::context! { value => s.as_str(), label => s.label_zh() }).collect::<Vec<_>>(),
+                typed => typed,
+                error_field => error_field,
+                error => error,
+            },
+        ),
+        Err(AppError::NotFound(_)) => (
+            StatusCode::NOT_FOUND,
+            minijinja::context! { open => false, message => "这个回访链接无效、已经提交过或已过期。如有意见，请拨打服务热线。" },
+        ),
+        Err(e) => {
+            tracing::error!(error = %format_args!("{e:#}"), "the return-visit link could not be read");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                minijinja::context! { open => false, message => "暂时无法打开，请稍后再试。" },
+            )
+        }
+    };
+    public_page(state, status, "feedback.html", &ctx)
+}
+
+/// A page for someone with a link and no account: never cached, no referrer.
+fn public_page(state: &AppState, status: StatusCode, name: &str, ctx: &minijinja::Value) -> Response {
+    match state.templates.render(name, ctx) {
+        Ok(html) => (status, html)
+            .with_content_type("text/html; charset=utf-8")
+            .with_header("Cache-Control", "no-store")
+            .with_header("Referrer-Policy", "no-referrer")
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = ?e, page = name, "a public page does not render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "页面暂时无法显示，请稍后再试。").into_response()
+        }
+    }
+}

@@ -65,6 +65,9 @@ domain_choices!(
     SpareStatus,
     LoanApproval,
     LoanStatus,
+    Satisfaction,
+    VisitStage,
+    VisitChannel,
 );
 
 /// Declares a set of values that has no domain enum (states shown in answers).

@@ -10,6 +10,7 @@ pub mod alarms;
 pub mod notices;
 pub mod orders;
 pub mod patrols;
+pub mod return_visits;
 pub mod settings;
 pub mod spares;
 pub mod tickets;
