@@ -432,3 +432,56 @@ async fn an_engineer_records_an_inspection_visit_on_a_tablet_a_noisy_fan_is_repo
     assert_eq!(opened["channel"], "inspection");
     tablet.close().await;
 }
+
+#[tokio::test]
+async fn the_desk_records_an_unhappy_return_visit_and_the_pm_follows_it_up_on_the_ticket() {
+    let (app, id, _) = desk().await;
+    let tickets = app
+        .get(&format!("/api/projects/{id}/tickets"), &app.admin)
+        .await
+        .expect(200);
+    let resolved = tickets
+        .as_array()
+        .expect("tickets")
+        .iter()
+        .find(|t| t["status"] == "resolved")
+        .and_then(|t| t["id"].as_i64())
+        .expect("the demo's repaired ticket");
+    let Some(browser) = harness::open(&app, "return_visit", 1280, 1000).await else {
+        return;
+    };
+    browser.sign_in("wang.pm", "wang.pm-password-123").await;
+    browser.find("#overdue-count").await;
+    browser.goto(&format!("/tickets/{resolved}#return-visits")).await;
+    browser.click("#return-visits details.manage summary").await;
+    for (question, answer) in [
+        ("response", "satisfied"),
+        ("attitude", "satisfied"),
+        ("quality", "unsatisfied"),
+        ("overall", "unsatisfied"),
+    ] {
+        browser
+            .click(&format!("#visit-form input[name={question}][value={answer}]"))
+            .await;
+    }
+    browser
+        .fill("#visit-form textarea[name=comment]", "画面偶尔还会花屏")
+        .await;
+    browser.click("#visit-form button[type=submit]").await;
+    browser.wait_for_text(".flash", "已通知项目主管").await;
+    browser.wait_for_text("#return-visits", "画面偶尔还会花屏").await;
+    browser
+        .fill("#return-visits input[name=note]", "已安排工程师复检并更换视频线")
+        .await;
+    browser.click("#return-visits form.inline-form button").await;
+    browser.wait_for_text(".flash", "跟进结果已记录").await;
+    browser.wait_for_text("#return-visits", "已跟进").await;
+    harness::keep_screenshot(&browser, "return-visit").await;
+    let visits = app
+        .get(&format!("/api/tickets/{resolved}/return-visits"), &app.admin)
+        .await
+        .expect(200);
+    assert_eq!(visits[0]["overall"], "unsatisfied");
+    assert!(visits[0]["followed_up_at"].is_string(), "{visits}");
+    browser.close().await;
+}

@@ -11,6 +11,7 @@ mod installation;
 mod patrols;
 mod photos;
 mod project;
+mod return_visits;
 mod service_desk;
 mod service_order;
 mod service_settings;
@@ -244,6 +245,12 @@ pub fn mount(route: Route) -> Route {
         .at("/tickets/:id/steps", poem::post(service_desk::record_step))
         .at("/tickets/:id/assignees", poem::post(service_desk::assign))
         .at("/tickets/:id/flags", poem::post(service_desk::flags))
+        .at("/tickets/:id/return-visits", poem::post(return_visits::record))
+        .at("/tickets/:id/return-visits/link", poem::post(return_visits::link))
+        .at(
+            "/tickets/:id/return-visits/:visit/follow-up",
+            poem::post(return_visits::follow_up),
+        )
         .at("/tickets/:id/loans", poem::post(spares::request))
         .at("/tickets/:id/loans/:loan_id/:action", poem::post(spares::act))
         .at(
@@ -371,6 +378,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("/tickets/{id}/steps", "POST"),
     ("/tickets/{id}/assignees", "POST"),
     ("/tickets/{id}/flags", "POST"),
+    ("/tickets/{id}/return-visits", "POST"),
+    ("/tickets/{id}/return-visits/link", "POST"),
+    ("/tickets/{id}/return-visits/{visit}/follow-up", "POST"),
     ("/tickets/{id}/loans", "POST"),
     ("/tickets/{id}/loans/{loan_id}/{action}", "POST"),
     ("/tickets/{id}/service-order", "GET, POST"),

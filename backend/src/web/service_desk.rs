@@ -26,7 +26,7 @@ use crate::{
         access::{Manage, Read, RecordWork},
         projects::{self, timezone_of},
         service_desk::{
-            Ticket, TicketView, orders, spares,
+            Ticket, TicketView, orders, return_visits, spares,
             tickets::{self, BoardFilter, ClockFilter, Flags, StepInput},
         },
     },
@@ -272,6 +272,9 @@ pub(super) fn explain(e: &AppError) -> String {
             Some("spare_id") => "请选择一件在库的备件。".into(),
             Some("approved_by") => "请选择口头同意的项目主管。".into(),
             Some("faulty_location") => "请填写换下的故障件存放在哪里。".into(),
+            Some("answers") => "请对每一项作出评价。".into(),
+            Some("comment") => "客户意见过长（不超过 2000 字）。".into(),
+            Some("respondent") => "回访对象的姓名过长。".into(),
             Some(f) => format!("请检查“{}”。", field_zh(f)),
             None => "请检查填写的内容。".into(),
         },
@@ -301,6 +304,11 @@ pub(super) fn explain(e: &AppError) -> String {
             "上门服务单已签字，不能再修改。".into()
         }
         AppError::Conflict(m) if says(m, "has not signed") => "用户签字后才能交回存档。".into(),
+        AppError::Conflict(m) if says(m, "not removed yet") => "故障尚未排除：请选择“维修时回访”。".into(),
+        AppError::Conflict(m) if says(m, "removed already") => "故障已经排除：请选择“维修后回访”。".into(),
+        AppError::Conflict(m) if says(m, "no e-mail address") => "报修人没有留电子邮箱：请电话回访。".into(),
+        AppError::Conflict(m) if says(m, "needs no follow-up") => "这条回访不需要跟进。".into(),
+        AppError::Conflict(m) if says(m, "followed up already") => "这条回访已经跟进过。".into(),
         AppError::Conflict(m) if says(m, "no 上门服务单 yet") => "请先填写上门服务单。".into(),
         AppError::Conflict(m) if says(m, "handed in already") => "上门服务单已经交回存档。".into(),
         AppError::Conflict(m) if says(m, "loan") => "这笔借用当前的状态不能做这项操作，请刷新页面。".into(),
@@ -390,6 +398,10 @@ pub(super) async fn show(
     ) {
         (Ok(l), Ok(o), Ok(m), Ok(s)) => (l, o, m, s),
         (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => return super::refusal(state, me, e),
+    };
+    let visits = match return_visits::of_ticket(db, t).await {
+        Ok(v) => v,
+        Err(e) => return super::refusal(state, me, e),
     };
     let tz = timezone_of(&view.project);
     let minute = |at: DateTime<Utc>| at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string();
@@ -536,12 +548,33 @@ pub(super) async fn show(
         order => order,
         repaired => repaired,
         may_record => may_record,
+        // A 回访 may follow the archive (a call weeks later).
+        can_visit => t.granted.may::<RecordWork>(),
         may_manage => may_manage,
         said_at => said.at,
         said => said.message,
         link => said.link.clone(),
         link_qr => said.link.as_deref().and_then(|l| super::qr_svg(l, "上门服务单签字链接的二维码")),
         now_local => now.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string(),
+        visits => visits.iter().map(|v| {
+            let s = |x: Option<crate::domain::types::Satisfaction>| x.map(|x| x.label_zh());
+            context! {
+                id => v.id, stage => v.stage.label_zh(), channel => v.channel.label_zh(), sent_to => v.sent_to,
+                asked => minute(v.asked_at), answered => v.answered_at.map(minute),
+                response => s(v.response), attitude => s(v.attitude), quality => s(v.quality), overall => s(v.overall),
+                unhappy => v.overall == Some(crate::domain::types::Satisfaction::Unsatisfied),
+                comment => v.comment, complaint => v.complaint, respondent => v.respondent,
+                follow_up => v.follow_up, followed_up => v.followed_up_at.map(minute), follow_up_note => v.follow_up_note,
+            }
+        }).collect::<Vec<_>>(),
+        visit_stage => if matches!(row.status, TicketStatus::Resolved | TicketStatus::Closed) { "after" } else { "during" },
+        scale => super::choices(crate::domain::types::Satisfaction::ALL, |s| (s.as_str(), s.label_zh())),
+        questions => vec![
+            context! { key => "response", label => "响应是否及时" },
+            context! { key => "attitude", label => "服务态度" },
+            context! { key => "quality", label => "维修质量" },
+            context! { key => "overall", label => "总体评价" },
+        ],
     };
     render(state, status, "ticket.html", Some(me), ctx)
 }
