@@ -227,14 +227,26 @@ pub(super) async fn history(
     steps(state, &li_ming, a.id, from, &[(240, SiteCleaned, None)]).await?;
     let t = tickets::ticket::<RecordWork>(db, &li_ming, a.id).await?;
     orders::hand_in(state, &t, days(7, 10)).await?;
-    steps(
+    // The desk calls back the next day: satisfied (the 维修后回访 step).
+    let t = tickets::ticket::<RecordWork>(db, &li_ming, a.id).await?;
+    let satisfied = crate::domain::types::Satisfaction::Satisfied;
+    crate::service::service_desk::return_visits::record_call(
         state,
-        &li_ming,
-        a.id,
+        &t,
+        crate::domain::types::VisitStage::After,
+        crate::service::service_desk::return_visits::Answers {
+            response: satisfied,
+            attitude: satisfied,
+            quality: satisfied,
+            overall: satisfied,
+            comment: Some("响应很快，工程师很专业".into()),
+            complaint: false,
+            respondent: Some("陈志刚".into()),
+        },
         days(6, 10),
-        &[(0, ReturnVisit, Some("电话回访陈志刚：满意")), (5, Closed, None)],
     )
     .await?;
+    steps(state, &li_ming, a.id, days(6, 10), &[(5, Closed, None)]).await?;
 
     // 2. Replaced by a spare that stayed; the order signed, not yet handed in.
     let from = hours(26);
