@@ -89,6 +89,20 @@ async fn desk() -> Desk {
     }
 }
 
+/// A Word form the API serves at `path`, as `token` downloads it.
+async fn form_bytes(app: &TestApp, path: &str, token: &str) -> Vec<u8> {
+    app.client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("the form")
+        .bytes()
+        .await
+        .expect("bytes")
+        .to_vec()
+}
+
 async fn deliver(app: &TestApp) {
     jiaofu::jobs::delivery::run_once(&app.state, &app.state.mailer, "w", Utc::now())
         .await
@@ -486,17 +500,7 @@ async fn a_repair_that_fails_twice_escalates_breaks_its_clock_and_a_replacement_
     );
     let handed = app.post(&format!("{order}/hand-in"), &eng, json!({})).await.expect(200);
     assert!(handed["handed_in_at"].is_string());
-    let docx = app
-        .client
-        .get(app.url(&format!("{order}.docx")))
-        .bearer_auth(&pm)
-        .send()
-        .await
-        .expect("the form")
-        .bytes()
-        .await
-        .expect("bytes")
-        .to_vec();
+    let docx = form_bytes(&app, &format!("{order}.docx"), &pm).await;
     let docs = vec![("service-order".to_string(), docx)];
     if let Some(printed) = jiaofu_tests::reader::render(&docs) {
         crate::forms::expect_good_print(&docs, &printed);
@@ -1282,17 +1286,7 @@ async fn inspection_visits_fall_on_working_days_a_missed_one_is_reported_once_an
             .is_some_and(|s| s.starts_with("陈志刚")),
         "{this}"
     );
-    let docx = app
-        .client
-        .get(app.url(&format!("{report}.docx")))
-        .bearer_auth(&pm)
-        .send()
-        .await
-        .expect("the form")
-        .bytes()
-        .await
-        .expect("bytes")
-        .to_vec();
+    let docx = form_bytes(&app, &format!("{report}.docx"), &pm).await;
     let docs = vec![("patrol-report".to_string(), docx)];
     if let Some(printed) = jiaofu_tests::reader::render(&docs) {
         crate::forms::expect_good_print(&docs, &printed);

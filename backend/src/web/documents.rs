@@ -153,6 +153,30 @@ fn company_setting_zh(setting: &str) -> &'static str {
     }
 }
 
+/// `form` rendered off the request's thread and downloaded as `file_name`, or the error page.
+pub(super) async fn rendered(
+    state: &AppState,
+    me: &Session,
+    form: crate::documents::Form,
+    file_name: String,
+) -> Response {
+    let house = state.settings.house();
+    match tokio::task::spawn_blocking(move || crate::documents::render(&form, &house)).await {
+        Ok(Ok(bytes)) => docx(documents::Download {
+            bytes,
+            file_name,
+            issued: None,
+            missing: Vec::new(),
+        }),
+        Ok(Err(e)) => super::refusal(state, me, AppError::Internal(e.into())),
+        Err(e) => super::refusal(
+            state,
+            me,
+            AppError::Internal(anyhow::anyhow!("rendering {file_name}: {e}")),
+        ),
+    }
+}
+
 /// A Word file, downloaded under its name.
 pub(super) fn docx(doc: documents::Download) -> Response {
     doc.bytes

@@ -389,18 +389,6 @@ pub async fn docx(state: Data<&AppState>, me: Session, Path((id, patrol)): Path<
         Ok(r) => r,
         Err(e) => return super::refusal(&state, &me, e),
     };
-    let form = patrols::form(&report);
-    let house = state.settings.house();
-    let rendered = tokio::task::spawn_blocking(move || crate::documents::render(&form, &house)).await;
-    let bytes = match rendered {
-        Ok(Ok(b)) => b,
-        Ok(Err(e)) => return super::refusal(&state, &me, AppError::Internal(e.into())),
-        Err(e) => return super::refusal(&state, &me, AppError::Internal(anyhow::anyhow!("rendering: {e}"))),
-    };
-    super::documents::docx(crate::service::documents::Download {
-        bytes,
-        file_name: format!("巡检报告-{}-{:02}.docx", p.project().code, report.visit.patrol.seq),
-        issued: None,
-        missing: Vec::new(),
-    })
+    let name = format!("巡检报告-{}-{:02}.docx", p.project().code, report.visit.patrol.seq);
+    super::documents::rendered(&state, &me, patrols::form(&report), name).await
 }

@@ -413,19 +413,7 @@ pub async fn docx(state: Data<&AppState>, me: Session, Path(id): Path<i32>) -> R
         Ok(None) => return super::refusal(&state, &me, AppError::not_found("no order yet")),
         Err(e) => return super::refusal(&state, &me, e),
     };
-    let house = state.settings.house();
-    let form = orders::form(&order, house.lang);
-    let rendered = tokio::task::spawn_blocking(move || crate::documents::render(&form, &house)).await;
-    let bytes = match rendered {
-        Ok(Ok(b)) => b,
-        Ok(Err(e)) => return super::refusal(&state, &me, AppError::Internal(e.into())),
-        Err(e) => return super::refusal(&state, &me, AppError::Internal(anyhow::anyhow!("rendering: {e}"))),
-    };
     let name = format!("上门服务单-{}.docx", order.ticket.number.clone().unwrap_or_default());
-    super::documents::docx(crate::service::documents::Download {
-        bytes,
-        file_name: name,
-        issued: None,
-        missing: Vec::new(),
-    })
+    let form = orders::form(&order, state.settings.house().lang);
+    super::documents::rendered(&state, &me, form, name).await
 }
