@@ -4,6 +4,7 @@ pub mod ics;
 pub mod patrol;
 pub mod plan;
 pub mod reconcile;
+pub mod sampling;
 pub mod schedule;
 pub mod service_clock;
 pub mod test_plan;
