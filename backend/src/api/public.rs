@@ -335,17 +335,7 @@ fn evaluation_html(
         error_field => field,
         error => error,
     };
-    match state.templates.render("evaluate.html", &ctx) {
-        Ok(html) => (status, html)
-            .with_content_type("text/html; charset=utf-8")
-            .with_header("Cache-Control", "no-store")
-            .with_header("Referrer-Policy", "no-referrer")
-            .into_response(),
-        Err(e) => {
-            tracing::error!(error = ?e, "the evaluation page does not render");
-            (StatusCode::INTERNAL_SERVER_ERROR, "评价页面暂时无法显示，请稍后再试。").into_response()
-        }
-    }
+    public_page(state, status, "evaluate.html", &ctx)
 }
 
 fn evaluation_problem(state: &AppState, problem: crate::service::evaluation::LinkProblem, action: &str) -> Response {
