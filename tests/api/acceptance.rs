@@ -881,7 +881,7 @@ async fn a_trial_run_is_logged_by_both_sides_with_a_fault_summarised_weekly_and_
     .await
     .expect(200);
     // A leftover issue found during the run, already eight days past its due date.
-    let overdue = (chrono::Utc::now().date_naive() - chrono::Days::new(8)).to_string();
+    let overdue = (jiaofu_tests::phase4::site_today() - chrono::Days::new(8)).to_string();
     let issue = app
         .post(
             &format!("/api/projects/{id}/acceptance-issues"),

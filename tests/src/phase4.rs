@@ -101,7 +101,7 @@ pub async fn hand_over_passwords(app: &TestApp, sink: &SmtpSink, id: i64, li_tok
 /// Moves the project's trial run to have started `days` ago.
 pub async fn started_days_ago(app: &TestApp, id: i64, days: u64) -> chrono::NaiveDate {
     use sea_orm::ConnectionTrait;
-    let day = chrono::Utc::now().date_naive() - chrono::Days::new(days);
+    let day = site_today() - chrono::Days::new(days);
     app.state
         .db
         .execute_unprepared(&format!(
