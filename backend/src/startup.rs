@@ -22,6 +22,12 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     service::plans::report_missing_milestones(&db)
         .await
         .map_err(|e| anyhow::anyhow!("failed to read the plans: {e}"))?;
+    let filled = service::service_desk::statistics::fill_facts(&db, Utc::now())
+        .await
+        .map_err(|e| anyhow::anyhow!("failed to fill the service statistics: {e}"))?;
+    if filled > 0 {
+        tracing::info!(rows = filled, "service statistics filled for rows written before them");
+    }
     let vault = crate::vault::Vault::open(&settings, &db).await?;
     Ok(AppState {
         vault: Arc::new(vault),

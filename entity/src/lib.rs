@@ -33,6 +33,7 @@ pub mod reminder_item;
 pub mod return_visit;
 pub mod service_call;
 pub mod service_order;
+pub mod service_report;
 pub mod service_setting;
 pub mod service_specialist;
 pub mod service_ticket;

@@ -35,6 +35,8 @@ pub struct Model {
     pub followed_up_by: Option<i32>,
     pub follow_up_note: Option<String>,
     pub recorded_by: Option<i32>,
+    /// The month it was answered in, `yyyymm` on the site's calendar.
+    pub answered_month: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

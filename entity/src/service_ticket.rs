@@ -40,6 +40,20 @@ pub struct Model {
     pub created_by: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The month it was reported in, `yyyymm` on the site's calendar (the statistics' month).
+    pub reported_month: i32,
+    /// How long the response took, pauses excluded, once it stopped.
+    pub response_secs: Option<i64>,
+    /// The response promise broke (running or stopped).
+    pub response_broken: bool,
+    /// From arriving on site to repaired or replaced, pauses excluded, once it stopped.
+    pub repair_secs: Option<i64>,
+    /// The repair promise broke.
+    pub repair_broken: bool,
+    /// How many times an engineer arrived on site (维修次数).
+    pub site_visits: i32,
+    /// Which rule filled the facts above; older rows are filled again at start.
+    pub stats_version: i16,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

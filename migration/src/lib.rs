@@ -31,6 +31,7 @@ mod m20261201_000027_spares;
 mod m20261201_000028_service_orders;
 mod m20261201_000029_patrols;
 mod m20261201_000030_return_visits;
+mod m20261201_000031_service_statistics;
 
 pub struct Migrator;
 
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000028_service_orders::Migration),
             Box::new(m20261201_000029_patrols::Migration),
             Box::new(m20261201_000030_return_visits::Migration),
+            Box::new(m20261201_000031_service_statistics::Migration),
         ]
     }
 }

@@ -19,5 +19,6 @@ mod reminders;
 mod roles;
 mod schedule;
 mod service_desk;
+mod service_statistics;
 mod test_plans;
 mod training;

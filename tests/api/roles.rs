@@ -25,6 +25,8 @@ enum May {
     SignAsMember,
     /// The project's PMs (and admins).
     Manage,
+    /// The quality department: administrators and viewers (archiving the monthly statistics).
+    Quality,
 }
 
 /// Every operation of the API and who may call it; an operation missing here fails the test.
@@ -202,6 +204,13 @@ const MATRIX: &[(&str, May)] = &[
     ("record_patrol", May::RecordWork),
     ("list_service_calls", May::Read),
     ("log_service_call", May::RecordWork),
+    // Statistics over the projects the caller sees; the general manager approves, quality archives.
+    ("get_service_statistics", May::Anyone),
+    ("get_service_statistics_behind", May::Anyone),
+    ("download_service_statistics_docx", May::Anyone),
+    ("download_service_statistics_xlsx", May::Anyone),
+    ("approve_service_statistics", May::Admin),
+    ("archive_service_statistics", May::Quality),
     ("sign_patrol_report", May::SignAsMember),
     ("request_patrol_report_signature", May::RecordWork),
     ("download_patrol_report", May::Read),
@@ -228,6 +237,7 @@ fn allowed(may: May, role: Role) -> bool {
         (May::Anyone | May::Read, _) => true,
         (May::CreateProject | May::Manage | May::MoveOwnTask, Role::Manager) => true,
         (May::RecordWork, Role::Manager | Role::Engineer) => true,
+        (May::Quality, Role::Viewer) => true,
         _ => false,
     }
 }

@@ -168,6 +168,7 @@ async fn main() -> anyhow::Result<()> {
             created_by: Set(None),
             created_at: Set(reported),
             updated_at: Set(now),
+            ..Default::default()
         });
         for (at, step) in &timeline {
             event_rows.push(ticket_event::ActiveModel {

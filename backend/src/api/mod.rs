@@ -22,6 +22,7 @@ mod schedule;
 mod service_desk;
 mod service_orders;
 mod spares;
+mod statistics;
 mod test_plans;
 mod training;
 mod trial_run;
@@ -184,6 +185,7 @@ pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, (
             service_orders::ServiceOrdersApi::new(state.clone()),
             patrols::PatrolsApi::new(state.clone()),
             return_visits::ReturnVisitsApi::new(state.clone()),
+            statistics::StatisticsApi::new(state.clone()),
         ),
     );
     OpenApiService::new(apis, "jiaofu API", env!("CARGO_PKG_VERSION"))

@@ -91,6 +91,15 @@ listed_choices!(
     ClockStates => ["not_started", "running", "paused", "stopped"],
     ClockVerdicts => ["not_started", "open", "overdue", "kept", "broken"],
     ClockFilters => ["running", "breached", "paused"],
+    StatisticFigures => [
+        "faults",
+        "response_broken",
+        "repair_broken",
+        "spares_used",
+        "complaints",
+        "unsatisfied",
+        "patrols_missed",
+    ],
 );
 
 /// One of `E`'s values (as the document says; the use case checks).

@@ -10,6 +10,15 @@ pub use engine::{Block, Column, Fonts, Form, House, Letterhead, Meta, Party, Pic
 pub use forms::{Dossier, FormKind, Prepared, prepare};
 pub use labels::{Label, Lang};
 
+/// `form` rendered off the async threads: a long form takes tens of milliseconds.
+pub async fn render_off_thread(form: Form, house: House) -> crate::error::AppResult<Vec<u8>> {
+    let title = form.meta.title.clone();
+    tokio::task::spawn_blocking(move || render(&form, &house))
+        .await
+        .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("the rendering task failed: {e}")))?
+        .map_err(|e| crate::error::AppError::Internal(anyhow::anyhow!("rendering {title}: {e}")))
+}
+
 /// A short code from the operating system's CSPRNG, in an alphabet without look-alikes:
 /// 8 characters (40 bits), printed as XXXX-XXXX.
 pub fn verify_code() -> String {

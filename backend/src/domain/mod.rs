@@ -7,6 +7,7 @@ pub mod reconcile;
 pub mod sampling;
 pub mod schedule;
 pub mod service_clock;
+pub mod statistics;
 pub mod test_plan;
 pub mod text;
 pub mod ticket_flow;

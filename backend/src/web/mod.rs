@@ -4,6 +4,7 @@
 mod acceptance;
 mod admin;
 mod arrival;
+mod charts;
 mod credentials;
 mod documents;
 mod equipment;
@@ -18,6 +19,7 @@ mod service_settings;
 mod session;
 mod settings;
 mod spares;
+mod statistics;
 mod testing;
 mod timeline;
 mod training;
@@ -241,6 +243,11 @@ pub fn mount(route: Route) -> Route {
         .at("/projects/:id/patrols/:patrol/request", poem::post(patrols::request))
         .at("/projects/:id/patrols/:patrol/report.docx", get(patrols::docx))
         .at("/service", get(service_desk::board))
+        .at("/service/statistics", get(statistics::page))
+        .at("/service/statistics/behind", get(statistics::behind))
+        .at("/service/statistics/table.docx", get(statistics::table_docx))
+        .at("/service/statistics/table.xlsx", get(statistics::table_xlsx))
+        .at("/service/statistics/sign-off", poem::post(statistics::sign_off))
         .at("/tickets/:id", get(service_desk::ticket_page))
         .at("/tickets/:id/steps", poem::post(service_desk::record_step))
         .at("/tickets/:id/assignees", poem::post(service_desk::assign))

@@ -134,6 +134,7 @@ async fn one(
     active.next_alarm_at = Set(d.next_alarm_at.filter(|at| *at > now));
     active.breached = Set(d.breached);
     active.paused = Set(d.paused);
+    super::tickets::set_clock_facts(&mut active, &d.views);
     sea_orm::ActiveModelTrait::update(active, txn).await?;
     Ok((raised, messages))
 }

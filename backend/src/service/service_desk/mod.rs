@@ -13,6 +13,7 @@ pub mod patrols;
 pub mod return_visits;
 pub mod settings;
 pub mod spares;
+pub mod statistics;
 pub mod tickets;
 pub mod units;
 

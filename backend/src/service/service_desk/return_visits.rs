@@ -125,6 +125,10 @@ async fn answer_in(
     let follow_up = answers.wants_follow_up();
     let mut active: return_visit::ActiveModel = visit.into();
     active.answered_at = Set(Some(now));
+    let answered_on = now
+        .with_timezone(&crate::service::projects::timezone_of(project))
+        .date_naive();
+    active.answered_month = Set(Some(crate::domain::statistics::Month::of(answered_on).key()));
     active.response = Set(Some(answers.response));
     active.attitude = Set(Some(answers.attitude));
     active.quality = Set(Some(answers.quality));

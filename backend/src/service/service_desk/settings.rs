@@ -199,7 +199,7 @@ pub async fn set_policy(
         .all(&txn)
         .await?;
     for ticket in open {
-        tickets::refresh(&txn, ticket, &in_force, now).await?;
+        tickets::refresh(&txn, p.project(), ticket, &in_force, now).await?;
     }
     // The visits not yet made follow a changed number per half-year.
     super::patrols::plan_in(state, &txn, p.project(), now).await?;

@@ -25,9 +25,11 @@ use crate::{
     domain::{
         plan::ServicePolicy,
         service_clock::{ClockLog, ClockState, ClockView, Refusal, Targets, alarms_due, index},
+        statistics::Month,
         ticket_flow,
         types::{
-            EmailAddress, MemberRole, SystemType, TicketChannel, TicketStatus, TicketStep, optional_text, required_text,
+            EmailAddress, MemberRole, ServiceClock, SystemType, TicketChannel, TicketStatus, TicketStep, optional_text,
+            required_text,
         },
     },
     email::{messages, outbox, webhook},
@@ -306,7 +308,7 @@ pub(super) async fn open_in(
     if !engineers.is_empty() {
         set_assignees(txn, &row, &engineers, &Actor::system(), now).await?;
     }
-    let row = refresh(txn, row, &policy, now).await?;
+    let row = refresh(txn, project, row, &policy, now).await?;
     audit::project_event(
         txn,
         p.actor(),
@@ -393,18 +395,41 @@ pub async fn sent_alarms(db: &impl ConnectionTrait, ticket_id: i32) -> AppResult
         .collect())
 }
 
-/// Folds the ticket's events again and stores what the board and the scan read.
+/// Which rule filled a ticket's statistics facts; rows of an older one are filled again.
+pub const STATS_VERSION: i16 = 1;
+
+/// What the statistics read of the clocks: how long the response and the repair took once they
+/// stopped, and whether their promises broke (a running clock past its target counts).
+pub fn set_clock_facts(active: &mut service_ticket::ActiveModel, views: &[ClockView; 4]) {
+    let response = &views[index(ServiceClock::Response)];
+    let repair = &views[index(ServiceClock::Repair)];
+    let stopped = |v: &ClockView| (v.state == ClockState::Stopped).then_some(v.elapsed_secs);
+    active.response_secs = Set(stopped(response));
+    active.response_broken = Set(response.breached());
+    active.repair_secs = Set(stopped(repair));
+    active.repair_broken = Set(repair.breached());
+}
+
+/// Folds the ticket's events again and stores what the board, the scan and the statistics read.
 pub async fn refresh(
     db: &impl ConnectionTrait,
+    project: &project::Model,
     row: service_ticket::Model,
     policy: &ServicePolicy,
     now: DateTime<Utc>,
 ) -> AppResult<service_ticket::Model> {
-    let log = fold(&events(db, row.id).await?)?;
+    let events = events(db, row.id).await?;
+    let log = fold(&events)?;
     let sent = sent_alarms(db, row.id).await?;
     let d = derive(&log, policy, &sent, now);
     let closed = row.closed_at.is_some();
+    let site_visits = events.iter().filter(|e| e.step == TicketStep::Arrived).count();
+    let reported_on = row.reported_at.with_timezone(&timezone_of(project)).date_naive();
     let mut active: service_ticket::ActiveModel = row.into();
+    set_clock_facts(&mut active, &d.views);
+    active.site_visits = Set(i32::try_from(site_visits).unwrap_or(i32::MAX));
+    active.reported_month = Set(Month::of(reported_on).key());
+    active.stats_version = Set(STATS_VERSION);
     active.clock_log = Set(serde_json::to_string(&log).map_err(|e| AppError::Internal(e.into()))?);
     active.due_at = Set(d.due_at.filter(|_| !closed));
     active.next_alarm_at = Set(d.next_alarm_at.filter(|_| !closed));
@@ -487,7 +512,7 @@ pub(super) async fn record_in(
     if input.step == TicketStep::RepairFailed && row.failed_repairs == FAILED_REPAIRS_ESCALATE {
         escalate(state, txn, project, &row, Escalation::FailedRepairs, at, now).await?;
         let policy = policy_of(txn, project).await?;
-        return refresh(txn, row, &policy, now).await;
+        return refresh(txn, project, row, &policy, now).await;
     }
     Ok(row)
 }
@@ -558,7 +583,7 @@ pub(super) async fn note_step(
     }
     let row = active.update(txn).await?;
     let policy = policy_of(txn, project).await?;
-    let row = refresh(txn, row, &policy, now).await?;
+    let row = refresh(txn, project, row, &policy, now).await?;
     audit::project_event(
         txn,
         actor,
