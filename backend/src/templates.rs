@@ -86,6 +86,11 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
     ("spares.html", include_str!("../../templates/pages/spares.html")),
     ("patrol.html", include_str!("../../templates/pages/patrol.html")),
     ("feedback.html", include_str!("../../templates/pages/feedback.html")),
+    ("statistics.html", include_str!("../../templates/pages/statistics.html")),
+    (
+        "statistics_behind.html",
+        include_str!("../../templates/pages/statistics_behind.html"),
+    ),
     (
         "training_sheet.html",
         include_str!("../../templates/pages/training_sheet.html"),

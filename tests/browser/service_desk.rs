@@ -485,3 +485,66 @@ async fn the_desk_records_an_unhappy_return_visit_and_the_pm_follows_it_up_on_th
     assert!(visits[0]["followed_up_at"].is_string(), "{visits}");
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_general_manager_reads_last_months_statistics_drills_into_a_figure_and_approves_the_table() {
+    let (app, _, _) = desk().await;
+    let tz = chrono_tz::Asia::Shanghai;
+    let this_month = jiaofu::domain::statistics::Month::of(chrono::Utc::now().with_timezone(&tz).date_naive());
+    let last = this_month.prev();
+    let figures = app
+        .get(&format!("/api/service/statistics?month={last}"), &app.admin)
+        .await
+        .expect(200);
+    let faults = figures["total"]["faults"].as_u64().expect("faults");
+    assert!(
+        faults > 0,
+        "the demo's year of history has faults last month: {}",
+        figures["total"]
+    );
+    let Some(browser) = harness::open(&app, "statistics", 1280, 1000).await else {
+        return;
+    };
+    browser.sign_in("admin", jiaofu_tests::ADMIN_PASSWORD).await;
+    browser.goto("/service").await;
+    browser.click("#statistics-link").await;
+    browser.wait_for_text("h1", &this_month.label_zh()).await;
+    browser.goto(&format!("/service/statistics?month={last}")).await;
+    // Each rate says what it counts over what.
+    let rates = browser.text("#rates").await;
+    let events = figures["total"]["service_events"].as_u64().expect("events");
+    assert!(
+        rates.contains("服务投诉率") && rates.contains(&format!("{events}")),
+        "{rates}"
+    );
+    assert!(rates.contains("÷"), "{rates}");
+    assert_eq!(
+        browser.count("#lines tbody tr").await as usize,
+        figures["lines"].as_array().map_or(0, Vec::len)
+    );
+    assert_eq!(browser.count(".chart-box svg").await, 3, "three charts");
+    harness::keep_full_screenshot(&browser, "statistics").await;
+    // The tickets behind the month's faults.
+    browser.click("#totals a.tile").await;
+    browser.wait_for_text("h1", "维修故障").await;
+    assert_eq!(browser.count("#behind tbody tr").await as u64, faults);
+    browser.click("#behind tbody tr a").await;
+    browser.find(".clock-cards, #timeline, h1").await;
+    assert!(browser.path().await.starts_with("/tickets/"));
+    // The general manager approves last month's table; then it is printed as approved.
+    browser.goto(&format!("/service/statistics?month={last}")).await;
+    browser.fill("#remarks", "响应超时的两件下月例会说明").await;
+    browser.click("#approve").await;
+    browser.wait_for_text(".flash", "已审阅").await;
+    browser.wait_for_text("#approval", "管理员").await;
+    browser.close().await;
+    // On a phone the page fits; the wide table scrolls in its own box.
+    let Some(phone) = harness::open(&app, "statistics_phone", 390, 900).await else {
+        return;
+    };
+    phone.sign_in("admin", jiaofu_tests::ADMIN_PASSWORD).await;
+    phone.goto(&format!("/service/statistics?month={last}")).await;
+    phone.find("#rates").await;
+    phone.fits_width("the statistics on a phone").await;
+    phone.close().await;
+}

@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 
 mod after_sales;
 mod delivered;
+mod service_year;
 
 use super::{
     Actor, arrival, auth, documents, equipment,
@@ -180,6 +181,10 @@ pub async fn create(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<Stri
                 .await
                 .map_err(err)?;
             out.push_str(&format!("  {said}\n"));
+            let said = Box::pin(service_year::year(state, &code, team, now))
+                .await
+                .map_err(err)?;
+            out.push_str(&format!("{said}\n"));
         }
     }
     Ok(out)

@@ -62,11 +62,12 @@ const RIGHT: u32 = 8;
 const TOP: u32 = 10;
 const BOTTOM: u32 = 22;
 
-/// A step for the grid that gives three to five lines up to `max`.
+/// A step for the grid that gives two to five lines up to `max` (1, 2 or 5 times a power of ten:
+/// whole numbers for counts).
 fn step(max: f64) -> f64 {
     let raw = (max / 4.0).max(1e-9);
     let magnitude = 10f64.powf(raw.log10().floor());
-    [1.0, 2.0, 2.5, 5.0, 10.0]
+    [1.0, 2.0, 5.0, 10.0]
         .iter()
         .map(|m| m * magnitude)
         .find(|s| *s >= raw)

@@ -379,7 +379,7 @@ pub async fn sign_off(
     let done = match f.get("action").as_str() {
         "approve" => statistics::approve(&state, &me.actor, month, f.optional("remarks"), now)
             .await
-            .map(|_| "已审批，本月数字按此刻存档。"),
+            .map(|_| "已审阅，数字按审阅时存档。"),
         "archive" => statistics::archive(&state, &me.actor, month, now)
             .await
             .map(|_| "已归档。"),
