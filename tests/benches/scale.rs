@@ -22,12 +22,11 @@ use jiaofu::{
     service::{Actor, users},
     startup::prepare,
 };
-use jiaofu_tests::TestDatabase;
-use poem::{
-    Route, Server,
-    listener::{Acceptor, Listener, TcpListener},
+use jiaofu_tests::{
+    TestDatabase,
+    bench::{Caller, latency, serve},
 };
-use serde_json::{Value, json};
+use poem::Route;
 
 const PMS: usize = 20;
 const PASSWORD: &str = "bench-password-123";
@@ -44,58 +43,6 @@ fn fail(e: impl std::fmt::Display) -> anyhow::Error {
 }
 
 /// Serves `app` on an ephemeral port of 127.0.0.1; returns its base URL.
-async fn serve(app: impl poem::Endpoint + 'static) -> anyhow::Result<String> {
-    let acceptor = TcpListener::bind("127.0.0.1:0").into_acceptor().await?;
-    let port = acceptor
-        .local_addr()
-        .first()
-        .and_then(|a| a.as_socket_addr().map(|s| s.port()))
-        .ok_or_else(|| anyhow::anyhow!("no port"))?;
-    tokio::spawn(Server::new_with_acceptor(acceptor).run(app));
-    Ok(format!("http://127.0.0.1:{port}"))
-}
-
-async fn login(http: &reqwest::Client, base: &str, username: &str) -> anyhow::Result<String> {
-    let body: Value = http
-        .post(format!("{base}/api/auth/login"))
-        .json(&json!({"username": username, "password": PASSWORD}))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    body["token"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| anyhow::anyhow!("no token"))
-}
-
-/// How a request signs in: the API's bearer token, or the pages' session cookie (which holds a
-/// token of the same table).
-#[derive(Clone, Copy)]
-enum Caller<'a> {
-    Api(&'a str),
-    Page(&'a str),
-}
-
-/// p50 and p99 in milliseconds and the body size of 200 sequential requests.
-async fn latency(http: &reqwest::Client, url: &str, caller: Caller<'_>) -> anyhow::Result<(f64, f64, usize)> {
-    let mut times = Vec::new();
-    let mut size = 0;
-    for _ in 0..200 {
-        let started = Instant::now();
-        let request = match caller {
-            Caller::Api(token) => http.get(url).bearer_auth(token),
-            Caller::Page(token) => http.get(url).header("cookie", format!("jiaofu_session={token}")),
-        };
-        let body = request.send().await?.error_for_status()?.bytes().await?;
-        times.push(started.elapsed().as_secs_f64() * 1000.0);
-        size = body.len();
-    }
-    times.sort_by(f64::total_cmp);
-    Ok((times[99], times[197], size))
-}
-
 /// Requests per second that `clients` concurrent keep-alive clients get from `urls` (taken in
 /// turn) over `seconds`.
 async fn throughput(urls: Vec<String>, token: Option<String>, clients: usize, seconds: u64) -> f64 {
@@ -187,8 +134,8 @@ async fn main() -> anyhow::Result<()> {
     let base = serve(jiaofu::api::app(state.clone())).await?;
     let hello = serve(Route::new().at("/hello", poem::get(hello_world))).await?;
     let http = reqwest::Client::new();
-    let admin = login(&http, &base, "admin1").await?;
-    let pm = login(&http, &base, "pm0").await?;
+    let admin = jiaofu_tests::bench::login(&http, &base, "admin1", PASSWORD).await?;
+    let pm = jiaofu_tests::bench::login(&http, &base, "pm0", PASSWORD).await?;
 
     let kind = if db.url.starts_with("postgres") {
         "PostgreSQL"

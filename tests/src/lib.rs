@@ -1,6 +1,7 @@
 //! Test harness: the real jiaofu server on port 0 against a fresh database per test (a SQLite file,
 //! or a new PostgreSQL database when `JIAOFU_TEST_DATABASE_URL` is set), driven over HTTP.
 
+pub mod bench;
 pub mod files;
 pub mod phase4;
 pub mod reader;
