@@ -1199,7 +1199,13 @@ async fn inspection_visits_fall_on_working_days_a_missed_one_is_reported_once_an
     let late_to_pm = subjects(&sink, "wang.pm@example.com", before, "巡检逾期");
     assert_eq!(late_to_pm.len(), 1, "{late_to_pm:?}");
     assert!(late_to_pm[0].contains("2026-10-10"), "{late_to_pm:?}");
-    assert_eq!(subjects(&sink, MANAGER, before, "巡检逾期").len(), 1);
+    // (The demo's year of history has a missed visit of its own, on another court.)
+    let late_to_managers = subjects(&sink, MANAGER, before, "巡检逾期");
+    assert_eq!(
+        late_to_managers.iter().filter(|s| s.contains("鄞州区")).count(),
+        1,
+        "{late_to_managers:?}"
+    );
 
     // A week before the next visit, its engineers (the designated ones) are reminded.
     let next = replanned["visits"][1]["planned_on"]
