@@ -117,7 +117,7 @@ pub(super) async fn year(
     let mut tickets_written = 0;
     let mut visits_written = 0;
     for (k, court) in COURTS.iter().enumerate() {
-        let p = projects::create(
+        let p = Box::pin(projects::create(
             db,
             &state.templates,
             tz,
@@ -139,7 +139,7 @@ pub(super) async fn year(
                 status: None,
             },
             now,
-        )
+        ))
         .await?;
         let manage = access::grant::<access::Manage>(db, &system, p.id).await?;
         for (who, role) in [(pm, "pm"), (li, "engineer"), (zhao, "engineer")] {
@@ -150,9 +150,9 @@ pub(super) async fn year(
         active.status = Set(ProjectStatus::Delivered);
         active.delivered_on = Set(Some(delivered_on));
         active.warranty_starts_on = Set(Some(delivered_on));
-        let project = active.update(db).await?;
+        let project = Box::pin(active.update(db)).await?;
         let manage = access::grant::<access::Manage>(db, &system, p.id).await?;
-        patrols::replan(state, &manage, now).await?;
+        Box::pin(patrols::replan(state, &manage, now)).await?;
         let policy = policy_of(db, &project).await?;
         let mut draw = Draw(0x9E37_79B9_7F4A_7C15 ^ (k as u64 + 1));
 
@@ -175,7 +175,7 @@ pub(super) async fn year(
             v.summary = Set(Some("系统运行正常，设备清洁除尘，配置已备份".into()));
             v.contact_name = Set(Some(CONTACTS[0].0.into()));
             v.contact_phone = Set(Some(CONTACTS[0].2.into()));
-            v.update(&txn).await?;
+            Box::pin(v.update(&txn)).await?;
         }
 
         // Faults from the month after delivery until two days ago.
@@ -189,39 +189,41 @@ pub(super) async fn year(
             let system_type = court.types[draw.range(0, court.types.len() as i64 - 1) as usize];
             let reported = local(day, draw.range(8 * 60, 17 * 60), tz);
             let (name, email, phone, _) = CONTACTS[draw.range(0, 2) as usize];
-            let row = service_ticket::ActiveModel {
-                project_id: Set(p.id),
-                number: Set(None),
-                channel: Set(if draw.chance(70) {
-                    TicketChannel::Phone
-                } else {
-                    TicketChannel::Email
-                }),
-                status: Set(TicketStatus::Closed),
-                reporter_name: Set(name.into()),
-                reporter_phone: Set(phone.into()),
-                reporter_email: Set(Some(email.into())),
-                system_type: Set(Some(system_type)),
-                unit_id: Set(None),
-                device: Set(Some(format!("{} 号法庭 {device}", draw.range(1, 6)))),
-                symptom: Set(symptom.into()),
-                fault_started_at: Set(Some(reported - Duration::minutes(15))),
-                reported_at: Set(reported),
-                in_warranty: Set(true),
-                warranty_ends_on: Set(project.warranty_starts_on.map(|d| d + Days::new(3 * 365))),
-                human_damage: Set(false),
-                paid: Set(false),
-                major_quality: Set(false),
-                failed_repairs: Set(0),
-                clock_log: Set("{}".into()),
-                breached: Set(false),
-                paused: Set(false),
-                created_by: Set(Some(pm)),
-                created_at: Set(reported),
-                updated_at: Set(reported),
-                ..Default::default()
-            }
-            .insert(&txn)
+            let row = Box::pin(
+                service_ticket::ActiveModel {
+                    project_id: Set(p.id),
+                    number: Set(None),
+                    channel: Set(if draw.chance(70) {
+                        TicketChannel::Phone
+                    } else {
+                        TicketChannel::Email
+                    }),
+                    status: Set(TicketStatus::Closed),
+                    reporter_name: Set(name.into()),
+                    reporter_phone: Set(phone.into()),
+                    reporter_email: Set(Some(email.into())),
+                    system_type: Set(Some(system_type)),
+                    unit_id: Set(None),
+                    device: Set(Some(format!("{} 号法庭 {device}", draw.range(1, 6)))),
+                    symptom: Set(symptom.into()),
+                    fault_started_at: Set(Some(reported - Duration::minutes(15))),
+                    reported_at: Set(reported),
+                    in_warranty: Set(true),
+                    warranty_ends_on: Set(project.warranty_starts_on.map(|d| d + Days::new(3 * 365))),
+                    human_damage: Set(false),
+                    paid: Set(false),
+                    major_quality: Set(false),
+                    failed_repairs: Set(0),
+                    clock_log: Set("{}".into()),
+                    breached: Set(false),
+                    paused: Set(false),
+                    created_by: Set(Some(pm)),
+                    created_at: Set(reported),
+                    updated_at: Set(reported),
+                    ..Default::default()
+                }
+                .insert(&txn),
+            )
             .await?;
             // The timeline: the answer within about an hour (a few late), then by phone or on
             // site; repaired within the day mostly, on a second visit sometimes.
@@ -268,15 +270,17 @@ pub(super) async fn year(
             }
             let closed = at + Duration::hours(draw.range(20, 40));
             events.push((TicketStep::Closed, closed));
-            ticket_event::Entity::insert_many(events.iter().map(|(step, when)| ticket_event::ActiveModel {
-                ticket_id: Set(row.id),
-                step: Set(*step),
-                at: Set(*when),
-                actor_id: Set(Some(if *step == TicketStep::Reported { pm } else { li })),
-                recorded_at: Set(*when),
-                ..Default::default()
-            }))
-            .exec(&txn)
+            Box::pin(
+                ticket_event::Entity::insert_many(events.iter().map(|(step, when)| ticket_event::ActiveModel {
+                    ticket_id: Set(row.id),
+                    step: Set(*step),
+                    at: Set(*when),
+                    actor_id: Set(Some(if *step == TicketStep::Reported { pm } else { li })),
+                    recorded_at: Set(*when),
+                    ..Default::default()
+                }))
+                .exec(&txn),
+            )
             .await?;
             let mut active: service_ticket::ActiveModel = row.into();
             active.number = Set(Some(format!(
@@ -286,27 +290,29 @@ pub(super) async fn year(
             )));
             active.failed_repairs = Set(failed);
             active.closed_at = Set(Some(closed));
-            let row = active.update(&txn).await?;
-            let row = tickets::refresh(&txn, &project, row, &policy, closed).await?;
+            let row = Box::pin(active.update(&txn)).await?;
+            let row = Box::pin(tickets::refresh(&txn, &project, row, &policy, closed)).await?;
             tickets_written += 1;
             // A spare lent for the longer repairs, brought back.
             if repaired_after > 4 * 60
                 && let Some(spare) = store.get(draw.range(0, store.len().max(1) as i64 - 1) as usize)
             {
-                spare_loan::ActiveModel {
-                    ticket_id: Set(row.id),
-                    spare_id: Set(spare.id),
-                    status: Set(LoanStatus::Returned),
-                    requested_by: Set(Some(li)),
-                    requested_at: Set(reported + Duration::hours(1)),
-                    approval: Set(Some(LoanApproval::InApp)),
-                    approved_by: Set(Some(pm)),
-                    approved_at: Set(Some(reported + Duration::hours(1))),
-                    checked_out_at: Set(Some(reported + Duration::hours(2))),
-                    returned_at: Set(Some(closed)),
-                    ..Default::default()
-                }
-                .insert(&txn)
+                Box::pin(
+                    spare_loan::ActiveModel {
+                        ticket_id: Set(row.id),
+                        spare_id: Set(spare.id),
+                        status: Set(LoanStatus::Returned),
+                        requested_by: Set(Some(li)),
+                        requested_at: Set(reported + Duration::hours(1)),
+                        approval: Set(Some(LoanApproval::InApp)),
+                        approved_by: Set(Some(pm)),
+                        approved_at: Set(Some(reported + Duration::hours(1))),
+                        checked_out_at: Set(Some(reported + Duration::hours(2))),
+                        returned_at: Set(Some(closed)),
+                        ..Default::default()
+                    }
+                    .insert(&txn),
+                )
                 .await?;
             }
             // 回访 after most repairs: mostly 满意; now and then 不满意, twice a complaint.
@@ -324,28 +330,30 @@ pub(super) async fn year(
                 };
                 let answered = closed + Duration::hours(draw.range(2, 48));
                 let answered_on = answered.with_timezone(&tz).date_naive();
-                return_visit::ActiveModel {
-                    ticket_id: Set(row.id),
-                    stage: Set(VisitStage::After),
-                    channel: Set(VisitChannel::Phone),
-                    asked_at: Set(answered),
-                    answered_at: Set(Some(answered)),
-                    response: Set(Some(rate(&mut draw))),
-                    attitude: Set(Some(Satisfaction::Satisfied)),
-                    quality: Set(Some(rate(&mut draw))),
-                    overall: Set(Some(rate(&mut draw))),
-                    comment: Set(unhappy.then(|| "等待时间太长，影响开庭".to_string())),
-                    complaint: Set(complaint),
-                    respondent: Set(Some(name.into())),
-                    follow_up: Set(unhappy),
-                    followed_up_at: Set(unhappy.then(|| answered + Duration::days(1))),
-                    followed_up_by: Set(unhappy.then_some(pm)),
-                    follow_up_note: Set(unhappy.then(|| "已致电致歉，调整值班安排".to_string())),
-                    recorded_by: Set(Some(pm)),
-                    answered_month: Set(Some(Month::of(answered_on).key())),
-                    ..Default::default()
-                }
-                .insert(&txn)
+                Box::pin(
+                    return_visit::ActiveModel {
+                        ticket_id: Set(row.id),
+                        stage: Set(VisitStage::After),
+                        channel: Set(VisitChannel::Phone),
+                        asked_at: Set(answered),
+                        answered_at: Set(Some(answered)),
+                        response: Set(Some(rate(&mut draw))),
+                        attitude: Set(Some(Satisfaction::Satisfied)),
+                        quality: Set(Some(rate(&mut draw))),
+                        overall: Set(Some(rate(&mut draw))),
+                        comment: Set(unhappy.then(|| "等待时间太长，影响开庭".to_string())),
+                        complaint: Set(complaint),
+                        respondent: Set(Some(name.into())),
+                        follow_up: Set(unhappy),
+                        followed_up_at: Set(unhappy.then(|| answered + Duration::days(1))),
+                        followed_up_by: Set(unhappy.then_some(pm)),
+                        follow_up_note: Set(unhappy.then(|| "已致电致歉，调整值班安排".to_string())),
+                        recorded_by: Set(Some(pm)),
+                        answered_month: Set(Some(Month::of(answered_on).key())),
+                        ..Default::default()
+                    }
+                    .insert(&txn),
+                )
                 .await?;
                 visits_written += 1;
             }
