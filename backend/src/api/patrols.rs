@@ -413,10 +413,7 @@ impl PatrolsApi {
         let report = patrols::load(&self.state.db, p.project().clone(), patrol.0).await?;
         let form = patrols::form(&report);
         let house = self.state.settings.house();
-        let bytes = tokio::task::spawn_blocking(move || crate::documents::render(&form, &house))
-            .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering the inspection report: {e}")))?
-            .map_err(|e| AppError::Internal(e.into()))?;
+        let bytes = crate::documents::render_off_thread(form, house).await?;
         let name = format!("巡检报告-{}-{:02}.docx", p.project().code, report.visit.patrol.seq);
         Ok(ReportDocx::Ok(Binary(bytes), content_disposition(&name)))
     }

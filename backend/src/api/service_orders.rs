@@ -400,10 +400,7 @@ impl ServiceOrdersApi {
         let order = self.order_of(&t).await?;
         let house = self.state.settings.house();
         let form = orders::form(&order, house.lang);
-        let bytes = tokio::task::spawn_blocking(move || crate::documents::render(&form, &house))
-            .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering the service order: {e}")))?
-            .map_err(|e| AppError::Internal(e.into()))?;
+        let bytes = crate::documents::render_off_thread(form, house).await?;
         let name = format!("上门服务单-{}.docx", order.ticket.number.clone().unwrap_or_default());
         Ok(OrderDocx::Ok(Binary(bytes), content_disposition(&name)))
     }

@@ -575,11 +575,7 @@ async fn render(files: &Files, kind: FormKind, house: &House, blocks: Vec<Block>
         blocks,
         pictures,
     };
-    let house = house.clone();
-    tokio::task::spawn_blocking(move || documents::render(&form, &house))
-        .await
-        .map_err(|e| anyhow::anyhow!("the rendering task failed: {e}"))?
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering {}: {e}", kind.key())))
+    documents::render_off_thread(form, house.clone()).await
 }
 
 /// The form as a file: a given issued version; else the latest issued one while it still prints

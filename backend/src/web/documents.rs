@@ -160,20 +160,14 @@ pub(super) async fn rendered(
     form: crate::documents::Form,
     file_name: String,
 ) -> Response {
-    let house = state.settings.house();
-    match tokio::task::spawn_blocking(move || crate::documents::render(&form, &house)).await {
-        Ok(Ok(bytes)) => docx(documents::Download {
+    match crate::documents::render_off_thread(form, state.settings.house()).await {
+        Ok(bytes) => docx(documents::Download {
             bytes,
             file_name,
             issued: None,
             missing: Vec::new(),
         }),
-        Ok(Err(e)) => super::refusal(state, me, AppError::Internal(e.into())),
-        Err(e) => super::refusal(
-            state,
-            me,
-            AppError::Internal(anyhow::anyhow!("rendering {file_name}: {e}")),
-        ),
+        Err(e) => super::refusal(state, me, e),
     }
 }
 

@@ -74,6 +74,16 @@ impl Filter {
     }
 }
 
+/// The visible projects a filter keeps, by id.
+fn kept<'a>(visible: &'a [ReadAccess], filter: &Filter) -> HashMap<i32, &'a project::Model> {
+    visible
+        .iter()
+        .map(|g| g.project())
+        .filter(|p| filter.keeps_project(p))
+        .map(|p| (p.id, p))
+        .collect()
+}
+
 /// A project's 区域, 未设区域 when none is written.
 pub fn region_of(p: &project::Model) -> String {
     let r = p.region.trim();
@@ -340,12 +350,7 @@ async fn month_of(
     if month > Month::of(today) {
         return Err(AppError::invalid("month", format!("month: {month} has not begun yet")));
     }
-    let kept: HashMap<i32, &project::Model> = visible
-        .iter()
-        .map(|g| g.project())
-        .filter(|p| filter.keeps_project(p))
-        .map(|p| (p.id, p))
-        .collect();
+    let kept = kept(visible, filter);
     // Every project visible and no narrowing: no list of ids to send.
     let only = (kept.len() != visible.len() || filter.project.is_some()).then(|| kept.keys().copied().collect());
     let first = month.plus(1 - TREND_MONTHS);
@@ -542,12 +547,7 @@ pub async fn behind(
 ) -> AppResult<Behind> {
     let db = &state.db;
     let visible = access::readable(db, actor).await?;
-    let kept: HashMap<i32, &project::Model> = visible
-        .iter()
-        .map(|g| g.project())
-        .filter(|p| filter.keeps_project(p))
-        .map(|p| (p.id, p))
-        .collect();
+    let kept = kept(&visible, filter);
     let ids: Vec<i32> = kept.keys().copied().collect();
     let today = now.with_timezone(&state.settings.timezone).date_naive();
     let in_category = |project_id: i32, stored: Option<SystemType>| {
@@ -671,8 +671,6 @@ pub struct Approval {
     pub archived_by: Option<String>,
     pub archived_at: Option<DateTime<Utc>>,
     pub remarks: Option<String>,
-    #[serde(skip)]
-    pub figures: Option<MonthStatistics>,
 }
 
 async fn name_of(db: &impl ConnectionTrait, id: Option<i32>) -> AppResult<Option<String>> {
@@ -691,18 +689,20 @@ async fn stored(db: &impl ConnectionTrait, month: Month) -> AppResult<Option<ser
 
 /// The month's approval, if the general manager has approved it.
 pub async fn approval(db: &impl ConnectionTrait, month: Month) -> AppResult<Option<Approval>> {
-    let Some(r) = stored(db, month).await? else {
-        return Ok(None);
-    };
-    let figures = serde_json::from_str(&r.figures).ok();
-    Ok(Some(Approval {
+    match stored(db, month).await? {
+        Some(r) => Ok(Some(approval_of(db, &r).await?)),
+        None => Ok(None),
+    }
+}
+
+async fn approval_of(db: &impl ConnectionTrait, r: &service_report::Model) -> AppResult<Approval> {
+    Ok(Approval {
         approved_by: name_of(db, r.approved_by).await?,
         approved_at: r.approved_at,
         archived_by: name_of(db, r.archived_by).await?,
         archived_at: r.archived_at,
-        remarks: r.remarks,
-        figures,
-    }))
+        remarks: r.remarks.clone(),
+    })
 }
 
 /// Only the general manager (an administrator's account) approves the monthly table.
@@ -885,13 +885,15 @@ pub async fn table_form(
     now: DateTime<Utc>,
 ) -> AppResult<crate::documents::Form> {
     let whole = *filter == Filter::default() && matches!(actor.role, Role::Admin | Role::Viewer);
-    let approval = if whole { approval(&state.db, month).await? } else { None };
-    let approved = approval.as_ref().and_then(|a| a.figures.clone());
-    let figures = match approved {
-        Some(f) => f,
-        None => self::month(state, actor, month, filter, now).await?,
+    let stored = if whole { stored(&state.db, month).await? } else { None };
+    // The figures as approved; a table whose stored figures no longer read prints live, as a draft.
+    let approved = stored
+        .as_ref()
+        .and_then(|r| serde_json::from_str::<MonthStatistics>(&r.figures).ok().map(|f| (r, f)));
+    let (figures, approval) = match approved {
+        Some((r, figures)) => (figures, Some(approval_of(&state.db, r).await?)),
+        None => (self::month(state, actor, month, filter, now).await?, None),
     };
-    let approval = approval.filter(|a| a.figures.is_some());
     Ok(forms::monthly_form(
         &figures,
         approval.as_ref(),
