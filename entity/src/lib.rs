@@ -32,6 +32,7 @@ pub mod received_unit;
 pub mod reminder_item;
 pub mod return_visit;
 pub mod service_call;
+pub mod service_month_count;
 pub mod service_order;
 pub mod service_report;
 pub mod service_setting;

@@ -32,6 +32,7 @@ mod m20261201_000028_service_orders;
 mod m20261201_000029_patrols;
 mod m20261201_000030_return_visits;
 mod m20261201_000031_service_statistics;
+mod m20261201_000032_service_month_counts;
 
 pub struct Migrator;
 
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000029_patrols::Migration),
             Box::new(m20261201_000030_return_visits::Migration),
             Box::new(m20261201_000031_service_statistics::Migration),
+            Box::new(m20261201_000032_service_month_counts::Migration),
         ]
     }
 }

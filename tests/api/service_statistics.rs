@@ -4,7 +4,7 @@
 //! inspections due (one made, one missed), two 回访 (one unhappy, with a complaint). The figures,
 //! the three rates with their numerators and denominators, the tickets behind a figure, the
 //! general manager's approval and quality's archive, the Word table printed and read back, the
-//! workbook opened with openpyxl.
+//! workbook opened with openpyxl; the monthly sums kept on every change equal a fresh count.
 use chrono::{DateTime, Utc};
 use jiaofu::domain::types::{Role, Satisfaction, VisitStage};
 use jiaofu::service::access::RecordWork;
@@ -440,6 +440,21 @@ async fn a_month_computed_by_hand_its_three_rates_the_tickets_behind_a_figure_ap
         .expect(200);
     assert!(live["total"]["faults"].as_u64() >= Some(5), "{}", live["total"]);
     let docx = download(&app, "/api/service/statistics/table.docx?month=2026-09", &quality).await;
+    // The monthly sums kept as each row changed are what counting every row again gives.
+    {
+        use jiaofu::domain::statistics::Month;
+        use jiaofu::service::service_desk::statistics::month_counts;
+        let (first, last) = (
+            Month::parse("2026-01").expect("month"),
+            Month::parse("2026-12").expect("month"),
+        );
+        let db = &app.state.db;
+        let kept = month_counts::read(db, None, first, last).await.expect("kept sums");
+        assert!(!kept.is_empty(), "sums are kept");
+        month_counts::rebuild(db).await.expect("rebuilt");
+        let counted = month_counts::read(db, None, first, last).await.expect("counted sums");
+        assert_eq!(counted, kept);
+    }
     let xlsx = download(&app, "/api/service/statistics/table.xlsx?month=2026-09", &pm).await;
 
     // The table printed: the approved figures, the rates with what they count, who approved

@@ -22,7 +22,7 @@ use crate::{
     error::AppResult,
     service::{
         Actor, access, projects,
-        service_desk::{patrols, policy_of, spares, tickets},
+        service_desk::{patrols, policy_of, spares, statistics::month_counts, tickets},
     },
     state::AppState,
 };
@@ -358,6 +358,8 @@ pub(super) async fn year(
                 visits_written += 1;
             }
         }
+        // The loans and 回访 went in beside the live code: the court's sums are counted again.
+        month_counts::recount_project(&txn, p.id).await?;
         txn.commit().await?;
     }
     Ok(format!(

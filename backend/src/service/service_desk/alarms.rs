@@ -135,7 +135,8 @@ async fn one(
     active.breached = Set(d.breached);
     active.paused = Set(d.paused);
     super::tickets::set_clock_facts(&mut active, &d.views);
-    sea_orm::ActiveModelTrait::update(active, txn).await?;
+    let row = sea_orm::ActiveModelTrait::update(active, txn).await?;
+    super::statistics::month_counts::recount(txn, row.project_id, &[row.reported_month]).await?;
     Ok((raised, messages))
 }
 

@@ -138,6 +138,9 @@ async fn answer_in(
     active.respondent = Set(Some(respondent.clone()));
     active.follow_up = Set(follow_up);
     let visit = active.update(txn).await?;
+    if let Some(month) = visit.answered_month {
+        super::statistics::month_counts::recount(txn, ticket.project_id, &[month]).await?;
+    }
     // The answer after the repair is the flow's 维修后回访, once.
     let current = service_ticket::Entity::find_by_id(ticket.id).one(txn).await?;
     let visited = ticket_event::Entity::find()

@@ -437,6 +437,7 @@ pub async fn check_out(
     active.return_due_at = Set(Some(now + Duration::hours(i64::from(policy.materials_return_hours))));
     let loan = active.update(&txn).await?;
     let spare = set_spare(&txn, spare, SpareStatus::Lent, None, now).await?;
+    super::statistics::month_counts::recount(&txn, t.row.project_id, &[t.row.reported_month]).await?;
     loan_event(&txn, t, &loan, "spare_loan.checked_out", now).await?;
     let current = service_ticket::Entity::find_by_id(t.row.id).one(&txn).await?;
     if current.is_some_and(|c| !matches!(c.status, TicketStatus::Resolved | TicketStatus::Closed)) {

@@ -18,6 +18,7 @@ use serde_json::json;
 
 use super::{
     settings::{policy_of, specialists},
+    statistics::month_counts,
     units::{WarrantyUnit, term, units},
 };
 use crate::{
@@ -425,6 +426,7 @@ pub async fn refresh(
     let closed = row.closed_at.is_some();
     let site_visits = events.iter().filter(|e| e.step == TicketStep::Arrived).count();
     let reported_on = row.reported_at.with_timezone(&timezone_of(project)).date_naive();
+    let counted_in = row.reported_month;
     let mut active: service_ticket::ActiveModel = row.into();
     set_clock_facts(&mut active, &d.views);
     active.site_visits = Set(i32::try_from(site_visits).unwrap_or(i32::MAX));
@@ -436,7 +438,9 @@ pub async fn refresh(
     active.breached = Set(d.breached);
     active.paused = Set(d.paused && !closed);
     active.updated_at = Set(now);
-    Ok(active.update(db).await?)
+    let row = active.update(db).await?;
+    month_counts::recount(db, row.project_id, &[counted_in, row.reported_month]).await?;
+    Ok(row)
 }
 
 /// Entries the desk makes about a ticket rather than steps of its flow.

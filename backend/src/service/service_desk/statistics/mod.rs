@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 use entity::{patrol, project, return_visit, service_report, service_ticket, spare_loan, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    sea_query::{Expr, ExprTrait, Query, SelectStatement},
+    sea_query::{Expr, ExprTrait, Query},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -37,6 +37,7 @@ use crate::{
 use super::tickets::{STATS_VERSION, refresh};
 
 pub mod forms;
+pub mod month_counts;
 
 /// How many months the trend shows, ending with the month asked for.
 pub const TREND_MONTHS: i32 = 12;
@@ -157,30 +158,8 @@ pub struct MonthStatistics {
 /// The months a period's counts are kept for, by (month, project, category).
 type Cells = HashMap<(Month, i32, String), Counts>;
 
-fn cell(cells: &mut Cells, month_key: i32, project: i32, category: String) -> Option<&mut Counts> {
-    let month = Month::from_key(month_key)?;
-    Some(cells.entry((month, project, category)).or_default())
-}
-
-fn sum(expr: &str) -> Expr {
-    // CAST: PostgreSQL sums a bigint into a numeric.
-    Expr::cust(format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)"))
-}
-
-fn count_if(condition: &str) -> Expr {
-    sum(&format!("CASE WHEN {condition} THEN 1 ELSE 0 END"))
-}
-
-/// A count as the database returns it (an i64 on both).
-fn count(v: i64) -> u64 {
-    u64::try_from(v).unwrap_or(0)
-}
-
-fn month_range(q: &mut SelectStatement, column: Expr, first: Month, last: Month) {
-    q.and_where(column.between(first.key(), last.key()));
-}
-
-/// The counts of `first..=last` for the projects given (by id).
+/// The counts of `first..=last` for the projects given (by id): the kept sums, resolved to each
+/// project's first type where a fault has none, and the inspections counted as of `today`.
 async fn cells(
     db: &impl ConnectionTrait,
     projects: &HashMap<i32, &project::Model>,
@@ -190,120 +169,19 @@ async fn cells(
     today: chrono::NaiveDate,
 ) -> AppResult<Cells> {
     let mut cells = Cells::new();
-    let category = |project_id: i32, stored: Option<String>| {
-        stored.or_else(|| projects.get(&project_id).map(|p| primary_category(p)))
-    };
-    // Faults, visits and clocks: from the covering index.
-    let mut q = Query::select();
-    q.from(service_ticket::Entity)
-        .column(service_ticket::Column::ReportedMonth)
-        .column(service_ticket::Column::ProjectId)
-        .column(service_ticket::Column::SystemType)
-        .expr(Expr::cust("COUNT(*)"))
-        .expr(sum("site_visits"))
-        .expr(count_if("response_secs IS NOT NULL OR response_broken"))
-        .expr(count_if("response_broken"))
-        .expr(sum("response_secs"))
-        .expr(count_if("response_secs IS NOT NULL"))
-        .expr(count_if("repair_secs IS NOT NULL OR repair_broken"))
-        .expr(count_if("repair_broken"))
-        .expr(sum("repair_secs"))
-        .expr(count_if("repair_secs IS NOT NULL"))
-        .group_by_col(service_ticket::Column::ReportedMonth)
-        .group_by_col(service_ticket::Column::ProjectId)
-        .group_by_col(service_ticket::Column::SystemType);
-    month_range(&mut q, Expr::col(service_ticket::Column::ReportedMonth), first, last);
-    if let Some(ids) = &only {
-        q.and_where(Expr::col(service_ticket::Column::ProjectId).is_in(ids.clone()));
-    }
-    for row in db.query_all(&q).await? {
-        let project_id: i32 = row.try_get_by_index(1)?;
-        let stored: Option<String> = row.try_get_by_index(2)?;
-        let Some(category) = category(project_id, stored) else {
+    for ((month, project_id, system_type), counts) in month_counts::read(db, only.as_deref(), first, last).await? {
+        let Some(project) = projects.get(&project_id) else {
             continue;
         };
-        let Some(c) = cell(&mut cells, row.try_get_by_index(0)?, project_id, category) else {
+        let category = if system_type.is_empty() {
+            primary_category(project)
+        } else {
+            system_type
+        };
+        let Some(month) = Month::from_key(month) else {
             continue;
         };
-        let n = |i: usize| -> AppResult<u64> { Ok(count(row.try_get_by_index(i)?)) };
-        c.faults += n(3)?;
-        c.site_visits += n(4)?;
-        c.responses += n(5)?;
-        c.responses_broken += n(6)?;
-        c.response_secs += n(7)?;
-        c.responses_timed += n(8)?;
-        c.repairs += n(9)?;
-        c.repairs_broken += n(10)?;
-        c.repair_secs += n(11)?;
-        c.repairs_timed += n(12)?;
-    }
-    // Spares taken out for those faults.
-    let ticket = |c: service_ticket::Column| Expr::col((service_ticket::Entity, c));
-    let mut q = Query::select();
-    q.from(spare_loan::Entity)
-        .inner_join(
-            service_ticket::Entity,
-            ticket(service_ticket::Column::Id).equals((spare_loan::Entity, spare_loan::Column::TicketId)),
-        )
-        .expr(ticket(service_ticket::Column::ReportedMonth))
-        .expr(ticket(service_ticket::Column::ProjectId))
-        .expr(ticket(service_ticket::Column::SystemType))
-        .expr(Expr::cust("COUNT(*)"))
-        .and_where(Expr::col((spare_loan::Entity, spare_loan::Column::CheckedOutAt)).is_not_null())
-        .group_by_col((service_ticket::Entity, service_ticket::Column::ReportedMonth))
-        .group_by_col((service_ticket::Entity, service_ticket::Column::ProjectId))
-        .group_by_col((service_ticket::Entity, service_ticket::Column::SystemType));
-    month_range(&mut q, ticket(service_ticket::Column::ReportedMonth), first, last);
-    if let Some(ids) = &only {
-        q.and_where(ticket(service_ticket::Column::ProjectId).is_in(ids.clone()));
-    }
-    for row in db.query_all(&q).await? {
-        let project_id: i32 = row.try_get_by_index(1)?;
-        let Some(category) = category(project_id, row.try_get_by_index(2)?) else {
-            continue;
-        };
-        if let Some(c) = cell(&mut cells, row.try_get_by_index(0)?, project_id, category) {
-            c.spares_used += count(row.try_get_by_index(3)?);
-        }
-    }
-    // 回访 answered in the months: any 不满意, complaints.
-    let unhappy = ["response", "attitude", "quality", "overall"]
-        .map(|c| format!("return_visits.{c} = 'unsatisfied'"))
-        .join(" OR ");
-    let mut q = Query::select();
-    q.from(return_visit::Entity)
-        .inner_join(
-            service_ticket::Entity,
-            ticket(service_ticket::Column::Id).equals((return_visit::Entity, return_visit::Column::TicketId)),
-        )
-        .expr(Expr::col((return_visit::Entity, return_visit::Column::AnsweredMonth)))
-        .expr(ticket(service_ticket::Column::ProjectId))
-        .expr(ticket(service_ticket::Column::SystemType))
-        .expr(Expr::cust("COUNT(*)"))
-        .expr(count_if(&unhappy))
-        .expr(count_if("return_visits.complaint"))
-        .group_by_col((return_visit::Entity, return_visit::Column::AnsweredMonth))
-        .group_by_col((service_ticket::Entity, service_ticket::Column::ProjectId))
-        .group_by_col((service_ticket::Entity, service_ticket::Column::SystemType));
-    month_range(
-        &mut q,
-        Expr::col((return_visit::Entity, return_visit::Column::AnsweredMonth)),
-        first,
-        last,
-    );
-    if let Some(ids) = &only {
-        q.and_where(ticket(service_ticket::Column::ProjectId).is_in(ids.clone()));
-    }
-    for row in db.query_all(&q).await? {
-        let project_id: i32 = row.try_get_by_index(1)?;
-        let Some(category) = category(project_id, row.try_get_by_index(2)?) else {
-            continue;
-        };
-        if let Some(c) = cell(&mut cells, row.try_get_by_index(0)?, project_id, category) {
-            c.visits_answered += count(row.try_get_by_index(3)?);
-            c.visits_unsatisfied += count(row.try_get_by_index(4)?);
-            c.complaints += count(row.try_get_by_index(5)?);
-        }
+        *cells.entry((month, project_id, category)).or_default() += counts;
     }
     // Inspections due in the months: a few per project and half-year.
     let mut find = patrol::Entity::find().filter(patrol::Column::PlannedOn.between(first.first_day(), last.last_day()));
@@ -871,6 +749,12 @@ pub async fn fill_facts(db: &sea_orm::DatabaseConnection, now: DateTime<Utc>) ->
         active.answered_month = Set(Some(Month::of(at.with_timezone(&timezone_of(&p)).date_naive()).key()));
         active.update(db).await?;
         filled += 1;
+    }
+    if month_counts::missing(db).await? {
+        let txn = begin_write(db).await?;
+        let sums = month_counts::rebuild(&txn).await?;
+        txn.commit().await?;
+        tracing::info!(sums, "counted the service statistics' monthly sums");
     }
     Ok(filled)
 }
