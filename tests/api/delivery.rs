@@ -7,6 +7,7 @@
 //! link read at the SMTP server); the project delivered with its warranty's start; both sides'
 //! evaluation (the client's by link); every new form issued and passing the form-quality check.
 use chrono::Days;
+use jiaofu::service::demo::History;
 use jiaofu_tests::phase4::{links_to, plan_body, site_today, started_days_ago, task};
 use jiaofu_tests::signing::{certify, hidden_hashes, sign_link};
 use jiaofu_tests::{SmtpSink, TestApp, spawn_app_with};
@@ -44,9 +45,7 @@ async fn a_certified_project_goes_through_acceptance_training_and_handover_to_de
         s.smtp_url = Some(jiaofu::config::Secret::new(smtp));
     })
     .await;
-    jiaofu::service::demo::create(&app.state, chrono::Utc::now())
-        .await
-        .expect("the demo");
+    app.demo(History::WithoutServiceYear).await;
     // The demo's own e-mails (its delivered project's links) go out first.
     jiaofu::jobs::delivery::run_once(&app.state, &app.state.mailer, "w", chrono::Utc::now())
         .await

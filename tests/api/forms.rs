@@ -1,6 +1,7 @@
 //! Every delivery form printed by a real reader: the demo project's forms issued, a project built
 //! from the shared fixtures (complete forms and drafts side by side), and a 2,000-line equipment
 //! list whose heading row repeats on every page.
+use jiaofu::service::demo::History;
 use std::io::Read;
 
 use jiaofu_tests::{
@@ -116,9 +117,7 @@ const ACCEPTANCE_RECORDS: [&str; 11] = [
 #[tokio::test]
 async fn every_form_of_the_demo_project_is_ready_issued_and_printed() {
     let app = spawn_app().await;
-    jiaofu::service::demo::create(&app.state, chrono::Utc::now())
-        .await
-        .expect("the demo is created");
+    app.demo(History::WithoutServiceYear).await;
     let projects = app.get("/api/projects", &app.admin).await.expect(200);
     let project = &projects["items"].as_array().expect("projects")[0];
     let id = project["id"].as_i64().expect("id");
@@ -493,9 +492,7 @@ async fn a_two_thousand_line_list_is_one_table_whose_heading_repeats_on_every_pa
 #[tokio::test]
 async fn every_form_of_the_delivered_demo_project_is_ready_issued_and_printed() {
     let app = spawn_app().await;
-    jiaofu::service::demo::create(&app.state, chrono::Utc::now())
-        .await
-        .expect("the demo is created");
+    app.demo(History::WithoutServiceYear).await;
     let projects = app.get("/api/projects", &app.admin).await.expect(200);
     let project = projects["items"]
         .as_array()

@@ -3,6 +3,7 @@
 //! of the log, logins that cannot race past their limits or lock the owner out, bodies never read
 //! before the token is checked, security headers, client addresses behind a trusted proxy, and
 //! verification codes that cannot be guessed at speed.
+use jiaofu::service::demo::History;
 use jiaofu_tests::{TestApp, spawn_app, spawn_app_with};
 
 use crate::test_plans;
@@ -144,9 +145,7 @@ async fn control_characters_in_any_text_field_are_refused_with_the_field_named()
 #[tokio::test]
 async fn forms_of_a_project_whose_stored_name_holds_control_characters_stay_well_formed() {
     let app = spawn_app().await;
-    jiaofu::service::demo::create(&app.state, chrono::Utc::now())
-        .await
-        .expect("the demo is created");
+    app.demo(History::WithoutServiceYear).await;
     // As stored before the rule existed (PostgreSQL never took U+0000; the rest it did).
     let name = "杭州市中级人民法院\u{1}数字法庭\u{B}建设\u{1F}项目\u{FFFE}";
     let backend = sea_orm::ConnectionTrait::get_database_backend(&app.state.db);
@@ -393,9 +392,7 @@ async fn responses_carry_security_headers_and_word_files_their_type_and_name() {
     assert_eq!(api.status(), 401);
     assert_eq!(api.headers()["x-content-type-options"], "nosniff");
 
-    jiaofu::service::demo::create(&app.state, chrono::Utc::now())
-        .await
-        .expect("demo");
+    app.demo(History::WithoutServiceYear).await;
     let id = app.get("/api/projects", &app.admin).await.expect(200)["items"][0]["id"]
         .as_i64()
         .expect("id");

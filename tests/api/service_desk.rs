@@ -7,6 +7,7 @@
 //! replacement is installed; a pause holds the clocks, a stricter policy mid-ticket keeps the time
 //! spent; an out-of-warranty unit's ticket is paid service.
 use chrono::{DateTime, Duration, SubsecRound, Utc};
+use jiaofu::service::demo::History;
 use jiaofu::service::service_desk::alarms;
 use jiaofu_tests::robot::Robot;
 use jiaofu_tests::{SmtpSink, TestApp, spawn_app_with};
@@ -42,9 +43,7 @@ async fn desk() -> Desk {
         s.service_desk.quality_department = vec![QUALITY.into()];
     })
     .await;
-    jiaofu::service::demo::create(&app.state, Utc::now())
-        .await
-        .expect("the demo");
+    app.demo(History::WithoutServiceYear).await;
     deliver(&app).await;
     let projects = app.get("/api/projects", &app.admin).await.expect(200);
     let id = projects["items"]

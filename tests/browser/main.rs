@@ -11,6 +11,7 @@ mod service_desk;
 mod testing;
 mod training;
 
+use jiaofu::service::demo::History;
 use jiaofu_tests::spawn_app;
 use serde_json::json;
 
@@ -806,9 +807,7 @@ async fn the_administrator_corrects_an_engineers_name_and_address_and_a_bad_addr
 #[tokio::test]
 async fn the_demo_project_shows_every_delivery_screen_with_its_data() {
     let app = spawn_app().await;
-    jiaofu::service::demo::create(&app.state, chrono::Utc::now())
-        .await
-        .expect("demo");
+    app.demo(History::WithoutServiceYear).await;
     let projects = app.get("/api/projects", &app.admin).await.expect(200);
     let id = projects["items"][0]["id"]
         .as_i64()

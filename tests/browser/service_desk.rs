@@ -2,18 +2,18 @@
 //! finds it under 我的工单, taps through the visit, pauses the clocks for the client's reason,
 //! fills the 上门服务单 and has the client sign it on the tablet; the PM watches the board's
 //! countdowns and keeps the spare-parts store, lending a spare to a ticket.
+use jiaofu::service::demo::History;
 use jiaofu_tests::{TestApp, spawn_app};
 use serde_json::{Value, json};
 
 use crate::harness;
 
-/// The demo's delivered project (with its after-sales history), its PM wang.pm and engineer
+/// The demo's delivered project (with its after-sales history, and the year on four more courts
+/// when asked), its PM wang.pm and engineer
 /// sun.eng, who is its only designated engineer: new tickets go to him.
-async fn desk() -> (TestApp, i64, i64) {
+async fn desk(history: History) -> (TestApp, i64, i64) {
     let app = spawn_app().await;
-    jiaofu::service::demo::create(&app.state, chrono::Utc::now())
-        .await
-        .expect("the demo");
+    app.demo(history).await;
     let projects = app.get("/api/projects", &app.admin).await.expect(200);
     let id = projects["items"]
         .as_array()
@@ -42,7 +42,7 @@ async fn desk() -> (TestApp, i64, i64) {
 
 #[tokio::test]
 async fn a_call_logged_by_the_desk_is_repaired_on_site_and_the_client_signs_the_service_order_on_the_tablet() {
-    let (app, id, _) = desk().await;
+    let (app, id, _) = desk(History::WithoutServiceYear).await;
     let units = app
         .get(&format!("/api/projects/{id}/service/units"), &app.admin)
         .await
@@ -228,7 +228,7 @@ async fn a_call_logged_by_the_desk_is_repaired_on_site_and_the_client_signs_the_
 
 #[tokio::test]
 async fn the_pm_stocks_a_spare_and_lends_it_to_a_ticket_and_it_comes_back() {
-    let (app, id, _) = desk().await;
+    let (app, id, _) = desk(History::WithoutServiceYear).await;
     let tickets = app
         .get(&format!("/api/projects/{id}/tickets"), &app.admin)
         .await
@@ -294,7 +294,7 @@ async fn the_pm_stocks_a_spare_and_lends_it_to_a_ticket_and_it_comes_back() {
 
 #[tokio::test]
 async fn every_ticket_of_the_demos_after_sales_history_opens_on_a_phone_with_its_clocks_and_timeline() {
-    let (app, id, _) = desk().await;
+    let (app, id, _) = desk(History::WithoutServiceYear).await;
     let tickets = app
         .get(&format!("/api/projects/{id}/tickets"), &app.admin)
         .await
@@ -331,7 +331,7 @@ async fn every_ticket_of_the_demos_after_sales_history_opens_on_a_phone_with_its
 
 #[tokio::test]
 async fn an_engineer_records_an_inspection_visit_on_a_tablet_a_noisy_fan_is_reported_and_the_client_signs_the_report() {
-    let (app, id, _) = desk().await;
+    let (app, id, _) = desk(History::WithoutServiceYear).await;
     let patrols = app
         .get(&format!("/api/projects/{id}/patrols"), &app.admin)
         .await
@@ -435,7 +435,7 @@ async fn an_engineer_records_an_inspection_visit_on_a_tablet_a_noisy_fan_is_repo
 
 #[tokio::test]
 async fn the_desk_records_an_unhappy_return_visit_and_the_pm_follows_it_up_on_the_ticket() {
-    let (app, id, _) = desk().await;
+    let (app, id, _) = desk(History::WithoutServiceYear).await;
     let tickets = app
         .get(&format!("/api/projects/{id}/tickets"), &app.admin)
         .await
@@ -488,7 +488,7 @@ async fn the_desk_records_an_unhappy_return_visit_and_the_pm_follows_it_up_on_th
 
 #[tokio::test]
 async fn the_general_manager_reads_last_months_statistics_drills_into_a_figure_and_approves_the_table() {
-    let (app, _, _) = desk().await;
+    let (app, _, _) = desk(History::Full).await;
     let tz = chrono_tz::Asia::Shanghai;
     let this_month = jiaofu::domain::statistics::Month::of(chrono::Utc::now().with_timezone(&tz).date_naive());
     let last = this_month.prev();

@@ -186,6 +186,15 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 impl TestApp {
+    /// Writes the demo's projects and history as of now (as `jiaofu demo`; tests that do not read
+    /// the statistics leave out the year on four more courts, which costs seconds each).
+    pub async fn demo(&self, history: jiaofu::service::demo::History) {
+        let written = jiaofu::service::demo::create_with(&self.state, chrono::Utc::now(), history).await;
+        if let Err(e) = written {
+            panic!("the demo: {e:#}");
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

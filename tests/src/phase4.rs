@@ -1,6 +1,7 @@
 //! The steps of phase 4 that the acceptance tests share: the initial acceptance planned, recorded
 //! and signed; the passwords handed over (which starts the trial run); the run moved back in time.
 use jiaofu::jobs::delivery;
+use jiaofu::service::demo::History;
 use serde_json::{Value, json};
 
 use crate::signing::{sign_link, sign_on_site};
@@ -159,9 +160,7 @@ pub async fn ready_for_final_acceptance(app: &TestApp, sink: &SmtpSink) -> (i64,
 /// PM `wang.pm` and of its engineer `sun.eng`.
 pub async fn ready_for_document_handover(app: &TestApp, sink: &SmtpSink) -> (i64, String, String) {
     use chrono::Days;
-    jiaofu::service::demo::create(&app.state, chrono::Utc::now())
-        .await
-        .expect("the demo");
+    app.demo(History::WithoutServiceYear).await;
     // The demo's own e-mails (its delivered project's links) go out first.
     jiaofu::jobs::delivery::run_once(&app.state, &app.state.mailer, "w", chrono::Utc::now())
         .await
