@@ -812,3 +812,31 @@ impl VisitChannel {
         }
     }
 }
+
+stored_enum!(
+    /// What a fault came from, as the engineer classes it on the 上门服务单: what the PM's monthly
+    /// 维护总结汇报表 counts to find what recurs (故障原因, 1.3.9: 分析事故多发原因).
+    FaultCause, "cause_category" {
+        Hardware => "hardware",
+        Ageing => "ageing",
+        Software => "software",
+        Network => "network",
+        Power => "power",
+        Misuse => "misuse",
+        Other => "other",
+    }
+);
+
+impl FaultCause {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            FaultCause::Hardware => "设备硬件故障",
+            FaultCause::Ageing => "器件老化损耗",
+            FaultCause::Software => "软件或配置",
+            FaultCause::Network => "网络或线路",
+            FaultCause::Power => "供电或环境",
+            FaultCause::Misuse => "使用不当或人为损坏",
+            FaultCause::Other => "其他",
+        }
+    }
+}

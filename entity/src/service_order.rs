@@ -9,6 +9,8 @@ pub struct Model {
     #[sea_orm(unique)]
     pub ticket_id: i32,
     pub cause: String,
+    /// What the fault came from, for the PM's monthly summary; none on orders filled before.
+    pub cause_category: Option<crate::enums::FaultCause>,
     pub remedy: String,
     pub remaining_symptom: Option<String>,
     pub remaining_method: Option<String>,

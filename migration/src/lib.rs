@@ -33,6 +33,7 @@ mod m20261201_000029_patrols;
 mod m20261201_000030_return_visits;
 mod m20261201_000031_service_statistics;
 mod m20261201_000032_service_month_counts;
+mod m20261201_000033_fault_causes;
 
 pub struct Migrator;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000030_return_visits::Migration),
             Box::new(m20261201_000031_service_statistics::Migration),
             Box::new(m20261201_000032_service_month_counts::Migration),
+            Box::new(m20261201_000033_fault_causes::Migration),
         ]
     }
 }

@@ -442,11 +442,19 @@ async fn a_repair_that_fails_twice_escalates_breaks_its_clock_and_a_replacement_
     app.post(&format!("{order}/hand-in"), &eng, json!({}))
         .await
         .refused(409, "no 上门服务单");
+    // What the fault came from is one of the listed causes, or none.
+    app.put(
+        &order,
+        &eng,
+        json!({"cause": "处理器主板电源芯片击穿", "cause_category": "bad_luck", "remedy": "更换", "result": "恢复"}),
+    )
+    .await
+    .refused(422, "cause_category");
     let filled = app
         .put(
             &order,
             &eng,
-            json!({"cause": "处理器主板电源芯片击穿", "remedy": "更换同型号数字音频处理器，重新导入预设",
+            json!({"cause": "处理器主板电源芯片击穿", "cause_category": "hardware", "remedy": "更换同型号数字音频处理器，重新导入预设",
                    "remaining_symptom": "原处理器返厂检测", "remaining_method": "返厂检测后作为备件入库",
                    "used": [{"name": "数字音频处理器", "model": "BSS BLU-100", "quantity": 1, "serial": "SP-BLU-0009", "in_warranty": true, "remark": "替换"}],
                    "returned": [{"name": "数字音频处理器", "model": "BSS BLU-100", "quantity": 1, "serial": "BLU-2026-0042", "in_warranty": true, "remark": "主板故障，返厂"}],
@@ -456,6 +464,7 @@ async fn a_repair_that_fails_twice_escalates_breaks_its_clock_and_a_replacement_
         .await
         .expect(200);
     assert_eq!(filled["repairers"], "sun.eng、li.eng");
+    assert_eq!(filled["cause_category"], "hardware");
     let labels: Vec<&str> = filled["fields"]
         .as_array()
         .expect("fields")
@@ -510,7 +519,7 @@ async fn a_repair_that_fails_twice_escalates_breaks_its_clock_and_a_replacement_
                 "上门服务单",
                 "宁波市鄞州区人民法院数字法庭建设项目",
                 "陈志刚",
-                "处理器主板电源芯片击穿",
+                "（设备硬件故障）处理器主板电源芯片击穿",
                 "SP-BLU-0009",
                 "BLU-2026-0042",
                 "0.00 元",

@@ -156,6 +156,9 @@ async fn a_call_logged_by_the_desk_is_repaired_on_site_and_the_client_signs_the_
     phone.click("#fill-order").await;
     phone.fill("#order-form textarea[name=cause]", "电源模块损坏").await;
     phone
+        .choose("#order-form select[name=cause_category]", "设备硬件故障")
+        .await;
+    phone
         .fill("#order-form textarea[name=remedy]", "更换电源模块，恢复扩声")
         .await;
     phone.fill("#used-materials input[name=used_name]", "电源模块").await;
@@ -221,6 +224,7 @@ async fn a_call_logged_by_the_desk_is_repaired_on_site_and_the_client_signs_the_
         .await
         .expect(200);
     assert_eq!(order["used"][0]["name"], "电源模块", "{order}");
+    assert_eq!(order["cause_category"], "hardware", "{order}");
     assert!(order["handed_in_at"].is_string(), "{order}");
     harness::keep_full_screenshot(&phone, "ticket-done-phone").await;
     phone.close().await;

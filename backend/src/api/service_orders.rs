@@ -9,9 +9,9 @@ use poem_openapi::{
 };
 
 use super::test_plans::{NewSigningRequest, SigningRequestDto, ask_to_sign};
-use super::types::DateText;
+use super::types::{DateText, OneOf};
 use super::{ApiTags, BearerAuth, actor, content_disposition};
-use crate::domain::types::{SignedDocument, parse_date};
+use crate::domain::types::{self as kinds, SignedDocument, parse_date};
 use crate::{
     error::{ApiResult, AppError},
     service::{
@@ -114,6 +114,10 @@ struct ServiceOrderDto {
     fields: Vec<OrderFieldDto>,
     /// 故障原因.
     cause: String,
+    /// What the fault came from (the PM's monthly summary counts by it); none on orders filled
+    /// before it was asked.
+    #[oai(nullable)]
+    cause_category: Option<OneOf<kinds::FaultCause>>,
     /// 排除方法.
     remedy: String,
     /// 系统有待处理问题: 现存现象.
@@ -157,6 +161,7 @@ fn order_dto(d: &OrderData) -> ServiceOrderDto {
             .map(|(label, value)| OrderFieldDto { label, value })
             .collect(),
         cause: o.cause.clone(),
+        cause_category: o.cause_category.map(|c| c.as_str().to_string().into()),
         remedy: o.remedy.clone(),
         remaining_symptom: o.remaining_symptom.clone(),
         remaining_method: o.remaining_method.clone(),
@@ -187,6 +192,9 @@ fn order_dto(d: &OrderData) -> ServiceOrderDto {
 struct ServiceOrderRequest {
     /// 故障原因.
     cause: String,
+    /// What the fault came from, for the PM's monthly summary.
+    #[oai(nullable)]
+    cause_category: Option<OneOf<kinds::FaultCause>>,
     /// 排除方法.
     remedy: String,
     /// 系统有待处理问题: 现存现象.
@@ -285,6 +293,10 @@ impl ServiceOrdersApi {
         let b = body.0;
         let input = OrderInput {
             cause: b.cause,
+            cause_category: b
+                .cause_category
+                .map(|c| kinds::FaultCause::parse(&c).map_err(AppError::from))
+                .transpose()?,
             remedy: b.remedy,
             remaining_symptom: b.remaining_symptom,
             remaining_method: b.remaining_method,

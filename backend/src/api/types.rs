@@ -68,6 +68,7 @@ domain_choices!(
     Satisfaction,
     VisitStage,
     VisitChannel,
+    FaultCause,
 );
 
 /// Declares a set of values that has no domain enum (states shown in answers).

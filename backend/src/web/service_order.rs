@@ -15,7 +15,7 @@ use super::{
     session::{self, Session, see_other},
 };
 use crate::{
-    domain::types::{SignParty, SignedDocument},
+    domain::types::{FaultCause, SignParty, SignedDocument},
     error::AppError,
     service::{
         access::{Read, RecordWork},
@@ -93,7 +93,7 @@ async fn form_page(state: &AppState, me: &Session, id: i32, status: StatusCode, 
             };
             (
                 context! {
-                    cause => f.get("cause"), remedy => f.get("remedy"), remaining_symptom => f.get("remaining_symptom"),
+                    cause => f.get("cause"), cause_category => f.get("cause_category"), remedy => f.get("remedy"), remaining_symptom => f.get("remaining_symptom"),
                     remaining_method => f.get("remaining_method"), fee_yuan => f.get("fee_yuan"), repairers => f.get("repairers"),
                     repaired_on => f.get("repaired_on"), result => f.get("result"), client_opinion => f.get("client_opinion"),
                     client_signer_name => f.get("client_signer_name"), client_signer_email => f.get("client_signer_email"),
@@ -107,7 +107,7 @@ async fn form_page(state: &AppState, me: &Session, id: i32, status: StatusCode, 
                 let o = &d.order;
                 (
                     context! {
-                        cause => o.cause, remedy => o.remedy, remaining_symptom => o.remaining_symptom,
+                        cause => o.cause, cause_category => o.cause_category.map(|c| c.as_str()), remedy => o.remedy, remaining_symptom => o.remaining_symptom,
                         remaining_method => o.remaining_method,
                         fee_yuan => format!("{}.{:02}", o.fee_fen / 100, o.fee_fen % 100),
                         repairers => o.repairers, repaired_on => o.repaired_on.to_string(), result => o.result,
@@ -139,6 +139,7 @@ async fn form_page(state: &AppState, me: &Session, id: i32, status: StatusCode, 
         },
         project => context! { code => t.granted.project().code, name => t.granted.project().name, address => t.granted.project().site_address },
         values => values,
+        causes => FaultCause::ALL.iter().map(|c| context! { value => c.as_str(), label => c.label_zh() }).collect::<Vec<_>>(),
         used => used,
         returned => returned,
         signed => signed,
@@ -222,8 +223,17 @@ pub async fn save(
             return form_page(&state, &me, id, StatusCode::UNPROCESSABLE_ENTITY, Some(typed)).await;
         }
     }
+    let cause_category = match f.optional("cause_category").map(|v| FaultCause::parse(&v)) {
+        None => None,
+        Some(Ok(c)) => Some(c),
+        Some(Err(_)) => {
+            let typed = refuse(f, "cause_category", "请从列表中选择故障类别。".into());
+            return form_page(&state, &me, id, StatusCode::UNPROCESSABLE_ENTITY, Some(typed)).await;
+        }
+    };
     let input = OrderInput {
         cause: f.get("cause"),
+        cause_category,
         remedy: f.get("remedy"),
         remaining_symptom: f.optional("remaining_symptom"),
         remaining_method: f.optional("remaining_method"),

@@ -11,7 +11,7 @@ use entity::spare_part;
 
 use super::{CONTACTS, delivered::client_signs};
 use crate::{
-    domain::types::{Role, SignedDocument, SystemType, TicketChannel, TicketStep},
+    domain::types::{FaultCause, Role, SignedDocument, SystemType, TicketChannel, TicketStep},
     error::AppResult,
     service::{
         Actor,
@@ -66,9 +66,15 @@ async fn steps(
     Ok(())
 }
 
-fn order(cause: &str, remedy: &str, used: Vec<Material>, returned: Vec<Material>) -> OrderInput {
+fn order(
+    (category, cause): (FaultCause, &str),
+    remedy: &str,
+    used: Vec<Material>,
+    returned: Vec<Material>,
+) -> OrderInput {
     OrderInput {
         cause: cause.into(),
+        cause_category: Some(category),
         remedy: remedy.into(),
         used,
         returned,
@@ -291,7 +297,7 @@ impl History<'_> {
             &self.li_ming,
             a.id,
             order(
-                "编码板电源模块老化击穿",
+                (FaultCause::Ageing, "编码板电源模块老化击穿"),
                 "更换同型号电源模块，重新上电自检并测试录像",
                 vec![],
                 vec![],
@@ -383,7 +389,7 @@ impl History<'_> {
             &self.li_ming,
             b.id,
             order(
-                "主机主板故障",
+                (FaultCause::Hardware, "主机主板故障"),
                 "以备品庭审主机替换，原机返厂检测",
                 vec![material("庭审主机", "KDV-TR8000", "SP-TR8000-01", "替换")],
                 vec![material("庭审主机", "KDV-TR8000", "原机", "主板故障，返厂")],

@@ -19,7 +19,9 @@ use super::{
 use crate::{
     db::begin_write,
     documents::{Block, Column, Form, Lang, Meta, Party, Row},
-    domain::types::{SignParty, SignedDocument, SystemType, TicketStatus, TicketStep, optional_text, required_text},
+    domain::types::{
+        FaultCause, SignParty, SignedDocument, SystemType, TicketStatus, TicketStep, optional_text, required_text,
+    },
     email::{messages, outbox},
     error::{AppError, AppResult},
     service::{
@@ -55,6 +57,8 @@ pub struct Material {
 #[derive(Debug, Clone, Default)]
 pub struct OrderInput {
     pub cause: String,
+    /// What the fault came from, for the PM's monthly summary.
+    pub cause_category: Option<FaultCause>,
     pub remedy: String,
     pub remaining_symptom: Option<String>,
     pub remaining_method: Option<String>,
@@ -133,7 +137,13 @@ impl OrderData {
                 let b = self.borrowed();
                 if b.is_empty() { "无".into() } else { b.join("；") }
             }),
-            ("故障原因".into(), o.cause.clone()),
+            (
+                "故障原因".into(),
+                match o.cause_category {
+                    Some(c) => format!("（{}）{}", c.label_zh(), o.cause),
+                    None => o.cause.clone(),
+                },
+            ),
             ("排除方法".into(), o.remedy.clone()),
             ("现存现象".into(), or_none(&o.remaining_symptom)),
             ("处理方法".into(), or_none(&o.remaining_method)),
@@ -385,6 +395,7 @@ pub async fn save(
         },
     };
     active.cause = Set(cause);
+    active.cause_category = Set(input.cause_category);
     active.remedy = Set(remedy);
     active.remaining_symptom = Set(remaining_symptom);
     active.remaining_method = Set(remaining_method);
