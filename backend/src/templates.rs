@@ -88,6 +88,10 @@ const BUILTIN_PAGES: &[(&str, &str)] = &[
     ("feedback.html", include_str!("../../templates/pages/feedback.html")),
     ("statistics.html", include_str!("../../templates/pages/statistics.html")),
     (
+        "service_summary.html",
+        include_str!("../../templates/pages/service_summary.html"),
+    ),
+    (
         "statistics_behind.html",
         include_str!("../../templates/pages/statistics_behind.html"),
     ),

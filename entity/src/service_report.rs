@@ -16,6 +16,11 @@ pub struct Model {
     /// The figures as approved, JSON.
     pub figures: String,
     pub remarks: Option<String>,
+    /// A PM's summary: why faults recurred (多发原因), as the PM analysed them.
+    pub analysis: Option<String>,
+    /// A PM's summary: the measures proposed (处理方法).
+    pub measures: Option<String>,
+    /// The company's table: the general manager who approved it; a PM's summary: who submitted it.
     pub approved_by: Option<i32>,
     pub approved_at: Option<DateTimeUtc>,
     pub archived_by: Option<i32>,

@@ -34,6 +34,7 @@ mod m20261201_000030_return_visits;
 mod m20261201_000031_service_statistics;
 mod m20261201_000032_service_month_counts;
 mod m20261201_000033_fault_causes;
+mod m20261201_000034_service_summaries;
 
 pub struct Migrator;
 
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000031_service_statistics::Migration),
             Box::new(m20261201_000032_service_month_counts::Migration),
             Box::new(m20261201_000033_fault_causes::Migration),
+            Box::new(m20261201_000034_service_summaries::Migration),
         ]
     }
 }

@@ -555,3 +555,159 @@ async fn download(app: &TestApp, path: &str, token: &str) -> Vec<u8> {
     assert_eq!(response.status(), 200, "{path}");
     response.bytes().await.expect("bytes").to_vec()
 }
+
+#[tokio::test]
+async fn the_pms_monthly_summary_counts_faults_by_cause_finds_what_recurs_and_is_submitted_then_archived() {
+    let Fixture {
+        app, pm, a, tickets, ..
+    } = fixture().await;
+    let (a1, a2) = (tickets[0], tickets[1]);
+    // The repairs' service orders class their causes; A3 was solved by phone and has none.
+    for (ticket, category, cause) in [
+        (a1, "hardware", "编码板电源模块击穿"),
+        (a2, "network", "视频终端网口松动"),
+    ] {
+        app.put(
+            &format!("/api/tickets/{ticket}/service-order"),
+            &pm,
+            json!({"cause": cause, "cause_category": category, "remedy": "更换并测试", "result": "恢复正常"}),
+        )
+        .await
+        .expect(200);
+    }
+    let url = format!("/api/projects/{a}/service/summary");
+    let s = app.get(&format!("{url}?month=2026-09"), &pm).await.expect(200);
+    // A's September: three faults (A1, A2, A3), three site visits (A1 once, A2 twice), its
+    // inspection made, two 回访, one complaint.
+    let c = &s["counts"];
+    assert_eq!(
+        [
+            &c["faults"],
+            &c["site_visits"],
+            &c["patrols_due"],
+            &c["patrols_done"],
+            &c["visits_answered"],
+            &c["complaints"]
+        ],
+        [&json!(3), &json!(3), &json!(1), &json!(1), &json!(2), &json!(1)],
+        "{s}"
+    );
+    let causes: Vec<(String, u64, String)> = s["by_cause"]
+        .as_array()
+        .expect("causes")
+        .iter()
+        .map(|l| {
+            (
+                l["key"].as_str().unwrap_or_default().to_string(),
+                l["faults"].as_u64().unwrap_or_default(),
+                l["share"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        causes,
+        [
+            ("hardware".to_string(), 1, "33.3%".to_string()),
+            ("network".to_string(), 1, "33.3%".to_string()),
+            ("unclassified".to_string(), 1, "33.3%".to_string()),
+        ]
+    );
+    // The three cards name the same device: it failed three times this month.
+    let recurring = s["recurring"].as_array().expect("recurring");
+    assert_eq!(recurring.len(), 1, "{s}");
+    assert_eq!(recurring[0]["what"], "第一审判庭 庭审主机");
+    assert_eq!(recurring[0]["ticket_ids"], json!([a1, a2, tickets[2]]));
+    let faults = s["faults"].as_array().expect("faults");
+    assert_eq!(faults.len(), 3);
+    assert_eq!(faults[0]["cause_label"], "设备硬件故障");
+    assert_eq!(faults[2]["cause_label"], "未分类");
+
+    // Submitted once the month is over and both texts are written; then it cannot change.
+    let submit = format!("/api/projects/{a}/service/summary/2026-09/submit");
+    app.post(&submit, &pm, json!({})).await.refused(422, "analysis");
+    let save = format!("/api/projects/{a}/service/summary/2026-09");
+    app.put(
+        &save,
+        &pm,
+        json!({"analysis": "第一审判庭主机本月三次故障，电源与网口老化。"}),
+    )
+    .await
+    .expect(200);
+    app.post(&submit, &pm, json!({})).await.refused(422, "measures");
+    let this_month =
+        jiaofu::domain::statistics::Month::of(Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive());
+    app.post(
+        &format!("/api/projects/{a}/service/summary/{this_month}/submit"),
+        &pm,
+        json!({}),
+    )
+    .await
+    .refused(409, "not ended");
+    app.get(&format!("{url}?month={}", this_month.plus(1)), &pm)
+        .await
+        .refused(422, "month");
+    let saved = app
+        .put(
+            &save,
+            &pm,
+            json!({"analysis": "第一审判庭主机本月三次故障，电源与网口老化。", "measures": "更换该庭主机电源，网口改为锁紧式；下次巡检重点检查。"}),
+        )
+        .await
+        .expect(200);
+    assert!(saved["submitted_at"].is_null());
+    let submitted = app.post(&submit, &pm, json!({})).await.expect(200);
+    assert!(submitted["submitted_at"].is_string(), "{submitted}");
+    assert!(submitted["submitted_by"].is_string(), "{submitted}");
+    app.post(&submit, &pm, json!({}))
+        .await
+        .refused(409, "submitted already");
+    app.put(&save, &pm, json!({"analysis": "改", "measures": "改"}))
+        .await
+        .refused(409, "submitted");
+    // A fault logged afterwards for September changes the live statistics, not the summary.
+    fault(&app, &pm, a, Some("digital_courtroom"), "2026-09-28T10:00:00").await;
+    let kept = app.get(&format!("{url}?month=2026-09"), &pm).await.expect(200);
+    assert_eq!(kept["counts"]["faults"], 3);
+    assert_eq!(kept["recurring"][0]["faults"], 3);
+    // Quality archives it; the PM cannot.
+    let archive = format!("/api/projects/{a}/service/summary/2026-09/archive");
+    app.post(&archive, &pm, json!({})).await.refused(403, "quality");
+    let archived = app.post(&archive, &app.admin, json!({})).await.expect(200);
+    assert!(archived["archived_at"].is_string());
+    app.post(&archive, &app.admin, json!({}))
+        .await
+        .refused(409, "archived already");
+
+    // The form, printed.
+    let docx = download(
+        &app,
+        &format!("/api/projects/{a}/service/summary.docx?month=2026-09"),
+        &pm,
+    )
+    .await;
+    let docs = vec![("维护总结汇报表".to_string(), docx)];
+    if let Some(printed) = reader::render(&docs) {
+        let text = printed[0].text();
+        crate::forms::expect_text(
+            "维护总结汇报表",
+            &text,
+            &[
+                "维护总结汇报表",
+                "TJ-A 法院项目",
+                "2026年9月",
+                "故障原因分类",
+                "设备硬件故障",
+                "33.3%",
+                "重复故障",
+                "第一审判庭 庭审主机",
+                "编码板电源模块击穿",
+                "电源与网口老化",
+                "网口改为锁紧式",
+                "项目主管",
+                "质检部监督归档",
+            ],
+        );
+        assert!(!text.contains("草稿"), "submitted, not a draft: {text}");
+        crate::forms::expect_good_print(&docs, &printed);
+    }
+}

@@ -552,3 +552,120 @@ async fn the_general_manager_reads_last_months_statistics_drills_into_a_figure_a
     phone.fits_width("the statistics on a phone").await;
     phone.close().await;
 }
+
+#[tokio::test]
+async fn the_pm_writes_last_months_maintenance_summary_and_quality_archives_it() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    let app = spawn_app().await;
+    let tz = chrono_tz::Asia::Shanghai;
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let last = jiaofu::domain::statistics::Month::of(today).prev();
+    let id = app.project("WB-ZJ", "2025-12-01").await["id"].as_i64().expect("id");
+    let (wang, pm) = app.user("wang.pm", "manager").await;
+    app.add_member(id, wang, "pm").await;
+    // Delivered long before last month: its faults are in warranty.
+    let row = entity::project::Entity::find_by_id(i32::try_from(id).expect("id"))
+        .one(&app.state.db)
+        .await
+        .expect("read")
+        .expect("the project");
+    let mut delivered: entity::project::ActiveModel = row.into();
+    delivered.delivered_on = Set(Some(today - chrono::Days::new(150)));
+    delivered.warranty_starts_on = Set(Some(today - chrono::Days::new(150)));
+    delivered.update(&app.state.db).await.expect("delivered");
+    // Last month the same host failed twice: a power module, then solved by phone.
+    let at = |day: u64, hour: u32| {
+        (last.first_day() + chrono::Days::new(day - 1))
+            .and_hms_opt(hour, 0, 0)
+            .and_then(|t| t.and_local_timezone(tz).single())
+            .expect("a time")
+            .to_rfc3339()
+    };
+    let mut tickets = Vec::new();
+    for day in [10, 12] {
+        let t = app
+            .post(
+                &format!("/api/projects/{id}/tickets"),
+                &pm,
+                json!({"channel": "phone", "reporter_name": "陈志刚", "reporter_phone": "0574-8888-2000",
+                       "device": "第三审判庭 庭审主机", "symptom": "无图像", "reported_at": at(day, 9)}),
+            )
+            .await
+            .expect(200);
+        tickets.push(t["id"].as_i64().expect("id"));
+    }
+    for (step, hour) in [
+        ("called_back", 10),
+        ("dispatched", 10),
+        ("arrived", 11),
+        ("repaired", 13),
+    ] {
+        app.post(
+            &format!("/api/tickets/{}/steps", tickets[0]),
+            &pm,
+            json!({"step": step, "at": at(10, hour)}),
+        )
+        .await
+        .expect(200);
+    }
+    app.put(
+        &format!("/api/tickets/{}/service-order", tickets[0]),
+        &pm,
+        json!({"cause": "电源模块老化", "cause_category": "ageing", "remedy": "更换电源模块", "result": "恢复正常"}),
+    )
+    .await
+    .expect(200);
+
+    let Some(browser) = harness::open(&app, "service_summary", 1280, 1000).await else {
+        return;
+    };
+    browser.sign_in("wang.pm", "wang.pm-password-123").await;
+    browser.goto(&format!("/projects/{id}/service")).await;
+    browser.click("#summary-link").await;
+    browser.wait_for_text("h1", &last.label_zh()).await;
+    browser.wait_for_text("#causes", "器件老化损耗").await;
+    browser.wait_for_text("#causes", "未分类").await;
+    browser.wait_for_text("#recurring", "第三审判庭 庭审主机").await;
+    assert_eq!(browser.count("#faults tbody tr").await, 2);
+    // Submitting without the analysis says so beside it.
+    browser.click("#submit-summary").await;
+    let said = browser.said("#summary-form .field-error").await;
+    assert!(said.contains("原因分析"), "{said}");
+    browser
+        .fill("#analysis", "第三审判庭主机电源老化，本月两次无图像。")
+        .await;
+    browser.click("#submit-summary").await;
+    let said = browser.said("#summary-form .field-error").await;
+    assert!(said.contains("处理方法"), "{said}");
+    // What was typed is kept.
+    let kept = browser.text("#analysis").await;
+    assert!(kept.contains("电源老化"), "{kept}");
+    browser
+        .fill("#measures", "更换同批次主机电源；巡检时检查电源温度。")
+        .await;
+    browser.click("#submit-summary").await;
+    browser.wait_for_text(".flash", "已提交").await;
+    browser.wait_for_text("#summary", "电源老化").await;
+    harness::keep_full_screenshot(&browser, "service-summary").await;
+    browser.close().await;
+
+    // Quality archives it.
+    let Some(quality) = harness::open(&app, "service_summary_quality", 390, 900).await else {
+        return;
+    };
+    quality.sign_in("admin", jiaofu_tests::ADMIN_PASSWORD).await;
+    quality
+        .goto(&format!("/projects/{id}/service/summary?month={last}"))
+        .await;
+    quality.fits_width("the summary on a phone").await;
+    quality.click("#archive-summary").await;
+    quality.wait_for_text(".flash", "已归档").await;
+    quality.wait_for_text("#summary", "质检部").await;
+    quality.close().await;
+    let s = app
+        .get(&format!("/api/projects/{id}/service/summary?month={last}"), &pm)
+        .await
+        .expect(200);
+    assert!(s["archived_at"].is_string(), "{s}");
+    assert_eq!(s["measures"], "更换同批次主机电源；巡检时检查电源温度。");
+}

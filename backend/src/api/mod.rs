@@ -21,6 +21,7 @@ mod return_visits;
 mod schedule;
 mod service_desk;
 mod service_orders;
+mod service_summary;
 mod spares;
 mod statistics;
 mod test_plans;
@@ -186,6 +187,7 @@ pub fn openapi(state: &AppState) -> OpenApiService<impl poem_openapi::OpenApi, (
             patrols::PatrolsApi::new(state.clone()),
             return_visits::ReturnVisitsApi::new(state.clone()),
             statistics::StatisticsApi::new(state.clone()),
+            service_summary::ServiceSummaryApi::new(state.clone()),
         ),
     );
     OpenApiService::new(apis, "jiaofu API", env!("CARGO_PKG_VERSION"))

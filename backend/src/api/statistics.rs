@@ -54,7 +54,7 @@ fn rate_dto(r: Rate) -> RateDto {
 
 /// The figures of a project, a group or the whole.
 #[derive(Object)]
-struct CountsDto {
+pub(super) struct CountsDto {
     /// 维修故障: faults reported in the month.
     faults: u64,
     /// 维修次数: times an engineer arrived on site for them.
@@ -100,7 +100,7 @@ struct CountsDto {
     unsatisfied_rate: RateDto,
 }
 
-fn counts_dto(c: &Counts) -> CountsDto {
+pub(super) fn counts_dto(c: &Counts) -> CountsDto {
     CountsDto {
         faults: c.faults,
         site_visits: c.site_visits,
@@ -344,7 +344,7 @@ enum TableXlsx {
     ),
 }
 
-fn month_param(text: &str) -> Result<Month, AppError> {
+pub(super) fn month_param(text: &str) -> Result<Month, AppError> {
     Month::parse(text).ok_or_else(|| AppError::invalid("month", format!("month: '{text}' is not a month like 2026-11")))
 }
 

@@ -282,6 +282,57 @@ pub fn one_decimal(v: Option<f64>) -> String {
     }
 }
 
+/// How far back a fault counts towards a recurrence: the month and the two before it.
+pub const RECURRENCE_MONTHS: i32 = 3;
+
+/// A fault as the recurrence rule reads it: which unit (or, with no unit on the card, which
+/// device as written) and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultOn {
+    pub ticket: i32,
+    pub unit_id: Option<i32>,
+    pub device: Option<String>,
+    pub month: Month,
+}
+
+/// What failed again: faults on the same unit (or the same device as written, ignoring case and
+/// spaces) at least twice in `RECURRENCE_MONTHS` ending with `month`, one of them in it — what
+/// the PM's monthly summary asks about (分析事故多发原因). The tickets of each, oldest first;
+/// the groups with the most faults first.
+pub fn recurring(faults: &[FaultOn], month: Month) -> Vec<Vec<i32>> {
+    let first = month.plus(1 - RECURRENCE_MONTHS);
+    let mut groups: std::collections::BTreeMap<String, Vec<&FaultOn>> = std::collections::BTreeMap::new();
+    for f in faults.iter().filter(|f| f.month >= first && f.month <= month) {
+        let key = match (f.unit_id, &f.device) {
+            (Some(unit), _) => format!("unit:{unit}"),
+            (None, Some(device)) => {
+                let written: String = device
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect::<String>()
+                    .to_lowercase();
+                if written.is_empty() {
+                    continue;
+                }
+                format!("device:{written}")
+            }
+            (None, None) => continue,
+        };
+        groups.entry(key).or_default().push(f);
+    }
+    let mut out: Vec<Vec<i32>> = groups
+        .into_values()
+        .filter(|g| g.len() >= 2 && g.iter().any(|f| f.month == month))
+        .map(|g| {
+            let mut ids: Vec<i32> = g.iter().map(|f| f.ticket).collect();
+            ids.sort_unstable();
+            ids
+        })
+        .collect();
+    out.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,5 +403,37 @@ mod tests {
         assert_eq!(c.unsatisfied_rate().per_mille, Some(250.0));
         assert_eq!(one_decimal(c.response_kept_percent()), "85.7");
         assert_eq!(one_decimal(Counts::default().mean_repair_hours()), "—");
+    }
+
+    #[test]
+    fn a_unit_or_a_device_that_failed_twice_in_three_months_recurs_once_it_failed_this_month() {
+        let m = |text: &str| Month::parse(text).expect("month");
+        let on = |ticket: i32, unit_id: Option<i32>, device: Option<&str>, month: &str| FaultOn {
+            ticket,
+            unit_id,
+            device: device.map(Into::into),
+            month: m(month),
+        };
+        let faults = [
+            // Unit 7: August and October: recurs in October.
+            on(1, Some(7), Some("1 号法庭 庭审主机"), "2026-08"),
+            on(2, Some(7), None, "2026-10"),
+            // The same device as written twice, spaces and case aside.
+            on(3, None, Some("5号法庭 拾音器"), "2026-10"),
+            on(4, None, Some(" 5 号法庭拾音器"), "2026-10"),
+            on(5, None, Some("5 号法庭 拾音器 MIC"), "2026-09"),
+            // Twice, but both before this month: not this month's recurrence.
+            on(6, Some(9), None, "2026-09"),
+            on(7, Some(9), None, "2026-09"),
+            // Too long ago to count with October.
+            on(8, Some(11), None, "2026-07"),
+            on(9, Some(11), None, "2026-10"),
+            // No unit and no device: nothing to match.
+            on(10, None, None, "2026-10"),
+            on(11, None, None, "2026-10"),
+        ];
+        assert_eq!(recurring(&faults, m("2026-10")), vec![vec![1, 2], vec![3, 4]]);
+        assert_eq!(recurring(&faults, m("2026-09")), vec![vec![6, 7]]);
+        assert!(recurring(&faults, m("2026-11")).is_empty());
     }
 }

@@ -16,6 +16,7 @@ mod return_visits;
 mod service_desk;
 mod service_order;
 mod service_settings;
+mod service_summary;
 mod session;
 mod settings;
 mod spares;
@@ -248,6 +249,11 @@ pub fn mount(route: Route) -> Route {
         .at("/service/statistics/table.docx", get(statistics::table_docx))
         .at("/service/statistics/table.xlsx", get(statistics::table_xlsx))
         .at("/service/statistics/sign-off", poem::post(statistics::sign_off))
+        .at(
+            "/projects/:id/service/summary",
+            get(service_summary::page).post(service_summary::act),
+        )
+        .at("/projects/:id/service/summary.docx", get(service_summary::docx))
         .at("/tickets/:id", get(service_desk::ticket_page))
         .at("/tickets/:id/steps", poem::post(service_desk::record_step))
         .at("/tickets/:id/assignees", poem::post(service_desk::assign))

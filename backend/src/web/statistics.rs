@@ -85,7 +85,7 @@ fn rate_ctx(name: &str, counted: &str, among: &str, r: &Rate) -> Value {
     }
 }
 
-fn counts_ctx(c: &Counts) -> Value {
+pub(super) fn counts_ctx(c: &Counts) -> Value {
     let kept = |measured: u64, broken: u64| {
         (measured > 0).then(|| format!("{}/{}", measured - broken.min(measured), measured))
     };

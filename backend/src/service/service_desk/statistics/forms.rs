@@ -375,3 +375,128 @@ fn optional(ws: &mut Worksheet, row: u32, col: u16, v: Option<f64>, format: &For
     }
     Ok(())
 }
+
+/// The PM's 维护总结汇报表 of a month: the project's figures, its faults by cause, what failed
+/// again, every fault with its cause and remedy, the PM's analysis and measures, and the PM's
+/// and quality's blocks (printed as signed when submitted and archived in the app).
+pub fn summary_form(s: &super::summary::Summary, company: &str) -> Form {
+    let f = &s.figures;
+    let c = &f.counts;
+    let mut blocks = vec![Block::Fields(vec![
+        ("工程名称".into(), f.project_name.clone()),
+        ("工程编号".into(), f.project_code.clone()),
+        ("区域".into(), f.region.clone()),
+        ("总结月份".into(), f.month.label_zh()),
+        ("维护单位".into(), company.to_string()),
+    ])];
+    blocks.push(Block::Heading("一、本月维护概况".into()));
+    blocks.push(Block::Table {
+        columns: COLUMNS[3..]
+            .iter()
+            .map(|(l, w)| Column::new(*l, *w).figures())
+            .collect(),
+        rows: vec![Row::Cells(figures(c))],
+    });
+    blocks.push(Block::Heading("二、故障原因分类".into()));
+    blocks.push(Block::Table {
+        columns: vec![
+            Column::new("故障类别", 12),
+            Column::new("故障数", 5).figures(),
+            Column::new("占比", 5).figures(),
+        ],
+        rows: if f.by_cause.is_empty() {
+            vec![Row::Span("本月无报修".into())]
+        } else {
+            f.by_cause
+                .iter()
+                .map(|l| Row::Cells(vec![l.label.clone(), l.faults.to_string(), l.share.clone()]))
+                .collect()
+        },
+    });
+    blocks.push(Block::Heading("三、重复故障（近三个月同一设备两次及以上）".into()));
+    blocks.push(Block::Table {
+        columns: vec![
+            Column::new("设备", 12),
+            Column::new("次数", 4).figures(),
+            Column::new("报修单号", 16),
+        ],
+        rows: if f.recurring.is_empty() {
+            vec![Row::Span("无".into())]
+        } else {
+            f.recurring
+                .iter()
+                .map(|r| Row::Cells(vec![r.what.clone(), r.faults.to_string(), r.numbers.join("、")]))
+                .collect()
+        },
+    });
+    blocks.push(Block::Heading("四、本月故障明细".into()));
+    blocks.push(Block::Table {
+        columns: vec![
+            Column::new("报修单号", 8),
+            Column::new("报修时间", 7),
+            Column::new("设备及现象", 12),
+            Column::new("故障类别", 7),
+            Column::new("故障原因及排除方法", 16),
+            Column::new("到场", 4).figures(),
+        ],
+        rows: if f.faults.is_empty() {
+            vec![Row::Span("本月无报修".into())]
+        } else {
+            f.faults
+                .iter()
+                .map(|t| {
+                    let what = if t.device.is_empty() {
+                        t.symptom.clone()
+                    } else {
+                        format!("{}：{}", t.device, t.symptom)
+                    };
+                    let how = match (t.cause.is_empty(), t.remedy.is_empty()) {
+                        (true, true) => "未填上门服务单".to_string(),
+                        _ => format!("{}；{}", t.cause, t.remedy),
+                    };
+                    Row::Cells(vec![
+                        t.number.clone(),
+                        t.reported_local.clone(),
+                        what,
+                        t.cause_label.clone(),
+                        how,
+                        t.site_visits.to_string(),
+                    ])
+                })
+                .collect()
+        },
+    });
+    let written = |v: &Option<String>| v.clone().unwrap_or_else(|| "（未填写）".into());
+    blocks.push(Block::Heading("五、事故多发原因分析".into()));
+    blocks.push(Block::Paragraph(written(&s.analysis)));
+    blocks.push(Block::Heading("六、处理方法与改进措施".into()));
+    blocks.push(Block::Paragraph(written(&s.measures)));
+    let day = |at: Option<chrono::DateTime<chrono::Utc>>| at.map(|a| a.format("%Y-%m-%d").to_string());
+    let party = |side: &str, signed_by: Option<String>, signed_on: Option<String>| Party {
+        side: side.into(),
+        name: String::new(),
+        signed_by,
+        signed_on,
+        seal: false,
+        details: Vec::new(),
+        verify_code: None,
+    };
+    blocks.push(Block::Signatures(vec![
+        party("项目主管", s.submitted_by.clone(), day(s.submitted_at)),
+        party("质检部监督归档", s.archived_by.clone(), day(s.archived_at)),
+    ]));
+    Form {
+        meta: Meta {
+            title: "维护总结汇报表".into(),
+            number: Some(format!("WHZJ-{}-{}", f.project_code, f.month)),
+            version: 1,
+            verify_code: None,
+            landscape: false,
+            draft: s.submitted_at.is_none(),
+            made_at: s.submitted_at,
+            dated: Some(f.month.last_day().to_string()),
+        },
+        blocks,
+        pictures: Default::default(),
+    }
+}

@@ -38,6 +38,7 @@ use super::tickets::{STATS_VERSION, refresh};
 
 pub mod forms;
 pub mod month_counts;
+pub mod summary;
 
 /// How many months the trend shows, ending with the month asked for.
 pub const TREND_MONTHS: i32 = 12;
@@ -597,7 +598,7 @@ pub fn may_approve(actor: &Actor) -> AppResult<()> {
 pub fn may_archive(actor: &Actor) -> AppResult<()> {
     if !matches!(actor.role, Role::Admin | Role::Viewer) {
         return Err(AppError::Forbidden(
-            "the quality department archives the monthly table: an administrator's or a viewer's account".into(),
+            "the quality department archives the monthly tables and summaries: an administrator's or a viewer's account".into(),
         ));
     }
     Ok(())
