@@ -6,7 +6,7 @@
 //! missed. Tickets are written with their events and folded by the same code as live ones (the
 //! clocks, the statistics' facts); what is deterministic is drawn from a fixed seed.
 use chrono::{DateTime, Datelike, Days, Duration, NaiveDate, Utc};
-use entity::{patrol, return_visit, service_ticket, spare_loan, ticket_event};
+use entity::{patrol, return_visit, service_order, service_ticket, spare_loan, ticket_event};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
 use super::CONTACTS;
@@ -15,8 +15,8 @@ use crate::{
     domain::{
         statistics::Month,
         types::{
-            LoanApproval, LoanStatus, ProjectStatus, Satisfaction, SystemType, TicketChannel, TicketStatus, TicketStep,
-            VisitChannel, VisitStage,
+            FaultCause, LoanApproval, LoanStatus, ProjectStatus, Satisfaction, SystemType, TicketChannel, TicketStatus,
+            TicketStep, VisitChannel, VisitStage,
         },
     },
     error::AppResult,
@@ -73,6 +73,32 @@ const SYMPTOMS: [(&str, &str); 6] = [
     ("视频会议终端", "呼叫远端失败"),
     ("报警主机", "防区误报"),
     ("硬盘录像机", "录像丢失，硬盘告警"),
+];
+
+/// What each of the symptoms above came from, as the service order classes it, and the remedy.
+const CAUSES: [(FaultCause, &str, &str); 6] = [
+    (
+        FaultCause::Ageing,
+        "编码板电源模块老化",
+        "更换电源模块，重新上电自检并测试录像",
+    ),
+    (
+        FaultCause::Network,
+        "视频线接头松动，网线水晶头氧化",
+        "重做水晶头，紧固接头，测试画面与云台",
+    ),
+    (
+        FaultCause::Power,
+        "机柜电源插排接触不良",
+        "更换插排，整理电源线，测试各分区扩声",
+    ),
+    (
+        FaultCause::Software,
+        "终端注册信息丢失",
+        "重新配置注册参数并备份配置，测试呼叫",
+    ),
+    (FaultCause::Hardware, "红外探测器灵敏度漂移", "更换探测器并调试防区"),
+    (FaultCause::Hardware, "硬盘出现坏道", "更换硬盘，恢复录像计划"),
 ];
 
 /// A small deterministic generator (xorshift): the same history every time.
@@ -185,7 +211,8 @@ pub(super) async fn year(
             if day + Days::new(2) >= today {
                 break;
             }
-            let (device, symptom) = SYMPTOMS[draw.range(0, SYMPTOMS.len() as i64 - 1) as usize];
+            let kind = draw.range(0, SYMPTOMS.len() as i64 - 1) as usize;
+            let (device, symptom) = SYMPTOMS[kind];
             let system_type = court.types[draw.range(0, court.types.len() as i64 - 1) as usize];
             let reported = local(day, draw.range(8 * 60, 17 * 60), tz);
             let (name, email, phone, _) = CONTACTS[draw.range(0, 2) as usize];
@@ -293,6 +320,33 @@ pub(super) async fn year(
             let row = Box::pin(active.update(&txn)).await?;
             let row = Box::pin(tickets::refresh(&txn, &project, row, &policy, closed)).await?;
             tickets_written += 1;
+            // Repaired on site: its 上门服务单, classed, handed in the next day.
+            if repaired_after > 0 {
+                let (category, cause, remedy) = CAUSES[kind];
+                let filled = at - Duration::minutes(30);
+                Box::pin(
+                    service_order::ActiveModel {
+                        ticket_id: Set(row.id),
+                        cause: Set(cause.into()),
+                        cause_category: Set(Some(category)),
+                        remedy: Set(remedy.into()),
+                        used_materials: Set("[]".into()),
+                        returned_materials: Set("[]".into()),
+                        fee_fen: Set(0),
+                        repairers: Set("李明".into()),
+                        repaired_on: Set(filled.with_timezone(&tz).date_naive()),
+                        result: Set("系统恢复正常，功能测试通过".into()),
+                        handed_in_at: Set(Some(filled + Duration::hours(20))),
+                        handed_in_by: Set(Some(li)),
+                        filled_by: Set(Some(li)),
+                        created_at: Set(filled),
+                        updated_at: Set(filled),
+                        ..Default::default()
+                    }
+                    .insert(&txn),
+                )
+                .await?;
+            }
             // A spare lent for the longer repairs, brought back.
             if repaired_after > 4 * 60
                 && let Some(spare) = store.get(draw.range(0, store.len().max(1) as i64 - 1) as usize)
