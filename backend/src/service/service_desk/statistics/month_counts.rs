@@ -29,11 +29,18 @@ struct Scope<'a> {
 
 impl Scope<'_> {
     fn narrow(&self, q: &mut SelectStatement, month: Expr, project: Expr) {
-        if let Some((first, last)) = self.months {
-            q.and_where(month.between(first, last));
-        } else {
-            // 0: a row whose facts are not filled yet.
-            q.and_where(month.gt(0));
+        match self.months {
+            // One month: an equality, so that the planner takes the (month, project) index.
+            Some((first, last)) if first == last => {
+                q.and_where(month.eq(first));
+            }
+            Some((first, last)) => {
+                q.and_where(month.between(first, last));
+            }
+            None => {
+                // 0: a row whose facts are not filled yet.
+                q.and_where(month.gt(0));
+            }
         }
         if let Some(ids) = self.projects {
             q.and_where(project.is_in(ids.to_vec()));
