@@ -137,15 +137,6 @@ pub fn monthly_form(s: &MonthStatistics, approval: Option<&Approval>, company: &
         approval.and_then(|a| a.archived_by.as_ref()),
         approval.and_then(|a| a.archived_at),
     );
-    let party = |side: &str, signed_by: Option<String>, signed_on: Option<String>| Party {
-        side: side.into(),
-        name: String::new(),
-        signed_by,
-        signed_on,
-        seal: false,
-        details: Vec::new(),
-        verify_code: None,
-    };
     blocks.push(Block::Signatures(vec![
         party("制表（售后服务部）", None, None),
         party("总经理审阅", approved_by, approved_on),
@@ -164,6 +155,19 @@ pub fn monthly_form(s: &MonthStatistics, approval: Option<&Approval>, company: &
         },
         blocks,
         pictures: Default::default(),
+    }
+}
+
+/// A block signed in the app (who and on which day), printed as such.
+fn party(side: &str, signed_by: Option<String>, signed_on: Option<String>) -> Party {
+    Party {
+        side: side.into(),
+        name: String::new(),
+        signed_by,
+        signed_on,
+        seal: false,
+        details: Vec::new(),
+        verify_code: None,
     }
 }
 
@@ -472,15 +476,6 @@ pub fn summary_form(s: &super::summary::Summary, company: &str) -> Form {
     blocks.push(Block::Heading("六、处理方法与改进措施".into()));
     blocks.push(Block::Paragraph(written(&s.measures)));
     let day = |at: Option<chrono::DateTime<chrono::Utc>>| at.map(|a| a.format("%Y-%m-%d").to_string());
-    let party = |side: &str, signed_by: Option<String>, signed_on: Option<String>| Party {
-        side: side.into(),
-        name: String::new(),
-        signed_by,
-        signed_on,
-        seal: false,
-        details: Vec::new(),
-        verify_code: None,
-    };
     blocks.push(Block::Signatures(vec![
         party("项目主管", s.submitted_by.clone(), day(s.submitted_at)),
         party("质检部监督归档", s.archived_by.clone(), day(s.archived_at)),
