@@ -340,23 +340,19 @@ pub async fn submit(state: &AppState, p: &Granted<Manage>, month: Month, now: Da
     }
     let txn = begin_write(&state.db).await?;
     let project_id = p.project().id;
-    let Some(row) = stored(&txn, project_id, month).await? else {
+    let row = stored(&txn, project_id, month).await?;
+    if row.as_ref().is_some_and(|r| r.approved_at.is_some()) {
+        return Err(AppError::Conflict(format!(
+            "the summary of {month} is submitted already"
+        )));
+    }
+    // Nothing written yet, or no analysis: the analysis is what is missing first.
+    let Some(row) = row.filter(|r| r.analysis.is_some()) else {
         return Err(AppError::invalid(
             "analysis",
             "analysis: write why faults recurred this month (分析事故多发原因) before submitting",
         ));
     };
-    if row.approved_at.is_some() {
-        return Err(AppError::Conflict(format!(
-            "the summary of {month} is submitted already"
-        )));
-    }
-    if row.analysis.is_none() {
-        return Err(AppError::invalid(
-            "analysis",
-            "analysis: write why faults recurred this month (分析事故多发原因) before submitting",
-        ));
-    }
     if row.measures.is_none() {
         return Err(AppError::invalid(
             "measures",
